@@ -1,0 +1,188 @@
+"""The `lstmtune` command line: parse flags, call one library function, print.
+
+TensorFlow, Keras and keras-tuner are imported only inside `search`, after every input is validated:
+`--help`, `check` and `report` answer in well under a second.
+"""
+
+from __future__ import annotations
+
+import sys
+from io import StringIO
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from lstmtune import __version__
+from lstmtune.errors import LstmtuneError
+
+app = typer.Typer(
+    name="lstmtune",
+    help="Find well-regularised LSTM models for your own CSV data (Keras Tuner search + honest reports).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False}
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
+
+
+def _fail(error: LstmtuneError) -> typer.Exit:
+    if _state["debug"]:
+        raise error
+    _stderr().print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    return typer.Exit(error.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lstmtune {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _split_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@app.command()
+def search(
+    data: Annotated[Path, typer.Argument(help="CSV file, one row per time step.", show_default=False)],
+    target: Annotated[list[str], typer.Option("--target", "-t", help="Column to forecast; repeat for several.", show_default=False)],
+    space: Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
+    time_col: Annotated[Optional[str], typer.Option("--time-col", help="Time column (dates or numbers); rows are sorted by it. Default: row order.")] = None,
+    features: Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns (the targets are always inputs). Default: every numeric column.")] = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", help="Steps ahead to predict. [default: 1]", show_default=False)] = None,
+    lookback: Annotated[Optional[int], typer.Option("--lookback", help="Fix the window length (overrides the space file).")] = None,
+    split: Annotated[Optional[str], typer.Option("--split", help="Chronological train,validation,test fractions. [default: 0.7,0.15,0.15]", show_default=False)] = None,
+    scale: Annotated[Optional[str], typer.Option("--scale", help="standard | minmax | none, fitted on training rows. [default: standard]", show_default=False)] = None,
+    transform: Annotated[Optional[str], typer.Option("--transform", help="diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]", show_default=False)] = None,
+    fill: Annotated[Optional[str], typer.Option("--fill", help="Missing values: ffill | interpolate | drop. Default: missing values are an error.")] = None,
+    season: Annotated[Optional[int], typer.Option("--season", help="Season length M: adds a seasonal-naive baseline.")] = None,
+    tuner: Annotated[Optional[str], typer.Option("--tuner", help="bayesian | random | hyperband. [default: bayesian]", show_default=False)] = None,
+    max_trials: Annotated[Optional[int], typer.Option("--max-trials", "-n", help="Trials to run (not used by hyperband). [default: 20]", show_default=False)] = None,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", "-e", help="Most epochs per trial. [default: 50]", show_default=False)] = None,
+    patience: Annotated[Optional[int], typer.Option("--patience", help="Early-stopping patience in epochs. [default: 5]", show_default=False)] = None,
+    initial_points: Annotated[Optional[int], typer.Option("--initial-points", help="Random trials before Bayesian optimisation models the space. [default: a quarter of --max-trials]", show_default=False)] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for the tuner, weights and shuffling. [default: 42]", show_default=False)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the search in an existing RUN_DIR.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing RUN_DIR.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Search LSTM hyperparameters for forecasting a CSV column and write ranked trial tables.
+
+    Example:
+
+        lstmtune search examples/data/airline.csv --target Passengers --time-col Date --space search_spaces/forecast.yaml --out runs/airline
+    """
+    from lstmtune.plan import SearchRequest, plan_search
+
+    request = SearchRequest(
+        data_path=data,
+        targets=tuple(target),
+        space_path=space,
+        out=out,
+        time_col=time_col,
+        features=_split_list(features),
+        data_flags={"horizon": horizon, "split": split, "scale": scale, "transform": transform, "fill": fill, "season": season},
+        search_flags={"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
+                      "initial_points": initial_points, "seed": seed},
+        lookback=lookback,
+        resume=resume,
+        overwrite=overwrite,
+        command=tuple(["lstmtune", *sys.argv[1:]]),
+    )
+    try:
+        plan = plan_search(request)
+    except LstmtuneError as error:
+        raise _fail(error) from None
+
+    from lstmtune.progress import reporter_for
+    from lstmtune.report import build_report, render_table
+    from lstmtune.tuning import SearchInterrupted, run_search
+
+    errors = _stderr()
+    try:
+        run_search(plan, reporter_for(errors, quiet))
+    except SearchInterrupted:
+        errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False)
+        raise typer.Exit(130) from None
+    except LstmtuneError as error:
+        raise _fail(error) from None
+    render_table(build_report(plan.run_dir, top=5), Console())
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `lstmtune search`.", show_default=False)],
+    top: Annotated[int, typer.Option("--top", "-k", help="How many of the best trials to show.")] = 5,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | md | json")] = "table",
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
+) -> None:
+    """Show the best configurations of a run and why: score, skill over persistence, gap, best epoch.
+
+    Works on finished, running and interrupted runs. Reads files only (no TensorFlow).
+
+    Example:
+
+        lstmtune report runs/airline --top 3 --format md --output airline.md
+    """
+    from lstmtune.report import FORMATS, build_report, render, write_output
+    from lstmtune.rundir import RunDir
+
+    try:
+        if fmt not in FORMATS:
+            from lstmtune.errors import OptionError
+
+            raise OptionError(f"--format must be one of {', '.join(FORMATS)}, but got {fmt!r}")
+        built = build_report(RunDir(run_dir), top=top)
+        console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else Console()
+        text = render(built, fmt, console)
+        if text is None and output:
+            text = console.file.getvalue()  # type: ignore[attr-defined]
+        if output:
+            write_output(text or "", output)
+        elif text is not None:
+            sys.stdout.write(text)
+    except LstmtuneError as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def check(
+    space: Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file to validate.", show_default=False)],
+    data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", show_default=False)] = None,
+    target: Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Target column(s), with DATA.")] = None,
+    time_col: Annotated[Optional[str], typer.Option("--time-col", help="Time column, with DATA.")] = None,
+    features: Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns, with DATA.")] = None,
+) -> None:
+    """Validate a space file (and optionally a CSV against it) without training anything.
+
+    Example:
+
+        lstmtune check --space search_spaces/forecast.yaml examples/data/airline.csv --target Passengers
+    """
+    from lstmtune.check import check_inputs
+
+    try:
+        lines = check_inputs(space, data, tuple(target or ()), time_col, _split_list(features))
+    except LstmtuneError as error:
+        raise _fail(error) from None
+    for line in lines:
+        Console().print(line, highlight=False, soft_wrap=True)

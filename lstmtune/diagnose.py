@@ -1,0 +1,75 @@
+"""Plain-language findings about a run: overfitting, learning nothing, search ranges too narrow."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+# val_loss / train_loss above this at the best epoch is read as a generalisation gap worth a look.
+GAP_WARNING = 1.5
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
+    findings: list[str] = []
+    completed = table[table["status"] == "completed"]
+    failed = table[table["status"] == "failed"]
+    if completed.empty:
+        if not failed.empty:
+            reason, count = Counter(failed["note"].astype(str)).most_common(1)[0]
+            findings.append(f"No trial completed; {len(failed)} failed (most often: {reason} ×{count}).")
+        return findings
+
+    best = completed.iloc[0]
+    skill = _number(best.get("skill"))
+    if skill is not None and skill <= 0:
+        findings.append(
+            f"The best trial does not beat persistence on validation (skill {skill:.3f}): "
+            "repeating the last value is as good. Try --transform diff or logdiff, a longer lookback, or more data."
+        )
+    elif skill is not None:
+        findings.append(f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better).")
+
+    gap = _number(best.get("gap"))
+    if gap is not None and gap > GAP_WARNING:
+        findings.append(
+            f"Validation loss is {gap:.2f}× training loss at the best epoch: it overfits. "
+            "Widen the ranges of dropout and the L2 strengths, or lower units."
+        )
+
+    epochs = manifest.get("search", {}).get("epochs")
+    best_epoch, epochs_run = _number(best.get("best_epoch")), _number(best.get("epochs_run"))
+    if best_epoch is not None and epochs and best_epoch >= epochs:
+        findings.append(f"The best trial was still improving at its last epoch ({int(best_epoch)}): raise --epochs.")
+    elif best_epoch == 1 and epochs_run and epochs_run > 1:
+        findings.append(
+            "The best trial was best after its first epoch: it learned little afterwards. "
+            "Check the learning-rate range and whether the inputs carry signal."
+        )
+
+    space = manifest.get("hyperparameters", {}).get("space", {})
+    for name, spec in space.items():
+        if not isinstance(spec, dict) or not ({"int", "float"} & set(spec)):
+            continue
+        low, high = spec.get("int") or spec.get("float")
+        value = _number(best.get(name))
+        if value is None or high == low:
+            continue
+        edge = "lower" if value <= low else "upper" if value >= high else None
+        if edge:
+            findings.append(f"{name} = {value:g} sits at the {edge} edge of its range [{low:g}, {high:g}]: consider widening it.")
+
+    if not failed.empty:
+        reason, count = Counter(failed["note"].astype(str)).most_common(1)[0]
+        findings.append(f"{len(failed)} of {len(table)} trials failed (most often: {reason} ×{count}).")
+    return findings

@@ -1,0 +1,181 @@
+"""Turn what the user asked for into a validated search plan, before any training or disk write.
+
+No TensorFlow here: every bad input is reported in well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lstmtune import metrics, settings
+from lstmtune.dataset import SPLITS, DataSpec, ForecastData, prepare
+from lstmtune.errors import OptionError, RunDirError
+from lstmtune.rundir import RunDir, read_json
+from lstmtune.settings import DataSettings, SearchSettings
+from lstmtune.space import Space, load_space
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """Everything `lstmtune search` was given; None means "not given on the command line"."""
+
+    data_path: Path
+    targets: tuple[str, ...]
+    space_path: Path
+    out: Path
+    time_col: str | None = None
+    features: tuple[str, ...] | None = None
+    data_flags: dict[str, Any] = field(default_factory=dict)  # horizon, split, scale, transform, fill, season
+    search_flags: dict[str, Any] = field(default_factory=dict)  # tuner, max_trials, epochs, patience, initial_points, seed
+    lookback: int | None = None
+    resume: bool = False
+    overwrite: bool = False
+    command: tuple[str, ...] = ()
+
+
+@dataclass
+class SearchPlan:
+    request: SearchRequest
+    space: Space  # the effective space: file + lookback flag + effective settings
+    search: SearchSettings
+    data_spec: DataSpec
+    data: ForecastData
+    run_dir: RunDir
+    data_sha256: str
+    baselines: dict[str, dict[str, dict[str, float]]]
+
+
+def validate_flags(flags: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:
+    """Validate command-line values with the same rules as the space file's sections."""
+    out = {}
+    for key, value in flags.items():
+        if value is None:
+            continue
+        try:
+            out[key] = rules[key](value)
+        except ValueError as exc:
+            raise OptionError(f"--{key.replace('_', '-')} {exc}") from None
+    return out
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def compute_baselines(data: ForecastData) -> dict[str, dict[str, dict[str, float]]]:
+    """Naive forecasts on exactly the validation and test windows the models are scored on."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for split in ("val", "test"):
+        ends = data.window_ends(split, 1)
+        truth = data.truth(ends)
+        out[split] = {"persistence": metrics.baseline_summary(truth, data.baseline("persistence", ends))}
+        if data.settings.season:
+            out[split]["seasonal"] = metrics.baseline_summary(truth, data.baseline("seasonal", ends, data.settings.season))
+    return out
+
+
+def _check_run_dir(request: SearchRequest) -> RunDir:
+    run_dir = RunDir(request.out)
+    if request.resume and request.overwrite:
+        raise OptionError("--resume and --overwrite cannot be used together")
+    if run_dir.root.exists() and not run_dir.root.is_dir():
+        raise RunDirError(f"--out {run_dir.root}: exists and is not a directory")
+    if request.resume:
+        if not run_dir.manifest.is_file():
+            raise RunDirError(f"--out {run_dir.root}: nothing to resume (no run.json there)")
+    elif not run_dir.is_empty() and not request.overwrite:
+        raise RunDirError(
+            f"--out {run_dir.root}: already exists and is not empty; pass --resume to continue it or --overwrite to replace it"
+        )
+    return run_dir
+
+
+def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
+    """A resumed run must search the same data with the same space and data settings."""
+    try:
+        previous = read_json(run_dir.manifest)
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{run_dir.manifest}: unreadable manifest ({exc}); use --overwrite") from None
+    old_data = previous.get("data", {})
+    checks = [
+        ("the data file's contents (sha256)", old_data.get("sha256"), plan.data_sha256),
+        ("--target", old_data.get("targets"), list(plan.data.target_columns)),
+        ("the input columns", old_data.get("inputs"), list(plan.data.input_columns)),
+        ("the data settings", old_data.get("settings"), data_settings_json(plan.data.settings)),
+        ("--tuner", previous.get("search", {}).get("tuner"), plan.search.tuner),
+        ("the hyperparameters", previous.get("hyperparameters", {}).get("space"), plan.space.to_dict()["hyperparameters"]),
+    ]
+    for what, old, new in checks:
+        if old != new:
+            raise RunDirError(
+                f"--resume {run_dir.root}: {what} differ from the run being resumed; "
+                "resume with the same data, space and flags, or use --overwrite"
+            )
+
+
+def data_settings_json(cfg: DataSettings) -> dict[str, Any]:
+    return {
+        "horizon": cfg.horizon, "split": list(cfg.split), "scale": cfg.scale,
+        "transform": cfg.transform, "fill": cfg.fill, "season": cfg.season,
+    }
+
+
+def plan_search(request: SearchRequest) -> SearchPlan:
+    """Validate the flags, the space, the data and the run directory; write nothing."""
+    data_flags = validate_flags(request.data_flags, settings.DATA_RULES)
+    search_flags = validate_flags(request.search_flags, settings.SEARCH_RULES)
+    lookback = validate_flags({"lookback": request.lookback}, {"lookback": settings.LOOKBACK_RULE})
+    run_dir = _check_run_dir(request)
+
+    space = load_space(request.space_path)
+    if lookback:
+        from lstmtune.space import Param
+
+        space = Space({**space.params, "lookback": Param("lookback", "fixed", value=lookback["lookback"])},
+                      space.search, space.data, space.source)
+    search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, search_flags)
+    data_settings = settings.build(DataSettings, settings.DATA_RULES, space.data, data_flags)
+    effective = Space(space.params, _settings_dict(search), data_settings_json(data_settings), space.source)
+
+    data_spec = DataSpec(
+        path=request.data_path,
+        targets=tuple(request.targets),
+        time_col=request.time_col,
+        features=tuple(request.features) if request.features is not None else None,
+        settings=data_settings,
+    )
+    data = prepare(data_spec, int(space.params["lookback"].candidates_max()))
+    plan = SearchPlan(
+        request=request,
+        space=effective,
+        search=search,
+        data_spec=data_spec,
+        data=data,
+        run_dir=run_dir,
+        data_sha256=sha256(request.data_path),
+        baselines=compute_baselines(data),
+    )
+    if request.resume:
+        _check_resumable(run_dir, plan)
+    return plan
+
+
+def _settings_dict(search: SearchSettings) -> dict[str, Any]:
+    out = {
+        "tuner": search.tuner, "max_trials": search.max_trials, "epochs": search.epochs,
+        "patience": search.patience, "seed": search.seed,
+    }
+    if search.initial_points is not None:
+        out["initial_points"] = search.initial_points
+    return out
+
+
+def window_counts(data: ForecastData, lookback: int) -> dict[str, int]:
+    return {split: len(data.window_ends(split, lookback)) for split in SPLITS}

@@ -1,0 +1,105 @@
+"""Search progress on stderr: a live rich display on a terminal, one plain line per trial otherwise.
+
+Reporters live on the tuner, never inside a Keras callback (keras-tuner deep-copies those per trial).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+class Reporter:
+    """Does nothing: the base for quiet runs and the interface for the others."""
+
+    def search_begin(self, total: int | None, done: int, epochs: int) -> None: ...
+    def trial_begin(self, number: int, trial_id: str) -> None: ...
+    def epoch_end(self, epoch: int, logs: dict[str, Any]) -> None: ...
+    def trial_end(self, number: int, record: dict[str, Any], best: float | None) -> None: ...
+    def search_end(self) -> None: ...
+
+
+def trial_line(number: int, total: int | None, record: dict[str, Any], best: float | None) -> str:
+    scores = record.get("metrics") or {}
+    of = f"/{total}" if total else ""
+    head = f"trial {number}{of} [{record['trial_id']}] {record['status']}"
+    if record["status"] != "completed":
+        return f"{head}: {record.get('reason') or ''} ({_fmt(record.get('seconds'))} s)"
+    return (
+        f"{head}: score {_fmt(scores.get('val_mse'))} val_rmse {_fmt(scores.get('val_rmse'))} "
+        f"skill {_fmt(scores.get('skill'))} best_epoch {_fmt(int(scores.get('best_epoch') or 0))} "
+        f"({_fmt(record.get('seconds'))} s); best so far {_fmt(best)}"
+    )
+
+
+class PlainReporter(Reporter):
+    """One line per finished trial: for CI logs and pipes."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.total: int | None = None
+
+    def search_begin(self, total, done, epochs):
+        self.total = total
+        self.started = time.monotonic()
+        resumed = f", {done} already done" if done else ""
+        self.console.print(f"search: up to {total or '?'} trials of up to {epochs} epochs{resumed}", highlight=False)
+
+    def trial_end(self, number, record, best):
+        self.console.print(trial_line(number, self.total, record, best), highlight=False, soft_wrap=True)
+
+
+class RichReporter(Reporter):
+    """Live bars: trials (with elapsed / ETA and best score so far) and the current trial's epochs."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=console,
+            transient=False,
+        )
+        self.total: int | None = None
+
+    def search_begin(self, total, done, epochs):
+        self.total = total
+        self.epochs = epochs
+        self.progress.start()
+        self.trials = self.progress.add_task("trials", total=total, completed=done, status="")
+        self.epoch_task = self.progress.add_task("epochs", total=epochs, status="")
+
+    def trial_begin(self, number, trial_id):
+        self.progress.update(self.trials, description=f"trial {number}")
+        self.progress.reset(self.epoch_task, total=self.epochs, status=f"trial {trial_id}")
+
+    def epoch_end(self, epoch, logs):
+        status = f"val_mse {_fmt(logs.get('val_mse'))}  loss {_fmt(logs.get('loss'))}"
+        self.progress.update(self.epoch_task, completed=epoch + 1, status=status)
+
+    def trial_end(self, number, record, best):
+        self.progress.update(self.trials, advance=1, status=f"best score {_fmt(best)}")
+        self.progress.console.print(trial_line(number, self.total, record, best), highlight=False, soft_wrap=True)
+
+    def search_end(self):
+        self.progress.stop()
+
+
+def reporter_for(console: Console, quiet: bool = False) -> Reporter:
+    if quiet:
+        return Reporter()
+    return RichReporter(console) if console.is_terminal else PlainReporter(console)

@@ -1,0 +1,198 @@
+"""Read a run directory and render its best configurations: rich table, CSV, Markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from lstmtune import store
+from lstmtune.diagnose import diagnose
+from lstmtune.errors import OptionError
+from lstmtune.rundir import RunDir
+
+FORMATS = ("table", "csv", "md", "json")
+SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+
+
+@dataclass
+class Report:
+    run_dir: RunDir
+    manifest: dict[str, Any]
+    table: pd.DataFrame
+    top: pd.DataFrame
+    state: str
+    findings: list[str]
+
+    @property
+    def tunable(self) -> list[str]:
+        return list(self.manifest.get("hyperparameters", {}).get("tunable", []))
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        return self.manifest.get("best")
+
+
+def _process_alive(process: dict[str, Any] | None) -> bool | None:
+    """Whether the search process that wrote the run is still alive (None: cannot tell from here)."""
+    if not process or process.get("host") != socket.gethostname():
+        return None
+    try:
+        os.kill(int(process["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, KeyError, TypeError):
+        return None
+    return True
+
+
+def run_state(manifest: dict[str, Any]) -> str:
+    status = manifest.get("status", "unknown")
+    if status == "running" and _process_alive(manifest.get("process")) is False:
+        return "stopped (the search process is gone; continue it with --resume)"
+    if status == "interrupted":
+        return "interrupted (continue it with --resume)"
+    return status
+
+
+def build_report(run_dir: RunDir, top: int = 5) -> Report:
+    if top < 1:
+        raise OptionError(f"--top must be an integer >= 1, but got {top}")
+    manifest = store.load_manifest(run_dir)
+    table = store.trials_table(run_dir, manifest)
+    return Report(run_dir, manifest, table, table.head(top), run_state(manifest), diagnose(table, manifest))
+
+
+# --- renderers ------------------------------------------------------------------------------
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
+    """(split, what, {rmse, mae, skill}) for the best model and the baselines on the same windows."""
+    rows = []
+    best = report.best
+    baselines = report.manifest.get("baselines", {})
+    for split in ("val", "test"):
+        if best and split in best:
+            rows.append((split, f"best model (trial {best['trial_id']})", best[split]))
+        elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
+            row = report.table.iloc[0]
+            rows.append((split, f"best so far (trial {row['trial_id']})",
+                         {"rmse": row["val_rmse"], "mae": row["val_mae"], "skill": row["skill"]}))
+        for name, scores in baselines.get(split, {}).items():
+            rows.append((split, name, {**scores, "skill": 0.0 if name == "persistence" else None}))
+    return rows
+
+
+def render_table(report: Report, console: Console) -> None:
+    manifest = report.manifest
+    data = manifest.get("data", {})
+    trials = manifest.get("trials") or {}
+    console.print(f"[bold]{report.run_dir.root}[/]  status: {report.state}")
+    console.print(
+        f"data: {data.get('path')}  target: {', '.join(data.get('targets', []))}  "
+        f"transform: {data.get('settings', {}).get('transform')}  horizon: {data.get('settings', {}).get('horizon')}  "
+        f"trials: {len(report.table)} ({trials.get('failed', (report.table['status'] == 'failed').sum())} failed)",
+        highlight=False,
+    )
+    if report.table.empty:
+        console.print("No trial has finished yet.")
+        return
+
+    ranked = Table(title=f"Top {len(report.top)} trials (score = validation MSE on scaled targets; lower is better)")
+    columns = SUMMARY_COLUMNS + report.tunable
+    for column in columns:
+        ranked.add_column(column, justify="right" if column not in ("status", "trial_id") else "left")
+    for row in report.top.itertuples(index=False):
+        record = row._asdict()
+        ranked.add_row(*(_fmt(record.get(c)) for c in columns))
+    console.print(ranked)
+
+    figures = Table(title="Best model against naive baselines (original units)")
+    for column in ("split", "forecast", "rmse", "mae", "skill"):
+        figures.add_column(column, justify="left" if column in ("split", "forecast") else "right")
+    for split, what, scores in figures_rows(report):
+        figures.add_row(split, what, _fmt(scores.get("rmse")), _fmt(scores.get("mae")), _fmt(scores.get("skill")))
+    console.print(figures)
+
+    best = report.best
+    if best:
+        config = ", ".join(f"{k}={_fmt(v)}" for k, v in best["values"].items() if not k.startswith("tuner/"))
+        console.print(f"[bold]best configuration[/] (trial {best['trial_id']}): {config}", highlight=False)
+        console.print(f"reproduce it with {report.run_dir.best_space}", highlight=False)
+    for finding in report.findings:
+        console.print(f"• {finding}", highlight=False)
+
+
+def render_markdown(report: Report) -> str:
+    manifest = report.manifest
+    data = manifest.get("data", {})
+    lines = [
+        f"# lstmtune run `{report.run_dir.root}`",
+        "",
+        f"- status: {report.state}",
+        f"- data: `{data.get('path')}`, target: {', '.join(data.get('targets', []))}, "
+        f"transform: {data.get('settings', {}).get('transform')}, horizon: {data.get('settings', {}).get('horizon')}",
+        f"- trials: {len(report.table)}",
+        "",
+        "## Top trials",
+        "",
+        store.to_markdown(report.top[SUMMARY_COLUMNS + report.tunable]) if not report.top.empty else "No trial has finished yet.\n",
+        "## Best model against naive baselines (original units)",
+        "",
+        "| split | forecast | rmse | mae | skill |",
+        "|---|---|---|---|---|",
+    ]
+    for split, what, scores in figures_rows(report):
+        lines.append(f"| {split} | {what} | {_fmt(scores.get('rmse'))} | {_fmt(scores.get('mae'))} | {_fmt(scores.get('skill'))} |")
+    if report.findings:
+        lines += ["", "## Findings", ""] + [f"- {f}" for f in report.findings]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    document = {
+        "run_dir": str(report.run_dir.root),
+        "status": report.manifest.get("status"),
+        "state": report.state,
+        "data": report.manifest.get("data"),
+        "search": report.manifest.get("search"),
+        "baselines": report.manifest.get("baselines"),
+        "best": report.best,
+        "trials": store.table_records(report.top),
+        "findings": report.findings,
+    }
+    return json.dumps(document, indent=2, default=str) + "\n"
+
+
+def render(report: Report, fmt: str, console: Console) -> str | None:
+    """Text for csv / md / json; the table format prints straight to the console."""
+    if fmt == "table":
+        render_table(report, console)
+        return None
+    if fmt == "csv":
+        return report.top.to_csv(index=False)
+    if fmt == "md":
+        return render_markdown(report)
+    return render_json(report)
+
+
+def write_output(text: str, output: Path) -> None:
+    from lstmtune.rundir import write_text
+
+    write_text(output, text)

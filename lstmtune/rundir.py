@@ -1,0 +1,107 @@
+"""The run directory's layout and safe writes (json / text only; no TensorFlow).
+
+    RUN_DIR/run.json            manifest
+    RUN_DIR/space.yaml          the space used (with the effective search and data settings)
+    RUN_DIR/trials.csv|md|json  the ranked table
+    RUN_DIR/best.yaml           the space with the best values fixed
+    RUN_DIR/best_model.keras    the best model, with preprocessing.json beside it
+    RUN_DIR/history/            trial_<id>.json (record) and trial_<id>.csv (per-epoch history)
+    RUN_DIR/tuner/              keras-tuner's own files
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class TrialStatus(str, Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class RunStatus(str, Enum):
+    RUNNING = "running"
+    INTERRUPTED = "interrupted"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class RunDir:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    manifest = property(lambda self: self.root / "run.json")
+    space = property(lambda self: self.root / "space.yaml")
+    best_space = property(lambda self: self.root / "best.yaml")
+    best_model = property(lambda self: self.root / "best_model.keras")
+    preprocessing = property(lambda self: self.root / "preprocessing.json")
+    history = property(lambda self: self.root / "history")
+    tuner = property(lambda self: self.root / "tuner")
+
+    def table(self, extension: str) -> Path:
+        return self.root / f"trials.{extension}"
+
+    def trial_record(self, trial_id: str) -> Path:
+        return self.history / f"trial_{trial_id}.json"
+
+    def trial_history(self, trial_id: str) -> Path:
+        return self.history / f"trial_{trial_id}.csv"
+
+    def is_empty(self) -> bool:
+        return not self.root.exists() or (self.root.is_dir() and not any(self.root.iterdir()))
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN or inf: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600 files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, value: Any) -> None:
+    write_text(path, json.dumps(_clean(value), indent=2, allow_nan=False) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def sort_key(trial_id: str) -> tuple[int, str]:
+    """Trial ids are zero-padded to the width of max_trials, which can change on resume: sort as integers."""
+    return (int(trial_id), trial_id) if str(trial_id).isdigit() else (10**9, str(trial_id))

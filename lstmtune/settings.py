@@ -1,0 +1,133 @@
+"""Search and data settings: one schema shared by the space file and the command-line flags.
+
+A space file may carry `search:` and `data:` sections with defaults; flags override them. Each
+setting has one validator that returns the cleaned value or raises ValueError with the rule that
+must hold, so a flag and a file key fail with the same words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+TUNERS = ("bayesian", "random", "hyperband")
+SCALES = ("standard", "minmax", "none")
+TRANSFORMS = ("diff", "logdiff", "none")
+FILLS = ("ffill", "interpolate", "drop")
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How the tuner runs."""
+
+    tuner: str = "bayesian"
+    max_trials: int = 20
+    epochs: int = 50
+    patience: int = 5
+    # Bayesian optimisation's random start; None picks default_initial_points(max_trials).
+    initial_points: int | None = None
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """How the CSV becomes windows."""
+
+    horizon: int = 1
+    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    scale: str = "standard"
+    # diff: the model sees and predicts changes of the target from its last observed value,
+    # so an output of zero is persistence and trends beyond the training range do not matter.
+    transform: str = "diff"
+    fill: str | None = None
+    season: int | None = None
+
+
+def default_initial_points(max_trials: int) -> int:
+    """Random trials before Bayesian optimisation starts modelling: a quarter of the budget, at least 2.
+
+    keras-tuner's own default (3 x the number of hyperparameters) turns a short search into a
+    random search.
+    """
+    return max(1, min(max_trials, max(2, round(max_trials / 4))))
+
+
+def _describe(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _integer(minimum: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"must be an integer >= {minimum}, but got {_describe(value)}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"must be an integer >= {minimum}, but got {_describe(value)}") from None
+        if not math.isfinite(number) or number != int(number) or number < minimum:
+            raise ValueError(f"must be an integer >= {minimum}, but got {_describe(value)}")
+        return int(number)
+
+    return check
+
+
+def _one_of(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value.lower() not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, but got {_describe(value)}")
+        return value.lower()
+
+    return check
+
+
+def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def optional(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
+            return None
+        return check(value)
+
+    return optional
+
+
+def _split(value: Any) -> tuple[float, float, float]:
+    rule = "must be three fractions train,validation,test, each > 0, summing to 1 (like 0.7,0.15,0.15)"
+    parts = value.split(",") if isinstance(value, str) else value
+    try:
+        fractions = tuple(float(p) for p in parts)
+    except (TypeError, ValueError):
+        raise ValueError(f"{rule}, but got {_describe(value)}") from None
+    if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(f"{rule}, but got {_describe(value)}")
+    return fractions  # type: ignore[return-value]
+
+
+LOOKBACK_RULE = _integer(1)
+
+SEARCH_RULES: dict[str, Callable[[Any], Any]] = {
+    "tuner": _one_of(TUNERS),
+    "max_trials": _integer(1),
+    "epochs": _integer(1),
+    "patience": _integer(1),
+    "initial_points": _optional(_integer(1)),
+    "seed": _integer(0),
+}
+
+DATA_RULES: dict[str, Callable[[Any], Any]] = {
+    "horizon": _integer(1),
+    "split": _split,
+    "scale": _one_of(SCALES),
+    "transform": _one_of(TRANSFORMS),
+    "fill": _optional(_one_of(FILLS)),
+    "season": _optional(_integer(2)),
+}
+
+
+def build(cls: type, rules: dict[str, Callable[[Any], Any]], *layers: dict[str, Any]) -> Any:
+    """Build a settings object from already validated layers, later layers winning; None means unset."""
+    values: dict[str, Any] = {}
+    for layer in layers:
+        values.update({k: v for k, v in layer.items() if v is not None and k in rules})
+    fields = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in values.items() if k in fields})

@@ -1,0 +1,329 @@
+"""The search-space file: schema, loading and validation. Needs no Keras.
+
+    hyperparameters:
+      units: {int: [16, 128], step: 16}
+      dropout: {float: [0.0, 0.5]}
+      kernel_l2: {float: [1e-6, 1e-2], log: true}
+      optimizer: {choice: [adam, adamw]}
+      kernel_l1: 0            # a plain value is fixed
+    search: {max_trials: 20, epochs: 50, patience: 5}
+    data: {transform: diff}
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from lstmtune import settings
+from lstmtune.errors import SpaceError
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one hyperparameter is: its type, default and the rule its values obey."""
+
+    type: type
+    default: Any
+    rule: str = ""
+    ok: Callable[[Any], bool] = lambda value: True
+    help: str = ""
+
+
+def _at_least(bound: float) -> Callable[[Any], bool]:
+    return lambda value: value >= bound
+
+
+def _fraction(value: float) -> bool:
+    return 0 <= value < 1
+
+
+def _positive(value: float) -> bool:
+    return value > 0
+
+
+OPTIMIZERS = ("adam", "adamw", "rmsprop")
+REGULARISED = ("kernel", "recurrent", "bias", "activity")
+
+SPECS: dict[str, Spec] = {
+    "lookback": Spec(int, 24, ">= 1", _at_least(1), "input window length, in time steps"),
+    "layers": Spec(int, 1, ">= 1", _at_least(1), "stacked LSTM layers"),
+    "units": Spec(int, 32, ">= 1", _at_least(1), "units per LSTM layer"),
+    "bidirectional": Spec(bool, False, help="wrap each LSTM layer in Bidirectional"),
+    "dropout": Spec(float, 0.0, "0 <= value < 1", _fraction, "dropout on LSTM inputs"),
+    "recurrent_dropout": Spec(float, 0.0, "0 <= value < 1", _fraction, "dropout on LSTM recurrent state"),
+    **{
+        f"{part}_{kind}": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), f"{kind.upper()} penalty on the LSTM {part}")
+        for part in REGULARISED
+        for kind in ("l1", "l2")
+    },
+    "layer_norm": Spec(bool, False, help="LayerNormalization after each LSTM layer"),
+    "input_noise": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), "std of Gaussian jitter on (scaled) inputs while training"),
+    "dense_units": Spec(int, 0, ">= 0 (0 = no hidden dense layer)", _at_least(0), "units of a ReLU dense layer in the head"),
+    "dense_dropout": Spec(float, 0.0, "0 <= value < 1", _fraction, "dropout before the output layer"),
+    "learning_rate": Spec(float, 1e-3, "> 0", _positive, "optimizer learning rate"),
+    "optimizer": Spec(str, "adam", f"one of {', '.join(OPTIMIZERS)}", lambda v: v in OPTIMIZERS, "optimizer"),
+    "weight_decay": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), "decoupled weight decay of the optimizer"),
+    "clipnorm": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), "gradient norm clipping"),
+    "batch_size": Spec(int, 32, ">= 1", _at_least(1), "training batch size"),
+}
+
+SECTIONS = ("hyperparameters", "search", "data")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter: fixed, or an int / float range, or a choice."""
+
+    name: str
+    kind: str  # "fixed" | "int" | "float" | "choice"
+    value: Any = None
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    log: bool = False
+    values: tuple = ()
+
+    @property
+    def tunable(self) -> bool:
+        return self.kind != "fixed"
+
+    def candidates_max(self) -> Any:
+        """The largest value this parameter can take."""
+        if self.kind == "fixed":
+            return self.value
+        if self.kind == "choice":
+            return max(self.values)
+        return self.high
+
+    def to_yaml(self) -> Any:
+        if self.kind == "fixed":
+            return self.value
+        if self.kind == "choice":
+            return {"choice": list(self.values)}
+        out: dict[str, Any] = {self.kind: [self.low, self.high]}
+        if self.step is not None:
+            out["step"] = self.step
+        if self.log:
+            out["log"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Space:
+    """A validated search space: every known hyperparameter (defaults filled in) plus settings layers."""
+
+    params: dict[str, Param]
+    search: dict[str, Any] = field(default_factory=dict)  # validated search-section keys given in the file
+    data: dict[str, Any] = field(default_factory=dict)  # validated data-section keys given in the file
+    source: str = "<space>"
+
+    @property
+    def tunable(self) -> list[Param]:
+        return [p for p in self.params.values() if p.tunable]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"hyperparameters": {n: p.to_yaml() for n, p in self.params.items()}}
+        if self.search:
+            out["search"] = dict(self.search)
+        if self.data:
+            out["data"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.data.items()}
+        return out
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def with_fixed(self, values: dict[str, Any], **search: Any) -> "Space":
+        """This space with every hyperparameter fixed to `values` (unknown names ignored)."""
+        params = {n: Param(n, "fixed", value=values.get(n, p.value)) for n, p in self.params.items()}
+        return replace(self, params=params, search={**self.search, **search})
+
+
+# --- YAML loading -------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reads `1e-4` as a number (YAML 1.1 wants `1.0e-4`) and rejects duplicate keys."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def load_space(path: str | Path) -> Space:
+    """Read and validate a space file; every problem raises SpaceError naming the file and key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpaceError(f"{path}: space file not found") from None
+    except IsADirectoryError:
+        raise SpaceError(f"{path}: is a directory, but a YAML space file is needed") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpaceError(f"{path}: cannot read the space file ({exc})") from None
+    return parse_space(text, source=str(path))
+
+
+def parse_space(text: str, source: str = "<space>") -> Space:
+    try:
+        document = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpaceError(f"{source}: malformed YAML{where}: {problem}") from None
+    return space_from_dict(document, source)
+
+
+def space_from_dict(document: Any, source: str = "<space>") -> Space:
+    if document is None:
+        raise SpaceError(f"{source}: the space file is empty; it needs a `hyperparameters:` mapping")
+    if not isinstance(document, dict):
+        raise SpaceError(f"{source}: the top level must be a mapping with {', '.join(SECTIONS)}, but got {type(document).__name__}")
+    for key in document:
+        if key not in SECTIONS:
+            raise SpaceError(f"{source}: unknown top-level key {key!r}{_suggest(key, SECTIONS)}; allowed: {', '.join(SECTIONS)}")
+
+    raw_params = _mapping(document.get("hyperparameters") or {}, source, "hyperparameters")
+    params: dict[str, Param] = {}
+    for name in raw_params:
+        if name not in SPECS:
+            raise SpaceError(f"{source}: unknown hyperparameter {name!r}{_suggest(name, SPECS)}")
+    for name, spec in SPECS.items():
+        if name in raw_params:
+            params[name] = _parse_param(name, raw_params[name], spec, f"{source}: hyperparameters.{name}")
+        else:
+            params[name] = Param(name, "fixed", value=spec.default)
+
+    search = _section(document, "search", settings.SEARCH_RULES, source)
+    data = _section(document, "data", settings.DATA_RULES, source)
+    return Space(params=params, search=search, data=data, source=source)
+
+
+def _mapping(value: Any, source: str, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise SpaceError(f"{source}: {key} must be a mapping of name: value, but got {type(value).__name__}")
+    return value
+
+
+def _section(document: dict, name: str, rules: dict[str, Callable[[Any], Any]], source: str) -> dict[str, Any]:
+    raw = _mapping(document.get(name) or {}, source, name)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in rules:
+            raise SpaceError(f"{source}: unknown key {name}.{key}{_suggest(key, rules)}; allowed: {', '.join(rules)}")
+        try:
+            out[key] = rules[key](value)
+        except ValueError as exc:
+            raise SpaceError(f"{source}: {name}.{key} {exc}") from None
+    return out
+
+
+def _suggest(word: Any, known) -> str:
+    close = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _type_name(spec: Spec) -> str:
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}[spec.type]
+
+
+def _scalar(value: Any, spec: Spec, where: str, what: str = "value") -> Any:
+    """Check one value's type and rule; ints are accepted where floats are expected."""
+    if spec.type is bool:
+        valid = isinstance(value, bool)
+    elif spec.type is int:
+        valid = isinstance(value, int) and not isinstance(value, bool)
+    elif spec.type is float:
+        valid = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        value = float(value) if valid else value
+    else:
+        valid = isinstance(value, str)
+    if not valid:
+        raise SpaceError(f"{where}: {what} must be {_type_name(spec)}, but got {value!r}")
+    if not spec.ok(value):
+        raise SpaceError(f"{where}: {spec.rule} must hold, but got {what}={value!r}")
+    return value
+
+
+DISTRIBUTION_KEYS = ("int", "float", "choice", "step", "log")
+
+
+def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
+    if isinstance(raw, list):
+        raise SpaceError(f"{where}: a list is ambiguous; write {{choice: {raw}}} or {{int|float: [lo, hi]}}")
+    if not isinstance(raw, dict):
+        return Param(name, "fixed", value=_scalar(raw, spec, where))
+
+    for key in raw:
+        if key not in DISTRIBUTION_KEYS:
+            raise SpaceError(f"{where}: unknown key {key!r}{_suggest(key, DISTRIBUTION_KEYS)}; allowed: int, float, choice, step, log")
+    kinds = [k for k in ("int", "float", "choice") if k in raw]
+    if len(kinds) != 1:
+        raise SpaceError(f"{where}: exactly one of int, float or choice must be given, but got {kinds or 'none'}")
+    kind = kinds[0]
+
+    if kind == "choice":
+        if set(raw) - {"choice"}:
+            raise SpaceError(f"{where}: step and log apply to int and float ranges, not to choice")
+        options = raw["choice"]
+        if not isinstance(options, list) or not options:
+            raise SpaceError(f"{where}: choice must be a non-empty list, but got {options!r}")
+        values = tuple(_scalar(v, spec, where, "choice value") for v in options)
+        if len(set(values)) != len(values):
+            raise SpaceError(f"{where}: choice values must be distinct, but got {options!r}")
+        if len(values) == 1:
+            return Param(name, "fixed", value=values[0])
+        return Param(name, "choice", values=values)
+
+    if spec.type in (bool, str):
+        raise SpaceError(f"{where}: {name} is {_type_name(spec)}; use a fixed value or {{choice: [...]}}, not {kind}")
+    if kind == "int" and spec.type is float:
+        raise SpaceError(f"{where}: {name} is a float hyperparameter; write {{float: [lo, hi]}}, not {{int: ...}}")
+    if kind == "float" and spec.type is int:
+        raise SpaceError(f"{where}: {name} is an integer hyperparameter; write {{int: [lo, hi]}}, not {{float: ...}}")
+
+    bounds = raw[kind]
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        raise SpaceError(f"{where}: {kind} must be a list [lo, hi], but got {bounds!r}")
+    low = _scalar(bounds[0], spec, where, "lo")
+    high = _scalar(bounds[1], spec, where, "hi")
+    if low > high:
+        raise SpaceError(f"{where}: lo <= hi must hold, but got lo={low}, hi={high}")
+    log = raw.get("log", False)
+    if not isinstance(log, bool):
+        raise SpaceError(f"{where}: log must be true or false, but got {log!r}")
+    if log and low <= 0:
+        raise SpaceError(f"{where}: a log scale needs lo > 0, but got lo={low}")
+    step = raw.get("step")
+    if step is not None:
+        step_ok = isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0
+        if kind == "int":
+            step_ok = step_ok and isinstance(step, int)
+        if not step_ok:
+            raise SpaceError(f"{where}: step must be a {'positive integer' if kind == 'int' else 'positive number'}, but got {step!r}")
+        if log and step <= 1:
+            raise SpaceError(f"{where}: with log: true, step is a multiplier and must be > 1, but got {step!r}")
+    if low == high:
+        return Param(name, "fixed", value=low)
+    return Param(name, kind, low=low, high=high, step=step, log=log)

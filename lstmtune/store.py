@@ -1,0 +1,121 @@
+"""Read a run directory into one tidy, ranked table of trials (json + pandas; no TensorFlow)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lstmtune.errors import RunDirError
+from lstmtune.rundir import RunDir, TrialStatus, read_json, sort_key
+
+METRIC_COLUMNS = [
+    "score", "val_rmse", "val_mae", "skill", "train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds",
+]
+LEADING_COLUMNS = ["rank", "trial_id", "status"]
+STATUS_ORDER = {TrialStatus.COMPLETED.value: 0, TrialStatus.RUNNING.value: 1, TrialStatus.FAILED.value: 2}
+
+
+def load_manifest(run_dir: RunDir) -> dict[str, Any]:
+    if not run_dir.root.is_dir():
+        raise RunDirError(f"{run_dir.root}: not a run directory (it does not exist)")
+    if not run_dir.manifest.is_file():
+        raise RunDirError(f"{run_dir.root}: not a run directory (no run.json); run `lstmtune search` first")
+    try:
+        return read_json(run_dir.manifest)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunDirError(f"{run_dir.manifest}: unreadable manifest ({exc})") from None
+
+
+def trial_records(run_dir: RunDir) -> list[dict[str, Any]]:
+    """Every trial's record, in trial-id order; unreadable records are skipped, not fatal."""
+    records = []
+    for path in run_dir.history.glob("trial_*.json") if run_dir.history.is_dir() else []:
+        try:
+            records.append(read_json(path))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return sorted(records, key=lambda r: sort_key(str(r.get("trial_id", ""))))
+
+
+def rank_trials(records: list[dict[str, Any]], hyperparameters: list[str]) -> pd.DataFrame:
+    """One row per trial: completed ones by score (lower is better), then running, then failed."""
+    rows = []
+    for record in records:
+        scores = record.get("metrics") or {}
+        row: dict[str, Any] = {
+            "trial_id": str(record.get("trial_id")),
+            "status": record.get("status"),
+            "score": scores.get("val_mse"),
+            **{name: scores.get(name) for name in METRIC_COLUMNS if name not in ("score", "seconds")},
+            "seconds": record.get("seconds"),
+            "note": record.get("reason") or record.get("note") or "",
+        }
+        values = record.get("values") or {}
+        row.update({name: values.get(name) for name in hyperparameters})
+        rows.append(row)
+    columns = LEADING_COLUMNS + METRIC_COLUMNS + ["note"] + list(hyperparameters)
+    table = pd.DataFrame(rows, columns=[c for c in columns if c != "rank"])
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    table["_status"] = table["status"].map(STATUS_ORDER).fillna(3)
+    table["_score"] = pd.to_numeric(table["score"], errors="coerce")
+    table["_id"] = table["trial_id"].map(sort_key)
+    table = table.sort_values(["_status", "_score", "_id"], na_position="last", kind="stable")
+    completed = (table["status"] == TrialStatus.COMPLETED.value).to_numpy()
+    ranks = pd.array([None] * len(table), dtype="Int64")
+    ranks[completed] = range(1, int(completed.sum()) + 1)
+    table.insert(0, "rank", ranks)
+    for column in ("best_epoch", "epochs_run"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
+    return table.drop(columns=["_status", "_score", "_id"]).reset_index(drop=True)[columns]
+
+
+def hyperparameter_names(manifest: dict[str, Any]) -> list[str]:
+    return list(manifest.get("hyperparameters", {}).get("names", []))
+
+
+def trials_table(run_dir: RunDir, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
+    manifest = manifest if manifest is not None else load_manifest(run_dir)
+    return rank_trials(trial_records(run_dir), hyperparameter_names(manifest))
+
+
+def learning_curve(run_dir: RunDir, trial_id: str) -> pd.DataFrame:
+    """Per-epoch history of one trial (empty if none was written)."""
+    path = run_dir.trial_history(trial_id)
+    if not path.is_file():
+        return pd.DataFrame()
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError):
+        return pd.DataFrame()
+
+
+def to_markdown(table: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table (pandas' own needs the optional `tabulate`)."""
+    def cell(value: Any) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+            return ""
+        if isinstance(value, float):
+            return f"{value:.6g}"
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in table.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join([header, rule, *body]) + "\n"
+
+
+def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The table as JSON-ready records (missing values as null)."""
+    return json.loads(table.to_json(orient="records"))
+
+
+def write_tables(run_dir: RunDir, table: pd.DataFrame) -> None:
+    from lstmtune.rundir import write_json, write_text
+
+    write_text(run_dir.table("csv"), table.to_csv(index=False))
+    write_text(run_dir.table("md"), to_markdown(table))
+    write_json(run_dir.table("json"), table_records(table))

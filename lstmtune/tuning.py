@@ -1,0 +1,350 @@
+"""Run a planned search with a stock keras-tuner tuner and write the run directory."""
+
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import shutil
+import socket
+import time
+import warnings
+from datetime import datetime, timezone
+from typing import Any
+
+import keras
+import keras_tuner
+import numpy as np
+
+import lstmtune
+from lstmtune import metrics, store
+from lstmtune.errors import SearchFailed
+from lstmtune.hypermodel import OBJECTIVE, ForecastHyperModel
+from lstmtune.plan import SearchPlan, data_settings_json
+from lstmtune.progress import Reporter
+from lstmtune.rundir import RunDir, RunStatus, TrialStatus, read_json, write_json, write_text
+from lstmtune.settings import default_initial_points
+from lstmtune.windows import predict_original
+
+TUNERS = {
+    "bayesian": keras_tuner.BayesianOptimization,
+    "random": keras_tuner.RandomSearch,
+    "hyperband": keras_tuner.Hyperband,
+}
+# Non-finite trials are failed on purpose; stop only when something is wrong with every trial.
+MAX_CONSECUTIVE_FAILURES = 5
+
+
+class SearchInterrupted(Exception):
+    """Ctrl-C during a search; the run directory is consistent and can be resumed."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _reason(message: str | None) -> str:
+    """The last line of keras-tuner's traceback, without the exception's module path."""
+    lines = [line.strip() for line in (message or "").strip().splitlines() if line.strip()]
+    if not lines:
+        return "failed"
+    last = lines[-1]
+    head, sep, tail = last.partition(": ")
+    return tail if sep and "." in head and " " not in head else last
+
+
+class TrialRecorder:
+    """Writes each trial's record and per-epoch history, refreshes the tables, feeds the reporter."""
+
+    def __init__(self, run_dir: RunDir, hypermodel: ForecastHyperModel, hp_names: list[str],
+                 reporter: Reporter, total: int | None):
+        self.run_dir = run_dir
+        self.hypermodel = hypermodel
+        self.hp_names = hp_names
+        self.reporter = reporter
+        self.total = total
+        self.started: dict[str, float] = {}
+        self.finished = len([r for r in store.trial_records(run_dir) if r.get("status") != TrialStatus.RUNNING.value])
+        self.number = self.finished
+        self.trial_seconds = 0.0
+
+    def best_score(self) -> float | None:
+        scores = [
+            r["metrics"]["val_mse"] for r in store.trial_records(self.run_dir)
+            if r.get("status") == TrialStatus.COMPLETED.value and (r.get("metrics") or {}).get("val_mse") is not None
+        ]
+        return min(scores) if scores else None
+
+    def trial_begin(self, trial) -> None:
+        trial_id = trial.trial_id
+        self.started[trial_id] = time.monotonic()
+        self.number += 1
+        self.run_dir.trial_history(trial_id).unlink(missing_ok=True)  # a resumed trial starts afresh
+        write_json(self.run_dir.trial_record(trial_id), {
+            "trial_id": trial_id, "status": TrialStatus.RUNNING.value, "started": _now(),
+            "values": dict(trial.hyperparameters.values), "metrics": {},
+        })
+        self.reporter.trial_begin(self.number, trial_id)
+
+    def epoch_end(self, trial, epoch: int, logs: dict[str, Any]) -> None:
+        path = self.run_dir.trial_history(trial.trial_id)
+        row = {"epoch": epoch + 1, **{k: float(v) for k, v in sorted(logs.items())}}
+        new = not path.exists()
+        with open(path, "a", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(row))
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+        self.reporter.epoch_end(epoch, logs)
+
+    def trial_end(self, trial) -> dict[str, Any]:
+        trial_id = trial.trial_id
+        seconds = time.monotonic() - self.started.pop(trial_id, time.monotonic())
+        self.trial_seconds += seconds
+        completed = trial.status == keras_tuner.engine.trial.TrialStatus.COMPLETED
+        scores = self.hypermodel.last_scores if completed else None
+        record = read_json(self.run_dir.trial_record(trial_id))
+        record.update({
+            "status": (TrialStatus.COMPLETED if completed else TrialStatus.FAILED).value,
+            "metrics": scores or {},
+            "seconds": round(seconds, 3),
+            "finished": _now(),
+        })
+        if not completed:
+            record["reason"] = _reason(trial.message)
+        elif scores and scores.get("diverged_epoch"):
+            record["note"] = f"training loss became non-finite at epoch {int(scores['diverged_epoch'])}; best weights kept"
+        write_json(self.run_dir.trial_record(trial_id), record)
+        self.finished += 1
+        store.write_tables(self.run_dir, store.rank_trials(store.trial_records(self.run_dir), self.hp_names))
+        self.reporter.trial_end(self.number, record, self.best_score())
+        return record
+
+
+class RecordingHyperModel(ForecastHyperModel):
+    """Keeps the scores of the last fit so the recorder can store them with the trial."""
+
+    last_scores: dict[str, float] | None = None
+
+    def fit(self, hp, model, *args, **kwargs):
+        self.last_scores = None
+        self.last_scores = super().fit(hp, model, *args, **kwargs)
+        return self.last_scores
+
+
+def make_tuner(plan: SearchPlan, hypermodel: ForecastHyperModel, recorder: TrialRecorder,
+               overwrite: bool) -> keras_tuner.Tuner:
+    """A stock tuner whose trial hooks also write our records (the Oracle is left untouched)."""
+    base = TUNERS[plan.search.tuner]
+
+    class RecordingTuner(base):  # type: ignore[misc, valid-type]
+        def on_trial_begin(self, trial):
+            super().on_trial_begin(trial)
+            recorder.trial_begin(trial)
+
+        def on_epoch_end(self, trial, model, epoch, logs=None):
+            super().on_epoch_end(trial, model, epoch, logs)
+            recorder.epoch_end(trial, epoch, logs or {})
+
+        def on_trial_end(self, trial):
+            recorder.trial_end(trial)
+            super().on_trial_end(trial)
+
+    search = plan.search
+    common: dict[str, Any] = dict(
+        hypermodel=hypermodel,
+        objective=keras_tuner.Objective(OBJECTIVE, direction="min"),
+        seed=search.seed,
+        directory=str(plan.run_dir.tuner),
+        project_name="search",
+        overwrite=overwrite,
+        max_consecutive_failed_trials=MAX_CONSECUTIVE_FAILURES,
+    )
+    if search.tuner == "hyperband":
+        return RecordingTuner(max_epochs=search.epochs, factor=3, **common)
+    if search.tuner == "bayesian":
+        return RecordingTuner(max_trials=search.max_trials, num_initial_points=initial_points(plan), **common)
+    return RecordingTuner(max_trials=search.max_trials, **common)
+
+
+def initial_points(plan: SearchPlan) -> int:
+    return plan.search.initial_points or default_initial_points(plan.search.max_trials)
+
+
+def versions() -> dict[str, str]:
+    import tensorflow as tf
+
+    return {
+        "lstmtune": lstmtune.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+        "keras_tuner": keras_tuner.__version__, "python": platform.python_version(),
+    }
+
+
+def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
+    data = plan.data
+    search = plan.search
+    return {
+        "command": list(plan.request.command),
+        "versions": versions(),
+        "status": RunStatus.RUNNING.value,
+        "process": {"pid": os.getpid(), "host": socket.gethostname()},
+        "data": {
+            "path": str(plan.request.data_path),
+            "sha256": plan.data_sha256,
+            "targets": list(data.target_columns),
+            "inputs": list(data.input_columns),
+            "time_col": plan.data_spec.time_col,
+            "settings": data_settings_json(data.settings),
+            "rows": data.info,
+            "splits": data.split_summary(),
+        },
+        "search": {
+            "tuner": search.tuner,
+            "max_trials": search.max_trials if search.tuner != "hyperband" else None,
+            "epochs": search.epochs,
+            "patience": search.patience,
+            "initial_points": initial_points(plan) if search.tuner == "bayesian" else None,
+            "seed": search.seed,
+            "objective": {"name": OBJECTIVE, "direction": "min"},
+        },
+        "hyperparameters": {
+            "names": list(plan.space.params),
+            "tunable": [p.name for p in plan.space.tunable],
+            "space": plan.space.to_dict()["hyperparameters"],
+        },
+        "baselines": plan.baselines,
+        "times": {"started": _now()},
+    }
+
+
+def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
+    run_dir = plan.run_dir
+    if plan.request.overwrite and run_dir.root.exists():
+        shutil.rmtree(run_dir.root)
+    run_dir.root.mkdir(parents=True, exist_ok=True)
+    run_dir.history.mkdir(exist_ok=True)
+    manifest = initial_manifest(plan)
+    if plan.request.resume:
+        previous = read_json(run_dir.manifest)
+        manifest["times"]["first_started"] = previous.get("times", {}).get("first_started") or previous.get("times", {}).get("started")
+        manifest["resumed"] = previous.get("resumed", 0) + 1
+    write_json(run_dir.manifest, manifest)
+    write_text(run_dir.space, plan.space.to_yaml())
+    return manifest
+
+
+def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
+    """Search, then evaluate the best trial once on the test split; returns the final manifest."""
+    keras.utils.set_random_seed(plan.search.seed)
+    manifest = _prepare_run_dir(plan)
+    run_dir = plan.run_dir
+    hp_names = list(plan.space.params)
+    hypermodel = RecordingHyperModel(plan.space, plan.data, plan.search.epochs, plan.search.patience, plan.search.seed)
+    total = plan.search.max_trials if plan.search.tuner != "hyperband" else None
+    recorder = TrialRecorder(run_dir, hypermodel, hp_names, reporter, total)
+    tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume)
+
+    started = time.monotonic()
+    reporter.search_begin(total, recorder.finished, plan.search.epochs)
+    try:
+        tuner.search(verbose=0)
+    except KeyboardInterrupt:
+        reporter.search_end()
+        _finish(run_dir, manifest, RunStatus.INTERRUPTED, started, recorder)
+        raise SearchInterrupted(str(run_dir.root)) from None
+    except RuntimeError as exc:
+        reporter.search_end()
+        _finish(run_dir, manifest, RunStatus.FAILED, started, recorder)
+        if "consecutive failures" in str(exc):
+            raise SearchFailed(
+                f"search stopped: {MAX_CONSECUTIVE_FAILURES} trials failed in a row; last reason: {_reason(str(exc))}"
+            ) from None
+        raise
+    reporter.search_end()
+
+    table = store.rank_trials(store.trial_records(run_dir), hp_names)
+    completed = table[table["status"] == TrialStatus.COMPLETED.value]
+    if completed.empty:
+        _finish(run_dir, manifest, RunStatus.FAILED, started, recorder)
+        reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
+        raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
+
+    best_id = str(completed.iloc[0]["trial_id"])
+    manifest["best"] = evaluate_best(plan, tuner, best_id)
+    write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"]))
+    return _finish(run_dir, manifest, RunStatus.COMPLETED, started, recorder)
+
+
+def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, started: float,
+            recorder: TrialRecorder) -> dict[str, Any]:
+    records = store.trial_records(run_dir)
+    store.write_tables(run_dir, store.rank_trials(records, recorder.hp_names))
+    elapsed = time.monotonic() - started
+    manifest["status"] = status.value
+    manifest["trials"] = {
+        status_.value: sum(1 for r in records if r.get("status") == status_.value) for status_ in TrialStatus
+    }
+    manifest["times"].update({
+        "finished": _now(),
+        "seconds": round(elapsed, 2),
+        "trial_seconds": round(recorder.trial_seconds, 2),
+        # Time the tuner spent choosing trials (the Gaussian process) and bookkeeping.
+        "tuner_overhead_seconds": round(max(0.0, elapsed - recorder.trial_seconds), 2),
+    })
+    write_json(run_dir.manifest, manifest)
+    return manifest
+
+
+def evaluate_best(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:
+    """Reload the best trial's weights, score it on validation and (once) on test, save it."""
+    trial = tuner.oracle.get_trial(trial_id)
+    with warnings.catch_warnings():
+        # The checkpoint holds optimizer state that an unfitted model has no slots for; only weights matter here.
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model = tuner.load_model(trial)
+    values = dict(trial.hyperparameters.values)
+    lookback = int(values["lookback"])
+    data = plan.data
+    result: dict[str, Any] = {"trial_id": trial_id, "values": values}
+    for split in ("val", "test"):
+        ends = data.window_ends(split, lookback)
+        truth = data.truth(ends)
+        prediction = predict_original(model, data, ends, lookback)
+        result[split] = metrics.summarise(truth, prediction, data.baseline("persistence", ends))
+        result[split]["by_target"] = {
+            name: {k: float(v[i]) for k, v in metrics.errors_by_target(truth, prediction).items()}
+            for i, name in enumerate(data.target_columns)
+        }
+        result[split]["windows"] = int(len(ends))
+    save_model(plan, model, values)
+    return result
+
+
+def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> None:
+    run_dir = plan.run_dir
+    temporary = run_dir.root / ".best_model.tmp.keras"
+    model.save(temporary)
+    os.replace(temporary, run_dir.best_model)
+    state = plan.data.preprocessing_state()
+    state["lookback"] = int(values["lookback"])
+    write_json(run_dir.preprocessing, state)
+
+
+def best_space_yaml(plan: SearchPlan, values: dict[str, Any]) -> str:
+    """A space file with the best values fixed: searching with it (one trial) reproduces the best."""
+    fixed = plan.space.with_fixed({k: _plain(v) for k, v in values.items()}, max_trials=1, tuner="random")
+    request = plan.request
+    flags = [f"--target {t}" for t in plan.data.target_columns]
+    if request.time_col:
+        flags.append(f"--time-col {request.time_col}")
+    if request.features is not None:
+        flags.append(f"--features {','.join(request.features)}")
+    header = (
+        "# The best configuration found, every hyperparameter fixed.\n"
+        f"# Reproduce it: lstmtune search {request.data_path} {' '.join(flags)} --space best.yaml --out NEW_RUN_DIR\n"
+    )
+    return header + fixed.to_yaml()
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
