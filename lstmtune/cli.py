@@ -17,8 +17,36 @@ from rich.console import Console
 from lstmtune import __version__
 from lstmtune.errors import LstmtuneError
 
+try:  # typer >= 0.20 vendors click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException
+
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Print usage errors as one line on stderr (typer prints usage, a hint and the error)."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except ClickException as error:
+            context = getattr(error, "ctx", None)
+            if type(error).__name__ == "NoArgsIsHelpError" or context is None:
+                error.show()
+            else:
+                sys.stderr.write(f"error: {error.format_message()} (see '{context.command_path} --help')\n")
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            sys.stderr.write("Aborted.\n")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="lstmtune",
+    cls=_OneLineErrors,
     help="Find well-regularised LSTM models for your own CSV data (Keras Tuner search + honest reports).",
     no_args_is_help=True,
     add_completion=False,
@@ -31,6 +59,11 @@ _state = {"debug": False}
 
 def _stderr() -> Console:
     return Console(stderr=True)
+
+
+def _stdout() -> Console:
+    """Tables on stdout; wide when piped or captured, so columns are not cut at 80."""
+    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def _fail(error: LstmtuneError) -> typer.Exit:
@@ -62,7 +95,7 @@ def _split_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
 
 @app.command()
 def search(
-    data: Annotated[Path, typer.Argument(help="CSV file, one row per time step.", show_default=False)],
+    data: Annotated[Path, typer.Argument(help="CSV file, one row per time step.", metavar="DATA.csv", show_default=False)],
     target: Annotated[list[str], typer.Option("--target", "-t", help="Column to forecast; repeat for several.", show_default=False)],
     space: Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
@@ -125,12 +158,12 @@ def search(
         raise typer.Exit(130) from None
     except LstmtuneError as error:
         raise _fail(error) from None
-    render_table(build_report(plan.run_dir, top=5), Console())
+    render_table(build_report(plan.run_dir, top=5), _stdout())
 
 
 @app.command()
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `lstmtune search`.", show_default=False)],
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `lstmtune search`.", metavar="RUN_DIR", show_default=False)],
     top: Annotated[int, typer.Option("--top", "-k", help="How many of the best trials to show.")] = 5,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | md | json")] = "table",
     output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
@@ -152,7 +185,7 @@ def report(
 
             raise OptionError(f"--format must be one of {', '.join(FORMATS)}, but got {fmt!r}")
         built = build_report(RunDir(run_dir), top=top)
-        console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else Console()
+        console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else _stdout()
         text = render(built, fmt, console)
         if text is None and output:
             text = console.file.getvalue()  # type: ignore[attr-defined]
@@ -167,7 +200,7 @@ def report(
 @app.command()
 def check(
     space: Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file to validate.", show_default=False)],
-    data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", show_default=False)] = None,
+    data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False)] = None,
     target: Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Target column(s), with DATA.")] = None,
     time_col: Annotated[Optional[str], typer.Option("--time-col", help="Time column, with DATA.")] = None,
     features: Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns, with DATA.")] = None,
@@ -185,4 +218,4 @@ def check(
     except LstmtuneError as error:
         raise _fail(error) from None
     for line in lines:
-        Console().print(line, highlight=False, soft_wrap=True)
+        _stdout().print(line, highlight=False, soft_wrap=True)

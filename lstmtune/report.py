@@ -115,13 +115,21 @@ def render_table(report: Report, console: Console) -> None:
         return
 
     ranked = Table(title=f"Top {len(report.top)} trials (score = validation MSE on scaled targets; lower is better)")
-    columns = SUMMARY_COLUMNS + report.tunable
-    for column in columns:
-        ranked.add_column(column, justify="right" if column not in ("status", "trial_id") else "left")
+    for column in SUMMARY_COLUMNS:
+        ranked.add_column(column, justify="left" if column in ("status", "trial_id") else "right", no_wrap=True)
     for row in report.top.itertuples(index=False):
         record = row._asdict()
-        ranked.add_row(*(_fmt(record.get(c)) for c in columns))
+        ranked.add_row(*(_fmt(record.get(c)) for c in SUMMARY_COLUMNS))
     console.print(ranked)
+
+    if report.tunable:
+        values = Table(title="Their tuned hyperparameters")
+        values.add_column("hyperparameter", no_wrap=True)
+        for row in report.top.itertuples(index=False):
+            values.add_column(f"#{_fmt(row.rank)} ({row.trial_id})" if row.rank is not pd.NA else f"({row.trial_id})", justify="right")
+        for name in report.tunable:
+            values.add_row(name, *(_fmt(v) for v in report.top[name]))
+        console.print(values)
 
     figures = Table(title="Best model against naive baselines (original units)")
     for column in ("split", "forecast", "rmse", "mae", "skill"):
@@ -132,9 +140,11 @@ def render_table(report: Report, console: Console) -> None:
 
     best = report.best
     if best:
-        config = ", ".join(f"{k}={_fmt(v)}" for k, v in best["values"].items() if not k.startswith("tuner/"))
-        console.print(f"[bold]best configuration[/] (trial {best['trial_id']}): {config}", highlight=False)
-        console.print(f"reproduce it with {report.run_dir.best_space}", highlight=False)
+        console.print(
+            f"best: trial {best['trial_id']}; every value is in {report.run_dir.best_space} "
+            f"(search with it to reproduce), the model in {report.run_dir.best_model}",
+            highlight=False,
+        )
     for finding in report.findings:
         console.print(f"• {finding}", highlight=False)
 

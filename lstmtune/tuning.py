@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import platform
 import shutil
@@ -233,8 +234,17 @@ def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
     return manifest
 
 
+def _quiet_library_logs() -> None:
+    """Keep routine library chatter out of the progress output."""
+    # Every trial's model.predict traces a new function; that is expected, not a problem.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    # The Gaussian process often hits its length-scale bounds on few trials; harmless.
+    warnings.filterwarnings("ignore", message="The optimal value found for dimension")
+
+
 def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     """Search, then evaluate the best trial once on the test split; returns the final manifest."""
+    _quiet_library_logs()
     keras.utils.set_random_seed(plan.search.seed)
     manifest = _prepare_run_dir(plan)
     run_dir = plan.run_dir

@@ -1,0 +1,76 @@
+"""Shared fixtures: small real CSVs shipped in the repository, tiny spaces, the CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+AIRLINE = ROOT / "examples" / "data" / "airline.csv"
+SEATTLE = Path(__file__).resolve().parent / "data" / "seattle_weather_300.csv"
+
+TINY_SPACE = """\
+hyperparameters:
+  lookback: 4
+  units: {int: [2, 4], step: 2}
+  dropout: {float: [0.0, 0.2]}
+  kernel_l2: {float: [1e-5, 1e-3], log: true}
+  learning_rate: 0.01
+  batch_size: 32
+search: {max_trials: 2, epochs: 2, patience: 1}
+"""
+
+
+@pytest.fixture
+def airline_csv() -> Path:
+    return AIRLINE
+
+
+@pytest.fixture
+def seattle_csv() -> Path:
+    return SEATTLE
+
+
+@pytest.fixture
+def write_file(tmp_path: Path):
+    """Write text to a file under tmp_path and return its path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def tiny_space(write_file) -> Path:
+    return write_file("tiny.yaml", TINY_SPACE)
+
+
+@pytest.fixture
+def cli():
+    """Invoke the real CLI in-process; returns typer's Result (stdout and stderr kept apart)."""
+    from lstmtune.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
+
+
+def assert_one_line_error(result, *fragments: str) -> str:
+    """Exit code 2, one line on stderr naming what is wrong, no traceback."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]

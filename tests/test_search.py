@@ -1,0 +1,251 @@
+"""Real Keras Tuner searches on real CSVs, kept tiny (a few units, 1-2 epochs)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import TINY_SPACE
+
+pytestmark = pytest.mark.search
+
+TABLE_COLUMNS = [
+    "rank", "trial_id", "status", "score", "val_rmse", "val_mae", "skill", "train_loss", "val_loss",
+    "gap", "best_epoch", "epochs_run", "seconds",
+]
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def airline_run(tmp_path_factory, airline_csv_module, tiny_space_module):
+    """One finished two-trial search on airline, shared by the tests that only read it."""
+    from typer.testing import CliRunner
+
+    from lstmtune.cli import app
+
+    out = tmp_path_factory.mktemp("airline") / "run"
+    result = CliRunner().invoke(app, [
+        "search", str(airline_csv_module), "--target", "Passengers", "--time-col", "Date",
+        "--space", str(tiny_space_module), "--out", str(out), "--season", "12",
+    ])
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def airline_csv_module():
+    from conftest import AIRLINE
+
+    return AIRLINE
+
+
+@pytest.fixture(scope="module")
+def tiny_space_module(tmp_path_factory):
+    path = tmp_path_factory.mktemp("space") / "tiny.yaml"
+    path.write_text(TINY_SPACE)
+    return path
+
+
+def test_run_directory_contract(airline_run, airline_csv_module):
+    out, result = airline_run
+    for name in ("run.json", "space.yaml", "trials.csv", "trials.md", "trials.json", "best.yaml",
+                 "best_model.keras", "preprocessing.json"):
+        assert (out / name).is_file(), name
+    assert (out / "tuner").is_dir()
+
+    manifest = read_json(out / "run.json")
+    assert manifest["status"] == "completed"
+    assert set(manifest["versions"]) >= {"lstmtune", "tensorflow", "keras", "keras_tuner"}
+    assert manifest["data"]["sha256"] == hashlib.sha256(airline_csv_module.read_bytes()).hexdigest()
+    assert manifest["data"]["splits"]["train"]["rows"] == [0, 100]
+    assert manifest["data"]["splits"]["val"]["time"] == ["1957-05-01 00:00:00", "1959-01-01 00:00:00"]
+    assert manifest["search"]["objective"]["name"] == "val_mse"
+    assert manifest["search"]["initial_points"] == 2
+    assert manifest["trials"] == {"running": 0, "completed": 2, "failed": 0}
+    assert {"val", "test"} <= set(manifest["best"]) and "seasonal" in manifest["baselines"]["test"]
+    # The run summary went to stdout, progress lines to stderr.
+    assert "Best model against naive baselines" in result.stdout
+    assert "trial 2/2" in result.stderr
+
+
+def test_baselines_match_a_hand_computation(airline_run, airline_csv_module):
+    out, _ = airline_run
+    manifest = read_json(out / "run.json")
+    y = pd.read_csv(airline_csv_module)["Passengers"].to_numpy(dtype=float)
+    # Validation targets are rows 100..120; persistence predicts the previous row.
+    val_errors = y[100:121] - y[99:120]
+    assert manifest["baselines"]["val"]["persistence"]["rmse"] == pytest.approx(np.sqrt(np.mean(val_errors**2)))
+    test_errors = y[121:144] - y[109:132]  # seasonal naive, season 12, horizon 1
+    assert manifest["baselines"]["test"]["seasonal"]["mae"] == pytest.approx(np.mean(np.abs(test_errors)))
+
+
+def test_ranked_table_and_history(airline_run):
+    out, _ = airline_run
+    table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
+    assert list(table.columns[: len(TABLE_COLUMNS)]) == TABLE_COLUMNS
+    assert {"units", "dropout", "kernel_l2", "lookback"} <= set(table.columns)
+    assert list(table["rank"]) == [1, 2]
+    assert table["score"].is_monotonic_increasing
+    assert json.loads((out / "trials.json").read_text())[0]["trial_id"] == table["trial_id"][0]
+    for row in table.itertuples():
+        history = pd.read_csv(out / "history" / f"trial_{row.trial_id}.csv")
+        assert len(history) == row.epochs_run
+        assert {"loss", "val_loss", "val_mse", "learning_rate"} <= set(history.columns)
+        # The score is the best epoch's unregularised val_mse, not val_loss.
+        assert row.score == pytest.approx(history["val_mse"].min())
+        assert row.best_epoch == int(history["val_mse"].idxmin()) + 1
+
+
+def test_best_yaml_fixes_every_value(airline_run):
+    from lstmtune.space import load_space
+
+    out, _ = airline_run
+    manifest = read_json(out / "run.json")
+    best = load_space(out / "best.yaml")
+    assert not best.tunable
+    for name, value in manifest["best"]["values"].items():
+        assert best.params[name].value == pytest.approx(value) if isinstance(value, float) else best.params[name].value == value
+
+
+def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
+    import keras
+
+    from lstmtune import metrics
+    from lstmtune.dataset import DataSpec, ForecastData, load_frame
+    from lstmtune.settings import DataSettings
+    from lstmtune.windows import predict_original
+
+    out, _ = airline_run
+    manifest = read_json(out / "run.json")
+    state = read_json(out / "preprocessing.json")
+    model = keras.saving.load_model(out / "best_model.keras")
+    spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings())
+    data = ForecastData(load_frame(spec), spec)
+    assert data.input_scaler.to_json() == state["input_scaler"]
+    ends = data.window_ends("test", state["lookback"])
+    prediction = predict_original(model, data, ends, state["lookback"])
+    rmse = metrics.summarise(data.truth(ends), prediction, data.baseline("persistence", ends))["rmse"]
+    assert rmse == pytest.approx(manifest["best"]["test"]["rmse"], rel=1e-5)
+
+
+def test_report_formats(airline_run, cli, tmp_path):
+    out, _ = airline_run
+    manifest = read_json(out / "run.json")
+    table = cli("report", out)
+    assert table.exit_code == 0, table.stderr
+    assert "Top 2 trials" in table.stdout and "persistence" in table.stdout
+
+    as_json = cli("report", out, "--format", "json", "--top", "1")
+    document = json.loads(as_json.stdout)
+    assert document["best"]["trial_id"] == manifest["best"]["trial_id"]
+    assert len(document["trials"]) == 1
+
+    target = tmp_path / "report.md"
+    assert cli("report", out, "--format", "md", "--output", target).exit_code == 0
+    assert target.read_text().startswith("# lstmtune run")
+
+
+def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
+    """Ctrl-C in trial 2: the run is left consistent, report reads it, --resume finishes it."""
+    from lstmtune.plan import SearchRequest, plan_search
+    from lstmtune.progress import Reporter
+    from lstmtune.tuning import SearchInterrupted, run_search
+
+    class InterruptSecondTrial(Reporter):
+        def trial_begin(self, number, trial_id):
+            self.number = number
+
+        def epoch_end(self, epoch, logs):
+            if self.number == 2:
+                raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    request = SearchRequest(airline_csv, ("Passengers",), tiny_space, out, time_col="Date")
+    with pytest.raises(SearchInterrupted):
+        run_search(plan_search(request), InterruptSecondTrial())
+
+    assert read_json(out / "run.json")["status"] == "interrupted"
+    records = {r["trial_id"]: r for r in map(read_json, (out / "history").glob("trial_*.json"))}
+    assert sorted(r["status"] for r in records.values()) == ["completed", "running"]
+    first = next(r for r in records.values() if r["status"] == "completed")
+    report = cli("report", out)
+    assert report.exit_code == 0 and "interrupted" in report.stdout
+
+    resumed = cli("search", airline_csv, "--target", "Passengers", "--time-col", "Date",
+                  "--space", tiny_space, "--out", out, "--resume")
+    assert resumed.exit_code == 0, resumed.stderr
+    manifest = read_json(out / "run.json")
+    assert manifest["status"] == "completed" and manifest["trials"]["completed"] == 2
+    assert read_json(out / "history" / f"trial_{first['trial_id']}.json") == first  # kept, not re-run
+
+    more = cli("search", airline_csv, "--target", "Passengers", "--time-col", "Date",
+               "--space", tiny_space, "--out", out, "--resume", "--max-trials", "3")
+    assert more.exit_code == 0, more.stderr
+    assert len(pd.read_csv(out / "trials.csv")) == 3
+
+    changed = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space, "--out", out,
+                  "--resume", "--transform", "none", "--time-col", "Date")
+    assert changed.exit_code == 2 and "differ" in changed.stderr
+
+
+def test_non_finite_trials_fail_and_rank_last(cli, airline_csv, write_file, tmp_path):
+    space = write_file("explode.yaml", TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: {choice: [0.01, 1.0e30]}")
+                       .replace("units: {int: [2, 4], step: 2}", "units: 4")
+                       .replace("dropout: {float: [0.0, 0.2]}", "dropout: 0")
+                       .replace("kernel_l2: {float: [1e-5, 1e-3], log: true}", "kernel_l2: 0"))
+    out = tmp_path / "run"
+    result = cli("search", airline_csv, "--target", "Passengers", "--space", space, "--out", out,
+                 "--tuner", "random", "--max-trials", "2")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out / "trials.csv")
+    assert list(table["status"]) == ["completed", "failed"]
+    assert table["learning_rate"].tolist() == [0.01, 1e30]
+    assert "non-finite" in table["note"][1]
+    assert math.isnan(table["rank"][1]) and math.isnan(table["score"][1])
+    assert read_json(out / "run.json")["trials"]["failed"] == 1
+
+
+def test_multi_target_multi_step(cli, seattle_csv, tiny_space, tmp_path):
+    out = tmp_path / "run"
+    result = cli("search", seattle_csv, "--target", "temp_max", "--target", "temp_min", "--time-col", "date",
+                 "--features", "precipitation,wind", "--horizon", "3", "--space", tiny_space, "--out", out,
+                 "--max-trials", "1", "--epochs", "1", "--tuner", "random", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    manifest = read_json(out / "run.json")
+    assert manifest["data"]["inputs"] == ["temp_max", "temp_min", "precipitation", "wind"]
+    assert set(manifest["best"]["test"]["by_target"]) == {"temp_max", "temp_min"}
+    import keras
+
+    model = keras.saving.load_model(out / "best_model.keras")
+    assert model.output_shape == (None, 3, 2)
+    assert model.input_shape == (None, 4, 4)
+
+
+def test_hyperband(cli, airline_csv, tiny_space, tmp_path):
+    out = tmp_path / "run"
+    result = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space, "--out", out,
+                 "--tuner", "hyperband", "--epochs", "2")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out / "trials.csv")
+    assert (table["status"] == "completed").sum() >= 2
+    assert not any(column.startswith("tuner/") for column in table.columns)
+
+
+def test_same_seed_same_trials(cli, airline_csv, tiny_space, tmp_path):
+    scores = []
+    for name in ("a", "b"):
+        result = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space,
+                     "--out", tmp_path / name, "--max-trials", "1", "--seed", "7")
+        assert result.exit_code == 0, result.stderr
+        scores.append(pd.read_csv(tmp_path / name / "trials.csv")[["score", "dropout", "kernel_l2"]].to_dict("records"))
+    assert scores[0] == scores[1]

@@ -1,0 +1,421 @@
+"""Fast tests of lstmtune.store, lstmtune.report and lstmtune.diagnose on a hand-made run directory."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from lstmtune import diagnose as diagnose_module
+from lstmtune import report, store
+from lstmtune.diagnose import diagnose
+from lstmtune.errors import OptionError, RunDirError
+from lstmtune.rundir import RunDir, write_json
+
+NAMES = ["lookback", "units", "dropout", "learning_rate", "batch_size"]
+TUNABLE = ["units", "dropout", "learning_rate"]
+SPACE = {
+    "lookback": 6,
+    "units": {"int": [4, 16], "step": 4},
+    "dropout": {"float": [0.0, 0.4]},
+    "learning_rate": {"float": [1e-4, 1e-2], "log": True},
+    "batch_size": 16,
+}
+EPOCHS = 20
+DEAD_PID = 2**22 + 12345  # above Linux's largest pid_max, so no such process
+
+
+# --- building a fake run directory -----------------------------------------------------------
+
+
+def manifest(**overrides: Any) -> dict[str, Any]:
+    out = {
+        "status": "completed",
+        "process": {"pid": DEAD_PID, "host": socket.gethostname()},
+        "data": {
+            "path": "examples/data/load.csv",
+            "targets": ["load"],
+            "settings": {"transform": "diff", "horizon": 1},
+        },
+        "search": {"tuner": "bayesian", "epochs": EPOCHS},
+        "hyperparameters": {"names": NAMES, "tunable": TUNABLE, "space": SPACE},
+        "baselines": {
+            "val": {"persistence": {"rmse": 2.0, "mae": 1.5}},
+            "test": {"persistence": {"rmse": 2.5, "mae": 1.75}},
+        },
+    }
+    out.update(overrides)
+    return out
+
+
+def values(**overrides: Any) -> dict[str, Any]:
+    return {"lookback": 6, "units": 8, "dropout": 0.2, "learning_rate": 1e-3, "batch_size": 16, **overrides}
+
+
+def completed(trial_id: str, val_mse: float, **metrics: Any) -> dict[str, Any]:
+    scores = {
+        "val_mse": val_mse, "val_rmse": val_mse**0.5, "val_mae": val_mse / 2, "skill": 0.25,
+        "train_loss": val_mse / 1.2, "val_loss": val_mse, "gap": 1.2, "best_epoch": 6, "epochs_run": 9,
+    }
+    scores.update(metrics)
+    record_values = scores.pop("values", None) or values()
+    return {"trial_id": trial_id, "status": "completed", "metrics": scores, "values": record_values, "seconds": 1.5}
+
+
+def failed(trial_id: str, reason: str) -> dict[str, Any]:
+    return {"trial_id": trial_id, "status": "failed", "metrics": {}, "values": values(units=16), "reason": reason}
+
+
+def running(trial_id: str) -> dict[str, Any]:
+    return {"trial_id": trial_id, "status": "running", "metrics": {}, "values": values(units=12)}
+
+
+RECORDS = [
+    completed("2", 0.30),
+    completed("10", 0.20),
+    completed("7", 0.25),
+    running("12"),
+    running("4"),
+    failed("11", "OOM"),
+    failed("3", "NaN loss"),
+]
+
+
+def make_run(root: Path, records: list[dict[str, Any]], **manifest_overrides: Any) -> RunDir:
+    run_dir = RunDir(root)
+    write_json(run_dir.manifest, manifest(**manifest_overrides))
+    for record in records:
+        write_json(run_dir.trial_record(record["trial_id"]), record)
+    return run_dir
+
+
+@pytest.fixture
+def run_dir(tmp_path) -> RunDir:
+    return make_run(tmp_path / "run", RECORDS)
+
+
+@pytest.fixture
+def table(run_dir) -> pd.DataFrame:
+    return store.trials_table(run_dir)
+
+
+def findings_for(records: list[dict[str, Any]], **manifest_overrides: Any) -> list[str]:
+    return diagnose(store.rank_trials(records, NAMES), manifest(**manifest_overrides))
+
+
+# --- ranking -------------------------------------------------------------------------------
+
+
+def test_order_completed_by_score_then_running_then_failed(table):
+    assert table["trial_id"].tolist() == ["10", "7", "2", "4", "12", "3", "11"]
+    assert table["status"].tolist() == ["completed"] * 3 + ["running"] * 2 + ["failed"] * 2
+    assert table["score"].tolist()[:3] == [0.20, 0.25, 0.30]
+
+
+def test_rank_only_for_completed(table):
+    assert table["rank"].tolist()[:3] == [1, 2, 3]
+    assert table["rank"].iloc[3:].isna().all()
+
+
+def test_failed_reason_is_the_note(table):
+    notes = dict(zip(table["trial_id"], table["note"]))
+    assert notes["3"] == "NaN loss"
+    assert notes["11"] == "OOM"
+    assert notes["10"] == ""
+
+
+def test_completed_note_is_kept():
+    record = completed("1", 0.1)
+    record["note"] = "training loss became non-finite at epoch 4; best weights kept"
+    assert store.rank_trials([record], NAMES)["note"].tolist() == [record["note"]]
+
+
+def test_ids_sort_as_integers_on_ties():
+    records = [completed("10", 0.5), completed("2", 0.5), failed("10a", "x"), failed("9", "x"), failed("11", "x")]
+    table = store.rank_trials(records, NAMES)
+    assert table["trial_id"].tolist() == ["2", "10", "9", "11", "10a"]
+    assert table["rank"].tolist()[:2] == [1, 2]
+
+
+def test_trial_records_sorted_by_integer_id(run_dir):
+    assert [r["trial_id"] for r in store.trial_records(run_dir)] == ["2", "3", "4", "7", "10", "11", "12"]
+
+
+def test_unreadable_record_is_skipped(run_dir):
+    run_dir.trial_record("99").write_text("{not json")
+    assert len(store.trials_table(run_dir)) == len(RECORDS)
+
+
+def test_columns_metrics_then_note_then_hyperparameters(table):
+    columns = list(table.columns)
+    assert columns[:3] == ["rank", "trial_id", "status"]
+    assert columns[3:3 + len(store.METRIC_COLUMNS)] == store.METRIC_COLUMNS
+    assert columns[-len(NAMES) - 1:] == ["note", *NAMES]
+
+
+def test_hyperparameter_columns_follow_manifest_order():
+    names = ["units", "batch_size", "lookback"]
+    table = store.rank_trials([completed("1", 0.1)], names)
+    assert list(table.columns[-3:]) == names
+    assert table.iloc[0][names].tolist() == [8, 16, 6]
+
+
+def test_metric_values_and_integer_epochs(table):
+    best = table.iloc[0]
+    assert best["val_rmse"] == pytest.approx(0.20**0.5)
+    assert best["gap"] == pytest.approx(1.2)
+    assert best["seconds"] == pytest.approx(1.5)
+    assert str(table["best_epoch"].dtype) == "Int64"
+    assert table["best_epoch"].tolist()[:3] == [6, 6, 6]
+    assert table["best_epoch"].iloc[3:].isna().all()
+
+
+def test_empty_history_gives_empty_table_with_all_columns(tmp_path):
+    run_dir = make_run(tmp_path / "run", [])
+    table = store.trials_table(run_dir)
+    assert table.empty
+    assert list(table.columns) == store.LEADING_COLUMNS + store.METRIC_COLUMNS + ["note"] + NAMES
+
+
+# --- table files ---------------------------------------------------------------------------
+
+
+def markdown_rows(text: str) -> list[list[str]]:
+    lines = text.strip().splitlines()
+    assert lines[1].startswith("|---")
+    return [[c.strip() for c in line.strip("|").split(" | ")] for line in [lines[0], *lines[2:]]]
+
+
+def test_write_tables_round_trip(run_dir, table):
+    store.write_tables(run_dir, table)
+
+    csv = pd.read_csv(run_dir.table("csv"), dtype={"trial_id": str}, keep_default_na=False)
+    assert list(csv.columns) == list(table.columns)
+    assert csv["trial_id"].tolist() == table["trial_id"].tolist()
+    assert csv["status"].tolist() == table["status"].tolist()
+    assert csv["note"].tolist() == table["note"].tolist()
+    assert [float(s) for s in csv["score"][:3]] == [0.20, 0.25, 0.30]
+
+    records = json.loads(run_dir.table("json").read_text())
+    assert [r["trial_id"] for r in records] == table["trial_id"].tolist()
+    assert [r["rank"] for r in records] == [1, 2, 3, None, None, None, None]
+    assert records[0]["units"] == 8 and records[0]["learning_rate"] == pytest.approx(1e-3)
+    assert records[-1]["note"] == "OOM" and records[-1]["score"] is None
+
+    rows = markdown_rows(run_dir.table("md").read_text())
+    assert rows[0] == list(table.columns)
+    assert [r[1] for r in rows[1:]] == table["trial_id"].tolist()
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "", "", "", ""]
+    assert all(len(r) == len(table.columns) for r in rows)
+
+
+def test_to_markdown_escapes_pipes_and_newlines():
+    table = pd.DataFrame({"trial_id": ["1"], "note": ["a|b\nc"], "score": [0.123456789]})
+    text = store.to_markdown(table)
+    assert "a\\|b c" in text
+    assert "0.123457" in text
+    body = text.splitlines()[2]
+    assert body.replace("\\|", "").count("|") == 4
+
+
+def test_write_tables_leaves_no_temporary_files(run_dir, table):
+    store.write_tables(run_dir, table)
+    assert sorted(p.name for p in run_dir.root.iterdir()) == ["history", "run.json", "trials.csv", "trials.json", "trials.md"]
+
+
+# --- manifest ------------------------------------------------------------------------------
+
+
+def test_load_manifest_missing_directory(tmp_path):
+    with pytest.raises(RunDirError, match="does not exist"):
+        store.load_manifest(RunDir(tmp_path / "nowhere"))
+
+
+def test_load_manifest_without_run_json(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RunDirError, match="no run.json"):
+        store.load_manifest(RunDir(tmp_path / "empty"))
+
+
+def test_load_manifest_unreadable(tmp_path):
+    run_dir = RunDir(tmp_path)
+    run_dir.manifest.write_text("{broken")
+    with pytest.raises(RunDirError, match="unreadable manifest"):
+        store.load_manifest(run_dir)
+
+
+def test_load_manifest_reads_it(run_dir):
+    assert store.load_manifest(run_dir)["hyperparameters"]["names"] == NAMES
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def test_report_csv_top(run_dir):
+    text = report.render(report.build_report(run_dir, top=2), "csv", Console(file=io.StringIO()))
+    frame = pd.read_csv(io.StringIO(text), dtype={"trial_id": str})
+    assert frame["trial_id"].tolist() == ["10", "7"]
+    assert frame["rank"].tolist() == [1, 2]
+
+
+def test_report_json(run_dir):
+    text = report.render(report.build_report(run_dir, top=3), "json", Console(file=io.StringIO()))
+    document = json.loads(text)
+    assert document["status"] == "completed"
+    assert document["state"] == "completed"
+    assert [t["trial_id"] for t in document["trials"]] == ["10", "7", "2"]
+    assert document["baselines"]["val"]["persistence"]["rmse"] == 2.0
+    assert document["search"]["epochs"] == EPOCHS
+    assert any("beats persistence" in f for f in document["findings"])
+
+
+def test_report_markdown(run_dir):
+    text = report.render(report.build_report(run_dir, top=2), "md", Console(file=io.StringIO()))
+    assert "- status: completed" in text
+    assert "- trials: 7" in text
+    assert "## Top trials" in text
+    top = text.split("## Top trials")[1].split("## Best model")[0]
+    rows = markdown_rows(top)
+    assert rows[0] == report.SUMMARY_COLUMNS + TUNABLE
+    assert [r[1] for r in rows[1:]] == ["10", "7"]
+    assert "| val | best so far (trial 10) |" in text
+    assert "| val | persistence | 2 | 1.5 | 0 |" in text
+    assert "## Findings" in text
+
+
+def test_report_table(run_dir):
+    buffer = io.StringIO()
+    assert report.render(report.build_report(run_dir, top=3), "table", Console(file=buffer, width=200)) is None
+    out = buffer.getvalue()
+    assert "status: completed" in out
+    assert "Top 3 trials" in out
+    assert "learning_rate" in out and "dropout" in out
+    assert "best so far (trial 10)" in out
+    assert "persistence" in out
+    assert "(2 failed)" in out
+    assert "running" not in out  # the 4th and later trials (running, failed) are cut by --top
+
+
+def test_report_table_with_best(tmp_path):
+    best = {
+        "trial_id": "10", "values": values(),
+        "val": {"rmse": 1.0, "mae": 0.8, "skill": 0.5}, "test": {"rmse": 1.25, "mae": 0.9, "skill": 0.5},
+    }
+    run_dir = make_run(tmp_path / "run", RECORDS, best=best)
+    buffer = io.StringIO()
+    report.render(report.build_report(run_dir), "table", Console(file=buffer, width=200))
+    out = buffer.getvalue()
+    assert "best model (trial 10)" in out
+    assert "best so far" not in out
+    assert "best.yaml" in out  # where to find the best configuration
+
+
+def test_report_table_without_trials(tmp_path):
+    buffer = io.StringIO()
+    report.render(report.build_report(make_run(tmp_path / "run", [])), "table", Console(file=buffer, width=200))
+    assert "No trial has finished yet." in buffer.getvalue()
+
+
+def test_report_top_must_be_positive(run_dir):
+    with pytest.raises(OptionError, match="--top"):
+        report.build_report(run_dir, top=0)
+
+
+def test_running_run_with_dead_process_is_stopped(tmp_path):
+    run_dir = make_run(tmp_path / "run", RECORDS, status="running")
+    built = report.build_report(run_dir)
+    assert built.state.startswith("stopped")
+    assert "--resume" in built.state
+    assert json.loads(report.render_json(built))["state"].startswith("stopped")
+    assert "- status: stopped" in report.render_markdown(built)
+
+
+def test_running_run_on_another_host_stays_running(tmp_path):
+    process = {"pid": DEAD_PID, "host": socket.gethostname() + "-elsewhere"}
+    run_dir = make_run(tmp_path / "run", RECORDS, status="running", process=process)
+    assert report.build_report(run_dir).state == "running"
+
+
+def test_interrupted_run_says_resume(tmp_path):
+    run_dir = make_run(tmp_path / "run", RECORDS, status="interrupted")
+    assert report.build_report(run_dir).state == "interrupted (continue it with --resume)"
+
+
+# --- diagnose ------------------------------------------------------------------------------
+
+
+def test_no_skill_mentions_persistence():
+    findings = findings_for([completed("1", 0.1, skill=0.0), completed("2", 0.2, skill=0.9)])
+    assert any("does not beat persistence" in f and "skill 0.000" in f for f in findings)
+
+
+def test_positive_skill_is_reported():
+    findings = findings_for([completed("1", 0.1, skill=0.4)])
+    assert any("beats persistence" in f and "0.400" in f for f in findings)
+    assert not any("does not beat" in f for f in findings)
+
+
+def test_large_gap_is_overfitting():
+    findings = findings_for([completed("1", 0.1, gap=diagnose_module.GAP_WARNING + 0.5)])
+    assert any("overfits" in f for f in findings)
+
+
+def test_gap_at_threshold_is_fine():
+    findings = findings_for([completed("1", 0.1, gap=diagnose_module.GAP_WARNING)])
+    assert not any("overfits" in f for f in findings)
+
+
+def test_best_epoch_at_last_epoch_raises_epochs():
+    findings = findings_for([completed("1", 0.1, best_epoch=EPOCHS, epochs_run=EPOCHS)])
+    assert any("raise --epochs" in f for f in findings)
+    assert not any("raise --epochs" in f for f in findings_for([completed("1", 0.1, best_epoch=EPOCHS - 1)]))
+
+
+def test_best_after_first_epoch():
+    findings = findings_for([completed("1", 0.1, best_epoch=1, epochs_run=4)])
+    assert any("best after its first epoch" in f for f in findings)
+
+
+@pytest.mark.parametrize(
+    "name, value, edge",
+    [("units", 16, "upper"), ("units", 4, "lower"), ("dropout", 0.4, "upper"), ("learning_rate", 1e-4, "lower")],
+)
+def test_value_at_range_edge(name, value, edge):
+    findings = findings_for([completed("1", 0.1, values=values(**{name: value}))])
+    assert any(f.startswith(f"{name} = {value:g} sits at the {edge} edge") for f in findings)
+
+
+def test_values_inside_ranges_have_no_edge_finding():
+    findings = findings_for([completed("1", 0.1)])
+    assert not any("edge" in f for f in findings)
+    # fixed hyperparameters (lookback, batch_size) are never reported
+    findings = findings_for([completed("1", 0.1, values=values(lookback=1000, batch_size=1))])
+    assert not any("edge" in f for f in findings)
+
+
+def test_only_the_best_trial_is_checked_for_edges():
+    findings = findings_for([completed("1", 0.1), completed("2", 0.2, values=values(units=16))])
+    assert not any("edge" in f for f in findings)
+
+
+def test_no_trial_completed():
+    findings = findings_for([failed("1", "OOM"), failed("2", "OOM"), failed("3", "NaN loss")])
+    assert findings == ["No trial completed; 3 failed (most often: OOM ×2)."]
+
+
+def test_failed_trials_are_counted():
+    findings = findings_for([completed("1", 0.1), failed("2", "OOM")])
+    assert findings[-1] == "1 of 2 trials failed (most often: OOM ×1)."
+
+
+def test_report_findings_come_from_diagnose(tmp_path):
+    records = [completed("1", 0.1, skill=-0.2, gap=3.0, best_epoch=EPOCHS), failed("2", "OOM")]
+    built = report.build_report(make_run(tmp_path / "run", records))
+    text = " ".join(built.findings)
+    assert "persistence" in text and "overfits" in text and "raise --epochs" in text and "OOM" in text
