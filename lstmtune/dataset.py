@@ -145,9 +145,10 @@ def load_frame(spec: DataSpec) -> Frame:
         inputs = list(spec.targets) + [f for f in spec.features if f not in spec.targets]
         ignored = [c for c in columns if c not in inputs and c != spec.time_col]
     else:
+        # Numeric columns with at least one value (pandas reads an all-empty column as numeric).
         numeric = [
             c for c in columns
-            if c != spec.time_col and pd.api.types.is_numeric_dtype(frame[c])
+            if c != spec.time_col and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()
         ]
         inputs = list(spec.targets) + [c for c in numeric if c not in spec.targets]
         ignored = [c for c in columns if c not in inputs and c != spec.time_col]
@@ -169,9 +170,11 @@ def load_frame(spec: DataSpec) -> Frame:
         duplicated = time.duplicated(keep=False)
         if duplicated.any():
             labels = time.index[duplicated.to_numpy()][:2]
+            repeated = frame[spec.time_col][labels[0]]
+            repeated = repeated.item() if hasattr(repeated, "item") else repeated  # numpy scalar -> Python
             raise DataError(
                 f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
-                f"{frame[spec.time_col][labels[0]]!r} is on lines {_line(labels[0])} and {_line(labels[1])}"
+                f"{repeated!r} is on lines {_line(labels[0])} and {_line(labels[1])}"
             )
 
     values, filled, dropped = _handle_missing(values, spec, path)

@@ -43,8 +43,9 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     gap = _number(best.get("gap"))
     if gap is not None and gap > GAP_WARNING:
         findings.append(
-            f"Validation loss is {gap:.2f}× training loss at the best epoch: it overfits. "
-            "Widen the ranges of dropout and the L2 strengths, or lower units."
+            f"Validation loss is {gap:.2f}× training loss at the best epoch: a large generalisation gap. "
+            "Either it overfits (search higher dropout and L2, fewer units) or the validation period "
+            "behaves unlike the training one."
         )
 
     epochs = manifest.get("search", {}).get("epochs")
@@ -57,19 +58,31 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
             "Check the learning-rate range and whether the inputs carry signal."
         )
 
-    space = manifest.get("hyperparameters", {}).get("space", {})
-    for name, spec in space.items():
-        if not isinstance(spec, dict) or not ({"int", "float"} & set(spec)):
-            continue
-        low, high = spec.get("int") or spec.get("float")
-        value = _number(best.get(name))
-        if value is None or high == low:
-            continue
-        edge = "lower" if value <= low else "upper" if value >= high else None
-        if edge:
-            findings.append(f"{name} = {value:g} sits at the {edge} edge of its range [{low:g}, {high:g}]: consider widening it.")
+    edges = range_edges(best, manifest.get("hyperparameters", {}).get("space", {}))
+    if edges:
+        findings.append(f"At the edge of the searched range, which could be widened: {'; '.join(edges)}.")
 
     if not failed.empty:
         reason, count = Counter(failed["note"].astype(str)).most_common(1)[0]
         findings.append(f"{len(failed)} of {len(table)} trials failed (most often: {reason} ×{count}).")
     return findings
+
+
+def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
+    """Tuned values of the best trial at a range edge that the hyperparameter's rule would let widen."""
+    from lstmtune.space import SPECS
+
+    edges = []
+    for name, spec in space.items():
+        if not isinstance(spec, dict) or not ({"int", "float"} & set(spec)) or name not in SPECS:
+            continue
+        low, high = spec.get("int") or spec.get("float")
+        value = _number(best.get(name))
+        if value is None or high == low:
+            continue
+        beyond = low / 2 if spec.get("log") else low - max(abs(low), 1e-12) * 1e-3
+        if value <= low and SPECS[name].ok(SPECS[name].type(beyond)):
+            edges.append(f"{name} = {value:g} at the lower end of [{low:g}, {high:g}]")
+        elif value >= high and SPECS[name].ok(SPECS[name].type(high * 2 if spec.get("log") else high + max(abs(high), 1) * 1e-3)):
+            edges.append(f"{name} = {value:g} at the upper end of [{low:g}, {high:g}]")
+    return edges

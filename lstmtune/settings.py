@@ -58,17 +58,26 @@ def _describe(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _integer(minimum: int) -> Callable[[Any], int]:
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
+    bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+
     def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"must be an integer >= {minimum}, but got {_describe(value)}")
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"must be an integer >= {minimum}, but got {_describe(value)}") from None
-        if not math.isfinite(number) or number != int(number) or number < minimum:
-            raise ValueError(f"must be an integer >= {minimum}, but got {_describe(value)}")
-        return int(number)
+        rule = f"must be an integer {bounds}, but got {_describe(value)}"
+        if isinstance(value, bool):
+            raise ValueError(rule)
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                try:
+                    value = float(value)  # "3.0" from a command line
+                except ValueError:
+                    raise ValueError(rule) from None
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
+            raise ValueError(rule)
+        return value
 
     return check
 
@@ -98,7 +107,7 @@ def _split(value: Any) -> tuple[float, float, float]:
         fractions = tuple(float(p) for p in parts)
     except (TypeError, ValueError):
         raise ValueError(f"{rule}, but got {_describe(value)}") from None
-    if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-6:
+    if len(fractions) != 3 or not all(math.isfinite(f) and f > 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
         raise ValueError(f"{rule}, but got {_describe(value)}")
     return fractions  # type: ignore[return-value]
 
@@ -111,7 +120,7 @@ SEARCH_RULES: dict[str, Callable[[Any], Any]] = {
     "epochs": _integer(1),
     "patience": _integer(1),
     "initial_points": _optional(_integer(1)),
-    "seed": _integer(0),
+    "seed": _integer(0, 2**32 - 1),  # what NumPy and TensorFlow seeding accept
 }
 
 DATA_RULES: dict[str, Callable[[Any], Any]] = {

@@ -140,8 +140,8 @@ class Space:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     def with_fixed(self, values: dict[str, Any], **search: Any) -> "Space":
-        """This space with every hyperparameter fixed to `values` (unknown names ignored)."""
-        params = {n: Param(n, "fixed", value=values.get(n, p.value)) for n, p in self.params.items()}
+        """This space with the hyperparameters named in `values` fixed (unknown names ignored)."""
+        params = {n: Param(n, "fixed", value=values[n]) if n in values else p for n, p in self.params.items()}
         return replace(self, params=params, search={**self.search, **search})
 
 
@@ -154,7 +154,13 @@ class _Loader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<` merge keys are resolved (and may be overridden) by PyYAML itself
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"keys must be plain names, but got {key!r}", key_node.start_mark
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
@@ -204,7 +210,7 @@ def space_from_dict(document: Any, source: str = "<space>") -> Space:
         if key not in SECTIONS:
             raise SpaceError(f"{source}: unknown top-level key {key!r}{_suggest(key, SECTIONS)}; allowed: {', '.join(SECTIONS)}")
 
-    raw_params = _mapping(document.get("hyperparameters") or {}, source, "hyperparameters")
+    raw_params = _mapping(document.get("hyperparameters"), source, "hyperparameters")
     params: dict[str, Param] = {}
     for name in raw_params:
         if name not in SPECS:
@@ -221,13 +227,16 @@ def space_from_dict(document: Any, source: str = "<space>") -> Space:
 
 
 def _mapping(value: Any, source: str, key: str) -> dict:
+    """A section's mapping; an empty section (`search:` with nothing under it) is an empty mapping."""
+    if value is None:
+        return {}
     if not isinstance(value, dict):
         raise SpaceError(f"{source}: {key} must be a mapping of name: value, but got {type(value).__name__}")
     return value
 
 
 def _section(document: dict, name: str, rules: dict[str, Callable[[Any], Any]], source: str) -> dict[str, Any]:
-    raw = _mapping(document.get(name) or {}, source, name)
+    raw = _mapping(document.get(name), source, name)
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in rules:
@@ -255,7 +264,11 @@ def _scalar(value: Any, spec: Spec, where: str, what: str = "value") -> Any:
     elif spec.type is int:
         valid = isinstance(value, int) and not isinstance(value, bool)
     elif spec.type is float:
-        valid = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        valid = isinstance(value, (int, float)) and not isinstance(value, bool)
+        try:
+            valid = valid and math.isfinite(float(value))
+        except OverflowError:  # an int too large for a float
+            valid = False
         value = float(value) if valid else value
     else:
         valid = isinstance(value, str)

@@ -32,9 +32,12 @@ def series_csv(tmp_path: Path, columns: dict[str, list[float]]) -> Path:
     return write_csv(tmp_path, ",".join(names) + "\n" + "".join(",".join(map(repr, r)) + "\n" for r in rows))
 
 
+SETTINGS = ("horizon", "split", "scale", "transform", "fill", "season")
+
+
 def spec(path: Path, target: str = "y", **kwargs) -> DataSpec:
-    settings = kwargs.pop("settings", None) or DataSettings(**{k: kwargs.pop(k) for k in list(kwargs) if k in (
-        "horizon", "split", "scale", "transform", "fill", "season")})
+    """A DataSpec; DataSettings fields (transform=..., horizon=...) go to its settings."""
+    settings = DataSettings(**{k: kwargs.pop(k) for k in SETTINGS if k in kwargs})
     return DataSpec(path=path, targets=(target,), settings=settings, **kwargs)
 
 
@@ -300,6 +303,14 @@ def test_compute_baselines_by_hand(tmp_path):
     assert out["test"]["seasonal"]["rmse"] == pytest.approx(math.sqrt((64**2 + 68**2 + 72**2) / 3))
 
 
+def test_baselines_do_not_depend_on_transform(tmp_path):
+    by_transform = [
+        compute_baselines(forecast(tmp_path, {"y": POSITIVE}, transform=t, horizon=2, season=4))
+        for t in ("none", "diff", "logdiff")
+    ]
+    assert by_transform[0] == by_transform[1] == by_transform[2]
+
+
 def test_compute_baselines_without_season(tmp_path):
     data = forecast(tmp_path, {"y": [float(i) for i in range(20)]}, transform="none")
     out = compute_baselines(data)
@@ -340,6 +351,10 @@ def test_perfect_persistence_gives_nan_skill():
 
 def test_file_not_found(tmp_path):
     assert "file not found" in load_error(tmp_path / "missing.csv")
+
+
+def test_directory_instead_of_file(tmp_path):
+    assert "is a directory" in load_error(tmp_path)
 
 
 def test_empty_file(tmp_path):
@@ -411,11 +426,6 @@ def test_duplicate_timestamps_name_both_lines(tmp_path):
     assert "'2024-01-01' is on lines 2 and 4" in message
 
 
-@pytest.mark.xfail(
-    reason="BUG: dataset.py load_frame formats a numeric duplicate timestamp with !r of a numpy scalar, "
-    "so the message reads 'np.int64(1) is on lines 2 and 4'",
-    strict=True,
-)
 def test_duplicate_numeric_timestamps_message_is_plain(tmp_path):
     message = load_error(write_csv(tmp_path, "t,y\n1,10\n2,20\n1,30\n"), time_col="t")
     assert "lines 2 and 4" in message
@@ -508,6 +518,19 @@ def test_fill_interpolate(tmp_path):
     assert frame.values["x"].tolist() == [11.0, 13.0, 15.0]
     assert frame.info["rows_dropped"] == 1
     assert frame.info["values_filled"] == 1
+
+
+def test_interpolate_follows_time_order(tmp_path):
+    path = write_csv(tmp_path, "t,y\n3,30\n1,10\n4,\n2,\n5,50\n")
+    frame = load_frame(spec(path, time_col="t", fill="interpolate"))
+    assert frame.values["y"].tolist() == [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert frame.info["values_filled"] == 2
+
+
+def test_blank_unused_column_does_not_drop_every_row(tmp_path):
+    path = write_csv(tmp_path, "y,comment\n1,\n2,\n3,\n")
+    frame = load_frame(spec(path, fill="drop"))
+    assert frame.info["rows_used"] == 3
 
 
 def test_fill_keeps_line_numbers_for_later_errors(tmp_path):

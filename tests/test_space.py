@@ -212,7 +212,7 @@ ERRORS = {
     "epochs-zero": ("search:\n  epochs: 0\n", ["search.epochs", "must be an integer >= 1", "got 0"]),
     "max-trials-fraction": ("search:\n  max_trials: 2.5\n", ["search.max_trials", "must be an integer >= 1", "2.5"]),
     "bad-tuner": ("search:\n  tuner: grid\n", ["search.tuner", "must be one of bayesian, random, hyperband", "'grid'"]),
-    "seed-negative": ("search:\n  seed: -1\n", ["search.seed", "must be an integer >= 0", "-1"]),
+    "seed-negative": ("search:\n  seed: -1\n", ["search.seed", "must be an integer in [0, 4294967295]", "-1"]),
     "split-sum": ("data:\n  split: [0.5, 0.6, 0.1]\n", ["data.split", "must be three fractions", "[0.5, 0.6, 0.1]"]),
     "split-two": ("data:\n  split: [0.5, 0.5]\n", ["data.split", "must be three fractions"]),
     "split-zero-part": ("data:\n  split: [0.8, 0.2, 0]\n", ["data.split", "each > 0"]),
@@ -440,66 +440,38 @@ def test_space_and_settings_do_not_import_tensorflow():
     assert result.stdout.strip() == "False"
 
 
-# --- known bugs (kept as strict xfails; see the messages for the cause) --------------------
+# --- edge cases that once failed -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: space.py:158 `key in seen` raises TypeError for an unhashable (list) mapping key, "
-    "instead of a SpaceError",
-    raises=TypeError,
-    strict=True,
-)
-def test_bug_unhashable_key_is_a_space_error():
+def test_unhashable_key_is_a_space_error():
     with pytest.raises(SpaceError):
         parse("hyperparameters:\n  ? [units, layers]\n  : 8\n")
 
 
-@pytest.mark.xfail(
-    reason="BUG: space.py:154-163 _Loader.construct_mapping constructs the '<<' merge key before "
-    "SafeConstructor.flatten_mapping removes it, so valid YAML merge keys are rejected",
-    raises=SpaceError,
-    strict=True,
-)
-def test_bug_yaml_merge_keys_are_accepted():
+def test_yaml_merge_keys_are_accepted():
     space = parse("hyperparameters:\n  <<: {units: 8}\n  layers: 2\n")
     assert space.params["units"].value == 8 and space.params["layers"].value == 2
 
 
-@pytest.mark.xfail(
-    reason="BUG: space.py:207 and :230 use `document.get(name) or {}`, so a falsy non-mapping section "
-    "([], 0, false, '') is silently read as empty instead of failing like a non-empty one",
-    strict=True,
-)
 @pytest.mark.parametrize("text", ["hyperparameters: []\n", "hyperparameters: 0\n", "search: false\n", "data: ''\n"])
-def test_bug_falsy_non_mapping_section_is_rejected(text):
+def test_falsy_non_mapping_section_is_rejected(text):
     msg = error_of(text)
     assert "must be a mapping" in msg
 
 
-@pytest.mark.xfail(
-    reason="BUG: settings.py:101 NaN compares False to every bound, so a split containing NaN passes",
-    strict=True,
-)
 @pytest.mark.parametrize("given", ["nan,0.5,0.5", [0.5, float("nan"), 0.5]])
-def test_bug_split_with_nan_is_rejected(given):
+def test_split_with_nan_is_rejected(given):
     with pytest.raises(ValueError):
         DATA_RULES["split"](given)
 
 
-@pytest.mark.xfail(
-    reason="BUG: settings.py:66 _integer goes through float(): ints above 2**53 come back changed",
-    strict=True,
-)
-def test_bug_large_seed_is_kept_exactly():
-    assert SEARCH_RULES["seed"](2**53 + 1) == 2**53 + 1
+def test_large_integers_are_kept_exactly():
+    assert SEARCH_RULES["max_trials"](2**53 + 1) == 2**53 + 1
+    assert SEARCH_RULES["seed"](2**32 - 1) == 2**32 - 1
+    with pytest.raises(ValueError, match="in \\[0, 4294967295\\]"):
+        SEARCH_RULES["seed"](2**32)
 
 
-@pytest.mark.xfail(
-    reason="BUG: settings.py:66 float() of an int > ~1.8e308 raises OverflowError, which _section "
-    "(space.py:237) does not catch; also space.py:258 math.isfinite on such an int",
-    raises=OverflowError,
-    strict=True,
-)
 @pytest.mark.parametrize("text", ["search:\n  seed: " + "9" * 400 + "\n", "hyperparameters:\n  clipnorm: " + "9" * 400 + "\n"])
-def test_bug_huge_integer_is_a_space_error(text):
+def test_huge_integer_is_a_space_error(text):
     error_of(text)

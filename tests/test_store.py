@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -336,6 +337,12 @@ def test_running_run_with_dead_process_is_stopped(tmp_path):
     assert "- status: stopped" in report.render_markdown(built)
 
 
+def test_running_run_with_live_process_stays_running(tmp_path):
+    process = {"pid": os.getpid(), "host": socket.gethostname()}
+    run_dir = make_run(tmp_path / "run", RECORDS, status="running", process=process)
+    assert report.build_report(run_dir).state == "running"
+
+
 def test_running_run_on_another_host_stays_running(tmp_path):
     process = {"pid": DEAD_PID, "host": socket.gethostname() + "-elsewhere"}
     run_dir = make_run(tmp_path / "run", RECORDS, status="running", process=process)
@@ -388,7 +395,19 @@ def test_best_after_first_epoch():
 )
 def test_value_at_range_edge(name, value, edge):
     findings = findings_for([completed("1", 0.1, values=values(**{name: value}))])
-    assert any(f.startswith(f"{name} = {value:g} sits at the {edge} edge") for f in findings)
+    assert any(f"{name} = {value:g} at the {edge} end" in f for f in findings), findings
+
+
+@pytest.mark.parametrize("name, value", [("dropout", 0.0), ("layers", 1)])
+def test_edge_that_cannot_be_widened_is_not_reported(name, value):
+    """dropout cannot go below 0 and layers below 1: no advice to widen."""
+    from lstmtune.diagnose import range_edges
+
+    space = {"dropout": {"float": [0.0, 0.4]}, "layers": {"int": [1, 3]}}
+    assert range_edges(pd.Series({name: value}), space) == []
+    assert range_edges(pd.Series({"dropout": 0.4, "layers": 3}), space) == [
+        "dropout = 0.4 at the upper end of [0, 0.4]", "layers = 3 at the upper end of [1, 3]",
+    ]
 
 
 def test_values_inside_ranges_have_no_edge_finding():
