@@ -31,6 +31,7 @@ class Report:
     top: pd.DataFrame
     state: str
     findings: list[str]
+    curves: dict[str, list[float]]  # val_mse per epoch of each top trial
 
     @property
     def tunable(self) -> list[str]:
@@ -68,7 +69,32 @@ def build_report(run_dir: RunDir, top: int = 5) -> Report:
         raise OptionError(f"--top must be an integer >= 1, but got {top}")
     manifest = store.load_manifest(run_dir)
     table = store.trials_table(run_dir, manifest)
-    return Report(run_dir, manifest, table, table.head(top), run_state(manifest), diagnose(table, manifest))
+    shown = table.head(top)
+    curves = {}
+    for trial_id in shown["trial_id"]:
+        history = store.learning_curve(run_dir, str(trial_id))
+        if "val_mse" in history:
+            curves[str(trial_id)] = pd.to_numeric(history["val_mse"], errors="coerce").tolist()
+    return Report(run_dir, manifest, table, shown, run_state(manifest), diagnose(table, manifest), curves)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int = 24) -> str:
+    """A one-line learning curve, lowest value ▁, highest █; non-finite epochs show as ×."""
+    if len(values) > width:  # keep the last value, sample the rest evenly
+        step = len(values) / width
+        values = [values[min(len(values) - 1, round(i * step))] for i in range(width - 1)] + [values[-1]]
+    finite = [v for v in values if isinstance(v, float) and math.isfinite(v)]
+    if not finite:
+        return ""
+    low, high = min(finite), max(finite)
+    span = (high - low) or 1.0
+    return "".join(
+        SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))] if isinstance(v, float) and math.isfinite(v) else "×"
+        for v in values
+    )
 
 
 # --- renderers ------------------------------------------------------------------------------
@@ -117,9 +143,11 @@ def render_table(report: Report, console: Console) -> None:
     ranked = Table(title=f"Top {len(report.top)} trials (score = validation MSE on scaled targets; lower is better)")
     for column in SUMMARY_COLUMNS:
         ranked.add_column(column, justify="left" if column in ("status", "trial_id") else "right", no_wrap=True)
+    ranked.add_column("val_mse by epoch", no_wrap=True)
     for row in report.top.itertuples(index=False):
         record = row._asdict()
-        ranked.add_row(*(_fmt(record.get(c)) for c in SUMMARY_COLUMNS))
+        curve = sparkline(report.curves.get(str(record["trial_id"]), []))
+        ranked.add_row(*(_fmt(record.get(c)) for c in SUMMARY_COLUMNS), curve)
     console.print(ranked)
 
     if report.tunable:
@@ -162,7 +190,7 @@ def render_markdown(report: Report) -> str:
         "",
         "## Top trials",
         "",
-        store.to_markdown(report.top[SUMMARY_COLUMNS + report.tunable]) if not report.top.empty else "No trial has finished yet.\n",
+        store.to_markdown(_with_curves(report)) if not report.top.empty else "No trial has finished yet.\n",
         "## Best model against naive baselines (original units)",
         "",
         "| split | forecast | rmse | mae | skill |",
@@ -175,6 +203,13 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _with_curves(report: Report) -> pd.DataFrame:
+    shown = report.top[SUMMARY_COLUMNS + report.tunable].copy()
+    shown.insert(len(SUMMARY_COLUMNS), "val_mse by epoch",
+                 [sparkline(report.curves.get(str(t), [])) for t in shown["trial_id"]])
+    return shown
+
+
 def render_json(report: Report) -> str:
     document = {
         "run_dir": str(report.run_dir.root),
@@ -185,6 +220,7 @@ def render_json(report: Report) -> str:
         "baselines": report.manifest.get("baselines"),
         "best": report.best,
         "trials": store.table_records(report.top),
+        "curves": {t: [v if math.isfinite(v) else None for v in c] for t, c in report.curves.items()},
         "findings": report.findings,
     }
     return json.dumps(document, indent=2, default=str) + "\n"

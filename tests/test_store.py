@@ -283,7 +283,7 @@ def test_report_markdown(run_dir):
     assert "## Top trials" in text
     top = text.split("## Top trials")[1].split("## Best model")[0]
     rows = markdown_rows(top)
-    assert rows[0] == report.SUMMARY_COLUMNS + TUNABLE
+    assert rows[0] == report.SUMMARY_COLUMNS + ["val_mse by epoch"] + TUNABLE
     assert [r[1] for r in rows[1:]] == ["10", "7"]
     assert "| val | best so far (trial 10) |" in text
     assert "| val | persistence | 2 | 1.5 | 0 |" in text
@@ -438,3 +438,13 @@ def test_report_findings_come_from_diagnose(tmp_path):
     built = report.build_report(make_run(tmp_path / "run", records))
     text = " ".join(built.findings)
     assert "persistence" in text and "overfits" in text and "raise --epochs" in text and "OOM" in text
+
+
+def test_sparkline_learning_curve():
+    from lstmtune.report import sparkline
+
+    assert sparkline([1.0, 2.0, 3.0]) == "▁▅█"
+    assert sparkline([2.0, float("nan"), 1.0]) == "█×▁"
+    assert sparkline([]) == ""
+    long = sparkline([float(i) for i in range(100)], width=10)
+    assert len(long) == 10 and long[0] == "▁" and long[-1] == "█"
