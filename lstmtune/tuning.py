@@ -141,6 +141,9 @@ def make_tuner(plan: SearchPlan, hypermodel: ForecastHyperModel, recorder: Trial
     class RecordingTuner(base):  # type: ignore[misc, valid-type]
         def on_trial_begin(self, trial):
             super().on_trial_begin(trial)
+            # Every trial starts from the same random state, so a configuration's score does not depend
+            # on the trials before it, and best.yaml reproduces the best score, not only its values.
+            keras.utils.set_random_seed(plan.search.seed)
             recorder.trial_begin(trial)
 
         def on_epoch_end(self, trial, model, epoch, logs=None):
@@ -245,7 +248,6 @@ def _quiet_library_logs() -> None:
 def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     """Search, then evaluate the best trial once on the test split; returns the final manifest."""
     _quiet_library_logs()
-    keras.utils.set_random_seed(plan.search.seed)
     manifest = _prepare_run_dir(plan)
     run_dir = plan.run_dir
     hp_names = list(plan.space.params)
@@ -333,6 +335,9 @@ def evaluate_best(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> 
 def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> None:
     run_dir = plan.run_dir
     temporary = run_dir.root / ".best_model.tmp.keras"
+    # A model rebuilt from a checkpoint has no optimizer slots yet; build them so the saved file loads
+    # without Keras warning about mismatched optimizer variables.
+    model.optimizer.build(model.trainable_variables)
     model.save(temporary)
     os.replace(temporary, run_dir.best_model)
     state = plan.data.preprocessing_state()

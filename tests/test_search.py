@@ -116,6 +116,16 @@ def test_best_yaml_fixes_every_value(airline_run):
         assert best.params[name].value == pytest.approx(value) if isinstance(value, float) else best.params[name].value == value
 
 
+def test_searching_with_best_yaml_reproduces_the_best_score(airline_run, airline_csv_module, cli, tmp_path):
+    out, _ = airline_run
+    best_score = pd.read_csv(out / "trials.csv")["score"][0]
+    again = tmp_path / "again"
+    result = cli("search", airline_csv_module, "--target", "Passengers", "--time-col", "Date",
+                 "--space", out / "best.yaml", "--out", again)
+    assert result.exit_code == 0, result.stderr
+    assert pd.read_csv(again / "trials.csv")["score"][0] == pytest.approx(best_score, rel=1e-6)
+
+
 def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
     import keras
 
