@@ -93,21 +93,35 @@ def _split_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+# Options shared by `search` and `check`.
+TargetOpt = Annotated[list[str], typer.Option("--target", "-t", help="Column to forecast; repeat for several.", show_default=False)]
+TimeColOpt = Annotated[Optional[str], typer.Option("--time-col", help="Time column (dates or numbers); rows are sorted by it. Default: row order.")]
+FeaturesOpt = Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns (the targets are always inputs). Default: every numeric column.")]
+HorizonOpt = Annotated[Optional[int], typer.Option("--horizon", help="Steps ahead to predict. [default: 1]", show_default=False)]
+LookbackOpt = Annotated[Optional[int], typer.Option("--lookback", help="Fix the window length (overrides the space file).")]
+SplitOpt = Annotated[Optional[str], typer.Option("--split", help="Chronological train,validation,test fractions. [default: 0.7,0.15,0.15]", show_default=False)]
+ScaleOpt = Annotated[Optional[str], typer.Option("--scale", help="standard | minmax | none, fitted on training rows. [default: standard]", show_default=False)]
+TransformOpt = Annotated[Optional[str], typer.Option("--transform", help="diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]", show_default=False)]
+FillOpt = Annotated[Optional[str], typer.Option("--fill", help="Missing values: ffill | interpolate (uses the next value too) | drop. Default: missing values are an error.")]
+SeasonOpt = Annotated[Optional[int], typer.Option("--season", help="Season length M: adds a seasonal-naive baseline.")]
+SpaceOpt = Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)]
+
+
 @app.command()
 def search(
     data: Annotated[Path, typer.Argument(help="CSV file, one row per time step.", metavar="DATA.csv", show_default=False)],
-    target: Annotated[list[str], typer.Option("--target", "-t", help="Column to forecast; repeat for several.", show_default=False)],
-    space: Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)],
+    target: TargetOpt,
+    space: SpaceOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
-    time_col: Annotated[Optional[str], typer.Option("--time-col", help="Time column (dates or numbers); rows are sorted by it. Default: row order.")] = None,
-    features: Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns (the targets are always inputs). Default: every numeric column.")] = None,
-    horizon: Annotated[Optional[int], typer.Option("--horizon", help="Steps ahead to predict. [default: 1]", show_default=False)] = None,
-    lookback: Annotated[Optional[int], typer.Option("--lookback", help="Fix the window length (overrides the space file).")] = None,
-    split: Annotated[Optional[str], typer.Option("--split", help="Chronological train,validation,test fractions. [default: 0.7,0.15,0.15]", show_default=False)] = None,
-    scale: Annotated[Optional[str], typer.Option("--scale", help="standard | minmax | none, fitted on training rows. [default: standard]", show_default=False)] = None,
-    transform: Annotated[Optional[str], typer.Option("--transform", help="diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]", show_default=False)] = None,
-    fill: Annotated[Optional[str], typer.Option("--fill", help="Missing values: ffill | interpolate | drop. Default: missing values are an error.")] = None,
-    season: Annotated[Optional[int], typer.Option("--season", help="Season length M: adds a seasonal-naive baseline.")] = None,
+    time_col: TimeColOpt = None,
+    features: FeaturesOpt = None,
+    horizon: HorizonOpt = None,
+    lookback: LookbackOpt = None,
+    split: SplitOpt = None,
+    scale: ScaleOpt = None,
+    transform: TransformOpt = None,
+    fill: FillOpt = None,
+    season: SeasonOpt = None,
     tuner: Annotated[Optional[str], typer.Option("--tuner", help="bayesian | random | hyperband. [default: bayesian]", show_default=False)] = None,
     max_trials: Annotated[Optional[int], typer.Option("--max-trials", "-n", help="Trials to run (not used by hyperband). [default: 20]", show_default=False)] = None,
     epochs: Annotated[Optional[int], typer.Option("--epochs", "-e", help="Most epochs per trial. [default: 50]", show_default=False)] = None,
@@ -199,13 +213,20 @@ def report(
 
 @app.command()
 def check(
-    space: Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file to validate.", show_default=False)],
+    space: SpaceOpt,
     data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False)] = None,
     target: Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Target column(s), with DATA.")] = None,
-    time_col: Annotated[Optional[str], typer.Option("--time-col", help="Time column, with DATA.")] = None,
-    features: Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns, with DATA.")] = None,
+    time_col: TimeColOpt = None,
+    features: FeaturesOpt = None,
+    horizon: HorizonOpt = None,
+    lookback: LookbackOpt = None,
+    split: SplitOpt = None,
+    scale: ScaleOpt = None,
+    transform: TransformOpt = None,
+    fill: FillOpt = None,
+    season: SeasonOpt = None,
 ) -> None:
-    """Validate a space file (and optionally a CSV against it) without training anything.
+    """Validate a space file (and optionally a CSV against it, with the same data flags as search) without training.
 
     Example:
 
@@ -213,9 +234,11 @@ def check(
     """
     from lstmtune.check import check_inputs
 
+    data_flags = {"horizon": horizon, "split": split, "scale": scale, "transform": transform, "fill": fill, "season": season}
     try:
-        lines = check_inputs(space, data, tuple(target or ()), time_col, _split_list(features))
+        lines = check_inputs(space, data, tuple(target or ()), time_col, _split_list(features), data_flags, lookback)
     except LstmtuneError as error:
         raise _fail(error) from None
+    console = _stdout()
     for line in lines:
-        _stdout().print(line, highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, soft_wrap=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,13 @@ class DataSpec:
 
 
 def _line(index_label: Any) -> int:
-    """The file line of a data row (row label 0 is line 2, after the header)."""
+    """The file line of a data row (row label 0 is line 2, after the header; blank lines are not counted)."""
     return int(index_label) + 2
+
+
+def _show(value: Any) -> str:
+    """A cell value for a message: numpy scalars as plain Python values."""
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def _unknown_column(path: Path, flag: str, name: str, columns: list[str]) -> DataError:
@@ -68,23 +74,32 @@ def read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: not a readable CSV file ({first})") from None
     if frame.empty:
         raise DataError(f"{path}: has a header but no data rows")
+    if len(frame.columns) == 1:
+        header = str(frame.columns[0])
+        for name, separator in (("semicolons", ";"), ("tabs", "\t"), ("'|'", "|")):
+            if separator in header:
+                raise DataError(f"{path}: has one column {header!r} that looks separated by {name}; lstmtune reads comma-separated files")
     return frame
 
 
 def _numeric(frame: pd.DataFrame, column: str, path: Path, role: str) -> pd.Series:
     series = frame[column]
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(float)
-    if pd.api.types.is_numeric_dtype(series):
-        return series.astype(float)
-    converted = pd.to_numeric(series, errors="coerce")
-    bad = converted.isna() & series.notna()
-    if bad.any():
-        label = bad.idxmax()
-        raise DataError(
-            f"{path}: {role} column {column!r} must be numeric, but line {_line(label)} holds {series[label]!r}"
-        )
-    return converted.astype(float)
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        converted = series.astype(float)
+    else:
+        converted = pd.to_numeric(series, errors="coerce")
+        bad = converted.isna() & series.notna()
+        if bad.any():
+            label = bad.idxmax()
+            raise DataError(
+                f"{path}: {role} column {column!r} must be numeric, but line {_line(label)} holds {_show(series[label])}"
+            )
+        converted = converted.astype(float)
+    infinite = np.isinf(converted.to_numpy())
+    if infinite.any():
+        label = converted.index[infinite.argmax()]
+        raise DataError(f"{path}: {role} column {column!r} must be finite, but line {_line(label)} holds {_show(series[label])}")
+    return converted
 
 
 def _parse_time(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
@@ -93,13 +108,21 @@ def _parse_time(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
         label = raw.isna().idxmax()
         raise DataError(f"{path}: --time-col {column!r} must have a value in every row, but line {_line(label)} is empty")
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        infinite = np.isinf(raw.to_numpy(dtype=float))
+        if infinite.any():
+            label = raw.index[infinite.argmax()]
+            raise DataError(f"{path}: --time-col {column!r} must be finite, but line {_line(label)} holds {_show(raw[label])}")
         return raw
-    parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+    try:
+        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+    except (ValueError, TypeError) as exc:  # e.g. mixed time zones
+        first = str(exc).splitlines()[0]
+        raise DataError(f"{path}: --time-col {column!r} must hold dates in one time zone or numbers ({first})") from None
     bad = parsed.isna()
     if bad.any():
         label = bad.idxmax()
         raise DataError(
-            f"{path}: --time-col {column!r} must hold dates or numbers, but line {_line(label)} holds {raw[label]!r}"
+            f"{path}: --time-col {column!r} must hold dates or numbers, but line {_line(label)} holds {_show(raw[label])}"
         )
     return parsed
 
@@ -145,10 +168,12 @@ def load_frame(spec: DataSpec) -> Frame:
         inputs = list(spec.targets) + [f for f in spec.features if f not in spec.targets]
         ignored = [c for c in columns if c not in inputs and c != spec.time_col]
     else:
-        # Numeric columns with at least one value (pandas reads an all-empty column as numeric).
+        # Numeric columns with at least one value (pandas reads an all-empty column as numeric),
+        # but not a saved pandas index ("Unnamed: 0"), which is a counter, not a signal.
         numeric = [
             c for c in columns
             if c != spec.time_col and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()
+            and not re.fullmatch(r"Unnamed: \d+", c)
         ]
         inputs = list(spec.targets) + [c for c in numeric if c not in spec.targets]
         ignored = [c for c in columns if c not in inputs and c != spec.time_col]
@@ -170,11 +195,9 @@ def load_frame(spec: DataSpec) -> Frame:
         duplicated = time.duplicated(keep=False)
         if duplicated.any():
             labels = time.index[duplicated.to_numpy()][:2]
-            repeated = frame[spec.time_col][labels[0]]
-            repeated = repeated.item() if hasattr(repeated, "item") else repeated  # numpy scalar -> Python
             raise DataError(
                 f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
-                f"{repeated!r} is on lines {_line(labels[0])} and {_line(labels[1])}"
+                f"{_show(frame[spec.time_col][labels[0]])} is on lines {_line(labels[0])} and {_line(labels[1])}"
             )
 
     values, filled, dropped = _handle_missing(values, spec, path)
@@ -231,11 +254,12 @@ def split_bounds(n_rows: int, split: tuple[float, float, float]) -> tuple[int, i
 
 
 def rows_needed(lookback: int, horizon: int, split: tuple[float, float, float], first_row: int) -> int:
-    """The fewest rows that give every split at least one window."""
+    """The fewest rows that give every split a window, with validation and test at least a horizon long
+    (shorter, their windows' targets would lie mostly in the split before)."""
     n = 1
     while True:
         a, b = split_bounds(n, split)
-        if a >= first_row + lookback + horizon and b > a and n > b:
+        if a >= first_row + lookback + horizon and b - a >= horizon and n - b >= horizon:
             return n
         n += 1
 
@@ -305,12 +329,13 @@ class ForecastData:
                 )
         self.first_row = 0 if cfg.transform == "none" else 1
         self.a, self.b = split_bounds(self.n_rows, cfg.split)
+        # The series the transform differences: log levels for logdiff, levels otherwise.
+        self.base = np.log(self.levels) if cfg.transform == "logdiff" else self.levels
 
         series = raw.copy()
         n_targets = len(self.target_columns)
         if cfg.transform != "none":
-            base = np.log(self.levels) if cfg.transform == "logdiff" else self.levels
-            series[:, :n_targets] = np.vstack([np.full((1, n_targets), np.nan), np.diff(base, axis=0)])
+            series[:, :n_targets] = np.vstack([np.full((1, n_targets), np.nan), np.diff(self.base, axis=0)])
         train_rows = series[self.first_row : self.a]
         self.input_scaler = Scaler.fit(train_rows, cfg.scale)
         self.inputs = np.nan_to_num(self.input_scaler.transform(series)).astype(np.float32)
@@ -321,17 +346,14 @@ class ForecastData:
             self.target_offset = self.input_scaler.offset[:n_targets]
         else:
             self.target_offset = np.zeros(n_targets)
-        self.target_scale = self.input_scaler.scale[:n_targets] if cfg.scale != "none" else np.ones(n_targets)
+        self.target_scale = self.input_scaler.scale[:n_targets]
         self.encoded = self._encode_all().astype(np.float32)
 
     # -- encoding --
 
-    def _base(self) -> np.ndarray:
-        return np.log(self.levels) if self.transform == "logdiff" else self.levels
-
     def _encode_all(self) -> np.ndarray:
         n, H, T = self.n_rows, self.horizon, len(self.target_columns)
-        base = self._base()
+        base = self.base
         out = np.full((n, H, T), np.nan)
         for h in range(1, H + 1):
             future = np.full((n, T), np.nan)
@@ -345,7 +367,7 @@ class ForecastData:
         values = encoded * self.target_scale + self.target_offset
         if self.transform == "none":
             return values
-        last = self._base()[ends][:, None, :]
+        last = self.base[ends][:, None, :]
         values = values + last
         return np.exp(values) if self.transform == "logdiff" else values
 
@@ -380,15 +402,17 @@ class ForecastData:
         raise ValueError(kind)
 
     def check_rows(self, max_lookback: int) -> None:
-        """Every split must hold at least one window for the longest lookback in the space."""
-        counts = {s: len(self.window_ends(s, max_lookback)) for s in SPLITS}
-        if min(counts.values()) < 1:
-            needed = rows_needed(max_lookback, self.horizon, self.settings.split, self.first_row)
+        """Enough rows for the longest lookback in the space (see rows_needed)."""
+        needed = rows_needed(max_lookback, self.horizon, self.settings.split, self.first_row)
+        if self.n_rows < needed:
             split = "/".join(f"{f:g}" for f in self.settings.split)
+            notes = [" the validation and test splits need at least a horizon of rows each"] if self.horizon > 1 else []
+            if self.first_row:
+                notes.append(" the diff transform uses one more row")
             raise DataError(
                 f"{self.spec.path}: {self.n_rows} rows are too few for lookback {max_lookback} + horizon "
                 f"{self.horizon} with split {split}: at least {needed} rows are needed"
-                + (" (the diff transform uses one more)" if self.first_row else "")
+                + (f" ({';'.join(notes).strip()})" if notes else "")
             )
 
     def split_summary(self) -> dict[str, Any]:

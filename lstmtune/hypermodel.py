@@ -101,6 +101,7 @@ class ForecastHyperModel(keras_tuner.HyperModel):
 
     def __init__(self, space: Space, data: ForecastData, epochs: int, patience: int, seed: int):
         super().__init__(name="lstmtune")
+        self.last_scores: dict[str, float] | None = None  # the last fit's scores, for the trial record
         self.space = space
         self.data = data
         self.epochs = epochs
@@ -112,6 +113,7 @@ class ForecastHyperModel(keras_tuner.HyperModel):
         return build_model(values, self.data.inputs.shape[1], self.data.horizon, len(self.data.target_columns))
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
+        self.last_scores = None
         lookback, batch_size = hp.get("lookback"), hp.get("batch_size")
         train_ends = self.data.window_ends("train", lookback)
         val_ends = self.data.window_ends("val", lookback)
@@ -134,7 +136,8 @@ class ForecastHyperModel(keras_tuner.HyperModel):
             verbose=0,
             shuffle=False,
         )
-        return self.score(model, history.history, lookback, initial_epoch)
+        self.last_scores = self.score(model, history.history, lookback, initial_epoch)
+        return self.last_scores
 
     def score(self, model: keras.Model, history: dict[str, list[float]], lookback: int, initial_epoch: int) -> dict[str, float]:
         """Summarise a fitted trial; a non-finite objective makes it a failed trial, not a perfect one."""

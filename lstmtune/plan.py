@@ -6,6 +6,7 @@ No TensorFlow here: every bad input is reported in well under a second.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from lstmtune import metrics, settings
 from lstmtune.dataset import SPLITS, DataSpec, ForecastData, prepare
 from lstmtune.errors import OptionError, RunDirError
-from lstmtune.rundir import RunDir, read_json
+from lstmtune.rundir import RunDir, process_alive, read_json
 from lstmtune.settings import DataSettings, SearchSettings
 from lstmtune.space import Space, load_space
 
@@ -82,40 +83,82 @@ def compute_baselines(data: ForecastData) -> dict[str, dict[str, dict[str, float
 
 
 def _check_run_dir(request: SearchRequest) -> RunDir:
+    """What may be written where: nothing is deleted unless it is a run directory the user named."""
     run_dir = RunDir(request.out)
+    root = run_dir.root
     if request.resume and request.overwrite:
         raise OptionError("--resume and --overwrite cannot be used together")
-    if run_dir.root.exists() and not run_dir.root.is_dir():
-        raise RunDirError(f"--out {run_dir.root}: exists and is not a directory")
+    if root.exists() and not root.is_dir():
+        raise RunDirError(f"--out {root}: exists and is not a directory")
     if request.resume:
         if not run_dir.manifest.is_file():
-            raise RunDirError(f"--out {run_dir.root}: nothing to resume (no run.json there)")
-    elif not run_dir.is_empty() and not request.overwrite:
-        raise RunDirError(
-            f"--out {run_dir.root}: already exists and is not empty; pass --resume to continue it or --overwrite to replace it"
-        )
+            raise RunDirError(f"--out {root}: nothing to resume (no run.json there)")
+        if not (run_dir.tuner / "search" / "oracle.json").is_file():
+            raise RunDirError(f"--out {root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) is missing; use --overwrite")
+    elif not run_dir.is_empty():
+        if not request.overwrite:
+            raise RunDirError(f"--out {root}: already exists and is not empty; pass --resume to continue it or --overwrite to replace it")
+        if not run_dir.manifest.is_file():
+            raise RunDirError(f"--out {root}: --overwrite replaces run directories only, and this one has no run.json; choose another --out")
+        resolved = root.resolve()
+        for what, path in (("the data file", request.data_path), ("the space file", request.space_path), ("the current directory", Path.cwd())):
+            if Path(path).resolve().is_relative_to(resolved):
+                raise RunDirError(f"--out {root}: --overwrite would delete {what} ({path}); choose another --out")
+    if run_dir.manifest.is_file() and (request.resume or request.overwrite):
+        manifest = _read_manifest(run_dir)
+        if manifest.get("status") == "running" and process_alive(manifest.get("process")):
+            raise RunDirError(f"--out {root}: a search is still running in it (pid {manifest['process']['pid']})")
+    _check_creatable(root)
     return run_dir
 
 
-def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
-    """A resumed run must search the same data with the same space and data settings."""
+def _check_creatable(root: Path) -> None:
+    ancestor = root.absolute()
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise RunDirError(f"--out {root}: cannot be created, {ancestor} is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise RunDirError(f"--out {root}: cannot be written, no write permission in {ancestor}")
+
+
+def _read_manifest(run_dir: RunDir) -> dict[str, Any]:
     try:
-        previous = read_json(run_dir.manifest)
+        manifest = read_json(run_dir.manifest)
     except (OSError, ValueError) as exc:
         raise RunDirError(f"{run_dir.manifest}: unreadable manifest ({exc}); use --overwrite") from None
-    old_data = previous.get("data", {})
+    if not isinstance(manifest, dict):
+        raise RunDirError(f"{run_dir.manifest}: not a run manifest (a JSON object is expected); use --overwrite")
+    return manifest
+
+
+def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
+    """A resumed run must search the same data, space and settings; only --max-trials may grow."""
+    previous = _read_manifest(run_dir)
+    old_data, old_search = previous.get("data", {}), previous.get("search", {})
+    search = plan.search
     checks = [
         ("the data file's contents (sha256)", old_data.get("sha256"), plan.data_sha256),
         ("--target", old_data.get("targets"), list(plan.data.target_columns)),
         ("the input columns", old_data.get("inputs"), list(plan.data.input_columns)),
+        ("--time-col", old_data.get("time_col"), plan.data_spec.time_col),
         ("the data settings", old_data.get("settings"), data_settings_json(plan.data.settings)),
-        ("--tuner", previous.get("search", {}).get("tuner"), plan.search.tuner),
+        ("--tuner", old_search.get("tuner"), search.tuner),
+        ("--epochs", old_search.get("epochs"), search.epochs),
+        ("--patience", old_search.get("patience"), search.patience),
+        ("--seed", old_search.get("seed"), search.seed),
         ("the hyperparameters", previous.get("hyperparameters", {}).get("space"), plan.space.to_dict()["hyperparameters"]),
     ]
+    if search.tuner == "bayesian":
+        from lstmtune.settings import default_initial_points
+
+        wanted = search.initial_points or default_initial_points(search.max_trials)
+        checks.append(("--initial-points", old_search.get("initial_points"), wanted))
     for what, old, new in checks:
         if old != new:
+            change = "" if isinstance(new, dict) else f" (was {old!r}, now {new!r})"
             raise RunDirError(
-                f"--resume {run_dir.root}: {what} differ from the run being resumed; "
+                f"--resume {run_dir.root}: {what} differ{change} from the run being resumed; "
                 "resume with the same data, space and flags, or use --overwrite"
             )
 
@@ -136,10 +179,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
 
     space = load_space(request.space_path)
     if lookback:
-        from lstmtune.space import Param
-
-        space = Space({**space.params, "lookback": Param("lookback", "fixed", value=lookback["lookback"])},
-                      space.search, space.data, space.source)
+        space = space.with_fixed(lookback)
     search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, search_flags)
     data_settings = settings.build(DataSettings, settings.DATA_RULES, space.data, data_flags)
     effective = Space(space.params, _settings_dict(search), data_settings_json(data_settings), space.source)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from rich.table import Table
 from lstmtune import store
 from lstmtune.diagnose import diagnose
 from lstmtune.errors import OptionError
-from lstmtune.rundir import RunDir
+from lstmtune.rundir import RunDir, process_alive, write_text
 
 FORMATS = ("table", "csv", "md", "json")
 SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
@@ -42,22 +40,9 @@ class Report:
         return self.manifest.get("best")
 
 
-def _process_alive(process: dict[str, Any] | None) -> bool | None:
-    """Whether the search process that wrote the run is still alive (None: cannot tell from here)."""
-    if not process or process.get("host") != socket.gethostname():
-        return None
-    try:
-        os.kill(int(process["pid"]), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError, KeyError, TypeError):
-        return None
-    return True
-
-
 def run_state(manifest: dict[str, Any]) -> str:
     status = manifest.get("status", "unknown")
-    if status == "running" and _process_alive(manifest.get("process")) is False:
+    if status == "running" and process_alive(manifest.get("process")) is False:
         return "stopped (the search process is gone; continue it with --resume)"
     if status == "interrupted":
         return "interrupted (continue it with --resume)"
@@ -239,6 +224,9 @@ def render(report: Report, fmt: str, console: Console) -> str | None:
 
 
 def write_output(text: str, output: Path) -> None:
-    from lstmtune.rundir import write_text
-
-    write_text(output, text)
+    if output.is_dir():
+        raise OptionError(f"--output {output}: is a directory; give a file path")
+    try:
+        write_text(output, text)
+    except OSError as exc:
+        raise OptionError(f"--output {output}: cannot write it ({exc.strerror or exc})") from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import tempfile
 from enum import Enum
 from pathlib import Path
@@ -105,3 +106,16 @@ def read_json(path: Path) -> Any:
 def sort_key(trial_id: str) -> tuple[int, str]:
     """Trial ids are zero-padded to the width of max_trials, which can change on resume: sort as integers."""
     return (int(trial_id), trial_id) if str(trial_id).isdigit() else (10**9, str(trial_id))
+
+
+def process_alive(process: dict[str, Any] | None) -> bool | None:
+    """Whether the search process that wrote a manifest is alive (None: cannot tell from this host)."""
+    if not isinstance(process, dict) or process.get("host") != socket.gethostname():
+        return None
+    try:
+        os.kill(int(process["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, KeyError, TypeError, OverflowError):
+        return None
+    return True

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.errors import RunDirError
-from lstmtune.rundir import RunDir, TrialStatus, read_json, sort_key
+from lstmtune.rundir import RunDir, TrialStatus, read_json, sort_key, write_json, write_text
 
 METRIC_COLUMNS = [
     "score", "val_rmse", "val_mae", "skill", "train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds",
@@ -24,9 +24,12 @@ def load_manifest(run_dir: RunDir) -> dict[str, Any]:
     if not run_dir.manifest.is_file():
         raise RunDirError(f"{run_dir.root}: not a run directory (no run.json); run `lstmtune search` first")
     try:
-        return read_json(run_dir.manifest)
+        manifest = read_json(run_dir.manifest)
     except (OSError, json.JSONDecodeError) as exc:
         raise RunDirError(f"{run_dir.manifest}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise RunDirError(f"{run_dir.manifest}: not a run manifest (a JSON object is expected)")
+    return manifest
 
 
 def trial_records(run_dir: RunDir) -> list[dict[str, Any]]:
@@ -34,9 +37,11 @@ def trial_records(run_dir: RunDir) -> list[dict[str, Any]]:
     records = []
     for path in run_dir.history.glob("trial_*.json") if run_dir.history.is_dir() else []:
         try:
-            records.append(read_json(path))
+            record = read_json(path)
         except (OSError, json.JSONDecodeError):
             continue
+        if isinstance(record, dict):
+            records.append(record)
     return sorted(records, key=lambda r: sort_key(str(r.get("trial_id", ""))))
 
 
@@ -71,6 +76,13 @@ def rank_trials(records: list[dict[str, Any]], hyperparameters: list[str]) -> pd
     for column in ("best_epoch", "epochs_run"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
     return table.drop(columns=["_status", "_score", "_id"]).reset_index(drop=True)[columns]
+
+
+def best_score(table: pd.DataFrame) -> float | None:
+    """The best completed trial's score in a ranked table."""
+    completed = table[table["status"] == TrialStatus.COMPLETED.value]
+    score = pd.to_numeric(completed["score"], errors="coerce").dropna()
+    return float(score.iloc[0]) if len(score) else None
 
 
 def hyperparameter_names(manifest: dict[str, Any]) -> list[str]:
@@ -114,8 +126,6 @@ def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def write_tables(run_dir: RunDir, table: pd.DataFrame) -> None:
-    from lstmtune.rundir import write_json, write_text
-
     write_text(run_dir.table("csv"), table.to_csv(index=False))
     write_text(run_dir.table("md"), to_markdown(table))
     write_json(run_dir.table("json"), table_records(table))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
 import platform
 import shutil
+import shlex
 import socket
+import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -57,24 +60,16 @@ def _reason(message: str | None) -> str:
 class TrialRecorder:
     """Writes each trial's record and per-epoch history, refreshes the tables, feeds the reporter."""
 
-    def __init__(self, run_dir: RunDir, hypermodel: ForecastHyperModel, hp_names: list[str],
-                 reporter: Reporter, total: int | None):
+    def __init__(self, run_dir: RunDir, hypermodel: ForecastHyperModel, hp_names: list[str], reporter: Reporter):
         self.run_dir = run_dir
         self.hypermodel = hypermodel
         self.hp_names = hp_names
         self.reporter = reporter
-        self.total = total
         self.started: dict[str, float] = {}
-        self.finished = len([r for r in store.trial_records(run_dir) if r.get("status") != TrialStatus.RUNNING.value])
-        self.number = self.finished
+        # Trials finished in earlier sessions of a resumed run.
+        self.done_before = sum(1 for r in store.trial_records(run_dir) if r.get("status") != TrialStatus.RUNNING.value)
+        self.number = self.done_before
         self.trial_seconds = 0.0
-
-    def best_score(self) -> float | None:
-        scores = [
-            r["metrics"]["val_mse"] for r in store.trial_records(self.run_dir)
-            if r.get("status") == TrialStatus.COMPLETED.value and (r.get("metrics") or {}).get("val_mse") is not None
-        ]
-        return min(scores) if scores else None
 
     def trial_begin(self, trial) -> None:
         trial_id = trial.trial_id
@@ -116,21 +111,10 @@ class TrialRecorder:
         elif scores and scores.get("diverged_epoch"):
             record["note"] = f"training loss became non-finite at epoch {int(scores['diverged_epoch'])}; best weights kept"
         write_json(self.run_dir.trial_record(trial_id), record)
-        self.finished += 1
-        store.write_tables(self.run_dir, store.rank_trials(store.trial_records(self.run_dir), self.hp_names))
-        self.reporter.trial_end(self.number, record, self.best_score())
+        table = store.rank_trials(store.trial_records(self.run_dir), self.hp_names)
+        store.write_tables(self.run_dir, table)
+        self.reporter.trial_end(self.number, record, store.best_score(table))
         return record
-
-
-class RecordingHyperModel(ForecastHyperModel):
-    """Keeps the scores of the last fit so the recorder can store them with the trial."""
-
-    last_scores: dict[str, float] | None = None
-
-    def fit(self, hp, model, *args, **kwargs):
-        self.last_scores = None
-        self.last_scores = super().fit(hp, model, *args, **kwargs)
-        return self.last_scores
 
 
 def make_tuner(plan: SearchPlan, hypermodel: ForecastHyperModel, recorder: TrialRecorder,
@@ -158,7 +142,7 @@ def make_tuner(plan: SearchPlan, hypermodel: ForecastHyperModel, recorder: Trial
     common: dict[str, Any] = dict(
         hypermodel=hypermodel,
         objective=keras_tuner.Objective(OBJECTIVE, direction="min"),
-        seed=search.seed,
+        seed=search.seed + 1,  # keras-tuner replaces a seed of 0 by a random one
         directory=str(plan.run_dir.tuner),
         project_name="search",
         overwrite=overwrite,
@@ -243,68 +227,76 @@ def _quiet_library_logs() -> None:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     # The Gaussian process often hits its length-scale bounds on few trials; harmless.
     warnings.filterwarnings("ignore", message="The optimal value found for dimension")
+    try:  # keras-tuner prints the traceback of every failed trial; its reason is kept in the record
+        from keras_tuner.src import config as tuner_config
+
+        tuner_config.DEBUG = False
+    except ImportError:  # pragma: no cover
+        pass
 
 
 def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
-    """Search, then evaluate the best trial once on the test split; returns the final manifest."""
+    """Search, then evaluate the best trial once on the test split; returns the final manifest.
+
+    Whatever happens, the run directory is left consistent: tables written, manifest status set
+    (completed, interrupted or failed).
+    """
     _quiet_library_logs()
     manifest = _prepare_run_dir(plan)
     run_dir = plan.run_dir
     hp_names = list(plan.space.params)
-    hypermodel = RecordingHyperModel(plan.space, plan.data, plan.search.epochs, plan.search.patience, plan.search.seed)
+    hypermodel = ForecastHyperModel(plan.space, plan.data, plan.search.epochs, plan.search.patience, plan.search.seed)
+    recorder = TrialRecorder(run_dir, hypermodel, hp_names, reporter)
     total = plan.search.max_trials if plan.search.tuner != "hyperband" else None
-    recorder = TrialRecorder(run_dir, hypermodel, hp_names, reporter, total)
-    tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume)
-
     started = time.monotonic()
-    reporter.search_begin(total, recorder.finished, plan.search.epochs)
+    status = RunStatus.FAILED
     try:
-        tuner.search(verbose=0)
+        # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
+        with contextlib.redirect_stdout(sys.stderr):
+            tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume)
+            reporter.search_begin(total, recorder.done_before, plan.search.epochs)
+            try:
+                tuner.search(verbose=0)
+            finally:
+                reporter.search_end()
+                manifest["times"]["search_seconds"] = round(time.monotonic() - started, 2)
+            table = store.rank_trials(store.trial_records(run_dir), hp_names)
+            completed = table[table["status"] == TrialStatus.COMPLETED.value]
+            if completed.empty:
+                reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
+                raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
+            manifest["best"] = evaluate_best(plan, tuner, str(completed.iloc[0]["trial_id"]))
+            write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"]))
+        status = RunStatus.COMPLETED
+        return manifest
     except KeyboardInterrupt:
-        reporter.search_end()
-        _finish(run_dir, manifest, RunStatus.INTERRUPTED, started, recorder)
+        status = RunStatus.INTERRUPTED
         raise SearchInterrupted(str(run_dir.root)) from None
     except RuntimeError as exc:
-        reporter.search_end()
-        _finish(run_dir, manifest, RunStatus.FAILED, started, recorder)
         if "consecutive failures" in str(exc):
             raise SearchFailed(
                 f"search stopped: {MAX_CONSECUTIVE_FAILURES} trials failed in a row; last reason: {_reason(str(exc))}"
             ) from None
         raise
-    reporter.search_end()
-
-    table = store.rank_trials(store.trial_records(run_dir), hp_names)
-    completed = table[table["status"] == TrialStatus.COMPLETED.value]
-    if completed.empty:
-        _finish(run_dir, manifest, RunStatus.FAILED, started, recorder)
-        reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
-        raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
-
-    best_id = str(completed.iloc[0]["trial_id"])
-    manifest["best"] = evaluate_best(plan, tuner, best_id)
-    write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"]))
-    return _finish(run_dir, manifest, RunStatus.COMPLETED, started, recorder)
+    finally:
+        _finish(run_dir, manifest, status, started, recorder)
 
 
 def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, started: float,
-            recorder: TrialRecorder) -> dict[str, Any]:
+            recorder: TrialRecorder) -> None:
     records = store.trial_records(run_dir)
     store.write_tables(run_dir, store.rank_trials(records, recorder.hp_names))
-    elapsed = time.monotonic() - started
     manifest["status"] = status.value
     manifest["trials"] = {
         status_.value: sum(1 for r in records if r.get("status") == status_.value) for status_ in TrialStatus
     }
-    manifest["times"].update({
-        "finished": _now(),
-        "seconds": round(elapsed, 2),
-        "trial_seconds": round(recorder.trial_seconds, 2),
-        # Time the tuner spent choosing trials (the Gaussian process) and bookkeeping.
-        "tuner_overhead_seconds": round(max(0.0, elapsed - recorder.trial_seconds), 2),
-    })
+    times = manifest["times"]
+    times.update({"finished": _now(), "seconds": round(time.monotonic() - started, 2),
+                  "trial_seconds": round(recorder.trial_seconds, 2)})
+    if "search_seconds" in times:
+        # Time the tuner spent choosing trials (the Gaussian process) and on bookkeeping.
+        times["tuner_overhead_seconds"] = round(max(0.0, times["search_seconds"] - recorder.trial_seconds), 2)
     write_json(run_dir.manifest, manifest)
-    return manifest
 
 
 def evaluate_best(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:
@@ -338,8 +330,11 @@ def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> 
     # A model rebuilt from a checkpoint has no optimizer slots yet; build them so the saved file loads
     # without Keras warning about mismatched optimizer variables.
     model.optimizer.build(model.trainable_variables)
-    model.save(temporary)
-    os.replace(temporary, run_dir.best_model)
+    try:
+        model.save(temporary)
+        os.replace(temporary, run_dir.best_model)
+    finally:
+        temporary.unlink(missing_ok=True)
     state = plan.data.preprocessing_state()
     state["lookback"] = int(values["lookback"])
     write_json(run_dir.preprocessing, state)
@@ -349,15 +344,18 @@ def best_space_yaml(plan: SearchPlan, values: dict[str, Any]) -> str:
     """A space file with the best values fixed: searching with it (one trial) reproduces the best."""
     fixed = plan.space.with_fixed({k: _plain(v) for k, v in values.items()}, max_trials=1, tuner="random")
     request = plan.request
-    flags = [f"--target {t}" for t in plan.data.target_columns]
+    flags = [part for t in plan.data.target_columns for part in ("--target", t)]
     if request.time_col:
-        flags.append(f"--time-col {request.time_col}")
+        flags += ["--time-col", request.time_col]
     if request.features is not None:
-        flags.append(f"--features {','.join(request.features)}")
-    header = (
-        "# The best configuration found, every hyperparameter fixed.\n"
-        f"# Reproduce it: lstmtune search {request.data_path} {' '.join(flags)} --space best.yaml --out NEW_RUN_DIR\n"
-    )
+        flags += ["--features", ",".join(request.features)]
+    command = shlex.join(["lstmtune", "search", str(request.data_path), *flags,
+                          "--space", str(plan.run_dir.best_space), "--out", "NEW_RUN_DIR"])
+    header = "# The best configuration found, every hyperparameter fixed. Reproduce it (same score) with:\n"
+    if plan.search.tuner == "hyperband":
+        header = ("# The best configuration found, every hyperparameter fixed. Hyperband trained it from another\n"
+                  "# trial's weights for part of its epochs, so a search with this file can score differently:\n")
+    header += f"#   {command}\n"
     return header + fixed.to_yaml()
 
 

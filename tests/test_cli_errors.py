@@ -167,3 +167,103 @@ def test_check_valid_space_and_data(cli, tiny_space, airline_csv):
 def test_check_bad_space(cli, write_file):
     space = write_file("bad.yaml", TINY_SPACE.replace("batch_size: 32", "batch_size: 0"))
     assert_one_line_error(cli("check", "--space", space), "bad.yaml", "batch_size", ">= 1")
+
+
+# --- nothing that is not a run directory is ever deleted --------------------------------------
+
+
+def test_overwrite_refuses_a_directory_that_is_not_a_run(search, tmp_path):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert_one_line_error(search("--overwrite", out=out), "replaces run directories only")
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_overwrite_refuses_a_run_dir_holding_the_data(search, tmp_path, airline_csv):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "run.json").write_text("{}")
+    data = out / "airline.csv"
+    data.write_bytes(airline_csv.read_bytes())
+    assert_one_line_error(search("--overwrite", data=data, out=out), "would delete the data file")
+    assert data.is_file()
+
+
+def test_overwrite_refuses_the_current_directory(search, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    (out / "inner").mkdir(parents=True)
+    (out / "run.json").write_text("{}")
+    monkeypatch.chdir(out / "inner")
+    assert_one_line_error(search("--overwrite", out=out), "would delete the current directory")
+    assert (out / "run.json").is_file()
+
+
+def test_a_run_with_a_live_search_is_not_touched(search, tmp_path):
+    import os
+    import socket
+
+    out = tmp_path / "run"
+    out.mkdir()
+    manifest = {"status": "running", "process": {"pid": os.getpid(), "host": socket.gethostname()}}
+    (out / "run.json").write_text(__import__("json").dumps(manifest))
+    assert_one_line_error(search("--overwrite", out=out), "a search is still running in it")
+
+
+def test_resume_needs_the_tuner_state(search, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "run.json").write_text("{}")
+    assert_one_line_error(search("--resume", out=out), "tuner/search/oracle.json", "missing")
+
+
+def test_out_that_cannot_be_created(search, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert_one_line_error(search(out=blocker / "run"), "cannot be created", "is a file")
+
+
+def test_report_output_to_a_directory(cli, tmp_path):
+    from lstmtune.rundir import write_json
+
+    write_json(tmp_path / "run" / "run.json", {"status": "completed"})
+    assert_one_line_error(cli("report", tmp_path / "run", "--format", "md", "--output", tmp_path), "--output", "is a directory")
+
+
+def test_report_on_a_manifest_that_is_not_an_object(cli, tmp_path):
+    (tmp_path / "run.json").write_text("[1, 2]")
+    assert_one_line_error(cli("report", tmp_path), "run.json", "not a run manifest")
+
+
+# --- more data problems --------------------------------------------------------------------
+
+
+def test_infinite_values(search, write_file):
+    rows = "".join(f"{i},{'inf' if i == 30 else i}\n" for i in range(60))
+    assert_one_line_error(search(data=write_file("inf.csv", "t,y\n" + rows), target="y"), "'y' must be finite", "line 32")
+
+
+def test_semicolon_separated_file(search, write_file):
+    path = write_file("semi.csv", "Date;Passengers\n1949-01;112\n1949-02;118\n")
+    assert_one_line_error(search(data=path, target="Passengers"), "separated by semicolons", "comma-separated")
+
+
+def test_mixed_time_zones(search, write_file):
+    rows = "".join(f"2020-01-{d:02d}T00:00:00+00:00,{d}\n" for d in range(1, 29))
+    rows += "2020-01-29T00:00:00+02:00,29\n"
+    path = write_file("tz.csv", "when,y\n" + rows)
+    assert_one_line_error(search("--time-col", "when", data=path, target="y"), "--time-col 'when'", "time zone")
+
+
+def test_saved_pandas_index_is_not_an_input(cli, write_file, tiny_space):
+    rows = "".join(f"{i},{i % 7}.5\n" for i in range(80))
+    path = write_file("indexed.csv", ",y\n" + rows)
+    result = cli("check", "--space", tiny_space, path, "--target", "y")
+    assert result.exit_code == 0, result.stderr
+    assert "inputs y;" in result.stdout
+
+
+def test_check_uses_the_data_flags_of_search(cli, tiny_space, airline_csv):
+    assert_one_line_error(cli("check", "--space", tiny_space, airline_csv, "--target", "Passengers", "--horizon", "30"),
+                          "horizon 30", "rows are needed")
+    assert_one_line_error(cli("check", "--space", tiny_space, "--horizon", "3"), "--horizon", "only apply with the DATA argument")

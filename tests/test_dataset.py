@@ -72,9 +72,9 @@ def test_split_bounds(n, split, expected):
 
 
 def has_window_per_split(n: int, lookback: int, horizon: int, split, first_row: int) -> bool:
-    # train: some e with first_row + L - 1 <= e and e + H < a; val: a < b; test: b < n
+    # train: some e with first_row + L - 1 <= e and e + H < a; validation and test at least H rows each
     a, b = split_bounds(n, split)
-    return (a - horizon - 1 >= first_row + lookback - 1) and b > a and n > b
+    return (a - horizon - 1 >= first_row + lookback - 1) and b - a >= horizon and n - b >= horizon
 
 
 @pytest.mark.parametrize("lookback, horizon, first_row", [(1, 1, 0), (5, 1, 0), (5, 1, 1), (3, 4, 1), (24, 6, 0)])
@@ -479,8 +479,16 @@ def test_too_few_rows_for_lookback(tmp_path):
 
 def test_too_few_rows_with_diff_mentions_the_extra_row(tmp_path):
     path = series_csv(tmp_path, {"y": [float(i) for i in range(9)]})
-    with pytest.raises(DataError, match=r"at least 10 rows are needed \(the diff transform uses one more\)"):
+    with pytest.raises(DataError, match=r"at least 10 rows are needed \(the diff transform uses one more row\)"):
         prepare(spec(path, transform="diff"), 5)
+
+
+def test_horizon_longer_than_the_validation_split_is_refused(tmp_path):
+    # 40 rows: validation and test hold 6 rows each, too few for a horizon of 7
+    path = series_csv(tmp_path, {"y": [float(i) for i in range(40)]})
+    with pytest.raises(DataError, match=r"horizon 7 .* validation and test splits need at least a horizon of rows"):
+        prepare(spec(path, transform="none", horizon=7), 3)
+    assert prepare(spec(path, transform="none", horizon=6), 3).horizon == 6
 
 
 def test_enough_rows_for_lookback(tmp_path):
