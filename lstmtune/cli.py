@@ -96,6 +96,7 @@ def _split_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
 # Options shared by `search` and `check`.
 TargetOpt = Annotated[list[str], typer.Option("--target", "-t", help="Column to forecast; repeat for several.", show_default=False)]
 TimeColOpt = Annotated[Optional[str], typer.Option("--time-col", help="Time column (dates or numbers); rows are sorted by it. Default: row order.")]
+TimeFormatOpt = Annotated[Optional[str], typer.Option("--time-format", help="Date format of --time-col, e.g. %d/%m/%Y. Default: ISO 8601, else guessed from the first row and used for every row.")]
 FeaturesOpt = Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns (the targets are always inputs). Default: every numeric column.")]
 HorizonOpt = Annotated[Optional[int], typer.Option("--horizon", help="Steps ahead to predict. [default: 1]", show_default=False)]
 LookbackOpt = Annotated[Optional[int], typer.Option("--lookback", help="Fix the window length (overrides the space file).")]
@@ -114,6 +115,7 @@ def search(
     space: SpaceOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
     time_col: TimeColOpt = None,
+    time_format: TimeFormatOpt = None,
     features: FeaturesOpt = None,
     horizon: HorizonOpt = None,
     lookback: LookbackOpt = None,
@@ -146,6 +148,7 @@ def search(
         space_path=space,
         out=out,
         time_col=time_col,
+        time_format=time_format,
         features=_split_list(features),
         data_flags={"horizon": horizon, "split": split, "scale": scale, "transform": transform, "fill": fill, "season": season},
         search_flags={"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
@@ -160,11 +163,14 @@ def search(
     except LstmtuneError as error:
         raise _fail(error) from None
 
+    from lstmtune.dataset import data_summary
     from lstmtune.progress import reporter_for
     from lstmtune.report import build_report, render_table
     from lstmtune.tuning import SearchInterrupted, run_search
 
     errors = _stderr()
+    if not quiet:
+        errors.print(f"data: {data_summary(plan.data)}", highlight=False, soft_wrap=True)
     try:
         run_search(plan, reporter_for(errors, quiet))
     except SearchInterrupted:
@@ -217,6 +223,7 @@ def check(
     data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False)] = None,
     target: Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Target column(s), with DATA.")] = None,
     time_col: TimeColOpt = None,
+    time_format: TimeFormatOpt = None,
     features: FeaturesOpt = None,
     horizon: HorizonOpt = None,
     lookback: LookbackOpt = None,
@@ -236,7 +243,7 @@ def check(
 
     data_flags = {"horizon": horizon, "split": split, "scale": scale, "transform": transform, "fill": fill, "season": season}
     try:
-        lines = check_inputs(space, data, tuple(target or ()), time_col, _split_list(features), data_flags, lookback)
+        lines = check_inputs(space, data, tuple(target or ()), time_col, _split_list(features), data_flags, lookback, time_format)
     except LstmtuneError as error:
         raise _fail(error) from None
     console = _stdout()

@@ -14,12 +14,14 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from lstmtune.errors import DataError
 from lstmtune.settings import DataSettings
@@ -36,6 +38,7 @@ class DataSpec:
     time_col: str | None = None
     features: tuple[str, ...] | None = None
     settings: DataSettings = field(default_factory=DataSettings)
+    time_format: str | None = None  # strftime format of the time column; None: ISO 8601 or guessed
 
 
 # --- reading and validating -----------------------------------------------------------------
@@ -102,29 +105,44 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path, role: str) -> pd.Seri
     return converted
 
 
-def _parse_time(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+def _parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | None) -> tuple[pd.Series, str | None]:
+    """Parse the time column with ONE format for every row: ISO 8601, the format given, or the one
+    guessed from the first row (never a per-row guess, which reads 03/04 and 13/04 differently)."""
     raw = frame[column]
     if raw.isna().any():
         label = raw.isna().idxmax()
         raise DataError(f"{path}: --time-col {column!r} must have a value in every row, but line {_line(label)} is empty")
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+    if time_format is None and pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         infinite = np.isinf(raw.to_numpy(dtype=float))
         if infinite.any():
             label = raw.index[infinite.argmax()]
             raise DataError(f"{path}: --time-col {column!r} must be finite, but line {_line(label)} holds {_show(raw[label])}")
-        return raw
+        return raw, None
+    text = raw.astype(str)
+    fmt = time_format
     try:
-        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas warns about day-first formats, which are used on purpose
+            if fmt is None:
+                try:
+                    return pd.to_datetime(text, format="ISO8601"), "ISO8601"
+                except (ValueError, TypeError):
+                    fmt = guess_datetime_format(text.iloc[0])
+            parsed = pd.to_datetime(text, errors="coerce", format=fmt) if fmt else pd.to_datetime(text, errors="coerce")
     except (ValueError, TypeError) as exc:  # e.g. mixed time zones
         first = str(exc).splitlines()[0]
-        raise DataError(f"{path}: --time-col {column!r} must hold dates in one time zone or numbers ({first})") from None
+        raise DataError(f"{path}: --time-col {column!r} must hold dates in one format and time zone, or numbers ({first})") from None
     bad = parsed.isna()
     if bad.any():
         label = bad.idxmax()
-        raise DataError(
-            f"{path}: --time-col {column!r} must hold dates or numbers, but line {_line(label)} holds {_show(raw[label])}"
-        )
-    return parsed
+        if time_format:
+            rule = f"must match --time-format {time_format!r}"
+        elif fmt:
+            rule = f"must all have the date format {fmt} of line {_line(raw.index[0])} (else pass --time-format, e.g. %d/%m/%Y)"
+        else:
+            rule = "must hold dates or numbers"
+        raise DataError(f"{path}: --time-col {column!r} {rule}, but line {_line(label)} holds {_show(raw[label])}")
+    return parsed, fmt
 
 
 @dataclass
@@ -186,8 +204,11 @@ def load_frame(spec: DataSpec) -> Frame:
 
     time = None
     reordered = False
+    time_format = None
+    if spec.time_format is not None and spec.time_col is None:
+        raise DataError(f"{path}: --time-format needs --time-col")
     if spec.time_col is not None:
-        time = _parse_time(frame, spec.time_col, path)
+        time, time_format = _parse_time(frame, spec.time_col, path, spec.time_format)
         order = np.argsort(time.to_numpy(), kind="stable")
         reordered = bool((order != np.arange(len(order))).any())
         time = time.iloc[order]
@@ -204,17 +225,49 @@ def load_frame(spec: DataSpec) -> Frame:
     if time is not None:
         time = time.loc[values.index]
 
+    time_like = [] if spec.time_col is not None else [c for c in ignored if _looks_like_time(frame[c])]
     info = {
         "rows_read": rows_read,
         "rows_used": len(values),
         "rows_dropped": dropped,
         "values_filled": filled,
         "reordered_by_time": reordered,
+        "time_format": time_format,
         "inputs": inputs,
         "targets": list(spec.targets),
         "ignored_columns": ignored,
+        "time_like_columns": time_like,
+        "fill": spec.settings.fill,
     }
     return Frame(values=values, targets=list(spec.targets), inputs=inputs, time=time, info=info)
+
+
+def _looks_like_time(column: pd.Series) -> bool:
+    head = column.dropna().astype(str).head(5)
+    if head.empty or pd.api.types.is_numeric_dtype(column):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(pd.to_datetime(head, errors="coerce", format="mixed").notna().all())
+
+
+def data_summary(data: "ForecastData") -> str:
+    """One line saying what was read and what was done to it, so nothing happens silently."""
+    info = data.info
+    parts = [f"{info['rows_used']} rows"]
+    if info["rows_dropped"]:
+        why = f"--fill {info['fill']}" if info["fill"] == "drop" else "no earlier value to fill from"
+        parts[0] += f" ({info['rows_dropped']} dropped: {why})"
+    if info["values_filled"]:
+        parts.append(f"{info['values_filled']} missing values filled by --fill {info['fill']}")
+    parts.append(f"inputs {', '.join(data.input_columns)}")
+    if info["ignored_columns"]:
+        parts.append(f"ignored {', '.join(info['ignored_columns'])}")
+    if info.get("time_format") and info["time_format"] != "ISO8601":
+        parts.append(f"dates read as {info['time_format']}")
+    for column in info.get("time_like_columns", []):
+        parts.append(f"{column!r} looks like dates: pass --time-col {column} if it orders the rows")
+    return "; ".join(parts)
 
 
 def _handle_missing(values: pd.DataFrame, spec: DataSpec, path: Path) -> tuple[pd.DataFrame, int, int]:
@@ -329,6 +382,13 @@ class ForecastData:
                 )
         self.first_row = 0 if cfg.transform == "none" else 1
         self.a, self.b = split_bounds(self.n_rows, cfg.split)
+        for i, name in enumerate(self.target_columns):
+            train = self.levels[: self.a, i]
+            if len(train) > 1 and np.ptp(train) == 0:
+                raise DataError(
+                    f"{spec.path}: --target {name!r} must vary over the training rows, but all {len(train)} "
+                    f"hold {train[0]:g}: there is nothing to learn"
+                )
         # The series the transform differences: log levels for logdiff, levels otherwise.
         self.base = np.log(self.levels) if cfg.transform == "logdiff" else self.levels
 

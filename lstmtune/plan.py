@@ -28,6 +28,7 @@ class SearchRequest:
     space_path: Path
     out: Path
     time_col: str | None = None
+    time_format: str | None = None
     features: tuple[str, ...] | None = None
     data_flags: dict[str, Any] = field(default_factory=dict)  # horizon, split, scale, transform, fill, season
     search_flags: dict[str, Any] = field(default_factory=dict)  # tuner, max_trials, epochs, patience, initial_points, seed
@@ -137,12 +138,17 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     previous = _read_manifest(run_dir)
     old_data, old_search = previous.get("data", {}), previous.get("search", {})
     search = plan.search
+    if old_data.get("sha256") != plan.data_sha256:
+        raise RunDirError(
+            f"--resume {run_dir.root}: {plan.request.data_path} is not the data the run was started on "
+            f"({old_data.get('path')}, contents differ); resume with the same file, or use --overwrite"
+        )
+    old_settings = old_data.get("settings") or {}
     checks = [
-        ("the data file's contents (sha256)", old_data.get("sha256"), plan.data_sha256),
         ("--target", old_data.get("targets"), list(plan.data.target_columns)),
         ("the input columns", old_data.get("inputs"), list(plan.data.input_columns)),
         ("--time-col", old_data.get("time_col"), plan.data_spec.time_col),
-        ("the data settings", old_data.get("settings"), data_settings_json(plan.data.settings)),
+        *((f"--{key}", old_settings.get(key), value) for key, value in data_settings_json(plan.data.settings).items()),
         ("--tuner", old_search.get("tuner"), search.tuner),
         ("--epochs", old_search.get("epochs"), search.epochs),
         ("--patience", old_search.get("patience"), search.patience),
@@ -156,11 +162,17 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         checks.append(("--initial-points", old_search.get("initial_points"), wanted))
     for what, old, new in checks:
         if old != new:
-            change = "" if isinstance(new, dict) else f" (was {old!r}, now {new!r})"
+            change = "" if isinstance(new, dict) else f" (was {_plain(old)}, now {_plain(new)})"
             raise RunDirError(
-                f"--resume {run_dir.root}: {what} differ{change} from the run being resumed; "
+                f"--resume {run_dir.root}: {what} changed{change} since the run started; "
                 "resume with the same data, space and flags, or use --overwrite"
             )
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return str(value)
 
 
 def data_settings_json(cfg: DataSettings) -> dict[str, Any]:
@@ -180,7 +192,12 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     space = load_space(request.space_path)
     if lookback:
         space = space.with_fixed(lookback)
-    search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, search_flags)
+    if search_flags.get("max_trials") and search_flags.get("tuner", space.search.get("tuner")) == "hyperband":
+        raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
+    resumed = {}
+    if request.resume:  # a derived default must not change because --max-trials grew
+        resumed = {"initial_points": _read_manifest(run_dir).get("search", {}).get("initial_points")}
+    search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, resumed, search_flags)
     data_settings = settings.build(DataSettings, settings.DATA_RULES, space.data, data_flags)
     effective = Space(space.params, _settings_dict(search), data_settings_json(data_settings), space.source)
 
@@ -190,6 +207,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         time_col=request.time_col,
         features=tuple(request.features) if request.features is not None else None,
         settings=data_settings,
+        time_format=request.time_format,
     )
     data = prepare(data_spec, int(space.params["lookback"].candidates_max()))
     plan = SearchPlan(

@@ -337,6 +337,8 @@ def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
             raise SpaceError(f"{where}: step must be a {'positive integer' if kind == 'int' else 'positive number'}, but got {step!r}")
         if log and step <= 1:
             raise SpaceError(f"{where}: with log: true, step is a multiplier and must be > 1, but got {step!r}")
+        if not log and step > high - low:
+            raise SpaceError(f"{where}: step <= hi - lo must hold, but got step={step}, lo={low}, hi={high}")
     if low == high:
         return Param(name, "fixed", value=low)
     return Param(name, kind, low=low, high=high, step=step, log=log)

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lstmtune import metrics
@@ -254,10 +255,15 @@ def test_encoded_logdiff_by_hand(tmp_path):
 
 
 @pytest.mark.parametrize("transform", ["diff", "logdiff"])
-def test_constant_series_encodes_to_zero(tmp_path, transform):
-    data = forecast(tmp_path, {"y": [5.0] * 20}, transform=transform, horizon=2)
-    valid = data.encoded[:-2]
-    assert (valid == 0).all()
+def test_constant_stretch_encodes_to_zero(tmp_path, transform):
+    # rows 0-13 vary (training), rows 14-19 are constant: their changes encode to 0 (persistence)
+    data = forecast(tmp_path, {"y": [float(i + 1) for i in range(14)] + [5.0] * 6}, transform=transform, horizon=2)
+    assert (data.encoded[14:18] == 0).all()
+
+
+def test_constant_target_is_refused(tmp_path):
+    with pytest.raises(DataError, match=r"--target 'y' must vary over the training rows, but all 14 hold 5"):
+        forecast(tmp_path, {"y": [5.0] * 20}, transform="diff")
 
 
 @pytest.mark.parametrize("transform", ["diff", "logdiff"])
@@ -410,7 +416,7 @@ def test_time_col_cannot_be_target(tmp_path):
 def test_unparsable_time_names_the_line(tmp_path):
     path = write_csv(tmp_path, "date,y\n2024-01-01,1\n2024-01-02,2\nbanana,3\n")
     message = load_error(path, time_col="date")
-    assert "--time-col 'date' must hold dates or numbers" in message
+    assert "--time-col 'date' must all have the date format %Y-%m-%d of line 2" in message
     assert "line 4 holds 'banana'" in message
 
 
@@ -609,3 +615,37 @@ def test_split_summary_reports_time_ranges(tmp_path):
     assert summary["test"]["rows"] == [17, 20]
     assert summary["val"]["time"][0].startswith("2024-01-15")
     assert summary["test"]["time"][1].startswith("2024-01-20")
+
+
+# --- one date format for every row ---------------------------------------------------------
+
+
+def day_first_csv(tmp_path, first_day: int) -> Path:
+    """Daily rows written %d/%m/%Y, starting on `first_day` of January 2012."""
+    days = pd.date_range(f"2012-01-{first_day:02d}", periods=40, freq="D")
+    rows = "".join(f"{d:%d/%m/%Y},{i}\n" for i, d in enumerate(days))
+    return write_csv(tmp_path, "date,y\n" + rows)
+
+
+def test_day_first_dates_are_read_with_one_format(tmp_path):
+    # the first row (13/01/2012) can only be day-first, so every row is read day-first
+    frame = load_frame(spec(day_first_csv(tmp_path, 13), time_col="date"))
+    assert frame.time.is_monotonic_increasing and frame.time.iloc[0] == pd.Timestamp("2012-01-13")
+    assert frame.info["time_format"] == "%d/%m/%Y" and not frame.info["reordered_by_time"]
+
+
+def test_ambiguous_dates_are_refused_not_misread(tmp_path):
+    # 01/01/2012 .. 12/01/2012 read either way; 13/01/2012 shows month-first was wrong
+    message = load_error(day_first_csv(tmp_path, 1), time_col="date")
+    assert "date format %m/%d/%Y of line 2" in message and "line 14 holds '13/01/2012'" in message
+    assert "--time-format" in message
+
+
+def test_time_format_flag(tmp_path):
+    frame = load_frame(spec(day_first_csv(tmp_path, 1), time_col="date", time_format="%d/%m/%Y"))
+    assert frame.time.iloc[12] == pd.Timestamp("2012-01-13") and frame.time.is_monotonic_increasing
+
+
+def test_mixed_date_formats_name_the_odd_line(tmp_path):
+    path = write_csv(tmp_path, "date,y\n2012-01-01,1\n2012-01-02,2\n01/03/2012,3\n")
+    assert "line 4 holds '01/03/2012'" in load_error(path, time_col="date")
