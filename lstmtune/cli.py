@@ -185,7 +185,7 @@ def search(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by `lstmtune search`.", metavar="RUN_DIR", show_default=False)],
     top: Annotated[int, typer.Option("--top", "-k", help="How many of the best trials to show.")] = 5,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | md | json")] = "table",
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table | csv | md | json. Default: from --output's extension, else table.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
 ) -> None:
     """Show the best configurations of a run and why: score, skill over persistence, gap, best epoch.
@@ -196,14 +196,11 @@ def report(
 
         lstmtune report runs/airline --top 3 --format md --output airline.md
     """
-    from lstmtune.report import FORMATS, build_report, render, write_output
+    from lstmtune.report import build_report, format_for, render, write_output
     from lstmtune.rundir import RunDir
 
     try:
-        if fmt not in FORMATS:
-            from lstmtune.errors import OptionError
-
-            raise OptionError(f"--format must be one of {', '.join(FORMATS)}, but got {fmt!r}")
+        fmt = format_for(fmt, output)
         built = build_report(RunDir(run_dir), top=top)
         console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else _stdout()
         text = render(built, fmt, console)

@@ -10,6 +10,8 @@ import pandas as pd
 
 # val_loss / train_loss above this at the best epoch is read as a generalisation gap worth a look.
 GAP_WARNING = 1.5
+# Fewer validation windows than this make the ranking of trials noisy.
+FEW_WINDOWS = 30
 
 
 def _number(value: Any) -> float | None:
@@ -31,14 +33,7 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
         return findings
 
     best = completed.iloc[0]
-    skill = _number(best.get("skill"))
-    if skill is not None and skill <= 0:
-        findings.append(
-            f"The best trial does not beat persistence on validation (skill {skill:.3f}): "
-            "repeating the last value is as good. Try --transform diff or logdiff, a longer lookback, or more data."
-        )
-    elif skill is not None:
-        findings.append(f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better).")
+    findings += _against_baselines(best, manifest)
 
     gap = _number(best.get("gap"))
     if gap is not None and gap > GAP_WARNING:
@@ -62,9 +57,46 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     if edges:
         findings.append(f"At the edge of the searched range, which could be widened: {'; '.join(edges)}.")
 
+    diverged = completed[completed["note"].astype(str).str.contains("non-finite")]
+    if not diverged.empty:
+        findings.append(
+            f"{len(diverged)} completed trial(s) diverged (training loss became non-finite; their best epoch "
+            f"before that was kept): trials {', '.join(diverged['trial_id'].astype(str))}. Lower the learning-rate range or set clipnorm."
+        )
     if not failed.empty:
         reason, count = Counter(failed["note"].astype(str)).most_common(1)[0]
         findings.append(f"{len(failed)} of {len(table)} trials failed (most often: {reason} ×{count}).")
+
+    rows = manifest.get("data", {}).get("splits", {}).get("val", {}).get("rows")
+    if rows and rows[1] - rows[0] < FEW_WINDOWS:
+        findings.append(
+            f"Validation holds only {rows[1] - rows[0]} windows: differences between trials may be noise. "
+            "More data or a larger validation share (--split) makes the ranking firmer."
+        )
+    return findings
+
+
+def _against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
+    findings = []
+    skill = _number(best.get("skill"))
+    transform = manifest.get("data", {}).get("settings", {}).get("transform")
+    if skill is not None and skill <= 0:
+        verdict = "is worse than" if skill < -0.005 else "is no better than"
+        advice = ("Try --transform diff or logdiff (an LSTM cannot extrapolate levels), a longer lookback, or more data."
+                  if transform == "none" else
+                  "Try a longer lookback, more epochs, other --features, or check that the series is predictable at all.")
+        findings.append(f"The best trial {verdict} repeating the last value on validation (skill {skill:.3g}). {advice}")
+    elif skill is not None:
+        findings.append(f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better).")
+
+    seasonal = manifest.get("baselines", {}).get("val", {}).get("seasonal")
+    model_rmse = _number(best.get("val_rmse"))
+    if seasonal and model_rmse is not None and seasonal.get("rmse") is not None and seasonal["rmse"] <= model_rmse:
+        season = manifest.get("data", {}).get("settings", {}).get("season")
+        findings.append(
+            f"Seasonal naive (period {season}) beats the best trial on validation (RMSE {seasonal['rmse']:.4g} "
+            f"against {model_rmse:.4g}): give the model a lookback of at least {season} and more epochs."
+        )
     return findings
 
 

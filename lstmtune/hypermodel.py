@@ -96,6 +96,15 @@ class LearningRateLogger(keras.callbacks.Callback):
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stops training once the loss is NaN or infinite (Keras' TerminateOnNaN, without printing)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+
+
 class ForecastHyperModel(keras_tuner.HyperModel):
     """Builds the model from the space, fits it on windowed data with early stopping, scores it."""
 
@@ -125,7 +134,7 @@ class ForecastHyperModel(keras_tuner.HyperModel):
             keras.callbacks.EarlyStopping(
                 monitor=OBJECTIVE, mode="min", patience=self.patience, restore_best_weights=True
             ),
-            keras.callbacks.TerminateOnNaN(),
+            StopOnNonFinite(),
         ]
         history = model.fit(
             train,
@@ -144,9 +153,10 @@ class ForecastHyperModel(keras_tuner.HyperModel):
         objective = np.asarray(history.get(OBJECTIVE, []), dtype=float)
         losses = np.asarray(history.get("loss", []), dtype=float)
         if not np.isfinite(objective).any():
-            bad_epoch = initial_epoch + (int(np.argmin(np.isfinite(losses))) + 1 if len(losses) else 1)
-            what = "training loss" if len(losses) and not np.isfinite(losses).all() else OBJECTIVE
-            raise keras_tuner.errors.FailedTrialError(f"{what} became non-finite at epoch {bad_epoch}")
+            broken = ~np.isfinite(losses[: len(objective)]) if len(losses) >= len(objective) else np.zeros(0, bool)
+            what = "training loss" if broken.any() else OBJECTIVE
+            epoch = initial_epoch + (int(np.argmax(broken)) + 1 if broken.any() else 1)
+            raise keras_tuner.errors.FailedTrialError(f"{what} became non-finite at epoch {epoch}")
         best = int(np.nanargmin(np.where(np.isfinite(objective), objective, np.nan)))
         val_ends = self.data.window_ends("val", lookback)
         prediction = predict_original(model, self.data, val_ends, lookback)

@@ -27,6 +27,6 @@ def summarise(truth: np.ndarray, prediction: np.ndarray, persistence: np.ndarray
     }
 
 
-def baseline_summary(truth: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+def by_target(truth: np.ndarray, prediction: np.ndarray, names: list[str]) -> dict[str, dict[str, float]]:
     scores = errors_by_target(truth, prediction)
-    return {"rmse": float(np.mean(scores["rmse"])), "mae": float(np.mean(scores["mae"]))}
+    return {name: {k: float(v[i]) for k, v in scores.items()} for i, name in enumerate(names)}

@@ -71,15 +71,20 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def compute_baselines(data: ForecastData) -> dict[str, dict[str, dict[str, float]]]:
+def compute_baselines(data: ForecastData) -> dict[str, dict[str, dict[str, Any]]]:
     """Naive forecasts on exactly the validation and test windows the models are scored on."""
-    out: dict[str, dict[str, dict[str, float]]] = {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
     for split in ("val", "test"):
         ends = data.window_ends(split, 1)
-        truth = data.truth(ends)
-        out[split] = {"persistence": metrics.baseline_summary(truth, data.baseline("persistence", ends))}
+        truth, persistence = data.truth(ends), data.baseline("persistence", ends)
+        forecasts = {"persistence": persistence}
         if data.settings.season:
-            out[split]["seasonal"] = metrics.baseline_summary(truth, data.baseline("seasonal", ends, data.settings.season))
+            forecasts["seasonal"] = data.baseline("seasonal", ends, data.settings.season)
+        out[split] = {
+            name: {**metrics.summarise(truth, forecast, persistence),
+                   "by_target": metrics.by_target(truth, forecast, data.target_columns)}
+            for name, forecast in forecasts.items()
+        }
     return out
 
 

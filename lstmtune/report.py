@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -89,24 +90,33 @@ def _fmt(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.2e}"
     return str(value)
 
 
 def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
-    """(split, what, {rmse, mae, skill}) for the best model and the baselines on the same windows."""
+    """(split, forecast, {rmse, mae, skill}) for the best model and the baselines on the same windows;
+    with several targets, one row per target too."""
     rows = []
     best = report.best
     baselines = report.manifest.get("baselines", {})
+    targets = report.manifest.get("data", {}).get("targets", [])
     for split in ("val", "test"):
+        entries: list[tuple[str, dict[str, Any]]] = []
         if best and split in best:
-            rows.append((split, f"best model (trial {best['trial_id']})", best[split]))
+            entries.append((f"best model (trial {best['trial_id']})", best[split]))
         elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
             row = report.table.iloc[0]
-            rows.append((split, f"best so far (trial {row['trial_id']})",
-                         {"rmse": row["val_rmse"], "mae": row["val_mae"], "skill": row["skill"]}))
-        for name, scores in baselines.get(split, {}).items():
-            rows.append((split, name, {**scores, "skill": 0.0 if name == "persistence" else None}))
+            entries.append((f"best so far (trial {row['trial_id']})",
+                            {"rmse": row["val_rmse"], "mae": row["val_mae"], "skill": row["skill"]}))
+        # Manifests written before baselines carried their skill: persistence's is 0 by definition.
+        entries += [(name, {"skill": 0.0, **scores} if name == "persistence" else scores)
+                    for name, scores in baselines.get(split, {}).items()]
+        for name, scores in entries:
+            rows.append((split, name, scores))
+            if len(targets) > 1:
+                for target, figures in (scores.get("by_target") or {}).items():
+                    rows.append((split, f"  {target}", figures))
     return rows
 
 
@@ -125,14 +135,22 @@ def render_table(report: Report, console: Console) -> None:
         console.print("No trial has finished yet.")
         return
 
-    ranked = Table(title=f"Top {len(report.top)} trials (score = validation MSE on scaled targets; lower is better)")
+    # Fits 80 columns: short headers, light borders, a learning curve as wide as the room left.
+    ranked = Table(title=f"Top {len(report.top)} trials (score: validation MSE, scaled; lower is better)",
+                   box=box.SIMPLE_HEAD, pad_edge=False)
+    headers = {"trial_id": "trial", "best_epoch": "best ep", "epochs_run": "epochs", "seconds": "sec"}
     for column in SUMMARY_COLUMNS:
-        ranked.add_column(column, justify="left" if column in ("status", "trial_id") else "right", no_wrap=True)
-    ranked.add_column("val_mse by epoch", no_wrap=True)
+        ranked.add_column(headers.get(column, column), justify="left" if column in ("status", "trial_id") else "right",
+                          no_wrap=True)
+    curve_width = min(24, console.width - 86)
+    if curve_width >= 6:
+        ranked.add_column("val_mse by epoch", no_wrap=True)
     for row in report.top.itertuples(index=False):
         record = row._asdict()
-        curve = sparkline(report.curves.get(str(record["trial_id"]), []))
-        ranked.add_row(*(_fmt(record.get(c)) for c in SUMMARY_COLUMNS), curve)
+        cells = [_fmt(record.get(c)) for c in SUMMARY_COLUMNS]
+        if curve_width >= 6:
+            cells.append(sparkline(report.curves.get(str(record["trial_id"]), []), width=curve_width))
+        ranked.add_row(*cells)
     console.print(ranked)
 
     if report.tunable:
@@ -144,7 +162,7 @@ def render_table(report: Report, console: Console) -> None:
             values.add_row(name, *(_fmt(v) for v in report.top[name]))
         console.print(values)
 
-    figures = Table(title="Best model against naive baselines (original units)")
+    figures = Table(title="Best model against naive baselines (original units; skill over persistence)")
     for column in ("split", "forecast", "rmse", "mae", "skill"):
         figures.add_column(column, justify="left" if column in ("split", "forecast") else "right")
     for split, what, scores in figures_rows(report):
@@ -209,6 +227,16 @@ def render_json(report: Report) -> str:
         "findings": report.findings,
     }
     return json.dumps(document, indent=2, default=str) + "\n"
+
+
+def format_for(fmt: str | None, output: Path | None) -> str:
+    """--format, or the one --output's extension names, or table."""
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = {"markdown": "md"}.get(suffix, suffix) if suffix in ("csv", "md", "markdown", "json") else "table"
+    if fmt not in FORMATS:
+        raise OptionError(f"--format must be one of {', '.join(FORMATS)}, but got {fmt!r}")
+    return fmt
 
 
 def render(report: Report, fmt: str, console: Console) -> str | None:

@@ -24,6 +24,7 @@ from typing import Any
 class TrialStatus(str, Enum):
     RUNNING = "running"
     COMPLETED = "completed"
+    INTERRUPTED = "interrupted"  # cut off by Ctrl-C or an error; --resume runs it again
     FAILED = "failed"
 
 

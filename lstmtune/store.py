@@ -15,7 +15,8 @@ METRIC_COLUMNS = [
     "score", "val_rmse", "val_mae", "skill", "train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds",
 ]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]
-STATUS_ORDER = {TrialStatus.COMPLETED.value: 0, TrialStatus.RUNNING.value: 1, TrialStatus.FAILED.value: 2}
+STATUS_ORDER = {status.value: order for order, status in enumerate(
+    (TrialStatus.COMPLETED, TrialStatus.RUNNING, TrialStatus.INTERRUPTED, TrialStatus.FAILED))}
 
 
 def load_manifest(run_dir: RunDir) -> dict[str, Any]:

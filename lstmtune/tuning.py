@@ -67,7 +67,8 @@ class TrialRecorder:
         self.reporter = reporter
         self.started: dict[str, float] = {}
         # Trials finished in earlier sessions of a resumed run.
-        self.done_before = sum(1 for r in store.trial_records(run_dir) if r.get("status") != TrialStatus.RUNNING.value)
+        finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
+        self.done_before = sum(1 for r in store.trial_records(run_dir) if r.get("status") in finished)
         self.number = self.done_before
         self.trial_seconds = 0.0
 
@@ -227,6 +228,9 @@ def _quiet_library_logs() -> None:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     # The Gaussian process often hits its length-scale bounds on few trials; harmless.
     warnings.filterwarnings("ignore", message="The optimal value found for dimension")
+    # Weights reloaded from a checkpoint (hyperband's next round, the best model) come without optimizer
+    # state, which is rebuilt on the first step; harmless.
+    warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
     try:  # keras-tuner prints the traceback of every failed trial; its reason is kept in the record
         from keras_tuner.src import config as tuner_config
 
@@ -284,6 +288,11 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
 
 def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, started: float,
             recorder: TrialRecorder) -> None:
+    if status != RunStatus.COMPLETED:  # a trial cut off mid-way is not running any more
+        for record in store.trial_records(run_dir):
+            if record.get("status") == TrialStatus.RUNNING.value:
+                record["status"] = TrialStatus.INTERRUPTED.value
+                write_json(run_dir.trial_record(str(record["trial_id"])), record)
     records = store.trial_records(run_dir)
     store.write_tables(run_dir, store.rank_trials(records, recorder.hp_names))
     manifest["status"] = status.value
@@ -302,10 +311,7 @@ def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, starte
 def evaluate_best(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:
     """Reload the best trial's weights, score it on validation and (once) on test, save it."""
     trial = tuner.oracle.get_trial(trial_id)
-    with warnings.catch_warnings():
-        # The checkpoint holds optimizer state that an unfitted model has no slots for; only weights matter here.
-        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-        model = tuner.load_model(trial)
+    model = tuner.load_model(trial)
     values = dict(trial.hyperparameters.values)
     lookback = int(values["lookback"])
     data = plan.data
@@ -315,10 +321,7 @@ def evaluate_best(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> 
         truth = data.truth(ends)
         prediction = predict_original(model, data, ends, lookback)
         result[split] = metrics.summarise(truth, prediction, data.baseline("persistence", ends))
-        result[split]["by_target"] = {
-            name: {k: float(v[i]) for k, v in metrics.errors_by_target(truth, prediction).items()}
-            for i, name in enumerate(data.target_columns)
-        }
+        result[split]["by_target"] = metrics.by_target(truth, prediction, data.target_columns)
         result[split]["windows"] = int(len(ends))
     save_model(plan, model, values)
     return result

@@ -322,7 +322,9 @@ def test_compute_baselines_without_season(tmp_path):
     out = compute_baselines(data)
     assert set(out) == {"val", "test"}
     assert set(out["val"]) == {"persistence"}
-    assert out["val"]["persistence"] == pytest.approx({"rmse": 1.0, "mae": 1.0})
+    persistence = out["val"]["persistence"]
+    assert (persistence["rmse"], persistence["mae"], persistence["skill"]) == pytest.approx((1.0, 1.0, 0.0))
+    assert persistence["by_target"] == {"y": pytest.approx({"rmse": 1.0, "mae": 1.0})}
 
 
 def test_summarise_by_hand():

@@ -70,7 +70,7 @@ def test_run_directory_contract(airline_run, airline_csv_module):
     assert manifest["data"]["splits"]["val"]["time"] == ["1957-05-01 00:00:00", "1959-01-01 00:00:00"]
     assert manifest["search"]["objective"]["name"] == "val_mse"
     assert manifest["search"]["initial_points"] == 2
-    assert manifest["trials"] == {"running": 0, "completed": 2, "failed": 0}
+    assert manifest["trials"] == {"running": 0, "completed": 2, "interrupted": 0, "failed": 0}
     assert {"val", "test"} <= set(manifest["best"]) and "seasonal" in manifest["baselines"]["test"]
     # The run summary went to stdout, progress lines to stderr.
     assert "Best model against naive baselines" in result.stdout
@@ -185,7 +185,7 @@ def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
 
     assert read_json(out / "run.json")["status"] == "interrupted"
     records = {r["trial_id"]: r for r in map(read_json, (out / "history").glob("trial_*.json"))}
-    assert sorted(r["status"] for r in records.values()) == ["completed", "running"]
+    assert sorted(r["status"] for r in records.values()) == ["completed", "interrupted"]
     first = next(r for r in records.values() if r["status"] == "completed")
     report = cli("report", out)
     assert report.exit_code == 0 and "interrupted" in report.stdout
@@ -201,10 +201,14 @@ def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
                "--space", tiny_space, "--out", out, "--resume", "--max-trials", "3")
     assert more.exit_code == 0, more.stderr
     assert len(pd.read_csv(out / "trials.csv")) == 3
+    # Growing the budget further keeps the random start chosen for the first budget.
+    grown = plan_search(SearchRequest(airline_csv, ("Passengers",), tiny_space, out, time_col="Date",
+                                      search_flags={"max_trials": 40}, resume=True))
+    assert grown.search.initial_points == 2
 
     changed = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space, "--out", out,
                   "--resume", "--transform", "none", "--time-col", "Date")
-    assert changed.exit_code == 2 and "differ" in changed.stderr
+    assert changed.exit_code == 2 and "--transform changed (was diff, now none)" in changed.stderr
 
 
 def test_non_finite_trials_fail_and_rank_last(cli, airline_csv, write_file, tmp_path):

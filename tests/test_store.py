@@ -359,7 +359,7 @@ def test_interrupted_run_says_resume(tmp_path):
 
 def test_no_skill_mentions_persistence():
     findings = findings_for([completed("1", 0.1, skill=0.0), completed("2", 0.2, skill=0.9)])
-    assert any("does not beat persistence" in f and "skill 0.000" in f for f in findings)
+    assert any("is no better than repeating the last value" in f and "skill 0)" in f for f in findings)
 
 
 def test_positive_skill_is_reported():
@@ -437,7 +437,8 @@ def test_report_findings_come_from_diagnose(tmp_path):
     records = [completed("1", 0.1, skill=-0.2, gap=3.0, best_epoch=EPOCHS), failed("2", "OOM")]
     built = report.build_report(make_run(tmp_path / "run", records))
     text = " ".join(built.findings)
-    assert "persistence" in text and "overfits" in text and "raise --epochs" in text and "OOM" in text
+    assert "worse than repeating the last value" in text and "overfits" in text
+    assert "raise --epochs" in text and "OOM" in text
 
 
 def test_sparkline_learning_curve():
@@ -448,3 +449,32 @@ def test_sparkline_learning_curve():
     assert sparkline([]) == ""
     long = sparkline([float(i) for i in range(100)], width=10)
     assert len(long) == 10 and long[0] == "▁" and long[-1] == "█"
+
+
+def test_seasonal_naive_that_wins_is_reported():
+    from lstmtune.diagnose import diagnose
+
+    table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "val_rmse": 40.0, "note": ""}])
+    manifest = {"data": {"settings": {"season": 12}}, "baselines": {"val": {"seasonal": {"rmse": 31.0}}}}
+    assert any("Seasonal naive (period 12) beats the best trial" in f for f in diagnose(table, manifest))
+    manifest["baselines"]["val"]["seasonal"]["rmse"] = 45.0
+    assert not any("Seasonal naive" in f for f in diagnose(table, manifest))
+
+
+def test_few_validation_windows_are_flagged():
+    from lstmtune.diagnose import diagnose
+
+    table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "note": ""}])
+    few = {"data": {"splits": {"val": {"rows": [100, 112]}}}}
+    assert any("only 12 windows" in f for f in diagnose(table, few))
+    many = {"data": {"splits": {"val": {"rows": [100, 200]}}}}
+    assert not any("windows" in f for f in diagnose(table, many))
+
+
+@pytest.mark.parametrize("fmt, output, expected", [
+    (None, None, "table"), (None, "r.json", "json"), (None, "r.MD", "md"), (None, "r.txt", "table"), ("csv", "r.json", "csv"),
+])
+def test_format_follows_the_output_extension(fmt, output, expected):
+    from lstmtune.report import format_for
+
+    assert format_for(fmt, Path(output) if output else None) == expected
