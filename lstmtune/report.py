@@ -137,12 +137,12 @@ def render_table(report: Report, console: Console) -> None:
 
     # Fits 80 columns: short headers, light borders, a learning curve as wide as the room left.
     ranked = Table(title=f"Top {len(report.top)} trials (score: validation MSE, scaled; lower is better)",
-                   box=box.SIMPLE_HEAD, pad_edge=False)
+                   box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
     headers = {"trial_id": "trial", "best_epoch": "best ep", "epochs_run": "epochs", "seconds": "sec"}
     for column in SUMMARY_COLUMNS:
         ranked.add_column(headers.get(column, column), justify="left" if column in ("status", "trial_id") else "right",
                           no_wrap=True)
-    curve_width = min(24, console.width - 86)
+    curve_width = min(24, console.width - 76)
     if curve_width >= 6:
         ranked.add_column("val_mse by epoch", no_wrap=True)
     for row in report.top.itertuples(index=False):
