@@ -53,7 +53,8 @@ class PlainReporter(Reporter):
         self.total = total
         self.started = time.monotonic()
         resumed = f", {done} already done" if done else ""
-        self.console.print(f"search: up to {total or '?'} trials of up to {epochs} epochs{resumed}", highlight=False)
+        budget = f"up to {total} trials" if total else "hyperband rounds of trials"
+        self.console.print(f"search: {budget} of up to {epochs} epochs{resumed}", highlight=False)
 
     def trial_end(self, number, record, best):
         self.console.print(trial_line(number, self.total, record, best), highlight=False, soft_wrap=True)

@@ -120,17 +120,28 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
     return rows
 
 
-def render_table(report: Report, console: Console) -> None:
-    manifest = report.manifest
+def data_line(manifest: dict[str, Any]) -> str:
+    """What data the run used and what was done to it."""
     data = manifest.get("data", {})
-    trials = manifest.get("trials") or {}
-    console.print(f"[bold]{report.run_dir.root}[/]  status: {report.state}")
-    console.print(
-        f"data: {data.get('path')}  target: {', '.join(data.get('targets', []))}  "
-        f"transform: {data.get('settings', {}).get('transform')}  horizon: {data.get('settings', {}).get('horizon')}  "
-        f"trials: {len(report.table)} ({trials.get('failed', (report.table['status'] == 'failed').sum())} failed)",
-        highlight=False,
-    )
+    rows = data.get("rows") or {}
+    settings = data.get("settings", {})
+    parts = [f"data: {data.get('path')}", f"target: {', '.join(data.get('targets', []))}",
+             f"inputs: {', '.join(data.get('inputs', []))}", f"transform: {settings.get('transform')}",
+             f"horizon: {settings.get('horizon')}"]
+    if rows.get("rows_used") is not None:
+        dropped = f", {rows['rows_dropped']} dropped" if rows.get("rows_dropped") else ""
+        filled = f", {rows['values_filled']} values filled" if rows.get("values_filled") else ""
+        parts.append(f"rows: {rows['rows_used']}{dropped}{filled}")
+    if rows.get("ignored_columns"):
+        parts.append(f"ignored: {', '.join(rows['ignored_columns'])}")
+    return "  ".join(parts)
+
+
+def render_table(report: Report, console: Console) -> None:
+    trials = report.manifest.get("trials") or {}
+    failed = trials.get("failed", int((report.table["status"] == "failed").sum()))
+    console.print(f"[bold]{report.run_dir.root}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)")
+    console.print(data_line(report.manifest), highlight=False)
     if report.table.empty:
         console.print("No trial has finished yet.")
         return
@@ -181,14 +192,11 @@ def render_table(report: Report, console: Console) -> None:
 
 
 def render_markdown(report: Report) -> str:
-    manifest = report.manifest
-    data = manifest.get("data", {})
     lines = [
         f"# lstmtune run `{report.run_dir.root}`",
         "",
         f"- status: {report.state}",
-        f"- data: `{data.get('path')}`, target: {', '.join(data.get('targets', []))}, "
-        f"transform: {data.get('settings', {}).get('transform')}, horizon: {data.get('settings', {}).get('horizon')}",
+        f"- {data_line(report.manifest)}",
         f"- trials: {len(report.table)}",
         "",
         "## Top trials",
