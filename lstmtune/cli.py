@@ -246,3 +246,43 @@ def check(
     console = _stdout()
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def forecast(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)],
+    data: Annotated[Path, typer.Argument(help="CSV with the model's input columns, the newest rows last (or a --time-col to sort by).", metavar="DATA.csv", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write the forecast as CSV to this file.")] = None,
+) -> None:
+    """Forecast the next steps after the last row of DATA.csv with a run's best model.
+
+    Example:
+
+        lstmtune forecast runs/airline examples/data/airline.csv
+    """
+    from lstmtune.dataset import read_csv
+    from lstmtune.forecaster import Forecaster
+    from lstmtune.report import write_output
+
+    try:
+        forecaster = Forecaster.load(run_dir)
+        frame = read_csv(data)
+        time_col = forecaster.state.get("time_col")
+        if time_col and time_col in frame.columns:
+            frame = frame.sort_values(time_col, key=lambda c: _as_time(c), kind="stable")
+        result = forecaster.forecast(frame)
+        text = result.to_csv()
+        if output:
+            write_output(text, output)
+        else:
+            sys.stdout.write(text)
+    except LstmtuneError as error:
+        raise _fail(error) from None
+
+
+def _as_time(column):
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    return pd.to_datetime(column.astype(str), errors="coerce", format="ISO8601")

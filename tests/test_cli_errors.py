@@ -267,3 +267,7 @@ def test_check_uses_the_data_flags_of_search(cli, tiny_space, airline_csv):
     assert_one_line_error(cli("check", "--space", tiny_space, airline_csv, "--target", "Passengers", "--horizon", "30"),
                           "horizon 30", "rows are needed")
     assert_one_line_error(cli("check", "--space", tiny_space, "--horizon", "3"), "--horizon", "only apply with the DATA argument")
+
+
+def test_forecast_needs_a_finished_run(cli, tmp_path, airline_csv):
+    assert_one_line_error(cli("forecast", tmp_path, airline_csv), "no best model yet")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 from pathlib import Path
@@ -263,3 +264,29 @@ def test_same_seed_same_trials(cli, airline_csv, tiny_space, tmp_path):
         assert result.exit_code == 0, result.stderr
         scores.append(pd.read_csv(tmp_path / name / "trials.csv")[["score", "dropout", "kernel_l2"]].to_dict("records"))
     assert scores[0] == scores[1]
+
+
+def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, cli):
+    """The saved model + preprocessing.json alone reproduce what the search scored, from raw rows."""
+    import keras
+
+    from lstmtune.dataset import DataSpec, ForecastData, load_frame
+    from lstmtune.forecaster import Forecaster
+    from lstmtune.settings import DataSettings
+    from lstmtune.windows import predict_original
+
+    out, _ = airline_run
+    forecaster = Forecaster.load(out)
+    raw = pd.read_csv(airline_csv_module)
+    spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings())
+    data = ForecastData(load_frame(spec), spec)
+    end = int(data.window_ends("test", forecaster.lookback)[5])
+    expected = predict_original(keras.saving.load_model(out / "best_model.keras"), data, np.array([end]), forecaster.lookback)
+    got = forecaster.forecast(raw.iloc[: end + 1])
+    assert got["Passengers"].to_numpy() == pytest.approx(expected[0, :, 0], rel=1e-5)
+
+    result = cli("forecast", out, airline_csv_module)
+    assert result.exit_code == 0, result.stderr
+    printed = pd.read_csv(io.StringIO(result.stdout), index_col="step")
+    assert list(printed.index) == [1] and printed["Passengers"][1] == pytest.approx(
+        forecaster.forecast(raw)["Passengers"][1], rel=1e-6)
