@@ -260,7 +260,7 @@ def forecast(
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    from lstmtune.dataset import read_csv
+    from lstmtune.dataset import parse_time, read_csv
     from lstmtune.forecaster import Forecaster
     from lstmtune.report import write_output
 
@@ -268,8 +268,10 @@ def forecast(
         forecaster = Forecaster.load(run_dir)
         frame = read_csv(data)
         time_col = forecaster.state.get("time_col")
-        if time_col and time_col in frame.columns:
-            frame = frame.sort_values(time_col, key=lambda c: _as_time(c), kind="stable")
+        if time_col and time_col in frame.columns:  # sort as the search did
+            fmt = forecaster.state.get("time_format")
+            time, _ = parse_time(frame, time_col, data, None if fmt == "ISO8601" else fmt)
+            frame = frame.loc[time.sort_values(kind="stable").index]
         result = forecaster.forecast(frame)
         text = result.to_csv()
         if output:
@@ -278,11 +280,3 @@ def forecast(
             sys.stdout.write(text)
     except LstmtuneError as error:
         raise _fail(error) from None
-
-
-def _as_time(column):
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(column):
-        return column
-    return pd.to_datetime(column.astype(str), errors="coerce", format="ISO8601")

@@ -105,7 +105,7 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path, role: str) -> pd.Seri
     return converted
 
 
-def _parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | None) -> tuple[pd.Series, str | None]:
+def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | None) -> tuple[pd.Series, str | None]:
     """Parse the time column with ONE format for every row: ISO 8601, the format given, or the one
     guessed from the first row (never a per-row guess, which reads 03/04 and 13/04 differently)."""
     raw = frame[column]
@@ -208,7 +208,7 @@ def load_frame(spec: DataSpec) -> Frame:
     if spec.time_format is not None and spec.time_col is None:
         raise DataError(f"{path}: --time-format needs --time-col")
     if spec.time_col is not None:
-        time, time_format = _parse_time(frame, spec.time_col, path, spec.time_format)
+        time, time_format = parse_time(frame, spec.time_col, path, spec.time_format)
         order = np.argsort(time.to_numpy(), kind="stable")
         reordered = bool((order != np.arange(len(order))).any())
         time = time.iloc[order]

@@ -340,6 +340,7 @@ def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> 
         temporary.unlink(missing_ok=True)
     state = plan.data.preprocessing_state()
     state["lookback"] = int(values["lookback"])
+    state["time_format"] = plan.data.info.get("time_format")
     write_json(run_dir.preprocessing, state)
 
 

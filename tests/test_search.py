@@ -266,7 +266,7 @@ def test_same_seed_same_trials(cli, airline_csv, tiny_space, tmp_path):
     assert scores[0] == scores[1]
 
 
-def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, cli):
+def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, cli, tmp_path):
     """The saved model + preprocessing.json alone reproduce what the search scored, from raw rows."""
     import keras
 
@@ -290,3 +290,9 @@ def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, 
     printed = pd.read_csv(io.StringIO(result.stdout), index_col="step")
     assert list(printed.index) == [1] and printed["Passengers"][1] == pytest.approx(
         forecaster.forecast(raw)["Passengers"][1], rel=1e-6)
+    # Rows out of order are sorted by the run's time column first.
+    shuffled = tmp_path / "shuffled.csv"
+    raw.sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)
+    again = cli("forecast", out, shuffled)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == result.stdout
