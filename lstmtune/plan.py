@@ -153,6 +153,7 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--target", old_data.get("targets"), list(plan.data.target_columns)),
         ("the input columns", old_data.get("inputs"), list(plan.data.input_columns)),
         ("--time-col", old_data.get("time_col"), plan.data_spec.time_col),
+        ("the date format", (old_data.get("rows") or {}).get("time_format"), plan.data.info.get("time_format")),
         *((f"--{key}", old_settings.get(key), value) for key, value in data_settings_json(plan.data.settings).items()),
         ("--tuner", old_search.get("tuner"), search.tuner),
         ("--epochs", old_search.get("epochs"), search.epochs),
