@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from lstmtune import __version__
 from lstmtune.errors import LstmtuneError
@@ -69,7 +70,7 @@ def _stdout() -> Console:
 def _fail(error: LstmtuneError) -> typer.Exit:
     if _state["debug"]:
         raise error
-    _stderr().print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    _stderr().print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     return typer.Exit(error.exit_code)
 
 
@@ -170,11 +171,11 @@ def search(
 
     errors = _stderr()
     if not quiet:
-        errors.print(f"data: {data_summary(plan.data)}", highlight=False, soft_wrap=True)
+        errors.print(f"data: {data_summary(plan.data)}", highlight=False, markup=False, soft_wrap=True)
     try:
         run_search(plan, reporter_for(errors, quiet))
     except SearchInterrupted:
-        errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False)
+        errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False, markup=False)
         raise typer.Exit(130) from None
     except LstmtuneError as error:
         raise _fail(error) from None
@@ -245,7 +246,7 @@ def check(
         raise _fail(error) from None
     console = _stdout()
     for line in lines:
-        console.print(line, highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -54,10 +54,10 @@ class PlainReporter(Reporter):
         self.started = time.monotonic()
         resumed = f", {done} already done" if done else ""
         budget = f"up to {total} trials" if total else "hyperband rounds of trials"
-        self.console.print(f"search: {budget} of up to {epochs} epochs{resumed}", highlight=False)
+        self.console.print(f"search: {budget} of up to {epochs} epochs{resumed}", highlight=False, markup=False)
 
     def trial_end(self, number, record, best):
-        self.console.print(trial_line(number, self.total, record, best), highlight=False, soft_wrap=True)
+        self.console.print(trial_line(number, self.total, record, best), highlight=False, markup=False, soft_wrap=True)
 
 
 class RichReporter(Reporter):
@@ -94,7 +94,7 @@ class RichReporter(Reporter):
 
     def trial_end(self, number, record, best):
         self.progress.update(self.trials, advance=1, status=f"best score {_fmt(best)}")
-        self.progress.console.print(trial_line(number, self.total, record, best), highlight=False, soft_wrap=True)
+        self.progress.console.print(trial_line(number, self.total, record, best), highlight=False, markup=False, soft_wrap=True)
 
     def search_end(self):
         self.progress.stop()

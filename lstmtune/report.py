@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lstmtune import store
@@ -140,8 +141,8 @@ def data_line(manifest: dict[str, Any]) -> str:
 def render_table(report: Report, console: Console) -> None:
     trials = report.manifest.get("trials") or {}
     failed = trials.get("failed", int((report.table["status"] == "failed").sum()))
-    console.print(f"[bold]{report.run_dir.root}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)")
-    console.print(data_line(report.manifest), highlight=False)
+    console.print(f"[bold]{escape(str(report.run_dir.root))}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)")
+    console.print(data_line(report.manifest), highlight=False, markup=False)
     if report.table.empty:
         console.print("No trial has finished yet.")
         return
@@ -177,7 +178,7 @@ def render_table(report: Report, console: Console) -> None:
     for column in ("split", "forecast", "rmse", "mae", "skill"):
         figures.add_column(column, justify="left" if column in ("split", "forecast") else "right")
     for split, what, scores in figures_rows(report):
-        figures.add_row(split, what, _fmt(scores.get("rmse")), _fmt(scores.get("mae")), _fmt(scores.get("skill")))
+        figures.add_row(split, escape(what), _fmt(scores.get("rmse")), _fmt(scores.get("mae")), _fmt(scores.get("skill")))
     console.print(figures)
 
     best = report.best
@@ -185,10 +186,10 @@ def render_table(report: Report, console: Console) -> None:
         console.print(
             f"best: trial {best['trial_id']}; every value is in {report.run_dir.best_space} "
             f"(search with it to reproduce), the model in {report.run_dir.best_model}",
-            highlight=False,
+            highlight=False, markup=False,
         )
     for finding in report.findings:
-        console.print(f"• {finding}", highlight=False)
+        console.print(f"• {finding}", highlight=False, markup=False)
 
 
 def render_markdown(report: Report) -> str:

@@ -271,3 +271,9 @@ def test_check_uses_the_data_flags_of_search(cli, tiny_space, airline_csv):
 
 def test_forecast_needs_a_finished_run(cli, tmp_path, airline_csv):
     assert_one_line_error(cli("forecast", tmp_path, airline_csv), "no best model yet")
+
+
+def test_brackets_in_messages_are_printed_as_written(search, write_file):
+    """Rich must not read '[lo, hi]' or '[bold]' in a message as markup."""
+    space = write_file("list.yaml", "hyperparameters:\n  units: [bold]\n")
+    assert_one_line_error(search(space=space), "{choice: ['bold']}", "{int|float: [lo, hi]}")
