@@ -29,7 +29,8 @@ def check_inputs(space_path: Path, data_path: Path | None, targets: tuple[str, .
         f"tuner {search.tuner}, {search.max_trials} trials of up to {search.epochs} epochs, patience {search.patience}"
     ]
     if data_path is None:
-        given = [flag for flag, value in (("--target", targets), ("--time-col", time_col), ("--features", features)) if value]
+        given = [flag for flag, value in (("--target", targets), ("--time-col", time_col), ("--time-format", time_format),
+                                          ("--features", features)) if value]
         if given or flags:
             raise OptionError(f"{', '.join(given + ['--' + k for k in flags])} only apply with the DATA argument")
         return lines

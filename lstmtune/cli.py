@@ -261,19 +261,13 @@ def forecast(
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    from lstmtune.dataset import parse_time, read_csv
+    from lstmtune.dataset import read_csv
     from lstmtune.forecaster import Forecaster
     from lstmtune.report import write_output
 
     try:
         forecaster = Forecaster.load(run_dir)
-        frame = read_csv(data)
-        time_col = forecaster.state.get("time_col")
-        if time_col and time_col in frame.columns:  # sort as the search did
-            fmt = forecaster.state.get("time_format")
-            time, _ = parse_time(frame, time_col, data, None if fmt == "ISO8601" else fmt)
-            frame = frame.loc[time.sort_values(kind="stable").index]
-        result = forecaster.forecast(frame)
+        result = forecaster.forecast(read_csv(data), source=str(data))
         text = result.to_csv()
         if output:
             write_output(text, output)

@@ -85,7 +85,8 @@ def read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _numeric(frame: pd.DataFrame, column: str, path: Path, role: str) -> pd.Series:
+def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str) -> pd.Series:
+    """A column as finite floats, or a DataError naming the first bad line."""
     series = frame[column]
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         converted = series.astype(float)
@@ -197,7 +198,7 @@ def load_frame(spec: DataSpec) -> Frame:
         ignored = [c for c in columns if c not in inputs and c != spec.time_col]
 
     values = pd.DataFrame(
-        {c: _numeric(frame, c, path, "--target" if c in spec.targets else "feature") for c in inputs},
+        {c: numeric_column(frame, c, path, "--target" if c in spec.targets else "feature") for c in inputs},
         index=frame.index,
     )
     rows_read = len(values)
@@ -243,12 +244,14 @@ def load_frame(spec: DataSpec) -> Frame:
 
 
 def _looks_like_time(column: pd.Series) -> bool:
+    """Text values with digits that parse as dates of one guessed format (for a --time-col hint)."""
     head = column.dropna().astype(str).head(5)
-    if head.empty or pd.api.types.is_numeric_dtype(column):
+    if head.empty or pd.api.types.is_numeric_dtype(column) or not head.str.contains(r"\d").all():
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return bool(pd.to_datetime(head, errors="coerce", format="mixed").notna().all())
+        fmt = guess_datetime_format(head.iloc[0])
+        return fmt is not None and bool(pd.to_datetime(head, errors="coerce", format=fmt).notna().all())
 
 
 def data_summary(data: "ForecastData") -> str:
@@ -468,7 +471,7 @@ class ForecastData:
             split = "/".join(f"{f:g}" for f in self.settings.split)
             notes = [" the validation and test splits need at least a horizon of rows each"] if self.horizon > 1 else []
             if self.first_row:
-                notes.append(" the diff transform uses one more row")
+                notes.append(f" the {self.transform} transform uses one more row")
             raise DataError(
                 f"{self.spec.path}: {self.n_rows} rows are too few for lookback {max_lookback} + horizon "
                 f"{self.horizon} with split {split}: at least {needed} rows are needed"

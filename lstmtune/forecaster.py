@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lstmtune.dataset import numeric_column, parse_time
 from lstmtune.errors import DataError, RunDirError
 from lstmtune.rundir import RunDir, read_json
 
@@ -34,23 +35,45 @@ class Forecaster:
         run = RunDir(run_dir)
         if not run.best_model.is_file() or not run.preprocessing.is_file():
             raise RunDirError(f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search completes)")
+        try:
+            state = read_json(run.preprocessing)
+            cls._check_state(state)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise RunDirError(f"{run.preprocessing}: unreadable preprocessing state ({exc})") from None
         import keras
 
-        return cls(keras.saving.load_model(run.best_model), read_json(run.preprocessing))
+        try:
+            model = keras.saving.load_model(run.best_model)
+        except Exception as exc:  # Keras raises many kinds for a damaged file
+            raise RunDirError(f"{run.best_model}: cannot load the model ({type(exc).__name__}: {exc})") from None
+        return cls(model, state)
+
+    @staticmethod
+    def _check_state(state: Any) -> None:
+        keys = ("input_columns", "target_columns", "lookback", "horizon", "transform", "input_scaler", "target_scale", "target_offset")
+        if not isinstance(state, dict) or any(key not in state for key in keys):
+            raise ValueError(f"it must be an object with {', '.join(keys)}")
 
     @property
     def rows_needed(self) -> int:
         """The fewest rows `forecast` needs: a window, plus one more to difference under diff / logdiff."""
         return self.lookback + (0 if self.transform == "none" else 1)
 
-    def forecast(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Forecast the `horizon` steps after the last row of `frame` (time-ordered, with the input columns)."""
+    def forecast(self, frame: pd.DataFrame, source: str = "the data") -> pd.DataFrame:
+        """Forecast the `horizon` steps after the last row of `frame`, which must have the input columns.
+        Rows are put in order by the run's time column when `frame` has it; otherwise they must be in order."""
         missing = [c for c in self.inputs if c not in frame.columns]
         if missing:
-            raise DataError(f"the data must have the model's input columns; missing: {', '.join(missing)}")
-        values = frame[self.inputs].to_numpy(dtype=np.float64)[-self.rows_needed:]
-        if len(values) < self.rows_needed or not np.isfinite(values).all():
-            raise DataError(f"the last {self.rows_needed} rows of {', '.join(self.inputs)} must be present and finite")
+            raise DataError(f"{source}: must have the model's input columns; missing: {', '.join(missing)}")
+        time_col = self.state.get("time_col")
+        if time_col and time_col in frame.columns:
+            fmt = self.state.get("time_format")
+            time, _ = parse_time(frame, time_col, source, None if fmt == "ISO8601" else fmt)
+            frame = frame.loc[time.sort_values(kind="stable").index]
+        frame = frame.iloc[-self.rows_needed:]
+        values = np.column_stack([numeric_column(frame, c, source, "input").to_numpy() for c in self.inputs])
+        if len(values) < self.rows_needed or np.isnan(values).any():
+            raise DataError(f"{source}: the last {self.rows_needed} rows of {', '.join(self.inputs)} must all have values")
         n_targets = len(self.targets)
         levels = values[:, :n_targets]
         if self.transform == "logdiff" and (levels <= 0).any():

@@ -27,6 +27,13 @@ def summarise(truth: np.ndarray, prediction: np.ndarray, persistence: np.ndarray
     }
 
 
-def by_target(truth: np.ndarray, prediction: np.ndarray, names: list[str]) -> dict[str, dict[str, float]]:
+def by_target(truth: np.ndarray, prediction: np.ndarray, persistence: np.ndarray,
+              names: list[str]) -> dict[str, dict[str, float]]:
+    """rmse, mae and skill of each target."""
     scores = errors_by_target(truth, prediction)
-    return {name: {k: float(v[i]) for k, v in scores.items()} for i, name in enumerate(names)}
+    naive = errors_by_target(truth, persistence)["rmse"]
+    out = {}
+    for i, name in enumerate(names):
+        skill = 1.0 - scores["rmse"][i] / naive[i] if naive[i] > 0 else float("nan")
+        out[name] = {"rmse": float(scores["rmse"][i]), "mae": float(scores["mae"][i]), "skill": float(skill)}
+    return out

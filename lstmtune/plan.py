@@ -82,7 +82,7 @@ def compute_baselines(data: ForecastData) -> dict[str, dict[str, dict[str, Any]]
             forecasts["seasonal"] = data.baseline("seasonal", ends, data.settings.season)
         out[split] = {
             name: {**metrics.summarise(truth, forecast, persistence),
-                   "by_target": metrics.by_target(truth, forecast, data.target_columns)}
+                   "by_target": metrics.by_target(truth, forecast, persistence, data.target_columns)}
             for name, forecast in forecasts.items()
         }
     return out
@@ -96,6 +96,8 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
         raise OptionError("--resume and --overwrite cannot be used together")
     if root.exists() and not root.is_dir():
         raise RunDirError(f"--out {root}: exists and is not a directory")
+    if root.is_symlink() and (request.overwrite or request.resume):
+        raise RunDirError(f"--out {root}: is a symbolic link; name the directory it points to ({root.resolve()})")
     if request.resume:
         if not run_dir.manifest.is_file():
             raise RunDirError(f"--out {root}: nothing to resume (no run.json there)")
@@ -153,7 +155,8 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--target", old_data.get("targets"), list(plan.data.target_columns)),
         ("the input columns", old_data.get("inputs"), list(plan.data.input_columns)),
         ("--time-col", old_data.get("time_col"), plan.data_spec.time_col),
-        ("the date format", (old_data.get("rows") or {}).get("time_format"), plan.data.info.get("time_format")),
+        ("the date format", (old_data.get("rows") or {}).get("time_format", plan.data.info.get("time_format")),
+         plan.data.info.get("time_format")),
         *((f"--{key}", old_settings.get(key), value) for key, value in data_settings_json(plan.data.settings).items()),
         ("--tuner", old_search.get("tuner"), search.tuner),
         ("--epochs", old_search.get("epochs"), search.epochs),

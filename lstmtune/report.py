@@ -12,6 +12,7 @@ import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from lstmtune import store
@@ -117,7 +118,7 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
             rows.append((split, name, scores))
             if len(targets) > 1:
                 for target, figures in (scores.get("by_target") or {}).items():
-                    rows.append((split, f"  {target}", figures))
+                    rows.append((split, f"{name}: {target}", figures))
     return rows
 
 
@@ -138,6 +139,27 @@ def data_line(manifest: dict[str, Any]) -> str:
     return "  ".join(parts)
 
 
+def ranked_table(report: Report, curve_width: int) -> Table:
+    """The top trials: short headers and light borders to fit 80 columns; a cell too wide for the
+    terminal folds onto a second line rather than losing digits."""
+    table = Table(title=f"Top {len(report.top)} trials (score: validation MSE, scaled; lower is better)",
+                  caption="rmse: validation, original units; best: best epoch; gap: val_loss / train_loss there",
+                  box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+    headers = {"trial_id": "trial", "val_rmse": "rmse", "best_epoch": "best", "epochs_run": "epochs", "seconds": "sec"}
+    for column in SUMMARY_COLUMNS:
+        table.add_column(headers.get(column, column), overflow="fold",
+                         justify="left" if column in ("status", "trial_id") else "right")
+    if curve_width:
+        table.add_column("val_mse", no_wrap=True)
+    for row in report.top.itertuples(index=False):
+        record = row._asdict()
+        cells = [_fmt(record.get(c)) for c in SUMMARY_COLUMNS]
+        if curve_width:
+            cells.append(sparkline(report.curves.get(str(record["trial_id"]), []), width=curve_width))
+        table.add_row(*cells)
+    return table
+
+
 def render_table(report: Report, console: Console) -> None:
     trials = report.manifest.get("trials") or {}
     failed = trials.get("failed", int((report.table["status"] == "failed").sum()))
@@ -147,22 +169,10 @@ def render_table(report: Report, console: Console) -> None:
         console.print("No trial has finished yet.")
         return
 
-    # Fits 80 columns: short headers, light borders, a learning curve as wide as the room left.
-    ranked = Table(title=f"Top {len(report.top)} trials (score: validation MSE, scaled; lower is better)",
-                   box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
-    headers = {"trial_id": "trial", "best_epoch": "best ep", "epochs_run": "epochs", "seconds": "sec"}
-    for column in SUMMARY_COLUMNS:
-        ranked.add_column(headers.get(column, column), justify="left" if column in ("status", "trial_id") else "right",
-                          no_wrap=True)
-    curve_width = min(24, console.width - 76)
-    if curve_width >= 6:
-        ranked.add_column("val_mse by epoch", no_wrap=True)
-    for row in report.top.itertuples(index=False):
-        record = row._asdict()
-        cells = [_fmt(record.get(c)) for c in SUMMARY_COLUMNS]
-        if curve_width >= 6:
-            cells.append(sparkline(report.curves.get(str(record["trial_id"]), []), width=curve_width))
-        ranked.add_row(*cells)
+    ranked = ranked_table(report, curve_width=0)
+    room = console.width - Measurement.get(console, console.options, ranked).maximum - 2
+    if room >= 10:  # a learning curve as wide as the room left
+        ranked = ranked_table(report, curve_width=min(24, room))
     console.print(ranked)
 
     if report.tunable:
@@ -174,7 +184,7 @@ def render_table(report: Report, console: Console) -> None:
             values.add_row(name, *(_fmt(v) for v in report.top[name]))
         console.print(values)
 
-    figures = Table(title="Best model against naive baselines (original units; skill over persistence)")
+    figures = Table(title="Best model against naive baselines (original units)", caption="skill = 1 - RMSE / RMSE of persistence")
     for column in ("split", "forecast", "rmse", "mae", "skill"):
         figures.add_column(column, justify="left" if column in ("split", "forecast") else "right")
     for split, what, scores in figures_rows(report):

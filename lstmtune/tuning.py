@@ -321,7 +321,7 @@ def evaluate_best(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> 
         truth = data.truth(ends)
         prediction = predict_original(model, data, ends, lookback)
         result[split] = metrics.summarise(truth, prediction, data.baseline("persistence", ends))
-        result[split]["by_target"] = metrics.by_target(truth, prediction, data.target_columns)
+        result[split]["by_target"] = metrics.by_target(truth, prediction, data.baseline("persistence", ends), data.target_columns)
         result[split]["windows"] = int(len(ends))
     save_model(plan, model, values)
     return result
@@ -351,6 +351,8 @@ def best_space_yaml(plan: SearchPlan, values: dict[str, Any]) -> str:
     flags = [part for t in plan.data.target_columns for part in ("--target", t)]
     if request.time_col:
         flags += ["--time-col", request.time_col]
+    if request.time_format:
+        flags += ["--time-format", request.time_format]
     if request.features is not None:
         flags += ["--features", ",".join(request.features)]
     command = shlex.join(["lstmtune", "search", str(request.data_path), *flags,

@@ -277,3 +277,13 @@ def test_brackets_in_messages_are_printed_as_written(search, write_file):
     """Rich must not read '[lo, hi]' or '[bold]' in a message as markup."""
     space = write_file("list.yaml", "hyperparameters:\n  units: [bold]\n")
     assert_one_line_error(search(space=space), "{choice: ['bold']}", "{int|float: [lo, hi]}")
+
+
+def test_forecast_with_a_damaged_run(cli, tmp_path, airline_csv):
+    (tmp_path / "best_model.keras").write_text("not a model")
+    (tmp_path / "preprocessing.json").write_text("[]")
+    assert_one_line_error(cli("forecast", tmp_path, airline_csv), "preprocessing.json", "unreadable")
+
+
+def test_check_time_format_needs_data(cli, tiny_space):
+    assert_one_line_error(cli("check", "--space", tiny_space, "--time-format", "%Y"), "--time-format", "DATA")

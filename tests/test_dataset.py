@@ -324,7 +324,7 @@ def test_compute_baselines_without_season(tmp_path):
     assert set(out["val"]) == {"persistence"}
     persistence = out["val"]["persistence"]
     assert (persistence["rmse"], persistence["mae"], persistence["skill"]) == pytest.approx((1.0, 1.0, 0.0))
-    assert persistence["by_target"] == {"y": pytest.approx({"rmse": 1.0, "mae": 1.0})}
+    assert persistence["by_target"] == {"y": pytest.approx({"rmse": 1.0, "mae": 1.0, "skill": 0.0})}
 
 
 def test_summarise_by_hand():

@@ -478,3 +478,17 @@ def test_format_follows_the_output_extension(fmt, output, expected):
     from lstmtune.report import format_for
 
     assert format_for(fmt, Path(output) if output else None) == expected
+
+
+@pytest.mark.parametrize("width", [80, 90, 100, 140])
+def test_ranked_table_never_cuts_a_number(tmp_path, width):
+    records = [
+        completed("12", 3.7251, skill=-0.004002, gap=3.7123, seconds=123.456),
+        {**completed("13", 9.1), "status": "interrupted"},
+        failed("14", "training loss became non-finite at epoch 1"),
+    ]
+    buffer = io.StringIO()
+    report.render_table(report.build_report(make_run(tmp_path / "run", records)), Console(file=buffer, width=width))
+    text = buffer.getvalue()
+    assert "…" not in text
+    assert "-0.004002" in text and "interrupted" in text
