@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from lstmtune import settings
-from lstmtune.dataset import DataSpec, data_summary, prepare
+from lstmtune.dataset import data_summary, prepare
+from lstmtune.frame import DataSpec
 from lstmtune.errors import OptionError
 from lstmtune.plan import compute_baselines, validate_flags, window_counts
 from lstmtune.settings import DataSettings, SearchSettings

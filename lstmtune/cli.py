@@ -261,7 +261,7 @@ def forecast(
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    from lstmtune.dataset import read_csv
+    from lstmtune.frame import read_csv
     from lstmtune.forecaster import Forecaster
     from lstmtune.report import write_output
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.dataset import numeric_column, parse_time
+from lstmtune.frame import numeric_column, parse_time
 from lstmtune.errors import DataError, RunDirError
 from lstmtune.rundir import RunDir, read_json
 

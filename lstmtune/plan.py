@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from lstmtune import metrics, settings
-from lstmtune.dataset import SPLITS, DataSpec, ForecastData, prepare
+from lstmtune.dataset import SPLITS, ForecastData, prepare
+from lstmtune.frame import DataSpec
 from lstmtune.errors import OptionError, RunDirError
 from lstmtune.rundir import RunDir, process_alive, read_json
 from lstmtune.settings import DataSettings, SearchSettings

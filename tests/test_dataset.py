@@ -1,4 +1,4 @@
-"""Fast tests of lstmtune.dataset, lstmtune.metrics and plan.compute_baselines (no TensorFlow)."""
+"""Fast tests of lstmtune.frame, lstmtune.dataset, lstmtune.metrics and plan.compute_baselines (no TensorFlow)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from lstmtune import metrics
-from lstmtune.dataset import DataSpec, ForecastData, load_frame, prepare, rows_needed, split_bounds
+from lstmtune.dataset import ForecastData, prepare, rows_needed, split_bounds
+from lstmtune.frame import DataSpec, load_frame
 from lstmtune.errors import DataError
 from lstmtune.plan import compute_baselines
 from lstmtune.settings import DataSettings

@@ -131,7 +131,8 @@ def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
     import keras
 
     from lstmtune import metrics
-    from lstmtune.dataset import DataSpec, ForecastData, load_frame
+    from lstmtune.dataset import ForecastData
+    from lstmtune.frame import DataSpec, load_frame
     from lstmtune.settings import DataSettings
     from lstmtune.windows import predict_original
 
@@ -270,7 +271,8 @@ def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, 
     """The saved model + preprocessing.json alone reproduce what the search scored, from raw rows."""
     import keras
 
-    from lstmtune.dataset import DataSpec, ForecastData, load_frame
+    from lstmtune.dataset import ForecastData
+    from lstmtune.frame import DataSpec, load_frame
     from lstmtune.forecaster import Forecaster
     from lstmtune.settings import DataSettings
     from lstmtune.windows import predict_original
