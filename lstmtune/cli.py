@@ -126,7 +126,7 @@ def search(
     fill: FillOpt = None,
     season: SeasonOpt = None,
     tuner: Annotated[Optional[str], typer.Option("--tuner", help="bayesian | random | hyperband. [default: bayesian]", show_default=False)] = None,
-    max_trials: Annotated[Optional[int], typer.Option("--max-trials", "-n", help="Trials to run (not used by hyperband). [default: 20]", show_default=False)] = None,
+    max_trials: Annotated[Optional[int], typer.Option("--max-trials", "-n", help="Trials to run (hyperband sets its own). [default: 20]", show_default=False)] = None,
     epochs: Annotated[Optional[int], typer.Option("--epochs", "-e", help="Most epochs per trial. [default: 50]", show_default=False)] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Early-stopping patience in epochs. [default: 5]", show_default=False)] = None,
     initial_points: Annotated[Optional[int], typer.Option("--initial-points", help="Random trials before Bayesian optimisation models the space. [default: a quarter of --max-trials]", show_default=False)] = None,
