@@ -64,9 +64,6 @@ class Scaler:
     def transform(self, values: np.ndarray) -> np.ndarray:
         return (values - self.offset) / self.scale
 
-    def inverse(self, values: np.ndarray) -> np.ndarray:
-        return values * self.scale + self.offset
-
     def to_json(self) -> dict[str, list[float]]:
         return {"offset": self.offset.tolist(), "scale": self.scale.tolist()}
 

@@ -5,6 +5,7 @@ No TensorFlow here: every bad input is reported in well under a second.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -186,10 +187,7 @@ def _plain(value: Any) -> str:
 
 
 def data_settings_json(cfg: DataSettings) -> dict[str, Any]:
-    return {
-        "horizon": cfg.horizon, "split": list(cfg.split), "scale": cfg.scale,
-        "transform": cfg.transform, "fill": cfg.fill, "season": cfg.season,
-    }
+    return {**dataclasses.asdict(cfg), "split": list(cfg.split)}
 
 
 def plan_search(request: SearchRequest) -> SearchPlan:
@@ -236,13 +234,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
 
 
 def _settings_dict(search: SearchSettings) -> dict[str, Any]:
-    out = {
-        "tuner": search.tuner, "max_trials": search.max_trials, "epochs": search.epochs,
-        "patience": search.patience, "seed": search.seed,
-    }
-    if search.initial_points is not None:
-        out["initial_points"] = search.initial_points
-    return out
+    return {k: v for k, v in dataclasses.asdict(search).items() if v is not None}
 
 
 def window_counts(data: ForecastData, lookback: int) -> dict[str, int]:
