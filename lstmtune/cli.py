@@ -94,84 +94,134 @@ def _split_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-# Options shared by `search` and `check`.
-TargetOpt = Annotated[list[str], typer.Option("--target", "-t", help="Column to forecast; repeat for several.", show_default=False)]
-TimeColOpt = Annotated[Optional[str], typer.Option("--time-col", help="Time column (dates or numbers); rows are sorted by it. Default: row order.")]
-TimeFormatOpt = Annotated[Optional[str], typer.Option("--time-format", help="Date format of --time-col, e.g. %d/%m/%Y. Default: ISO 8601, else guessed from the first row and used for every row.")]
-FeaturesOpt = Annotated[Optional[str], typer.Option("--features", help="Comma-separated input columns (the targets are always inputs). Default: every numeric column.")]
-HorizonOpt = Annotated[Optional[int], typer.Option("--horizon", help="Steps ahead to predict. [default: 1]", show_default=False)]
-LookbackOpt = Annotated[Optional[int], typer.Option("--lookback", help="Fix the window length (overrides the space file).")]
-SplitOpt = Annotated[Optional[str], typer.Option("--split", help="Chronological train,validation,test fractions. [default: 0.7,0.15,0.15]", show_default=False)]
-ScaleOpt = Annotated[Optional[str], typer.Option("--scale", help="standard | minmax | none, fitted on training rows. [default: standard]", show_default=False)]
-TransformOpt = Annotated[Optional[str], typer.Option("--transform", help="diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]", show_default=False)]
-FillOpt = Annotated[Optional[str], typer.Option("--fill", help="Missing values: ffill | interpolate (uses the next value too) | drop. Default: missing values are an error.")]
-SeasonOpt = Annotated[Optional[int], typer.Option("--season", help="Season length M: adds a seasonal-naive baseline.")]
+# How the parameters of `search` and `check` become one SearchRequest (see lstmtune.plan).
+COLUMN_FLAGS = ("target", "time_col", "features", "text_col", "id_col", "order_col", "split_col", "group_col")
+OPTION_FLAGS = ("time_format", "wide", "encoding", "embeddings", "strict")
+DATA_FLAGS = ("horizon", "split", "scale", "transform", "fill", "season", "objective", "class_weight", "problem",
+              "max_length", "stride")
+SEARCH_FLAGS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed")
+FIXED_FLAGS = ("lookback",)
+
+
+def _request(args: dict, **extra):
+    """One SearchRequest from a command's parameters (by name); unset flags stay None."""
+    from lstmtune.plan import SearchRequest
+
+    columns = {k: args.get(k) for k in COLUMN_FLAGS}
+    columns["target"] = tuple(columns["target"]) if columns["target"] else None
+    columns["features"] = _split_list(columns["features"])
+    return SearchRequest(
+        data_path=args["data"],
+        space_path=args["space"],
+        task=args["task"],
+        columns=columns,
+        options={k: args.get(k) for k in OPTION_FLAGS},
+        data_flags={k: args.get(k) for k in DATA_FLAGS},
+        search_flags={k: args.get(k) for k in SEARCH_FLAGS if k in args},
+        fixed={k: args.get(k) for k in FIXED_FLAGS},
+        **extra,
+    )
+
+
+# Options shared by `search` and `check`, grouped by the task they apply to.
+TaskOpt = Annotated[str, typer.Option("--task", help="forecast | text | sequence: what kind of data DATA.csv holds.")]
+TargetOpt = Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Column to predict (forecast: repeat for several).", show_default=False)]
+SplitColOpt = Annotated[Optional[str], typer.Option("--split-col", help="[text, sequence] Column whose values name the split: train, val (valid, validation, dev), test.")]
+FeaturesOpt = Annotated[Optional[str], typer.Option("--features", help="[forecast, sequence] Comma-separated input columns. Default: every numeric column.")]
+SplitOpt = Annotated[Optional[str], typer.Option("--split", help="Train,validation,test fractions (chronological for forecast, stratified otherwise). [default: 0.7,0.15,0.15]", show_default=False)]
+ObjectiveOpt = Annotated[Optional[str], typer.Option("--objective", help="[text, sequence] cross_entropy | accuracy | macro_f1 (mse for regression). [default: cross_entropy]", show_default=False)]
+ClassWeightOpt = Annotated[Optional[str], typer.Option("--class-weight", help="[text, sequence] none | auto (balance imbalanced classes). [default: none]", show_default=False)]
+ScaleOpt = Annotated[Optional[str], typer.Option("--scale", help="[forecast, sequence] standard | minmax | none, fitted on training rows. [default: standard]", show_default=False)]
+TimeColOpt = Annotated[Optional[str], typer.Option("--time-col", help="[forecast] Time column (dates or numbers); rows are sorted by it. Default: row order.")]
+TimeFormatOpt = Annotated[Optional[str], typer.Option("--time-format", help="[forecast] Date format of --time-col, e.g. %d/%m/%Y. Default: ISO 8601, else guessed from the first row and used for every row.")]
+HorizonOpt = Annotated[Optional[int], typer.Option("--horizon", help="[forecast] Steps ahead to predict. [default: 1]", show_default=False)]
+LookbackOpt = Annotated[Optional[int], typer.Option("--lookback", help="[forecast] Fix the window length (overrides the space file).")]
+TransformOpt = Annotated[Optional[str], typer.Option("--transform", help="[forecast] diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]", show_default=False)]
+FillOpt = Annotated[Optional[str], typer.Option("--fill", help="[forecast] Missing values: ffill | interpolate (uses the next value too) | drop. Default: missing values are an error.")]
+SeasonOpt = Annotated[Optional[int], typer.Option("--season", help="[forecast] Season length M: adds a seasonal-naive baseline.")]
+TextColOpt = Annotated[Optional[str], typer.Option("--text-col", help="[text] Column holding the texts.")]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="[text] Encoding of DATA.csv, e.g. latin-1 or cp1252. [default: utf-8]", show_default=False)]
+EmbeddingsOpt = Annotated[Optional[Path], typer.Option("--embeddings", help="[text] Pre-trained word vectors (GloVe / word2vec .txt) to start the embedding from.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="[text] Empty texts or missing labels are an error instead of being dropped.")]
+IdColOpt = Annotated[Optional[str], typer.Option("--id-col", help="[sequence] Column naming the sequence of each row (long format).")]
+OrderColOpt = Annotated[Optional[str], typer.Option("--order-col", help="[sequence] Column ordering the steps within a sequence. Default: file order.")]
+GroupColOpt = Annotated[Optional[str], typer.Option("--group-col", help="[sequence] Column naming a subject / patient / device: each group stays in one split.")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="[sequence] One row per sequence; its numeric columns are the steps (UCR style).")]
+StrideOpt = Annotated[Optional[int], typer.Option("--stride", help="[sequence] Keep every K-th step. [default: 1]", show_default=False)]
+MaxLengthOpt = Annotated[Optional[int], typer.Option("--max-length", help="[sequence] Keep at most this many steps per sequence (the first ones).")]
+ProblemOpt = Annotated[Optional[str], typer.Option("--problem", help="[sequence] classification | regression. Default: from the target's values.")]
 SpaceOpt = Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)]
 
 
 @app.command()
 def search(
-    data: Annotated[Path, typer.Argument(help="CSV file, one row per time step.", metavar="DATA.csv", show_default=False)],
-    target: TargetOpt,
+    data: Annotated[Path, typer.Argument(help="CSV file: a series (forecast), one text per row (text), or sequences (sequence).", metavar="DATA.csv", show_default=False)],
     space: SpaceOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
+    target: TargetOpt = None,
+    task: TaskOpt = "forecast",
+    split: SplitOpt = None,
+    split_col: SplitColOpt = None,
+    features: FeaturesOpt = None,
+    objective: ObjectiveOpt = None,
+    class_weight: ClassWeightOpt = None,
+    scale: ScaleOpt = None,
     time_col: TimeColOpt = None,
     time_format: TimeFormatOpt = None,
-    features: FeaturesOpt = None,
     horizon: HorizonOpt = None,
     lookback: LookbackOpt = None,
-    split: SplitOpt = None,
-    scale: ScaleOpt = None,
     transform: TransformOpt = None,
     fill: FillOpt = None,
     season: SeasonOpt = None,
+    text_col: TextColOpt = None,
+    encoding: EncodingOpt = None,
+    embeddings: EmbeddingsOpt = None,
+    strict: StrictOpt = False,
+    id_col: IdColOpt = None,
+    order_col: OrderColOpt = None,
+    group_col: GroupColOpt = None,
+    wide: WideOpt = False,
+    stride: StrideOpt = None,
+    max_length: MaxLengthOpt = None,
+    problem: ProblemOpt = None,
     tuner: Annotated[Optional[str], typer.Option("--tuner", help="bayesian | random | hyperband. [default: bayesian]", show_default=False)] = None,
     max_trials: Annotated[Optional[int], typer.Option("--max-trials", "-n", help="Trials to run (hyperband sets its own). [default: 20]", show_default=False)] = None,
     epochs: Annotated[Optional[int], typer.Option("--epochs", "-e", help="Most epochs per trial. [default: 50]", show_default=False)] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Early-stopping patience in epochs. [default: 5]", show_default=False)] = None,
     initial_points: Annotated[Optional[int], typer.Option("--initial-points", help="Random trials before Bayesian optimisation models the space. [default: a quarter of --max-trials]", show_default=False)] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for the tuner, weights and shuffling. [default: 42]", show_default=False)] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for the splits, the tuner, weights and shuffling. [default: 42]", show_default=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in an existing RUN_DIR.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing RUN_DIR.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
-    """Search LSTM hyperparameters for forecasting a CSV column and write ranked trial tables.
+    """Search LSTM hyperparameters for a CSV and write ranked trial tables.
 
-    Example:
+    Options marked [forecast], [text] or [sequence] apply to that --task only.
+
+    Examples:
 
         lstmtune search examples/data/airline.csv --target Passengers --time-col Date --space search_spaces/forecast.yaml --out runs/airline
-    """
-    from lstmtune.plan import SearchRequest, plan_search
 
-    request = SearchRequest(
-        data_path=data,
-        targets=tuple(target),
-        space_path=space,
-        out=out,
-        time_col=time_col,
-        time_format=time_format,
-        features=_split_list(features),
-        data_flags={"horizon": horizon, "split": split, "scale": scale, "transform": transform, "fill": fill, "season": season},
-        search_flags={"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
-                      "initial_points": initial_points, "seed": seed},
-        lookback=lookback,
-        resume=resume,
-        overwrite=overwrite,
-        command=tuple(["lstmtune", *sys.argv[1:]]),
-    )
+        lstmtune search reviews.csv --task text --text-col text --target label --space search_spaces/text.yaml --out runs/reviews
+
+        lstmtune search motions.csv --task sequence --id-col case_id --order-col t --target label --space search_spaces/sequence.yaml --out runs/motions
+    """
+    from lstmtune.plan import plan_search
+
+    request = _request(locals(), out=out, resume=resume, overwrite=overwrite,
+                       command=tuple(["lstmtune", *sys.argv[1:]]))
     try:
         plan = plan_search(request)
     except LstmtuneError as error:
         raise _fail(error) from None
 
-    from lstmtune.dataset import data_summary
     from lstmtune.progress import reporter_for
     from lstmtune.report import build_report, render_table
     from lstmtune.tuning import SearchInterrupted, run_search
 
     errors = _stderr()
     if not quiet:
-        errors.print(f"data: {data_summary(plan.data)}", highlight=False, markup=False, soft_wrap=True)
+        errors.print(f"data: {plan.data.summary()}", highlight=False, markup=False, soft_wrap=True)
     try:
         run_search(plan, reporter_for(errors, quiet))
     except SearchInterrupted:
@@ -219,29 +269,45 @@ def report(
 def check(
     space: SpaceOpt,
     data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False)] = None,
-    target: Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Target column(s), with DATA.")] = None,
+    target: TargetOpt = None,
+    task: TaskOpt = "forecast",
+    split: SplitOpt = None,
+    split_col: SplitColOpt = None,
+    features: FeaturesOpt = None,
+    objective: ObjectiveOpt = None,
+    class_weight: ClassWeightOpt = None,
+    scale: ScaleOpt = None,
     time_col: TimeColOpt = None,
     time_format: TimeFormatOpt = None,
-    features: FeaturesOpt = None,
     horizon: HorizonOpt = None,
     lookback: LookbackOpt = None,
-    split: SplitOpt = None,
-    scale: ScaleOpt = None,
     transform: TransformOpt = None,
     fill: FillOpt = None,
     season: SeasonOpt = None,
+    text_col: TextColOpt = None,
+    encoding: EncodingOpt = None,
+    embeddings: EmbeddingsOpt = None,
+    strict: StrictOpt = False,
+    id_col: IdColOpt = None,
+    order_col: OrderColOpt = None,
+    group_col: GroupColOpt = None,
+    wide: WideOpt = False,
+    stride: StrideOpt = None,
+    max_length: MaxLengthOpt = None,
+    problem: ProblemOpt = None,
 ) -> None:
-    """Validate a space file (and optionally a CSV against it, with the same data flags as search) without training.
+    """Validate a space file (and optionally a CSV against it, with the same flags as search) without training.
 
-    Example:
+    Examples:
 
         lstmtune check --space search_spaces/forecast.yaml examples/data/airline.csv --target Passengers
+
+        lstmtune check --space search_spaces/text.yaml --task text reviews.csv --text-col text --target label
     """
     from lstmtune.check import check_inputs
 
-    data_flags = {"horizon": horizon, "split": split, "scale": scale, "transform": transform, "fill": fill, "season": season}
     try:
-        lines = check_inputs(space, data, tuple(target or ()), time_col, _split_list(features), data_flags, lookback, time_format)
+        lines = check_inputs(_request(locals()))
     except LstmtuneError as error:
         raise _fail(error) from None
     console = _stdout()
@@ -249,29 +315,51 @@ def check(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-@app.command()
-def forecast(
-    run_dir: Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)],
-    data: Annotated[Path, typer.Argument(help="CSV with the model's input columns, the newest rows last (or a --time-col to sort by).", metavar="DATA.csv", show_default=False)],
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write the forecast as CSV to this file.")] = None,
-) -> None:
-    """Forecast the next steps after the last row of DATA.csv with a run's best model.
-
-    Example:
-
-        lstmtune forecast runs/airline examples/data/airline.csv
-    """
+def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: bool) -> None:
     from lstmtune.frame import read_csv
-    from lstmtune.forecaster import Forecaster
+    from lstmtune.predict import Predictor
     from lstmtune.report import write_output
 
     try:
-        forecaster = Forecaster.load(run_dir)
-        result = forecaster.forecast(read_csv(data), source=str(data))
-        text = result.to_csv()
+        predictor = Predictor.load(run_dir)
+        encoding = predictor.state.get("encoding")
+        frame = read_csv(data, encoding=encoding) if encoding else read_csv(data)
+        result = predictor.predict(frame, source=str(data), all_windows=all_windows)
+        text = result.to_csv(index=predictor.task == "forecast")
         if output:
             write_output(text, output)
         else:
             sys.stdout.write(text)
     except LstmtuneError as error:
         raise _fail(error) from None
+
+
+RunDirArg = Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)]
+PredictDataArg = Annotated[Path, typer.Argument(help="CSV with the columns the run was trained on (the target is not needed).", metavar="DATA.csv", show_default=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", help="Write the predictions as CSV to this file.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="[forecast] Forecast from every window of DATA.csv, not only the last.")]
+
+
+@app.command()
+def predict(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False) -> None:
+    """Predict with a run's best model and the preprocessing it was trained with.
+
+    Forecast: the next steps after the last row of DATA.csv (every window with --all). Text and
+    sequence: one row per text / sequence with the predicted label and class probabilities (or value).
+
+    Example:
+
+        lstmtune predict runs/airline examples/data/airline.csv
+    """
+    _predict(run_dir, data, output, all_windows)
+
+
+@app.command()
+def forecast(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False) -> None:
+    """Forecast the next steps after the last row of DATA.csv with a run's best model (alias of predict).
+
+    Example:
+
+        lstmtune forecast runs/airline examples/data/airline.csv
+    """
+    _predict(run_dir, data, output, all_windows)

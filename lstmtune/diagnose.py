@@ -10,16 +10,15 @@ import pandas as pd
 
 # val_loss / train_loss above this at the best epoch is read as a generalisation gap worth a look.
 GAP_WARNING = 1.5
-# Fewer validation windows than this make the ranking of trials noisy.
-FEW_WINDOWS = 30
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
+    """A finite float, or None for anything else (missing, text, NaN, inf)."""
     try:
-        number = float(value)
+        result = float(value)
     except (TypeError, ValueError):
         return None
-    return number if math.isfinite(number) else None
+    return result if math.isfinite(result) else None
 
 
 def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
@@ -33,9 +32,12 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
         return findings
 
     best = completed.iloc[0]
-    findings += _against_baselines(best, manifest)
+    from lstmtune import manifest as run_manifest
+    from lstmtune.tasks import get_task
 
-    gap = _number(best.get("gap"))
+    findings += get_task(run_manifest.task_name(manifest)).findings(best, manifest)
+
+    gap = number(best.get("gap"))
     if gap is not None and gap > GAP_WARNING:
         findings.append(
             f"Validation loss is {gap:.2f}× training loss at the best epoch: a large generalisation gap. "
@@ -44,7 +46,7 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
         )
 
     epochs = manifest.get("search", {}).get("epochs")
-    best_epoch, epochs_run = _number(best.get("best_epoch")), _number(best.get("epochs_run"))
+    best_epoch, epochs_run = number(best.get("best_epoch")), number(best.get("epochs_run"))
     if best_epoch is not None and epochs and best_epoch >= epochs:
         findings.append(f"The best trial was still improving at its last epoch ({int(best_epoch)}): raise --epochs.")
     elif best_epoch == 1 and epochs_run and epochs_run > 1:
@@ -57,7 +59,8 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     if edges:
         findings.append(f"At the edge of the searched range, which could be widened: {'; '.join(edges)}.")
 
-    diverged = completed[completed["note"].astype(str).str.contains("non-finite")]
+    diverged_at = pd.to_numeric(completed.get("diverged_epoch", pd.Series(dtype=float)), errors="coerce")
+    diverged = completed[diverged_at.fillna(0).to_numpy() > 0] if len(diverged_at) else completed.iloc[:0]
     if not diverged.empty:
         findings.append(
             f"{len(diverged)} completed trial(s) diverged (training loss became non-finite; their best epoch "
@@ -67,49 +70,21 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
         reason, count = Counter(failed["note"].astype(str)).most_common(1)[0]
         findings.append(f"{len(failed)} of {len(table)} trials failed (most often: {reason} ×{count}).")
 
-    rows = manifest.get("data", {}).get("splits", {}).get("val", {}).get("rows")
-    if rows and rows[1] - rows[0] < FEW_WINDOWS:
-        findings.append(
-            f"Validation holds only {rows[1] - rows[0]} windows: differences between trials may be noise. "
-            "More data or a larger validation share (--split) makes the ranking firmer."
-        )
-    return findings
-
-
-def _against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
-    findings = []
-    skill = _number(best.get("skill"))
-    transform = manifest.get("data", {}).get("settings", {}).get("transform")
-    if skill is not None and skill <= 0:
-        verdict = "is worse than" if skill < -0.005 else "is no better than"
-        advice = ("Try --transform diff or logdiff (an LSTM cannot extrapolate levels), a longer lookback, or more data."
-                  if transform == "none" else
-                  "Try a longer lookback, more epochs, other --features, or check that the series is predictable at all.")
-        findings.append(f"The best trial {verdict} repeating the last value on validation (skill {skill:.3g}). {advice}")
-    elif skill is not None:
-        findings.append(f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better).")
-
-    seasonal = manifest.get("baselines", {}).get("val", {}).get("seasonal")
-    model_rmse = _number(best.get("val_rmse"))
-    if seasonal and model_rmse is not None and seasonal.get("rmse") is not None and seasonal["rmse"] <= model_rmse:
-        season = manifest.get("data", {}).get("settings", {}).get("season")
-        findings.append(
-            f"Seasonal naive (period {season}) beats the best trial on validation (RMSE {seasonal['rmse']:.4g} "
-            f"against {model_rmse:.4g}): give the model a lookback of at least {season} and more epochs."
-        )
     return findings
 
 
 def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
     """Tuned values of the best trial at a range edge that the hyperparameter's rule would let widen."""
-    from lstmtune.space import SPECS
+    from lstmtune.space import COMMON_SPECS
+    from lstmtune.tasks import TASK_NAMES, hyperparameter_specs
 
+    SPECS = {**COMMON_SPECS, **{n: s for t in TASK_NAMES for n, s in hyperparameter_specs(t).items()}}
     edges = []
     for name, spec in space.items():
         if not isinstance(spec, dict) or not ({"int", "float"} & set(spec)) or name not in SPECS:
             continue
         low, high = spec.get("int") or spec.get("float")
-        value = _number(best.get(name))
+        value = number(best.get(name))
         if value is None or high == low:
             continue
         beyond = low / 2 if spec.get("log") else low - max(abs(low), 1e-12) * 1e-3

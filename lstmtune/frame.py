@@ -6,6 +6,7 @@ and the line of the file.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import warnings
@@ -17,8 +18,8 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.errors import DataError
-from lstmtune.settings import DataSettings
+from lstmtune.errors import DataError, OptionError
+from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,85 @@ def _unknown_column(path: Path, flag: str, name: str, columns: list[str]) -> Dat
     return DataError(f"{path}: {flag} {name!r} is not a column{hint}; columns are: {', '.join(columns)}")
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """Read the CSV, turning every way it can fail into one DataError line."""
+ENCODING_EXAMPLES = ("latin-1", "cp1252")
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec name of an --encoding value, or an OptionError naming the flag."""
     try:
-        frame = pd.read_csv(path)
+        return codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        raise OptionError(
+            f"--encoding must name a text encoding (like utf-8, latin-1 or cp1252), but got {encoding!r}"
+        ) from None
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, int] | None:
+    """(file line, 0-based byte offset, byte value) of the first byte `encoding` cannot decode; the
+    file is streamed, so a large one is not held twice."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    position = None
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                held = len(exc.object) - len(chunk)  # bytes kept over from the previous chunk
+                position = offset - held + exc.start
+                break
+            if not chunk:
+                return None
+            offset += len(chunk)
+    lines = 1
+    with open(path, "rb") as handle:
+        remaining = position
+        while remaining > 0:
+            block = handle.read(min(remaining, 1 << 20))
+            if not block:
+                break
+            lines += block.count(b"\n")
+            remaining -= len(block)
+        value = handle.read(1)
+    return lines, position, value[0] if value else 0
+
+
+def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataError:
+    """One line: where the file stops being `encoding`, and which --encoding to try."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        hint = "the file starts with a UTF-16 byte order mark: pass --encoding utf-16"
+    else:
+        codec = codecs.lookup(encoding).name
+        others = [e for e in ENCODING_EXAMPLES if codecs.lookup(e).name != codec]
+        hint = f"pass --encoding with the file's encoding, e.g. {' or '.join('--encoding ' + e for e in others)}"
+    try:
+        where = _first_undecodable(path, encoding)
+    except (OSError, LookupError):
+        where = None
+    if where is None:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return DataError(f"{path}: cannot be read as {encoding} ({first}); {hint}")
+    line, position, value = where
+    return DataError(
+        f"{path}: cannot be read as {encoding}: line {line} holds byte 0x{value:02x} (byte {position + 1} of the file), "
+        f"which is not valid {encoding}; {hint}"
+    )
+
+
+def read_csv(path: Path, encoding: str | None = None) -> pd.DataFrame:
+    """Read the CSV, turning every way it can fail into one DataError line.
+
+    `encoding` is the --encoding flag's value (e.g. utf-8, latin-1): an unknown name is an OptionError
+    and a byte it cannot decode a DataError naming the file line and byte and suggesting --encoding.
+    Without it the file is read as UTF-8 (pandas' default) with the generic message.
+    """
+    if encoding is not None:
+        check_encoding(encoding)
+    try:
+        frame = pd.read_csv(path) if encoding is None else pd.read_csv(path, encoding=encoding)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -62,6 +138,8 @@ def read_csv(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty; a header line and data rows are needed") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        if encoding is not None and isinstance(exc, UnicodeDecodeError):
+            raise _decode_error(path, encoding, exc) from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path}: not a readable CSV file ({first})") from None
     if frame.empty:

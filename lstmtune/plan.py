@@ -1,6 +1,7 @@
 """Turn what the user asked for into a validated search plan, before any training or disk write.
 
-No TensorFlow here: every bad input is reported in well under a second.
+No TensorFlow here: every bad input is reported in well under a second. `check` runs the same
+planning without a run directory.
 """
 
 from __future__ import annotations
@@ -12,29 +13,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lstmtune import metrics, settings
-from lstmtune.dataset import SPLITS, ForecastData, prepare
-from lstmtune.frame import DataSpec
+from lstmtune import manifest as run_manifest
+from lstmtune import settings
 from lstmtune.errors import OptionError, RunDirError
-from lstmtune.rundir import RunDir, process_alive, read_json
-from lstmtune.settings import DataSettings, SearchSettings
+from lstmtune.rundir import RunDir, process_alive
+from lstmtune.settings import SearchSettings
 from lstmtune.space import Space, load_space
+from lstmtune.tasks import TASK_NAMES, get_task
+from lstmtune.tasks.base import DataRequest, Prepared, Task
+
+# Hyperparameters a flag may fix, and the task whose space has them.
+FIXING_FLAGS = {"lookback": settings._integer(1)}
 
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """Everything `lstmtune search` was given; None means "not given on the command line"."""
+    """Everything `lstmtune search` (or `check`) was given; None means "not given".
 
-    data_path: Path
-    targets: tuple[str, ...]
+    columns: target (a name, or a tuple of names for forecasting), time_col, features, text_col,
+             id_col, order_col, split_col, group_col
+    options: time_format, wide, encoding, embeddings, strict
+    data_flags: the task's data settings (horizon, split, objective, max_length ...)
+    search_flags: tuner, max_trials, epochs, patience, initial_points, seed
+    fixed: hyperparameters fixed from the command line (lookback)
+    """
+
+    data_path: Path | None
     space_path: Path
-    out: Path
-    time_col: str | None = None
-    time_format: str | None = None
-    features: tuple[str, ...] | None = None
-    data_flags: dict[str, Any] = field(default_factory=dict)  # horizon, split, scale, transform, fill, season
-    search_flags: dict[str, Any] = field(default_factory=dict)  # tuner, max_trials, epochs, patience, initial_points, seed
-    lookback: int | None = None
+    out: Path | None = None
+    task: str = "forecast"
+    columns: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    data_flags: dict[str, Any] = field(default_factory=dict)
+    search_flags: dict[str, Any] = field(default_factory=dict)
+    fixed: dict[str, Any] = field(default_factory=dict)
     resume: bool = False
     overwrite: bool = False
     command: tuple[str, ...] = ()
@@ -43,13 +55,22 @@ class SearchRequest:
 @dataclass
 class SearchPlan:
     request: SearchRequest
-    space: Space  # the effective space: file + lookback flag + effective settings
+    task: Task
+    space: Space  # the effective space: file + fixed flags + data-derived defaults + effective settings
     search: SearchSettings
-    data_spec: DataSpec
-    data: ForecastData
-    run_dir: RunDir
+    prepared: Prepared | None
+    run_dir: RunDir | None
     data_sha256: str
-    baselines: dict[str, dict[str, dict[str, float]]]
+    baselines: dict[str, dict[str, dict[str, Any]]]
+
+    @property
+    def data(self) -> Prepared:
+        assert self.prepared is not None
+        return self.prepared
+
+
+def flag(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
 
 
 def validate_flags(flags: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:
@@ -61,8 +82,30 @@ def validate_flags(flags: dict[str, Any], rules: dict[str, Any]) -> dict[str, An
         try:
             out[key] = rules[key](value)
         except ValueError as exc:
-            raise OptionError(f"--{key.replace('_', '-')} {exc}") from None
+            raise OptionError(f"{flag(key)} {exc}") from None
     return out
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value is not False and value != () and value != []
+
+
+def _check_task_flags(task: Task, request: SearchRequest) -> None:
+    """A flag of another task is an error naming the task it belongs to."""
+    groups = ((request.columns, "column_flags"), (request.options, "option_flags"))
+    for given, kind in groups:
+        for key, value in given.items():
+            if _given(value) and key not in getattr(task, kind):
+                owners = [t for t in TASK_NAMES if key in getattr(get_task(t), kind)]
+                raise OptionError(f"{flag(key)} applies to --task {' and '.join(owners)}, not to --task {task.name}")
+    for key, value in request.data_flags.items():
+        if value is not None and key not in task.data_rules:
+            owners = [t for t in TASK_NAMES if key in get_task(t).data_rules]
+            raise OptionError(f"{flag(key)} applies to --task {' and '.join(owners)}, not to --task {task.name}")
+    for key, value in request.fixed.items():
+        if value is not None and key not in task.specs:
+            owners = [t for t in TASK_NAMES if key in get_task(t).specs]
+            raise OptionError(f"{flag(key)} applies to --task {' and '.join(owners)}, not to --task {task.name}")
 
 
 def sha256(path: Path) -> str:
@@ -73,25 +116,9 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def compute_baselines(data: ForecastData) -> dict[str, dict[str, dict[str, Any]]]:
-    """Naive forecasts on exactly the validation and test windows the models are scored on."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for split in ("val", "test"):
-        ends = data.window_ends(split, 1)
-        truth, persistence = data.truth(ends), data.baseline("persistence", ends)
-        forecasts = {"persistence": persistence}
-        if data.settings.season:
-            forecasts["seasonal"] = data.baseline("seasonal", ends, data.settings.season)
-        out[split] = {
-            name: {**metrics.summarise(truth, forecast, persistence),
-                   "by_target": metrics.by_target(truth, forecast, persistence, data.target_columns)}
-            for name, forecast in forecasts.items()
-        }
-    return out
-
-
 def _check_run_dir(request: SearchRequest) -> RunDir:
     """What may be written where: nothing is deleted unless it is a run directory the user named."""
+    assert request.out is not None
     run_dir = RunDir(request.out)
     root = run_dir.root
     if request.resume and request.overwrite:
@@ -112,7 +139,7 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
             raise RunDirError(f"--out {root}: --overwrite replaces run directories only, and this one has no run.json; choose another --out")
         resolved = root.resolve()
         for what, path in (("the data file", request.data_path), ("the space file", request.space_path), ("the current directory", Path.cwd())):
-            if Path(path).resolve().is_relative_to(resolved):
+            if path is not None and Path(path).resolve().is_relative_to(resolved):
                 raise RunDirError(f"--out {root}: --overwrite would delete {what} ({path}); choose another --out")
     if run_dir.manifest.is_file() and (request.resume or request.overwrite):
         manifest = _read_manifest(run_dir)
@@ -134,42 +161,41 @@ def _check_creatable(root: Path) -> None:
 
 def _read_manifest(run_dir: RunDir) -> dict[str, Any]:
     try:
-        manifest = read_json(run_dir.manifest)
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"{run_dir.manifest}: unreadable manifest ({exc}); use --overwrite") from None
-    if not isinstance(manifest, dict):
-        raise RunDirError(f"{run_dir.manifest}: not a run manifest (a JSON object is expected); use --overwrite")
-    return manifest
+        return run_manifest.load(run_dir)
+    except RunDirError as error:
+        raise RunDirError(f"{error}; use --overwrite") from None
 
 
 def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     """A resumed run must search the same data, space and settings; only --max-trials may grow."""
     previous = _read_manifest(run_dir)
-    old_data, old_search = previous.get("data", {}), previous.get("search", {})
+    old_data, old_search = previous.get("data") or {}, previous.get("search") or {}
     search = plan.search
+    request = plan.request
+    if run_manifest.task_name(previous) != plan.task.name:
+        raise RunDirError(f"--resume {run_dir.root}: the run is a --task {run_manifest.task_name(previous)} search, "
+                          f"not --task {plan.task.name}; resume with the same flags, or use --overwrite")
     if old_data.get("sha256") != plan.data_sha256:
         raise RunDirError(
-            f"--resume {run_dir.root}: {plan.request.data_path} is not the data the run was started on "
+            f"--resume {run_dir.root}: {request.data_path} is not the data the run was started on "
             f"({old_data.get('path')}, contents differ); resume with the same file, or use --overwrite"
         )
+    new_data = plan.data.manifest_data()
     old_settings = old_data.get("settings") or {}
+    old_columns, old_options = old_data.get("columns") or {}, old_data.get("options") or {}
+    named = "columns" in old_data  # runs written before schema version 2 did not record the flags
     checks = [
-        ("--target", old_data.get("targets"), list(plan.data.target_columns)),
-        ("the input columns", old_data.get("inputs"), list(plan.data.input_columns)),
-        ("--time-col", old_data.get("time_col"), plan.data_spec.time_col),
-        ("the date format", (old_data.get("rows") or {}).get("time_format", plan.data.info.get("time_format")),
-         plan.data.info.get("time_format")),
-        *((f"--{key}", old_settings.get(key), value) for key, value in data_settings_json(plan.data.settings).items()),
+        *((flag(key), old_columns.get(key), value) for key, value in _jsonable(request.columns).items() if named),
+        *((flag(key), old_options.get(key), value) for key, value in _jsonable(request.options).items() if named),
+        *((flag(key), old_settings.get(key), value) for key, value in new_data.get("settings", {}).items()),
         ("--tuner", old_search.get("tuner"), search.tuner),
         ("--epochs", old_search.get("epochs"), search.epochs),
         ("--patience", old_search.get("patience"), search.patience),
         ("--seed", old_search.get("seed"), search.seed),
-        ("the hyperparameters", previous.get("hyperparameters", {}).get("space"), plan.space.to_dict()["hyperparameters"]),
+        ("the hyperparameters", (previous.get("hyperparameters") or {}).get("space"), plan.space.to_dict()["hyperparameters"]),
     ]
     if search.tuner == "bayesian":
-        from lstmtune.settings import default_initial_points
-
-        wanted = search.initial_points or default_initial_points(search.max_trials)
+        wanted = search.initial_points or settings.default_initial_points(search.max_trials)
         checks.append(("--initial-points", old_search.get("initial_points"), wanted))
     for what, old, new in checks:
         if old != new:
@@ -180,55 +206,70 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
             )
 
 
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Flags as run.json records them: tuples as lists, paths as text, unset flags left out."""
+    out = {}
+    for key, value in values.items():
+        if not _given(value):
+            continue
+        out[key] = list(value) if isinstance(value, tuple) else str(value) if isinstance(value, Path) else value
+    return out
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(map(str, value))
     return str(value)
 
 
-def data_settings_json(cfg: DataSettings) -> dict[str, Any]:
-    return {**dataclasses.asdict(cfg), "split": list(cfg.split)}
-
-
 def plan_search(request: SearchRequest) -> SearchPlan:
-    """Validate the flags, the space, the data and the run directory; write nothing."""
-    data_flags = validate_flags(request.data_flags, settings.DATA_RULES)
-    search_flags = validate_flags(request.search_flags, settings.SEARCH_RULES)
-    lookback = validate_flags({"lookback": request.lookback}, {"lookback": settings.LOOKBACK_RULE})
-    run_dir = _check_run_dir(request)
+    """Validate the flags, the space, the data and the run directory; write nothing.
 
-    space = load_space(request.space_path)
-    if lookback:
-        space = space.with_fixed(lookback)
+    Without `out` (as `check` calls it) no run directory is looked at; without `data_path` only the
+    flags and the space are validated.
+    """
+    task = get_task(request.task)
+    _check_task_flags(task, request)
+    data_flags = validate_flags(request.data_flags, task.data_rules)
+    search_flags = validate_flags(request.search_flags, settings.SEARCH_RULES)
+    fixed = validate_flags(request.fixed, FIXING_FLAGS)
+    run_dir = _check_run_dir(request) if request.out is not None else None
+
+    space = load_space(request.space_path, task.name)
+    if fixed:
+        space = space.with_fixed(fixed)
     if search_flags.get("max_trials") and search_flags.get("tuner", space.search.get("tuner")) == "hyperband":
         raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
     resumed = {}
-    if request.resume:  # a derived default must not change because --max-trials grew
-        resumed = {"initial_points": _read_manifest(run_dir).get("search", {}).get("initial_points")}
+    if request.resume and run_dir is not None:  # a derived default must not change because --max-trials grew
+        resumed = {"initial_points": (_read_manifest(run_dir).get("search") or {}).get("initial_points")}
     search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, resumed, search_flags)
-    data_settings = settings.build(DataSettings, settings.DATA_RULES, space.data, data_flags)
-    effective = Space(space.params, _settings_dict(search), data_settings_json(data_settings), space.source)
+    data_settings = settings.build(task.settings_class, task.data_rules, space.data, data_flags)
+    effective = dataclasses.replace(space, search=_settings_dict(search), data=_settings_json(data_settings))
 
-    data_spec = DataSpec(
-        path=request.data_path,
-        targets=tuple(request.targets),
-        time_col=request.time_col,
-        features=tuple(request.features) if request.features is not None else None,
-        settings=data_settings,
-        time_format=request.time_format,
-    )
-    data = prepare(data_spec, int(space.params["lookback"].candidates_max()))
+    if request.data_path is None:
+        return SearchPlan(request, task, effective, search, None, run_dir, "", {})
+    columns = dict(request.columns)
+    target = columns.get("target")
+    if task.name != "forecast" and target is not None and not isinstance(target, str):
+        if len(target) > 1:
+            raise OptionError(f"--target names one column for --task {task.name}, but got {', '.join(target)}")
+        columns["target"] = target[0] if target else None
+    data_request = DataRequest(path=request.data_path, columns=columns, options=dict(request.options),
+                               settings=data_settings, seed=search.seed)
+    prepared = task.prepare(data_request, effective)
+    effective = prepared.fix_defaults(effective)
     plan = SearchPlan(
         request=request,
+        task=task,
         space=effective,
         search=search,
-        data_spec=data_spec,
-        data=data,
+        prepared=prepared,
         run_dir=run_dir,
         data_sha256=sha256(request.data_path),
-        baselines=compute_baselines(data),
+        baselines=prepared.baselines(),
     )
-    if request.resume:
+    if request.resume and run_dir is not None:
         _check_resumable(run_dir, plan)
     return plan
 
@@ -237,5 +278,17 @@ def _settings_dict(search: SearchSettings) -> dict[str, Any]:
     return {k: v for k, v in dataclasses.asdict(search).items() if v is not None}
 
 
-def window_counts(data: ForecastData, lookback: int) -> dict[str, int]:
-    return {split: len(data.window_ends(split, lookback)) for split in SPLITS}
+def _settings_json(cfg: Any) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(cfg).items()}
+
+
+def manifest_data(plan: SearchPlan) -> dict[str, Any]:
+    """run.json's data section: the file, the flags that named its columns, and the task's own part."""
+    return {
+        "path": str(plan.request.data_path),
+        "sha256": plan.data_sha256,
+        "columns": _jsonable(plan.request.columns),
+        "options": _jsonable(plan.request.options),
+        "summary": plan.data.summary(),
+        **plan.data.manifest_data(),
+    }

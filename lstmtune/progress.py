@@ -22,21 +22,23 @@ def _fmt(value: Any) -> str:
 class Reporter:
     """Does nothing: the base for quiet runs and the interface for the others."""
 
-    def search_begin(self, total: int | None, done: int, epochs: int) -> None: ...
+    def search_begin(self, total: int | None, done: int, epochs: int, objective: str = "val_mse",
+                     figure: str = "val_rmse") -> None: ...
     def trial_begin(self, number: int, trial_id: str) -> None: ...
     def epoch_end(self, epoch: int, logs: dict[str, Any]) -> None: ...
     def trial_end(self, number: int, record: dict[str, Any], best: float | None) -> None: ...
     def search_end(self) -> None: ...
 
 
-def trial_line(number: int, total: int | None, record: dict[str, Any], best: float | None) -> str:
+def trial_line(number: int, total: int | None, record: dict[str, Any], best: float | None,
+               objective: str = "val_mse", figure: str = "val_rmse") -> str:
     scores = record.get("metrics") or {}
     of = f"/{total}" if total else ""
     head = f"trial {number}{of} [{record['trial_id']}] {record['status']}"
     if record["status"] != "completed":
         return f"{head}: {record.get('reason') or ''} ({_fmt(record.get('seconds'))} s)"
     return (
-        f"{head}: score {_fmt(scores.get('val_mse'))} val_rmse {_fmt(scores.get('val_rmse'))} "
+        f"{head}: score {_fmt(scores.get(objective))} {figure} {_fmt(scores.get(figure))} "
         f"skill {_fmt(scores.get('skill'))} best_epoch {_fmt(int(scores.get('best_epoch') or 0))} "
         f"({_fmt(record.get('seconds'))} s); best so far {_fmt(best)}"
     )
@@ -48,16 +50,18 @@ class PlainReporter(Reporter):
     def __init__(self, console: Console):
         self.console = console
         self.total: int | None = None
+        self.names = ("val_mse", "val_rmse")
 
-    def search_begin(self, total, done, epochs):
+    def search_begin(self, total, done, epochs, objective="val_mse", figure="val_rmse"):
         self.total = total
+        self.names = (objective, figure)
         self.started = time.monotonic()
         resumed = f", {done} already done" if done else ""
         budget = f"up to {total} trials" if total else "hyperband rounds of trials"
         self.console.print(f"search: {budget} of up to {epochs} epochs{resumed}", highlight=False, markup=False)
 
     def trial_end(self, number, record, best):
-        self.console.print(trial_line(number, self.total, record, best), highlight=False, markup=False, soft_wrap=True)
+        self.console.print(trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True)
 
 
 class RichReporter(Reporter):
@@ -76,10 +80,12 @@ class RichReporter(Reporter):
             transient=False,
         )
         self.total: int | None = None
+        self.names = ("val_mse", "val_rmse")
 
-    def search_begin(self, total, done, epochs):
+    def search_begin(self, total, done, epochs, objective="val_mse", figure="val_rmse"):
         self.total = total
         self.epochs = epochs
+        self.names = (objective, figure)
         self.progress.start()
         self.trials = self.progress.add_task("trials", total=total, completed=done, status="")
         self.epoch_task = self.progress.add_task("epochs", total=epochs, status="")
@@ -89,12 +95,12 @@ class RichReporter(Reporter):
         self.progress.reset(self.epoch_task, total=self.epochs, status=f"trial {trial_id}")
 
     def epoch_end(self, epoch, logs):
-        status = f"val_mse {_fmt(logs.get('val_mse'))}  loss {_fmt(logs.get('loss'))}"
+        status = f"{self.names[0]} {_fmt(logs.get(self.names[0]))}  loss {_fmt(logs.get('loss'))}"
         self.progress.update(self.epoch_task, completed=epoch + 1, status=status)
 
     def trial_end(self, number, record, best):
         self.progress.update(self.trials, advance=1, status=f"best score {_fmt(best)}")
-        self.progress.console.print(trial_line(number, self.total, record, best), highlight=False, markup=False, soft_wrap=True)
+        self.progress.console.print(trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True)
 
     def search_end(self):
         self.progress.stop()

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
+from lstmtune import manifest as run_manifest
 from lstmtune import store
 from lstmtune.diagnose import diagnose
 from lstmtune.errors import OptionError
@@ -22,6 +23,13 @@ from lstmtune.rundir import RunDir, process_alive, write_text
 
 FORMATS = ("table", "csv", "md", "json")
 SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+SKILL = {
+    "forecast": "skill = 1 - RMSE / RMSE of persistence",
+    "classification": "skill = 1 - cross-entropy / cross-entropy of the training class shares (prior)",
+    "regression": "skill = 1 - RMSE / RMSE of the training mean",
+}
+HEADERS = {"trial_id": "trial", "val_rmse": "rmse", "val_accuracy": "acc", "best_epoch": "best", "epochs_run": "epochs",
+           "seconds": "sec"}
 
 
 @dataclass
@@ -32,7 +40,27 @@ class Report:
     top: pd.DataFrame
     state: str
     findings: list[str]
-    curves: dict[str, list[float]]  # val_mse per epoch of each top trial
+    curves: dict[str, list[float]]  # the objective per epoch of each top trial
+
+    @property
+    def objective(self):
+        return run_manifest.objective(self.manifest)
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return run_manifest.figure_columns(self.manifest)
+
+    @property
+    def summary_columns(self) -> list[str]:
+        """Forecasting: rank, trial, status, score, val_rmse, skill, ...; other tasks their first figure."""
+        return ["rank", "trial_id", "status", "score", self.figures[0], "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+
+    @property
+    def kind(self) -> str:
+        """forecast, classification or regression: what skill and the figures mean."""
+        if run_manifest.task_name(self.manifest) == "forecast":
+            return "forecast"
+        return "classification" if "val_accuracy" in self.figures else "regression"
 
     @property
     def tunable(self) -> list[str]:
@@ -59,10 +87,11 @@ def build_report(run_dir: RunDir, top: int = 5) -> Report:
     table = store.trials_table(run_dir, manifest)
     shown = table.head(top)
     curves = {}
+    objective = run_manifest.objective(manifest).name
     for trial_id in shown["trial_id"]:
         history = store.learning_curve(run_dir, str(trial_id))
-        if "val_mse" in history:
-            curves[str(trial_id)] = pd.to_numeric(history["val_mse"], errors="coerce").tolist()
+        if objective in history:
+            curves[str(trial_id)] = pd.to_numeric(history[objective], errors="coerce").tolist()
     return Report(run_dir, manifest, table, shown, run_state(manifest), diagnose(table, manifest), curves)
 
 
@@ -96,13 +125,18 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def figure_keys(report: Report) -> list[str]:
+    """The figures of the baselines table: rmse, mae, skill; or accuracy, macro_f1, cross_entropy, skill."""
+    return [name.removeprefix("val_") for name in report.figures]
+
+
 def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
-    """(split, forecast, {rmse, mae, skill}) for the best model and the baselines on the same windows;
-    with several targets, one row per target too."""
+    """(split, model, figures) for the best model and the baselines on the same items; with several
+    forecast targets, one row per target too."""
     rows = []
     best = report.best
-    baselines = report.manifest.get("baselines", {})
-    targets = report.manifest.get("data", {}).get("targets", [])
+    baselines = report.manifest.get("baselines") or {}
+    targets = (report.manifest.get("data") or {}).get("targets", [])
     for split in ("val", "test"):
         entries: list[tuple[str, dict[str, Any]]] = []
         if best and split in best:
@@ -110,10 +144,10 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
         elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
             row = report.table.iloc[0]
             entries.append((f"best so far (trial {row['trial_id']})",
-                            {"rmse": row["val_rmse"], "mae": row["val_mae"], "skill": row["skill"]}))
+                            {key: row.get(column) for key, column in zip(figure_keys(report), report.figures)}))
         # Manifests written before baselines carried their skill: persistence's is 0 by definition.
         entries += [(name, {"skill": 0.0, **scores} if name == "persistence" else scores)
-                    for name, scores in baselines.get(split, {}).items()]
+                    for name, scores in (baselines.get(split) or {}).items()]
         for name, scores in entries:
             rows.append((split, name, scores))
             if len(targets) > 1:
@@ -124,11 +158,14 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
 
 def data_line(manifest: dict[str, Any]) -> str:
     """What data the run used and what was done to it."""
-    data = manifest.get("data", {})
+    data = manifest.get("data") or {}
+    if run_manifest.task_name(manifest) != "forecast":
+        return "  ".join([f"data: {data.get('path')}", f"task: {run_manifest.task_name(manifest)}",
+                          str(data.get("summary") or "")]).rstrip()
     rows = data.get("rows") or {}
-    settings = data.get("settings", {})
-    parts = [f"data: {data.get('path')}", f"target: {', '.join(data.get('targets', []))}",
-             f"inputs: {', '.join(data.get('inputs', []))}", f"transform: {settings.get('transform')}",
+    settings = data.get("settings") or {}
+    parts = [f"data: {data.get('path')}", f"target: {', '.join(map(str, data.get('targets') or []))}",
+             f"inputs: {', '.join(map(str, data.get('inputs') or []))}", f"transform: {settings.get('transform')}",
              f"horizon: {settings.get('horizon')}"]
     if rows.get("rows_used") is not None:
         dropped = f", {rows['rows_dropped']} dropped" if rows.get("rows_dropped") else ""
@@ -142,18 +179,23 @@ def data_line(manifest: dict[str, Any]) -> str:
 def ranked_table(report: Report, curve_width: int) -> Table:
     """The top trials: short headers and light borders to fit 80 columns; a cell too wide for the
     terminal folds onto a second line rather than losing digits."""
-    table = Table(title=f"Top {len(report.top)} trials (score: validation MSE, scaled; lower is better)",
-                  caption="rmse: validation, original units; best: best epoch; gap: val_loss / train_loss there",
+    objective = report.objective
+    better = "lower" if objective.direction == "min" else "higher"
+    first = report.figures[0]
+    first_note = ("rmse: validation, original units" if first == "val_rmse"
+                  else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}")
+    table = Table(title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",
+                  caption=f"{first_note}; best: best epoch; gap: val_loss / train_loss there",
                   box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
-    headers = {"trial_id": "trial", "val_rmse": "rmse", "best_epoch": "best", "epochs_run": "epochs", "seconds": "sec"}
-    for column in SUMMARY_COLUMNS:
-        table.add_column(headers.get(column, column), overflow="fold",
+    columns = report.summary_columns
+    for column in columns:
+        table.add_column(HEADERS.get(column, column), overflow="fold",
                          justify="left" if column in ("status", "trial_id") else "right")
     if curve_width:
-        table.add_column("val_mse", no_wrap=True)
+        table.add_column(objective.name, no_wrap=True)
     for row in report.top.itertuples(index=False):
         record = row._asdict()
-        cells = [_fmt(record.get(c)) for c in SUMMARY_COLUMNS]
+        cells = [_fmt(record.get(c)) for c in columns]
         if curve_width:
             cells.append(sparkline(report.curves.get(str(record["trial_id"]), []), width=curve_width))
         table.add_row(*cells)
@@ -184,12 +226,18 @@ def render_table(report: Report, console: Console) -> None:
             values.add_row(name, *(_fmt(v) for v in report.top[name]))
         console.print(values)
 
-    figures = Table(title="Best model against naive baselines (original units)", caption="skill = 1 - RMSE / RMSE of persistence")
-    for column in ("split", "forecast", "rmse", "mae", "skill"):
-        figures.add_column(column, justify="left" if column in ("split", "forecast") else "right")
+    keys = figure_keys(report)
+    model_column = "forecast" if report.kind == "forecast" else "model"
+    units = " (original units)" if report.kind != "classification" else ""
+    figures = Table(title=f"Best model against naive baselines{units}", caption=SKILL[report.kind])
+    for column in ("split", model_column, *keys):
+        figures.add_column(column, justify="left" if column in ("split", model_column) else "right")
     for split, what, scores in figures_rows(report):
-        figures.add_row(split, escape(what), _fmt(scores.get("rmse")), _fmt(scores.get("mae")), _fmt(scores.get("skill")))
+        figures.add_row(split, escape(what), *(_fmt(scores.get(key)) for key in keys))
     console.print(figures)
+    confusion = confusion_lines(report)
+    if confusion:
+        console.print("\n".join(confusion), highlight=False, markup=False)
 
     best = report.best
     if best:
@@ -213,21 +261,40 @@ def render_markdown(report: Report) -> str:
         "## Top trials",
         "",
         store.to_markdown(_with_curves(report)) if not report.top.empty else "No trial has finished yet.\n",
-        "## Best model against naive baselines (original units)",
+        "## Best model against naive baselines" + (" (original units)" if report.kind != "classification" else ""),
         "",
-        "| split | forecast | rmse | mae | skill |",
-        "|---|---|---|---|---|",
+        "| split | " + ("forecast" if report.kind == "forecast" else "model") + " | " + " | ".join(figure_keys(report)) + " |",
+        "|---|---|" + "---|" * len(figure_keys(report)),
     ]
     for split, what, scores in figures_rows(report):
-        lines.append(f"| {split} | {what} | {_fmt(scores.get('rmse'))} | {_fmt(scores.get('mae'))} | {_fmt(scores.get('skill'))} |")
+        lines.append(f"| {split} | {what} | " + " | ".join(_fmt(scores.get(key)) for key in figure_keys(report)) + " |")
+    lines += ["", SKILL[report.kind]]
+    confusion = confusion_lines(report)
+    if confusion:
+        lines += ["", "```", *confusion, "```"]
     if report.findings:
         lines += ["", "## Findings", ""] + [f"- {f}" for f in report.findings]
     return "\n".join(lines) + "\n"
 
 
+def confusion_lines(report: Report) -> list[str]:
+    """The best model's test confusion matrix (rows: true class, columns: predicted), for classification."""
+    matrix = ((report.best or {}).get("test") or {}).get("confusion_matrix")
+    labels = (report.manifest.get("data") or {}).get("labels")
+    if not matrix or not isinstance(labels, list) or len(labels) != len(matrix):
+        return []
+    names = [str(label) for label in labels]
+    width = max(6, *(len(n) for n in names), *(len(str(v)) for row in matrix for v in row))
+    lines = ["Test confusion matrix (rows: true class, columns: predicted):",
+             " " * (width + 2) + " ".join(n.rjust(width) for n in names)]
+    lines += [names[i].rjust(width) + "  " + " ".join(str(v).rjust(width) for v in row) for i, row in enumerate(matrix)]
+    return lines
+
+
 def _with_curves(report: Report) -> pd.DataFrame:
-    shown = report.top[SUMMARY_COLUMNS + report.tunable].copy()
-    shown.insert(len(SUMMARY_COLUMNS), "val_mse by epoch",
+    columns = report.summary_columns
+    shown = report.top[columns + report.tunable].copy()
+    shown.insert(len(columns), f"{report.objective.name} by epoch",
                  [sparkline(report.curves.get(str(t), [])) for t in shown["trial_id"]])
     return shown
 
@@ -235,6 +302,8 @@ def _with_curves(report: Report) -> pd.DataFrame:
 def render_json(report: Report) -> str:
     document = {
         "run_dir": str(report.run_dir.root),
+        "task": run_manifest.task_name(report.manifest),
+        "objective": report.objective.to_json(),
         "status": report.manifest.get("status"),
         "state": report.state,
         "data": report.manifest.get("data"),

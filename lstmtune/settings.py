@@ -1,4 +1,5 @@
-"""Search and data settings: one schema shared by the space file and the command-line flags.
+"""Search settings and the validators every task's data settings use: one schema shared by the space
+file and the command-line flags.
 
 A space file may carry `search:` and `data:` sections with defaults; flags override them. Each
 setting has one validator that returns the cleaned value or raises ValueError with the rule that
@@ -13,9 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 TUNERS = ("bayesian", "random", "hyperband")
-SCALES = ("standard", "minmax", "none")
-TRANSFORMS = ("diff", "logdiff", "none")
-FILLS = ("ffill", "interpolate", "drop")
 
 
 @dataclass(frozen=True)
@@ -29,20 +27,6 @@ class SearchSettings:
     # Bayesian optimisation's random start; None picks default_initial_points(max_trials).
     initial_points: int | None = None
     seed: int = 42
-
-
-@dataclass(frozen=True)
-class DataSettings:
-    """How the CSV becomes windows."""
-
-    horizon: int = 1
-    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
-    scale: str = "standard"
-    # diff: the model sees and predicts changes of the target from its last observed value,
-    # so an output of zero is persistence and trends beyond the training range do not matter.
-    transform: str = "diff"
-    fill: str | None = None
-    season: int | None = None
 
 
 def default_initial_points(max_trials: int) -> int:
@@ -112,8 +96,6 @@ def _split(value: Any) -> tuple[float, float, float]:
     return fractions  # type: ignore[return-value]
 
 
-LOOKBACK_RULE = _integer(1)
-
 SEARCH_RULES: dict[str, Callable[[Any], Any]] = {
     "tuner": _one_of(TUNERS),
     "max_trials": _integer(1),
@@ -122,16 +104,6 @@ SEARCH_RULES: dict[str, Callable[[Any], Any]] = {
     "initial_points": _optional(_integer(1)),
     "seed": _integer(0, 2**32 - 1),  # what NumPy and TensorFlow seeding accept
 }
-
-DATA_RULES: dict[str, Callable[[Any], Any]] = {
-    "horizon": _integer(1),
-    "split": _split,
-    "scale": _one_of(SCALES),
-    "transform": _one_of(TRANSFORMS),
-    "fill": _optional(_one_of(FILLS)),
-    "season": _optional(_integer(2)),
-}
-
 
 def build(cls: type, rules: dict[str, Callable[[Any], Any]], *layers: dict[str, Any]) -> Any:
     """Build a settings object from already validated layers, later layers winning; None means unset."""

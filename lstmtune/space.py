@@ -51,8 +51,8 @@ def _positive(value: float) -> bool:
 OPTIMIZERS = ("adam", "adamw", "rmsprop")
 REGULARISED = ("kernel", "recurrent", "bias", "activity")
 
-SPECS: dict[str, Spec] = {
-    "lookback": Spec(int, 24, ">= 1", _at_least(1), "input window length, in time steps"),
+# The shared LSTM body's hyperparameters; each task adds its own (tasks/<name>) and may leave some out.
+COMMON_SPECS: dict[str, Spec] = {
     "layers": Spec(int, 1, ">= 1", _at_least(1), "stacked LSTM layers"),
     "units": Spec(int, 32, ">= 1", _at_least(1), "units per LSTM layer"),
     "bidirectional": Spec(bool, False, help="wrap each LSTM layer in Bidirectional"),
@@ -73,6 +73,9 @@ SPECS: dict[str, Spec] = {
     "clipnorm": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), "gradient norm clipping"),
     "batch_size": Spec(int, 32, ">= 1", _at_least(1), "training batch size"),
 }
+LOOKBACK_SPEC = Spec(int, 24, ">= 1", _at_least(1), "input window length, in time steps")
+# Forecasting's full set, in declaration order (the default task).
+SPECS: dict[str, Spec] = {"lookback": LOOKBACK_SPEC, **COMMON_SPECS}
 
 SECTIONS = ("hyperparameters", "search", "data")
 
@@ -123,6 +126,7 @@ class Space:
     search: dict[str, Any] = field(default_factory=dict)  # validated search-section keys given in the file
     data: dict[str, Any] = field(default_factory=dict)  # validated data-section keys given in the file
     source: str = "<space>"
+    task: str = "forecast"
 
     @property
     def tunable(self) -> list[Param]:
@@ -176,8 +180,8 @@ _Loader.add_implicit_resolver(
 )
 
 
-def load_space(path: str | Path) -> Space:
-    """Read and validate a space file; every problem raises SpaceError naming the file and key."""
+def load_space(path: str | Path, task: str = "forecast") -> Space:
+    """Read and validate a space file for `task`; every problem raises SpaceError naming the file and key."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -187,10 +191,10 @@ def load_space(path: str | Path) -> Space:
         raise SpaceError(f"{path}: is a directory, but a YAML space file is needed") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpaceError(f"{path}: cannot read the space file ({exc})") from None
-    return parse_space(text, source=str(path))
+    return parse_space(text, source=str(path), task=task)
 
 
-def parse_space(text: str, source: str = "<space>") -> Space:
+def parse_space(text: str, source: str = "<space>", task: str = "forecast") -> Space:
     try:
         document = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -198,10 +202,12 @@ def parse_space(text: str, source: str = "<space>") -> Space:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpaceError(f"{source}: malformed YAML{where}: {problem}") from None
-    return space_from_dict(document, source)
+    return space_from_dict(document, source, task)
 
 
-def space_from_dict(document: Any, source: str = "<space>") -> Space:
+def space_from_dict(document: Any, source: str = "<space>", task: str = "forecast") -> Space:
+    from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs
+
     if document is None:
         raise SpaceError(f"{source}: the space file is empty; it needs a `hyperparameters:` mapping")
     if not isinstance(document, dict):
@@ -210,20 +216,25 @@ def space_from_dict(document: Any, source: str = "<space>") -> Space:
         if key not in SECTIONS:
             raise SpaceError(f"{source}: unknown top-level key {key!r}{_suggest(key, SECTIONS)}; allowed: {', '.join(SECTIONS)}")
 
+    specs = hyperparameter_specs(task)
     raw_params = _mapping(document.get("hyperparameters"), source, "hyperparameters")
     params: dict[str, Param] = {}
     for name in raw_params:
-        if name not in SPECS:
-            raise SpaceError(f"{source}: unknown hyperparameter {name!r}{_suggest(name, SPECS)}")
-    for name, spec in SPECS.items():
+        if name not in specs:
+            owners = [t for t in TASK_NAMES if t != task and name in hyperparameter_specs(t)]
+            if owners:
+                raise SpaceError(f"{source}: hyperparameters.{name} applies to task {' and '.join(owners)}, not to task {task}")
+            raise SpaceError(f"{source}: unknown hyperparameter {name!r}{_suggest(name, specs)}")
+    for name, spec in specs.items():
         if name in raw_params:
             params[name] = _parse_param(name, raw_params[name], spec, f"{source}: hyperparameters.{name}")
         else:
             params[name] = Param(name, "fixed", value=spec.default)
 
     search = _section(document, "search", settings.SEARCH_RULES, source)
-    data = _section(document, "data", settings.DATA_RULES, source)
-    return Space(params=params, search=search, data=data, source=source)
+    other_data_keys = {key: t for t in TASK_NAMES if t != task for key in get_task(t).data_rules}
+    data = _section(document, "data", get_task(task).data_rules, source, other_data_keys, task)
+    return Space(params=params, search=search, data=data, source=source, task=task)
 
 
 def _mapping(value: Any, source: str, key: str) -> dict:
@@ -235,10 +246,13 @@ def _mapping(value: Any, source: str, key: str) -> dict:
     return value
 
 
-def _section(document: dict, name: str, rules: dict[str, Callable[[Any], Any]], source: str) -> dict[str, Any]:
+def _section(document: dict, name: str, rules: dict[str, Callable[[Any], Any]], source: str,
+             elsewhere: dict[str, str] | None = None, task: str = "") -> dict[str, Any]:
     raw = _mapping(document.get(name), source, name)
     out: dict[str, Any] = {}
     for key, value in raw.items():
+        if key not in rules and elsewhere and key in elsewhere:
+            raise SpaceError(f"{source}: {name}.{key} applies to task {elsewhere[key]}, not to task {task}")
         if key not in rules:
             raise SpaceError(f"{source}: unknown key {name}.{key}{_suggest(key, rules)}; allowed: {', '.join(rules)}")
         try:

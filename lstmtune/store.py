@@ -7,29 +7,21 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.errors import RunDirError
+from lstmtune import manifest as run_manifest
 from lstmtune.rundir import RunDir, TrialStatus, read_json, sort_key, write_json, write_text
+from lstmtune.tasks.base import Objective
 
-METRIC_COLUMNS = [
-    "score", "val_rmse", "val_mae", "skill", "train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds",
-]
+# score, then the task's figures (forecasting's by default), then what every task records.
+FORECAST_FIGURES = ("val_rmse", "val_mae", "skill")
+COMMON_COLUMNS = ["train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds", "diverged_epoch"]
+METRIC_COLUMNS = ["score", *FORECAST_FIGURES, *COMMON_COLUMNS]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]
 STATUS_ORDER = {status.value: order for order, status in enumerate(
     (TrialStatus.COMPLETED, TrialStatus.RUNNING, TrialStatus.INTERRUPTED, TrialStatus.FAILED))}
 
 
 def load_manifest(run_dir: RunDir) -> dict[str, Any]:
-    if not run_dir.root.is_dir():
-        raise RunDirError(f"{run_dir.root}: not a run directory (it does not exist)")
-    if not run_dir.manifest.is_file():
-        raise RunDirError(f"{run_dir.root}: not a run directory (no run.json); run `lstmtune search` first")
-    try:
-        manifest = read_json(run_dir.manifest)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RunDirError(f"{run_dir.manifest}: unreadable manifest ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise RunDirError(f"{run_dir.manifest}: not a run manifest (a JSON object is expected)")
-    return manifest
+    return run_manifest.load(run_dir)
 
 
 def trial_records(run_dir: RunDir) -> list[dict[str, Any]]:
@@ -45,35 +37,46 @@ def trial_records(run_dir: RunDir) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: sort_key(str(r.get("trial_id", ""))))
 
 
-def rank_trials(records: list[dict[str, Any]], hyperparameters: list[str]) -> pd.DataFrame:
-    """One row per trial: completed ones by score (lower is better), then running, then failed."""
+def metric_columns(figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> list[str]:
+    return ["score", *figures, *COMMON_COLUMNS]
+
+
+def rank_trials(records: list[dict[str, Any]], hyperparameters: list[str], objective: Objective | None = None,
+                figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> pd.DataFrame:
+    """One row per trial: completed ones by score (best first, in the objective's direction), then
+    running, then failed."""
+    objective = objective or run_manifest.DEFAULT_OBJECTIVE
+    metric_names = metric_columns(figures)
     rows = []
     for record in records:
-        scores = record.get("metrics") or {}
+        scores = record.get("metrics")
+        scores = scores if isinstance(scores, dict) else {}
         row: dict[str, Any] = {
             "trial_id": str(record.get("trial_id")),
             "status": record.get("status"),
-            "score": scores.get("val_mse"),
-            **{name: scores.get(name) for name in METRIC_COLUMNS if name not in ("score", "seconds")},
+            "score": scores.get(objective.name),
+            **{name: scores.get(name) for name in metric_names if name not in ("score", "seconds")},
             "seconds": record.get("seconds"),
             "note": record.get("reason") or record.get("note") or "",
         }
-        values = record.get("values") or {}
+        values = record.get("values")
+        values = values if isinstance(values, dict) else {}
         row.update({name: values.get(name) for name in hyperparameters})
         rows.append(row)
-    columns = LEADING_COLUMNS + METRIC_COLUMNS + ["note"] + list(hyperparameters)
+    columns = LEADING_COLUMNS + metric_names + ["note"] + list(hyperparameters)
     table = pd.DataFrame(rows, columns=[c for c in columns if c != "rank"])
     if table.empty:
         return pd.DataFrame(columns=columns)
     table["_status"] = table["status"].map(STATUS_ORDER).fillna(3)
-    table["_score"] = pd.to_numeric(table["score"], errors="coerce")
+    score = pd.to_numeric(table["score"], errors="coerce")
+    table["_score"] = score if objective.direction == "min" else -score
     table["_id"] = table["trial_id"].map(sort_key)
     table = table.sort_values(["_status", "_score", "_id"], na_position="last", kind="stable")
     completed = (table["status"] == TrialStatus.COMPLETED.value).to_numpy()
     ranks = pd.array([None] * len(table), dtype="Int64")
     ranks[completed] = range(1, int(completed.sum()) + 1)
     table.insert(0, "rank", ranks)
-    for column in ("best_epoch", "epochs_run"):
+    for column in ("best_epoch", "epochs_run", "diverged_epoch"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
     return table.drop(columns=["_status", "_score", "_id"]).reset_index(drop=True)[columns]
 
@@ -86,12 +89,14 @@ def best_score(table: pd.DataFrame) -> float | None:
 
 
 def hyperparameter_names(manifest: dict[str, Any]) -> list[str]:
-    return list(manifest.get("hyperparameters", {}).get("names", []))
+    names = (manifest.get("hyperparameters") or {}).get("names") or []
+    return [str(n) for n in names] if isinstance(names, list) else []
 
 
 def trials_table(run_dir: RunDir, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
     manifest = manifest if manifest is not None else load_manifest(run_dir)
-    return rank_trials(trial_records(run_dir), hyperparameter_names(manifest))
+    return rank_trials(trial_records(run_dir), hyperparameter_names(manifest),
+                       run_manifest.objective(manifest), run_manifest.figure_columns(manifest))
 
 
 def learning_curve(run_dir: RunDir, trial_id: str) -> pd.DataFrame:

@@ -21,14 +21,14 @@ import keras_tuner
 import numpy as np
 
 import lstmtune
-from lstmtune import metrics, store
+from lstmtune import manifest as run_manifest
+from lstmtune import store
 from lstmtune.errors import SearchFailed
-from lstmtune.hypermodel import OBJECTIVE, ForecastHyperModel
-from lstmtune.plan import SearchPlan, data_settings_json
+from lstmtune.hypermodel import LstmHyperModel, evaluate
+from lstmtune.plan import SearchPlan, flag, manifest_data
 from lstmtune.progress import Reporter
 from lstmtune.rundir import RunDir, RunStatus, TrialStatus, read_json, write_json, write_text
 from lstmtune.settings import default_initial_points
-from lstmtune.windows import predict_original
 
 TUNERS = {
     "bayesian": keras_tuner.BayesianOptimization,
@@ -60,10 +60,11 @@ def _reason(message: str | None) -> str:
 class TrialRecorder:
     """Writes each trial's record and per-epoch history, refreshes the tables, feeds the reporter."""
 
-    def __init__(self, run_dir: RunDir, hypermodel: ForecastHyperModel, hp_names: list[str], reporter: Reporter):
+    def __init__(self, run_dir: RunDir, plan: SearchPlan, reporter: Reporter):
         self.run_dir = run_dir
-        self.hypermodel = hypermodel
-        self.hp_names = hp_names
+        self.hp_names = list(plan.space.params)
+        self.objective = plan.data.objective
+        self.figures = plan.data.figure_columns
         self.reporter = reporter
         self.started: dict[str, float] = {}
         # Trials finished in earlier sessions of a resumed run.
@@ -94,12 +95,17 @@ class TrialRecorder:
             writer.writerow(row)
         self.reporter.epoch_end(epoch, logs)
 
+    def table(self):
+        return store.rank_trials(store.trial_records(self.run_dir), self.hp_names, self.objective, self.figures)
+
     def trial_end(self, trial) -> dict[str, Any]:
+        """The trial's figures are the metrics keras-tuner recorded from the hypermodel's fit."""
         trial_id = trial.trial_id
         seconds = time.monotonic() - self.started.pop(trial_id, time.monotonic())
         self.trial_seconds += seconds
         completed = trial.status == keras_tuner.engine.trial.TrialStatus.COMPLETED
-        scores = self.hypermodel.last_scores if completed else None
+        scores = ({name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
+                  if completed else None)
         record = read_json(self.run_dir.trial_record(trial_id))
         record.update({
             "status": (TrialStatus.COMPLETED if completed else TrialStatus.FAILED).value,
@@ -112,13 +118,13 @@ class TrialRecorder:
         elif scores and scores.get("diverged_epoch"):
             record["note"] = f"training loss became non-finite at epoch {int(scores['diverged_epoch'])}; best weights kept"
         write_json(self.run_dir.trial_record(trial_id), record)
-        table = store.rank_trials(store.trial_records(self.run_dir), self.hp_names)
+        table = self.table()
         store.write_tables(self.run_dir, table)
         self.reporter.trial_end(self.number, record, store.best_score(table))
         return record
 
 
-def make_tuner(plan: SearchPlan, hypermodel: ForecastHyperModel, recorder: TrialRecorder,
+def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialRecorder,
                overwrite: bool) -> keras_tuner.Tuner:
     """A stock tuner whose trial hooks also write our records (the Oracle is left untouched)."""
     base = TUNERS[plan.search.tuner]
@@ -142,7 +148,7 @@ def make_tuner(plan: SearchPlan, hypermodel: ForecastHyperModel, recorder: Trial
     search = plan.search
     common: dict[str, Any] = dict(
         hypermodel=hypermodel,
-        objective=keras_tuner.Objective(OBJECTIVE, direction="min"),
+        objective=keras_tuner.Objective(plan.data.objective.name, direction=plan.data.objective.direction),
         seed=search.seed + 1,  # keras-tuner replaces a seed of 0 by a random one
         directory=str(plan.run_dir.tuner),
         project_name="search",
@@ -170,23 +176,14 @@ def versions() -> dict[str, str]:
 
 
 def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
-    data = plan.data
     search = plan.search
     return {
+        "task": plan.task.name,
         "command": list(plan.request.command),
         "versions": versions(),
         "status": RunStatus.RUNNING.value,
         "process": {"pid": os.getpid(), "host": socket.gethostname()},
-        "data": {
-            "path": str(plan.request.data_path),
-            "sha256": plan.data_sha256,
-            "targets": list(data.target_columns),
-            "inputs": list(data.input_columns),
-            "time_col": plan.data_spec.time_col,
-            "settings": data_settings_json(data.settings),
-            "rows": data.info,
-            "splits": data.split_summary(),
-        },
+        "data": manifest_data(plan),
         "search": {
             "tuner": search.tuner,
             "max_trials": search.max_trials if search.tuner != "hyperband" else None,
@@ -194,7 +191,8 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "patience": search.patience,
             "initial_points": initial_points(plan) if search.tuner == "bayesian" else None,
             "seed": search.seed,
-            "objective": {"name": OBJECTIVE, "direction": "min"},
+            "objective": plan.data.objective.to_json(),
+            "figures": list(plan.data.figure_columns),
         },
         "hyperparameters": {
             "names": list(plan.space.params),
@@ -214,10 +212,10 @@ def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
     run_dir.history.mkdir(exist_ok=True)
     manifest = initial_manifest(plan)
     if plan.request.resume:
-        previous = read_json(run_dir.manifest)
+        previous = run_manifest.load(run_dir)
         manifest["times"]["first_started"] = previous.get("times", {}).get("first_started") or previous.get("times", {}).get("started")
         manifest["resumed"] = previous.get("resumed", 0) + 1
-    write_json(run_dir.manifest, manifest)
+    run_manifest.save(run_dir, manifest)
     write_text(run_dir.space, plan.space.to_yaml())
     return manifest
 
@@ -248,9 +246,10 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     _quiet_library_logs()
     manifest = _prepare_run_dir(plan)
     run_dir = plan.run_dir
-    hp_names = list(plan.space.params)
-    hypermodel = ForecastHyperModel(plan.space, plan.data, plan.search.epochs, plan.search.patience, plan.search.seed)
-    recorder = TrialRecorder(run_dir, hypermodel, hp_names, reporter)
+    side = plan.task.keras_side(plan.data)
+    hypermodel = LstmHyperModel(plan.space, plan.data, side, plan.task.name, plan.search.epochs,
+                                plan.search.patience, plan.search.seed)
+    recorder = TrialRecorder(run_dir, plan, reporter)
     total = plan.search.max_trials if plan.search.tuner != "hyperband" else None
     started = time.monotonic()
     status = RunStatus.FAILED
@@ -258,18 +257,19 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
         with contextlib.redirect_stdout(sys.stderr):
             tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume)
-            reporter.search_begin(total, recorder.done_before, plan.search.epochs)
+            reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
+                                  plan.data.figure_columns[0])
             try:
                 tuner.search(verbose=0)
             finally:
                 reporter.search_end()
                 manifest["times"]["search_seconds"] = round(time.monotonic() - started, 2)
-            table = store.rank_trials(store.trial_records(run_dir), hp_names)
+            table = recorder.table()
             completed = table[table["status"] == TrialStatus.COMPLETED.value]
             if completed.empty:
                 reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
                 raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
-            manifest["best"] = evaluate_best(plan, tuner, str(completed.iloc[0]["trial_id"]))
+            manifest["best"] = evaluate_best(plan, side, tuner, str(completed.iloc[0]["trial_id"]))
             write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"]))
         status = RunStatus.COMPLETED
         return manifest
@@ -294,7 +294,7 @@ def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, starte
                 record["status"] = TrialStatus.INTERRUPTED.value
                 write_json(run_dir.trial_record(str(record["trial_id"])), record)
     records = store.trial_records(run_dir)
-    store.write_tables(run_dir, store.rank_trials(records, recorder.hp_names))
+    store.write_tables(run_dir, recorder.table())
     manifest["status"] = status.value
     manifest["trials"] = {
         status_.value: sum(1 for r in records if r.get("status") == status_.value) for status_ in TrialStatus
@@ -305,24 +305,17 @@ def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, starte
     if "search_seconds" in times:
         # Time the tuner spent choosing trials (the Gaussian process) and on bookkeeping.
         times["tuner_overhead_seconds"] = round(max(0.0, times["search_seconds"] - recorder.trial_seconds), 2)
-    write_json(run_dir.manifest, manifest)
+    run_manifest.save(run_dir, manifest)
 
 
-def evaluate_best(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:
+def evaluate_best(plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:
     """Reload the best trial's weights, score it on validation and (once) on test, save it."""
     trial = tuner.oracle.get_trial(trial_id)
     model = tuner.load_model(trial)
     values = dict(trial.hyperparameters.values)
-    lookback = int(values["lookback"])
-    data = plan.data
     result: dict[str, Any] = {"trial_id": trial_id, "values": values}
     for split in ("val", "test"):
-        ends = data.window_ends(split, lookback)
-        truth = data.truth(ends)
-        prediction = predict_original(model, data, ends, lookback)
-        result[split] = metrics.summarise(truth, prediction, data.baseline("persistence", ends))
-        result[split]["by_target"] = metrics.by_target(truth, prediction, data.baseline("persistence", ends), data.target_columns)
-        result[split]["windows"] = int(len(ends))
+        result[split] = evaluate(model, plan.data, side, split, values)
     save_model(plan, model, values)
     return result
 
@@ -338,23 +331,23 @@ def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> 
         os.replace(temporary, run_dir.best_model)
     finally:
         temporary.unlink(missing_ok=True)
-    state = plan.data.preprocessing_state()
-    state["lookback"] = int(values["lookback"])
-    state["time_format"] = plan.data.info.get("time_format")
-    write_json(run_dir.preprocessing, state)
+    write_json(run_dir.preprocessing, {"task": plan.task.name, **plan.data.state(values)})
 
 
 def best_space_yaml(plan: SearchPlan, values: dict[str, Any]) -> str:
     """A space file with the best values fixed: searching with it (one trial) reproduces the best."""
     fixed = plan.space.with_fixed({k: _plain(v) for k, v in values.items()}, max_trials=1, tuner="random")
     request = plan.request
-    flags = [part for t in plan.data.target_columns for part in ("--target", t)]
-    if request.time_col:
-        flags += ["--time-col", request.time_col]
-    if request.time_format:
-        flags += ["--time-format", request.time_format]
-    if request.features is not None:
-        flags += ["--features", ",".join(request.features)]
+    flags = ["--task", plan.task.name] if plan.task.name != "forecast" else []
+    for key, value in {**request.columns, **request.options}.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            flags.append(flag(key))
+        elif key == "target" and not isinstance(value, str):
+            flags += [part for t in value for part in ("--target", t)]
+        else:
+            flags += [flag(key), ",".join(value) if isinstance(value, (tuple, list)) else str(value)]
     command = shlex.join(["lstmtune", "search", str(request.data_path), *flags,
                           "--space", str(plan.run_dir.best_space), "--out", "NEW_RUN_DIR"])
     header = "# The best configuration found, every hyperparameter fixed. Reproduce it (same score) with:\n"

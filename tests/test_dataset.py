@@ -1,4 +1,4 @@
-"""Fast tests of lstmtune.frame, lstmtune.dataset, lstmtune.metrics and plan.compute_baselines (no TensorFlow)."""
+"""Fast tests of lstmtune.frame and the forecast task's data, metrics and baselines (no TensorFlow)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmtune import metrics
-from lstmtune.dataset import ForecastData, prepare, rows_needed, split_bounds
+from lstmtune.tasks.forecast import metrics
+from lstmtune.tasks.forecast.data import ForecastData, prepare, rows_needed, split_bounds
 from lstmtune.frame import DataSpec, load_frame
 from lstmtune.errors import DataError
-from lstmtune.plan import compute_baselines
-from lstmtune.settings import DataSettings
+
+from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
 
 SPLIT = (0.7, 0.15, 0.15)
 
@@ -302,7 +302,7 @@ def test_compute_baselines_by_hand(tmp_path):
     # y = i^2, H = 1, n = 20 (a=14, b=17): val windows end at 13, 14, 15, test at 16, 17, 18.
     # persistence error for end e is (e+1)^2 - e^2 = 2e + 1; seasonal (season 2) error is (e+1)^2 - (e-1)^2 = 4e.
     data = forecast(tmp_path, {"y": [float(i * i) for i in range(20)]}, transform="none", horizon=1, season=2)
-    out = compute_baselines(data)
+    out = data.baselines()
     assert out["val"]["persistence"]["mae"] == pytest.approx(29.0)
     assert out["val"]["persistence"]["rmse"] == pytest.approx(math.sqrt((27**2 + 29**2 + 31**2) / 3))
     assert out["test"]["persistence"]["mae"] == pytest.approx(35.0)
@@ -312,7 +312,7 @@ def test_compute_baselines_by_hand(tmp_path):
 
 def test_baselines_do_not_depend_on_transform(tmp_path):
     by_transform = [
-        compute_baselines(forecast(tmp_path, {"y": POSITIVE}, transform=t, horizon=2, season=4))
+        forecast(tmp_path, {"y": POSITIVE}, transform=t, horizon=2, season=4).baselines()
         for t in ("none", "diff", "logdiff")
     ]
     assert by_transform[0] == by_transform[1] == by_transform[2]
@@ -320,7 +320,7 @@ def test_baselines_do_not_depend_on_transform(tmp_path):
 
 def test_compute_baselines_without_season(tmp_path):
     data = forecast(tmp_path, {"y": [float(i) for i in range(20)]}, transform="none")
-    out = compute_baselines(data)
+    out = data.baselines()
     assert set(out) == {"val", "test"}
     assert set(out["val"]) == {"persistence"}
     persistence = out["val"]["persistence"]

@@ -130,11 +130,11 @@ def test_searching_with_best_yaml_reproduces_the_best_score(airline_run, airline
 def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
     import keras
 
-    from lstmtune import metrics
-    from lstmtune.dataset import ForecastData
+    from lstmtune.tasks.forecast import metrics
+    from lstmtune.tasks.forecast.data import ForecastData
     from lstmtune.frame import DataSpec, load_frame
-    from lstmtune.settings import DataSettings
-    from lstmtune.windows import predict_original
+    from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
+    from lstmtune.tasks.forecast.keras_io import predict_original
 
     out, _ = airline_run
     manifest = read_json(out / "run.json")
@@ -181,7 +181,7 @@ def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
                 raise KeyboardInterrupt
 
     out = tmp_path / "run"
-    request = SearchRequest(airline_csv, ("Passengers",), tiny_space, out, time_col="Date")
+    request = SearchRequest(airline_csv, tiny_space, out, columns={"target": ("Passengers",), "time_col": "Date"})
     with pytest.raises(SearchInterrupted):
         run_search(plan_search(request), InterruptSecondTrial())
 
@@ -204,7 +204,7 @@ def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
     assert more.exit_code == 0, more.stderr
     assert len(pd.read_csv(out / "trials.csv")) == 3
     # Growing the budget further keeps the random start chosen for the first budget.
-    grown = plan_search(SearchRequest(airline_csv, ("Passengers",), tiny_space, out, time_col="Date",
+    grown = plan_search(SearchRequest(airline_csv, tiny_space, out, columns={"target": ("Passengers",), "time_col": "Date"},
                                       search_flags={"max_trials": 40}, resume=True))
     assert grown.search.initial_points == 2
 
@@ -271,27 +271,27 @@ def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, 
     """The saved model + preprocessing.json alone reproduce what the search scored, from raw rows."""
     import keras
 
-    from lstmtune.dataset import ForecastData
+    from lstmtune.tasks.forecast.data import ForecastData
     from lstmtune.frame import DataSpec, load_frame
-    from lstmtune.forecaster import Forecaster
-    from lstmtune.settings import DataSettings
-    from lstmtune.windows import predict_original
+    from lstmtune.predict import Predictor
+    from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
+    from lstmtune.tasks.forecast.keras_io import predict_original
 
     out, _ = airline_run
-    forecaster = Forecaster.load(out)
+    forecaster = Predictor.load(out)
     raw = pd.read_csv(airline_csv_module)
     spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings())
     data = ForecastData(load_frame(spec), spec)
-    end = int(data.window_ends("test", forecaster.lookback)[5])
-    expected = predict_original(keras.saving.load_model(out / "best_model.keras"), data, np.array([end]), forecaster.lookback)
-    got = forecaster.forecast(raw.iloc[: end + 1])
+    end = int(data.window_ends("test", forecaster.encoder.lookback)[5])
+    expected = predict_original(keras.saving.load_model(out / "best_model.keras"), data, np.array([end]), forecaster.encoder.lookback)
+    got = forecaster.predict(raw.iloc[: end + 1])
     assert got["Passengers"].to_numpy() == pytest.approx(expected[0, :, 0], rel=1e-5)
 
     result = cli("forecast", out, airline_csv_module)
     assert result.exit_code == 0, result.stderr
     printed = pd.read_csv(io.StringIO(result.stdout), index_col="step")
     assert list(printed.index) == [1] and printed["Passengers"][1] == pytest.approx(
-        forecaster.forecast(raw)["Passengers"][1], rel=1e-6)
+        forecaster.predict(raw)["Passengers"][1], rel=1e-6)
     # Rows out of order are sorted by the run's time column first.
     shuffled = tmp_path / "shuffled.csv"
     raw.sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)

@@ -15,7 +15,9 @@ import yaml
 
 from lstmtune import settings
 from lstmtune.errors import LstmtuneError, SpaceError
-from lstmtune.settings import DATA_RULES, SEARCH_RULES, DataSettings, SearchSettings
+from lstmtune.settings import SEARCH_RULES, SearchSettings
+from lstmtune.tasks.forecast.settings import DATA_RULES
+from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
 from lstmtune.space import SPECS, Param, Space, load_space, parse_space
 
 SOURCE = "my_space.yaml"

@@ -11,23 +11,20 @@ are computed once on exactly the windows the models are scored on.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+import dataclasses
 from typing import Any
 
 import numpy as np
 
 from lstmtune.errors import DataError
 from lstmtune.frame import DataSpec, Frame, line_of, load_frame
+from lstmtune.splits import SPLITS, Scaler, split_bounds
+from lstmtune.tasks.base import Objective, Prepared
+from lstmtune.tasks.forecast import metrics
 
-SPLITS = ("train", "val", "test")
-
-
-def split_bounds(n_rows: int, split: tuple[float, float, float]) -> tuple[int, int]:
-    """(a, b): train rows are [0, a), validation [a, b), test [b, n)."""
-    a = int(math.floor(n_rows * split[0] + 1e-9))
-    b = a + int(math.floor(n_rows * split[1] + 1e-9))
-    return a, b
+# Ranking and early stopping use the unregularised MSE of the scaled targets: val_loss includes the
+# L1/L2 penalties and would favour weak regularisation, which is exactly what is being tuned.
+OBJECTIVE = Objective("val_mse", "min", "validation MSE, scaled")
 
 
 def rows_needed(lookback: int, horizon: int, split: tuple[float, float, float], first_row: int) -> int:
@@ -41,34 +38,7 @@ def rows_needed(lookback: int, horizon: int, split: tuple[float, float, float], 
         n += 1
 
 
-@dataclass(frozen=True)
-class Scaler:
-    """Per-column affine scaling, x' = (x - offset) / scale, fitted on training rows."""
-
-    offset: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, rows: np.ndarray, kind: str) -> "Scaler":
-        width = rows.shape[1]
-        if kind == "none":
-            return cls(np.zeros(width), np.ones(width))
-        if kind == "standard":
-            offset, scale = np.nanmean(rows, axis=0), np.nanstd(rows, axis=0)
-        else:  # minmax
-            offset = np.nanmin(rows, axis=0)
-            scale = np.nanmax(rows, axis=0) - offset
-        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
-        return cls(np.nan_to_num(offset), scale)
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return (values - self.offset) / self.scale
-
-    def to_json(self) -> dict[str, list[float]]:
-        return {"offset": self.offset.tolist(), "scale": self.scale.tolist()}
-
-
-class ForecastData:
+class ForecastData(Prepared):
     """Everything the search needs from the CSV, as arrays, with no copy per window.
 
     inputs   (n, F) float32: scaled input columns; under diff / logdiff the target columns are
@@ -77,6 +47,9 @@ class ForecastData:
     encoded  (n, H, T) float32: the encoded targets of the window ending at each row (NaN where
              the horizon runs past the data).
     """
+
+    objective = OBJECTIVE
+    figure_columns = ("val_rmse", "val_mae", "skill")
 
     def __init__(self, frame: Frame, spec: DataSpec):
         cfg = spec.settings
@@ -219,6 +192,65 @@ class ForecastData:
             "target_offset": self.target_offset.tolist(),
             "target_scale": self.target_scale.tolist(),
         }
+
+    # -- the Prepared interface --
+
+    def state(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**self.preprocessing_state(), "lookback": int(values["lookback"]),
+                "time_format": self.info.get("time_format")}
+
+    def evaluate(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> dict[str, Any]:
+        """rmse, mae, skill over persistence (and per target) of model outputs for `split`'s windows."""
+        ends = self.window_ends(split, int(values["lookback"]))
+        prediction = self.decode(np.asarray(outputs, dtype=np.float64), ends)
+        truth, persistence = self.truth(ends), self.baseline("persistence", ends)
+        return {**metrics.summarise(truth, prediction, persistence),
+                "by_target": metrics.by_target(truth, prediction, persistence, self.target_columns),
+                "windows": int(len(ends))}
+
+    def baselines(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Naive forecasts on exactly the validation and test windows the models are scored on."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for split in ("val", "test"):
+            ends = self.window_ends(split, 1)
+            truth, persistence = self.truth(ends), self.baseline("persistence", ends)
+            forecasts = {"persistence": persistence}
+            if self.settings.season:
+                forecasts["seasonal"] = self.baseline("seasonal", ends, self.settings.season)
+            out[split] = {
+                name: {**metrics.summarise(truth, forecast, persistence),
+                       "by_target": metrics.by_target(truth, forecast, persistence, self.target_columns)}
+                for name, forecast in forecasts.items()
+            }
+        return out
+
+    def manifest_data(self) -> dict[str, Any]:
+        return {
+            "targets": list(self.target_columns),
+            "inputs": list(self.input_columns),
+            "time_col": self.spec.time_col,
+            "settings": settings_json(self.settings),
+            "rows": self.info,
+            "splits": self.split_summary(),
+        }
+
+    def summary(self) -> str:
+        return data_summary(self)
+
+    def window_counts(self, lookback: int) -> dict[str, int]:
+        return {split: len(self.window_ends(split, lookback)) for split in SPLITS}
+
+    def check_lines(self, space: Any) -> list[str]:
+        longest = int(space.params["lookback"].candidates_max())
+        counts = self.window_counts(longest)
+        persistence = self.baselines()["val"]["persistence"]
+        return [f"transform {self.transform}, horizon {self.horizon}; "
+                f"windows at lookback {longest}: train {counts['train']}, val {counts['val']}, test {counts['test']}; "
+                f"validation persistence RMSE {persistence['rmse']:.4g}"]
+
+
+def settings_json(cfg: Any) -> dict[str, Any]:
+    return {**dataclasses.asdict(cfg), "split": list(cfg.split)}
 
 
 def prepare(spec: DataSpec, max_lookback: int) -> ForecastData:

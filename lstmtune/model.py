@@ -1,0 +1,81 @@
+"""The shared LSTM body every task feeds (all the regularisation knobs), the optimizer and the
+callbacks every trial gets."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+
+
+def _regularizer(l1: float, l2: float):
+    return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+
+def make_optimizer(values: dict[str, Any]) -> keras.optimizers.Optimizer:
+    common: dict[str, Any] = {"learning_rate": values["learning_rate"]}
+    if values["clipnorm"]:
+        common["clipnorm"] = values["clipnorm"]
+    name = values["optimizer"]
+    if name == "adamw":
+        return keras.optimizers.AdamW(weight_decay=values["weight_decay"], **common)
+    if values["weight_decay"]:
+        common["weight_decay"] = values["weight_decay"]
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(**common)
+    return keras.optimizers.Adam(**common)
+
+
+def lstm_body(x, values: dict[str, Any], mask=None):
+    """Stacked (optionally bidirectional) LSTM layers, then the optional dense layer and dropout.
+
+    `mask` marks real steps of padded sequences when the input layer does not carry one itself.
+    """
+    for i in range(values["layers"]):
+        lstm = keras.layers.LSTM(
+            values["units"],
+            return_sequences=i < values["layers"] - 1,
+            dropout=values["dropout"],
+            recurrent_dropout=values["recurrent_dropout"],
+            kernel_regularizer=_regularizer(values["kernel_l1"], values["kernel_l2"]),
+            recurrent_regularizer=_regularizer(values["recurrent_l1"], values["recurrent_l2"]),
+            bias_regularizer=_regularizer(values["bias_l1"], values["bias_l2"]),
+            activity_regularizer=_regularizer(values["activity_l1"], values["activity_l2"]),
+            name=f"lstm_{i + 1}",
+        )
+        layer = keras.layers.Bidirectional(lstm, name=f"bidirectional_{i + 1}") if values["bidirectional"] else lstm
+        x = layer(x, mask=mask) if (mask is not None and i == 0) else layer(x)
+        if values["layer_norm"]:
+            x = keras.layers.LayerNormalization(name=f"layer_norm_{i + 1}")(x)
+    if values["dense_units"]:
+        x = keras.layers.Dense(values["dense_units"], activation="relu", name="dense")(x)
+    if values["dense_dropout"]:
+        x = keras.layers.Dropout(values["dense_dropout"], name="dense_dropout")(x)
+    return x
+
+
+def build_model(side: Any, values: dict[str, Any], name: str) -> keras.Model:
+    """The task's input -> the shared LSTM body -> the task's head, compiled with unregularised metrics."""
+    inputs, x, mask = side.inputs(values)
+    outputs = side.head(lstm_body(x, values, mask), values)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(optimizer=make_optimizer(values), loss=side.loss(), metrics=side.metrics())
+    return model
+
+
+class LearningRateLogger(keras.callbacks.Callback):
+    """Adds the optimizer's current learning rate to each epoch's logs (first in the callback list)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stops training once the loss is NaN or infinite (Keras' TerminateOnNaN, without printing)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True

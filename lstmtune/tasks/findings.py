@@ -1,0 +1,47 @@
+"""Findings for one-label-per-item tasks (text, sequence): the best trial against its naive baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from lstmtune.diagnose import number
+
+# Fewer validation items than this make the ranking of trials noisy.
+FEW_ITEMS = 50
+
+
+def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
+    findings = []
+    skill = number(best.get("skill"))
+    baselines = ((manifest.get("baselines") or {}).get("val") or {})
+    if "prior" in baselines:
+        prior = baselines["prior"]
+        accuracy, majority = number(best.get("val_accuracy")), number(prior.get("accuracy"))
+        if skill is not None and skill <= 0:
+            findings.append(
+                f"The best trial is no better than guessing the training class shares on validation (skill {skill:.3g}, "
+                f"cross-entropy against the prior's): it has not learned. Try a higher learning-rate range, more epochs, "
+                "or fewer regularisers; check that the labels follow from the inputs."
+            )
+        elif skill is not None:
+            findings.append(f"The best trial beats the class prior on validation: skill {skill:.3f} "
+                            "(1 - cross-entropy / the prior's; 1 = perfect, 0 = no better).")
+        if accuracy is not None and majority is not None and accuracy <= majority:
+            findings.append(
+                f"Its validation accuracy {accuracy:.3f} is no better than always predicting the majority class "
+                f"({majority:.3f}): with imbalanced classes try --class-weight auto or --objective macro_f1."
+            )
+        items = prior.get("items")
+    else:
+        if skill is not None and skill <= 0:
+            findings.append(f"The best trial is no better than predicting the training mean on validation (skill {skill:.3g}).")
+        elif skill is not None:
+            findings.append(f"The best trial beats the training mean on validation: skill {skill:.3f} "
+                            "(1 - RMSE / RMSE of the mean).")
+        items = (baselines.get("mean") or {}).get("items")
+    if isinstance(items, int) and items < FEW_ITEMS:
+        findings.append(f"Validation holds only {items} items: differences between trials may be noise. "
+                        "More data or a larger validation share (--split) makes the ranking firmer.")
+    return findings

@@ -1,0 +1,1 @@
+"""Forecasting: one series (or several) in time order; predict the next steps."""

@@ -1,0 +1,42 @@
+"""Forecasting's findings: the best trial against persistence and seasonal naive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from lstmtune.diagnose import number as _number
+
+# Fewer validation windows than this make the ranking of trials noisy.
+FEW_WINDOWS = 30
+
+
+def against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
+    findings = []
+    skill = _number(best.get("skill"))
+    transform = manifest.get("data", {}).get("settings", {}).get("transform")
+    if skill is not None and skill <= 0:
+        verdict = "is worse than" if skill < -0.005 else "is no better than"
+        advice = ("Try --transform diff or logdiff (an LSTM cannot extrapolate levels), a longer lookback, or more data."
+                  if transform == "none" else
+                  "Try a longer lookback, more epochs, other --features, or check that the series is predictable at all.")
+        findings.append(f"The best trial {verdict} repeating the last value on validation (skill {skill:.3g}). {advice}")
+    elif skill is not None:
+        findings.append(f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better).")
+
+    seasonal = manifest.get("baselines", {}).get("val", {}).get("seasonal")
+    model_rmse = _number(best.get("val_rmse"))
+    if seasonal and model_rmse is not None and seasonal.get("rmse") is not None and seasonal["rmse"] <= model_rmse:
+        season = manifest.get("data", {}).get("settings", {}).get("season")
+        findings.append(
+            f"Seasonal naive (period {season}) beats the best trial on validation (RMSE {seasonal['rmse']:.4g} "
+            f"against {model_rmse:.4g}): give the model a lookback of at least {season} and more epochs."
+        )
+    rows = manifest.get("data", {}).get("splits", {}).get("val", {}).get("rows")
+    if rows and rows[1] - rows[0] < FEW_WINDOWS:
+        findings.append(
+            f"Validation holds only {rows[1] - rows[0]} windows: differences between trials may be noise. "
+            "More data or a larger validation share (--split) makes the ranking firmer."
+        )
+    return findings

@@ -1,0 +1,77 @@
+"""Forecasting's Keras side: a window input, a (horizon, targets) head, and windows as a tf.data
+pipeline that gathers rows per batch (no lookback-times-larger copy of the data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lstmtune.tasks.base import KerasSide
+from lstmtune.tasks.forecast.data import ForecastData
+
+EVAL_BATCH = 256
+
+
+def window_dataset(
+    data: ForecastData,
+    ends: np.ndarray,
+    lookback: int,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int | None = None,
+    with_targets: bool = True,
+) -> tf.data.Dataset:
+    """Batches of (inputs (B, lookback, F), targets (B, H, T)) for the windows ending at `ends`."""
+    inputs = tf.constant(data.inputs)
+    encoded = tf.constant(data.encoded)
+    offsets = tf.range(-lookback + 1, 1, dtype=tf.int64)
+
+    def gather(batch_ends):
+        windows = tf.gather(inputs, batch_ends[:, None] + offsets[None, :])
+        if not with_targets:
+            return windows
+        return windows, tf.gather(encoded, batch_ends)
+
+    dataset = tf.data.Dataset.from_tensor_slices(ends.astype(np.int64))
+    if shuffle:
+        dataset = dataset.shuffle(len(ends), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def predict_original(model, data: ForecastData, ends: np.ndarray, lookback: int) -> np.ndarray:
+    """Model predictions for the windows ending at `ends`, decoded to original units."""
+    dataset = window_dataset(data, ends, lookback, EVAL_BATCH, with_targets=False)
+    encoded = model.predict(dataset, verbose=0)
+    return data.decode(np.asarray(encoded, dtype=np.float64), ends)
+
+
+class ForecastKeras(KerasSide):
+    def __init__(self, data: ForecastData):
+        self.data = data
+
+    def inputs(self, values: dict[str, Any]):
+        window = keras.Input(shape=(values["lookback"], self.data.inputs.shape[1]), name="window")
+        x = window
+        if values["input_noise"]:
+            x = keras.layers.GaussianNoise(values["input_noise"], name="input_noise")(x)
+        return window, x, None
+
+    def head(self, x, values: dict[str, Any]):
+        horizon, n_targets = self.data.horizon, len(self.data.target_columns)
+        x = keras.layers.Dense(horizon * n_targets, name="output")(x)
+        return keras.layers.Reshape((horizon, n_targets), name="forecast")(x)
+
+    def loss(self):
+        return "mse"
+
+    def metrics(self):
+        return [keras.metrics.MeanSquaredError(name="mse"), keras.metrics.MeanAbsoluteError(name="mae")]
+
+    def dataset(self, split: str, values: dict[str, Any], batch_size: int, shuffle: bool = False,
+                seed: int | None = None, with_targets: bool = True):
+        lookback = int(values["lookback"])
+        ends = self.data.window_ends(split, lookback)
+        return window_dataset(self.data, ends, lookback, batch_size, shuffle, seed, with_targets)

@@ -1,0 +1,100 @@
+"""Figures for one-label-per-item tasks (text, sequence): classification and regression (numpy only).
+
+Classification skill is 1 - CE_model / CE_prior, where the prior predicts the training class
+frequencies for every item: 0 means no better than guessing the class shares, 1 is perfect.
+Regression skill is 1 - RMSE_model / RMSE_mean, the mean being the training targets' mean.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+EPSILON = 1e-7  # probabilities are clipped like Keras' cross-entropy does
+
+
+def class_prior(train_labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Training class frequencies (each class at least once in spirit: clipped away from 0 later)."""
+    counts = np.bincount(np.asarray(train_labels, dtype=int), minlength=n_classes).astype(float)
+    return counts / counts.sum()
+
+
+def cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """Mean negative log-likelihood of the true classes; probabilities are (n, K)."""
+    picked = probabilities[np.arange(len(labels)), np.asarray(labels, dtype=int)]
+    return float(-np.mean(np.log(np.clip(picked, EPSILON, 1.0))))
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """Rows: true class; columns: predicted class."""
+    matrix = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(matrix, (np.asarray(labels, dtype=int), np.asarray(predicted, dtype=int)), 1)
+    return matrix
+
+
+def macro_f1(matrix: np.ndarray) -> float:
+    """Unweighted mean of per-class F1 over the classes present in truth or prediction."""
+    true_pos = np.diag(matrix).astype(float)
+    predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
+    present = (predicted + actual) > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(predicted + actual > 0, 2 * true_pos / (predicted + actual), 0.0)
+    return float(f1[present].mean()) if present.any() else 0.0
+
+
+def as_probabilities(outputs: np.ndarray, n_classes: int) -> np.ndarray:
+    """Model outputs -> (n, K) class probabilities (a sigmoid head gives one column for class 1)."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if n_classes == 2 and (outputs.ndim == 1 or outputs.shape[-1] == 1):
+        positive = outputs.reshape(-1)
+        return np.column_stack([1.0 - positive, positive])
+    return outputs.reshape(len(outputs), n_classes)
+
+
+def classification_figures(labels: np.ndarray, probabilities: np.ndarray, prior: np.ndarray) -> dict[str, Any]:
+    """accuracy, macro_f1, cross_entropy and skill over the class prior, plus the prior's own figures."""
+    n_classes = len(prior)
+    predicted = probabilities.argmax(axis=1)
+    matrix = confusion_matrix(labels, predicted, n_classes)
+    model_ce = cross_entropy(labels, probabilities)
+    prior_ce = cross_entropy(labels, np.tile(prior, (len(labels), 1)))
+    return {
+        "accuracy": float(np.mean(predicted == labels)) if len(labels) else float("nan"),
+        "macro_f1": macro_f1(matrix),
+        "cross_entropy": model_ce,
+        "skill": 1.0 - model_ce / prior_ce if prior_ce > 0 else float("nan"),
+        "items": int(len(labels)),
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def prior_figures(labels: np.ndarray, prior: np.ndarray) -> dict[str, Any]:
+    """The class-prior baseline (its accuracy is the majority class's)."""
+    probabilities = np.tile(prior, (len(labels), 1))
+    figures = classification_figures(labels, probabilities, prior)
+    figures.pop("confusion_matrix")
+    return figures
+
+
+def regression_figures(truth: np.ndarray, prediction: np.ndarray, train_mean: float) -> dict[str, Any]:
+    """rmse, mae and skill = 1 - RMSE / RMSE of predicting the training mean."""
+    truth, prediction = np.asarray(truth, dtype=float).reshape(-1), np.asarray(prediction, dtype=float).reshape(-1)
+    rmse = float(np.sqrt(np.mean((prediction - truth) ** 2)))
+    naive = float(np.sqrt(np.mean((train_mean - truth) ** 2)))
+    return {
+        "rmse": rmse,
+        "mae": float(np.mean(np.abs(prediction - truth))),
+        "skill": 1.0 - rmse / naive if naive > 0 else float("nan"),
+        "items": int(len(truth)),
+    }
+
+
+def mean_figures(truth: np.ndarray, train_mean: float) -> dict[str, Any]:
+    """The training-mean baseline for regression."""
+    return regression_figures(truth, np.full(len(np.asarray(truth).reshape(-1)), train_mean), train_mean)
+
+
+# The ranked table's figure columns after the score (keys of a trial's metrics).
+CLASSIFICATION_FIGURES = ("val_accuracy", "val_macro_f1", "val_cross_entropy", "skill")
+REGRESSION_FIGURES = ("val_rmse", "val_mae", "skill")

@@ -1,0 +1,67 @@
+"""The sequence task's data settings: splits, problem kind, objective, lengths and scaling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from lstmtune.errors import OptionError
+from lstmtune.settings import _integer, _one_of, _optional, _split
+from lstmtune.tasks.base import Objective
+
+PROBLEMS = ("auto", "classification", "regression")
+CLASS_WEIGHTS = ("none", "auto")
+SCALES = ("standard", "minmax", "none")
+
+# The same objectives as the text task's (lstmtune.tasks.text.settings.CLASSIFICATION_OBJECTIVES).
+CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
+    "cross_entropy": Objective("val_cross_entropy", "min", "validation cross-entropy"),
+    "accuracy": Objective("val_accuracy", "max", "validation accuracy"),
+    "macro_f1": Objective("val_macro_f1", "max", "validation macro F1"),
+}
+REGRESSION_OBJECTIVES: dict[str, Objective] = {
+    "mse": Objective("val_mse", "min", "validation MSE (scaled target)"),
+}
+DEFAULT_OBJECTIVE = {"classification": "cross_entropy", "regression": "mse"}
+OBJECTIVES = (*CLASSIFICATION_OBJECTIVES, *REGRESSION_OBJECTIVES)
+
+
+@dataclass(frozen=True)
+class SequenceSettings:
+    """How the CSV becomes padded sequences and labels."""
+
+    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    problem: str = "auto"  # auto | classification | regression
+    # None: cross_entropy for classification, mse for regression.
+    objective: str | None = None
+    class_weight: str = "none"  # none | auto (balanced: n / (K * count) over training sequences)
+    max_length: int | None = None  # keep at most the first max_length steps of each sequence
+    stride: int = 1  # keep every stride-th step (before max_length)
+    scale: str = "standard"  # per channel, fitted on training sequences' real steps
+
+
+DATA_RULES: dict[str, Callable[[Any], Any]] = {
+    "split": _split,
+    "problem": _one_of(PROBLEMS),
+    "objective": _optional(_one_of(OBJECTIVES)),
+    "class_weight": _one_of(CLASS_WEIGHTS),
+    "max_length": _optional(_integer(1)),
+    "stride": _integer(1),
+    "scale": _one_of(SCALES),
+}
+
+
+def objective_for(settings: SequenceSettings, problem: str, how: str = "") -> Objective:
+    """The objective of `problem` named by settings.objective (or its default); a mismatch is an OptionError.
+
+    `how` says how the problem was chosen, e.g. " (auto-detected: 'y' holds non-integer numbers)".
+    """
+    name = settings.objective or DEFAULT_OBJECTIVE[problem]
+    table = CLASSIFICATION_OBJECTIVES if problem == "classification" else REGRESSION_OBJECTIVES
+    if name not in table:
+        other = "regression" if problem == "classification" else "classification"
+        raise OptionError(
+            f"--objective {name!r} is for {other}, but the problem is {problem}{how}; "
+            f"use --objective {' or '.join(table)}, or --problem {other}"
+        )
+    return table[name]

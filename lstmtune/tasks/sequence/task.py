@@ -1,0 +1,60 @@
+"""The sequence task: many short sequences, one label or value each (sensors, ECG, speech)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from lstmtune.tasks.base import DataRequest, Task
+from lstmtune.tasks.sequence import settings
+
+
+class SequencePredictorEncoder:
+    """New rows -> padded, scaled, masked sequences; model outputs -> label and probabilities, or value."""
+
+    def __init__(self, state: dict[str, Any]):
+        from lstmtune.tasks.sequence.encoder import SequenceEncoder
+
+        self.encoder = SequenceEncoder.from_state(state)
+
+    def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
+        x, mask, ids = self.encoder.encode_frame(frame, source)
+        return {"values": x, "mask": mask}, ids
+
+    def decode(self, outputs, ids) -> pd.DataFrame:
+        return self.encoder.decode(outputs, ids)
+
+
+class SequenceTask(Task):
+    name = "sequence"
+    specs: dict = {}
+    data_rules = settings.DATA_RULES
+    settings_class = settings.SequenceSettings
+    column_flags = ("target", "id_col", "order_col", "split_col", "group_col", "features")
+    option_flags = ("wide",)
+
+    def prepare(self, request: DataRequest, space: Any):
+        from lstmtune.tasks.sequence.data import prepare_sequences
+
+        from lstmtune.tasks.scoring import CLASSIFICATION_FIGURES, REGRESSION_FIGURES
+
+        prepared = prepare_sequences(request, space)
+        prepared.figure_columns = CLASSIFICATION_FIGURES if prepared.problem == "classification" else REGRESSION_FIGURES
+        return prepared
+
+    def keras_side(self, prepared):
+        from lstmtune.tasks.sequence.keras_io import SequenceKeras
+
+        return SequenceKeras(prepared)
+
+    def predictor_encoder(self, state: dict[str, Any]):
+        return SequencePredictorEncoder(state)
+
+    def findings(self, best: Any, manifest: dict[str, Any]) -> list[str]:
+        from lstmtune.tasks.findings import against_prior
+
+        return against_prior(best, manifest)
+
+
+TASK = SequenceTask()

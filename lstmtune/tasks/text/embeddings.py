@@ -1,0 +1,126 @@
+"""Pretrained word vectors (--embeddings FILE) for the vocabulary: GloVe or word2vec text format.
+
+One word then its numbers per line, space-separated; word2vec's first line "N D" is skipped. The file
+is streamed and only vectors of vocabulary words are kept, so a large file costs no memory. A word is
+looked up as written, else lower-cased (the vocabulary is lower-case); an exact match wins.
+Rows of words not in the file are random normal (seeded) scaled to the std of the vectors found;
+row 0 (padding) is zeros.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lstmtune.errors import DataError
+
+FLAG = "--embeddings"
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tuple[np.ndarray, int]:
+    """(matrix float32 (len(vocabulary), D), how many vocabulary words were found).
+
+    `vocabulary` is TextEncoder.vocabulary: id 0 padding, id 1 out-of-vocabulary, then words; found
+    counts words (ids >= 2) only. Every unusable line is one DataError naming the file and line.
+    """
+    path = Path(path)
+    wanted = {word: i for i, word in enumerate(vocabulary) if i >= 2}
+    vectors: dict[int, np.ndarray] = {}
+    exact: set[int] = set()
+    dim: int | None = None
+    source = ""  # what fixed the width, for messages: "the header says" or "line N has"
+    lines = vector_lines = 0
+    try:
+        with open(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                lines = number
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n").rstrip(" ")
+                if not line.strip():
+                    if number == 1:
+                        raise DataError(f"{path}: {FLAG} line 1 is empty; a word then its numbers are needed on every line")
+                    continue
+                parts = line.split(" ")
+                if dim is None:
+                    if len(parts) == 2 and _is_int(parts[0]) and _is_int(parts[1]):
+                        dim = int(parts[1])  # word2vec header "N D"
+                        if dim < 1:
+                            raise DataError(f"{path}: {FLAG} line 1 is a word2vec header 'N D' whose D must be >= 1, but got {parts[1]}")
+                        source = "the header says"
+                        continue
+                    dim = len(parts) - 1
+                    source = f"line {number} has"
+                    if dim < 1:
+                        raise DataError(f"{path}: {FLAG} line {number} must be a word then its numbers, but holds {line[:40]!r}")
+                if len(parts) < dim + 1 or (len(parts) > dim + 1 and _is_number(parts[1])):
+                    raise DataError(
+                        f"{path}: {FLAG} line {number} has {len(parts) - 1} value{'' if len(parts) == 2 else 's'} after "
+                        f"the word, but {source} {dim}; every line must be a word and the same count of numbers"
+                    )
+                vector_lines += 1
+                # GloVe 840B has a few words with spaces: the last `dim` fields are the numbers.
+                word = " ".join(parts[: len(parts) - dim])
+                index = wanted.get(word)
+                is_exact = index is not None
+                if index is None:
+                    index = wanted.get(word.lower())
+                    if index is None or index in vectors:
+                        continue
+                elif index in exact:
+                    continue
+                try:
+                    vector = np.array(parts[len(parts) - dim:], dtype=np.float32)
+                except ValueError:
+                    bad = next(p for p in parts[len(parts) - dim:] if not _is_number(p))
+                    raise DataError(f"{path}: {FLAG} line {number} must hold numbers after the word {word!r}, but holds {bad[:20]!r}") from None
+                if not np.isfinite(vector).all():
+                    raise DataError(f"{path}: {FLAG} line {number} must hold finite numbers after the word {word!r}")
+                vectors[index] = vector
+                if is_exact:
+                    exact.add(index)
+    except FileNotFoundError:
+        raise DataError(f"{path}: {FLAG} file not found") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: {FLAG} is a directory, but a word-vector text file is needed") from None
+    except PermissionError:
+        raise DataError(f"{path}: {FLAG} permission denied") from None
+    except UnicodeDecodeError:
+        raise DataError(
+            f"{path}: {FLAG} line {lines} is not UTF-8 text; a GloVe or word2vec text file is needed "
+            "(binary word2vec files are not read)"
+        ) from None
+    if dim is None or not vector_lines:
+        raise DataError(f"{path}: {FLAG} holds no vectors; a word then its numbers are needed on every line")
+    words = len(wanted)
+    if words and not vectors:
+        sample = ", ".join(repr(w) for w in list(wanted)[:3])
+        raise DataError(
+            f"{path}: {FLAG} holds none of the {words} vocabulary words (e.g. {sample}); its words must be "
+            "lower-case words like the texts' after removing punctuation"
+        )
+    found = np.stack(list(vectors.values())) if vectors else np.zeros((0, dim), dtype=np.float32)
+    scale = float(found.std()) if found.size else 1.0
+    scale = scale if scale > 0 else 1.0
+    rng = np.random.default_rng(seed)
+    matrix = (rng.standard_normal((len(vocabulary), dim)) * scale).astype(np.float32)
+    for index, vector in vectors.items():
+        matrix[index] = vector
+    matrix[0] = 0.0
+    return matrix, len(vectors)
+

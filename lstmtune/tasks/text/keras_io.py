@@ -1,0 +1,60 @@
+"""Text's Keras side: token ids -> embedding (masked padding, optional pre-trained vectors, spatial
+dropout) -> the shared LSTM body -> a sigmoid or softmax head."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from lstmtune.tasks import heads
+from lstmtune.tasks.base import KerasSide
+from lstmtune.tasks.text.data import TextData
+
+
+class TextKeras(KerasSide):
+    def __init__(self, data: TextData):
+        self.data = data
+
+    def inputs(self, values: dict[str, Any]):
+        length = int(values["sequence_length"])
+        tokens = keras.Input(shape=(length,), dtype="int32", name="tokens")
+        # Ids are below both max_tokens and the vocabulary's size, so the table needs no more rows.
+        rows = min(int(values["max_tokens"]), self.data.encoder.size)
+        pretrained = self.data.embedding_matrix()
+        options: dict[str, Any] = {}
+        if pretrained is not None:
+            matrix = pretrained[0][:rows]
+            options["embeddings_initializer"] = keras.initializers.Constant(matrix)
+            dim = int(matrix.shape[1])
+        else:
+            dim = int(values["embedding_dim"])
+        x = keras.layers.Embedding(rows, dim, mask_zero=True, trainable=bool(values["embedding_trainable"]),
+                                   name="embedding", **options)(tokens)
+        if values["embedding_dropout"]:
+            x = keras.layers.SpatialDropout1D(values["embedding_dropout"], name="embedding_dropout")(x)
+        return tokens, x, None
+
+    def head(self, x, values: dict[str, Any]):
+        return heads.classification_head(x, self.data.n_classes)
+
+    def loss(self):
+        return heads.classification_loss(self.data.n_classes)
+
+    def metrics(self):
+        return heads.classification_metrics(self.data.n_classes)
+
+    def dataset(self, split: str, values: dict[str, Any], batch_size: int, shuffle: bool = False,
+                seed: int | None = None, with_targets: bool = True):
+        targets = heads.classification_targets(self.data.y[split], self.data.n_classes) if with_targets else None
+        return heads.array_dataset(self.data.inputs(split, values), targets, batch_size, shuffle, seed)
+
+    def callbacks(self, values: dict[str, Any]):
+        if self.data.objective.name != "val_macro_f1":
+            return []
+        return [heads.MacroF1(self.dataset("val", values, 256, with_targets=False), self.data.y["val"], self.data.n_classes)]
+
+    def fit_options(self, values: dict[str, Any]):
+        weights = self.data.class_weights()
+        return {"class_weight": weights} if weights else {}

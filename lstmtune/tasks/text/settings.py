@@ -1,0 +1,60 @@
+"""Text classification's data settings, objectives and hyperparameters (no TensorFlow).
+
+`CLASSIFICATION_OBJECTIVES` is shared with the other one-label-per-item task (sequence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from lstmtune.settings import _one_of, _split
+from lstmtune.space import Spec
+from lstmtune.tasks.base import Objective
+
+CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
+    "cross_entropy": Objective("val_cross_entropy", "min", "validation cross-entropy"),
+    "accuracy": Objective("val_accuracy", "max", "validation accuracy"),
+    "macro_f1": Objective("val_macro_f1", "max", "validation macro-F1"),
+}
+OBJECTIVE_NAMES = tuple(CLASSIFICATION_OBJECTIVES)
+CLASS_WEIGHTS = ("none", "auto")
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    """How the CSV's texts and labels become splits, and what trials are ranked on."""
+
+    # train, validation, test fractions of a stratified, seeded split (without --split-col; with one,
+    # split[1] / (split[0] + split[1]) of train becomes validation when the column names none).
+    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    objective: str = "cross_entropy"
+    # auto: weight each class n / (K * count) in the training loss (balanced); none: every row 1.
+    class_weight: str = "none"
+
+
+DATA_RULES: dict[str, Callable[[Any], Any]] = {
+    "split": _split,
+    "objective": _one_of(OBJECTIVE_NAMES),
+    "class_weight": _one_of(CLASS_WEIGHTS),
+}
+
+
+def _at_least(bound: float) -> Callable[[Any], bool]:
+    return lambda value: value >= bound
+
+
+def _fraction(value: float) -> bool:
+    return 0 <= value < 1
+
+
+TEXT_SPECS: dict[str, Spec] = {
+    "max_tokens": Spec(int, 20000, ">= 2", _at_least(2),
+                       "vocabulary size, padding and out-of-vocabulary ids included (most frequent training words)"),
+    "sequence_length": Spec(int, None, ">= 1", _at_least(1),
+                            "tokens per text, longer texts cut (default: 95th percentile of training token counts)"),
+    "embedding_dim": Spec(int, 64, ">= 1", _at_least(1), "width of the word embedding"),
+    "embedding_dropout": Spec(float, 0.0, "0 <= value < 1", _fraction,
+                              "spatial dropout on the embedded sequence (whole embedding channels)"),
+    "embedding_trainable": Spec(bool, True, help="train the embedding (with --embeddings: fine-tune the vectors)"),
+}

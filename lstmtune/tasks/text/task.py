@@ -1,0 +1,69 @@
+"""The text task: one text per row, one label per row (reviews, tweets, tickets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from lstmtune.tasks.base import DataRequest, Task
+from lstmtune.tasks.text import settings
+
+
+class TextPredictorEncoder:
+    """New rows -> token ids with the run's vocabulary; model outputs -> label and class probabilities."""
+
+    def __init__(self, state: dict[str, Any]):
+        from lstmtune.tasks.text.encoder import TextEncoder
+
+        for key in ("text_col", "sequence_length", "vocabulary", "labels"):
+            if key not in state:
+                raise ValueError(f"it must have {key!r}")
+        self.state = state
+        self.encoder = TextEncoder.from_state(state)
+
+    def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
+        from lstmtune.tasks.text.data import encode_frame
+
+        inputs, index = encode_frame(self.state, frame, source)
+        return inputs, index
+
+    def decode(self, outputs, index) -> pd.DataFrame:
+        out = self.encoder.decode(outputs)
+        out.insert(0, "row", [int(i) + 1 for i in range(len(out))])
+        return out
+
+
+class TextTask(Task):
+    name = "text"
+    specs = settings.TEXT_SPECS
+    excluded = ("input_noise",)  # the inputs are token ids; embedding_dropout regularises them instead
+    data_rules = settings.DATA_RULES
+    settings_class = settings.TextSettings
+    column_flags = ("target", "text_col", "split_col")
+    option_flags = ("encoding", "embeddings", "strict")
+
+    def prepare(self, request: DataRequest, space: Any):
+        from lstmtune.tasks.text.data import prepare_text
+
+        from lstmtune.tasks.scoring import CLASSIFICATION_FIGURES
+
+        prepared = prepare_text(request, space)
+        prepared.figure_columns = CLASSIFICATION_FIGURES
+        return prepared
+
+    def keras_side(self, prepared):
+        from lstmtune.tasks.text.keras_io import TextKeras
+
+        return TextKeras(prepared)
+
+    def predictor_encoder(self, state: dict[str, Any]):
+        return TextPredictorEncoder(state)
+
+    def findings(self, best: Any, manifest: dict[str, Any]) -> list[str]:
+        from lstmtune.tasks.findings import against_prior
+
+        return against_prior(best, manifest)
+
+
+TASK = TextTask()
