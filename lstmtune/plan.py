@@ -255,6 +255,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         if len(target) > 1:
             raise OptionError(f"--target names one column for --task {task.name}, but got {', '.join(target)}")
         columns["target"] = target[0] if target else None
+    request = dataclasses.replace(request, columns=columns)
     data_request = DataRequest(path=request.data_path, columns=columns, options=dict(request.options),
                                settings=data_settings, seed=search.seed)
     prepared = task.prepare(data_request, effective)

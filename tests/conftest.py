@@ -10,6 +10,9 @@ from typer.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 AIRLINE = ROOT / "examples" / "data" / "airline.csv"
 SEATTLE = Path(__file__).resolve().parent / "data" / "seattle_weather_300.csv"
+REVIEWS = Path(__file__).resolve().parent / "data" / "rotten_tomatoes_600.csv"
+VOWELS = Path(__file__).resolve().parent / "data" / "japanese_vowels_120.csv"
+GUNPOINT = Path(__file__).resolve().parent / "data" / "gunpoint_60.csv"
 
 TINY_SPACE = """\
 hyperparameters:
@@ -19,6 +22,30 @@ hyperparameters:
   kernel_l2: {float: [1e-5, 1e-3], log: true}
   learning_rate: 0.01
   batch_size: 32
+search: {max_trials: 2, epochs: 2, patience: 1}
+"""
+
+
+# Tiny spaces for the other tasks: a few units, one or two epochs.
+TEXT_SPACE = """\
+hyperparameters:
+  max_tokens: {choice: [300, 2000]}
+  sequence_length: 24
+  embedding_dim: 8
+  embedding_dropout: {float: [0.0, 0.3]}
+  units: {int: [2, 4], step: 2}
+  learning_rate: 0.01
+  batch_size: 32
+search: {max_trials: 2, epochs: 2, patience: 1}
+"""
+
+SEQUENCE_SPACE = """\
+hyperparameters:
+  units: {int: [2, 4], step: 2}
+  dropout: {float: [0.0, 0.2]}
+  input_noise: {float: [0.0, 0.1]}
+  learning_rate: 0.01
+  batch_size: 16
 search: {max_trials: 2, epochs: 2, patience: 1}
 """
 

@@ -115,6 +115,7 @@ def test_long_reading_japanese_vowels():
 
 def test_wide_reading_gunpoint():
     data = prepare(GUNPOINT, wide=True, target="label", split_col="split", scale="none")
+    assert data.info["split_like_columns"] == [] and data.info["ignored_columns"] == []
     frame = pd.read_csv(GUNPOINT)
     assert data.info["format"] == "wide" and data.info["sequences"] == 60
     assert data.features == [f"t{i}" for i in range(150)] and data.n_features == 1 and data.max_length == 150
@@ -278,8 +279,8 @@ def test_stratified_assignment(tmp_path):
 
 
 def test_group_col_keeps_groups_whole(tmp_path):
-    sequences = many(per_class=12, seed=5)
-    subject = {sid: f"subj{int(sid[1:]) % 9}" for sid in sequences}
+    sequences = many(per_class=20, seed=5)
+    subject = {sid: f"subj{int(sid[1:]) % 20}" for sid in sequences}
     frame = long_frame(sequences, extra={"subject": subject})
     data = prepare(write(tmp_path, frame), target="label", id_col="id", order_col="t", group_col="subject")
     where = {}
@@ -346,7 +347,7 @@ def test_problem_rule(values, problem):
 
 
 def test_problem_auto_and_override(tmp_path):
-    sequences = many(classes=(1, 2, 3), per_class=5)
+    sequences = many(classes=(1, 2, 3), per_class=10)
     path = write(tmp_path, long_frame(sequences))
     auto = prepare(path, target="label", id_col="id", order_col="t")
     assert auto.problem == "classification" and auto.info["problem_source"] == "auto"
@@ -472,8 +473,8 @@ def test_identifier_reason_rule():
 
 
 def test_identifier_column_is_refused_with_a_hint(tmp_path):
-    sequences = many(per_class=6)
-    subject = {sid: 1 + int(sid[1:]) % 4 for sid in sequences}
+    sequences = many(per_class=10)
+    subject = {sid: 1 + int(sid[1:]) % 10 for sid in sequences}
     path = write(tmp_path, long_frame(sequences, extra={"subject": subject}))
     message = error(path, target="label", id_col="id", order_col="t")
     assert "column 'subject'" in message and "--features" in message and "--group-col subject" in message
@@ -493,17 +494,27 @@ def test_row_counter_and_wide_id_column_are_refused(tmp_path):
     frame["row"] = np.arange(len(frame))
     assert "column 'row' holds consecutive integers" in error(write(tmp_path, frame), target="label", id_col="id", order_col="t")
     wide = pd.read_csv(GUNPOINT)
-    wide.insert(1, "sample_id", np.arange(len(wide)) * 3 + 11)
+    wide = pd.concat([pd.DataFrame({"sample_id": np.arange(len(wide)) * 3 + 11}), wide], axis=1)
     message = error(write(tmp_path, wide, "wide.csv"), wide=True, target="label", split_col="split")
     assert "column 'sample_id'" in message and "--id-col sample_id" in message
-    data = prepare(write(tmp_path, wide, "wide.csv"), wide=True, target="label", split_col="split", id_col="sample_id")
+    data = prepare(write(tmp_path, wide, "wide.csv"), wide=True, target="label", id_col="sample_id")
     assert "sample_id" not in data.features and data.ids["test"][0] % 3 == 2
+    assert data.info["split_like_columns"] == ["split"] and "pass --split-col split" in data.summary()
 
 
 def test_order_like_column_is_pointed_out(tmp_path):
     data = prepare(many_csv(tmp_path), target="label", id_col="id")
     assert "t" in data.features and data.info["order_like_columns"] == ["t"]
     assert "pass --order-col t" in data.summary()
+
+
+def test_saved_index_and_text_columns_are_ignored_booleans_used(tmp_path):
+    frame = long_frame(many(per_class=10)).assign(note="x", flag=lambda f: f["a"] > 0)
+    path = tmp_path / "indexed.csv"
+    frame.to_csv(path, index=True)  # a saved pandas index: "Unnamed: 0"
+    data = prepare(path, target="label", id_col="id", order_col="t")
+    assert data.features == ["a", "b", "flag"] and data.info["ignored_columns"] == ["Unnamed: 0", "note"]
+    assert "ignored Unnamed: 0, note" in data.summary()
 
 
 # --- encoder: state round trip, new data, decode ---------------------------------------------
@@ -663,9 +674,9 @@ def test_bad_order_value(tmp_path):
 
 def test_non_numeric_feature_names_column_and_line(tmp_path):
     frame = long_frame(many(per_class=4)).astype({"a": object})
-    frame.loc[6, "a"] = "n/a"
+    frame.loc[6, "a"] = "oops"
     path = write(tmp_path, frame)
-    assert "feature column 'a' must be numeric, but line 8 holds 'n/a'" in error(path, target="label", id_col="id", order_col="t")
+    assert "feature column 'a' must be numeric, but line 8 holds 'oops'" in error(path, target="label", id_col="id", order_col="t")
     frame["note"] = "x"
     path = write(tmp_path, frame, "note.csv")
     assert "feature column 'note' must be numeric, but line 2 holds 'x'" in error(
@@ -696,7 +707,7 @@ def test_wide_ragged_and_empty_rows(tmp_path):
 
 def test_wide_duplicate_ids(tmp_path):
     frame = pd.read_csv(GUNPOINT)
-    frame.insert(0, "name", [f"g{i}" for i in range(len(frame))])
+    frame = pd.concat([pd.DataFrame({"name": [f"g{i}" for i in range(len(frame))]}), frame], axis=1)
     frame.loc[5, "name"] = "g2"
     message = error(write(tmp_path, frame), wide=True, target="label", split_col="split", id_col="name")
     assert "--id-col 'name' must name each sequence once in wide format" in message and "'g2' is on lines 4 and 7" in message
@@ -706,12 +717,12 @@ def test_wide_duplicate_ids(tmp_path):
 def test_role_columns_constant_within_a_sequence(tmp_path, column, flag):
     sequences = many(per_class=6)
     frame = long_frame(sequences, extra={"part": {s: "train" for s in sequences}, "subject": {s: "x" for s in sequences}})
-    rows = frame.index[frame.id == "s7"]
+    rows = frame.index[frame.id == "s3"]
     frame.loc[rows[-1], column] = {"label": "c", "part": "test", "subject": "y"}[column]
     before = {"label": "a", "part": "train", "subject": "x"}[column]
     after = frame.loc[rows[-1], column]
     message = error(write(tmp_path, frame), target="label", id_col="id", order_col="t", split_col="part", group_col="subject")
-    assert f"{flag} {column!r} must be constant within a sequence, but sequence 's7' holds {before!r} and {after!r}" in message
+    assert f"{flag} {column!r} must be constant within a sequence, but sequence 's3' holds {before!r} and {after!r}" in message
 
 
 def test_missing_target_value(tmp_path):
@@ -766,7 +777,7 @@ def test_class_errors(tmp_path):
 def test_empty_split(tmp_path):
     sequences = {sid: (float(i) + 0.5, steps) for i, (sid, (_, steps)) in enumerate(many(per_class=1).items())}
     message = error(write(tmp_path, long_frame(sequences)), target="label", id_col="id", order_col="t")
-    assert "the val split has no sequences (3 sequences" in message
+    assert "the test split has no sequences (3 sequences, split assigned 0.7/0.15/0.15" in message
 
 
 def test_regression_target_errors(tmp_path):

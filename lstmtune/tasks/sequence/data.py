@@ -113,6 +113,13 @@ def _stats(lengths: np.ndarray) -> dict[str, Any]:
     return {"min": int(lengths.min()), "median": float(np.median(lengths)), "max": int(lengths.max())}
 
 
+def _span(stats: dict[str, Any]) -> str:
+    """'7-29 (median 15)', or '150' when every sequence has the same length."""
+    if stats["min"] == stats["max"]:
+        return str(stats["min"])
+    return f"{stats['min']}-{stats['max']} (median {stats['median']:g})"
+
+
 def _mostly_numbers(series: pd.Series) -> bool:
     """A text column whose non-empty values are mostly numbers: a numeric column with a few typos."""
     present = series.dropna()
@@ -175,7 +182,6 @@ def _choose_features(path: Any, frame: pd.DataFrame, roles: dict[str, str], feat
     chosen = [
         c for c in names
         if c not in used and not re.fullmatch(r"Unnamed: \d+", c) and frame[c].notna().any()
-        and not pd.api.types.is_bool_dtype(frame[c])
         and (pd.api.types.is_numeric_dtype(frame[c]) or _mostly_numbers(frame[c]))
     ]
     if not chosen:
@@ -305,7 +311,7 @@ def _assign(path: Any, frame: pd.DataFrame, roles: dict[str, str], settings: Seq
                                labels=labels[train] if labels is not None else None,
                                groups=groups[train] if groups is not None else None, names=("train", "val"))
         names[train] = carved
-        how += f"; validation carved from train: {fraction:.0%}{', stratified by class' if labels is not None else ''}, seed {seed}"
+        how += f", validation carved from train: {fraction:.0%}{' stratified by class' if labels is not None else ''}, seed {seed}"
     return names.astype(str), how
 
 
@@ -330,6 +336,7 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
     if columns.get("features") is None:
         _check_identifiers(path, frame, features, collected, wide)
     order_like = [] if (wide or roles.get("order_col")) else _order_like(frame, features, collected)
+    split_like = [] if roles.get("split_col") else [c for c in ignored if name_splits(frame[c])[1] is None]
 
     target_col = roles["target"]
     target = _per_sequence(path, frame, target_col, "--target", collected)
@@ -407,6 +414,7 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
         path=path, settings=settings, roles=roles, encoder=encoder, objective=objective, problem=problem,
         problem_source=problem_source, problem_reason=reason, collected=collected, index=index, x=x_all,
         mask=mask_all, y=y_all, values=values, features=features, ignored=ignored, order_like=order_like,
+        split_like=split_like,
         rows=len(frame), split_how=split_how, seed=seed,
     )
 
@@ -422,7 +430,7 @@ class SequenceData(Prepared):
                  objective: Objective, problem: str, problem_source: str, problem_reason: str, collected: Collected,
                  index: dict[str, np.ndarray], x: np.ndarray, mask: np.ndarray, y: np.ndarray,
                  values: np.ndarray | None, features: list[str], ignored: list[str], order_like: list[str],
-                 rows: int, split_how: str, seed: int):
+                 split_like: list[str], rows: int, split_how: str, seed: int):
         self.path = path
         self.settings = settings
         self.roles = roles
@@ -435,7 +443,8 @@ class SequenceData(Prepared):
         self._mask = {s: mask[i] for s, i in index.items()}
         self.y = {s: y[i] for s, i in index.items()}
         self.ids = {s: np.array([collected.ids[j] for j in i], dtype=object) for s, i in index.items()}
-        self.values = {s: values[i] for s, i in index.items()} if values is not None else None  # regression, original units
+        # Regression targets in original units (None for classification).
+        self.target_values = {s: values[i] for s, i in index.items()} if values is not None else None
         self.labels: list[Any] = list(encoder.labels or [])
         self.prior = (scoring.class_prior(self.y["train"], len(self.labels)) if problem == "classification" else None)
         lengths = collected.lengths
@@ -452,6 +461,7 @@ class SequenceData(Prepared):
             "features": list(features),
             "ignored_columns": list(ignored),
             "order_like_columns": list(order_like),
+            "split_like_columns": list(split_like),
             "lengths_read": _stats(collected.lengths_read),
             "lengths_used": _stats(lengths),
             "stride": settings.stride,
@@ -513,12 +523,12 @@ class SequenceData(Prepared):
         shown = ", ".join(features) if len(features) <= 6 else f"{features[0]}, {features[1]} ... {features[-1]}"
         parts.append(f"{len(features)} {'step column' if info['format'] == 'wide' else 'feature'}{'s' if len(features) != 1 else ''} {shown}")
         read, used = info["lengths_read"], info["lengths_used"]
-        lengths = f"lengths {read['min']}-{read['max']} steps (median {read['median']:g})"
+        lengths = f"lengths {_span(read)} steps"
         if info["stride"] != 1 or info["max_length"] is not None:
             done = " and ".join(
                 ([f"--stride {info['stride']}"] if info["stride"] != 1 else [])
                 + ([f"--max-length {info['max_length']}"] if info["max_length"] is not None else []))
-            lengths += f", {used['min']}-{used['max']} after {done} ({info['truncated']} truncated)"
+            lengths += f", {_span(used)} after {done} ({info['truncated']} truncated)"
         parts.append(lengths + f", padded to {info['padded_length']}")
         if self.problem == "classification":
             problem = f"classification, {self.n_classes} classes"
@@ -536,6 +546,8 @@ class SequenceData(Prepared):
             parts.append(f"ignored {', '.join(info['ignored_columns'])}")
         for column in info["order_like_columns"]:
             parts.append(f"{column!r} increases within every sequence: pass --order-col {column} if it orders the steps")
+        for column in info["split_like_columns"]:
+            parts.append(f"{column!r} names splits: pass --split-col {column} to use them")
         return "; ".join(parts)
 
     def manifest_data(self) -> dict[str, Any]:
@@ -569,7 +581,7 @@ class SequenceData(Prepared):
             if self.problem == "classification":
                 out[split] = {"prior": scoring.prior_figures(self.y[split], self.prior)}
             else:
-                out[split] = {"mean": scoring.mean_figures(self.values[split], self.encoder.train_mean)}
+                out[split] = {"mean": scoring.mean_figures(self.target_values[split], self.encoder.train_mean)}
         return out
 
     def evaluate(self, split: str, outputs: np.ndarray, values: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -584,7 +596,7 @@ class SequenceData(Prepared):
             figures["majority_accuracy"] = float(np.mean(truth == majority)) if len(truth) else float("nan")
             return figures
         prediction = self.encoder.target_scaler.inverse(outputs.reshape(-1, 1)).reshape(-1)
-        return scoring.regression_figures(self.values[split], prediction, self.encoder.train_mean)
+        return scoring.regression_figures(self.target_values[split], prediction, self.encoder.train_mean)
 
     def state(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.encoder.to_state()
@@ -598,8 +610,7 @@ class SequenceData(Prepared):
                 lines.append(f"{split} classes: " + ", ".join(f"{label} {c}" for label, c in info["class_counts"][split].items()))
         read, used = info["lengths_read"], info["lengths_used"]
         lines.append(
-            f"lengths: {read['min']}-{read['max']} steps read (median {read['median']:g}); "
-            f"{used['min']}-{used['max']} used (--stride {info['stride']}, --max-length {info['max_length'] or 'none'}, "
+            f"lengths: {_span(read)} steps read; {_span(used)} used (--stride {info['stride']}, --max-length {info['max_length'] or 'none'}, "
             f"{info['truncated']} truncated); padded to {info['padded_length']}"
         )
         return lines

@@ -8,17 +8,11 @@ from typing import Any, Callable
 from lstmtune.errors import OptionError
 from lstmtune.settings import _integer, _one_of, _optional, _split
 from lstmtune.tasks.base import Objective
+from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES  # shared with the text task
 
 PROBLEMS = ("auto", "classification", "regression")
 CLASS_WEIGHTS = ("none", "auto")
 SCALES = ("standard", "minmax", "none")
-
-# The same objectives as the text task's (lstmtune.tasks.text.settings.CLASSIFICATION_OBJECTIVES).
-CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
-    "cross_entropy": Objective("val_cross_entropy", "min", "validation cross-entropy"),
-    "accuracy": Objective("val_accuracy", "max", "validation accuracy"),
-    "macro_f1": Objective("val_macro_f1", "max", "validation macro F1"),
-}
 REGRESSION_OBJECTIVES: dict[str, Objective] = {
     "mse": Objective("val_mse", "min", "validation MSE (scaled target)"),
 }
