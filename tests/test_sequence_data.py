@@ -621,7 +621,7 @@ def test_info_summary_manifest_and_check_lines():
         assert key in data.info
     manifest = json.loads(json.dumps(data.manifest_data()))
     assert manifest["format"] == "long" and manifest["labels"] == list(range(1, 10))
-    assert manifest["columns"] == {"target": "label", "id_col": "case_id", "order_col": "t", "split_col": "split",
+    assert manifest["roles"] == {"target": "label", "id_col": "case_id", "order_col": "t", "split_col": "split",
                                    "group_col": None}
     assert manifest["lengths"]["padded_to"] == 20 and manifest["lengths"]["truncated"] == data.info["truncated"] > 0
     assert sum(manifest["splits"][s]["sequences"] for s in SPLITS) == 120

@@ -556,7 +556,7 @@ class SequenceData(Prepared):
         settings["split"] = list(settings["split"])
         out: dict[str, Any] = {
             "format": info["format"],
-            "columns": {key: info[key] for key in ("target", "id_col", "order_col", "split_col", "group_col")},
+            "roles": {key: info[key] for key in ("target", "id_col", "order_col", "split_col", "group_col")},
             "features": list(self.features),
             "ignored_columns": info["ignored_columns"],
             "rows": info["rows"],
