@@ -232,7 +232,10 @@ def space_from_dict(document: Any, source: str = "<space>", task: str = "forecas
             params[name] = Param(name, "fixed", value=spec.default)
 
     search = _section(document, "search", settings.SEARCH_RULES, source)
-    other_data_keys = {key: t for t in TASK_NAMES if t != task for key in get_task(t).data_rules}
+    other_data_keys: dict[str, str] = {}
+    for other in (t for t in TASK_NAMES if t != task):
+        for key in get_task(other).data_rules:
+            other_data_keys[key] = f"{other_data_keys[key]} and {other}" if key in other_data_keys else other
     data = _section(document, "data", get_task(task).data_rules, source, other_data_keys, task)
     return Space(params=params, search=search, data=data, source=source, task=task)
 

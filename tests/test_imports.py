@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import AIRLINE, TINY_SPACE
+from conftest import AIRLINE, REVIEWS, TEXT_SPACE, TINY_SPACE, VOWELS
 
 HEAVY = ("tensorflow", "keras", "keras_tuner")
 
@@ -59,3 +59,23 @@ def test_report_is_light(tmp_path):
                                                    "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1}})
     for fmt in ("table", "json", "md", "csv"):
         assert run_cli_in_fresh_interpreter("report", run, "--format", fmt) == "EXIT 0 HEAVY none"
+
+
+def test_check_is_light_for_every_task(tmp_path):
+    space = tmp_path / "text.yaml"
+    space.write_text(TEXT_SPACE)
+    line = run_cli_in_fresh_interpreter("check", "--space", space, "--task", "text", REVIEWS, "--text-col", "text",
+                                        "--target", "category")
+    assert line == "EXIT 0 HEAVY none"
+    line = run_cli_in_fresh_interpreter("check", "--space", "search_spaces/sequence.yaml", "--task", "sequence", VOWELS,
+                                        "--id-col", "case_id", "--order-col", "t", "--target", "label", "--split-col", "split")
+    assert line == "EXIT 0 HEAVY none"
+
+
+def test_importing_every_task_is_light():
+    code = ("import sys; from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs; "
+            "[hyperparameter_specs(t) for t in TASK_NAMES]; import lstmtune.predict, lstmtune.report, lstmtune.plan; "
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

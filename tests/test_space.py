@@ -290,6 +290,33 @@ def test_shipped_spaces_load(name):
     assert {"max_trials", "epochs", "patience"} <= set(space.search)
 
 
+@pytest.mark.parametrize("name, task", [("text.yaml", "text"), ("sequence.yaml", "sequence")])
+def test_shipped_task_spaces_load_for_their_task_only(name, task):
+    space = load_space(SHIPPED / name, task)
+    assert space.tunable and space.task == task
+    assert {"max_trials", "epochs", "patience"} <= set(space.search)
+    if task == "text":  # left out on purpose: it defaults to the training texts' 95th percentile
+        assert space.params["sequence_length"].value is None
+    with pytest.raises(SpaceError, match=f"applies to task {task}, not to task forecast|hyperparameters"):
+        parse_space((SHIPPED / name).read_text().replace("hyperparameters:", "hyperparameters:\n  lookback: 4"), task=task)
+
+
+@pytest.mark.parametrize("text, task, fragment", [
+    ("hyperparameters: {lookback: 12}", "text", "hyperparameters.lookback applies to task forecast, not to task text"),
+    ("hyperparameters: {max_tokens: 100}", "forecast", "hyperparameters.max_tokens applies to task text, not to task forecast"),
+    ("hyperparameters: {input_noise: 0.1}", "text", "input_noise applies to task forecast and sequence, not to task text"),
+    ("hyperparameters: {embedding_dim: 8}", "sequence", "applies to task text, not to task sequence"),
+    ("data: {horizon: 3}", "text", "data.horizon applies to task forecast, not to task text"),
+    ("data: {stride: 2}", "forecast", "data.stride applies to task sequence, not to task forecast"),
+    ("data: {objective: accuracy}", "forecast", "data.objective applies to task text and sequence, not to task forecast"),
+    ("hyperparameters: {sequence_length: 0}", "text", ">= 1 must hold"),
+])
+def test_keys_of_another_task_name_the_task(text, task, fragment):
+    with pytest.raises(SpaceError) as info:
+        parse_space(text, source=SOURCE, task=task)
+    assert fragment in str(info.value) and SOURCE in str(info.value)
+
+
 def test_forecast_space_reads_exponents_as_log_float_ranges():
     space = load_space(SHIPPED / "forecast.yaml")
     l2 = space.params["kernel_l2"]
