@@ -298,3 +298,24 @@ def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, 
     again = cli("forecast", out, shuffled)
     assert again.exit_code == 0, again.stderr
     assert again.stdout == result.stdout
+
+
+def test_predict_every_window(airline_run, airline_csv_module, cli):
+    """--all forecasts from every window; the last one is the plain forecast, and each window's
+    forecast matches the search's own scoring of that window."""
+    from lstmtune.predict import Predictor
+
+    out, _ = airline_run
+    last = cli("predict", out, airline_csv_module)
+    every = cli("predict", out, airline_csv_module, "--all")
+    assert last.exit_code == 0 and every.exit_code == 0, every.stderr
+    table = pd.read_csv(io.StringIO(every.stdout))
+    predictor = Predictor.load(out)
+    assert len(table) == 144 - predictor.encoder.rows_needed + 1
+    assert table["origin"].iloc[-1] == "1960-12" and list(table["step"].unique()) == [1]
+    plain = pd.read_csv(io.StringIO(last.stdout))
+    assert table["Passengers"].iloc[-1] == pytest.approx(plain["Passengers"].iloc[0], rel=1e-6)
+    manifest = read_json(out / "run.json")
+    errors = table.set_index("origin")["Passengers"].shift(1) - pd.read_csv(airline_csv_module).set_index("Date")["Passengers"]
+    test_rmse = float(np.sqrt(np.mean(errors.iloc[-manifest["best"]["test"]["windows"]:] ** 2)))
+    assert test_rmse == pytest.approx(manifest["best"]["test"]["rmse"], rel=1e-5)

@@ -18,9 +18,10 @@ import numpy as np
 
 from lstmtune.errors import DataError
 from lstmtune.frame import DataSpec, Frame, line_of, load_frame
-from lstmtune.splits import SPLITS, Scaler, split_bounds
+from lstmtune.splits import SPLITS, split_bounds
 from lstmtune.tasks.base import Objective, Prepared
 from lstmtune.tasks.forecast import metrics
+from lstmtune.tasks.forecast.encoder import ForecastEncoder, transform_series
 
 # Ranking and early stopping use the unregularised MSE of the scaled targets: val_loss includes the
 # L1/L2 penalties and would favour weak regularisation, which is exactly what is being tuned.
@@ -83,24 +84,14 @@ class ForecastData(Prepared):
                     f"{spec.path}: --target {name!r} must vary over the training rows, but all {len(train)} "
                     f"hold {train[0]:g}: there is nothing to learn"
                 )
-        # The series the transform differences: log levels for logdiff, levels otherwise.
-        self.base = np.log(self.levels) if cfg.transform == "logdiff" else self.levels
-
-        series = raw.copy()
-        n_targets = len(self.target_columns)
-        if cfg.transform != "none":
-            series[:, :n_targets] = np.vstack([np.full((1, n_targets), np.nan), np.diff(self.base, axis=0)])
-        train_rows = series[self.first_row : self.a]
-        self.input_scaler = Scaler.fit(train_rows, cfg.scale)
-        self.inputs = np.nan_to_num(self.input_scaler.transform(series)).astype(np.float32)
-
-        # Targets are scaled like their input column: levels under "none", changes otherwise.
-        # Changes over h steps are divided by the one-step scale and not centred, so zero is persistence.
-        if cfg.transform == "none":
-            self.target_offset = self.input_scaler.offset[:n_targets]
-        else:
-            self.target_offset = np.zeros(n_targets)
-        self.target_scale = self.input_scaler.scale[:n_targets]
+        series, self.base = transform_series(raw, len(self.target_columns), cfg.transform)
+        # One encoder, fitted on training rows, turns rows into model inputs and outputs into values,
+        # here and later at prediction time (rebuilt from preprocessing.json).
+        self.encoder = ForecastEncoder.fit(series[self.first_row : self.a], cfg.scale, self.input_columns,
+                                           self.target_columns, cfg.horizon, cfg.transform, spec.time_col)
+        self.input_scaler = self.encoder.scaler
+        self.target_offset, self.target_scale = self.encoder.target_offset, self.encoder.target_scale
+        self.inputs = self.encoder.scale(series)
         self.encoded = self._encode_all().astype(np.float32)
 
     # -- encoding --
@@ -118,12 +109,7 @@ class ForecastData(Prepared):
 
     def decode(self, encoded: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Model outputs (windows, H, T) -> predictions in original units."""
-        values = encoded * self.target_scale + self.target_offset
-        if self.transform == "none":
-            return values
-        last = self.base[ends][:, None, :]
-        values = values + last
-        return np.exp(values) if self.transform == "logdiff" else values
+        return self.encoder.to_values(encoded, self.base[ends])
 
     # -- windows --
 
@@ -181,17 +167,7 @@ class ForecastData(Prepared):
 
     def preprocessing_state(self) -> dict[str, Any]:
         """What is needed to turn new rows into model inputs and outputs back into values."""
-        return {
-            "input_columns": self.input_columns,
-            "target_columns": self.target_columns,
-            "time_col": self.spec.time_col,
-            "horizon": self.horizon,
-            "transform": self.transform,
-            "scale": self.settings.scale,
-            "input_scaler": self.input_scaler.to_json(),
-            "target_offset": self.target_offset.tolist(),
-            "target_scale": self.target_scale.tolist(),
-        }
+        return self.encoder.to_state()
 
     # -- the Prepared interface --
 

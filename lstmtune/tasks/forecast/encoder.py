@@ -1,7 +1,8 @@
-"""Forecasting's encoder at prediction time: new rows -> the model's windows, outputs -> values.
+"""Forecasting's encoder: rows -> scaled model inputs, model outputs -> values in original units.
 
-Rebuilt from preprocessing.json alone (no TensorFlow), with the run's own columns, scaler, transform
-and time parsing.
+The same object serves the search (fitted on training rows by ForecastData) and prediction later
+(rebuilt from preprocessing.json alone, no TensorFlow), so new rows are encoded exactly as the
+training rows were.
 """
 
 from __future__ import annotations
@@ -12,26 +13,76 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.errors import DataError
-from lstmtune.frame import numeric_column, parse_time
+from lstmtune.frame import line_of, numeric_column, parse_time
+from lstmtune.splits import Scaler
 
 STATE_KEYS = ("input_columns", "target_columns", "lookback", "horizon", "transform", "input_scaler",
               "target_scale", "target_offset")
 
 
+def transform_series(values: np.ndarray, n_targets: int, transform: str) -> tuple[np.ndarray, np.ndarray]:
+    """(series the model sees, base): under diff / logdiff the target columns become their one-step
+    (log) changes, the first row NaN; base is what the changes are taken of (log levels for logdiff)."""
+    levels = values[:, :n_targets]
+    base = np.log(levels) if transform == "logdiff" else levels
+    series = values.copy()
+    if transform != "none":
+        series[:, :n_targets] = np.vstack([np.full((1, n_targets), np.nan), np.diff(base, axis=0)])
+    return series, base
+
+
 class ForecastEncoder:
     def __init__(self, state: dict[str, Any]):
-        if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
-            raise ValueError(f"it must be an object with {', '.join(STATE_KEYS)}")
         self.state = state
         self.inputs: list[str] = state["input_columns"]
         self.targets: list[str] = state["target_columns"]
-        self.lookback: int = state["lookback"]
+        self.lookback: int | None = state.get("lookback")
         self.horizon: int = state["horizon"]
         self.transform: str = state["transform"]
+        self.scaler = Scaler.from_json(state["input_scaler"])
+        self.target_offset = np.asarray(state["target_offset"], dtype=float)
+        self.target_scale = np.asarray(state["target_scale"], dtype=float)
+
+    @classmethod
+    def fit(cls, train_series: np.ndarray, scale: str, inputs: list[str], targets: list[str], horizon: int,
+            transform: str, time_col: str | None) -> "ForecastEncoder":
+        """Fit the input scaler on training rows (already transformed by transform_series)."""
+        scaler = Scaler.fit(train_series, scale)
+        n_targets = len(targets)
+        # Targets are scaled like their input column: levels under "none", changes otherwise.
+        # Changes over h steps are divided by the one-step scale and not centred, so zero is persistence.
+        offset = scaler.offset[:n_targets] if transform == "none" else np.zeros(n_targets)
+        return cls({"input_columns": list(inputs), "target_columns": list(targets), "time_col": time_col,
+                    "horizon": horizon, "transform": transform, "scale": scale, "input_scaler": scaler.to_json(),
+                    "target_offset": np.asarray(offset).tolist(), "target_scale": scaler.scale[:n_targets].tolist()})
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "ForecastEncoder":
+        if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+            raise ValueError(f"it must be an object with {', '.join(STATE_KEYS)}")
+        return cls(state)
+
+    def to_state(self) -> dict[str, Any]:
+        return {k: v for k, v in self.state.items() if k != "lookback"}
+
+    def scale(self, series: np.ndarray) -> np.ndarray:
+        """Scaled float32 inputs; the undefined first change under diff / logdiff becomes 0."""
+        return np.nan_to_num(self.scaler.transform(series)).astype(np.float32)
+
+    def to_values(self, encoded: np.ndarray, last_base: np.ndarray) -> np.ndarray:
+        """Model outputs (windows, H, T) -> values in original units, given each window's last base row."""
+        values = np.asarray(encoded, dtype=np.float64) * self.target_scale + self.target_offset
+        if self.transform == "none":
+            return values
+        values = values + last_base[:, None, :]
+        return np.exp(values) if self.transform == "logdiff" else values
+
+    # -- prediction on new rows --
 
     @property
     def rows_needed(self) -> int:
         """The fewest rows a forecast needs: a window, plus one more to difference under diff / logdiff."""
+        assert self.lookback is not None
         return self.lookback + (0 if self.transform == "none" else 1)
 
     def _ordered(self, frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -54,35 +105,27 @@ class ForecastEncoder:
         if len(values) < self.rows_needed or np.isnan(values).any():
             what = f"the last {self.rows_needed} rows" if not all_windows else f"at least {self.rows_needed} rows, every one"
             raise DataError(f"{source}: {what} of {', '.join(self.inputs)} must have values")
-        n_targets = len(self.targets)
-        levels = values[:, :n_targets]
+        levels = values[:, : len(self.targets)]
         if self.transform == "logdiff" and (levels <= 0).any():
-            raise DataError(f"{source}: the logdiff transform needs every target value > 0")
-        base = np.log(levels) if self.transform == "logdiff" else levels
-        series = values.copy()
-        first = 0
-        if self.transform != "none":
-            series[1:, :n_targets] = np.diff(base, axis=0)
-            first = 1
-        scaler = self.state["input_scaler"]
-        scaled = ((series - np.asarray(scaler["offset"])) / np.asarray(scaler["scale"])).astype(np.float32)
+            row = int(np.argwhere(levels <= 0)[0][0])
+            raise DataError(f"{source}: the logdiff transform needs every target value > 0, but line "
+                            f"{line_of(frame.index[row])} holds {levels[row].min():g}")
+        series, base = transform_series(values, len(self.targets), self.transform)
+        scaled = self.scale(series)
+        first = 0 if self.transform == "none" else 1
         ends = np.arange(first + self.lookback - 1, len(values))
         windows = np.stack([scaled[e - self.lookback + 1: e + 1] for e in ends])
         return windows, {"base": base[ends], "labels": frame.index[ends], "frame": frame, "all": all_windows}
 
     def decode(self, outputs: np.ndarray, context: dict[str, Any]) -> pd.DataFrame:
         """Forecasts in original units: one row per step (the next horizon), or per window and step."""
-        encoded = np.asarray(outputs, dtype=np.float64)
-        forecast = encoded * np.asarray(self.state["target_scale"]) + np.asarray(self.state["target_offset"])
-        if self.transform != "none":
-            forecast = forecast + context["base"][:, None, :]
-            forecast = np.exp(forecast) if self.transform == "logdiff" else forecast
+        forecast = self.to_values(outputs, context["base"])
         if not context["all"]:
             return pd.DataFrame(forecast[-1], columns=self.targets, index=pd.RangeIndex(1, self.horizon + 1, name="step"))
         frame = context["frame"]
         time_col = self.state.get("time_col")
         origin = (frame.loc[context["labels"], time_col].to_numpy() if time_col and time_col in frame.columns
-                  else np.asarray(context["labels"]) + 2)  # the file line of each window's last row
+                  else [line_of(label) for label in context["labels"]])  # the file line of each window's last row
         rows = [{"origin": origin[i], "step": h + 1, **{t: forecast[i, h, j] for j, t in enumerate(self.targets)}}
                 for i in range(len(forecast)) for h in range(self.horizon)]
         return pd.DataFrame(rows).set_index(["origin", "step"])

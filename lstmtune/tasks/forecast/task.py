@@ -45,7 +45,7 @@ class ForecastTask(Task):
     def predictor_encoder(self, state: dict[str, Any]):
         from lstmtune.tasks.forecast.encoder import ForecastEncoder
 
-        return ForecastEncoder(state)
+        return ForecastEncoder.from_state(state)
 
     def findings(self, best: Any, manifest: dict[str, Any]) -> list[str]:
         from lstmtune.tasks.forecast.findings import against_baselines
