@@ -6,6 +6,8 @@ TensorFlow, Keras and keras-tuner are imported only inside `search`, after every
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from io import StringIO
 from pathlib import Path
@@ -153,11 +155,7 @@ ProblemOpt = Annotated[Optional[str], typer.Option("--problem", help="[sequence]
 SpaceOpt = Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)]
 
 
-@app.command()
-def search(
-    data: Annotated[Path, typer.Argument(help="CSV file: a series (forecast), one text per row (text), or sequences (sequence).", metavar="DATA.csv", show_default=False)],
-    space: SpaceOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
+def _data_options(
     target: TargetOpt = None,
     task: TaskOpt = "forecast",
     split: SplitOpt = None,
@@ -184,6 +182,35 @@ def search(
     stride: StrideOpt = None,
     max_length: MaxLengthOpt = None,
     problem: ProblemOpt = None,
+) -> None:
+    """The data options `search` and `check` share, declared once (see with_data_options)."""
+
+
+def with_data_options(command):
+    """Give a command the shared data options after its own required parameters; it receives them
+    as one dict, `data_options`."""
+    shared = list(inspect.signature(_data_options, eval_str=True).parameters.values())
+    names = {p.name for p in shared}
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "data_options"]
+    required = [p for p in own if p.default is inspect.Parameter.empty]
+    optional = [p for p in own if p.default is not inspect.Parameter.empty]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        data_options = {name: kwargs.pop(name) for name in list(kwargs) if name in names}
+        return command(data_options=data_options, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(required + shared + optional)  # type: ignore[attr-defined]
+    return wrapper
+
+
+@app.command()
+@with_data_options
+def search(
+    data: Annotated[Path, typer.Argument(help="CSV file: a series (forecast), one text per row (text), or sequences (sequence).", metavar="DATA.csv", show_default=False)],
+    space: SpaceOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
+    data_options: dict,
     tuner: Annotated[Optional[str], typer.Option("--tuner", help="bayesian | random | hyperband. [default: bayesian]", show_default=False)] = None,
     max_trials: Annotated[Optional[int], typer.Option("--max-trials", "-n", help="Trials to run (hyperband sets its own). [default: 20]", show_default=False)] = None,
     epochs: Annotated[Optional[int], typer.Option("--epochs", "-e", help="Most epochs per trial. [default: 50]", show_default=False)] = None,
@@ -208,8 +235,10 @@ def search(
     """
     from lstmtune.plan import plan_search
 
-    request = _request(locals(), out=out, resume=resume, overwrite=overwrite,
-                       command=tuple(["lstmtune", *sys.argv[1:]]))
+    search_flags = {"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
+                    "initial_points": initial_points, "seed": seed}
+    request = _request({"data": data, "space": space, **data_options, **search_flags}, out=out, resume=resume,
+                       overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]))
     try:
         plan = plan_search(request)
     except LstmtuneError as error:
@@ -266,35 +295,11 @@ def report(
 
 
 @app.command()
+@with_data_options
 def check(
     space: SpaceOpt,
+    data_options: dict,
     data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False)] = None,
-    target: TargetOpt = None,
-    task: TaskOpt = "forecast",
-    split: SplitOpt = None,
-    split_col: SplitColOpt = None,
-    features: FeaturesOpt = None,
-    objective: ObjectiveOpt = None,
-    class_weight: ClassWeightOpt = None,
-    scale: ScaleOpt = None,
-    time_col: TimeColOpt = None,
-    time_format: TimeFormatOpt = None,
-    horizon: HorizonOpt = None,
-    lookback: LookbackOpt = None,
-    transform: TransformOpt = None,
-    fill: FillOpt = None,
-    season: SeasonOpt = None,
-    text_col: TextColOpt = None,
-    encoding: EncodingOpt = None,
-    embeddings: EmbeddingsOpt = None,
-    strict: StrictOpt = False,
-    id_col: IdColOpt = None,
-    order_col: OrderColOpt = None,
-    group_col: GroupColOpt = None,
-    wide: WideOpt = False,
-    stride: StrideOpt = None,
-    max_length: MaxLengthOpt = None,
-    problem: ProblemOpt = None,
 ) -> None:
     """Validate a space file (and optionally a CSV against it, with the same flags as search) without training.
 
@@ -307,7 +312,7 @@ def check(
     from lstmtune.check import check_inputs
 
     try:
-        lines = check_inputs(_request(locals()))
+        lines = check_inputs(_request({"data": data, "space": space, **data_options}))
     except LstmtuneError as error:
         raise _fail(error) from None
     console = _stdout()

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lstmtune.tasks.base import KerasSide
 from lstmtune.tasks.scoring import as_probabilities, confusion_matrix, macro_f1
 
 
@@ -74,3 +75,19 @@ def array_dataset(inputs: Any, targets: np.ndarray | None, batch_size: int, shuf
         count = len(targets) if targets is not None else len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+class ItemsKeras(KerasSide):
+    """What the Keras sides of text and sequence share: one label (or value) per item held in
+    `self.data` (y per split, n_classes, objective, class_weights())."""
+
+    data: Any
+
+    def callbacks(self, values: dict[str, Any]):
+        if self.data.objective.name != "val_macro_f1":
+            return []
+        return [MacroF1(self.dataset("val", values, 256, with_targets=False), self.data.y["val"], self.data.n_classes)]
+
+    def fit_options(self, values: dict[str, Any]):
+        weights = self.data.class_weights()
+        return {"class_weight": weights} if weights else {}

@@ -8,11 +8,10 @@ from typing import Any
 import keras
 
 from lstmtune.tasks import heads
-from lstmtune.tasks.base import KerasSide
 from lstmtune.tasks.sequence.data import SequenceData
 
 
-class SequenceKeras(KerasSide):
+class SequenceKeras(heads.ItemsKeras):
     def __init__(self, data: SequenceData):
         self.data = data
         self.classify = data.problem == "classification"
@@ -43,12 +42,3 @@ class SequenceKeras(KerasSide):
             y = self.data.y[split]
             targets = heads.classification_targets(y, self.data.n_classes) if self.classify else y.astype("float32").reshape(-1, 1)
         return heads.array_dataset({"values": x, "mask": mask}, targets, batch_size, shuffle, seed)
-
-    def callbacks(self, values: dict[str, Any]):
-        if self.data.objective.name != "val_macro_f1":
-            return []
-        return [heads.MacroF1(self.dataset("val", values, 256, with_targets=False), self.data.y["val"], self.data.n_classes)]
-
-    def fit_options(self, values: dict[str, Any]):
-        weights = self.data.class_weights()
-        return {"class_weight": weights} if weights else {}

@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 
 from lstmtune.tasks import heads
-from lstmtune.tasks.base import KerasSide
 from lstmtune.tasks.text.data import TextData
 
 
-class TextKeras(KerasSide):
+class TextKeras(heads.ItemsKeras):
     def __init__(self, data: TextData):
         self.data = data
 
@@ -49,12 +47,3 @@ class TextKeras(KerasSide):
                 seed: int | None = None, with_targets: bool = True):
         targets = heads.classification_targets(self.data.y[split], self.data.n_classes) if with_targets else None
         return heads.array_dataset(self.data.inputs(split, values), targets, batch_size, shuffle, seed)
-
-    def callbacks(self, values: dict[str, Any]):
-        if self.data.objective.name != "val_macro_f1":
-            return []
-        return [heads.MacroF1(self.dataset("val", values, 256, with_targets=False), self.data.y["val"], self.data.n_classes)]
-
-    def fit_options(self, values: dict[str, Any]):
-        weights = self.data.class_weights()
-        return {"class_weight": weights} if weights else {}
