@@ -498,6 +498,10 @@ class SequenceData(Prepared):
         return int(self.encoder.length)
 
     @property
+    def figure_columns(self) -> tuple[str, ...]:  # type: ignore[override]
+        return scoring.CLASSIFICATION_FIGURES if self.problem == "classification" else scoring.REGRESSION_FIGURES
+
+    @property
     def n_classes(self) -> int:
         return len(self.labels) if self.problem == "classification" else 0
 

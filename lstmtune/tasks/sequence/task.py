@@ -37,11 +37,7 @@ class SequenceTask(Task):
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.sequence.data import prepare_sequences
 
-        from lstmtune.tasks.scoring import CLASSIFICATION_FIGURES, REGRESSION_FIGURES
-
-        prepared = prepare_sequences(request, space)
-        prepared.figure_columns = CLASSIFICATION_FIGURES if prepared.problem == "classification" else REGRESSION_FIGURES
-        return prepared
+        return prepare_sequences(request, space)
 
     def keras_side(self, prepared):
         from lstmtune.tasks.sequence.keras_io import SequenceKeras

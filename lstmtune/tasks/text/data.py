@@ -25,7 +25,8 @@ from lstmtune.errors import DataError
 from lstmtune.frame import _show, _unknown_column, read_csv
 from lstmtune.splits import SPLITS, assign_splits, name_splits
 from lstmtune.tasks.base import DataRequest, Prepared
-from lstmtune.tasks.scoring import as_probabilities, class_prior, classification_figures, prior_figures
+from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, class_prior, classification_figures,
+                                    prior_figures)
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, label_kind, label_name, sort_labels, tokenize
 from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES, TEXT_SPECS, TextSettings
@@ -77,6 +78,8 @@ class TextData(Prepared):
     numbers), `y` (int64 class ids), `tokens` (int32 (n, sequence_cap) ids of the full vocabulary,
     0-padded at the end), `token_counts` (int64 words per text).
     """
+
+    figure_columns = CLASSIFICATION_FIGURES
 
     def __init__(self, *, path: Path, text_col: str, target: str, split_col: str | None, encoding: str,
                  settings: TextSettings, seed: int, encoder: TextEncoder, texts: dict[str, np.ndarray],

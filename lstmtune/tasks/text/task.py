@@ -46,11 +46,7 @@ class TextTask(Task):
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.text.data import prepare_text
 
-        from lstmtune.tasks.scoring import CLASSIFICATION_FIGURES
-
-        prepared = prepare_text(request, space)
-        prepared.figure_columns = CLASSIFICATION_FIGURES
-        return prepared
+        return prepare_text(request, space)
 
     def keras_side(self, prepared):
         from lstmtune.tasks.text.keras_io import TextKeras
