@@ -154,3 +154,15 @@ def test_pretrained_embeddings(cli, write_file, tmp_path):
     model = keras.saving.load_model(out / "best_model.keras")
     embedding = model.get_layer("embedding")
     assert not embedding.trainable and embedding.get_weights()[0].shape[1] == 5
+
+
+def test_best_yaml_reproduces_the_best_text_score(text_run, cli, tmp_path):
+    out, _ = text_run
+    command = (out / "best.yaml").read_text().splitlines()[1]
+    assert "--task text" in command and "--text-col text" in command
+    best_score = pd.read_csv(out / "trials.csv")["score"][0]
+    again = tmp_path / "again"
+    result = cli("search", REVIEWS, "--task", "text", "--text-col", "text", "--target", "category",
+                 "--space", out / "best.yaml", "--out", again, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert pd.read_csv(again / "trials.csv")["score"][0] == pytest.approx(best_score, rel=1e-6)
