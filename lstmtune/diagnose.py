@@ -50,10 +50,18 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     if best_epoch is not None and epochs and best_epoch >= epochs:
         findings.append(f"The best trial was still improving at its last epoch ({int(best_epoch)}): raise --epochs.")
     elif best_epoch == 1 and epochs_run and epochs_run > 1:
-        findings.append(
-            "The best trial was best after its first epoch: it learned little afterwards. "
-            "Check the learning-rate range and whether the inputs carry signal."
-        )
+        skill = number(best.get("skill"))
+        if skill is not None and skill > 0:
+            # It learned something in one epoch and lost it after: overfitting (or too large steps) at once.
+            findings.append(
+                "The best trial was best after its first epoch and got worse after it: it overfits from the start. "
+                "Search lower learning rates and stronger dropout / L2, or fewer units."
+            )
+        else:
+            findings.append(
+                "The best trial was best after its first epoch: it learned little afterwards. "
+                "Check the learning-rate range and whether the inputs carry signal."
+            )
 
     edges = range_edges(best, manifest.get("hyperparameters", {}).get("space", {}))
     if edges:

@@ -385,8 +385,14 @@ def test_best_epoch_at_last_epoch_raises_epochs():
 
 
 def test_best_after_first_epoch():
-    findings = findings_for([completed("1", 0.1, best_epoch=1, epochs_run=4)])
-    assert any("best after its first epoch" in f for f in findings)
+    findings = findings_for([completed("1", 0.1, best_epoch=1, epochs_run=4, skill=-0.1)])
+    assert any("best after its first epoch: it learned little" in f for f in findings)
+
+
+def test_best_after_first_epoch_with_skill_overfits_at_once():
+    findings = findings_for([completed("1", 0.1, best_epoch=1, epochs_run=4, skill=0.3)])
+    assert any("overfits from the start" in f for f in findings)
+    assert not any("learned little" in f for f in findings)
 
 
 @pytest.mark.parametrize(
