@@ -142,7 +142,7 @@ TransformOpt = Annotated[Optional[str], typer.Option("--transform", help="[forec
 FillOpt = Annotated[Optional[str], typer.Option("--fill", help="[forecast] Missing values: ffill | interpolate (uses the next value too) | drop. Default: missing values are an error.")]
 SeasonOpt = Annotated[Optional[int], typer.Option("--season", help="[forecast] Season length M: adds a seasonal-naive baseline.")]
 TextColOpt = Annotated[Optional[str], typer.Option("--text-col", help="[text] Column holding the texts.")]
-EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="[text] Encoding of DATA.csv, e.g. latin-1 or cp1252. [default: utf-8]", show_default=False)]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="[text, sequence] Encoding of DATA.csv, e.g. latin-1 or cp1252. [default: utf-8]", show_default=False)]
 EmbeddingsOpt = Annotated[Optional[Path], typer.Option("--embeddings", help="[text] Pre-trained word vectors (GloVe / word2vec .txt) to start the embedding from.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="[text] Empty texts or missing labels are an error instead of being dropped.")]
 IdColOpt = Annotated[Optional[str], typer.Option("--id-col", help="[sequence] Column naming the sequence of each row (long format).")]
@@ -320,15 +320,18 @@ def check(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: bool) -> None:
+def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: bool, encoding: Optional[str]) -> None:
+    from lstmtune.errors import OptionError
     from lstmtune.frame import read_csv
     from lstmtune.predict import Predictor
     from lstmtune.report import write_output
 
     try:
         predictor = Predictor.load(run_dir)
-        encoding = predictor.state.get("encoding")
-        frame = read_csv(data, encoding=encoding) if encoding else read_csv(data)
+        if all_windows and predictor.task != "forecast":
+            raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {predictor.task} run")
+        # Texts keep "NA" or "None" as words; the run's encoding is the default for its new files.
+        frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=predictor.task == "text")
         result = predictor.predict(frame, source=str(data), all_windows=all_windows)
         text = result.to_csv(index=predictor.task == "forecast")
         if output:
@@ -343,10 +346,12 @@ RunDirArg = Annotated[Path, typer.Argument(help="A finished run directory.", met
 PredictDataArg = Annotated[Path, typer.Argument(help="CSV with the columns the run was trained on (the target is not needed).", metavar="DATA.csv", show_default=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", help="Write the predictions as CSV to this file.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="[forecast] Forecast from every window of DATA.csv, not only the last.")]
+PredictEncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of DATA.csv. [default: the run's --encoding, else utf-8]", show_default=False)]
 
 
 @app.command()
-def predict(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False) -> None:
+def predict(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False,
+            encoding: PredictEncodingOpt = None) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
     Forecast: the next steps after the last row of DATA.csv (every window with --all). Text and
@@ -356,15 +361,16 @@ def predict(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, 
 
         lstmtune predict runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows)
+    _predict(run_dir, data, output, all_windows, encoding)
 
 
 @app.command()
-def forecast(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False) -> None:
+def forecast(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False,
+             encoding: PredictEncodingOpt = None) -> None:
     """Forecast the next steps after the last row of DATA.csv with a run's best model (alias of predict).
 
     Example:
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows)
+    _predict(run_dir, data, output, all_windows, encoding)

@@ -118,17 +118,21 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataErr
     )
 
 
-def read_csv(path: Path, encoding: str | None = None) -> pd.DataFrame:
+def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) -> pd.DataFrame:
     """Read the CSV, turning every way it can fail into one DataError line.
 
     `encoding` is the --encoding flag's value (e.g. utf-8, latin-1): an unknown name is an OptionError
     and a byte it cannot decode a DataError naming the file line and byte and suggesting --encoding.
     Without it the file is read as UTF-8 (pandas' default) with the generic message.
+    `empty_only`: only empty fields are missing values, not pandas' "NA", "None", "null", "N/A"...
     """
     if encoding is not None:
         check_encoding(encoding)
+    options: dict[str, Any] = {"keep_default_na": False, "na_values": [""]} if empty_only else {}
+    if encoding is not None:
+        options["encoding"] = encoding
     try:
-        frame = pd.read_csv(path) if encoding is None else pd.read_csv(path, encoding=encoding)
+        frame = pd.read_csv(path, **options)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -141,7 +145,7 @@ def read_csv(path: Path, encoding: str | None = None) -> pd.DataFrame:
         if encoding is not None and isinstance(exc, UnicodeDecodeError):
             raise _decode_error(path, encoding, exc) from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path}: not a readable CSV file ({first})") from None
+        raise DataError(f"{path}: not a readable CSV file ({first}){_separator_hint(path)}") from None
     if frame.empty:
         raise DataError(f"{path}: has a header but no data rows")
     if len(frame.columns) == 1:
@@ -150,6 +154,19 @@ def read_csv(path: Path, encoding: str | None = None) -> pd.DataFrame:
             if separator in header:
                 raise DataError(f"{path}: has one column {header!r} that looks separated by {name}; lstmtune reads comma-separated files")
     return frame
+
+
+def _separator_hint(path: Path) -> str:
+    """A hint when the header looks separated by something other than commas."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.readline().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    for name, separator in (("semicolons", ";"), ("tabs", "\t"), ("'|'", "|")):
+        if header.count(separator) > header.count(","):
+            return f"; its header looks separated by {name}, but lstmtune reads comma-separated files"
+    return ""
 
 
 def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str) -> pd.Series:

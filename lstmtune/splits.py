@@ -65,7 +65,8 @@ def assign_splits(n: int, fractions: tuple[float, ...], seed: int, labels: np.nd
     group_ids, inverse = _group_keys(n, groups)
     sizes = np.bincount(inverse, minlength=len(group_ids))
     strata = _group_labels(labels, inverse, len(group_ids))
-    if strata is None:
+    if strata is None or (groups is not None and np.unique(strata.astype(str), return_counts=True)[1].min() < len(names)):
+        # Too few groups per class to stratify (e.g. every subject has every class): deal groups as one stratum.
         strata = np.zeros(len(group_ids), dtype=object)
     out_of_group = np.empty(len(group_ids), dtype=object)
     fractions_arr = np.asarray(fractions, dtype=float) / float(np.sum(fractions))
@@ -81,7 +82,21 @@ def assign_splits(n: int, fractions: tuple[float, ...], seed: int, labels: np.nd
             position = int(np.searchsorted(targets, filled + sizes[group] / 2.0, side="left"))
             out_of_group[group] = names[min(position, len(names) - 1)]
             filled += sizes[group]
+    _fill_empty_splits(out_of_group, names)
     return out_of_group[inverse].astype(str)
+
+
+def _fill_empty_splits(assigned: np.ndarray, names: tuple[str, ...]) -> None:
+    """With at least one group per split, no split is left empty: an empty one takes the last group
+    dealt to the split that has the most groups."""
+    if len(assigned) < len(names):
+        return
+    for name in names:
+        if (assigned == name).any():
+            continue
+        counts = {other: int((assigned == other).sum()) for other in names}
+        donor = max(counts, key=lambda other: counts[other])
+        assigned[np.flatnonzero(assigned == donor)[-1]] = name
 
 
 @dataclass(frozen=True)

@@ -376,7 +376,7 @@ def test_integer_labels_sort_numerically(tmp_path):
 def regression_csv(tmp_path: Path) -> Path:
     targets = {"r1": 1.5, "r2": 2.5, "r3": 3.5, "v1": 0.5, "v2": 4.5, "w1": 2.0, "w2": 5.0}
     part = {"r": "train", "v": "val", "w": "test"}
-    rows = [{"id": sid, "a": float(k), "y": value, "split": part[sid[0]]}
+    rows = [{"id": sid, "a": float(k) + 0.5, "y": value, "split": part[sid[0]]}
             for sid, value in targets.items() for k in range(2)]
     return write(tmp_path, pd.DataFrame(rows))
 
@@ -407,7 +407,7 @@ def classification_csv(tmp_path: Path) -> Path:
     labels = {"r1": "a", "r2": "a", "r3": "a", "r4": "a", "r5": "b", "r6": "b", "r7": "c", "r8": "c",
               "v1": "a", "v2": "b", "v3": "c", "w1": "a", "w2": "b", "w3": "c"}
     part = {"r": "train", "v": "val", "w": "test"}
-    rows = [{"id": sid, "a": float(k + i), "label": label, "split": part[sid[0]]}
+    rows = [{"id": sid, "a": float(k + i) + 0.5, "label": label, "split": part[sid[0]]}
             for i, (sid, label) in enumerate(labels.items()) for k in range(2)]
     return write(tmp_path, pd.DataFrame(rows))
 
@@ -446,7 +446,8 @@ def test_class_weights_balanced(tmp_path):
     counts = np.bincount(data.y["train"])
     n = counts.sum()
     assert data.class_weights() == {0: pytest.approx(n / (2 * counts[0])), 1: pytest.approx(n / (2 * counts[1]))}
-    assert prepare(write(tmp_path, long_frame(sequences), "b.csv"), target="label", id_col="id").class_weights() is None
+    assert prepare(write(tmp_path, long_frame(sequences), "b.csv"), target="label", id_col="id",
+                   order_col="t").class_weights() is None
 
 
 # --- identifier columns ----------------------------------------------------------------------
@@ -502,10 +503,15 @@ def test_row_counter_and_wide_id_column_are_refused(tmp_path):
     assert data.info["split_like_columns"] == ["split"] and "pass --split-col split" in data.summary()
 
 
-def test_order_like_column_is_pointed_out(tmp_path):
-    data = prepare(many_csv(tmp_path), target="label", id_col="id")
-    assert "t" in data.features and data.info["order_like_columns"] == ["t"]
-    assert "pass --order-col t" in data.summary()
+def test_step_counter_column_is_refused_in_any_row_order(tmp_path):
+    """A column of consecutive integers within every sequence orders the steps: taken as a feature it
+    would leave the steps in file order, wrong for shuffled rows."""
+    frame = long_frame(many())
+    for name, rows in (("sorted.csv", frame), ("shuffled.csv", frame.sample(frac=1.0, random_state=0))):
+        message = error(write(tmp_path, rows, name), target="label", id_col="id")
+        assert "column 't' looks like the step order" in message and "pass --order-col t" in message
+    data = prepare(write(tmp_path, frame, "chosen.csv"), target="label", id_col="id", features=("t", "a"))
+    assert data.features == ["t", "a"]
 
 
 def test_saved_index_and_text_columns_are_ignored_booleans_used(tmp_path):
@@ -523,7 +529,7 @@ def test_saved_index_and_text_columns_are_ignored_booleans_used(tmp_path):
 def test_state_round_trip_reproduces_the_arrays():
     data = prepare(VOWELS, target="label", id_col="case_id", order_col="t", split_col="split", stride=2, max_length=9)
     state = json.loads(json.dumps(data.state({})))
-    assert state == data.encoder.to_state()
+    assert state == {**data.encoder.to_state(), "encoding": None}
     encoder = SequenceEncoder.from_state(state)
     x, mask, ids = encoder.encode_frame(pd.read_csv(VOWELS), "vowels.csv")
     position = {sid: i for i, sid in enumerate(ids)}
@@ -774,10 +780,21 @@ def test_class_errors(tmp_path):
     assert "--target 'label' class 'c' has no sequence in the train split" in message
 
 
-def test_empty_split(tmp_path):
+def test_every_split_gets_a_sequence_and_one_training_sequence_is_too_few(tmp_path):
     sequences = {sid: (float(i) + 0.5, steps) for i, (sid, (_, steps)) in enumerate(many(per_class=1).items())}
     message = error(write(tmp_path, long_frame(sequences)), target="label", id_col="id", order_col="t")
-    assert "the test split has no sequences (3 sequences, split assigned 0.7/0.15/0.15" in message
+    assert "must vary over the training sequences, but all 1 hold" in message
+
+
+def test_grouped_split_when_every_group_has_every_class(tmp_path):
+    """10 subjects who each have every class: too few groups per class to stratify, so groups are dealt
+    as one stratum; no split is empty and no subject is in two splits."""
+    rows = [{"id": f"p{p}_{k}", "t": t, "x": 0.1 * t + k + 0.5, "subject": f"p{p}", "label": "abcd"[k % 4]}
+            for p in range(10) for k in range(16) for t in range(3)]
+    data = prepare(write(tmp_path, pd.DataFrame(rows)), target="label", id_col="id", order_col="t", group_col="subject")
+    subjects = {s: {sid.split("_")[0] for sid in data.ids[s]} for s in SPLITS}
+    assert all(subjects[s] for s in SPLITS)
+    assert not (subjects["train"] & subjects["val"] or subjects["train"] & subjects["test"] or subjects["val"] & subjects["test"])
 
 
 def test_regression_target_errors(tmp_path):

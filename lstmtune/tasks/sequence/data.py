@@ -206,21 +206,24 @@ def _check_identifiers(path: Any, frame: pd.DataFrame, features: list[str], coll
             raise DataError(f"{path}: column {name!r} {reason}, so it is not taken as a feature; {hint}")
 
 
-def _order_like(frame: pd.DataFrame, features: list[str], collected: Collected) -> list[str]:
-    """Feature columns that increase within every sequence of 2+ steps: probably the step order."""
+def _step_counters(frame: pd.DataFrame, features: list[str], collected: Collected) -> list[str]:
+    """Integer feature columns that count the steps: within every sequence of 2+ rows their values are
+    distinct and consecutive (in any row order). Such a column orders the steps; it is not a signal."""
     longer = collected.lengths_read >= 2
     if not longer.any():
         return []
     out = []
     for name in features:
-        if not pd.api.types.is_numeric_dtype(frame[name]):
+        if not pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name]):
             continue
         values = frame[name].to_numpy(dtype=np.float64)
-        # Rows in sequence order are rows in file order within each sequence (no --order-col).
-        order = np.lexsort((np.arange(len(values)), collected.row_sequence))
-        step = np.diff(values[order])
-        same_sequence = np.diff(collected.row_sequence[order]) == 0
-        if same_sequence.any() and bool(np.all(step[same_sequence] > 0)):
+        if not _integer_valued(values):
+            continue
+        table = pd.DataFrame({"sequence": collected.row_sequence, "value": values})
+        grouped = table.groupby("sequence")["value"].agg(["min", "max", "count", "nunique"])
+        grouped = grouped[grouped["count"] >= 2]
+        if len(grouped) and bool(((grouped["nunique"] == grouped["count"])
+                                  & (grouped["max"] - grouped["min"] + 1 == grouped["count"])).all()):
             out.append(name)
     return out
 
@@ -259,7 +262,7 @@ def _class_labels(path: Any, frame: pd.DataFrame, column: str, target: pd.Series
             )
         values = [int(v) for v in floats]
     else:
-        values = [str(v) for v in target]
+        values = [str(v).strip() for v in target]  # "v1" and "v1 " are one class
     labels = sorted(set(values))
     index = {label: k for k, label in enumerate(labels)}
     return labels, np.array([index[v] for v in values], dtype=np.int64)
@@ -323,7 +326,7 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
     wide = bool((request.options or {}).get("wide", False))
     seed = int(request.seed)
 
-    frame = read_csv(path)
+    frame = read_csv(path, encoding=(request.options or {}).get("encoding"))
     frame.columns = [str(c) for c in frame.columns]
     roles = _check_columns(path, frame, columns, wide)
     features, ignored = _choose_features(path, frame, roles, columns.get("features"), wide)
@@ -333,9 +336,21 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
     )
     collected = encoder.collect(frame, path)
     encoder.order_format = collected.order_format
+    if settings.stride > 1 and int(collected.lengths.max()) < 2:
+        raise DataError(
+            f"{path}: --stride {settings.stride} leaves every sequence a single step (the longest has "
+            f"{int(collected.lengths_read.max())}); an LSTM needs steps to read: use a smaller --stride"
+        )
     if columns.get("features") is None:
         _check_identifiers(path, frame, features, collected, wide)
-    order_like = [] if (wide or roles.get("order_col")) else _order_like(frame, features, collected)
+    order_like = [] if (wide or roles.get("order_col")) else _step_counters(frame, features, collected)
+    if order_like and columns.get("features") is None:
+        name = order_like[0]
+        raise DataError(
+            f"{path}: column {name!r} looks like the step order (consecutive integers within every sequence), but it "
+            f"would be read as a feature and the steps taken in file order; pass --order-col {name} "
+            f"(or --features to use it as a feature)"
+        )
     split_like = [] if roles.get("split_col") else [c for c in ignored if name_splits(frame[c])[1] is None]
 
     target_col = roles["target"]
@@ -369,6 +384,7 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
             raise DataError(
                 f"{path}: --target {target_col!r} class {_show(labels[k])} has {counts[k]} sequence{'s' if counts[k] != 1 else ''}; "
                 f"every class needs at least {MIN_PER_CLASS} (one per split)"
+                + (f"; the problem was taken as classification{how}: pass --problem regression if it is a value" if how else "")
             )
         values = None
     else:
@@ -415,7 +431,7 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
         problem_source=problem_source, problem_reason=reason, collected=collected, index=index, x=x_all,
         mask=mask_all, y=y_all, values=values, features=features, ignored=ignored, order_like=order_like,
         split_like=split_like,
-        rows=len(frame), split_how=split_how, seed=seed,
+        rows=len(frame), split_how=split_how, seed=seed, encoding=(request.options or {}).get("encoding"),
     )
 
 
@@ -430,8 +446,9 @@ class SequenceData(Prepared):
                  objective: Objective, problem: str, problem_source: str, problem_reason: str, collected: Collected,
                  index: dict[str, np.ndarray], x: np.ndarray, mask: np.ndarray, y: np.ndarray,
                  values: np.ndarray | None, features: list[str], ignored: list[str], order_like: list[str],
-                 split_like: list[str], rows: int, split_how: str, seed: int):
+                 split_like: list[str], rows: int, split_how: str, seed: int, encoding: str | None = None):
         self.path = path
+        self.encoding = encoding
         self.settings = settings
         self.roles = roles
         self.encoder = encoder
@@ -603,7 +620,7 @@ class SequenceData(Prepared):
         return scoring.regression_figures(self.target_values[split], prediction, self.encoder.train_mean)
 
     def state(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.encoder.to_state()
+        return {**self.encoder.to_state(), "encoding": self.encoding}
 
     def check_lines(self, space: Any = None) -> list[str]:
         info = self.info

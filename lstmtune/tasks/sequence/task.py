@@ -32,7 +32,7 @@ class SequenceTask(Task):
     data_rules = settings.DATA_RULES
     settings_class = settings.SequenceSettings
     column_flags = ("target", "id_col", "order_col", "split_col", "group_col", "features")
-    option_flags = ("wide",)
+    option_flags = ("wide", "encoding")
 
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.sequence.data import prepare_sequences

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.errors import DataError
+from lstmtune.errors import DataError, SpaceError
 from lstmtune.frame import _show, _unknown_column, read_csv
 from lstmtune.splits import SPLITS, assign_splits, name_splits
 from lstmtune.tasks.base import DataRequest, Prepared
@@ -248,10 +248,20 @@ class TextData(Prepared):
         return lines
 
     def fix_defaults(self, space: Any) -> Any:
-        """sequence_length fixed at None (the default) becomes the training texts' default length."""
+        """sequence_length fixed at None (the default) becomes the training texts' default length;
+        with --embeddings, embedding_dim is the vectors' width (searching it would be a no-op)."""
+        fixed: dict[str, Any] = {}
         if _fixed_none(space):
-            return space.with_fixed({"sequence_length": self.default_sequence_length})
-        return space
+            fixed["sequence_length"] = self.default_sequence_length
+        if self._embeddings is not None and "embedding_dim" in getattr(space, "params", {}):
+            width = int(self._embeddings[0].shape[1])
+            if space.params["embedding_dim"].tunable:
+                raise SpaceError(
+                    f"{space.source}: hyperparameters.embedding_dim is set by --embeddings {self.info['embeddings']} "
+                    f"({width} dimensions), so it cannot be searched; fix it to {width} or leave it out"
+                )
+            fixed["embedding_dim"] = width
+        return space.with_fixed(fixed) if fixed else space
 
 
 def _fixed_none(space: Any) -> bool | None:
@@ -273,10 +283,9 @@ def _text_value(value: Any) -> str | None:
 
 
 def _missing_labels(series: pd.Series) -> np.ndarray:
-    missing = series.isna().to_numpy()
-    if series.dtype == object:
-        missing |= np.array([isinstance(v, str) and not v.strip() for v in series], dtype=bool)
-    return missing
+    """Empty cells and labels of spaces only (whatever pandas' string dtype) are missing."""
+    blank = np.array([isinstance(v, str) and not v.strip() for v in series], dtype=bool)
+    return series.isna().to_numpy().copy() | blank
 
 
 def _columns(request: DataRequest, path: Path, names: list[str]) -> tuple[str, str, str | None]:
@@ -319,7 +328,8 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
     strict = bool(options.get("strict", False))
     seed = int(request.seed)
 
-    frame = read_csv(path, encoding=encoding)
+    # Only empty fields are missing: "NA", "None" or "null" are texts and labels like any other.
+    frame = read_csv(path, encoding=encoding, empty_only=True)
     names = [str(c) for c in frame.columns]
     frame.columns = names
     text_col, target, split_col = _columns(request, path, names)

@@ -22,13 +22,9 @@ class TextKeras(heads.ItemsKeras):
         rows = min(int(values["max_tokens"]), self.data.encoder.size)
         pretrained = self.data.embedding_matrix()
         options: dict[str, Any] = {}
-        if pretrained is not None:
-            matrix = pretrained[0][:rows]
-            options["embeddings_initializer"] = keras.initializers.Constant(matrix)
-            dim = int(matrix.shape[1])
-        else:
-            dim = int(values["embedding_dim"])
-        x = keras.layers.Embedding(rows, dim, mask_zero=True, trainable=bool(values["embedding_trainable"]),
+        if pretrained is not None:  # embedding_dim was fixed to the vectors' width when the space was planned
+            options["embeddings_initializer"] = keras.initializers.Constant(pretrained[0][:rows])
+        x = keras.layers.Embedding(rows, int(values["embedding_dim"]), mask_zero=True, trainable=bool(values["embedding_trainable"]),
                                    name="embedding", **options)(tokens)
         if values["embedding_dropout"]:
             x = keras.layers.SpatialDropout1D(values["embedding_dropout"], name="embedding_dropout")(x)
