@@ -820,3 +820,18 @@ def test_missing_id_and_no_features(tmp_path):
         write(tmp_path, frame), target="label", id_col="id", order_col="t")
     text = pd.DataFrame({"id": ["p", "p", "q"], "t": [0, 1, 0], "note": ["x", "y", "z"], "label": ["a", "a", "b"]})
     assert "no numeric feature columns" in error(write(tmp_path, text, "text.csv"), target="label", id_col="id", order_col="t")
+
+
+def test_wide_numeric_column_not_named_like_the_steps_is_refused(tmp_path):
+    rows = [{"rec": 700 + 7 * i, **{f"t{k}": float(i % 2) + 0.1 * k for k in range(6)}, "label": i % 2} for i in range(30)]
+    message = error(write(tmp_path, pd.DataFrame(rows)), wide=True, target="label")
+    assert "column 'rec' is numeric but not named like the step columns (t0, t1 ...)" in message
+    assert "--id-col rec" in message
+    data = prepare(write(tmp_path, pd.DataFrame(rows), "ok.csv"), wide=True, target="label", id_col="rec")
+    assert data.features == [f"t{k}" for k in range(6)]
+
+
+def test_abbreviated_subject_column_is_not_a_feature(tmp_path):
+    frame = long_frame(many()).assign(spk=lambda f: f["id"].str[1:].astype(int) % 4)
+    message = error(write(tmp_path, frame), target="label", id_col="id", order_col="t")
+    assert "column 'spk'" in message and "--group-col spk" in message

@@ -37,7 +37,7 @@ ROLE_FLAGS = {"target": "--target", "id_col": "--id-col", "order_col": "--order-
               "group_col": "--group-col"}
 # Words that make an integer column look like an identifier (whole name tokens: case_id, subjectId, SPEAKER).
 ID_WORDS = {"id", "ids", "idx", "index", "key", "uid", "uuid", "guid", "subject", "patient", "speaker", "user",
-            "participant", "person", "session"}
+            "participant", "person", "session", "subj", "spk", "pid", "sid", "rec", "record", "recording"}
 # Lower-case names glued to "id" (caseid, userid).
 ID_PREFIXES = {"case", "subject", "patient", "speaker", "user", "participant", "person", "session", "sample",
                "record", "row", "item", "seq", "sequence", "series", "sensor", "device", "unit"}
@@ -193,7 +193,28 @@ def _choose_features(path: Any, frame: pd.DataFrame, roles: dict[str, str], feat
     return chosen, [c for c in names if c not in chosen and c not in used]
 
 
+def _step_name_outliers(columns: list[str]) -> list[str]:
+    """Wide format: when most step columns are named a prefix and a number (t0, t1 ...), the numeric
+    columns named otherwise (rec, age) are not steps."""
+    matches = [re.fullmatch(r"(\D*?)(\d+)", c) for c in columns]
+    prefixes = [m.group(1) for m in matches if m]
+    if len(columns) < 3 or len(prefixes) < 0.8 * len(columns):
+        return []
+    common = max(set(prefixes), key=prefixes.count)
+    return [c for c, m in zip(columns, matches) if not m or m.group(1) != common]
+
+
 def _check_identifiers(path: Any, frame: pd.DataFrame, features: list[str], collected: Collected, wide: bool) -> None:
+    if wide:
+        outliers = _step_name_outliers(features)
+        if outliers:
+            name = outliers[0]
+            steps = [c for c in features if c not in outliers]
+            raise DataError(
+                f"{path}: column {name!r} is numeric but not named like the step columns ({steps[0]}, {steps[1]} ...), "
+                f"so it is not taken as a step; pass --id-col {name} or --group-col {name} if it names the sequence "
+                f"or a subject, or leave the column out of the file"
+            )
     for name in features:
         series = frame[name]
         if not pd.api.types.is_numeric_dtype(series):
