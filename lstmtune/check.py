@@ -21,9 +21,14 @@ def check_inputs(request: SearchRequest) -> list[str]:
     tunable = [p.name for p in space.tunable]
     lines = [
         f"{request.space_path}: valid for --task {plan.task.name}; {len(tunable)} tunable hyperparameter{'s' if len(tunable) != 1 else ''} "
-        f"({', '.join(tunable) or 'none'}); tuner {search.tuner}, {search.max_trials} trials of up to {search.epochs} epochs, "
-        f"patience {search.patience}"
+        f"({', '.join(tunable) or 'none'}); tuner {search.tuner}, {_count(search.max_trials, 'trial')} of up to "
+        f"{_count(search.epochs, 'epoch')}, patience {search.patience}"
     ]
     if plan.prepared is not None:
-        lines.append("; ".join([f"{request.data_path}: valid", plan.prepared.summary(), *plan.prepared.check_lines(space)]))
+        lines.append(f"{request.data_path}: valid; {plan.prepared.summary()}")
+        lines += [f"  {line}" for line in plan.prepared.check_lines(space)]
     return lines
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'s' if number != 1 else ''}"

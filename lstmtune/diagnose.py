@@ -41,8 +41,8 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     if gap is not None and gap > GAP_WARNING:
         findings.append(
             f"Validation loss is {gap:.2f}× training loss at the best epoch: a large generalisation gap. "
-            "Either it overfits (search higher dropout and L2, fewer units) or the validation period "
-            "behaves unlike the training one."
+            "Either it overfits (search higher dropout and L2, fewer units) or the validation data "
+            "behaves unlike the training data (a later period, other subjects)."
         )
 
     epochs = manifest.get("search", {}).get("epochs")

@@ -10,6 +10,8 @@ from lstmtune.diagnose import number
 
 # Fewer validation items than this make the ranking of trials noisy.
 FEW_ITEMS = 50
+# The majority class counts as dominant above this multiple of an even share (1 / classes).
+IMBALANCE = 1.2
 
 
 def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
@@ -29,9 +31,17 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
             findings.append(f"The best trial beats the class prior on validation: skill {skill:.3f} "
                             "(1 - cross-entropy / the prior's; 1 = perfect, 0 = no better).")
         if accuracy is not None and majority is not None and accuracy <= majority:
+            data = manifest.get("data") or {}
+            classes = len(data.get("labels") or []) or 2
+            settings = data.get("settings") or {}
+            imbalanced = majority > IMBALANCE / classes
+            untried = [hint for hint, done in (("--class-weight auto", settings.get("class_weight") == "auto"),
+                                               ("--objective macro_f1", settings.get("objective") == "macro_f1")) if not done]
+            advice = (f"with imbalanced classes try {' or '.join(untried)}." if imbalanced and untried else
+                      "it does not tell the classes apart yet: try more epochs, a higher learning rate or weaker regularisation.")
             findings.append(
                 f"Its validation accuracy {accuracy:.3f} is no better than always predicting the majority class "
-                f"({majority:.3f}): with imbalanced classes try --class-weight auto or --objective macro_f1."
+                f"({majority:.3f}): {advice}"
             )
         items = prior.get("items")
     else:
