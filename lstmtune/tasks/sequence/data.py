@@ -254,7 +254,10 @@ def _per_sequence(path: Any, frame: pd.DataFrame, column: str, flag: str, collec
     series = frame[column]
     missing = series.isna()
     if missing.any():
-        raise DataError(f"{path}: {flag} {column!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty")
+        # The last column is the one a row with too few fields leaves empty.
+        hint = "; a row with fewer fields than the header leaves its last columns empty" if frame.columns[-1] == column else ""
+        raise DataError(f"{path}: {flag} {column!r} must have a value on every row, but line {line_of(missing.idxmax())} "
+                        f"is empty{hint}")
     counts = series.groupby(collected.row_sequence).nunique()
     if (counts > 1).any():
         position = int(counts.index[(counts > 1).to_numpy()].min())
