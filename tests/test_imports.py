@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import AIRLINE, REVIEWS, TEXT_SPACE, TINY_SPACE, VOWELS
+from conftest import AIRLINE, REVIEWS, ROOT, TEXT_SPACE, TINY_SPACE, VOWELS
 
 HEAVY = ("tensorflow", "keras", "keras_tuner")
 
@@ -67,7 +67,7 @@ def test_check_is_light_for_every_task(tmp_path):
     line = run_cli_in_fresh_interpreter("check", "--space", space, "--task", "text", REVIEWS, "--text-col", "text",
                                         "--target", "category")
     assert line == "EXIT 0 HEAVY none"
-    line = run_cli_in_fresh_interpreter("check", "--space", "search_spaces/sequence.yaml", "--task", "sequence", VOWELS,
+    line = run_cli_in_fresh_interpreter("check", "--space", ROOT / "search_spaces" / "sequence.yaml", "--task", "sequence", VOWELS,
                                         "--id-col", "case_id", "--order-col", "t", "--target", "label", "--split-col", "split")
     assert line == "EXIT 0 HEAVY none"
 
