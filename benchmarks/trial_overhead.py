@@ -39,9 +39,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     args = parser.parse_args()
 
-    from lstmtune.hypermodel import ForecastHyperModel, build_model, declare  # first: it quiets TF's logs
+    from lstmtune.hypermodel import LstmHyperModel, declare  # first: it quiets TF's logs
 
     import keras
+    from lstmtune.model import build_model
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
     from lstmtune.tuning import run_search
@@ -54,14 +55,14 @@ def main() -> None:
         f"hyperparameters: {{lookback: {args.lookback}, units: {args.units}, batch_size: 32}}\n"
         f"search: {{max_trials: 1, epochs: {args.epochs}, patience: {args.epochs + 1}}}\n"
     )
-    plan = plan_search(SearchRequest(csv, ("y",), space, work / "run", time_col="t"))
+    plan = plan_search(SearchRequest(csv, space, work / "run", columns={"target": ("y",), "time_col": "t"}))
     data, lookback = plan.data, args.lookback
 
     import keras_tuner
 
     hp = keras_tuner.HyperParameters()
     values = declare(hp, plan.space)
-    shape = (data.inputs.shape[1], data.horizon, len(data.target_columns))
+    side = plan.task.keras_side(data)
 
     # plain Keras on materialised windows
     train_ends, val_ends = data.window_ends("train", lookback), data.window_ends("val", lookback)
@@ -69,17 +70,17 @@ def main() -> None:
     x_train, x_val = data.inputs[train_ends[:, None] + offsets], data.inputs[val_ends[:, None] + offsets]
     y_train, y_val = data.encoded[train_ends], data.encoded[val_ends]
     # Warm-up: the first fit in a process pays TensorFlow's start-up; keep it out of both timings.
-    build_model(values, *shape).fit(x_train[:64], y_train[:64], epochs=1, verbose=0)
+    build_model(side, values, "warm_up").fit(x_train[:64], y_train[:64], epochs=1, verbose=0)
 
     keras.utils.set_random_seed(0)
-    model = build_model(values, *shape)
+    model = build_model(side, values, "plain")
     started = time.perf_counter()
     model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=args.epochs, batch_size=32, verbose=0)
     plain = time.perf_counter() - started
 
     # lstmtune's fit (windows gathered per batch, callbacks, scoring)
     keras.utils.set_random_seed(0)
-    hypermodel = ForecastHyperModel(plan.space, data, args.epochs, args.epochs + 1, seed=0)
+    hypermodel = LstmHyperModel(plan.space, data, side, "forecast", args.epochs, args.epochs + 1, seed=0)
     model = hypermodel.build(hp)
     started = time.perf_counter()
     hypermodel.fit(hp, model)

@@ -268,7 +268,7 @@ def report(
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table | csv | md | json. Default: from --output's extension, else table.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
 ) -> None:
-    """Show the best configurations of a run and why: score, skill over persistence, gap, best epoch.
+    """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best epoch.
 
     Works on finished, running and interrupted runs. Reads files only (no TensorFlow).
 

@@ -38,7 +38,8 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     findings += get_task(run_manifest.task_name(manifest)).findings(best, manifest)
 
     gap = number(best.get("gap"))
-    if gap is not None and gap > GAP_WARNING:
+    weighted = ((manifest.get("data") or {}).get("settings") or {}).get("class_weight") == "auto"
+    if gap is not None and gap > GAP_WARNING and not weighted:  # a class-weighted training loss is not comparable
         findings.append(
             f"Validation loss is {gap:.2f}× training loss at the best epoch: a large generalisation gap. "
             "Either it overfits (search higher dropout and L2, fewer units) or the validation data "
@@ -86,6 +87,7 @@ def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
     from lstmtune.space import COMMON_SPECS
     from lstmtune.tasks import TASK_NAMES, hyperparameter_specs
 
+    # Every task's rules: a hyperparameter's rule is the same whichever task has it.
     SPECS = {**COMMON_SPECS, **{n: s for t in TASK_NAMES for n, s in hyperparameter_specs(t).items()}}
     edges = []
     for name, spec in space.items():

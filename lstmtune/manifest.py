@@ -18,10 +18,11 @@ from typing import Any
 from lstmtune.errors import RunDirError
 from lstmtune.rundir import RunDir, read_json, write_json
 from lstmtune.tasks.base import Objective
+from lstmtune.tasks.scoring import REGRESSION_FIGURES
 
 SCHEMA_VERSION = 2
 DEFAULT_OBJECTIVE = Objective("val_mse", "min", "validation MSE, scaled")
-DEFAULT_FIGURES = ("val_rmse", "val_mae", "skill")
+DEFAULT_FIGURES = REGRESSION_FIGURES  # rmse, mae, skill: forecasting's
 
 
 def load(run_dir: RunDir) -> dict[str, Any]:
@@ -41,8 +42,14 @@ def load(run_dir: RunDir) -> dict[str, Any]:
         raise RunDirError(f"{run_dir.manifest}: schema_version {version!r} is newer than this lstmtune reads "
                           f"({SCHEMA_VERSION}); upgrade lstmtune")
     for section in ("data", "search", "hyperparameters", "baselines", "times"):
-        if manifest.get(section) is not None and not isinstance(manifest[section], dict):
+        if manifest.get(section) is None:
+            manifest[section] = {}  # readers may rely on every section being an object
+        elif not isinstance(manifest[section], dict):
             raise RunDirError(f"{run_dir.manifest}: `{section}` must be an object, but got {type(manifest[section]).__name__}")
+    from lstmtune.tasks import TASK_NAMES
+
+    if task_name(manifest) not in TASK_NAMES:
+        raise RunDirError(f"{run_dir.manifest}: `task` must be one of {', '.join(TASK_NAMES)}, but got {manifest.get('task')!r}")
     return manifest
 
 

@@ -45,7 +45,7 @@ def lstm_body(x, values: dict[str, Any], mask=None):
             name=f"lstm_{i + 1}",
         )
         layer = keras.layers.Bidirectional(lstm, name=f"bidirectional_{i + 1}") if values["bidirectional"] else lstm
-        x = layer(x, mask=mask) if (mask is not None and i == 0) else layer(x)
+        x = layer(x, mask=mask) if mask is not None else layer(x)  # inner layers return sequences: same mask
         if values["layer_norm"]:
             x = keras.layers.LayerNormalization(name=f"layer_norm_{i + 1}")(x)
     if values["dense_units"]:

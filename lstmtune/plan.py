@@ -21,9 +21,10 @@ from lstmtune.settings import SearchSettings
 from lstmtune.space import Space, load_space
 from lstmtune.tasks import TASK_NAMES, get_task
 from lstmtune.tasks.base import DataRequest, Prepared, Task
+from lstmtune.tasks.forecast.settings import LOOKBACK_RULE
 
-# Hyperparameters a flag may fix, and the task whose space has them.
-FIXING_FLAGS = {"lookback": settings._integer(1)}
+# Hyperparameters a flag may fix, and the rule its value obeys (the task that has them is checked first).
+FIXING_FLAGS = {"lookback": LOOKBACK_RULE}
 
 
 @dataclass(frozen=True)
@@ -184,9 +185,10 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     old_settings = old_data.get("settings") or {}
     old_columns, old_options = old_data.get("columns") or {}, old_data.get("options") or {}
     named = "columns" in old_data  # runs written before schema version 2 did not record the flags
-    checks = [
-        *((flag(key), old_columns.get(key), value) for key, value in _jsonable(request.columns).items() if named),
-        *((flag(key), old_options.get(key), value) for key, value in _jsonable(request.options).items() if named),
+    new_columns, new_options = _jsonable(request.columns), _jsonable(request.options)
+    checks = [  # both ways: a flag dropped since the run started counts as a change too
+        *((flag(key), old_columns.get(key), new_columns.get(key)) for key in {**old_columns, **new_columns} if named),
+        *((flag(key), old_options.get(key), new_options.get(key)) for key in {**old_options, **new_options} if named),
         *((flag(key), old_settings.get(key), value) for key, value in new_data.get("settings", {}).items()),
         ("--tuner", old_search.get("tuner"), search.tuner),
         ("--epochs", old_search.get("epochs"), search.epochs),

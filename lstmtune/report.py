@@ -28,7 +28,7 @@ SKILL = {
     "classification": "skill = 1 - cross-entropy / cross-entropy of the training class shares (prior)",
     "regression": "skill = 1 - RMSE / RMSE of the training mean",
 }
-HEADERS = {"trial_id": "trial", "val_rmse": "rmse", "val_accuracy": "acc", "best_epoch": "best", "epochs_run": "epochs",
+HEADERS = {"trial_id": "trial", "val_rmse": "rmse", "val_accuracy": "acc", "val_macro_f1": "f1", "best_epoch": "best", "epochs_run": "epochs",
            "seconds": "sec"}
 
 
@@ -53,7 +53,8 @@ class Report:
     @property
     def summary_columns(self) -> list[str]:
         """Forecasting: rank, trial, status, score, val_rmse, skill, ...; other tasks their first figure."""
-        return ["rank", "trial_id", "status", "score", self.figures[0], "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+        first = next((f for f in self.figures if f not in (self.objective.name, "skill")), self.figures[0])
+        return ["rank", "trial_id", "status", "score", first, "skill", "gap", "best_epoch", "epochs_run", "seconds"]
 
     @property
     def kind(self) -> str:
@@ -181,7 +182,7 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     terminal folds onto a second line rather than losing digits."""
     objective = report.objective
     better = "lower" if objective.direction == "min" else "higher"
-    first = report.figures[0]
+    first = report.summary_columns[4]
     first_note = ("rmse: validation, original units" if first == "val_rmse"
                   else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}")
     table = Table(title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",

@@ -12,7 +12,7 @@ from lstmtune.rundir import RunDir, TrialStatus, read_json, sort_key, write_json
 from lstmtune.tasks.base import Objective
 
 # score, then the task's figures (forecasting's by default), then what every task records.
-FORECAST_FIGURES = ("val_rmse", "val_mae", "skill")
+FORECAST_FIGURES = run_manifest.DEFAULT_FIGURES
 COMMON_COLUMNS = ["train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds", "diverged_epoch"]
 METRIC_COLUMNS = ["score", *FORECAST_FIGURES, *COMMON_COLUMNS]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]

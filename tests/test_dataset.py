@@ -11,7 +11,7 @@ import pytest
 
 from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.data import ForecastData, prepare, rows_needed, split_bounds
-from lstmtune.frame import DataSpec, load_frame
+from lstmtune.tasks.forecast.frame import DataSpec, load_frame
 from lstmtune.errors import DataError
 
 from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings

@@ -132,7 +132,7 @@ def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
 
     from lstmtune.tasks.forecast import metrics
     from lstmtune.tasks.forecast.data import ForecastData
-    from lstmtune.frame import DataSpec, load_frame
+    from lstmtune.tasks.forecast.frame import DataSpec, load_frame
     from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
     from lstmtune.tasks.forecast.keras_io import predict_original
 
@@ -267,31 +267,31 @@ def test_same_seed_same_trials(cli, airline_csv, tiny_space, tmp_path):
     assert scores[0] == scores[1]
 
 
-def test_forecaster_matches_the_search_scoring(airline_run, airline_csv_module, cli, tmp_path):
+def test_predictor_matches_the_search_scoring(airline_run, airline_csv_module, cli, tmp_path):
     """The saved model + preprocessing.json alone reproduce what the search scored, from raw rows."""
     import keras
 
     from lstmtune.tasks.forecast.data import ForecastData
-    from lstmtune.frame import DataSpec, load_frame
+    from lstmtune.tasks.forecast.frame import DataSpec, load_frame
     from lstmtune.predict import Predictor
     from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
     from lstmtune.tasks.forecast.keras_io import predict_original
 
     out, _ = airline_run
-    forecaster = Predictor.load(out)
+    predictor = Predictor.load(out)
     raw = pd.read_csv(airline_csv_module)
     spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings())
     data = ForecastData(load_frame(spec), spec)
-    end = int(data.window_ends("test", forecaster.encoder.lookback)[5])
-    expected = predict_original(keras.saving.load_model(out / "best_model.keras"), data, np.array([end]), forecaster.encoder.lookback)
-    got = forecaster.predict(raw.iloc[: end + 1])
+    end = int(data.window_ends("test", predictor.encoder.lookback)[5])
+    expected = predict_original(keras.saving.load_model(out / "best_model.keras"), data, np.array([end]), predictor.encoder.lookback)
+    got = predictor.predict(raw.iloc[: end + 1])
     assert got["Passengers"].to_numpy() == pytest.approx(expected[0, :, 0], rel=1e-5)
 
     result = cli("forecast", out, airline_csv_module)
     assert result.exit_code == 0, result.stderr
     printed = pd.read_csv(io.StringIO(result.stdout), index_col="step")
     assert list(printed.index) == [1] and printed["Passengers"][1] == pytest.approx(
-        forecaster.predict(raw)["Passengers"][1], rel=1e-6)
+        predictor.predict(raw)["Passengers"][1], rel=1e-6)
     # Rows out of order are sorted by the run's time column first.
     shuffled = tmp_path / "shuffled.csv"
     raw.sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)

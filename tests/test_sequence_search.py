@@ -132,3 +132,10 @@ def test_sequence_flags_belong_to_the_task(cli, sequence_space, tmp_path):
     assert_one_line_error(cli("search", VOWELS, *VOWEL_FLAGS, "--time-col", "t", "--space", sequence_space,
                               "--out", tmp_path / "r"), "--time-col applies to --task forecast, not to --task sequence")
     assert not (tmp_path / "r").exists()
+
+
+def test_resume_refuses_a_dropped_column_flag(vowels_run, cli, sequence_space):
+    out, _ = vowels_run
+    flags = [f for f in VOWEL_FLAGS if f not in ("--split-col", "split")]
+    result = cli("search", VOWELS, *flags, "--space", sequence_space, "--out", out, "--resume")
+    assert_one_line_error(result, "--split-col changed (was split, now None)")

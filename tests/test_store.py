@@ -498,3 +498,24 @@ def test_ranked_table_never_cuts_a_number(tmp_path, width):
     text = buffer.getvalue()
     assert "…" not in text
     assert "-0.004002" in text and "interrupted" in text
+
+
+def test_report_on_a_manifest_with_null_sections(tmp_path, cli):
+    from lstmtune.rundir import write_json
+
+    run = tmp_path / "run"
+    write_json(run / "run.json", {"status": "completed", "data": None, "search": None, "baselines": None,
+                                  "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
+    write_json(run / "history" / "trial_0.json", {"trial_id": "0", "status": "completed", "values": {"units": 4},
+                                                   "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1}})
+    for fmt in ("table", "json", "md", "csv"):
+        result = cli("report", run, "--format", fmt)
+        assert result.exit_code == 0, result.stderr
+
+
+def test_report_on_a_manifest_with_an_unknown_task(tmp_path, cli):
+    from conftest import assert_one_line_error
+    from lstmtune.rundir import write_json
+
+    write_json(tmp_path / "run" / "run.json", {"schema_version": 2, "task": "images", "status": "completed"})
+    assert_one_line_error(cli("report", tmp_path / "run"), "run.json", "`task` must be one of forecast, text, sequence", "'images'")

@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 
 from lstmtune.errors import DataError
-from lstmtune.frame import DataSpec, Frame, line_of, load_frame
+from lstmtune.frame import line_of
+from lstmtune.tasks.forecast.frame import DataSpec, Frame, load_frame
 from lstmtune.splits import SPLITS, split_bounds
 from lstmtune.tasks.base import Objective, Prepared
+from lstmtune.tasks.scoring import REGRESSION_FIGURES
 from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.encoder import ForecastEncoder, transform_series
 
@@ -50,7 +52,7 @@ class ForecastData(Prepared):
     """
 
     objective = OBJECTIVE
-    figure_columns = ("val_rmse", "val_mae", "skill")
+    figure_columns = REGRESSION_FIGURES
 
     def __init__(self, frame: Frame, spec: DataSpec):
         cfg = spec.settings

@@ -17,10 +17,9 @@ class ForecastTask(Task):
     settings_class = settings.ForecastSettings
     column_flags = ("target", "time_col", "features")
     option_flags = ("time_format",)
-    figure_columns = ("val_rmse", "val_mae", "skill")
 
     def prepare(self, request: DataRequest, space: Any):
-        from lstmtune.frame import DataSpec
+        from lstmtune.tasks.forecast.frame import DataSpec
         from lstmtune.tasks.forecast.data import prepare
 
         columns = request.columns

@@ -1,0 +1,163 @@
+"""Forecasting's rows: the columns used, in time order, with missing values handled. No TensorFlow."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.api import guess_datetime_format
+
+from lstmtune.errors import DataError
+from lstmtune.frame import _show, _unknown_column, line_of, numeric_column, parse_time, read_csv
+from lstmtune.tasks.forecast.settings import ForecastSettings
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which CSV and columns to use, and how."""
+
+    path: Path
+    targets: tuple[str, ...]
+    time_col: str | None = None
+    features: tuple[str, ...] | None = None
+    settings: ForecastSettings = field(default_factory=ForecastSettings)
+    time_format: str | None = None  # strftime format of the time column; None: ISO 8601 or guessed
+
+
+@dataclass
+class Frame:
+    """The rows and columns that will be used, in time order, with what was done to get them."""
+
+    values: pd.DataFrame  # input columns (targets included), float, no missing values
+    targets: list[str]
+    inputs: list[str]
+    time: pd.Series | None
+    info: dict[str, Any]
+
+
+def load_frame(spec: DataSpec) -> Frame:
+    """Read the CSV and check columns, types, time order and missing values."""
+    path = spec.path
+    frame = read_csv(path)
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+
+    if not spec.targets:
+        raise DataError(f"{path}: --target is required; columns are: {', '.join(columns)}")
+    for name in spec.targets:
+        if name not in columns:
+            raise _unknown_column(path, "--target", name, columns)
+    if len(set(spec.targets)) != len(spec.targets):
+        raise DataError(f"{path}: each --target must be named once, but got {', '.join(spec.targets)}")
+    if spec.time_col is not None:
+        if spec.time_col not in columns:
+            raise _unknown_column(path, "--time-col", spec.time_col, columns)
+        if spec.time_col in spec.targets:
+            raise DataError(f"{path}: --time-col {spec.time_col!r} cannot also be a --target")
+
+    if spec.features is not None:
+        for name in spec.features:
+            if name not in columns:
+                raise _unknown_column(path, "--features", name, columns)
+            if name == spec.time_col:
+                raise DataError(f"{path}: --features cannot include the --time-col {name!r}")
+        # The targets' own past is always an input.
+        inputs = list(spec.targets) + [f for f in spec.features if f not in spec.targets]
+        ignored = [c for c in columns if c not in inputs and c != spec.time_col]
+    else:
+        # Numeric columns with at least one value (pandas reads an all-empty column as numeric),
+        # but not a saved pandas index ("Unnamed: 0"), which is a counter, not a signal.
+        numeric = [
+            c for c in columns
+            if c != spec.time_col and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()
+            and not re.fullmatch(r"Unnamed: \d+", c)
+        ]
+        inputs = list(spec.targets) + [c for c in numeric if c not in spec.targets]
+        ignored = [c for c in columns if c not in inputs and c != spec.time_col]
+
+    values = pd.DataFrame(
+        {c: numeric_column(frame, c, path, "--target" if c in spec.targets else "feature") for c in inputs},
+        index=frame.index,
+    )
+    rows_read = len(values)
+
+    time = None
+    reordered = False
+    time_format = None
+    if spec.time_format is not None and spec.time_col is None:
+        raise DataError(f"{path}: --time-format needs --time-col")
+    if spec.time_col is not None:
+        time, time_format = parse_time(frame, spec.time_col, path, spec.time_format)
+        order = np.argsort(time.to_numpy(), kind="stable")
+        reordered = bool((order != np.arange(len(order))).any())
+        time = time.iloc[order]
+        values = values.iloc[order]
+        duplicated = time.duplicated(keep=False)
+        if duplicated.any():
+            labels = time.index[duplicated.to_numpy()][:2]
+            raise DataError(
+                f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
+                f"{_show(frame[spec.time_col][labels[0]])} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
+            )
+
+    values, filled, dropped = _handle_missing(values, spec, path)
+    if time is not None:
+        time = time.loc[values.index]
+
+    time_like = [] if spec.time_col is not None else [c for c in ignored if _looks_like_time(frame[c])]
+    info = {
+        "rows_read": rows_read,
+        "rows_used": len(values),
+        "rows_dropped": dropped,
+        "values_filled": filled,
+        "reordered_by_time": reordered,
+        "time_format": time_format,
+        "inputs": inputs,
+        "targets": list(spec.targets),
+        "ignored_columns": ignored,
+        "time_like_columns": time_like,
+        "fill": spec.settings.fill,
+    }
+    return Frame(values=values, targets=list(spec.targets), inputs=inputs, time=time, info=info)
+
+
+def _looks_like_time(column: pd.Series) -> bool:
+    """Text values with digits that parse as dates of one guessed format (for a --time-col hint)."""
+    head = column.dropna().astype(str).head(5)
+    if head.empty or pd.api.types.is_numeric_dtype(column) or not head.str.contains(r"\d").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fmt = guess_datetime_format(head.iloc[0])
+        return fmt is not None and bool(pd.to_datetime(head, errors="coerce", format=fmt).notna().all())
+
+
+def _handle_missing(values: pd.DataFrame, spec: DataSpec, path: Path) -> tuple[pd.DataFrame, int, int]:
+    missing = values.isna()
+    count = int(missing.to_numpy().sum())
+    if count == 0:
+        return values, 0, 0
+    fill = spec.settings.fill
+    if fill is None:
+        row_has = missing.any(axis=1)
+        label = row_has.idxmax()
+        column = missing.loc[label].idxmax()
+        raise DataError(
+            f"{path}: {count} missing value{'s' if count > 1 else ''} in the columns used "
+            f"(first: column {column!r}, line {line_of(label)}); pass --fill ffill, interpolate or drop"
+        )
+    if fill == "drop":
+        kept = values.dropna()
+        return kept, 0, len(values) - len(kept)
+    if fill == "ffill":
+        filled = values.ffill()
+    else:
+        filled = values.interpolate(method="linear", limit_direction="forward")
+    # Leading rows cannot be filled from the past: drop them rather than borrow from the future.
+    kept = filled.dropna()
+    return kept, int(values.loc[kept.index].isna().to_numpy().sum()), len(values) - len(kept)
