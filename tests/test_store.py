@@ -519,3 +519,34 @@ def test_report_on_a_manifest_with_an_unknown_task(tmp_path, cli):
 
     write_json(tmp_path / "run" / "run.json", {"schema_version": 2, "task": "images", "status": "completed"})
     assert_one_line_error(cli("report", tmp_path / "run"), "run.json", "`task` must be one of forecast, text, sequence", "'images'")
+
+
+@pytest.mark.parametrize("skill, fragment", [
+    (-0.01, "no better than guessing the training class shares"),
+    (0.01, "barely better than guessing the training class shares"),
+    (0.3, "beats the class prior on validation: skill 0.300"),
+])
+def test_classification_skill_findings(skill, fragment):
+    from lstmtune.diagnose import diagnose
+
+    table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": skill, "val_accuracy": 0.8, "note": ""}])
+    manifest = {"task": "text", "baselines": {"val": {"prior": {"accuracy": 0.6, "items": 500}}},
+                "data": {"labels": ["a", "b"], "settings": {}}}
+    findings = diagnose(table, manifest)
+    assert any(fragment in f for f in findings), findings
+
+
+def test_majority_class_advice_depends_on_balance_and_flags():
+    from lstmtune.diagnose import diagnose
+
+    def advice(majority, accuracy=0.5, **settings):
+        table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "val_accuracy": accuracy, "note": ""}])
+        manifest = {"task": "text", "baselines": {"val": {"prior": {"accuracy": majority, "items": 500}}},
+                    "data": {"labels": ["a", "b"], "settings": settings}}
+        return next(f for f in diagnose(table, manifest) if "majority class" in f)
+
+    assert "try --class-weight auto or --objective macro_f1" in advice(0.9)
+    weighted = advice(0.9, class_weight="auto")
+    assert "try --objective macro_f1" in weighted and "--class-weight" not in weighted
+    assert "does not tell the classes apart" in advice(0.9, class_weight="auto", objective="macro_f1")
+    assert "does not tell the classes apart" in advice(0.55)  # two nearly even classes: weights would not help

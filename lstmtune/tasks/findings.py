@@ -10,6 +10,8 @@ from lstmtune.diagnose import number
 
 # Fewer validation items than this make the ranking of trials noisy.
 FEW_ITEMS = 50
+# A skill below this over the class prior is read as "hardly learned" (deepchecks asks 0.1 of a gain).
+SMALL_SKILL = 0.05
 # The majority class counts as dominant above this multiple of an even share (1 / classes).
 IMBALANCE = 1.2
 
@@ -26,6 +28,12 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
                 f"The best trial is no better than guessing the training class shares on validation (skill {skill:.3g}, "
                 f"cross-entropy against the prior's): it has not learned. Try a higher learning-rate range, more epochs, "
                 "or fewer regularisers; check that the labels follow from the inputs."
+            )
+        elif skill is not None and skill < SMALL_SKILL:
+            findings.append(
+                f"The best trial is barely better than guessing the training class shares on validation (skill {skill:.3f}): "
+                "it has hardly learned. Try more epochs or smaller batches (more steps per epoch), a higher "
+                "learning-rate range, or fewer regularisers."
             )
         elif skill is not None:
             findings.append(f"The best trial beats the class prior on validation: skill {skill:.3f} "
