@@ -20,6 +20,13 @@ def class_prior(train_labels: np.ndarray, n_classes: int) -> np.ndarray:
     return counts / counts.sum()
 
 
+def balanced_class_weights(train_labels: np.ndarray, n_classes: int) -> dict[int, float]:
+    """{class id: n / (K * count)} over the training labels (classes with no training item left out)."""
+    counts = np.bincount(np.asarray(train_labels, dtype=int), minlength=n_classes)
+    total = float(counts.sum())
+    return {k: total / (n_classes * float(c)) for k, c in enumerate(counts) if c > 0}
+
+
 def cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> float:
     """Mean negative log-likelihood of the true classes; probabilities are (n, K)."""
     picked = probabilities[np.arange(len(labels)), np.asarray(labels, dtype=int)]

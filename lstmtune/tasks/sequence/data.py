@@ -550,9 +550,7 @@ class SequenceData(Prepared):
         """Balanced weights n / (K * count) over training sequences when --class-weight auto, else None."""
         if self.problem != "classification" or self.settings.class_weight != "auto":
             return None
-        counts = np.bincount(self.y["train"], minlength=self.n_classes)
-        n, k = len(self.y["train"]), self.n_classes
-        return {i: float(n / (k * c)) for i, c in enumerate(counts) if c > 0}
+        return scoring.balanced_class_weights(self.y["train"], self.n_classes)
 
     # -- Prepared --
 

@@ -25,8 +25,8 @@ from lstmtune.errors import DataError, SpaceError
 from lstmtune.frame import _show, _unknown_column, read_csv
 from lstmtune.splits import SPLITS, assign_splits, name_splits
 from lstmtune.tasks.base import DataRequest, Prepared
-from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, class_prior, classification_figures,
-                                    prior_figures)
+from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, balanced_class_weights, class_prior,
+                                    classification_figures, prior_figures)
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, label_kind, label_name, sort_labels, tokenize
 from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES, TEXT_SPECS, TextSettings
@@ -122,9 +122,7 @@ class TextData(Prepared):
         """{class id: n / (K * count)} over training rows with class_weight auto, else None."""
         if self.settings.class_weight != "auto":
             return None
-        counts = np.bincount(self.y["train"], minlength=self.n_classes)
-        total = float(counts.sum())
-        return {k: total / (self.n_classes * float(counts[k])) for k in range(self.n_classes)}
+        return balanced_class_weights(self.y["train"], self.n_classes)
 
     def embedding_matrix(self) -> tuple[np.ndarray, int] | None:
         """(float32 (vocabulary size, file dim) matrix, vocabulary words found) with --embeddings, else None."""
