@@ -166,3 +166,25 @@ def test_best_yaml_reproduces_the_best_text_score(text_run, cli, tmp_path):
                  "--space", out / "best.yaml", "--out", again, "-q")
     assert result.exit_code == 0, result.stderr
     assert pd.read_csv(again / "trials.csv")["score"][0] == pytest.approx(best_score, rel=1e-6)
+
+
+def test_multi_class_integer_labels(cli, text_space, tmp_path):
+    """Three integer classes: a softmax head, labels kept as integers in run.json and in predictions."""
+    reviews = pd.read_csv(REVIEWS)
+    reviews["stars"] = np.where(reviews["category"] == "fresh", 5, 1)
+    reviews.loc[reviews.index % 3 == 0, "stars"] = 3
+    path = tmp_path / "stars.csv"
+    reviews[["text", "stars"]].to_csv(path, index=False)
+    out = tmp_path / "stars"
+    result = cli("search", path, "--task", "text", "--text-col", "text", "--target", "stars", "--space", text_space,
+                 "--out", out, "-q", "--max-trials", "1")
+    assert result.exit_code == 0, result.stderr
+    manifest = read_json(out / "run.json")
+    assert manifest["data"]["labels"] == ["1", "3", "5"] and len(manifest["best"]["test"]["confusion_matrix"]) == 3
+
+    import keras
+
+    assert keras.saving.load_model(out / "best_model.keras").output_shape == (None, 3)
+    predicted = cli("predict", out, path)
+    frame = pd.read_csv(io.StringIO(predicted.stdout))
+    assert list(frame.columns) == ["row", "label", "p_1", "p_3", "p_5"] and set(frame["label"]) <= {1, 3, 5}
