@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import sys
 from io import StringIO
 from pathlib import Path
@@ -101,7 +102,7 @@ COLUMN_FLAGS = ("target", "time_col", "features", "text_col", "id_col", "order_c
 OPTION_FLAGS = ("time_format", "wide", "encoding", "embeddings", "strict")
 DATA_FLAGS = ("horizon", "split", "scale", "transform", "fill", "season", "objective", "class_weight", "problem",
               "max_length", "stride")
-SEARCH_FLAGS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed")
+SEARCH_FLAGS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget")
 FIXED_FLAGS = ("lookback",)
 
 
@@ -217,6 +218,8 @@ def search(
     patience: Annotated[Optional[int], typer.Option("--patience", help="Early-stopping patience in epochs. [default: 5]", show_default=False)] = None,
     initial_points: Annotated[Optional[int], typer.Option("--initial-points", help="Random trials before Bayesian optimisation models the space. [default: a quarter of --max-trials]", show_default=False)] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for the splits, the tuner, weights and shuffling. [default: 42]", show_default=False)] = None,
+    time_budget: Annotated[Optional[str], typer.Option("--time-budget", help="Stop after this long, e.g. 90s, 10m, 1h: no trial starts later and a running one stops at its next epoch end.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr).")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in an existing RUN_DIR.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing RUN_DIR.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -236,7 +239,7 @@ def search(
     from lstmtune.plan import plan_search
 
     search_flags = {"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
-                    "initial_points": initial_points, "seed": seed}
+                    "initial_points": initial_points, "seed": seed, "time_budget": time_budget}
     request = _request({"data": data, "space": space, **data_options, **search_flags}, out=out, resume=resume,
                        overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]))
     try:
@@ -245,7 +248,7 @@ def search(
         raise _fail(error) from None
 
     from lstmtune.progress import reporter_for
-    from lstmtune.report import build_report, render_table
+    from lstmtune.report import build_report, render_json, render_table, step_summary
     from lstmtune.tuning import SearchInterrupted, run_search
 
     errors = _stderr()
@@ -258,7 +261,64 @@ def search(
         raise typer.Exit(130) from None
     except LstmtuneError as error:
         raise _fail(error) from None
-    render_table(build_report(plan.run_dir, top=5), _stdout())
+    built = build_report(plan.run_dir, top=5)
+    _append_step_summary(step_summary(built))
+    if json_output:
+        sys.stdout.write(render_json(built))
+    else:
+        render_table(built, _stdout())
+
+
+def _append_step_summary(markdown: str) -> None:
+    """On GitHub Actions (GITHUB_STEP_SUMMARY set), add a short Markdown summary to the job's page."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    except OSError as exc:
+        _stderr().print(f"warning: cannot append to GITHUB_STEP_SUMMARY {path} ({exc.strerror or exc})",
+                        highlight=False, markup=False)
+
+
+@app.command()
+def gate(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)],
+    require: Annotated[Optional[list[str]], typer.Option("--require", "-r", help="A rule: '<test|val|best|trials>.<figure> <op> <number>', e.g. 'test.skill >= 0.1'; repeat for several. Added to the space file's gate: section.", show_default=False)] = None,
+    junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write the results as JUnit XML to this file (CI test tabs).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the results as one JSON document instead of lines.")] = False,
+) -> None:
+    """Check a run against rules, for CI: exit 0 when every rule holds, 3 when one does not.
+
+    One line per rule: PASS or FAIL, the rule and the value found. Figures: test.* and val.* (the best
+    model: skill, rmse, mae; or accuracy, macro_f1, cross_entropy), best.* (the best trial: gap,
+    best_epoch, epochs_run, score ...), trials.* (completed, failed, interrupted, total). Reads files only.
+
+    Example:
+
+        lstmtune gate runs/smoke --require "test.skill >= 0.1" --require "trials.failed == 0" --junit gate.xml
+    """
+    from lstmtune import gate as gates
+    from lstmtune.report import write_output
+    from lstmtune.rundir import RunDir
+
+    try:
+        run = RunDir(run_dir)
+        outcomes = gates.check(run, gates.run_rules(run, list(require or [])))
+        if junit:
+            write_output(gates.as_junit(run, outcomes), junit)
+    except LstmtuneError as error:
+        raise _fail(error) from None
+    _append_step_summary(gates.as_markdown(run, outcomes))
+    if json_output:
+        sys.stdout.write(gates.as_json(run, outcomes))
+    else:
+        for outcome in outcomes:
+            print(outcome.line())
+    failed = [o for o in outcomes if not o.passed]
+    if failed:
+        raise _fail(gates.GateFailed(f"{len(failed)} of {len(outcomes)} rules failed: {', '.join(o.rule.name for o in failed)}"))
 
 
 @app.command()

@@ -10,7 +10,7 @@ import keras
 import keras_tuner
 import numpy as np
 
-from lstmtune.model import LearningRateLogger, StopOnNonFinite, build_model
+from lstmtune.model import LearningRateLogger, StopAtDeadline, StopOnNonFinite, build_model
 from lstmtune.space import Space
 from lstmtune.tasks.base import KerasSide, Prepared
 
@@ -50,7 +50,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
     """Builds the model from the space, fits it with early stopping, scores it on validation."""
 
     def __init__(self, space: Space, prepared: Prepared, side: KerasSide, task: str,
-                 epochs: int, patience: int, seed: int):
+                 epochs: int, patience: int, seed: int, deadline: float | None = None):
         super().__init__(name="lstmtune")
         self.space = space
         self.prepared = prepared
@@ -60,6 +60,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         self.epochs = epochs
         self.patience = patience
         self.seed = seed
+        self.deadline = deadline  # time.monotonic() after which a trial stops at its next epoch end
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         return build_model(self.side, declare(hp, self.space), name=f"lstmtune_{self.task}")
@@ -68,15 +69,17 @@ class LstmHyperModel(keras_tuner.HyperModel):
         values = {name: hp.get(name) for name in self.space.params}
         train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=self.seed)
         val = self.side.dataset("val", values, EVAL_BATCH)
+        early = keras.callbacks.EarlyStopping(
+            monitor=self.objective.name, mode=self.objective.direction, patience=self.patience, restore_best_weights=True,
+        )
+        budget = StopAtDeadline(self.deadline)
         all_callbacks = [
             LearningRateLogger(),
             *self.side.callbacks(values),  # figures the objective may need, before anything reads the logs
             *(callbacks or []),
-            keras.callbacks.EarlyStopping(
-                monitor=self.objective.name, mode=self.objective.direction, patience=self.patience,
-                restore_best_weights=True,
-            ),
+            early,
             StopOnNonFinite(),
+            budget,
         ]
         history = model.fit(
             train,
@@ -88,7 +91,11 @@ class LstmHyperModel(keras_tuner.HyperModel):
             shuffle=False,
             **self.side.fit_options(values),
         )
-        return self.score(model, history.history, values, initial_epoch)
+        if budget.stopped_epoch and early.best_weights is not None:
+            model.set_weights(early.best_weights)  # some Keras 3 releases restore them only when early stopping stops
+        scores = self.score(model, history.history, values, initial_epoch)
+        scores["budget_stopped_epoch"] = float(initial_epoch + budget.stopped_epoch if budget.stopped_epoch else 0)
+        return scores
 
     def score(self, model: keras.Model, history: dict[str, list[float]], values: dict[str, Any],
               initial_epoch: int) -> dict[str, float]:

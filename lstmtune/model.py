@@ -4,6 +4,7 @@ callbacks every trial gets."""
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import keras
@@ -79,3 +80,17 @@ class StopOnNonFinite(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.model.stop_training = True
+
+
+class StopAtDeadline(keras.callbacks.Callback):
+    """Stops training at the first epoch end past `deadline` (time.monotonic), for --time-budget."""
+
+    def __init__(self, deadline: float | None):
+        super().__init__()
+        self.deadline = deadline
+        self.stopped_epoch = 0  # 1-based; 0 = not stopped
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.model.stop_training = True
+            self.stopped_epoch = epoch + 1

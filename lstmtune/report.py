@@ -78,6 +78,9 @@ def run_state(manifest: dict[str, Any]) -> str:
         return "stopped (the search process is gone; continue it with --resume)"
     if status == "interrupted":
         return "interrupted (continue it with --resume)"
+    search = manifest.get("search") or {}
+    if status == "completed" and search.get("budget_ended_search"):
+        return f"completed (the time budget of {search.get('time_budget'):g} s ended the search)"
     return status
 
 
@@ -298,6 +301,16 @@ def _with_curves(report: Report) -> pd.DataFrame:
     shown.insert(len(columns), f"{report.objective.name} by epoch",
                  [sparkline(report.curves.get(str(t), [])) for t in shown["trial_id"]])
     return shown
+
+
+def step_summary(report: Report) -> str:
+    """A few Markdown lines for a CI job page: the run's state and the best model against the baselines."""
+    keys = figure_keys(report)
+    lines = [f"### lstmtune search `{report.run_dir.root}`: {report.state}", "",
+             "| split | model | " + " | ".join(keys) + " |", "|---|---|" + "---|" * len(keys)]
+    lines += [f"| {split} | {what} | " + " | ".join(_fmt(scores.get(key)) for key in keys) + " |"
+              for split, what, scores in figures_rows(report) if ": " not in what]
+    return "\n".join(lines) + "\n"
 
 
 def render_json(report: Report) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -27,6 +28,8 @@ class SearchSettings:
     # Bayesian optimisation's random start; None picks default_initial_points(max_trials).
     initial_points: int | None = None
     seed: int = 42
+    # Seconds after which no trial starts and a running one stops at its next epoch end; None: no limit.
+    time_budget: float | None = None
 
 
 def default_initial_points(max_trials: int) -> int:
@@ -96,6 +99,31 @@ def _split(value: Any) -> tuple[float, float, float]:
     return fractions  # type: ignore[return-value]
 
 
+DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def _duration(value: Any) -> float:
+    """Seconds from 90, "90s", "10m", "1h" or "1h30m"; more than zero."""
+    rule = f"must be a duration like 90s, 10m, 1h or 1h30m (or seconds), more than zero, but got {_describe(value)}"
+    if isinstance(value, bool):
+        raise ValueError(rule)
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        match = DURATION.match(text) if text else None
+        if text.replace(".", "", 1).isdigit():
+            seconds = float(text)
+        elif match and any(match.groups()):
+            hours, minutes, secs = (float(part) if part else 0.0 for part in match.groups())
+            seconds = hours * 3600 + minutes * 60 + secs
+        else:
+            raise ValueError(rule)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(rule)
+    return seconds
+
+
 SEARCH_RULES: dict[str, Callable[[Any], Any]] = {
     "tuner": _one_of(TUNERS),
     "max_trials": _integer(1),
@@ -103,6 +131,7 @@ SEARCH_RULES: dict[str, Callable[[Any], Any]] = {
     "patience": _integer(1),
     "initial_points": _optional(_integer(1)),
     "seed": _integer(0, 2**32 - 1),  # what NumPy and TensorFlow seeding accept
+    "time_budget": _optional(_duration),
 }
 
 def build(cls: type, rules: dict[str, Callable[[Any], Any]], *layers: dict[str, Any]) -> Any:

@@ -77,7 +77,7 @@ LOOKBACK_SPEC = Spec(int, 24, ">= 1", _at_least(1), "input window length, in tim
 # Forecasting's full set, in declaration order (the default task).
 SPECS: dict[str, Spec] = {"lookback": LOOKBACK_SPEC, **COMMON_SPECS}
 
-SECTIONS = ("hyperparameters", "search", "data")
+SECTIONS = ("hyperparameters", "search", "data", "gate")
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,7 @@ class Space:
     data: dict[str, Any] = field(default_factory=dict)  # validated data-section keys given in the file
     source: str = "<space>"
     task: str = "forecast"
+    gate: tuple[str, ...] = ()  # rules `lstmtune gate` checks, e.g. "test.skill >= 0.1"
 
     @property
     def tunable(self) -> list[Param]:
@@ -138,6 +139,8 @@ class Space:
             out["search"] = dict(self.search)
         if self.data:
             out["data"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.data.items()}
+        if self.gate:
+            out["gate"] = list(self.gate)
         return out
 
     def to_yaml(self) -> str:
@@ -237,7 +240,10 @@ def space_from_dict(document: Any, source: str = "<space>", task: str = "forecas
         for key in get_task(other).data_rules:
             other_data_keys[key] = f"{other_data_keys[key]} and {other}" if key in other_data_keys else other
     data = _section(document, "data", get_task(task).data_rules, source, other_data_keys, task)
-    return Space(params=params, search=search, data=data, source=source, task=task)
+    from lstmtune.gate import space_rules
+
+    gate = space_rules(document.get("gate"), source)
+    return Space(params=params, search=search, data=data, source=source, task=task, gate=gate)
 
 
 def _mapping(value: Any, source: str, key: str) -> dict:

@@ -43,6 +43,10 @@ class SearchInterrupted(Exception):
     """Ctrl-C during a search; the run directory is consistent and can be resumed."""
 
 
+class BudgetSpent(Exception):
+    """--time-budget ran out before a new trial: the search ends with the trials it has."""
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -117,6 +121,8 @@ class TrialRecorder:
             record["reason"] = _reason(trial.message)
         elif scores and scores.get("diverged_epoch"):
             record["note"] = f"training loss became non-finite at epoch {int(scores['diverged_epoch'])}; best weights kept"
+        elif scores and scores.get("budget_stopped_epoch"):
+            record["note"] = f"stopped at epoch {int(scores['budget_stopped_epoch'])} by the time budget; best weights kept"
         write_json(self.run_dir.trial_record(trial_id), record)
         table = self.table()
         store.write_tables(self.run_dir, table)
@@ -125,11 +131,16 @@ class TrialRecorder:
 
 
 def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialRecorder,
-               overwrite: bool) -> keras_tuner.Tuner:
+               overwrite: bool, deadline: float | None = None) -> keras_tuner.Tuner:
     """A stock tuner whose trial hooks also write our records (the Oracle is left untouched)."""
     base = TUNERS[plan.search.tuner]
 
     class RecordingTuner(base):  # type: ignore[misc, valid-type]
+        def pre_create_trial(self):
+            super().pre_create_trial()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise BudgetSpent()
+
         def on_trial_begin(self, trial):
             super().on_trial_begin(trial)
             # Every trial starts from the same random state, so a configuration's score does not depend
@@ -191,6 +202,7 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "patience": search.patience,
             "initial_points": initial_points(plan) if search.tuner == "bayesian" else None,
             "seed": search.seed,
+            "time_budget": search.time_budget,
             "objective": plan.data.objective.to_json(),
             "figures": list(plan.data.figure_columns),
         },
@@ -247,8 +259,10 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     manifest = _prepare_run_dir(plan)
     run_dir = plan.run_dir
     side = plan.task.keras_side(plan.data)
+    budget = plan.search.time_budget
+    deadline = time.monotonic() + budget if budget else None
     hypermodel = LstmHyperModel(plan.space, plan.data, side, plan.task.name, plan.search.epochs,
-                                plan.search.patience, plan.search.seed)
+                                plan.search.patience, plan.search.seed, deadline)
     recorder = TrialRecorder(run_dir, plan, reporter)
     total = plan.search.max_trials if plan.search.tuner != "hyperband" else None
     started = time.monotonic()
@@ -256,11 +270,13 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     try:
         # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
         with contextlib.redirect_stdout(sys.stderr):
-            tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume)
+            tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
             reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
                                   plan.data.figure_columns[0])
             try:
                 tuner.search(verbose=0)
+            except BudgetSpent:  # no new trial after the deadline: a normal end, with what it has
+                manifest["search"]["budget_ended_search"] = True
             finally:
                 reporter.search_end()
                 manifest["times"]["search_seconds"] = round(time.monotonic() - started, 2)

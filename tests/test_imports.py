@@ -79,3 +79,18 @@ def test_importing_every_task_is_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run([sys.executable, "-m", "lstmtune", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("lstmtune ")
+
+
+def test_gate_is_light(tmp_path):
+    from lstmtune.rundir import write_json
+
+    run = tmp_path / "run"
+    write_json(run / "run.json", {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
+    write_json(run / "history" / "trial_0.json", {"trial_id": "0", "status": "completed", "values": {"units": 4},
+                                                   "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1}})
+    assert run_cli_in_fresh_interpreter("gate", run, "--require", "best.skill > 0") == "EXIT 0 HEAVY none"

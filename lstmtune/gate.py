@@ -1,0 +1,171 @@
+"""`lstmtune gate`: check a finished run against rules such as "test.skill >= 0.1" (json + pandas; no TensorFlow).
+
+A rule names a figure the run has, a comparison and a number:
+
+    test.skill >= 0.1        the best model on the test split (also val.<figure>)
+    best.gap <= 1.5          the best trial's row of the ranked table (gap, best_epoch, epochs_run, score ...)
+    trials.failed == 0       trial counts (completed, failed, interrupted, total)
+
+Rules come from `--require` and from the space file's `gate:` section (a list of rule strings).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import re
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree
+
+from lstmtune import manifest as run_manifest
+from lstmtune import store
+from lstmtune.errors import LstmtuneError, OptionError, SpaceError
+from lstmtune.rundir import RunDir
+
+OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
+RULE = re.compile(r"^\s*([a-z_]+)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+RULE_FORM = "'<split or best or trials>.<figure> <op> <number>', like 'test.skill >= 0.1'"
+TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
+BEST_COLUMNS = ("score", "train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds")
+
+
+class GateFailed(LstmtuneError):
+    """At least one rule does not hold: a distinct exit code (not 1, a failed search, nor 2, bad input)."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: str  # test | val | best | trials
+    figure: str
+    op: str
+    threshold: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.scope}.{self.figure} {self.op} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: Rule
+    value: float | None  # None: the run has no such value (e.g. no trial completed)
+    passed: bool
+
+    def line(self) -> str:
+        found = "missing" if self.value is None else f"{self.value:.6g}"
+        return f"{'PASS' if self.passed else 'FAIL'}  {self.rule.name}  (found {found})"
+
+
+def parse_rule(text: Any, where: str = "--require") -> Rule:
+    """One rule; a malformed one is an error saying the form a rule must have."""
+    match = RULE.match(text) if isinstance(text, str) else None
+    if not match:
+        raise OptionError(f"{where} must be a rule of the form {RULE_FORM}, but got {text!r}")
+    scope, figure, op, number = match.groups()
+    return Rule(scope, figure, op, float(number))
+
+
+def space_rules(value: Any, source: str) -> tuple[str, ...]:
+    """The space file's `gate:` section: a list of rule strings, checked when the file is read."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise SpaceError(f"{source}: gate must be a list of rules like ['test.skill >= 0.1'], but got {type(value).__name__}")
+    for item in value:
+        try:
+            parse_rule(item, "gate")
+        except OptionError as error:
+            raise SpaceError(f"{source}: {error}") from None
+    return tuple(value)
+
+
+def figures(run_dir: RunDir) -> dict[str, float | None]:
+    """Every figure a rule may name for this run, by its rule name (scope.figure)."""
+    manifest = run_manifest.load(run_dir)
+    table = store.trials_table(run_dir, manifest)
+    out: dict[str, float | None] = {}
+    best = manifest.get("best") or {}
+    keys = [name.removeprefix("val_") for name in run_manifest.figure_columns(manifest)]
+    for split in ("val", "test"):
+        for key in keys:
+            out[f"{split}.{key}"] = _number((best.get(split) or {}).get(key))
+    completed = table[table["status"] == "completed"]
+    row = completed.iloc[0] if len(completed) else None
+    for column in (*BEST_COLUMNS, *run_manifest.figure_columns(manifest)):
+        out[f"best.{column}"] = _number(row[column]) if row is not None and column in row else None
+    counts = table["status"].value_counts() if len(table) else {}
+    for status in TRIAL_COUNTS[:-1]:
+        out[f"trials.{status}"] = float(counts.get(status, 0))
+    out["trials.total"] = float(len(table))
+    return out
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def check(run_dir: RunDir, rules: list[Rule]) -> list[Outcome]:
+    """Every rule's outcome; a figure the run does not have is an error listing the known ones."""
+    known = figures(run_dir)
+    outcomes = []
+    for rule in rules:
+        name = f"{rule.scope}.{rule.figure}"
+        if name not in known:
+            raise OptionError(f"--require {rule.name!r}: {name} is not a figure of this run; known: {', '.join(known)}")
+        value = known[name]
+        outcomes.append(Outcome(rule, value, value is not None and OPERATORS[rule.op](value, rule.threshold)))
+    return outcomes
+
+
+def run_rules(run_dir: RunDir, required: list[str]) -> list[Rule]:
+    """Rules from the run's space file (its `gate:` section) followed by those given as --require."""
+    from lstmtune.space import load_space
+    from lstmtune.tasks import get_task  # noqa: F401  (load_space resolves the run's task)
+
+    rules: list[Rule] = []
+    if run_dir.space.is_file():
+        task = run_manifest.task_name(run_manifest.load(run_dir))
+        rules += [parse_rule(text, "gate") for text in load_space(run_dir.space, task).gate]
+    rules += [parse_rule(text) for text in required]
+    if not rules:
+        raise OptionError("--require: give at least one rule (or a gate: section in the space file), e.g. --require 'test.skill >= 0.1'")
+    return rules
+
+
+def as_json(run_dir: RunDir, outcomes: list[Outcome]) -> str:
+    return json.dumps({
+        "run_dir": str(run_dir.root),
+        "passed": all(o.passed for o in outcomes),
+        "rules": [{"rule": o.rule.name, "value": o.value, "passed": o.passed} for o in outcomes],
+    }, indent=2) + "\n"
+
+
+def as_junit(run_dir: RunDir, outcomes: list[Outcome]) -> str:
+    """JUnit XML: one test case per rule, a failure element for each rule that does not hold."""
+    failures = sum(not o.passed for o in outcomes)
+    suite = ElementTree.Element("testsuite", name="lstmtune gate", tests=str(len(outcomes)), failures=str(failures),
+                                errors="0", skipped="0")
+    for outcome in outcomes:
+        case = ElementTree.SubElement(suite, "testcase", classname=f"lstmtune.gate.{run_dir.root.name}", name=outcome.rule.name)
+        if not outcome.passed:
+            ElementTree.SubElement(case, "failure", message=outcome.line()).text = outcome.line()
+    suites = ElementTree.Element("testsuites", tests=str(len(outcomes)), failures=str(failures))
+    suites.append(suite)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def as_markdown(run_dir: RunDir, outcomes: list[Outcome]) -> str:
+    """A short summary for a CI job page (GitHub's step summary)."""
+    verdict = "passed" if all(o.passed for o in outcomes) else "FAILED"
+    lines = [f"### lstmtune gate {verdict}: `{run_dir.root}`", "", "| rule | found | result |", "|---|---|---|"]
+    lines += [f"| `{o.rule.name}` | {'missing' if o.value is None else f'{o.value:.4g}'} | {'pass' if o.passed else 'FAIL'} |"
+              for o in outcomes]
+    return "\n".join(lines) + "\n"

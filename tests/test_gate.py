@@ -1,0 +1,133 @@
+"""CI smoke tuning: --time-budget, `lstmtune gate` (rules, exit codes, JUnit, step summary) and the
+example GitHub Actions workflow's own commands, run through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+
+from conftest import ROOT, TINY_SPACE, assert_one_line_error
+from lstmtune.gate import parse_rule
+from lstmtune.errors import OptionError, SpaceError
+
+WORKFLOW = ROOT / "examples" / "ci" / "github-actions.yml"
+
+
+@pytest.mark.parametrize("text", ["skill > 1", "test.skill >> 1", "test.skill >= high", "", "test.skill >= 1 2", 3])
+def test_malformed_rules_say_the_form(text):
+    with pytest.raises(OptionError) as info:
+        parse_rule(text)
+    assert "must be a rule of the form" in str(info.value) and "test.skill >= 0.1" in str(info.value)
+
+
+def test_rules_parse():
+    rule = parse_rule(" best.gap<=1.5 ")
+    assert (rule.scope, rule.figure, rule.op, rule.threshold) == ("best", "gap", "<=", 1.5)
+    assert parse_rule("trials.failed == 0").name == "trials.failed == 0"
+
+
+def test_space_gate_section_is_validated(write_file):
+    from lstmtune.space import load_space
+
+    assert load_space(ROOT / "search_spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > 0")
+    with pytest.raises(SpaceError, match="bad.yaml: gate must be a rule"):
+        load_space(write_file("bad.yaml", "gate: ['skill >= 1']"))
+    with pytest.raises(SpaceError, match="gate must be a list"):
+        load_space(write_file("bad2.yaml", "gate: test.skill >= 1"))
+
+
+def workflow_commands(run_dir: Path) -> list[list[str]]:
+    """The `lstmtune ...` commands of the example workflow, with its run directory moved to run_dir."""
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["smoke"]["steps"]
+    commands = []
+    for step in steps:
+        line = " ".join(str(step.get("run", "")).split())
+        if line.startswith("lstmtune "):
+            commands.append([part.replace("runs/smoke", str(run_dir)) for part in shlex.split(line)[1:]])
+    return commands
+
+
+@pytest.mark.search
+def test_the_example_workflow_end_to_end(tmp_path, monkeypatch):
+    """The workflow's own commands: smoke search within a time budget, gate passing, report; then a
+    planted failing rule gives the gate's own exit code, a JUnit file and a step summary."""
+    from typer.testing import CliRunner
+
+    from lstmtune.cli import app
+
+    monkeypatch.chdir(ROOT)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run = tmp_path / "smoke"
+    commands = workflow_commands(run)
+    assert [c[0] for c in commands] == ["search", "gate", "report"] and "--time-budget" in commands[0]
+    runner = CliRunner()
+    for command in commands:
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, (command, result.stdout, result.stderr)
+    passed = ElementTree.parse(run / "gate.xml").getroot()
+    assert passed.get("tests") == "3" and passed.get("failures") == "0"  # smoke.yaml's two rules + --require
+    assert (run / "report.md").read_text().startswith("# lstmtune run")
+    assert "### lstmtune search" in summary.read_text() and "### lstmtune gate passed" in summary.read_text()
+
+    junit = tmp_path / "fail.xml"
+    failing = runner.invoke(app, ["gate", str(run), "--require", "test.skill >= 0.99", "--junit", str(junit)])
+    assert failing.exit_code == 3, failing.stderr
+    assert "FAIL  test.skill >= 0.99  (found" in failing.stdout and "PASS  trials.failed == 0" in failing.stdout
+    assert failing.stderr.strip().startswith("error: 1 of 3 rules failed: test.skill >= 0.99")
+    root = ElementTree.parse(junit).getroot()
+    cases = root.findall("./testsuite/testcase")
+    assert root.get("failures") == "1" and [c.find("failure") is not None for c in cases] == [False, False, True]
+    assert "### lstmtune gate FAILED" in summary.read_text()
+
+    as_json = json.loads(runner.invoke(app, ["gate", str(run), "--require", "best.gap >= 0", "--json"]).stdout)
+    assert as_json["passed"] is True and as_json["rules"][-1]["rule"] == "best.gap >= 0"
+    assert_one_line_error(runner.invoke(app, ["gate", str(run), "--require", "test.accuracy > 0.5"]),
+                          "test.accuracy is not a figure of this run", "known: val.rmse")
+
+
+@pytest.mark.search
+def test_time_budget_stops_a_trial_and_the_search(cli, airline_csv, write_file, tmp_path):
+    space = write_file("long.yaml", TINY_SPACE.replace("search: {max_trials: 2, epochs: 2, patience: 1}",
+                                                       "search: {max_trials: 3, epochs: 2000, patience: 2000}"))
+    out = tmp_path / "budget"
+    result = cli("search", airline_csv, "--target", "Passengers", "--time-col", "Date", "--space", space, "--out", out,
+                 "--time-budget", "2s", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["state"] == "completed (the time budget of 2 s ended the search)"
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["trials"]["completed"] == 1 and manifest["search"]["time_budget"] == 2.0
+    record = json.loads(next((out / "history").glob("trial_*.json")).read_text())
+    assert "by the time budget" in record["note"] and record["metrics"]["epochs_run"] < 2000
+    assert (out / "best_model.keras").is_file()
+
+
+def test_gate_on_a_run_where_nothing_completed(cli, tmp_path):
+    from lstmtune.rundir import write_json
+
+    run = tmp_path / "run"
+    write_json(run / "run.json", {"status": "failed", "hyperparameters": {"names": [], "tunable": [], "space": {}}})
+    write_json(run / "history" / "trial_0.json", {"trial_id": "0", "status": "failed", "reason": "boom"})
+    result = cli("gate", run, "--require", "test.skill > 0", "--require", "trials.failed <= 1")
+    assert result.exit_code == 3
+    assert "FAIL  test.skill > 0  (found missing)" in result.stdout and "PASS  trials.failed <= 1  (found 1)" in result.stdout
+
+
+def test_gate_needs_a_rule(cli, tmp_path):
+    from lstmtune.rundir import write_json
+
+    write_json(tmp_path / "run" / "run.json", {"status": "completed"})
+    assert_one_line_error(cli("gate", tmp_path / "run"), "--require", "at least one rule")
+    assert_one_line_error(cli("gate", tmp_path / "run", "--require", "skill > 0"), "must be a rule of the form")
+
+
+def test_bad_time_budget(cli, airline_csv, tiny_space, tmp_path):
+    result = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "r",
+                 "--time-budget", "soon")
+    assert_one_line_error(result, "--time-budget must be a duration like 90s, 10m, 1h", "'soon'")
