@@ -1,4 +1,11 @@
-"""lstmtune: find well-regularised LSTM models for your own CSV data."""
+"""lstmtune: find well-regularised LSTM models for your own CSV data.
+
+    import lstmtune
+    run = lstmtune.search(data="data.csv", target="y", time_col="date", space="search_spaces/forecast.yaml", out="runs/y")
+    lstmtune.load_run("runs/y").trials
+
+`import lstmtune` stays light: TensorFlow is imported only when a search trains or a model is loaded.
+"""
 
 import os
 
@@ -6,3 +13,17 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"
+__all__ = ["search", "load_run", "Run", "Predictor", "__version__"]
+
+
+def __getattr__(name: str):
+    """The API's names, imported on first use."""
+    if name in ("search", "load_run", "Run"):
+        from lstmtune import api
+
+        return getattr(api, name)
+    if name == "Predictor":
+        from lstmtune.predict import Predictor
+
+        return Predictor
+    raise AttributeError(f"module 'lstmtune' has no attribute {name!r}")

@@ -6,6 +6,7 @@ TensorFlow, Keras and keras-tuner are imported only inside `search`, after every
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
@@ -255,7 +256,9 @@ def search(
     if not quiet:
         errors.print(f"data: {plan.data.summary()}", highlight=False, markup=False, soft_wrap=True)
     try:
-        run_search(plan, reporter_for(errors, quiet))
+        # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
+        with contextlib.redirect_stdout(sys.stderr):
+            run_search(plan, reporter_for(errors, quiet))
     except SearchInterrupted:
         errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False, markup=False)
         raise typer.Exit(130) from None

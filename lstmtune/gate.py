@@ -128,7 +128,6 @@ def check(run_dir: RunDir, rules: list[Rule]) -> list[Outcome]:
 def run_rules(run_dir: RunDir, required: list[str]) -> list[Rule]:
     """Rules from the run's space file (its `gate:` section) followed by those given as --require."""
     from lstmtune.space import load_space
-    from lstmtune.tasks import get_task  # noqa: F401  (load_space resolves the run's task)
 
     rules: list[Rule] = []
     if run_dir.space.is_file():

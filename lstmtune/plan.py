@@ -18,7 +18,7 @@ from lstmtune import settings
 from lstmtune.errors import OptionError, RunDirError
 from lstmtune.rundir import RunDir, process_alive
 from lstmtune.settings import SearchSettings
-from lstmtune.space import Space, load_space
+from lstmtune.space import Space, load_space, space_from_dict
 from lstmtune.tasks import TASK_NAMES, get_task
 from lstmtune.tasks.base import DataRequest, Prepared, Task
 from lstmtune.tasks.forecast.settings import LOOKBACK_RULE
@@ -40,7 +40,7 @@ class SearchRequest:
     """
 
     data_path: Path | None
-    space_path: Path
+    space_path: Path | dict[str, Any]  # a space file, or the same document as a dict (Python API)
     out: Path | None = None
     task: str = "forecast"
     columns: dict[str, Any] = field(default_factory=dict)
@@ -140,7 +140,7 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
             raise RunDirError(f"--out {root}: --overwrite replaces run directories only, and this one has no run.json; choose another --out")
         resolved = root.resolve()
         for what, path in (("the data file", request.data_path), ("the space file", request.space_path), ("the current directory", Path.cwd())):
-            if path is not None and Path(path).resolve().is_relative_to(resolved):
+            if isinstance(path, (str, Path)) and Path(path).resolve().is_relative_to(resolved):
                 raise RunDirError(f"--out {root}: --overwrite would delete {what} ({path}); choose another --out")
     if run_dir.manifest.is_file() and (request.resume or request.overwrite):
         manifest = _read_manifest(run_dir)
@@ -237,7 +237,10 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     fixed = validate_flags(request.fixed, FIXING_FLAGS)
     run_dir = _check_run_dir(request) if request.out is not None else None
 
-    space = load_space(request.space_path, task.name)
+    if isinstance(request.space_path, dict):
+        space = space_from_dict(request.space_path, "space", task.name)
+    else:
+        space = load_space(request.space_path, task.name)
     if fixed:
         space = space.with_fixed(fixed)
     if search_flags.get("max_trials") and search_flags.get("tuner", space.search.get("tuner")) == "hyperband":

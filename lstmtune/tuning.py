@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import logging
 import os
@@ -10,7 +9,6 @@ import platform
 import shutil
 import shlex
 import socket
-import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -268,25 +266,23 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     started = time.monotonic()
     status = RunStatus.FAILED
     try:
-        # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
-        with contextlib.redirect_stdout(sys.stderr):
-            tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
-            reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
-                                  plan.data.figure_columns[0])
-            try:
-                tuner.search(verbose=0)
-            except BudgetSpent:  # no new trial after the deadline: a normal end, with what it has
-                manifest["search"]["budget_ended_search"] = True
-            finally:
-                reporter.search_end()
-                manifest["times"]["search_seconds"] = round(time.monotonic() - started, 2)
-            table = recorder.table()
-            completed = table[table["status"] == TrialStatus.COMPLETED.value]
-            if completed.empty:
-                reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
-                raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
-            manifest["best"] = evaluate_best(plan, side, tuner, str(completed.iloc[0]["trial_id"]))
-            write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"]))
+        tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
+        reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
+                              plan.data.figure_columns[0])
+        try:
+            tuner.search(verbose=0)
+        except BudgetSpent:  # no new trial after the deadline: a normal end, with what it has
+            manifest["search"]["budget_ended_search"] = True
+        finally:
+            reporter.search_end()
+            manifest["times"]["search_seconds"] = round(time.monotonic() - started, 2)
+        table = recorder.table()
+        completed = table[table["status"] == TrialStatus.COMPLETED.value]
+        if completed.empty:
+            reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
+            raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
+        manifest["best"] = evaluate_best(plan, side, tuner, str(completed.iloc[0]["trial_id"]))
+        write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"]))
         status = RunStatus.COMPLETED
         return manifest
     except KeyboardInterrupt:

@@ -1,0 +1,189 @@
+"""The Python API: the command line's operations with keyword arguments and objects.
+
+    import lstmtune
+    run = lstmtune.search(data="reviews.csv", task="text", text_col="text", target="label",
+                          space="search_spaces/text.yaml", out="runs/reviews")
+    run.trials            # the ranked table (a DataFrame)
+    run.best              # the best trial: values, validation and test figures
+    run.findings          # plain-language findings
+    run.predictor().predict(new_frame)
+    run.gate(["test.skill >= 0.1"])
+
+Errors are the tool's own (lstmtune.errors.LstmtuneError and its kinds), with messages that name the
+keyword argument (text_col) rather than the command-line flag. Nothing here prints, exits or
+redirects stdout, except the progress lines a search writes to stderr when progress=True.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lstmtune.errors import LstmtuneError, OptionError
+
+COLUMN_ARGUMENTS = ("target", "time_col", "features", "text_col", "id_col", "order_col", "split_col", "group_col")
+OPTION_ARGUMENTS = ("time_format", "wide", "encoding", "embeddings", "strict")
+DATA_ARGUMENTS = ("horizon", "split", "scale", "transform", "fill", "season", "objective", "class_weight", "problem",
+                  "max_length", "stride")
+SEARCH_ARGUMENTS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget")
+FIXED_ARGUMENTS = ("lookback",)
+FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)")
+
+
+def _python_names(error: LstmtuneError) -> LstmtuneError:
+    """The same error, naming keyword arguments (text_col) where the library names flags (--text-col)."""
+    message = FLAG.sub(lambda m: m.group(1).replace("-", "_"), str(error))
+    renamed = type(error)(message)
+    renamed.__cause__ = error
+    return renamed
+
+
+def _with_python_names(function):
+    """Re-raise the tool's errors with argument names; keeps the function's own name and docstring."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except LstmtuneError as error:
+            raise _python_names(error) from None
+
+    return wrapper
+
+
+class Run:
+    """A run directory, read without TensorFlow: its manifest, ranked trials, best trial and findings."""
+
+    def __init__(self, path: str | Path):
+        from lstmtune import manifest as run_manifest
+        from lstmtune.rundir import RunDir
+
+        self.path = Path(path)
+        self.run_dir = RunDir(self.path)
+        self.manifest = run_manifest.load(self.run_dir)
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.path)!r}, task={self.task!r}, status={self.manifest.get('status')!r})"
+
+    @property
+    def task(self) -> str:
+        from lstmtune import manifest as run_manifest
+
+        return run_manifest.task_name(self.manifest)
+
+    @property
+    def trials(self):
+        """Every trial, best first (completed ones ranked by the run's objective and direction)."""
+        from lstmtune import store
+
+        return store.trials_table(self.run_dir, self.manifest)
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        """The best trial's id, values, and validation and test figures (None until a search completes)."""
+        return self.manifest.get("best")
+
+    @property
+    def findings(self) -> list[str]:
+        from lstmtune.diagnose import diagnose
+
+        return diagnose(self.trials, self.manifest)
+
+    @_with_python_names
+    def report(self, format: str = "md", top: int = 5) -> str:
+        """The report as text: "md", "json" or "csv" (the rich table is the command line's)."""
+        from lstmtune.report import build_report, render
+
+        if format not in ("md", "json", "csv"):
+            raise OptionError(f"--format must be one of md, json, csv, but got {format!r}")
+        return render(build_report(self.run_dir, top=top), format, console=None)  # type: ignore[arg-type]
+
+    @_with_python_names
+    def gate(self, rules: list[str] | None = None):
+        """Outcomes of the rules (and of the space file's gate: section): each has .rule, .value, .passed."""
+        from lstmtune import gate as gates
+
+        return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
+
+    @_with_python_names
+    def predictor(self):
+        """The best model with the preprocessing it was trained with (imports TensorFlow)."""
+        from lstmtune.predict import Predictor
+
+        return Predictor.load(self.path)
+
+
+@_with_python_names
+def load_run(path: str | Path) -> Run:
+    """A run directory written by `search` (finished, running or interrupted)."""
+    return Run(path)
+
+
+@_with_python_names
+def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, task: str = "forecast",
+           target: str | list[str] | None = None, resume: bool = False, overwrite: bool = False,
+           progress: bool = False, **options: Any) -> Run:
+    """Search LSTM hyperparameters and return the Run.
+
+    `data` is a CSV path or a pandas DataFrame (written to a CSV file beside `out`, which run.json
+    names). `space` is a space file or the same document as a dict. Other keyword arguments are the
+    command line's options with underscores: time_col, text_col, id_col, order_col, split_col,
+    group_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill,
+    season, objective, class_weight, problem, max_length, stride, lookback, tuner, max_trials, epochs,
+    patience, initial_points, seed, time_budget.
+    """
+    from lstmtune.plan import SearchRequest, plan_search
+
+    known = set(COLUMN_ARGUMENTS + OPTION_ARGUMENTS + DATA_ARGUMENTS + SEARCH_ARGUMENTS + FIXED_ARGUMENTS)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise OptionError(f"unknown keyword argument {unknown[0]!r}; known: {', '.join(sorted(known | {'target'}))}")
+    columns = {name: options.get(name) for name in COLUMN_ARGUMENTS}
+    columns["target"] = tuple([target] if isinstance(target, str) else target) if target else None
+    features = columns.get("features")
+    columns["features"] = tuple([features] if isinstance(features, str) else features) if features else None
+    request = SearchRequest(
+        data_path=_data_path(data, Path(out)),
+        space_path=space if isinstance(space, dict) else Path(space),
+        out=Path(out),
+        task=task,
+        columns=columns,
+        options={name: options.get(name) for name in OPTION_ARGUMENTS},
+        data_flags={name: options.get(name) for name in DATA_ARGUMENTS},
+        search_flags={name: options.get(name) for name in SEARCH_ARGUMENTS},
+        fixed={name: options.get(name) for name in FIXED_ARGUMENTS},
+        resume=resume,
+        overwrite=overwrite,
+        command=("lstmtune.search",),
+    )
+    run_planned(plan_search(request), progress)
+    return Run(out)
+
+
+def run_planned(plan: Any, progress: bool) -> None:
+    """Run a validated plan (the command line calls this too)."""
+    from rich.console import Console
+
+    from lstmtune.progress import Reporter, reporter_for
+    from lstmtune.tuning import run_search
+
+    run_search(plan, reporter_for(Console(stderr=True)) if progress else Reporter())
+
+
+def _data_path(data: Any, out: Path) -> Path:
+    """A CSV path as given; a DataFrame written to a CSV file of its own beside the run directory."""
+    if isinstance(data, (str, Path)):
+        return Path(data)
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise OptionError(f"data must be a CSV path or a pandas DataFrame, but got {type(data).__name__}")
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix=f"{out.name}.data.", dir=out.absolute().parent,
+                                         delete=False, encoding="utf-8", newline="")
+    with handle:
+        data.to_csv(handle, index=False)
+    return Path(handle.name)

@@ -1,0 +1,74 @@
+"""The Python API, used without the CLI: search, load_run, Run, errors that name keyword arguments."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import lstmtune
+from conftest import AIRLINE, ROOT
+from lstmtune.errors import OptionError
+
+pytestmark = pytest.mark.search
+
+# TINY_SPACE as a Python dict.
+SPACE = {
+    "hyperparameters": {"lookback": 4, "units": {"int": [2, 4], "step": 2}, "dropout": {"float": [0.0, 0.2]},
+                        "kernel_l2": {"float": [1e-5, 1e-3], "log": True}, "learning_rate": 0.01, "batch_size": 32},
+    "search": {"max_trials": 2, "epochs": 2, "patience": 1},
+}
+
+
+def test_import_lstmtune_is_light():
+    code = "import sys, lstmtune; lstmtune.load_run; print(sorted(m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
+
+def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
+    frame = pd.read_csv(AIRLINE)
+    run = lstmtune.search(frame, target="Passengers", time_col="Date", space=SPACE,
+                          out=tmp_path / "run", season=12)
+    assert isinstance(run, lstmtune.Run) and run.task == "forecast" and run.manifest["status"] == "completed"
+    assert list(run.trials["rank"]) == [1, 2] and run.trials["score"].is_monotonic_increasing
+    assert set(run.best) >= {"trial_id", "values", "val", "test"}
+    assert any("persistence" in finding for finding in run.findings)
+    assert json.loads(run.report("json"))["best"]["trial_id"] == run.best["trial_id"]
+    assert [o.passed for o in run.gate(["trials.completed == 2"])] == [True]
+    # The frame was written to a CSV file of its own, which run.json names.
+    data_file = run.manifest["data"]["path"]
+    assert pd.read_csv(data_file).equals(frame)
+    forecast = run.predictor().predict(frame)
+    assert list(forecast.columns) == ["Passengers"] and len(forecast) == 1
+    assert lstmtune.load_run(tmp_path / "run").best == run.best
+
+
+def test_errors_name_keyword_arguments(tmp_path):
+    with pytest.raises(OptionError) as info:
+        lstmtune.search(AIRLINE, target="Passengers", space=SPACE, out=tmp_path / "r", text_col="x")
+    assert str(info.value) == "text_col applies to task text, not to task forecast"
+    with pytest.raises(OptionError, match="unknown keyword argument 'epoch'; known: "):
+        lstmtune.search(AIRLINE, target="Passengers", space=SPACE, out=tmp_path / "r", epoch=3)
+    with pytest.raises(lstmtune.errors.DataError, match="target 'nope' is not a column"):
+        lstmtune.search(AIRLINE, target="nope", space=SPACE, out=tmp_path / "r")
+    with pytest.raises(OptionError, match="data must be a CSV path or a pandas DataFrame"):
+        lstmtune.search([1, 2], target="y", space={}, out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(lstmtune.errors.RunDirError, match="not a run directory"):
+        lstmtune.load_run(tmp_path / "nothing")
+
+
+def test_the_readme_example_runs(tmp_path, monkeypatch):
+    """The Python block under README's "Python API", run as written (in a folder with the same examples)."""
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"## Python API.*?```python\n(.*?)```", readme, re.S).group(1)
+    for name in ("examples", "search_spaces"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    assert lstmtune.load_run(tmp_path / "runs" / "api-demo").manifest["status"] == "completed"
