@@ -54,7 +54,7 @@ app = typer.Typer(
     cls=_OneLineErrors,
     help="Find well-regularised LSTM models for your own CSV data (Keras Tuner search + honest reports).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -401,6 +401,57 @@ def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: boo
             write_output(text, output)
         else:
             sys.stdout.write(text)
+    except LstmtuneError as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def init(
+    file: Annotated[Optional[Path], typer.Argument(help="Where to write it. Default: print it.", metavar="[FILE]", show_default=False)] = None,
+    task: TaskOpt = "forecast",
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Write a commented starter space file for a task: the main knobs with suggested ranges, every
+    other one commented out with its default.
+
+    Example:
+
+        lstmtune init --task text my_space.yaml
+    """
+    from lstmtune.errors import OptionError
+    from lstmtune.report import write_output
+    from lstmtune.starter import starter_space
+    from lstmtune.tasks import get_task
+
+    try:
+        text = starter_space(get_task(task).name)
+        if file is None:
+            sys.stdout.write(text)
+            return
+        if file.exists() and not force:
+            raise OptionError(f"FILE {file}: already exists; pass --force to replace it")
+        write_output(text, file)
+    except LstmtuneError as error:
+        raise _fail(error) from None
+    _stderr().print(f"wrote {file}; check it with: lstmtune check --space {file}"
+                    + ("" if task == "forecast" else f" --task {task}"), highlight=False, markup=False)
+
+
+@app.command()
+def schema(task: TaskOpt = "forecast") -> None:
+    """Print the JSON Schema of a task's space file (for editors that complete and check YAML).
+
+    Example:
+
+        lstmtune schema --task text > lstmtune-text.schema.json
+    """
+    import json
+
+    from lstmtune.schema import space_schema
+    from lstmtune.tasks import get_task
+
+    try:
+        sys.stdout.write(json.dumps(space_schema(get_task(task).name), indent=2) + "\n")
     except LstmtuneError as error:
         raise _fail(error) from None
 

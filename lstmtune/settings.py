@@ -66,6 +66,7 @@ def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
             raise ValueError(rule)
         return value
 
+    check.schema = {"type": "integer", "minimum": minimum, **({"maximum": maximum} if maximum is not None else {})}  # type: ignore[attr-defined]
     return check
 
 
@@ -75,6 +76,7 @@ def _one_of(options: tuple[str, ...]) -> Callable[[Any], str]:
             raise ValueError(f"must be one of {', '.join(options)}, but got {_describe(value)}")
         return value.lower()
 
+    check.schema = {"type": "string", "enum": list(options)}  # type: ignore[attr-defined]
     return check
 
 
@@ -84,6 +86,7 @@ def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return None
         return check(value)
 
+    optional.schema = {"anyOf": [getattr(check, "schema", {}), {"type": "null"}]}  # type: ignore[attr-defined]
     return optional
 
 
@@ -98,6 +101,11 @@ def _split(value: Any) -> tuple[float, float, float]:
         raise ValueError(f"{rule}, but got {_describe(value)}")
     return fractions  # type: ignore[return-value]
 
+
+_split.schema = {"anyOf": [  # type: ignore[attr-defined]
+    {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 3, "maxItems": 3},
+    {"type": "string", "pattern": r"^\s*[0-9.]+\s*,\s*[0-9.]+\s*,\s*[0-9.]+\s*$"},
+]}
 
 DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
@@ -122,6 +130,10 @@ def _duration(value: Any) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(rule)
     return seconds
+
+
+_duration.schema = {"anyOf": [{"type": "number", "exclusiveMinimum": 0},  # type: ignore[attr-defined]
+                              {"type": "string", "pattern": r"^(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$"}]}
 
 
 SEARCH_RULES: dict[str, Callable[[Any], Any]] = {

@@ -36,16 +36,37 @@ class Spec:
     help: str = ""
 
 
-def _at_least(bound: float) -> Callable[[Any], bool]:
-    return lambda value: value >= bound
+# Each rule carries its JSON Schema fragment, so `lstmtune schema` is generated from the same rules.
 
 
-def _fraction(value: float) -> bool:
+def at_least(bound: float) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        return value >= bound
+
+    check.schema = {"minimum": bound}  # type: ignore[attr-defined]
+    return check
+
+
+def fraction(value: float) -> bool:
     return 0 <= value < 1
 
 
-def _positive(value: float) -> bool:
+fraction.schema = {"minimum": 0, "exclusiveMaximum": 1}  # type: ignore[attr-defined]
+
+
+def positive(value: float) -> bool:
     return value > 0
+
+
+positive.schema = {"exclusiveMinimum": 0}  # type: ignore[attr-defined]
+
+
+def one_of(options: tuple[str, ...]) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        return value in options
+
+    check.schema = {"enum": list(options)}  # type: ignore[attr-defined]
+    return check
 
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop")
@@ -53,27 +74,27 @@ REGULARISED = ("kernel", "recurrent", "bias", "activity")
 
 # The shared LSTM body's hyperparameters; each task adds its own (tasks/<name>) and may leave some out.
 COMMON_SPECS: dict[str, Spec] = {
-    "layers": Spec(int, 1, ">= 1", _at_least(1), "stacked LSTM layers"),
-    "units": Spec(int, 32, ">= 1", _at_least(1), "units per LSTM layer"),
+    "layers": Spec(int, 1, ">= 1", at_least(1), "stacked LSTM layers"),
+    "units": Spec(int, 32, ">= 1", at_least(1), "units per LSTM layer"),
     "bidirectional": Spec(bool, False, help="wrap each LSTM layer in Bidirectional"),
-    "dropout": Spec(float, 0.0, "0 <= value < 1", _fraction, "dropout on LSTM inputs"),
-    "recurrent_dropout": Spec(float, 0.0, "0 <= value < 1", _fraction, "dropout on LSTM recurrent state"),
+    "dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout on LSTM inputs"),
+    "recurrent_dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout on LSTM recurrent state"),
     **{
-        f"{part}_{kind}": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), f"{kind.upper()} penalty on the LSTM {part}")
+        f"{part}_{kind}": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), f"{kind.upper()} penalty on the LSTM {part}")
         for part in REGULARISED
         for kind in ("l1", "l2")
     },
     "layer_norm": Spec(bool, False, help="LayerNormalization after each LSTM layer"),
-    "input_noise": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), "std of Gaussian jitter on (scaled) inputs while training"),
-    "dense_units": Spec(int, 0, ">= 0 (0 = no hidden dense layer)", _at_least(0), "units of a ReLU dense layer in the head"),
-    "dense_dropout": Spec(float, 0.0, "0 <= value < 1", _fraction, "dropout before the output layer"),
-    "learning_rate": Spec(float, 1e-3, "> 0", _positive, "optimizer learning rate"),
-    "optimizer": Spec(str, "adam", f"one of {', '.join(OPTIMIZERS)}", lambda v: v in OPTIMIZERS, "optimizer"),
-    "weight_decay": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), "decoupled weight decay of the optimizer"),
-    "clipnorm": Spec(float, 0.0, ">= 0 (0 = off)", _at_least(0), "gradient norm clipping"),
-    "batch_size": Spec(int, 32, ">= 1", _at_least(1), "training batch size"),
+    "input_noise": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), "std of Gaussian jitter on (scaled) inputs while training"),
+    "dense_units": Spec(int, 0, ">= 0 (0 = no hidden dense layer)", at_least(0), "units of a ReLU dense layer in the head"),
+    "dense_dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout before the output layer"),
+    "learning_rate": Spec(float, 1e-3, "> 0", positive, "optimizer learning rate"),
+    "optimizer": Spec(str, "adam", f"one of {', '.join(OPTIMIZERS)}", one_of(OPTIMIZERS), "optimizer"),
+    "weight_decay": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), "decoupled weight decay of the optimizer"),
+    "clipnorm": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), "gradient norm clipping"),
+    "batch_size": Spec(int, 32, ">= 1", at_least(1), "training batch size"),
 }
-LOOKBACK_SPEC = Spec(int, 24, ">= 1", _at_least(1), "input window length, in time steps")
+LOOKBACK_SPEC = Spec(int, 24, ">= 1", at_least(1), "input window length, in time steps")
 # Forecasting's full set, in declaration order (the default task).
 SPECS: dict[str, Spec] = {"lookback": LOOKBACK_SPEC, **COMMON_SPECS}
 
@@ -197,15 +218,19 @@ def load_space(path: str | Path, task: str = "forecast") -> Space:
     return parse_space(text, source=str(path), task=task)
 
 
-def parse_space(text: str, source: str = "<space>", task: str = "forecast") -> Space:
+def read_document(text: str, source: str = "<space>") -> Any:
+    """The YAML document as the space file reads it (1e-4 a number, duplicate keys refused)."""
     try:
-        document = yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpaceError(f"{source}: malformed YAML{where}: {problem}") from None
-    return space_from_dict(document, source, task)
+
+
+def parse_space(text: str, source: str = "<space>", task: str = "forecast") -> Space:
+    return space_from_dict(read_document(text, source), source, task)
 
 
 def space_from_dict(document: Any, source: str = "<space>", task: str = "forecast") -> Space:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from lstmtune.settings import _one_of, _split
-from lstmtune.space import Spec
+from lstmtune.space import Spec, at_least, fraction
 from lstmtune.tasks.base import Objective
 
 CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
@@ -40,21 +40,13 @@ DATA_RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _at_least(bound: float) -> Callable[[Any], bool]:
-    return lambda value: value >= bound
-
-
-def _fraction(value: float) -> bool:
-    return 0 <= value < 1
-
-
 TEXT_SPECS: dict[str, Spec] = {
-    "max_tokens": Spec(int, 20000, ">= 2", _at_least(2),
+    "max_tokens": Spec(int, 20000, ">= 2", at_least(2),
                        "vocabulary size, padding and out-of-vocabulary ids included (most frequent training words)"),
-    "sequence_length": Spec(int, None, ">= 1", _at_least(1),
+    "sequence_length": Spec(int, None, ">= 1", at_least(1),
                             "tokens per text, longer texts cut (default: 95th percentile of training token counts)"),
-    "embedding_dim": Spec(int, 64, ">= 1", _at_least(1), "width of the word embedding"),
-    "embedding_dropout": Spec(float, 0.0, "0 <= value < 1", _fraction,
+    "embedding_dim": Spec(int, 64, ">= 1", at_least(1), "width of the word embedding"),
+    "embedding_dropout": Spec(float, 0.0, "0 <= value < 1", fraction,
                               "spatial dropout on the embedded sequence (whole embedding channels)"),
     "embedding_trainable": Spec(bool, True, help="train the embedding (with --embeddings: fine-tune the vectors)"),
 }
