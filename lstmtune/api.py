@@ -17,7 +17,6 @@ redirects stdout, except the progress lines a search writes to stderr when progr
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -128,8 +127,8 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
            progress: bool = False, **options: Any) -> Run:
     """Search LSTM hyperparameters and return the Run.
 
-    `data` is a CSV path or a pandas DataFrame (written to a CSV file beside `out`, which run.json
-    names). `space` is a space file or the same document as a dict. Other keyword arguments are the
+    `data` is a CSV path or a pandas DataFrame (written to `<out>.data.csv` beside the run directory,
+    which run.json names). `space` is a space file or the same document as a dict. Other keyword arguments are the
     command line's options with underscores: time_col, text_col, id_col, order_col, split_col,
     group_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill,
     season, objective, class_weight, problem, max_length, stride, lookback, tuner, max_trials, epochs,
@@ -174,16 +173,16 @@ def run_planned(plan: Any, progress: bool) -> None:
 
 
 def _data_path(data: Any, out: Path) -> Path:
-    """A CSV path as given; a DataFrame written to a CSV file of its own beside the run directory."""
+    """A CSV path as given; a DataFrame written to `<out>.data.csv` beside the run directory (the same
+    file on every call, so a resumed search finds the same data)."""
     if isinstance(data, (str, Path)):
         return Path(data)
     import pandas as pd
 
+    from lstmtune.rundir import write_text
+
     if not isinstance(data, pd.DataFrame):
         raise OptionError(f"data must be a CSV path or a pandas DataFrame, but got {type(data).__name__}")
-    out.absolute().parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix=f"{out.name}.data.", dir=out.absolute().parent,
-                                         delete=False, encoding="utf-8", newline="")
-    with handle:
-        data.to_csv(handle, index=False)
-    return Path(handle.name)
+    path = out.parent / f"{out.name}.data.csv"
+    write_text(path, data.to_csv(index=False))
+    return path

@@ -42,7 +42,7 @@ def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
     assert [o.passed for o in run.gate(["trials.completed == 2"])] == [True]
     # The frame was written to a CSV file of its own, which run.json names.
     data_file = run.manifest["data"]["path"]
-    assert pd.read_csv(data_file).equals(frame)
+    assert data_file == str(tmp_path / "run.data.csv") and pd.read_csv(data_file).equals(frame)
     forecast = run.predictor().predict(frame)
     assert list(forecast.columns) == ["Passengers"] and len(forecast) == 1
     assert lstmtune.load_run(tmp_path / "run").best == run.best
