@@ -17,6 +17,7 @@ redirects stdout, except the progress lines a search writes to stderr when progr
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,22 @@ DATA_ARGUMENTS = ("horizon", "split", "scale", "transform", "fill", "season", "o
                   "max_length", "stride")
 SEARCH_ARGUMENTS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget")
 FIXED_ARGUMENTS = ("lookback",)
-FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)")
+# The command line's flags and the keyword arguments they are here.
+ARGUMENT_OF_FLAG = {
+    f"--{name.replace('_', '-')}": name
+    for name in (*COLUMN_ARGUMENTS, *OPTION_ARGUMENTS, *DATA_ARGUMENTS, *SEARCH_ARGUMENTS, *FIXED_ARGUMENTS,
+                 "task", "space", "out", "resume", "overwrite", "format", "top")
+} | {"--require": "rules"}
+FLAG = re.compile("(?<![\\w/-])(" + "|".join(sorted(map(re.escape, ARGUMENT_OF_FLAG), key=len, reverse=True)) + ")(?![\\w-])")
 
 
 def _python_names(error: LstmtuneError) -> LstmtuneError:
-    """The same error, naming keyword arguments (text_col) where the library names flags (--text-col)."""
-    message = FLAG.sub(lambda m: m.group(1).replace("-", "_"), str(error))
-    renamed = type(error)(message)
-    renamed.__cause__ = error
-    return renamed
+    """The same error, naming keyword arguments (text_col) where the library names flags (--text-col);
+    only known flags outside quotes are renamed, so values and paths stay as given."""
+    parts = re.split(r"('[^']*')", str(error))  # quoted values (column names, paths) are left alone
+    message = "".join(part if part.startswith("'") else FLAG.sub(lambda m: ARGUMENT_OF_FLAG[m.group(1)], part)
+                      for part in parts)
+    return type(error)(message)
 
 
 def _with_python_names(function):
@@ -48,7 +56,7 @@ def _with_python_names(function):
         try:
             return function(*args, **kwargs)
         except LstmtuneError as error:
-            raise _python_names(error) from None
+            raise _python_names(error) from error
 
     return wrapper
 
@@ -143,9 +151,13 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
     columns = {name: options.get(name) for name in COLUMN_ARGUMENTS}
     columns["target"] = tuple([target] if isinstance(target, str) else target) if target else None
     features = columns.get("features")
-    columns["features"] = tuple([features] if isinstance(features, str) else features) if features else None
+    if isinstance(features, str):  # "a,b" as on the command line
+        features = [part.strip() for part in features.split(",") if part.strip()]
+    columns["features"] = tuple(features) if features else None
+    out = Path(out).absolute()
+    data_path, frame = _data_path(data, out)
     request = SearchRequest(
-        data_path=_data_path(data, Path(out)),
+        data_path=data_path,
         space_path=space if isinstance(space, dict) else Path(space),
         out=Path(out),
         task=task,
@@ -158,7 +170,14 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
         overwrite=overwrite,
         command=("lstmtune.search",),
     )
-    run_planned(plan_search(request), progress)
+    try:
+        plan = plan_search(request)
+        if frame is not None:  # only now, with every input valid, the frame becomes the run's data file
+            plan = _keep_frame(plan, data_path, out)
+    finally:
+        if frame is not None:
+            data_path.unlink(missing_ok=True)
+    run_planned(plan, progress)
     return Run(out)
 
 
@@ -172,17 +191,29 @@ def run_planned(plan: Any, progress: bool) -> None:
     run_search(plan, reporter_for(Console(stderr=True)) if progress else Reporter())
 
 
-def _data_path(data: Any, out: Path) -> Path:
-    """A CSV path as given; a DataFrame written to `<out>.data.csv` beside the run directory (the same
-    file on every call, so a resumed search finds the same data)."""
+def _data_path(data: Any, out: Path) -> tuple[Path, Any]:
+    """(the CSV to read, the DataFrame or None): a DataFrame is first written to a temporary file."""
     if isinstance(data, (str, Path)):
-        return Path(data)
+        return Path(data), None
     import pandas as pd
-
-    from lstmtune.rundir import write_text
 
     if not isinstance(data, pd.DataFrame):
         raise OptionError(f"data must be a CSV path or a pandas DataFrame, but got {type(data).__name__}")
-    path = out.parent / f"{out.name}.data.csv"
-    write_text(path, data.to_csv(index=False))
-    return path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix=f".{out.name}.data.", dir=out.parent,
+                                         delete=False, encoding="utf-8", newline="")
+    with handle:
+        data.to_csv(handle, index=False)
+    return Path(handle.name), data
+
+
+def _keep_frame(plan: Any, temporary: Path, out: Path) -> Any:
+    """Move a DataFrame's CSV to `<out>.data.csv` (the file run.json names; a resumed search finds the
+    same contents there) and point the plan at it."""
+    import dataclasses
+    import os
+
+    final = out.parent / f"{out.name}.data.csv"
+    os.replace(temporary, final)
+    plan.request = dataclasses.replace(plan.request, data_path=final)
+    return plan

@@ -310,7 +310,7 @@ def gate(
         run = RunDir(run_dir)
         outcomes = gates.check(run, gates.run_rules(run, list(require or [])))
         if junit:
-            write_output(gates.as_junit(run, outcomes), junit)
+            write_output(gates.as_junit(run, outcomes), junit, "--junit")
     except LstmtuneError as error:
         raise _fail(error) from None
     _append_step_summary(gates.as_markdown(run, outcomes))
@@ -320,8 +320,10 @@ def gate(
         for outcome in outcomes:
             print(outcome.line())
     failed = [o for o in outcomes if not o.passed]
-    if failed:
-        raise _fail(gates.GateFailed(f"{len(failed)} of {len(outcomes)} rules failed: {', '.join(o.rule.name for o in failed)}"))
+    if failed:  # a verdict, not an error: exit 3 with one line, with or without --debug
+        _stderr().print(f"error: {len(failed)} of {len(outcomes)} rules failed: {', '.join(o.rule.name for o in failed)}",
+                        highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(gates.GateFailed.exit_code)
 
 
 @app.command()
@@ -430,7 +432,7 @@ def init(
             return
         if file.exists() and not force:
             raise OptionError(f"FILE {file}: already exists; pass --force to replace it")
-        write_output(text, file)
+        write_output(text, file, "FILE")
     except LstmtuneError as error:
         raise _fail(error) from None
     _stderr().print(f"wrote {file}; check it with: lstmtune check --space {file}"

@@ -6,6 +6,8 @@ A rule names a figure the run has, a comparison and a number:
     best.gap <= 1.5          the best trial's row of the ranked table (gap, best_epoch, epochs_run, score ...)
     trials.failed == 0       trial counts (completed, failed, interrupted, total)
 
+Every gate also checks run.completed == 1: a failed, running or interrupted run does not pass.
+
 Rules come from `--require` and from the space file's `gate:` section (a list of rule strings).
 """
 
@@ -25,10 +27,16 @@ from lstmtune.errors import LstmtuneError, OptionError, SpaceError
 from lstmtune.rundir import RunDir
 
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
-RULE = re.compile(r"^\s*([a-z_]+)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-RULE_FORM = "'<split or best or trials>.<figure> <op> <number>', like 'test.skill >= 0.1'"
+RULE = re.compile(r"^\s*(val|test|best|trials|run)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+RULE_FORM = "'<val|test|best|trials>.<figure> <op> <number>', like 'test.skill >= 0.1'"
 TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
 BEST_COLUMNS = ("score", "train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds")
+# Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
+SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")
+KNOWN = {"val": SPLIT_FIGURES, "test": SPLIT_FIGURES, "trials": TRIAL_COUNTS, "run": ("completed",),
+         "best": BEST_COLUMNS + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill") + ("skill",)}
+# Every gate starts with this rule: a run that failed, is still running or was interrupted does not pass.
+RUN_COMPLETED = "run.completed == 1"
 
 
 class GateFailed(LstmtuneError):
@@ -66,7 +74,13 @@ def parse_rule(text: Any, where: str = "--require") -> Rule:
     if not match:
         raise OptionError(f"{where} must be a rule of the form {RULE_FORM}, but got {text!r}")
     scope, figure, op, number = match.groups()
-    return Rule(scope, figure, op, float(number))
+    if figure not in KNOWN[scope]:
+        raise OptionError(f"{where} {text!r}: {scope}.{figure} is not a figure lstmtune records; "
+                          f"{scope}.* figures are: {', '.join(KNOWN[scope])}")
+    threshold = float(number)
+    if not math.isfinite(threshold):
+        raise OptionError(f"{where} {text!r}: the number must be finite")
+    return Rule(scope, figure, op, threshold)
 
 
 def space_rules(value: Any, source: str) -> tuple[str, ...]:
@@ -101,6 +115,7 @@ def figures(run_dir: RunDir) -> dict[str, float | None]:
     for status in TRIAL_COUNTS[:-1]:
         out[f"trials.{status}"] = float(counts.get(status, 0))
     out["trials.total"] = float(len(table))
+    out["run.completed"] = 1.0 if manifest.get("status") == "completed" else 0.0
     return out
 
 
@@ -121,20 +136,28 @@ def check(run_dir: RunDir, rules: list[Rule]) -> list[Outcome]:
         if name not in known:
             raise OptionError(f"--require {rule.name!r}: {name} is not a figure of this run; known: {', '.join(known)}")
         value = known[name]
-        outcomes.append(Outcome(rule, value, value is not None and OPERATORS[rule.op](value, rule.threshold)))
+        outcomes.append(Outcome(rule, value, value is not None and _holds(rule, value)))
     return outcomes
+
+
+def _holds(rule: Rule, value: float) -> bool:
+    """The comparison; == and != allow for float round-off (a figure read back from JSON)."""
+    if rule.op in ("==", "!="):
+        equal = math.isclose(value, rule.threshold, rel_tol=1e-9, abs_tol=1e-12)
+        return equal if rule.op == "==" else not equal
+    return OPERATORS[rule.op](value, rule.threshold)
 
 
 def run_rules(run_dir: RunDir, required: list[str]) -> list[Rule]:
     """Rules from the run's space file (its `gate:` section) followed by those given as --require."""
     from lstmtune.space import load_space
 
-    rules: list[Rule] = []
+    rules: list[Rule] = [parse_rule(RUN_COMPLETED)]
     if run_dir.space.is_file():
         task = run_manifest.task_name(run_manifest.load(run_dir))
         rules += [parse_rule(text, "gate") for text in load_space(run_dir.space, task).gate]
     rules += [parse_rule(text) for text in required]
-    if not rules:
+    if len(rules) == 1:
         raise OptionError("--require: give at least one rule (or a gate: section in the space file), e.g. --require 'test.skill >= 0.1'")
     return rules
 

@@ -94,7 +94,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         if budget.stopped_epoch and early.best_weights is not None:
             model.set_weights(early.best_weights)  # some Keras 3 releases restore them only when early stopping stops
         scores = self.score(model, history.history, values, initial_epoch)
-        scores["budget_stopped_epoch"] = float(initial_epoch + budget.stopped_epoch if budget.stopped_epoch else 0)
+        scores["budget_stopped_epoch"] = float(budget.stopped_epoch)  # Keras numbers epochs from 0 across rounds
         return scores
 
     def score(self, model: keras.Model, history: dict[str, list[float]], values: dict[str, Any],

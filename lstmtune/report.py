@@ -353,10 +353,10 @@ def render(report: Report, fmt: str, console: Console) -> str | None:
     return render_json(report)
 
 
-def write_output(text: str, output: Path) -> None:
+def write_output(text: str, output: Path, flag: str = "--output") -> None:
     if output.is_dir():
-        raise OptionError(f"--output {output}: is a directory; give a file path")
+        raise OptionError(f"{flag} {output}: is a directory; give a file path")
     try:
         write_text(output, text)
     except OSError as exc:
-        raise OptionError(f"--output {output}: cannot write it ({exc.strerror or exc})") from None
+        raise OptionError(f"{flag} {output}: cannot write it ({exc.strerror or exc})") from None

@@ -29,7 +29,7 @@ def _hyperparameter(spec: Spec) -> dict[str, Any]:
     value = _value(spec)
     forms: list[dict[str, Any]] = [
         value,
-        {"type": "object", "properties": {"choice": {"type": "array", "items": value, "minItems": 1}},
+        {"type": "object", "properties": {"choice": {"type": "array", "items": value, "minItems": 1, "uniqueItems": True}},
          "required": ["choice"], "additionalProperties": False},
     ]
     if spec.type in (int, float):

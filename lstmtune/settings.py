@@ -107,7 +107,7 @@ _split.schema = {"anyOf": [  # type: ignore[attr-defined]
     {"type": "string", "pattern": r"^\s*[0-9.]+\s*,\s*[0-9.]+\s*,\s*[0-9.]+\s*$"},
 ]}
 
-DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+DURATION = re.compile(r"^(?:(\d*\.?\d+)h)?(?:(\d*\.?\d+)m)?(?:(\d*\.?\d+)s)?$", re.ASCII)
 
 
 def _duration(value: Any) -> float:
@@ -120,7 +120,7 @@ def _duration(value: Any) -> float:
     else:
         text = str(value).strip().lower()
         match = DURATION.match(text) if text else None
-        if text.replace(".", "", 1).isdigit():
+        if re.fullmatch(r"\d+(\.\d*)?|\.\d+", text, re.ASCII):
             seconds = float(text)
         elif match and any(match.groups()):
             hours, minutes, secs = (float(part) if part else 0.0 for part in match.groups())

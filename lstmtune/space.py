@@ -197,6 +197,22 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+
+
+def _without_base_60(regexp: re.Pattern) -> re.Pattern:
+    """YAML 1.1 reads 1:30 as the base-60 number 90; a space file means no such thing (it stays text)."""
+    if ":[0-5]?[0-9]" not in regexp.pattern:
+        return regexp
+    lines = [line for line in regexp.pattern.split("\n") if ":[0-5]?[0-9]" not in line]
+    if not lines[-1].rstrip().endswith(")$"):
+        lines[-1] = lines[-1] + ")$"
+    return re.compile("\n".join(lines), regexp.flags)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, _without_base_60(regexp)) for tag, regexp in resolvers]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
@@ -9,6 +10,7 @@ import platform
 import shutil
 import shlex
 import socket
+import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -136,7 +138,9 @@ def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialReco
     class RecordingTuner(base):  # type: ignore[misc, valid-type]
         def pre_create_trial(self):
             super().pre_create_trial()
-            if deadline is not None and time.monotonic() >= deadline:
+            # Past the deadline no trial starts, unless the budget of trials is spent anyway.
+            remaining = getattr(self.oracle, "remaining_trials", None)
+            if deadline is not None and time.monotonic() >= deadline and remaining != 0:
                 raise BudgetSpent()
 
         def on_trial_begin(self, trial):
@@ -266,7 +270,9 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     started = time.monotonic()
     status = RunStatus.FAILED
     try:
-        tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
+        # keras-tuner prints "Reloading Tuner from ..." on resume; keep stdout for the caller's output.
+        with contextlib.redirect_stdout(sys.stderr):
+            tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
         reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
                               plan.data.figure_columns[0])
         try:
@@ -282,7 +288,7 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
             reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
             raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
         manifest["best"] = evaluate_best(plan, side, tuner, str(completed.iloc[0]["trial_id"]))
-        write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"]))
+        write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"], manifest["best"]["trial_id"]))
         status = RunStatus.COMPLETED
         return manifest
     except KeyboardInterrupt:
@@ -346,7 +352,7 @@ def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> 
     write_json(run_dir.preprocessing, {"task": plan.task.name, **plan.data.state(values)})
 
 
-def best_space_yaml(plan: SearchPlan, values: dict[str, Any]) -> str:
+def best_space_yaml(plan: SearchPlan, values: dict[str, Any], best_id: str | None = None) -> str:
     """A space file with the best values fixed: searching with it (one trial) reproduces the best."""
     fixed = plan.space.with_fixed({k: _plain(v) for k, v in values.items()}, max_trials=1, tuner="random")
     request = plan.request
@@ -367,6 +373,9 @@ def best_space_yaml(plan: SearchPlan, values: dict[str, Any]) -> str:
         header = ("# The best configuration found, every hyperparameter fixed. Hyperband trained it from another\n"
                   "# trial's weights for part of its epochs, so a search with this file can score differently:\n")
     header += f"#   {command}\n"
+    best_record = read_json(plan.run_dir.trial_record(str(best_id))) if best_id is not None else {}
+    if "time budget" in str(best_record.get("note", "")):
+        header += "# The time budget cut this trial short; searching with this file trains it longer and can score differently.\n"
     return header + fixed.to_yaml()
 
 

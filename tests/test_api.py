@@ -39,7 +39,8 @@ def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
     assert set(run.best) >= {"trial_id", "values", "val", "test"}
     assert any("persistence" in finding for finding in run.findings)
     assert json.loads(run.report("json"))["best"]["trial_id"] == run.best["trial_id"]
-    assert [o.passed for o in run.gate(["trials.completed == 2"])] == [True]
+    assert [(o.rule.name, o.passed) for o in run.gate(["trials.completed == 2"])] == [
+        ("run.completed == 1", True), ("trials.completed == 2", True)]
     # The frame was written to a CSV file of its own, which run.json names.
     data_file = run.manifest["data"]["path"]
     assert data_file == str(tmp_path / "run.data.csv") and pd.read_csv(data_file).equals(frame)
@@ -61,6 +62,21 @@ def test_errors_name_keyword_arguments(tmp_path):
     assert not (tmp_path / "r").exists()
     with pytest.raises(lstmtune.errors.RunDirError, match="not a run directory"):
         lstmtune.load_run(tmp_path / "nothing")
+    with pytest.raises(lstmtune.errors.DataError) as info:  # flags become argument names; values stay as given
+        lstmtune.search(AIRLINE, target="--Passengers", space=SPACE, out=tmp_path / "r")
+    assert "target '--Passengers' is not a column" in str(info.value)
+    assert "--target" in str(info.value.__cause__)  # the library's own error, kept as the cause
+
+
+def test_a_refused_dataframe_search_leaves_the_runs_data_alone(tmp_path):
+    frame = pd.read_csv(AIRLINE)
+    lstmtune.search(frame, target="Passengers", time_col="Date", space=SPACE, out=tmp_path / "run")
+    data_file = tmp_path / "run.data.csv"
+    before = data_file.read_bytes()
+    with pytest.raises(lstmtune.errors.RunDirError, match="already exists"):
+        lstmtune.search(frame.head(100), target="Passengers", time_col="Date", space=SPACE, out=tmp_path / "run")
+    assert data_file.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run.data.csv"]  # no temporary file left
 
 
 def test_the_readme_example_runs(tmp_path, monkeypatch):

@@ -18,11 +18,13 @@ from lstmtune.errors import OptionError, SpaceError
 WORKFLOW = ROOT / "examples" / "ci" / "github-actions.yml"
 
 
-@pytest.mark.parametrize("text", ["skill > 1", "test.skill >> 1", "test.skill >= high", "", "test.skill >= 1 2", 3])
+@pytest.mark.parametrize("text", ["skill > 1", "test.skill >> 1", "test.skill >= high", "", "test.skill >= 1 2", 3,
+                                  "tset.skill > 0", "best.gap <= 1e400"])
 def test_malformed_rules_say_the_form(text):
     with pytest.raises(OptionError) as info:
         parse_rule(text)
-    assert "must be a rule of the form" in str(info.value) and "test.skill >= 0.1" in str(info.value)
+    message = str(info.value)
+    assert ("must be a rule of the form" in message and "test.skill >= 0.1" in message) or "must be finite" in message
 
 
 def test_rules_parse():
@@ -34,9 +36,13 @@ def test_rules_parse():
 def test_space_gate_section_is_validated(write_file):
     from lstmtune.space import load_space
 
-    assert load_space(ROOT / "search_spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > 0")
+    assert load_space(ROOT / "search_spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > -0.5")
     with pytest.raises(SpaceError, match="bad.yaml: gate must be a rule"):
         load_space(write_file("bad.yaml", "gate: ['skill >= 1']"))
+    with pytest.raises(SpaceError, match="tset.skill"):  # a misspelt scope is caught when the file is read
+        load_space(write_file("typo.yaml", "gate: ['tset.skill > 0']"))
+    with pytest.raises(SpaceError, match="test.skil is not a figure lstmtune records"):
+        load_space(write_file("typo2.yaml", "gate: ['test.skil > 0']"))
     with pytest.raises(SpaceError, match="gate must be a list"):
         load_space(write_file("bad2.yaml", "gate: test.skill >= 1"))
 
@@ -71,7 +77,7 @@ def test_the_example_workflow_end_to_end(tmp_path, monkeypatch):
         result = runner.invoke(app, command)
         assert result.exit_code == 0, (command, result.stdout, result.stderr)
     passed = ElementTree.parse(run / "gate.xml").getroot()
-    assert passed.get("tests") == "3" and passed.get("failures") == "0"  # smoke.yaml's two rules + --require
+    assert passed.get("tests") == "4" and passed.get("failures") == "0"  # run.completed, smoke.yaml's two, --require
     assert (run / "report.md").read_text().startswith("# lstmtune run")
     assert "### lstmtune search" in summary.read_text() and "### lstmtune gate passed" in summary.read_text()
 
@@ -79,16 +85,19 @@ def test_the_example_workflow_end_to_end(tmp_path, monkeypatch):
     failing = runner.invoke(app, ["gate", str(run), "--require", "test.skill >= 0.99", "--junit", str(junit)])
     assert failing.exit_code == 3, failing.stderr
     assert "FAIL  test.skill >= 0.99  (found" in failing.stdout and "PASS  trials.failed == 0" in failing.stdout
-    assert failing.stderr.strip().startswith("error: 1 of 3 rules failed: test.skill >= 0.99")
+    assert failing.stderr.strip() == "error: 1 of 4 rules failed: test.skill >= 0.99"
     root = ElementTree.parse(junit).getroot()
     cases = root.findall("./testsuite/testcase")
-    assert root.get("failures") == "1" and [c.find("failure") is not None for c in cases] == [False, False, True]
+    assert root.get("failures") == "1" and [c.find("failure") is not None for c in cases] == [False, False, False, True]
+    debug = runner.invoke(app, ["--debug", "gate", str(run), "--require", "test.skill >= 0.99"])
+    assert debug.exit_code == 3 and "Traceback" not in debug.stderr
     assert "### lstmtune gate FAILED" in summary.read_text()
 
     as_json = json.loads(runner.invoke(app, ["gate", str(run), "--require", "best.gap >= 0", "--json"]).stdout)
     assert as_json["passed"] is True and as_json["rules"][-1]["rule"] == "best.gap >= 0"
     assert_one_line_error(runner.invoke(app, ["gate", str(run), "--require", "test.accuracy > 0.5"]),
                           "test.accuracy is not a figure of this run", "known: val.rmse")
+    assert runner.invoke(app, ["gate", str(run), "--require", "trials.completed == 2.0000000001"]).exit_code == 0
 
 
 @pytest.mark.search
@@ -117,6 +126,10 @@ def test_gate_on_a_run_where_nothing_completed(cli, tmp_path):
     result = cli("gate", run, "--require", "test.skill > 0", "--require", "trials.failed <= 1")
     assert result.exit_code == 3
     assert "FAIL  test.skill > 0  (found missing)" in result.stdout and "PASS  trials.failed <= 1  (found 1)" in result.stdout
+    assert "FAIL  run.completed == 1  (found 0)" in result.stdout  # a failed run never passes a gate
+    # Nor does a running one, even when every rule given holds.
+    write_json(run / "run.json", {"status": "running", "hyperparameters": {"names": [], "tunable": [], "space": {}}})
+    assert cli("gate", run, "--require", "trials.failed <= 1").exit_code == 3
 
 
 def test_gate_needs_a_rule(cli, tmp_path):
