@@ -20,6 +20,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from lstmtune import __version__
+# How the parameters of `search` and `check` become one SearchRequest (see lstmtune.plan): the same
+# groups as the Python API's keyword arguments.
+from lstmtune.api import COLUMN_ARGUMENTS as COLUMN_FLAGS
+from lstmtune.api import DATA_ARGUMENTS as DATA_FLAGS
+from lstmtune.api import FIXED_ARGUMENTS as FIXED_FLAGS
+from lstmtune.api import OPTION_ARGUMENTS as OPTION_FLAGS
+from lstmtune.api import SEARCH_ARGUMENTS as SEARCH_FLAGS
 from lstmtune.errors import LstmtuneError
 
 try:  # typer >= 0.20 vendors click
@@ -98,13 +105,6 @@ def _split_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-# How the parameters of `search` and `check` become one SearchRequest (see lstmtune.plan).
-COLUMN_FLAGS = ("target", "time_col", "features", "text_col", "id_col", "order_col", "split_col", "group_col")
-OPTION_FLAGS = ("time_format", "wide", "encoding", "embeddings", "strict")
-DATA_FLAGS = ("horizon", "split", "scale", "transform", "fill", "season", "objective", "class_weight", "problem",
-              "max_length", "stride")
-SEARCH_FLAGS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget")
-FIXED_FLAGS = ("lookback",)
 
 
 def _request(args: dict, **extra):

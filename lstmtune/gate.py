@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from lstmtune import manifest as run_manifest
 from lstmtune import store
+from lstmtune.diagnose import number as _number
 from lstmtune.errors import LstmtuneError, OptionError, SpaceError
 from lstmtune.rundir import RunDir
 
@@ -117,14 +118,6 @@ def figures(run_dir: RunDir) -> dict[str, float | None]:
     out["trials.total"] = float(len(table))
     out["run.completed"] = 1.0 if manifest.get("status") == "completed" else 0.0
     return out
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def check(run_dir: RunDir, rules: list[Rule]) -> list[Outcome]:
