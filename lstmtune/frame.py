@@ -133,12 +133,26 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) 
         raise DataError(f"{path}: not a readable CSV file ({first}){_separator_hint(path)}") from None
     if frame.empty:
         raise DataError(f"{path}: has a header but no data rows")
+    _refuse_repeated_names(path, options)
     if len(frame.columns) == 1:
         header = str(frame.columns[0])
         for name, separator in (("semicolons", ";"), ("tabs", "\t"), ("'|'", "|")):
             if separator in header:
                 raise DataError(f"{path}: has one column {header!r} that looks separated by {name}; lstmtune reads comma-separated files")
     return frame
+
+
+def _refuse_repeated_names(path: Path, options: dict[str, Any]) -> None:
+    """pandas renames a repeated column name to 'name.1', which would turn a copy of the target into an
+    input (perfect leakage): refuse the file instead."""
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, **options).iloc[0].tolist()
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        key = str(name).strip()
+        if key in seen:
+            raise DataError(f"{path}: column names must be unique, but {_show(key)} is the name of columns "
+                            f"{seen[key]} and {position}")
+        seen[key] = position
 
 
 def _separator_hint(path: Path) -> str:

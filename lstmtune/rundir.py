@@ -56,8 +56,54 @@ class RunDir:
     def trial_history(self, trial_id: str) -> Path:
         return self.history / f"trial_{trial_id}.csv"
 
+    @property
+    def lock(self) -> Path:
+        return self.root / LOCK_NAME
+
     def is_empty(self) -> bool:
-        return not self.root.exists() or (self.root.is_dir() and not any(self.root.iterdir()))
+        """No run here: nothing, or only a lock file left by a search that ended."""
+        return not self.root.exists() or (self.root.is_dir() and all(p.name == LOCK_NAME for p in self.root.iterdir()))
+
+
+LOCK_NAME = ".lock"
+
+
+class RunLock:
+    """An exclusive lock on a run directory for a whole search (fcntl.flock on RUN_DIR/.lock).
+
+    The operating system releases it when the process ends, however it ends, so a lock file left by a
+    killed search is simply taken again. Where flock does not exist (Windows) there is no lock.
+    """
+
+    def __init__(self, run_dir: "RunDir"):
+        self.run_dir = run_dir
+        self.fd: int | None = None
+
+    def acquire(self) -> "RunLock":
+        from lstmtune.errors import RunDirError
+
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover
+            return self
+        self.run_dir.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.run_dir.lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise RunDirError(f"--out {self.run_dir.root}: a search is already running in it ({holder}); "
+                              "wait for it to end or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the flock
+            self.fd = None
 
 
 def _clean(value: Any) -> Any:

@@ -177,7 +177,14 @@ class Space:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that reads `1e-4` as a number (YAML 1.1 wants `1.0e-4`) and rejects duplicate keys."""
+    """SafeLoader that reads `1e-4` as a number (YAML 1.1 wants `1.0e-4`), rejects duplicate keys and
+    aliases (`*name`: a few hundred bytes of nested aliases expand to gigabytes)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.events.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a space file", mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         seen: dict[Any, int] = {}

@@ -23,11 +23,11 @@ import numpy as np
 import lstmtune
 from lstmtune import manifest as run_manifest
 from lstmtune import store
-from lstmtune.errors import SearchFailed
+from lstmtune.errors import RunDirError, SearchFailed
 from lstmtune.hypermodel import LstmHyperModel, evaluate
 from lstmtune.plan import SearchPlan, flag, manifest_data
 from lstmtune.progress import Reporter
-from lstmtune.rundir import RunDir, RunStatus, TrialStatus, read_json, write_json, write_text
+from lstmtune.rundir import LOCK_NAME, RunDir, RunLock, RunStatus, TrialStatus, read_json, write_json, write_text
 from lstmtune.settings import default_initial_points
 
 TUNERS = {
@@ -219,9 +219,17 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
 
 
 def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
+    """Under the run's lock: check again what planning saw (another search may have started on the
+    same directory since), clear it for --overwrite, write the manifest and the space."""
     run_dir = plan.run_dir
-    if plan.request.overwrite and run_dir.root.exists():
-        shutil.rmtree(run_dir.root)
+    request = plan.request
+    if not request.resume and not request.overwrite and not run_dir.is_empty():
+        raise RunDirError(f"--out {run_dir.root}: already exists and is not empty (another search started on it "
+                          "meanwhile?); pass --resume to continue it or --overwrite to replace it")
+    if request.overwrite:  # everything but the lock this process holds
+        for child in run_dir.root.iterdir():
+            if child.name != LOCK_NAME:
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     run_dir.root.mkdir(parents=True, exist_ok=True)
     run_dir.history.mkdir(exist_ok=True)
     manifest = initial_manifest(plan)
@@ -229,6 +237,8 @@ def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
         previous = run_manifest.load(run_dir)
         manifest["times"]["first_started"] = previous.get("times", {}).get("first_started") or previous.get("times", {}).get("started")
         manifest["resumed"] = previous.get("resumed", 0) + 1
+        if previous.get("best"):  # a resumed run never ends with less than it started with
+            manifest["best"] = previous["best"]
     run_manifest.save(run_dir, manifest)
     write_text(run_dir.space, plan.space.to_yaml())
     return manifest
@@ -258,8 +268,17 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     (completed, interrupted or failed).
     """
     _quiet_library_logs()
+    lock = RunLock(plan.run_dir).acquire()  # held for the whole search; the OS frees it however it ends
+    try:
+        return _search_locked(plan, reporter)
+    finally:
+        lock.release()
+
+
+def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     manifest = _prepare_run_dir(plan)
     run_dir = plan.run_dir
+    tuner = None
     side = plan.task.keras_side(plan.data)
     budget = plan.search.time_budget
     deadline = time.monotonic() + budget if budget else None
@@ -287,8 +306,7 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         if completed.empty:
             reasons = "; ".join(sorted(set(table["note"].astype(str))))[:300]
             raise SearchFailed(f"no trial completed ({len(table)} failed: {reasons})")
-        manifest["best"] = evaluate_best(plan, side, tuner, str(completed.iloc[0]["trial_id"]))
-        write_text(run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"], manifest["best"]["trial_id"]))
+        _save_best(plan, side, tuner, manifest, recorder)
         status = RunStatus.COMPLETED
         return manifest
     except KeyboardInterrupt:
@@ -296,6 +314,8 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         raise SearchInterrupted(str(run_dir.root)) from None
     except RuntimeError as exc:
         if "consecutive failures" in str(exc):
+            if tuner is not None:  # the trials that completed are not thrown away with the search
+                _save_best(plan, side, tuner, manifest, recorder)
             raise SearchFailed(
                 f"search stopped: {MAX_CONSECUTIVE_FAILURES} trials failed in a row; last reason: {_reason(str(exc))}"
             ) from None
@@ -324,6 +344,17 @@ def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, starte
         # Time the tuner spent choosing trials (the Gaussian process) and on bookkeeping.
         times["tuner_overhead_seconds"] = round(max(0.0, times["search_seconds"] - recorder.trial_seconds), 2)
     run_manifest.save(run_dir, manifest)
+
+
+def _save_best(plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, manifest: dict[str, Any],
+               recorder: TrialRecorder) -> None:
+    """Evaluate the best completed trial once on validation and test, save its model and best.yaml."""
+    table = recorder.table()
+    completed = table[table["status"] == TrialStatus.COMPLETED.value]
+    if completed.empty:
+        return
+    manifest["best"] = evaluate_best(plan, side, tuner, str(completed.iloc[0]["trial_id"]))
+    write_text(plan.run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"], manifest["best"]["trial_id"]))
 
 
 def evaluate_best(plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:

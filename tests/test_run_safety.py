@@ -1,0 +1,89 @@
+"""The run directory under stress: a real lock, a search stopped by failures keeps its best model,
+repeated column names and YAML aliases refused."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
+from lstmtune.errors import RunDirError, SpaceError
+from lstmtune.rundir import RunDir, RunLock
+
+
+def test_a_locked_run_directory_refuses_a_second_search(tmp_path):
+    first = RunLock(RunDir(tmp_path / "run")).acquire()
+    try:
+        with pytest.raises(RunDirError, match="a search is already running in it"):
+            RunLock(RunDir(tmp_path / "run")).acquire()
+    finally:
+        first.release()
+    again = RunLock(RunDir(tmp_path / "run")).acquire()  # released: free again, the lock file reused
+    again.release()
+    assert RunDir(tmp_path / "run").is_empty()  # a lone lock file is no run
+
+
+@pytest.mark.search
+def test_two_searches_started_at_once_on_one_directory(tmp_path):
+    """Exactly one runs; the other is refused with one line (whichever comes second)."""
+    space = tmp_path / "tiny.yaml"
+    space.write_text(TINY_SPACE)
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "lstmtune", "search", str(AIRLINE), "--target", "Passengers", "--time-col", "Date",
+               "--space", str(space), "--out", str(out), "-q"]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    refused = next(err for code, err in results if code == 2)
+    assert "--out" in refused and ("already running" in refused or "not empty" in refused)
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "completed" and manifest["trials"]["completed"] == 2
+
+
+@pytest.mark.search
+def test_failures_in_a_row_keep_the_best_completed_trial(airline_csv, write_file, tmp_path, monkeypatch):
+    """When trials fail in a row and the search stops (exit 1), the trials that completed still give a
+    best model, best.yaml and test figures."""
+    from lstmtune import tuning
+    from lstmtune.errors import SearchFailed
+    from lstmtune.plan import SearchRequest, plan_search
+    from lstmtune.progress import Reporter
+
+    monkeypatch.setattr(tuning, "MAX_CONSECUTIVE_FAILURES", 1)
+    space = write_file("explode.yaml", TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: {choice: [0.01, 1.0e30]}")
+                       .replace("search: {max_trials: 2, epochs: 2, patience: 1}",
+                                "search: {max_trials: 6, epochs: 2, patience: 1, tuner: random}"))
+    for seed in range(1, 12):
+        out = tmp_path / f"run{seed}"
+        request = SearchRequest(airline_csv, space, out, columns={"target": ("Passengers",), "time_col": "Date"},
+                                search_flags={"seed": seed})
+        try:
+            tuning.run_search(plan_search(request), Reporter())
+        except SearchFailed:
+            manifest = json.loads((out / "run.json").read_text())
+            if manifest["trials"]["completed"]:
+                assert manifest["status"] == "failed" and "test" in manifest["best"]
+                assert (out / "best_model.keras").is_file() and (out / "best.yaml").is_file()
+                assert (out / "preprocessing.json").is_file()
+                return
+    pytest.fail("no seed gave a completed trial followed by a failed one")
+
+
+def test_repeated_column_names_are_refused(cli, write_file, tiny_space, tmp_path):
+    path = write_file("dup.csv", "Date,Passengers,Passengers\n" + "".join(f"2000-{m:02d}-01,{m},{m}\n" for m in range(1, 13)))
+    result = cli("search", path, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "r")
+    assert_one_line_error(result, "dup.csv", "column names must be unique", "'Passengers'", "columns 2 and 3")
+    assert not (tmp_path / "r").exists()
+
+
+def test_yaml_aliases_are_refused(write_file):
+    from lstmtune.space import load_space
+
+    laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nhyperparameters: {units: 4}\n"
+    with pytest.raises(SpaceError, match="aliases .* are not allowed"):
+        load_space(write_file("laughs.yaml", laughs))
