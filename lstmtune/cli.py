@@ -248,6 +248,9 @@ def search(
     except LstmtuneError as error:
         raise _fail(error) from None
 
+    from lstmtune.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     from lstmtune.progress import reporter_for
     from lstmtune.report import build_report, render_json, render_table, step_summary
     from lstmtune.tuning import SearchInterrupted, run_search
@@ -392,6 +395,9 @@ def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: boo
     from lstmtune.report import write_output
 
     try:
+        from lstmtune.quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
         predictor = Predictor.load(run_dir)
         if all_windows and predictor.task != "forecast":
             raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {predictor.task} run")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import logging
 import os
 import platform
 import shutil
 import shlex
 import socket
-import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -289,8 +289,8 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     started = time.monotonic()
     status = RunStatus.FAILED
     try:
-        # keras-tuner prints "Reloading Tuner from ..." on resume; keep stdout for the caller's output.
-        with contextlib.redirect_stdout(sys.stderr):
+        # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.
+        with contextlib.redirect_stdout(io.StringIO()):
             tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
         reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
                               plan.data.figure_columns[0])

@@ -43,6 +43,8 @@ def test_two_searches_started_at_once_on_one_directory(tmp_path):
     assert "--out" in refused and ("already running" in refused or "not empty" in refused)
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "completed" and manifest["trials"]["completed"] == 2
+    # -q is quiet: not even TensorFlow's C++ start-up lines reach stderr.
+    assert next(err for code, err in results if code == 0) == ""
 
 
 @pytest.mark.search
