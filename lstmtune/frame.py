@@ -24,9 +24,16 @@ def line_of(index_label: Any) -> int:
     return int(index_label) + 2
 
 
+SHOWN = 60  # characters of a value quoted in a message
+
+
 def _show(value: Any) -> str:
-    """A cell value for a message: numpy scalars as plain Python values."""
-    return repr(value.item() if hasattr(value, "item") else value)
+    """A cell value for a message: numpy scalars as plain Python values, cut to a readable length."""
+    return clip(repr(value.item() if hasattr(value, "item") else value))
+
+
+def clip(text: str, limit: int = SHOWN) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 20]}...{text[-12:]} ({len(text)} characters)"
 
 
 def _unknown_column(path: Path, flag: str, name: str, columns: list[str]) -> DataError:

@@ -42,7 +42,9 @@ def default_initial_points(max_trials: int) -> int:
 
 
 def _describe(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    """A given value for a message, cut to a readable length (a pasted file must not become the message)."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else f"{text[:40]}...{text[-12:]} ({len(text)} characters)"
 
 
 def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:

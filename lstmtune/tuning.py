@@ -133,7 +133,7 @@ class TrialRecorder:
 def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialRecorder,
                overwrite: bool, deadline: float | None = None) -> keras_tuner.Tuner:
     """A stock tuner whose trial hooks also write our records (the Oracle is left untouched)."""
-    base = TUNERS[plan.search.tuner]
+    base = TUNERS[plan.search.tuner] if plan.space.tunable else TUNERS["random"]
 
     class RecordingTuner(base):  # type: ignore[misc, valid-type]
         def pre_create_trial(self):
@@ -170,7 +170,7 @@ def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialReco
     )
     if search.tuner == "hyperband":
         return RecordingTuner(max_epochs=search.epochs, factor=3, **common)
-    if search.tuner == "bayesian":
+    if search.tuner == "bayesian" and plan.space.tunable:  # with nothing to tune the GP would have no features
         return RecordingTuner(max_trials=search.max_trials, num_initial_points=initial_points(plan), **common)
     return RecordingTuner(max_trials=search.max_trials, **common)
 

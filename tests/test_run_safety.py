@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -89,3 +88,28 @@ def test_yaml_aliases_are_refused(write_file):
     laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nhyperparameters: {units: 4}\n"
     with pytest.raises(SpaceError, match="aliases .* are not allowed"):
         load_space(write_file("laughs.yaml", laughs))
+
+
+def test_long_values_are_cut_in_messages(cli, write_file, tiny_space, tmp_path):
+    path = write_file("long.csv", "t,y\n1,1.0\n2," + "x" * 5000 + "\n3,2.0\n")
+    line = assert_one_line_error(cli("search", path, "--target", "y", "--space", tiny_space, "--out", tmp_path / "r"),
+                                 "'y' must be numeric", "line 3", "(5002 characters)")
+    assert len(line) < 300
+    flag = assert_one_line_error(cli("search", AIRLINE, "--target", "Passengers", "--space", tiny_space,
+                                     "--out", tmp_path / "r", "--tuner", "b" * 3000), "--tuner", "characters)")
+    assert len(flag) < 300
+
+
+def test_a_horizon_longer_than_the_data(cli, tiny_space, tmp_path):
+    result = cli("search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "r",
+                 "--horizon", "1000")
+    assert_one_line_error(result, "144 rows are too few", "horizon 1000")
+
+
+@pytest.mark.search
+def test_an_all_fixed_space_with_the_bayesian_tuner(cli, airline_csv, write_file, tmp_path):
+    space = write_file("fixed.yaml", "hyperparameters: {lookback: 4, units: 2, learning_rate: 0.01}\n"
+                                    "search: {max_trials: 2, epochs: 1, patience: 1, tuner: bayesian}\n")
+    result = cli("search", airline_csv, "--target", "Passengers", "--space", space, "--out", tmp_path / "r", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "r" / "run.json").read_text())["trials"]["completed"] >= 1

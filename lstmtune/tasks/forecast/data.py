@@ -104,7 +104,8 @@ class ForecastData(Prepared):
         out = np.full((n, H, T), np.nan)
         for h in range(1, H + 1):
             future = np.full((n, T), np.nan)
-            future[: n - h] = base[h:]
+            if h < n:  # a horizon longer than the data leaves NaN; check_rows then says how many rows are needed
+                future[: n - h] = base[h:]
             reference = base if self.transform != "none" else 0.0
             out[:, h - 1, :] = (future - reference - self.target_offset) / self.target_scale
         return out
