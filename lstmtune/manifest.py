@@ -37,6 +37,8 @@ def load(run_dir: RunDir) -> dict[str, Any]:
         raise RunDirError(f"{run_dir.manifest}: unreadable manifest ({exc})") from None
     if not isinstance(manifest, dict):
         raise RunDirError(f"{run_dir.manifest}: not a run manifest (a JSON object is expected)")
+    if "status" not in manifest:
+        raise RunDirError(f"{run_dir.manifest}: not a run manifest written by lstmtune search (it has no status)")
     version = manifest.get("schema_version", 1)
     if not isinstance(version, int) or version > SCHEMA_VERSION:
         raise RunDirError(f"{run_dir.manifest}: schema_version {version!r} is newer than this lstmtune reads "

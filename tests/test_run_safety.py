@@ -113,3 +113,9 @@ def test_an_all_fixed_space_with_the_bayesian_tuner(cli, airline_csv, write_file
     result = cli("search", airline_csv, "--target", "Passengers", "--space", space, "--out", tmp_path / "r", "-q")
     assert result.exit_code == 0, result.stderr
     assert json.loads((tmp_path / "r" / "run.json").read_text())["trials"]["completed"] >= 1
+
+
+def test_report_on_an_empty_manifest(cli, tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "run.json").write_text("{}")
+    assert_one_line_error(cli("report", tmp_path / "run"), "run.json", "not a run manifest", "no status")
