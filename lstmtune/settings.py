@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 TUNERS = ("bayesian", "random", "hyperband")
+# Choices more than one task's data settings offer.
+SCALES = ("standard", "minmax", "none")
+CLASS_WEIGHTS = ("none", "auto")
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,12 @@ def classification_figures(labels: np.ndarray, probabilities: np.ndarray, prior:
     }
 
 
+def majority_accuracy(labels: np.ndarray, prior: np.ndarray) -> float:
+    """Share of `labels` in the training majority class (the prior baseline's accuracy)."""
+    labels = np.asarray(labels)
+    return float(np.mean(labels == int(np.argmax(prior)))) if len(labels) else float("nan")
+
+
 def prior_figures(labels: np.ndarray, prior: np.ndarray) -> dict[str, Any]:
     """The class-prior baseline (its accuracy is the majority class's)."""
     probabilities = np.tile(prior, (len(labels), 1))

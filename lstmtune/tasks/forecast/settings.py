@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from lstmtune.settings import _integer, _one_of, _optional, _split
+from lstmtune.settings import SCALES, _integer, _one_of, _optional, _split
 
-SCALES = ("standard", "minmax", "none")
 TRANSFORMS = ("diff", "logdiff", "none")
 FILLS = ("ffill", "interpolate", "drop")
 LOOKBACK_RULE = _integer(1)

@@ -635,8 +635,7 @@ class SequenceData(Prepared):
         if self.problem == "classification":
             truth = self.y[split]
             figures = scoring.classification_figures(truth, scoring.as_probabilities(outputs, self.n_classes), self.prior)
-            majority = int(np.argmax(self.prior))
-            figures["majority_accuracy"] = float(np.mean(truth == majority)) if len(truth) else float("nan")
+            figures["majority_accuracy"] = scoring.majority_accuracy(truth, self.prior)
             return figures
         prediction = self.encoder.target_scaler.inverse(outputs.reshape(-1, 1)).reshape(-1)
         return scoring.regression_figures(self.target_values[split], prediction, self.encoder.train_mean)

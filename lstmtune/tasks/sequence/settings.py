@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from lstmtune.errors import OptionError
-from lstmtune.settings import _integer, _one_of, _optional, _split
+from lstmtune.settings import CLASS_WEIGHTS, SCALES, _integer, _one_of, _optional, _split
 from lstmtune.tasks.base import Objective
 from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES  # shared with the text task
 
 PROBLEMS = ("auto", "classification", "regression")
-CLASS_WEIGHTS = ("none", "auto")
-SCALES = ("standard", "minmax", "none")
 REGRESSION_OBJECTIVES: dict[str, Objective] = {
     "mse": Objective("val_mse", "min", "validation MSE (scaled target)"),
 }

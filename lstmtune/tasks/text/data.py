@@ -26,7 +26,7 @@ from lstmtune.frame import _show, _unknown_column, read_csv
 from lstmtune.splits import SPLITS, assign_splits, name_splits
 from lstmtune.tasks.base import DataRequest, Prepared
 from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, balanced_class_weights, class_prior,
-                                    classification_figures, prior_figures)
+                                    classification_figures, majority_accuracy, prior_figures)
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, label_kind, label_name, sort_labels, tokenize
 from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES, TEXT_SPECS, TextSettings
@@ -136,8 +136,7 @@ class TextData(Prepared):
 
     def majority_accuracy(self, split: str) -> float:
         """Share of `split` in the training majority class (the prior baseline's accuracy)."""
-        labels = self.y[split]
-        return float(np.mean(labels == int(np.argmax(self.prior)))) if len(labels) else float("nan")
+        return majority_accuracy(self.y[split], self.prior)
 
     def baselines(self) -> dict[str, dict[str, dict[str, Any]]]:
         return {split: {"prior": prior_figures(self.y[split], self.prior)} for split in ("val", "test")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from lstmtune.settings import _one_of, _split
+from lstmtune.settings import CLASS_WEIGHTS, _one_of, _split
 from lstmtune.space import Spec, at_least, fraction
 from lstmtune.tasks.base import Objective
 
@@ -18,7 +18,6 @@ CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
     "macro_f1": Objective("val_macro_f1", "max", "validation macro-F1"),
 }
 OBJECTIVE_NAMES = tuple(CLASSIFICATION_OBJECTIVES)
-CLASS_WEIGHTS = ("none", "auto")
 
 
 @dataclass(frozen=True)
