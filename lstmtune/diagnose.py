@@ -72,7 +72,7 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
     diverged = completed[diverged_at.fillna(0).to_numpy() > 0] if len(diverged_at) else completed.iloc[:0]
     if not diverged.empty:
         findings.append(
-            f"{len(diverged)} completed trial(s) diverged (training loss became non-finite; their best epoch "
+            f"{len(diverged)} completed trial(s) diverged (training loss became non-finite or exploded; their best epoch "
             f"before that was kept): trials {', '.join(diverged['trial_id'].astype(str))}. Lower the learning-rate range or set clipnorm."
         )
     if not failed.empty:

@@ -3,14 +3,14 @@ fit with early stopping on the task's unregularised objective; scored by the tas
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import keras
 import keras_tuner
 import numpy as np
 
-from lstmtune.model import LearningRateLogger, StopAtDeadline, StopOnNonFinite, build_model
+from lstmtune.model import LearningRateLogger, StopAtDeadline, StopOnDivergence, build_model, diverged_at
+from lstmtune.model_size import too_big
 from lstmtune.space import Space
 from lstmtune.tasks.base import KerasSide, Prepared
 
@@ -62,8 +62,15 @@ class LstmHyperModel(keras_tuner.HyperModel):
         self.seed = seed
         self.deadline = deadline  # time.monotonic() after which a trial stops at its next epoch end
 
+    def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
+        declare(hp, self.space)
+
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
-        return build_model(self.side, declare(hp, self.space), name=f"lstmtune_{self.task}")
+        values = declare(hp, self.space)
+        reason = too_big(values, self.prepared.model_shape(values))
+        if reason:  # before Keras allocates it: a failed trial, not an out-of-memory kill
+            raise keras_tuner.errors.FailedTrialError(reason)
+        return build_model(self.side, values, name=f"lstmtune_{self.task}")
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
         values = {name: hp.get(name) for name in self.space.params}
@@ -78,7 +85,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
             *self.side.callbacks(values),  # figures the objective may need, before anything reads the logs
             *(callbacks or []),
             early,
-            StopOnNonFinite(),
+            StopOnDivergence(),
             budget,
         ]
         history = model.fit(
@@ -111,11 +118,14 @@ class LstmHyperModel(keras_tuner.HyperModel):
             what = "training loss" if broken.any() else name
             epoch = initial_epoch + (int(np.argmax(broken)) + 1 if broken.any() else 1)
             raise keras_tuner.errors.FailedTrialError(f"{what} became non-finite at epoch {epoch}")
+        diverged = diverged_at(losses)
+        if diverged == 0:  # nothing learnt before it: no weights worth keeping
+            raise keras_tuner.errors.FailedTrialError(
+                f"training loss exploded at epoch {initial_epoch + 1} ({losses[0]:.3g}); lower the learning rate or set clipnorm")
         finite = np.where(np.isfinite(objective), objective, np.nan)
         best = int(np.nanargmin(finite) if self.objective.direction == "min" else np.nanargmax(finite))
         figures = evaluate(model, self.prepared, self.side, "val", values)
         train_loss, val_loss = float(history["loss"][best]), float(history["val_loss"][best])
-        diverged = [i for i, v in enumerate(losses) if not math.isfinite(v)]
         scores = {
             name: float(objective[best]),
             **{_figure_key(key): float(value) for key, value in figures.items()
@@ -125,7 +135,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
             "gap": val_loss / train_loss if train_loss > 0 else float("nan"),
             "best_epoch": float(initial_epoch + best + 1),
             "epochs_run": float(initial_epoch + len(objective)),
-            "diverged_epoch": float(initial_epoch + diverged[0] + 1) if diverged else 0.0,
+            "diverged_epoch": float(initial_epoch + diverged + 1) if diverged is not None else 0.0,
         }
         train_name = name.removeprefix("val_")
         if train_name in history:

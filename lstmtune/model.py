@@ -73,13 +73,43 @@ class LearningRateLogger(keras.callbacks.Callback):
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
-class StopOnNonFinite(keras.callbacks.Callback):
-    """Stops training once the loss is NaN or infinite (Keras' TerminateOnNaN, without printing)."""
+# A training loss this many times its lowest so far, or above LOSS_CEILING, has exploded: our losses are
+# on scaled targets (order 1) or cross-entropies (order log K), so such a trial is no longer learning
+# although every number is still finite (a learning rate of 1e6 reaches losses of 1e24).
+EXPLOSION_FACTOR = 1e3
+LOSS_CEILING = 1e8
+
+
+def diverged_at(losses) -> int | None:
+    """The 0-based epoch at which the training loss became non-finite or exploded, or None."""
+    lowest = math.inf
+    for epoch, loss in enumerate(losses):
+        loss = float(loss)
+        if not math.isfinite(loss) or loss > LOSS_CEILING or (lowest > 0 and loss > EXPLOSION_FACTOR * lowest):
+            return epoch
+        lowest = min(lowest, loss)
+    return None
+
+
+class StopOnDivergence(keras.callbacks.Callback):
+    """Stops training once the loss is non-finite (checked every batch, like Keras' TerminateOnNaN
+    without printing) or has exploded by the end of an epoch (see `diverged_at`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.losses: list[float] = []
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None:
+            self.losses.append(float(loss))
+            if diverged_at(self.losses) is not None:
+                self.model.stop_training = True
 
 
 class StopAtDeadline(keras.callbacks.Callback):

@@ -15,7 +15,8 @@ from typing import Any
 
 from lstmtune import manifest as run_manifest
 from lstmtune import settings
-from lstmtune.errors import OptionError, RunDirError
+from lstmtune.errors import OptionError, RunDirError, SpaceError
+from lstmtune.model_size import too_big
 from lstmtune.rundir import RunDir, process_alive
 from lstmtune.settings import SearchSettings
 from lstmtune.space import Space, load_space, space_from_dict
@@ -265,6 +266,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
                                settings=data_settings, seed=search.seed)
     prepared = task.prepare(data_request, effective)
     effective = prepared.fix_defaults(effective)
+    _check_smallest_fits(effective, prepared)
     plan = SearchPlan(
         request=request,
         task=task,
@@ -278,6 +280,16 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     if request.resume and run_dir is not None:
         _check_resumable(run_dir, plan)
     return plan
+
+
+def _check_smallest_fits(space: Space, prepared: Any) -> None:
+    """Refuse a space whose smallest configuration could not be trained on this machine; larger ones
+    that do not fit become failed trials."""
+    smallest = {name: param.candidates_min() for name, param in space.params.items()}
+    reason = too_big(smallest, prepared.model_shape(smallest))
+    if reason:
+        raise SpaceError(f"{space.source}: even the smallest configuration cannot be trained: {reason}; "
+                         "lower units, layers, batch_size or the input length")
 
 
 def _settings_dict(search: SearchSettings) -> dict[str, Any]:

@@ -189,7 +189,7 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     first_note = ("rmse: validation, original units" if first == "val_rmse"
                   else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}")
     table = Table(title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",
-                  caption=f"{first_note}; best: best epoch; gap: val_loss / train_loss there",
+                  caption=f"{first_note}; best: best epoch; gap: val_loss / train_loss at the best epoch",
                   box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
     columns = report.summary_columns
     for column in columns:

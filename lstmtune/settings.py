@@ -18,6 +18,9 @@ TUNERS = ("bayesian", "random", "hyperband")
 # Choices more than one task's data settings offer.
 SCALES = ("standard", "minmax", "none")
 CLASS_WEIGHTS = ("none", "auto")
+# Far beyond any search worth running; bounded so trial ids and tables stay readable.
+MAX_TRIALS = 10_000
+MAX_EPOCHS = 100_000
 
 
 @dataclass(frozen=True)
@@ -143,10 +146,10 @@ _duration.schema = {"anyOf": [{"type": "number", "exclusiveMinimum": 0},  # type
 
 SEARCH_RULES: dict[str, Callable[[Any], Any]] = {
     "tuner": _one_of(TUNERS),
-    "max_trials": _integer(1),
-    "epochs": _integer(1),
-    "patience": _integer(1),
-    "initial_points": _optional(_integer(1)),
+    "max_trials": _integer(1, MAX_TRIALS),
+    "epochs": _integer(1, MAX_EPOCHS),
+    "patience": _integer(1, MAX_EPOCHS),
+    "initial_points": _optional(_integer(1, MAX_TRIALS)),
     "seed": _integer(0, 2**32 - 1),  # what NumPy and TensorFlow seeding accept
     "time_budget": _optional(_duration),
 }

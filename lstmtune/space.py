@@ -39,12 +39,22 @@ class Spec:
 # Each rule carries its JSON Schema fragment, so `lstmtune schema` is generated from the same rules.
 
 
-def at_least(bound: float) -> Callable[[Any], bool]:
+def between(low: float, high: float) -> Callable[[Any], bool]:
     def check(value: Any) -> bool:
-        return value >= bound
+        return low <= value <= high
 
-    check.schema = {"minimum": bound}  # type: ignore[attr-defined]
+    check.schema = {"minimum": low, "maximum": high}  # type: ignore[attr-defined]
     return check
+
+
+# Upper bounds on sizes: far beyond what helps an LSTM on CSV data, and well inside what builds in memory
+# (units: 200000 asks for a 640 GB kernel). Floats stay inside what float32 weights and losses can hold.
+MAX_UNITS = 4096
+MAX_LAYERS = 16
+MAX_BATCH = 65536
+MAX_PENALTY = 1e3
+MAX_SCALE = 1e6
+MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-10, 10.0
 
 
 def fraction(value: float) -> bool:
@@ -52,13 +62,6 @@ def fraction(value: float) -> bool:
 
 
 fraction.schema = {"minimum": 0, "exclusiveMaximum": 1}  # type: ignore[attr-defined]
-
-
-def positive(value: float) -> bool:
-    return value > 0
-
-
-positive.schema = {"exclusiveMinimum": 0}  # type: ignore[attr-defined]
 
 
 def one_of(options: tuple[str, ...]) -> Callable[[Any], bool]:
@@ -74,27 +77,29 @@ REGULARISED = ("kernel", "recurrent", "bias", "activity")
 
 # The shared LSTM body's hyperparameters; each task adds its own (tasks/<name>) and may leave some out.
 COMMON_SPECS: dict[str, Spec] = {
-    "layers": Spec(int, 1, ">= 1", at_least(1), "stacked LSTM layers"),
-    "units": Spec(int, 32, ">= 1", at_least(1), "units per LSTM layer"),
+    "layers": Spec(int, 1, f"1 <= value <= {MAX_LAYERS}", between(1, MAX_LAYERS), "stacked LSTM layers"),
+    "units": Spec(int, 32, f"1 <= value <= {MAX_UNITS}", between(1, MAX_UNITS), "units per LSTM layer"),
     "bidirectional": Spec(bool, False, help="wrap each LSTM layer in Bidirectional"),
     "dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout on LSTM inputs"),
     "recurrent_dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout on LSTM recurrent state"),
     **{
-        f"{part}_{kind}": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), f"{kind.upper()} penalty on the LSTM {part}")
+        f"{part}_{kind}": Spec(float, 0.0, f"0 <= value <= {MAX_PENALTY:g} (0 = off)", between(0, MAX_PENALTY), f"{kind.upper()} penalty on the LSTM {part}")
         for part in REGULARISED
         for kind in ("l1", "l2")
     },
     "layer_norm": Spec(bool, False, help="LayerNormalization after each LSTM layer"),
-    "input_noise": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), "std of Gaussian jitter on (scaled) inputs while training"),
-    "dense_units": Spec(int, 0, ">= 0 (0 = no hidden dense layer)", at_least(0), "units of a ReLU dense layer in the head"),
+    "input_noise": Spec(float, 0.0, f"0 <= value <= {MAX_PENALTY:g} (0 = off)", between(0, MAX_PENALTY), "std of Gaussian jitter on (scaled) inputs while training"),
+    "dense_units": Spec(int, 0, f"0 <= value <= {MAX_UNITS} (0 = no hidden dense layer)", between(0, MAX_UNITS), "units of a ReLU dense layer in the head"),
     "dense_dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout before the output layer"),
-    "learning_rate": Spec(float, 1e-3, "> 0", positive, "optimizer learning rate"),
+    "learning_rate": Spec(float, 1e-3, f"{MIN_LEARNING_RATE:g} <= value <= {MAX_LEARNING_RATE:g}",
+                          between(MIN_LEARNING_RATE, MAX_LEARNING_RATE), "optimizer learning rate"),
     "optimizer": Spec(str, "adam", f"one of {', '.join(OPTIMIZERS)}", one_of(OPTIMIZERS), "optimizer"),
-    "weight_decay": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), "decoupled weight decay of the optimizer"),
-    "clipnorm": Spec(float, 0.0, ">= 0 (0 = off)", at_least(0), "gradient norm clipping"),
-    "batch_size": Spec(int, 32, ">= 1", at_least(1), "training batch size"),
+    "weight_decay": Spec(float, 0.0, f"0 <= value <= {MAX_PENALTY:g} (0 = off)", between(0, MAX_PENALTY), "decoupled weight decay of the optimizer"),
+    "clipnorm": Spec(float, 0.0, f"0 <= value <= {MAX_SCALE:g} (0 = off)", between(0, MAX_SCALE), "gradient norm clipping"),
+    "batch_size": Spec(int, 32, f"1 <= value <= {MAX_BATCH}", between(1, MAX_BATCH), "training batch size"),
 }
-LOOKBACK_SPEC = Spec(int, 24, ">= 1", at_least(1), "input window length, in time steps")
+MAX_LOOKBACK = 100_000
+LOOKBACK_SPEC = Spec(int, 24, f"1 <= value <= {MAX_LOOKBACK}", between(1, MAX_LOOKBACK), "input window length, in time steps")
 # Forecasting's full set, in declaration order (the default task).
 SPECS: dict[str, Spec] = {"lookback": LOOKBACK_SPEC, **COMMON_SPECS}
 
@@ -117,6 +122,14 @@ class Param:
     @property
     def tunable(self) -> bool:
         return self.kind != "fixed"
+
+    def candidates_min(self) -> Any:
+        """The smallest value this parameter can take."""
+        if self.kind == "fixed":
+            return self.value
+        if self.kind == "choice":
+            return min(self.values)
+        return self.low
 
     def candidates_max(self) -> Any:
         """The largest value this parameter can take."""

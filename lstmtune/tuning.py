@@ -120,7 +120,7 @@ class TrialRecorder:
         if not completed:
             record["reason"] = _reason(trial.message)
         elif scores and scores.get("diverged_epoch"):
-            record["note"] = f"training loss became non-finite at epoch {int(scores['diverged_epoch'])}; best weights kept"
+            record["note"] = f"training loss became non-finite or exploded at epoch {int(scores['diverged_epoch'])}; best weights kept"
         elif scores and scores.get("budget_stopped_epoch"):
             record["note"] = f"stopped at epoch {int(scores['budget_stopped_epoch'])} by the time budget; best weights kept"
         write_json(self.run_dir.trial_record(trial_id), record)
@@ -136,6 +136,14 @@ def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialReco
     base = TUNERS[plan.search.tuner] if plan.space.tunable else TUNERS["random"]
 
     class RecordingTuner(base):  # type: ignore[misc, valid-type]
+        def _populate_initial_space(self):
+            # keras-tuner builds a model here to discover conditional hyperparameters; ours are all
+            # declared up front and none is conditional, so declaring is enough (and a model too big to
+            # build fails its trial instead of the start-up).
+            hp = self.oracle.get_space()
+            self.hypermodel.declare_hyperparameters(hp)
+            self.oracle.update_space(hp)
+
         def pre_create_trial(self):
             super().pre_create_trial()
             # Past the deadline no trial starts, unless the budget of trials is spent anyway.

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from lstmtune.model_size import ModelShape
 from lstmtune.space import Spec
 
 
@@ -81,6 +82,10 @@ class Prepared(ABC):
     @abstractmethod
     def state(self, values: dict[str, Any]) -> dict[str, Any]:
         """The encoder state for preprocessing.json: enough to turn new rows into model inputs."""
+
+    @abstractmethod
+    def model_shape(self, values: dict[str, Any]) -> "ModelShape":
+        """Steps, input width and outputs of the model for these values (to size it before building)."""
 
     def check_lines(self, space: Any) -> list[str]:
         """Lines for `lstmtune check` beyond the summary (split sizes, vocabulary...)."""

@@ -20,6 +20,7 @@ from lstmtune.errors import DataError
 from lstmtune.frame import line_of
 from lstmtune.tasks.forecast.frame import DataSpec, Frame, load_frame
 from lstmtune.splits import SPLITS, split_bounds
+from lstmtune.model_size import ModelShape
 from lstmtune.tasks.base import Objective, Prepared
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 from lstmtune.tasks.forecast import metrics
@@ -212,6 +213,10 @@ class ForecastData(Prepared):
             "rows": self.info,
             "splits": self.split_summary(),
         }
+
+    def model_shape(self, values: dict[str, Any]) -> ModelShape:
+        return ModelShape(steps=int(values["lookback"]), width=self.inputs.shape[1],
+                          outputs=self.horizon * len(self.target_columns))
 
     def summary(self) -> str:
         return data_summary(self)

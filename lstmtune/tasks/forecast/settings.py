@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from lstmtune.settings import SCALES, _integer, _one_of, _optional, _split
+from lstmtune.space import MAX_LOOKBACK
 
 TRANSFORMS = ("diff", "logdiff", "none")
 FILLS = ("ffill", "interpolate", "drop")
-LOOKBACK_RULE = _integer(1)
+LOOKBACK_RULE = _integer(1, MAX_LOOKBACK)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ForecastSettings:
 
 
 DATA_RULES: dict[str, Callable[[Any], Any]] = {
-    "horizon": _integer(1),
+    "horizon": _integer(1, MAX_LOOKBACK),
     "split": _split,
     "scale": _one_of(SCALES),
     "transform": _one_of(TRANSFORMS),

@@ -27,6 +27,7 @@ from lstmtune.errors import DataError, OptionError
 from lstmtune.frame import _show, _unknown_column, line_of, numeric_column, read_csv
 from lstmtune.splits import SPLITS, Scaler, assign_splits, name_splits
 from lstmtune.tasks import scoring
+from lstmtune.model_size import ModelShape
 from lstmtune.tasks.base import DataRequest, Objective, Prepared
 from lstmtune.tasks.sequence.encoder import Collected, SequenceEncoder, plain
 from lstmtune.tasks.sequence.settings import SequenceSettings, objective_for
@@ -553,6 +554,10 @@ class SequenceData(Prepared):
         return scoring.balanced_class_weights(self.y["train"], self.n_classes)
 
     # -- Prepared --
+
+    def model_shape(self, values: dict[str, Any]) -> ModelShape:
+        outputs = (1 if self.n_classes == 2 else self.n_classes) if self.problem == "classification" else 1
+        return ModelShape(steps=self.max_length, width=self.n_features, outputs=outputs)
 
     def summary(self) -> str:
         info = self.info

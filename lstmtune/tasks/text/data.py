@@ -24,6 +24,7 @@ import pandas as pd
 from lstmtune.errors import DataError, SpaceError
 from lstmtune.frame import _show, _unknown_column, read_csv
 from lstmtune.splits import SPLITS, assign_splits, name_splits
+from lstmtune.model_size import ModelShape
 from lstmtune.tasks.base import DataRequest, Prepared
 from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, balanced_class_weights, class_prior,
                                     classification_figures, majority_accuracy, prior_figures)
@@ -189,6 +190,12 @@ class TextData(Prepared):
             "settings": {**dataclasses.asdict(self.settings), "split": list(self.settings.split)},
             "seed": self.seed,
         }
+
+    def model_shape(self, values: dict[str, Any]) -> ModelShape:
+        rows = min(int(values["max_tokens"]), self.encoder.size)
+        dim = int(values["embedding_dim"])
+        return ModelShape(steps=self._length(values), width=dim, outputs=1 if self.n_classes == 2 else self.n_classes,
+                          input_weights=rows * dim)
 
     def summary(self) -> str:
         info = self.info

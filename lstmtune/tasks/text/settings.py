@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from lstmtune.settings import CLASS_WEIGHTS, _one_of, _split
-from lstmtune.space import Spec, at_least, fraction
+from lstmtune.space import MAX_UNITS, Spec, between, fraction
 from lstmtune.tasks.base import Objective
 
 CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
@@ -39,12 +39,16 @@ DATA_RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
+# A vocabulary beyond two million words or texts beyond 20,000 tokens is a mistake on this scale of model.
+MAX_TOKENS = 2_000_000
+MAX_SEQUENCE_LENGTH = 20_000
+
 TEXT_SPECS: dict[str, Spec] = {
-    "max_tokens": Spec(int, 20000, ">= 2", at_least(2),
+    "max_tokens": Spec(int, 20000, f"2 <= value <= {MAX_TOKENS}", between(2, MAX_TOKENS),
                        "vocabulary size, padding and out-of-vocabulary ids included (most frequent training words)"),
-    "sequence_length": Spec(int, None, ">= 1", at_least(1),
+    "sequence_length": Spec(int, None, f"1 <= value <= {MAX_SEQUENCE_LENGTH}", between(1, MAX_SEQUENCE_LENGTH),
                             "tokens per text, longer texts cut (default: 95th percentile of training token counts)"),
-    "embedding_dim": Spec(int, 64, ">= 1", at_least(1), "width of the word embedding"),
+    "embedding_dim": Spec(int, 64, f"1 <= value <= {MAX_UNITS}", between(1, MAX_UNITS), "width of the word embedding"),
     "embedding_dropout": Spec(float, 0.0, "0 <= value < 1", fraction,
                               "spatial dropout on the embedded sequence (whole embedding channels)"),
     "embedding_trainable": Spec(bool, True, help="train the embedding (with --embeddings: fine-tune the vectors)"),
