@@ -17,6 +17,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from lstmtune.errors import DataError, OptionError
+from lstmtune.files import regular_file
 
 
 def line_of(index_label: Any) -> int:
@@ -120,6 +121,8 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) 
     """
     if encoding is not None:
         check_encoding(encoding)
+    # The size limit: half of this machine's memory (pandas needs more than the file's size to parse it).
+    regular_file(Path(path), "CSV file", DataError)
     options: dict[str, Any] = {"keep_default_na": False, "na_values": [""]} if empty_only else {}
     if encoding is not None:
         options["encoding"] = encoding

@@ -27,6 +27,8 @@ DEFAULT_FIGURES = REGRESSION_FIGURES  # rmse, mae, skill: forecasting's
 
 def load(run_dir: RunDir) -> dict[str, Any]:
     """The manifest as a dict; a missing, unreadable or newer one is a RunDirError naming the file."""
+    if run_dir.root.exists() and not run_dir.root.is_dir():
+        raise RunDirError(f"{run_dir.root}: is a file, but a run directory (made by lstmtune search) is needed")
     if not run_dir.root.is_dir():
         raise RunDirError(f"{run_dir.root}: not a run directory (it does not exist)")
     if not run_dir.manifest.is_file():

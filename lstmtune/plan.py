@@ -127,6 +127,9 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
         raise OptionError("--resume and --overwrite cannot be used together")
     if root.exists() and not root.is_dir():
         raise RunDirError(f"--out {root}: exists and is not a directory")
+    if root.is_symlink() and not root.exists():
+        raise RunDirError(f"--out {root}: is a symbolic link to a missing directory ({os.readlink(root)}); "
+                          "create that directory or choose another --out")
     if root.is_symlink() and (request.overwrite or request.resume):
         raise RunDirError(f"--out {root}: is a symbolic link; name the directory it points to ({root.resolve()})")
     if request.resume:

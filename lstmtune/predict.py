@@ -10,14 +10,32 @@ scalers and transforms as the search used. TensorFlow is imported only to load t
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from lstmtune.errors import RunDirError
+from lstmtune.frame import clip
 from lstmtune.rundir import RunDir, read_json
 from lstmtune.tasks import TASK_NAMES, get_task
+
+
+def load_model(path: Path) -> Any:
+    """A saved .keras model, loaded in Keras' safe mode: nothing in the file runs as code."""
+    if not zipfile.is_zipfile(path):  # Keras would say "File not found"
+        raise RunDirError(f"{path}: damaged model file (not a .keras zip archive; truncated?); search again to rebuild it")
+    import keras
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # Keras raises many kinds for a damaged or unsafe file
+        text = " ".join(str(exc).split())
+        if "safe_mode" in text or "Lambda" in text:
+            raise RunDirError(f"{path}: the model holds Python code (a Lambda layer), which lstmtune does not load "
+                              "(Keras safe mode)") from None
+        raise RunDirError(f"{path}: cannot load the model ({type(exc).__name__}: {clip(text, 160)})") from None
 
 
 class Predictor:
@@ -44,13 +62,7 @@ class Predictor:
             encoder = get_task(task).predictor_encoder(state)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise RunDirError(f"{run.preprocessing}: unreadable preprocessing state ({exc})") from None
-        import keras
-
-        try:
-            model = keras.saving.load_model(run.best_model)
-        except Exception as exc:  # Keras raises many kinds for a damaged file
-            raise RunDirError(f"{run.best_model}: cannot load the model ({type(exc).__name__}: {exc})") from None
-        return cls(model, encoder, task, state)
+        return cls(load_model(run.best_model), encoder, task, state)
 
     def predict(self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False) -> pd.DataFrame:
         """Forecast: the horizon after the last row (every window with all_windows); text and

@@ -23,6 +23,7 @@ import yaml
 
 from lstmtune import settings
 from lstmtune.errors import SpaceError
+from lstmtune.files import SPACE_FILE_LIMIT, regular_file
 
 
 @dataclass(frozen=True)
@@ -242,13 +243,9 @@ _Loader.add_implicit_resolver(
 
 def load_space(path: str | Path, task: str = "forecast") -> Space:
     """Read and validate a space file for `task`; every problem raises SpaceError naming the file and key."""
-    path = Path(path)
+    path = regular_file(Path(path), "space file", SpaceError, SPACE_FILE_LIMIT)
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpaceError(f"{path}: space file not found") from None
-    except IsADirectoryError:
-        raise SpaceError(f"{path}: is a directory, but a YAML space file is needed") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpaceError(f"{path}: cannot read the space file ({exc})") from None
     return parse_space(text, source=str(path), task=task)

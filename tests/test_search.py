@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY_SPACE
+from conftest import TINY_SPACE, assert_one_line_error
 
 pytestmark = pytest.mark.search
 
@@ -319,3 +319,34 @@ def test_predict_every_window(airline_run, airline_csv_module, cli):
     errors = table.set_index("origin")["Passengers"].shift(1) - pd.read_csv(airline_csv_module).set_index("Date")["Passengers"]
     test_rmse = float(np.sqrt(np.mean(errors.iloc[-manifest["best"]["test"]["windows"]:] ** 2)))
     assert test_rmse == pytest.approx(manifest["best"]["test"]["rmse"], rel=1e-5)
+
+
+def _copy_run(airline_run, tmp_path) -> Path:
+    import shutil
+
+    out, _ = airline_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    return copy
+
+
+def test_a_truncated_model_file_is_named_as_damaged(airline_run, airline_csv_module, cli, tmp_path):
+    run = _copy_run(airline_run, tmp_path)
+    model = run / "best_model.keras"
+    model.write_bytes(model.read_bytes()[:1000])
+    assert_one_line_error(cli("predict", run, airline_csv_module), "best_model.keras", "damaged model file", "truncated")
+
+
+def test_a_model_holding_code_is_not_loaded(airline_run, airline_csv_module, cli, tmp_path):
+    """Keras' safe mode: a Lambda layer's Python code in a .keras file is never run."""
+    import keras
+
+    run = _copy_run(airline_run, tmp_path)
+    marker = tmp_path / "ran"
+    where = str(marker)
+    inputs = keras.Input(shape=(4, 1))
+    outputs = keras.layers.Lambda(lambda x: (open(where, "w").close(), x * 2)[1])(inputs)
+    marker.unlink()  # building the model ran the code once
+    keras.Model(inputs, outputs).save(run / "best_model.keras")
+    assert_one_line_error(cli("predict", run, airline_csv_module), "best_model.keras", "Python code", "safe mode")
+    assert not marker.exists()

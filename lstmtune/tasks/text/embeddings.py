@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmtune.errors import DataError
+from lstmtune.files import UNLIMITED, regular_file
 
 FLAG = "--embeddings"
 
@@ -47,6 +48,8 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
     dim: int | None = None
     source = ""  # what fixed the width, for messages: "the header says" or "line N has"
     lines = vector_lines = 0
+    # Streamed line by line, so no size limit; a device or pipe would be read forever.
+    regular_file(path, f"{FLAG} file", DataError, max_bytes=UNLIMITED)
     try:
         with open(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
@@ -94,10 +97,6 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
                 vectors[index] = vector
                 if is_exact:
                     exact.add(index)
-    except FileNotFoundError:
-        raise DataError(f"{path}: {FLAG} file not found") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: {FLAG} is a directory, but a word-vector text file is needed") from None
     except PermissionError:
         raise DataError(f"{path}: {FLAG} permission denied") from None
     except UnicodeDecodeError:
