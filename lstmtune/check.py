@@ -27,6 +27,7 @@ def check_inputs(request: SearchRequest) -> list[str]:
     if plan.prepared is not None:
         lines.append(f"{request.data_path}: valid; {plan.prepared.summary()}")
         lines += [f"  {line}" for line in plan.prepared.check_lines(space)]
+        lines += [f"warning: {warning}" for warning in plan.warnings]
     return lines
 
 

@@ -247,6 +247,8 @@ def search(
         plan = plan_search(request)
     except LstmtuneError as error:
         raise _fail(error) from None
+    for warning in plan.warnings:  # even with -q: the data is usable, but a person should know
+        _stderr().print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
     from lstmtune.quiet import import_tensorflow_quietly
 
@@ -258,6 +260,7 @@ def search(
     errors = _stderr()
     if not quiet:
         errors.print(f"data: {plan.data.summary()}", highlight=False, markup=False, soft_wrap=True)
+
     try:
         # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
         with contextlib.redirect_stdout(sys.stderr):

@@ -22,7 +22,8 @@ def number(value: Any) -> float | None:
 
 
 def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
-    findings: list[str] = []
+    warnings = (manifest.get("data") or {}).get("warnings") or []
+    findings: list[str] = [f"Data warning: {w}" for w in warnings if isinstance(w, str)]
     completed = table[table["status"] == "completed"]
     failed = table[table["status"] == "failed"]
     if completed.empty:

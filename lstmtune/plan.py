@@ -64,6 +64,8 @@ class SearchPlan:
     run_dir: RunDir | None
     data_sha256: str
     baselines: dict[str, dict[str, dict[str, Any]]]
+    # Data a person should hear about although it is usable (printed even with -q, kept in run.json).
+    warnings: tuple[str, ...] = ()
 
     @property
     def data(self) -> Prepared:
@@ -279,6 +281,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         run_dir=run_dir,
         data_sha256=sha256(request.data_path),
         baselines=prepared.baselines(),
+        warnings=tuple(prepared.warnings(effective)),
     )
     if request.resume and run_dir is not None:
         _check_resumable(run_dir, plan)
@@ -312,4 +315,5 @@ def manifest_data(plan: SearchPlan) -> dict[str, Any]:
         "options": _jsonable(plan.request.options),
         "summary": plan.data.summary(),
         **plan.data.manifest_data(),
+        "warnings": list(plan.warnings),
     }

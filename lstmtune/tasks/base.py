@@ -55,6 +55,11 @@ class DataRequest:
     seed: int = 42
 
 
+# Fewer training windows, texts or sequences than this and a model mostly learns noise (and the default
+# batch of 32 is never full): worth a warning, not a refusal.
+MIN_TRAINING_EXAMPLES = 30
+
+
 class Prepared(ABC):
     """A task's data: read, checked, split and encoded, ready for a search. Numpy only."""
 
@@ -87,6 +92,11 @@ class Prepared(ABC):
     def model_shape(self, values: dict[str, Any]) -> "ModelShape":
         """Steps, input width and outputs of the model for these values (to size it before building)."""
 
+    def warnings(self, space: Any) -> list[str]:
+        """Legitimate data a person should still hear about (shown even with -q, kept in run.json,
+        repeated by report): gaps left by --fill drop, too few training examples..."""
+        return []
+
     def check_lines(self, space: Any) -> list[str]:
         """Lines for `lstmtune check` beyond the summary (split sizes, vocabulary...)."""
         return []
@@ -94,6 +104,14 @@ class Prepared(ABC):
     def fix_defaults(self, space: Any) -> Any:
         """The space with data-derived defaults filled in (e.g. text sequence_length)."""
         return space
+
+
+def too_few_items(path: Any, count: int, kind: str) -> list[str]:
+    """The warning of text and sequence data with fewer than MIN_TRAINING_EXAMPLES training items."""
+    if count >= MIN_TRAINING_EXAMPLES:
+        return []
+    return [f"{path}: only {count} training {kind}{'s' if count != 1 else ''}: too few to learn from; "
+            "more data or a larger training share (--split) would help"]
 
 
 class Task(ABC):

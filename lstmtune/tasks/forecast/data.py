@@ -21,7 +21,7 @@ from lstmtune.frame import line_of
 from lstmtune.tasks.forecast.frame import DataSpec, Frame, load_frame
 from lstmtune.splits import SPLITS, split_bounds
 from lstmtune.model_size import ModelShape
-from lstmtune.tasks.base import Objective, Prepared
+from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Objective, Prepared
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.encoder import ForecastEncoder, transform_series
@@ -223,6 +223,21 @@ class ForecastData(Prepared):
 
     def window_counts(self, lookback: int) -> dict[str, int]:
         return {split: len(self.window_ends(split, lookback)) for split in SPLITS}
+
+    def warnings(self, space: Any) -> list[str]:
+        out = []
+        gaps, longest = self.info.get("gaps", 0), self.info.get("longest_gap", 0)
+        if gaps:
+            out.append(f"{self.spec.path}: --fill drop removed {self.info['rows_dropped']} of {self.info['rows_read']} rows "
+                       f"and left {gaps} gap{'s' if gaps != 1 else ''} inside the series (up to {longest} consecutive rows "
+                       "missing): windows across them join rows that were not neighbours; --fill interpolate or ffill "
+                       "keeps the steps regular")
+        lookback = int(space.params["lookback"].candidates_max())
+        windows = self.window_counts(lookback)["train"]
+        if windows < MIN_TRAINING_EXAMPLES:
+            out.append(f"{self.spec.path}: only {windows} training window{'s' if windows != 1 else ''} at lookback "
+                       f"{lookback} ({self.a} training rows): too few to learn from; use more rows or a shorter lookback")
+        return out
 
     def check_lines(self, space: Any) -> list[str]:
         longest = int(space.params["lookback"].candidates_max())

@@ -105,7 +105,10 @@ def load_frame(spec: DataSpec) -> Frame:
                 f"{_show(frame[spec.time_col][labels[0]])} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
             )
 
+    _refuse_empty_columns(values, path)
+    before_fill = values.index
     values, filled, dropped = _handle_missing(values, spec, path)
+    gaps, longest_gap = _gaps(before_fill, values.index)
     if time is not None:
         time = time.loc[values.index]
 
@@ -114,6 +117,8 @@ def load_frame(spec: DataSpec) -> Frame:
         "rows_read": rows_read,
         "rows_used": len(values),
         "rows_dropped": dropped,
+        "gaps": gaps,  # places inside the series where dropped rows joined rows that were not neighbours
+        "longest_gap": longest_gap,  # rows missing at the widest of them
         "values_filled": filled,
         "reordered_by_time": reordered,
         "time_format": time_format,
@@ -135,6 +140,22 @@ def _looks_like_time(column: pd.Series) -> bool:
         warnings.simplefilter("ignore")
         fmt = guess_datetime_format(head.iloc[0])
         return fmt is not None and bool(pd.to_datetime(head, errors="coerce", format=fmt).notna().all())
+
+
+def _refuse_empty_columns(values: pd.DataFrame, path: Path) -> None:
+    """A column with no value at all cannot be filled (--fill would only drop every row)."""
+    for column in values.columns:
+        if values[column].isna().all():
+            raise DataError(f"{path}: column {column!r} is empty on every row; a target or input needs values")
+
+
+def _gaps(before: pd.Index, after: pd.Index) -> tuple[int, int]:
+    """(how many places inside the series lost rows, the most rows lost at one place), in time order."""
+    if len(after) == len(before) or len(after) < 2:
+        return 0, 0
+    kept = np.flatnonzero(before.isin(after))
+    jumps = np.diff(kept) - 1
+    return int((jumps > 0).sum()), int(jumps.max(initial=0))
 
 
 def _handle_missing(values: pd.DataFrame, spec: DataSpec, path: Path) -> tuple[pd.DataFrame, int, int]:

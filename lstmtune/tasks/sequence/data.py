@@ -28,7 +28,7 @@ from lstmtune.frame import _show, _unknown_column, line_of, numeric_column, read
 from lstmtune.splits import SPLITS, Scaler, assign_splits, name_splits
 from lstmtune.tasks import scoring
 from lstmtune.model_size import ModelShape
-from lstmtune.tasks.base import DataRequest, Objective, Prepared
+from lstmtune.tasks.base import DataRequest, Objective, Prepared, too_few_items
 from lstmtune.tasks.sequence.encoder import Collected, SequenceEncoder, plain
 from lstmtune.tasks.sequence.settings import SequenceSettings, objective_for
 
@@ -558,6 +558,9 @@ class SequenceData(Prepared):
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         outputs = (1 if self.n_classes == 2 else self.n_classes) if self.problem == "classification" else 1
         return ModelShape(steps=self.max_length, width=self.n_features, outputs=outputs)
+
+    def warnings(self, space: Any) -> list[str]:
+        return too_few_items(self.path, len(self.y["train"]), "sequence")
 
     def summary(self) -> str:
         info = self.info

@@ -25,7 +25,7 @@ from lstmtune.errors import DataError, SpaceError
 from lstmtune.frame import _show, _unknown_column, read_csv
 from lstmtune.splits import SPLITS, assign_splits, name_splits
 from lstmtune.model_size import ModelShape
-from lstmtune.tasks.base import DataRequest, Prepared
+from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, balanced_class_weights, class_prior,
                                     classification_figures, majority_accuracy, prior_figures)
 from lstmtune.tasks.text.embeddings import read_vectors
@@ -196,6 +196,9 @@ class TextData(Prepared):
         dim = int(values["embedding_dim"])
         return ModelShape(steps=self._length(values), width=dim, outputs=1 if self.n_classes == 2 else self.n_classes,
                           input_weights=rows * dim)
+
+    def warnings(self, space: Any) -> list[str]:
+        return too_few_items(self.path, len(self.y["train"]), "text")
 
     def summary(self) -> str:
         info = self.info
