@@ -11,6 +11,7 @@ import functools
 import inspect
 import os
 import sys
+import warnings
 from io import StringIO
 from pathlib import Path
 from typing import Annotated, Optional
@@ -39,6 +40,13 @@ class _OneLineErrors(typer.core.TyperGroup):
     """Print usage errors as one line on stderr (typer prints usage, a hint and the error)."""
 
     def main(self, *args, standalone_mode: bool = True, **kwargs):
+        # numpy's RuntimeWarnings (an empty slice, an overflow in a cast) would print above the one
+        # line that says what is wrong with the input; every such case is checked and named instead.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return self._main(*args, standalone_mode=standalone_mode, **kwargs)
+
+    def _main(self, *args, standalone_mode: bool = True, **kwargs):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:

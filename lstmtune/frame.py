@@ -18,6 +18,7 @@ from pandas.tseries.api import guess_datetime_format
 
 from lstmtune.errors import DataError, OptionError
 from lstmtune.files import regular_file
+from lstmtune.messages import clip
 
 
 def line_of(index_label: Any) -> int:
@@ -25,7 +26,6 @@ def line_of(index_label: Any) -> int:
     return int(index_label) + 2
 
 
-SHOWN = 60  # characters of a value quoted in a message
 
 
 def _show(value: Any) -> str:
@@ -33,14 +33,12 @@ def _show(value: Any) -> str:
     return clip(repr(value.item() if hasattr(value, "item") else value))
 
 
-def clip(text: str, limit: int = SHOWN) -> str:
-    return text if len(text) <= limit else f"{text[: limit - 20]}...{text[-12:]} ({len(text)} characters)"
 
 
 def _unknown_column(path: Path, flag: str, name: str, columns: list[str]) -> DataError:
     close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return DataError(f"{path}: {flag} {name!r} is not a column{hint}; columns are: {', '.join(columns)}")
+    return DataError(f"{path}: {flag} {clip(repr(name))} is not a column{hint}; columns are: {clip(', '.join(columns), 300)}")
 
 
 ENCODING_EXAMPLES = ("latin-1", "cp1252")
@@ -49,10 +47,13 @@ ENCODING_EXAMPLES = ("latin-1", "cp1252")
 def check_encoding(encoding: str) -> str:
     """The codec name of an --encoding value, or an OptionError naming the flag."""
     try:
-        return codecs.lookup(encoding).name
+        codec = codecs.lookup(encoding)
+        if not getattr(codec, "_is_text_encoding", True):  # rot13, hex, base64: codecs, not text encodings
+            raise LookupError(encoding)
+        return codec.name
     except (LookupError, TypeError):
         raise OptionError(
-            f"--encoding must name a text encoding (like utf-8, latin-1 or cp1252), but got {encoding!r}"
+            f"--encoding must name a text encoding (like utf-8, latin-1 or cp1252), but got {_show(encoding)}"
         ) from None
 
 
@@ -140,7 +141,7 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) 
         if encoding is not None and isinstance(exc, UnicodeDecodeError):
             raise _decode_error(path, encoding, exc) from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path}: not a readable CSV file ({first}){_separator_hint(path)}") from None
+        raise DataError(f"{path}: not a readable CSV file ({first}){_utf16_hint(path) or _separator_hint(path)}") from None
     if frame.empty:
         raise DataError(f"{path}: has a header but no data rows")
     _refuse_repeated_names(path, options)
@@ -165,6 +166,17 @@ def _refuse_repeated_names(path: Path, options: dict[str, Any]) -> None:
         seen[key] = position
 
 
+def _utf16_hint(path: Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(2)
+    except OSError:
+        return ""
+    if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "; it is utf-16 text (it starts with a UTF-16 byte-order mark): save it as UTF-8"
+    return ""
+
+
 def _separator_hint(path: Path) -> str:
     """A hint when the header looks separated by something other than commas."""
     try:
@@ -178,9 +190,29 @@ def _separator_hint(path: Path) -> str:
     return ""
 
 
-def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str) -> pd.Series:
-    """A column as finite floats, or a DataError naming the first bad line."""
+def _true_false(series: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(series):
+        return True
+    if pd.api.types.is_numeric_dtype(series):
+        return False
+    words = series.dropna().astype(str).str.strip().str.lower()
+    return bool(len(words)) and bool(words.isin(["true", "false"]).all())
+
+
+# Larger magnitudes overflow float32 once differenced and scaled (float32 holds about 3.4e38).
+MAX_MAGNITUDE = 1e30
+
+
+def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str, booleans: bool = True) -> pd.Series:
+    """A column as finite floats of a magnitude float32 can hold, or a DataError naming the first bad line.
+
+    True / False become 1 / 0, unless `booleans` is False (a forecast target: a label is not a quantity).
+    """
     series = frame[column]
+    if not booleans and _true_false(series):
+        label = series.dropna().index[0]
+        raise DataError(f"{path}: {role} column {column!r} must be numeric, but holds true/false values "
+                        f"(line {line_of(label)}: {_show(series[label])}); encode them as 0 and 1 if they are a quantity")
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         converted = series.astype(float)
     else:
@@ -196,6 +228,11 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
     if infinite.any():
         label = converted.index[infinite.argmax()]
         raise DataError(f"{path}: {role} column {column!r} must be finite, but line {line_of(label)} holds {_show(series[label])}")
+    huge = np.abs(converted.to_numpy()) > MAX_MAGNITUDE
+    if huge.any():
+        label = converted.index[huge.argmax()]
+        raise DataError(f"{path}: {role} column {column!r} must hold numbers of magnitude at most {MAX_MAGNITUDE:g}, "
+                        f"but line {line_of(label)} holds {_show(series[label])}")
     return converted
 
 

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from lstmtune.errors import RunDirError
+from lstmtune.messages import clip
 from lstmtune.rundir import RunDir, read_json, write_json
 from lstmtune.tasks.base import Objective
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
@@ -27,11 +28,15 @@ DEFAULT_FIGURES = REGRESSION_FIGURES  # rmse, mae, skill: forecasting's
 
 def load(run_dir: RunDir) -> dict[str, Any]:
     """The manifest as a dict; a missing, unreadable or newer one is a RunDirError naming the file."""
-    if run_dir.root.exists() and not run_dir.root.is_dir():
+    try:
+        exists, is_dir, has_manifest = run_dir.root.exists(), run_dir.root.is_dir(), run_dir.manifest.is_file()
+    except OSError as exc:  # a name too long, a loop of links
+        raise RunDirError(f"{clip(str(run_dir.root))}: cannot be read as a run directory ({exc.strerror or exc})") from None
+    if exists and not is_dir:
         raise RunDirError(f"{run_dir.root}: is a file, but a run directory (made by lstmtune search) is needed")
-    if not run_dir.root.is_dir():
+    if not is_dir:
         raise RunDirError(f"{run_dir.root}: not a run directory (it does not exist)")
-    if not run_dir.manifest.is_file():
+    if not has_manifest:
         raise RunDirError(f"{run_dir.root}: not a run directory (no run.json); run `lstmtune search` first")
     try:
         manifest = read_json(run_dir.manifest)
@@ -48,6 +53,11 @@ def load(run_dir: RunDir) -> dict[str, Any]:
     for section in ("data", "search", "hyperparameters", "baselines", "times"):
         if manifest.get(section) is None:
             manifest[section] = {}  # readers may rely on every section being an object
+        elif not isinstance(manifest[section], dict):
+            raise RunDirError(f"{run_dir.manifest}: `{section}` must be an object, but got {type(manifest[section]).__name__}")
+    for section in ("best", "trials", "process"):  # present once there is something to say
+        if manifest.get(section) is None:
+            manifest.pop(section, None)
         elif not isinstance(manifest[section], dict):
             raise RunDirError(f"{run_dir.manifest}: `{section}` must be an object, but got {type(manifest[section]).__name__}")
     from lstmtune.tasks import TASK_NAMES

@@ -16,6 +16,7 @@ from typing import Any
 from lstmtune import manifest as run_manifest
 from lstmtune import settings
 from lstmtune.errors import OptionError, RunDirError, SpaceError
+from lstmtune.messages import clip
 from lstmtune.model_size import too_big
 from lstmtune.rundir import RunDir, process_alive
 from lstmtune.settings import SearchSettings
@@ -123,6 +124,8 @@ def sha256(path: Path) -> str:
 def _check_run_dir(request: SearchRequest) -> RunDir:
     """What may be written where: nothing is deleted unless it is a run directory the user named."""
     assert request.out is not None
+    if str(request.out).strip() in ("", "."):
+        raise OptionError(f"--out must name a directory for the run, but got {str(request.out)!r} (the current directory)")
     run_dir = RunDir(request.out)
     root = run_dir.root
     if request.resume and request.overwrite:
@@ -255,6 +258,10 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     if request.resume and run_dir is not None:  # a derived default must not change because --max-trials grew
         resumed = {"initial_points": (_read_manifest(run_dir).get("search") or {}).get("initial_points")}
     search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, resumed, search_flags)
+    if (search.tuner == "bayesian" and search.initial_points is not None
+            and search.initial_points > search.max_trials and not request.resume):
+        raise OptionError(f"--initial-points must be at most --max-trials ({search.max_trials}), but got "
+                          f"{search.initial_points}: every trial would be random")
     data_settings = settings.build(task.settings_class, task.data_rules, space.data, data_flags)
     effective = dataclasses.replace(space, search=_settings_dict(search), data=_settings_json(data_settings))
 
@@ -264,7 +271,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     target = columns.get("target")
     if task.name != "forecast" and target is not None and not isinstance(target, str):
         if len(target) > 1:
-            raise OptionError(f"--target names one column for --task {task.name}, but got {', '.join(target)}")
+            raise OptionError(f"--target names one column for --task {task.name}, but got {clip(', '.join(target))}")
         columns["target"] = target[0] if target else None
     request = dataclasses.replace(request, columns=columns)
     data_request = DataRequest(path=request.data_path, columns=columns, options=dict(request.options),

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.errors import RunDirError
-from lstmtune.frame import clip
+from lstmtune.messages import clip
 from lstmtune.rundir import RunDir, read_json
 from lstmtune.tasks import TASK_NAMES, get_task
 
@@ -50,6 +50,8 @@ class Predictor:
     @classmethod
     def load(cls, run_dir: str | Path) -> "Predictor":
         run = RunDir(run_dir)
+        if run.root.is_file():
+            raise RunDirError(f"{run.root}: is a file, but a run directory (made by lstmtune search) is needed")
         if not run.best_model.is_file() or not run.preprocessing.is_file():
             raise RunDirError(f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search completes)")
         try:

@@ -17,9 +17,9 @@ from rich.table import Table
 
 from lstmtune import manifest as run_manifest
 from lstmtune import store
-from lstmtune.diagnose import diagnose
+from lstmtune.diagnose import diagnose, number
 from lstmtune.errors import OptionError
-from lstmtune.rundir import RunDir, process_alive, write_text
+from lstmtune.rundir import RunDir, owning_run, process_alive, write_text
 
 FORMATS = ("table", "csv", "md", "json")
 SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
@@ -80,7 +80,8 @@ def run_state(manifest: dict[str, Any]) -> str:
         return "interrupted (continue it with --resume)"
     search = manifest.get("search") or {}
     if status == "completed" and search.get("budget_ended_search"):
-        return f"completed (the time budget of {search.get('time_budget'):g} s ended the search)"
+        budget = number(search.get("time_budget"))
+        return f"completed (the time budget{f' of {budget:g} s' if budget is not None else ''} ended the search)"
     return status
 
 
@@ -356,6 +357,10 @@ def render(report: Report, fmt: str, console: Console) -> str | None:
 def write_output(text: str, output: Path, flag: str = "--output") -> None:
     if output.is_dir():
         raise OptionError(f"{flag} {output}: is a directory; give a file path")
+    run = owning_run(output)
+    if run is not None:
+        raise OptionError(f"{flag} {output}: is a file of the run directory {run} (written by the search); "
+                          "give another name, such as report.md")
     try:
         write_text(output, text)
     except OSError as exc:

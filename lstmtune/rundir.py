@@ -66,6 +66,22 @@ class RunDir:
 
 
 LOCK_NAME = ".lock"
+# What a search writes at the top of its run directory (the rest of it is the user's).
+RUN_FILES = ("run.json", "space.yaml", "best.yaml", "best_model.keras", "preprocessing.json", "history", "tuner",
+             "trials.csv", "trials.md", "trials.json", LOCK_NAME)
+
+
+def owning_run(path: Path) -> Path | None:
+    """The run directory whose own file (or folder) `path` is, or None: reports and JUnit files may be
+    written into a run directory, but never over what the search wrote."""
+    resolved = Path(path).resolve()
+    for depth, folder in enumerate(resolved.parents):
+        if depth > 3:
+            return None
+        top = resolved.relative_to(folder).parts[0]
+        if top in RUN_FILES and (folder / "run.json").is_file():
+            return folder
+    return None
 
 
 class RunLock:
@@ -130,6 +146,10 @@ FILE_MODE = _file_mode()
 
 def write_text(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a reader never sees half a file."""
+    if path.exists() and not path.is_file():  # /dev/null or a pipe: write into it, never replace it
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -24,6 +24,7 @@ import yaml
 from lstmtune import settings
 from lstmtune.errors import SpaceError
 from lstmtune.files import SPACE_FILE_LIMIT, regular_file
+from lstmtune.messages import clip
 
 
 @dataclass(frozen=True)
@@ -190,15 +191,27 @@ class Space:
 # --- YAML loading -------------------------------------------------------------------------
 
 
+MAX_NESTING = 20  # a space file needs 4 levels (section, name, {int: [lo, hi]})
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader that reads `1e-4` as a number (YAML 1.1 wants `1.0e-4`), rejects duplicate keys and
     aliases (`*name`: a few hundred bytes of nested aliases expand to gigabytes)."""
+
+    depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.events.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a space file", mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_NESTING:  # thousands of nested [[[...]]] would exhaust Python's recursion limit
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_NESTING} levels", mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         seen: dict[Any, int] = {}
@@ -208,11 +221,11 @@ class _Loader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"keys must be plain names, but got {key!r}", key_node.start_mark
+                    None, None, f"keys must be plain names, but got {_shown(key)}", key_node.start_mark
                 )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
+                    None, None, f"duplicate key {_shown(key)} (first at line {seen[key] + 1})", key_node.start_mark
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
@@ -275,7 +288,7 @@ def space_from_dict(document: Any, source: str = "<space>", task: str = "forecas
         raise SpaceError(f"{source}: the top level must be a mapping with {', '.join(SECTIONS)}, but got {type(document).__name__}")
     for key in document:
         if key not in SECTIONS:
-            raise SpaceError(f"{source}: unknown top-level key {key!r}{_suggest(key, SECTIONS)}; allowed: {', '.join(SECTIONS)}")
+            raise SpaceError(f"{source}: unknown top-level key {_shown(key)}{_suggest(key, SECTIONS)}; allowed: {', '.join(SECTIONS)}")
 
     specs = hyperparameter_specs(task)
     raw_params = _mapping(document.get("hyperparameters"), source, "hyperparameters")
@@ -285,7 +298,7 @@ def space_from_dict(document: Any, source: str = "<space>", task: str = "forecas
             owners = [t for t in TASK_NAMES if t != task and name in hyperparameter_specs(t)]
             if owners:
                 raise SpaceError(f"{source}: hyperparameters.{name} applies to task {' and '.join(owners)}, not to task {task}")
-            raise SpaceError(f"{source}: unknown hyperparameter {name!r}{_suggest(name, specs)}")
+            raise SpaceError(f"{source}: unknown hyperparameter {_shown(name)}{_suggest(name, specs)}")
     for name, spec in specs.items():
         if name in raw_params:
             params[name] = _parse_param(name, raw_params[name], spec, f"{source}: hyperparameters.{name}")
@@ -329,6 +342,11 @@ def _section(document: dict, name: str, rules: dict[str, Callable[[Any], Any]], 
     return out
 
 
+def _shown(value: Any) -> str:
+    """A value for a message: repr'd and cut to a readable length (a pasted file must not become the message)."""
+    return clip(repr(value))
+
+
 def _suggest(word: Any, known) -> str:
     close = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -354,9 +372,9 @@ def _scalar(value: Any, spec: Spec, where: str, what: str = "value") -> Any:
     else:
         valid = isinstance(value, str)
     if not valid:
-        raise SpaceError(f"{where}: {what} must be {_type_name(spec)}, but got {value!r}")
+        raise SpaceError(f"{where}: {what} must be {_type_name(spec)}, but got {_shown(value)}")
     if not spec.ok(value):
-        raise SpaceError(f"{where}: {spec.rule} must hold, but got {what}={value!r}")
+        raise SpaceError(f"{where}: {spec.rule} must hold, but got {what}={_shown(value)}")
     return value
 
 
@@ -365,13 +383,13 @@ DISTRIBUTION_KEYS = ("int", "float", "choice", "step", "log")
 
 def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
     if isinstance(raw, list):
-        raise SpaceError(f"{where}: a list is ambiguous; write {{choice: {raw}}} or {{int|float: [lo, hi]}}")
+        raise SpaceError(f"{where}: a list is ambiguous; write {{choice: {_shown(raw)}}} or {{int|float: [lo, hi]}}")
     if not isinstance(raw, dict):
         return Param(name, "fixed", value=_scalar(raw, spec, where))
 
     for key in raw:
         if key not in DISTRIBUTION_KEYS:
-            raise SpaceError(f"{where}: unknown key {key!r}{_suggest(key, DISTRIBUTION_KEYS)}; allowed: int, float, choice, step, log")
+            raise SpaceError(f"{where}: unknown key {_shown(key)}{_suggest(key, DISTRIBUTION_KEYS)}; allowed: int, float, choice, step, log")
     kinds = [k for k in ("int", "float", "choice") if k in raw]
     if len(kinds) != 1:
         raise SpaceError(f"{where}: exactly one of int, float or choice must be given, but got {kinds or 'none'}")
@@ -382,10 +400,10 @@ def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
             raise SpaceError(f"{where}: step and log apply to int and float ranges, not to choice")
         options = raw["choice"]
         if not isinstance(options, list) or not options:
-            raise SpaceError(f"{where}: choice must be a non-empty list, but got {options!r}")
+            raise SpaceError(f"{where}: choice must be a non-empty list, but got {_shown(options)}")
         values = tuple(_scalar(v, spec, where, "choice value") for v in options)
         if len(set(values)) != len(values):
-            raise SpaceError(f"{where}: choice values must be distinct, but got {options!r}")
+            raise SpaceError(f"{where}: choice values must be distinct, but got {_shown(options)}")
         if len(values) == 1:
             return Param(name, "fixed", value=values[0])
         return Param(name, "choice", values=values)
@@ -399,14 +417,14 @@ def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
 
     bounds = raw[kind]
     if not isinstance(bounds, list) or len(bounds) != 2:
-        raise SpaceError(f"{where}: {kind} must be a list [lo, hi], but got {bounds!r}")
+        raise SpaceError(f"{where}: {kind} must be a list [lo, hi], but got {_shown(bounds)}")
     low = _scalar(bounds[0], spec, where, "lo")
     high = _scalar(bounds[1], spec, where, "hi")
     if low > high:
         raise SpaceError(f"{where}: lo <= hi must hold, but got lo={low}, hi={high}")
     log = raw.get("log", False)
     if not isinstance(log, bool):
-        raise SpaceError(f"{where}: log must be true or false, but got {log!r}")
+        raise SpaceError(f"{where}: log must be true or false, but got {_shown(log)}")
     if log and low <= 0:
         raise SpaceError(f"{where}: a log scale needs lo > 0, but got lo={low}")
     step = raw.get("step")
@@ -415,9 +433,9 @@ def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
         if kind == "int":
             step_ok = step_ok and isinstance(step, int)
         if not step_ok:
-            raise SpaceError(f"{where}: step must be a {'positive integer' if kind == 'int' else 'positive number'}, but got {step!r}")
+            raise SpaceError(f"{where}: step must be a {'positive integer' if kind == 'int' else 'positive number'}, but got {_shown(step)}")
         if log and step <= 1:
-            raise SpaceError(f"{where}: with log: true, step is a multiplier and must be > 1, but got {step!r}")
+            raise SpaceError(f"{where}: with log: true, step is a multiplier and must be > 1, but got {_shown(step)}")
         if not log and step > high - low:
             raise SpaceError(f"{where}: step <= hi - lo must hold, but got step={step}, lo={low}, hi={high}")
     if low == high:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.errors import DataError
+from lstmtune.errors import DataError, OptionError
 from lstmtune.frame import _show, _unknown_column, line_of, numeric_column, parse_time, read_csv
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
@@ -60,6 +60,10 @@ def load_frame(spec: DataSpec) -> Frame:
         if spec.time_col in spec.targets:
             raise DataError(f"{path}: --time-col {spec.time_col!r} cannot also be a --target")
 
+    for flag, names in (("--target", spec.targets), ("--features", spec.features or ())):
+        repeated = sorted({name for name in names if list(names).count(name) > 1})
+        if repeated:
+            raise OptionError(f"{path}: {flag} must name each column once, but names {_show(repeated[0])} more than once")
     if spec.features is not None:
         for name in spec.features:
             if name not in columns:
@@ -81,7 +85,8 @@ def load_frame(spec: DataSpec) -> Frame:
         ignored = [c for c in columns if c not in inputs and c != spec.time_col]
 
     values = pd.DataFrame(
-        {c: numeric_column(frame, c, path, "--target" if c in spec.targets else "feature") for c in inputs},
+        {c: numeric_column(frame, c, path, "--target" if c in spec.targets else "feature", booleans=c not in spec.targets)
+         for c in inputs},
         index=frame.index,
     )
     rows_read = len(values)

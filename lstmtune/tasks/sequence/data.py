@@ -361,7 +361,10 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
     )
     collected = encoder.collect(frame, path)
     encoder.order_format = collected.order_format
-    if settings.stride > 1 and int(collected.lengths.max()) < 2:
+    if int(collected.lengths.max()) < 2 and settings.stride == 1:
+        raise DataError(f"{path}: every sequence has a single step; an LSTM needs steps to read (is --id-col naming "
+                        "one id per row, or is it a table of one row per item rather than sequences?)")
+    if int(collected.lengths.max()) < 2:
         raise DataError(
             f"{path}: --stride {settings.stride} leaves every sequence a single step (the longest has "
             f"{int(collected.lengths_read.max())}); an LSTM needs steps to read: use a smaller --stride"

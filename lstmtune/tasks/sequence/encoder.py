@@ -80,6 +80,12 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if fmt == "number" or (fmt is None and numeric):
         return numeric_column(pd.DataFrame({column: series}), column, source, "--order-col").to_numpy(), "number"
+    if fmt is None:
+        numbers = pd.to_numeric(series, errors="coerce")
+        if pd.notna(numbers.iloc[0]):  # numbers from the first row on: the first that is not one is the culprit
+            label = numbers.isna().idxmax()
+            raise DataError(f"{source}: --order-col {column!r} must hold numbers (as from line {line_of(series.index[0])}), "
+                            f"but line {line_of(label)} holds {_show(series[label])}")
     text = series.astype(str)
     used = fmt
     try:

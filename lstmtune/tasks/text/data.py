@@ -343,6 +343,9 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
     rows_read = len(frame)
 
     # -- texts and labels: drop (or refuse) rows without words or without a label --
+    if pd.api.types.is_numeric_dtype(frame[text_col]) and frame[text_col].notna().any():
+        raise DataError(f"{path}: --text-col {text_col!r} must hold texts, but every value in it is a number; "
+                        "name the column that holds the texts")
     raw_texts = [_text_value(v) for v in frame[text_col]]
     words = [tokenize(t) if t is not None else [] for t in raw_texts]
     no_words = np.array([len(w) == 0 for w in words], dtype=bool)
