@@ -273,4 +273,31 @@ def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | 
         else:
             rule = "must hold dates or numbers"
         raise DataError(f"{path}: --time-col {column!r} {rule}, but line {line_of(label)} holds {_show(raw[label])}")
+    if time_format is None and fmt and "%d" in fmt and "%m" in fmt:
+        parsed, fmt = _day_or_month_first(text, parsed, fmt, path, column)
     return parsed, fmt
+
+
+def _day_or_month_first(text: pd.Series, parsed: pd.Series, fmt: str, path: Path, column: str) -> tuple[pd.Series, str]:
+    """When every date reads both day-first and month-first (all days up to 12, like monthly data on the
+    1st), take the reading whose steps are regular; if neither is clearly so, ask for --time-format."""
+    swapped_fmt = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        swapped = pd.to_datetime(text, errors="coerce", format=swapped_fmt)
+    if swapped.isna().any() or (swapped == parsed).all() or len(text) < 3:
+        return parsed, fmt  # only one reading is valid, both agree, or too few rows to tell
+    spread = {f: _irregularity(p) for f, p in ((fmt, parsed), (swapped_fmt, swapped))}
+    if spread[fmt] < 0.5 * spread[swapped_fmt]:
+        return parsed, fmt
+    if spread[swapped_fmt] < 0.5 * spread[fmt]:
+        return swapped, swapped_fmt
+    raise DataError(f"{path}: --time-col {column!r} reads as day-first and as month-first alike ({_show(text.iloc[0])}); "
+                    f"pass --time-format {fmt} or {swapped_fmt}")
+
+
+def _irregularity(times: pd.Series) -> float:
+    """How uneven the steps between sorted times are: their standard deviation over their mean."""
+    steps = np.diff(np.sort(times.to_numpy().astype("int64"))).astype(float)
+    steps = steps[steps > 0]
+    return float(steps.std() / steps.mean()) if len(steps) else float("inf")

@@ -59,3 +59,30 @@ def test_the_warning_survives_quiet_and_reaches_the_report(cli, write_file, tiny
     assert len(warnings) == 1 and "gaps inside the series" in warnings[0]
     report = cli("report", out, "--format", "json")
     assert any("gaps inside the series" in f for f in json.loads(report.stdout)["findings"])
+
+
+def test_monthly_day_first_dates_on_the_first_are_read_day_first(cli, write_file, tiny_space):
+    """01/02/2020 guessed month-first would make monthly data daily; the regular reading wins."""
+    rows = "".join(f"01/{i % 12 + 1:02d}/{2010 + i // 12},{100 + i}\n" for i in range(60))
+    path = write_file("monthly.csv", "date,y\n" + rows)
+    from lstmtune.frame import parse_time, read_csv
+
+    times, used = parse_time(read_csv(path), "date", path, None)
+    assert used == "%d/%m/%Y" and str(times.iloc[1].date()) == "2010-02-01"
+    us = write_file("us.csv", "date,y\n" + "".join(f"{i % 12 + 1:02d}/01/{2010 + i // 12},{i}\n" for i in range(60)))
+    times, used = parse_time(read_csv(us), "date", us, None)
+    assert used == "%m/%d/%Y" and str(times.iloc[1].date()) == "2010-02-01"
+
+
+def test_dates_that_read_both_ways_ask_for_a_format(cli, write_file, tiny_space, tmp_path):
+    rows = "".join(f"{i % 3 + 1:02d}/{i % 4 + 1:02d}/{2000 + i},{i}\n" for i in range(40))
+    path = write_file("either.csv", "date,y\n" + rows)
+    result = cli("search", path, "--target", "y", "--time-col", "date", "--space", tiny_space, "--out", tmp_path / "run")
+    assert_one_line_error(result, "either.csv", "--time-col 'date'", "day-first and as month-first", "--time-format")
+
+
+def test_a_file_of_several_series_is_named_as_such(cli, write_file, tiny_space, tmp_path):
+    rows = "".join(f"{tick},2021-01-{d:02d},{d + k}\n" for k, tick in enumerate(("AAPL", "MSFT")) for d in range(1, 29))
+    path = write_file("prices.csv", "ticker,day,close\n" + rows)
+    result = cli("search", path, "--target", "close", "--time-col", "day", "--space", tiny_space, "--out", tmp_path / "run")
+    assert_one_line_error(result, "prices.csv", "must not repeat a timestamp", "2 series, one per value of 'ticker'")

@@ -108,6 +108,7 @@ def load_frame(spec: DataSpec) -> Frame:
             raise DataError(
                 f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
                 f"{_show(frame[spec.time_col][labels[0]])} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
+                + _several_series_hint(frame, spec.time_col, time)
             )
 
     _refuse_empty_columns(values, path)
@@ -134,6 +135,19 @@ def load_frame(spec: DataSpec) -> Frame:
         "fill": spec.settings.fill,
     }
     return Frame(values=values, targets=list(spec.targets), inputs=inputs, time=time, info=info)
+
+
+def _several_series_hint(frame: pd.DataFrame, time_col: str, time: pd.Series) -> str:
+    """A hint when another column tells the repeated timestamps apart: the file holds several series."""
+    for column in frame.columns:
+        if column == time_col or pd.api.types.is_float_dtype(frame[column]):
+            continue
+        keys = frame[column].loc[time.index]
+        count = keys.nunique()
+        if 1 < count <= len(frame) // 2 and not pd.DataFrame({"k": keys, "t": time}).duplicated().any():
+            return (f"; the file seems to hold {count} series, one per value of {column!r}: forecast one series per "
+                    f"file (filter the rows), or give each series its own column")
+    return ""
 
 
 def _looks_like_time(column: pd.Series) -> bool:
