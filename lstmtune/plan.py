@@ -205,6 +205,10 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--seed", old_search.get("seed"), search.seed),
         ("the hyperparameters", (previous.get("hyperparameters") or {}).get("space"), plan.space.to_dict()["hyperparameters"]),
     ]
+    done = sum(((previous.get("trials") or {}).get(status) or 0) for status in ("completed", "failed"))
+    if search.tuner != "hyperband" and isinstance(done, int) and search.max_trials < done:
+        raise OptionError(f"--max-trials must be at least the {done} trials the run has already finished "
+                          f"(to resume it), but got {search.max_trials}")
     if search.tuner == "bayesian":
         wanted = search.initial_points or settings.default_initial_points(search.max_trials)
         checks.append(("--initial-points", old_search.get("initial_points"), wanted))

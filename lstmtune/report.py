@@ -97,7 +97,9 @@ def build_report(run_dir: RunDir, top: int = 5) -> Report:
         history = store.learning_curve(run_dir, str(trial_id))
         if objective in history:
             curves[str(trial_id)] = pd.to_numeric(history[objective], errors="coerce").tolist()
-    return Report(run_dir, manifest, table, shown, run_state(manifest), diagnose(table, manifest), curves)
+    damaged = [f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
+                for name, problem in store.read_trial_records(run_dir)[1].items()]
+    return Report(run_dir, manifest, table, shown, run_state(manifest), damaged + diagnose(table, manifest), curves)
 
 
 SPARKS = "▁▂▃▄▅▆▇█"

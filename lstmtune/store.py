@@ -25,16 +25,39 @@ def load_manifest(run_dir: RunDir) -> dict[str, Any]:
 
 
 def trial_records(run_dir: RunDir) -> list[dict[str, Any]]:
-    """Every trial's record, in trial-id order; unreadable records are skipped, not fatal."""
-    records = []
-    for path in run_dir.history.glob("trial_*.json") if run_dir.history.is_dir() else []:
+    """Every readable trial record, in trial-id order (damaged ones are left out: see `read_trial_records`)."""
+    return read_trial_records(run_dir)[0]
+
+
+def read_trial_records(run_dir: RunDir) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """(every valid trial record in trial-id order, {damaged record's file name: what is wrong with it})."""
+    records, damaged = [], {}
+    for path in sorted(run_dir.history.glob("trial_*.json")) if run_dir.history.is_dir() else []:
         try:
             record = read_json(path)
-        except (OSError, json.JSONDecodeError):
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            damaged[path.name] = "not readable JSON"
             continue
-        if isinstance(record, dict):
+        problem = _record_problem(record)
+        if problem:
+            damaged[path.name] = problem
+        else:
             records.append(record)
-    return sorted(records, key=lambda r: sort_key(str(r.get("trial_id", ""))))
+    return sorted(records, key=lambda r: sort_key(str(r["trial_id"]))), damaged
+
+
+def _record_problem(record: Any) -> str | None:
+    """What makes a trial record unusable, or None."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    if not isinstance(record.get("trial_id"), (str, int)) or isinstance(record.get("trial_id"), bool):
+        return "its trial_id is not a name"
+    if record.get("status") not in {status.value for status in TrialStatus}:
+        return f"its status {str(record.get('status'))[:20]!r} is not a trial status"
+    for key in ("metrics", "values"):
+        if record.get(key) is not None and not isinstance(record[key], dict):
+            return f"its {key} is not an object"
+    return None
 
 
 def metric_columns(figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> list[str]:

@@ -77,6 +77,27 @@ class TrialRecorder:
         self.number = self.done_before
         self.trial_seconds = 0.0
 
+    def restore_missing(self, trials: dict[str, Any]) -> None:
+        """Rewrite the record of a finished trial whose file was deleted or damaged, from keras-tuner's
+        own state, so a resumed run never ends with fewer trials than it had."""
+        have = {str(r["trial_id"]) for r in store.trial_records(self.run_dir)}
+        statuses = {keras_tuner.engine.trial.TrialStatus.COMPLETED: TrialStatus.COMPLETED,
+                    keras_tuner.engine.trial.TrialStatus.FAILED: TrialStatus.FAILED}
+        for trial_id, trial in trials.items():
+            if str(trial_id) in have or trial.status not in statuses:
+                continue
+            completed = trial.status == keras_tuner.engine.trial.TrialStatus.COMPLETED
+            write_json(self.run_dir.trial_record(str(trial_id)), {
+                "trial_id": str(trial_id), "status": statuses[trial.status].value,
+                "values": dict(trial.hyperparameters.values),
+                "metrics": {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics} if completed else {},
+                **({} if completed else {"reason": _reason(trial.message)}),
+                "note": "record rebuilt from keras-tuner's state (the file was missing or damaged)",
+            })
+        finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
+        self.done_before = sum(1 for r in store.trial_records(self.run_dir) if r.get("status") in finished)
+        self.number = self.done_before
+
     def trial_begin(self, trial) -> None:
         trial_id = trial.trial_id
         self.started[trial_id] = time.monotonic()
@@ -300,6 +321,8 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.
         with contextlib.redirect_stdout(io.StringIO()):
             tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
+        if plan.request.resume:
+            recorder.restore_missing(tuner.oracle.trials)
         reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
                               plan.data.figure_columns[0])
         try:

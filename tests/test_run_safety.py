@@ -119,3 +119,25 @@ def test_report_on_an_empty_manifest(cli, tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "run.json").write_text("{}")
     assert_one_line_error(cli("report", tmp_path / "run"), "run.json", "not a run manifest", "no status")
+
+
+@pytest.mark.search
+def test_resume_rebuilds_a_deleted_trial_record_and_refuses_fewer_trials(cli, airline_csv, write_file, tmp_path):
+    space = write_file("space.yaml", TINY_SPACE.replace("max_trials: 2", "max_trials: 3, tuner: random"))
+    out = tmp_path / "run"
+    base = ("search", airline_csv, "--target", "Passengers", "--time-col", "Date", "--space", space, "--out", out, "-q")
+    assert cli(*base).exit_code == 0
+    before = json.loads((out / "history" / "trial_1.json").read_text())
+    (out / "history" / "trial_1.json").unlink()
+
+    fewer = cli(*base, "--resume", "--max-trials", "2")
+    assert_one_line_error(fewer, "--max-trials must be at least the 3 trials", "got 2")
+
+    again = cli(*base, "--resume", "--max-trials", "4")
+    assert again.exit_code == 0, again.stderr
+    rebuilt = json.loads((out / "history" / "trial_1.json").read_text())
+    assert rebuilt["values"] == before["values"] and rebuilt["status"] == before["status"]
+    assert rebuilt["metrics"]["val_mse"] == pytest.approx(before["metrics"]["val_mse"])
+    assert "rebuilt" in rebuilt["note"]
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["trials"]["completed"] + manifest["trials"]["failed"] == 4 and "best" in manifest

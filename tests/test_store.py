@@ -550,3 +550,24 @@ def test_majority_class_advice_depends_on_balance_and_flags():
     assert "try --objective macro_f1" in weighted and "--class-weight" not in weighted
     assert "does not tell the classes apart" in advice(0.9, class_weight="auto", objective="macro_f1")
     assert "does not tell the classes apart" in advice(0.55)  # two nearly even classes: weights would not help
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('{"trial_id": "1", "status": "completed", "metrics": "fast", "values": {}}', "its metrics is not an object"),
+    ('{"trial_id": [1, 2], "status": "completed"}', "its trial_id is not a name"),
+    ('{"trial_id": "1", "status": "done"}', "is not a trial status"),
+    ('{"trial_id": "1", "sta', "not readable JSON"),
+    ('[1, 2]', "not a JSON object"),
+])
+def test_report_names_a_damaged_trial_record_and_shows_the_rest(cli, tmp_path, content, problem):
+    run = tmp_path / "run"
+    (run / "history").mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"schema_version": 2, "task": "forecast", "status": "completed"}))
+    good = {"trial_id": "0", "status": "completed", "metrics": {"val_mse": 0.5}, "values": {}}
+    (run / "history" / "trial_0.json").write_text(json.dumps(good))
+    (run / "history" / "trial_1.json").write_text(content)
+    result = cli("report", run, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [t["trial_id"] for t in report["trials"]] == ["0"]
+    assert any("history/trial_1.json" in f and problem in f for f in report["findings"]), report["findings"]
