@@ -236,6 +236,12 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
     return converted
 
 
+def pandas_reason(exc: Exception) -> str:
+    """pandas' first sentence only: the rest is advice for pandas users ("Pass utc=True in to_datetime")."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.split(". ")[0].rstrip(".")
+
+
 def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | None) -> tuple[pd.Series, str | None]:
     """Parse the time column with ONE format for every row: ISO 8601, the format given, or the one
     guessed from the first row (never a per-row guess, which reads 03/04 and 13/04 differently)."""
@@ -261,7 +267,7 @@ def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | 
                     fmt = guess_datetime_format(text.iloc[0])
             parsed = pd.to_datetime(text, errors="coerce", format=fmt) if fmt else pd.to_datetime(text, errors="coerce")
     except (ValueError, TypeError) as exc:  # e.g. mixed time zones
-        first = str(exc).splitlines()[0]
+        first = pandas_reason(exc)
         raise DataError(f"{path}: --time-col {column!r} must hold dates in one format and time zone, or numbers ({first})") from None
     bad = parsed.isna()
     if bad.any():

@@ -287,3 +287,10 @@ def test_forecast_with_a_damaged_run(cli, tmp_path, airline_csv):
 
 def test_check_time_format_needs_data(cli, tiny_space):
     assert_one_line_error(cli("check", "--space", tiny_space, "--time-format", "%Y"), "--time-format", "DATA")
+
+
+def test_mixed_time_zones_without_pandas_advice(search, write_file):
+    path = write_file("tz.csv", "date,y\n2020-01-01T00:00:00+01:00,1\n2020-01-02T00:00:00+05:00,2\n2020-01-03T00:00:00Z,3\n")
+    line = assert_one_line_error(search("--time-col", "date", data=path, target="y"), "tz.csv", "--time-col 'date'",
+                                 "one format and time zone", "Mixed timezones detected")
+    assert "utc=True" not in line and "to_datetime" not in line

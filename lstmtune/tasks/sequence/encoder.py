@@ -28,7 +28,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from lstmtune.errors import DataError
-from lstmtune.frame import _show, line_of, numeric_column
+from lstmtune.frame import _show, line_of, numeric_column, pandas_reason
 from lstmtune.splits import Scaler
 from lstmtune.tasks.scoring import as_probabilities
 
@@ -103,7 +103,7 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
             if parsed is None:
                 parsed = pd.to_datetime(text, format=used, errors="coerce") if used else pd.Series(pd.NaT, index=text.index)
     except (ValueError, TypeError) as exc:  # e.g. mixed time zones
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        first = pandas_reason(exc)
         raise DataError(f"{source}: --order-col {column!r} must hold numbers, or dates in one format and time zone ({first})") from None
     bad = parsed.isna()
     if bad.any():
