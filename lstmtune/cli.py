@@ -6,6 +6,7 @@ TensorFlow, Keras and keras-tuner are imported only inside `search`, after every
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import functools
 import inspect
@@ -253,14 +254,16 @@ def search(
                        overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]))
     try:
         plan = plan_search(request)
+        for warning in plan.warnings:  # even with -q: the data is usable, but a person should know
+            _stderr().print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+        from lstmtune.quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     except LstmtuneError as error:
         raise _fail(error) from None
-    for warning in plan.warnings:  # even with -q: the data is usable, but a person should know
-        _stderr().print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
-
-    from lstmtune.quiet import import_tensorflow_quietly
-
-    import_tensorflow_quietly()
+    except KeyboardInterrupt:  # before anything was written
+        _stderr().print(f"interrupted: nothing was written to {out}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     from lstmtune.progress import reporter_for
     from lstmtune.report import build_report, render_json, render_table, step_summary
     from lstmtune.tuning import SearchInterrupted, run_search
@@ -269,12 +272,14 @@ def search(
     if not quiet:
         errors.print(f"data: {plan.data.summary()}", highlight=False, markup=False, soft_wrap=True)
 
+    _redeliver_interrupts_from_finalisers()
     try:
         # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
         with contextlib.redirect_stdout(sys.stderr):
             run_search(plan, reporter_for(errors, quiet))
-    except SearchInterrupted:
-        errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False, markup=False)
+    except (SearchInterrupted, KeyboardInterrupt):
+        errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False,
+                     markup=False, soft_wrap=True)
         raise typer.Exit(130) from None
     except LstmtuneError as error:
         raise _fail(error) from None
@@ -284,6 +289,20 @@ def search(
         sys.stdout.write(render_json(built))
     else:
         render_table(built, _stdout())
+
+
+def _redeliver_interrupts_from_finalisers() -> None:
+    """A Ctrl-C that lands while Python runs a finaliser (a weakref callback during garbage collection)
+    is printed as "Exception ignored ... KeyboardInterrupt" and dropped; raise it again in the main flow."""
+    default = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            _thread.interrupt_main()
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def _append_step_summary(markdown: str) -> None:

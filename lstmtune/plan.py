@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,8 +141,7 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
     if request.resume:
         if not run_dir.manifest.is_file():
             raise RunDirError(f"--out {root}: nothing to resume (no run.json there)")
-        if not (run_dir.tuner / "search" / "oracle.json").is_file():
-            raise RunDirError(f"--out {root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) is missing; use --overwrite")
+        _check_tuner_state(run_dir)
     elif not run_dir.is_empty():
         if not request.overwrite:
             raise RunDirError(f"--out {root}: already exists and is not empty; pass --resume to continue it or --overwrite to replace it")
@@ -157,6 +157,25 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
             raise RunDirError(f"--out {root}: a search is still running in it (pid {manifest['process']['pid']})")
     _check_creatable(root)
     return run_dir
+
+
+def _check_tuner_state(run_dir: RunDir) -> None:
+    """keras-tuner's state must be whole to resume; without it a run may only restart when it has no
+    finished trial to lose (it was stopped before its first trial ended)."""
+    from lstmtune.store import trial_records
+
+    state = run_dir.tuner / "search" / "oracle.json"
+    finished = [r for r in trial_records(run_dir) if r.get("status") in ("completed", "failed")]
+    if not state.is_file():
+        if finished:
+            raise RunDirError(f"--out {run_dir.root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) "
+                              "is missing; use --overwrite")
+        return
+    try:
+        json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise RunDirError(f"--out {run_dir.root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) "
+                          "is damaged (empty or not JSON); use --overwrite") from None
 
 
 def _check_creatable(root: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import logging
 import os
 import platform
@@ -14,6 +15,7 @@ import socket
 import time
 import warnings
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -151,9 +153,21 @@ class TrialRecorder:
         return record
 
 
+def _save_json_atomically(path: str, obj: Any) -> str:
+    """keras-tuner's save_json, written via a temporary file and a rename.
+
+    keras-tuner truncates oracle.json and trial.json in place to rewrite them (several times per trial):
+    a search killed in those milliseconds left an empty oracle.json, and the run could not be resumed.
+    """
+    text = json.dumps(obj)
+    write_text(Path(path), text)
+    return text
+
+
 def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialRecorder,
                overwrite: bool, deadline: float | None = None) -> keras_tuner.Tuner:
     """A stock tuner whose trial hooks also write our records (the Oracle is left untouched)."""
+    keras_tuner.src.utils.save_json = _save_json_atomically  # every state file it writes goes through this
     base = TUNERS[plan.search.tuner] if plan.space.tunable else TUNERS["random"]
 
     class RecordingTuner(base):  # type: ignore[misc, valid-type]
@@ -305,23 +319,27 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
 
 
 def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
-    manifest = _prepare_run_dir(plan)
-    run_dir = plan.run_dir
-    tuner = None
-    side = plan.task.keras_side(plan.data)
-    budget = plan.search.time_budget
-    deadline = time.monotonic() + budget if budget else None
-    hypermodel = LstmHyperModel(plan.space, plan.data, side, plan.task.name, plan.search.epochs,
-                                plan.search.patience, plan.search.seed, deadline)
-    recorder = TrialRecorder(run_dir, plan, reporter)
-    total = plan.search.max_trials if plan.search.tuner != "hyperband" else None
     started = time.monotonic()
+    run_dir = plan.run_dir
+    manifest: dict[str, Any] | None = None
+    tuner = recorder = None
+    total = plan.search.max_trials if plan.search.tuner != "hyperband" else None
     status = RunStatus.FAILED
-    try:
+    try:  # once run.json is written, however the search ends, _finish leaves it saying how
+        manifest = _prepare_run_dir(plan)
+        recorder = TrialRecorder(run_dir, plan, reporter)
+        side = plan.task.keras_side(plan.data)
+        budget = plan.search.time_budget
+        deadline = time.monotonic() + budget if budget else None
+        hypermodel = LstmHyperModel(plan.space, plan.data, side, plan.task.name, plan.search.epochs,
+                                    plan.search.patience, plan.search.seed, deadline)
+        # A run killed before keras-tuner saved its state has no trial to keep: it starts afresh.
+        fresh = not plan.request.resume or not _tuner_state(run_dir).is_file()
         # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.
         with contextlib.redirect_stdout(io.StringIO()):
-            tuner = make_tuner(plan, hypermodel, recorder, overwrite=not plan.request.resume, deadline=deadline)
+            tuner = make_tuner(plan, hypermodel, recorder, overwrite=fresh, deadline=deadline)
         if plan.request.resume:
+            _settle_finished_trials(tuner.oracle, run_dir)
             recorder.restore_missing(tuner.oracle.trials)
         reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
                               plan.data.figure_columns[0])
@@ -352,7 +370,54 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
             ) from None
         raise
     finally:
-        _finish(run_dir, manifest, status, started, recorder)
+        manifest = manifest if manifest is not None else _own_running_manifest(run_dir)
+        if manifest is not None:
+            _finish(run_dir, manifest, status, started, recorder or TrialRecorder(run_dir, plan, reporter))
+
+
+def _settle_finished_trials(oracle: Any, run_dir: RunDir) -> None:
+    """A search killed while a trial was ending can leave keras-tuner's oracle.json listing that trial as
+    ongoing, and keras-tuner would train it again on resume. Keep a trial that finished (in its
+    trial.json, or in our record) finished instead."""
+    kt = keras_tuner.engine.trial.TrialStatus
+    finished = {kt.COMPLETED, kt.FAILED}
+    records = {str(r["trial_id"]): r for r in store.trial_records(run_dir)}
+    settled = False
+    for trial_id in list(oracle._retry_queue):  # keras-tuner 1.4: ongoing trials queued again by reload()
+        trial = oracle.trials.get(trial_id)
+        record = records.get(str(trial_id)) or {}
+        if trial is None:
+            continue
+        if trial.status not in finished and record.get("status") == TrialStatus.COMPLETED.value:
+            for name, value in (record.get("metrics") or {}).items():
+                trial.metrics.update(name, value)
+            trial.status = kt.COMPLETED
+            oracle.score_trial(trial)
+            oracle._save_trial(trial)
+        elif trial.status not in finished and record.get("status") == TrialStatus.FAILED.value:
+            trial.status, trial.message = kt.FAILED, record.get("reason")
+            oracle._save_trial(trial)
+        if trial.status in finished:
+            oracle._retry_queue.remove(trial_id)
+            if trial_id not in oracle.end_order:
+                oracle.end_order.append(trial_id)
+            settled = True
+    if settled:
+        oracle.save()
+
+
+def _own_running_manifest(run_dir: RunDir) -> dict[str, Any] | None:
+    """run.json as this process wrote it, when an interrupt came before _prepare_run_dir returned it."""
+    try:
+        manifest = run_manifest.load(run_dir)
+    except RunDirError:
+        return None
+    process = manifest.get("process") or {}
+    return manifest if manifest.get("status") == "running" and process.get("pid") == os.getpid() else None
+
+
+def _tuner_state(run_dir: RunDir) -> Path:
+    return run_dir.tuner / "search" / "oracle.json"
 
 
 def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, started: float,
