@@ -214,6 +214,8 @@ def test_resume_needs_the_tuner_state(search, tmp_path):
     out = tmp_path / "run"
     out.mkdir()
     (out / "run.json").write_text("{}")
+    (out / "history").mkdir()  # a finished trial that keras-tuner's missing state would lose
+    (out / "history" / "trial_0.json").write_text('{"trial_id": "0", "status": "completed", "metrics": {}}')
     assert_one_line_error(search("--resume", out=out), "tuner/search/oracle.json", "missing")
 
 
