@@ -125,6 +125,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         finite = np.where(np.isfinite(objective), objective, np.nan)
         best = int(np.nanargmin(finite) if self.objective.direction == "min" else np.nanargmax(finite))
         figures = evaluate(model, self.prepared, self.side, "val", values)
+        train_figures = evaluate(model, self.prepared, self.side, "train", values)
         train_loss, val_loss = float(history["loss"][best]), float(history["val_loss"][best])
         scores = {
             name: float(objective[best]),
@@ -132,7 +133,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
                if isinstance(value, (int, float)) and key not in ("windows", "items") and _figure_key(key) != name},
             "train_loss": train_loss,
             "val_loss": val_loss,
-            "gap": val_loss / train_loss if train_loss > 0 else float("nan"),
+            "train_skill": float(train_figures["skill"]),
+            "gap": generalisation_gap(figures["skill"], train_figures["skill"]),
             "best_epoch": float(initial_epoch + best + 1),
             "epochs_run": float(initial_epoch + len(objective)),
             "diverged_epoch": float(initial_epoch + diverged + 1) if diverged is not None else 0.0,
@@ -141,6 +143,21 @@ class LstmHyperModel(keras_tuner.HyperModel):
         if train_name in history:
             scores[f"train_{train_name}"] = float(history[train_name][best])
         return scores
+
+
+def generalisation_gap(val_skill: float, train_skill: float) -> float:
+    """How many times further from perfect the model is on validation than on training, each split's
+    error measured against its own naive baseline: (1 - val skill) / (1 - train skill).
+
+    Both figures come from the best weights in inference mode (no dropout, no L1/L2 penalty), and each
+    split is compared with the naive forecast of that same split, so a validation period that is simply
+    harder (larger swings) does not read as overfitting. 1 means it does as well, relative to naive, on
+    data it never saw; a model that memorised its training data has a large gap.
+    """
+    val_error, train_error = 1.0 - float(val_skill), 1.0 - float(train_skill)
+    if not (np.isfinite(val_error) and np.isfinite(train_error)):
+        return float("nan")
+    return val_error / train_error if train_error > 0 else float("inf")
 
 
 def _figure_key(key: str) -> str:

@@ -279,7 +279,9 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
     resumed = {}
     if request.resume and run_dir is not None:  # a derived default must not change because --max-trials grew
-        resumed = {"initial_points": (_read_manifest(run_dir).get("search") or {}).get("initial_points")}
+        # ...and a resumed run keeps the budget it had unless --max-trials says otherwise
+        recorded = _read_manifest(run_dir).get("search") or {}
+        resumed = {"initial_points": recorded.get("initial_points"), "max_trials": recorded.get("max_trials")}
     search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, resumed, search_flags)
     if (search.tuner == "bayesian" and search.initial_points is not None
             and search.initial_points > search.max_trials and not request.resume):

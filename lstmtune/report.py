@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,12 @@ class Report:
     state: str
     findings: list[str]
     curves: dict[str, list[float]]  # the objective per epoch of each top trial
+    # Structured per-trial diagnoses: {"code", "trial", "reason"} (see lstmtune.diagnose).
+    diagnoses: list[dict[str, Any]] = field(default_factory=list)
+    # Per tuned hyperparameter: how the score and the gap move with it {name: {"score": rho, "gap": rho}}.
+    effects: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    # Per tuned hyperparameter: importance for the score (None until computed: it needs scikit-learn).
+    importance: dict[str, float] | None = None
 
     @property
     def objective(self):
@@ -192,7 +198,7 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     first_note = ("rmse: validation, original units" if first == "val_rmse"
                   else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}")
     table = Table(title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",
-                  caption=f"{first_note}; best: best epoch; gap: val_loss / train_loss at the best epoch",
+                  caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch",
                   box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
     columns = report.summary_columns
     for column in columns:

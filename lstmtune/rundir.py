@@ -44,6 +44,7 @@ class RunDir:
     best_space = property(lambda self: self.root / "best.yaml")
     best_model = property(lambda self: self.root / "best_model.keras")
     preprocessing = property(lambda self: self.root / "preprocessing.json")
+    predictions = property(lambda self: self.root / "predictions.csv")  # the best model on the test split
     history = property(lambda self: self.root / "history")
     tuner = property(lambda self: self.root / "tuner")
 
@@ -67,7 +68,7 @@ class RunDir:
 
 LOCK_NAME = ".lock"
 # What a search writes at the top of its run directory (the rest of it is the user's).
-RUN_FILES = ("run.json", "space.yaml", "best.yaml", "best_model.keras", "preprocessing.json", "history", "tuner",
+RUN_FILES = ("run.json", "space.yaml", "best.yaml", "best_model.keras", "preprocessing.json", "predictions.csv", "history", "tuner",
              "trials.csv", "trials.md", "trials.json", LOCK_NAME)
 
 

@@ -26,7 +26,7 @@ import lstmtune
 from lstmtune import manifest as run_manifest
 from lstmtune import store
 from lstmtune.errors import RunDirError, SearchFailed
-from lstmtune.hypermodel import LstmHyperModel, evaluate
+from lstmtune.hypermodel import LstmHyperModel, evaluate, predict_outputs
 from lstmtune.plan import SearchPlan, flag, manifest_data
 from lstmtune.progress import Reporter
 from lstmtune.rundir import LOCK_NAME, RunDir, RunLock, RunStatus, TrialStatus, read_json, write_json, write_text
@@ -459,8 +459,11 @@ def evaluate_best(plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, trial_i
     model = tuner.load_model(trial)
     values = dict(trial.hyperparameters.values)
     result: dict[str, Any] = {"trial_id": trial_id, "values": values}
-    for split in ("val", "test"):
+    for split in ("train", "val"):
         result[split] = evaluate(model, plan.data, side, split, values)
+    outputs = predict_outputs(model, side, "test", values)
+    result["test"] = plan.data.evaluate("test", outputs, values)
+    write_text(plan.run_dir.predictions, plan.data.predictions("test", outputs, values).to_csv(index=False))
     save_model(plan, model, values)
     return result
 

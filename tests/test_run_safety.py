@@ -56,7 +56,7 @@ def test_failures_in_a_row_keep_the_best_completed_trial(airline_csv, write_file
     from lstmtune.progress import Reporter
 
     monkeypatch.setattr(tuning, "MAX_CONSECUTIVE_FAILURES", 1)
-    space = write_file("explode.yaml", TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: {choice: [0.01, 1.0e30]}")
+    space = write_file("explode.yaml", TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: {choice: [0.01, 10.0]}\n  optimizer: rmsprop\n  dense_units: 64")
                        .replace("search: {max_trials: 2, epochs: 2, patience: 1}",
                                 "search: {max_trials: 6, epochs: 2, patience: 1, tuner: random}"))
     for seed in range(1, 12):

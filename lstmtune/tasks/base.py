@@ -89,6 +89,11 @@ class Prepared(ABC):
         """The encoder state for preprocessing.json: enough to turn new rows into model inputs."""
 
     @abstractmethod
+    def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> Any:
+        """A pandas frame of `split`'s items: split, item, target, truth, prediction (and the naive
+        forecast where there is one), written to predictions.csv for the report's pictures."""
+
+    @abstractmethod
     def model_shape(self, values: dict[str, Any]) -> "ModelShape":
         """Steps, input width and outputs of the model for these values (to size it before building)."""
 

@@ -15,6 +15,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from lstmtune.errors import DataError
 from lstmtune.frame import line_of
@@ -213,6 +214,19 @@ class ForecastData(Prepared):
             "rows": self.info,
             "splits": self.split_summary(),
         }
+
+    def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> pd.DataFrame:
+        """The one-step-ahead forecast of every window (the first horizon step), per target."""
+        ends = self.window_ends(split, int(values["lookback"]))
+        prediction = self.decode(np.asarray(outputs, dtype=np.float64), ends)[:, 0, :]
+        truth, persistence = self.truth(ends)[:, 0, :], self.baseline("persistence", ends)[:, 0, :]
+        rows = ends + 1
+        items = self.time.iloc[rows].astype(str).to_numpy() if self.time is not None else rows
+        return pd.concat([
+            pd.DataFrame({"split": split, "item": items, "target": name, "truth": truth[:, t],
+                          "prediction": prediction[:, t], "persistence": persistence[:, t]})
+            for t, name in enumerate(self.target_columns)
+        ], ignore_index=True)
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         return ModelShape(steps=int(values["lookback"]), width=self.inputs.shape[1],

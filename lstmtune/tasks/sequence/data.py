@@ -558,6 +558,18 @@ class SequenceData(Prepared):
 
     # -- Prepared --
 
+    def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any] | None = None) -> pd.DataFrame:
+        outputs = np.asarray(outputs, dtype=np.float64)
+        frame = pd.DataFrame({"split": split, "item": self.ids[split], "target": self.roles["target"]})
+        if self.problem == "classification":
+            chosen = scoring.as_probabilities(outputs, self.n_classes).argmax(axis=1)
+            frame["truth"] = [self.labels[i] for i in self.y[split]]
+            frame["prediction"] = [self.labels[i] for i in chosen]
+        else:
+            frame["truth"] = self.target_values[split]
+            frame["prediction"] = self.encoder.target_scaler.inverse(outputs.reshape(-1, 1)).reshape(-1)
+        return frame
+
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         outputs = (1 if self.n_classes == 2 else self.n_classes) if self.problem == "classification" else 1
         return ModelShape(steps=self.max_length, width=self.n_features, outputs=outputs)

@@ -191,6 +191,12 @@ class TextData(Prepared):
             "seed": self.seed,
         }
 
+    def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> pd.DataFrame:
+        chosen = as_probabilities(np.asarray(outputs), self.n_classes).argmax(axis=1)
+        return pd.DataFrame({"split": split, "item": self.rows[split], "target": self.target,
+                             "truth": [self.labels[i] for i in self.y[split]],
+                             "prediction": [self.labels[i] for i in chosen]})
+
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         rows = min(int(values["max_tokens"]), self.encoder.size)
         dim = int(values["embedding_dim"])

@@ -1,0 +1,292 @@
+"""One self-contained HTML page of a run for `lstmtune report --html FILE` (no TensorFlow).
+
+Inline CSS, pictures as `data:image/png;base64,...`, no script, no external link: the file can be mailed,
+attached to a CI job or opened offline. Every text from the run (paths, labels, findings, reasons) is
+escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from typing import Any, Iterable
+
+import pandas as pd
+
+from lstmtune import manifest as run_manifest
+from lstmtune.report import SKILL, Report, data_line, figure_keys, figures_rows, sparkline
+
+# A trend is named in "what helped" only from this rank correlation up; below it, "no clear link".
+CLEAR_RHO = 0.3
+
+CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f6f7f9; color: #1d2430;
+       font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 24px 28px 48px; background: #fff;
+       box-shadow: 0 0 0 1px #e3e6ea; }
+h1 { font-size: 1.55rem; margin: 0.2em 0 0.1em; }
+h2 { font-size: 1.2rem; margin: 1.8em 0 0.5em; padding-bottom: 0.25em; border-bottom: 2px solid #e3e6ea; }
+h3 { font-size: 1.0rem; margin: 1.2em 0 0.4em; }
+p, li { max-width: 80ch; }
+code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.88em; }
+.sub { color: #5a6472; margin: 0 0 1em; }
+.muted { color: #6b7480; font-size: 0.9em; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 0; }
+dl.facts dt { color: #5a6472; font-weight: 600; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; margin: 0.5em 0 0.3em; }
+table { border-collapse: collapse; font-size: 0.84rem; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #dde1e6; padding: 3px 7px; text-align: left; vertical-align: top; }
+th { background: #f0f2f5; font-weight: 600; white-space: nowrap; }
+td.num { text-align: right; white-space: nowrap; }
+tr.best td { background: #fff8e1; }
+tr.baseline td { color: #4a5360; }
+td.spark { font-family: ui-monospace, Menlo, Consolas, monospace; letter-spacing: -1px; white-space: nowrap; }
+caption { caption-side: bottom; text-align: left; color: #6b7480; font-size: 0.85em; padding-top: 4px; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.8em; font-weight: 600;
+         font-family: ui-monospace, Menlo, Consolas, monospace; background: #fde7e7; color: #9b1c1c;
+         border: 1px solid #f5c2c2; white-space: nowrap; }
+.state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.85em; font-weight: 600;
+         background: #e6f4ea; color: #1e6b34; border: 1px solid #b7dfc3; }
+.state.other { background: #fff4e0; color: #8a5300; border-color: #f1d39b; }
+ul.findings li { margin: 0.3em 0; }
+.pos { color: #1e6b34; } .neg { color: #9b1c1c; }
+figure { margin: 1.4em 0; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e3e6ea; }
+figcaption { color: #4a5360; font-size: 0.9em; margin-top: 6px; max-width: 90ch; }
+details { margin: 0.6em 0; } summary { cursor: pointer; color: #2b5ea7; }
+footer { margin-top: 2.5em; color: #8a929c; font-size: 0.8em; }
+"""
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def fmt(value: Any) -> str:
+    """A cell: numbers to 4 significant digits, missing as '-' (the text renderers' convention)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.2e}"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value is not pd.NA
+
+
+def _cell(value: Any, cls: str = "") -> str:
+    classes = " ".join(c for c in (cls, "num" if _is_number(value) else "") if c)
+    attribute = f' class="{classes}"' if classes else ""
+    return f"<td{attribute}>{esc(fmt(value))}</td>"
+
+
+def _table(headers: Iterable[str], rows: Iterable[str], caption: str | None = None) -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _run_section(report: Report) -> str:
+    manifest = report.manifest
+    search = manifest.get("search") or {}
+    data = manifest.get("data") or {}
+    table = report.table
+    counts = manifest.get("trials") or {}
+    completed = counts.get("completed", int((table["status"] == "completed").sum()) if not table.empty else 0)
+    failed = counts.get("failed", int((table["status"] == "failed").sum()) if not table.empty else 0)
+    objective = report.objective
+    better = "lower" if objective.direction == "min" else "higher"
+    state_class = "state" if manifest.get("status") == "completed" else "state other"
+    facts = [
+        ("directory", f"<code>{esc(report.run_dir.root)}</code>"),
+        ("task", esc(run_manifest.task_name(manifest)) + (f" ({esc(report.kind)})" if report.kind != "forecast" else "")),
+        ("status", f'<span class="{state_class}">{esc(report.state)}</span>'),
+        ("trials", esc(f"{len(table)} recorded: {completed} completed, {failed} failed"
+                       + (f"; budget {search['max_trials']}" if search.get("max_trials") is not None else ""))),
+        ("data", f'<span class="mono">{esc(data_line(manifest))}</span>'),
+    ]
+    if data.get("summary") and run_manifest.task_name(manifest) == "forecast":
+        facts.append(("summary", esc(data["summary"])))
+    facts.append(("objective", f"{esc(objective.label)} (<code>{esc(objective.name)}</code>, {better} is better)"))
+    settings = [f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None]
+    if settings:
+        facts.append(("search", esc(", ".join(settings))))
+    items = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
+    return f'<section id="run"><h2>The run</h2><dl class="facts">{items}</dl></section>'
+
+
+def _findings_section(report: Report) -> str:
+    findings = ("<ul class=\"findings\">" + "".join(f"<li>{esc(f)}</li>" for f in report.findings) + "</ul>"
+                if report.findings else "<p class=\"muted\">No findings.</p>")
+    diagnoses = [d for d in (report.diagnoses or []) if isinstance(d, dict)]
+    if diagnoses:
+        rows = [f"<tr><td><span class=\"badge\">{esc(d.get('code', '?'))}</span></td>"
+                f"<td class=\"mono\">{esc(fmt(d.get('trial')))}</td><td>{esc(d.get('reason', ''))}</td></tr>"
+                for d in diagnoses]
+        table = "<h3>Diagnoses</h3>" + _table(["code", "trial", "reason"], rows)
+    else:
+        table = "<h3>Diagnoses</h3><p class=\"muted\">No trial was flagged.</p>"
+    return f'<section id="findings"><h2>Findings</h2>{findings}{table}</section>'
+
+
+def ranked_columns(report: Report) -> tuple[list[str], str]:
+    """The Markdown renderer's columns: the summary columns, the objective by epoch, the tuned values."""
+    columns = [c for c in report.summary_columns if c in report.top.columns]
+    return columns + [c for c in report.tunable if c in report.top.columns], f"{report.objective.name} by epoch"
+
+
+def _ranked_section(report: Report) -> str:
+    if report.top.empty:
+        return '<section id="trials"><h2>Top trials</h2><p class="muted">No trial has finished yet.</p></section>'
+    columns, curve = ranked_columns(report)
+    summary = [c for c in columns if c in report.summary_columns]
+    tuned = [c for c in columns if c not in summary]
+    best_id = str((report.best or {}).get("trial_id")) if report.best else None
+    rows = []
+    for record in report.top.to_dict(orient="records"):
+        trial = str(record.get("trial_id"))
+        cls = ' class="best"' if trial == best_id else ""
+        cells = [_cell(record.get(c)) for c in summary]
+        cells.append(f'<td class="spark">{esc(sparkline(report.curves.get(trial, [])))}</td>')
+        cells += [_cell(record.get(c)) for c in tuned]
+        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    better = "lower" if report.objective.direction == "min" else "higher"
+    note = (f"score: {report.objective.label} ({better} is better); gap: the generalisation gap at the best epoch; "
+            f"best: the best epoch; {SKILL[report.kind]}")
+    return (f'<section id="trials"><h2>Top {len(report.top)} trials</h2>'
+            + _table([*summary, curve, *tuned], rows, note) + "</section>")
+
+
+def _best_section(report: Report) -> str:
+    best = report.best
+    parts = ['<section id="best"><h2>The best configuration</h2>']
+    if best and isinstance(best.get("values"), dict):
+        values = best["values"]
+        tuned = [n for n in report.tunable if n in values]
+        fixed = [n for n in values if n not in tuned]
+        parts.append(f"<p>Trial <strong class=\"mono\">{esc(best.get('trial_id'))}</strong>; every value is in "
+                     f"<code>{esc(report.run_dir.best_space)}</code> (search with it to reproduce), the model in "
+                     f"<code>{esc(report.run_dir.best_model)}</code>.</p>")
+        if tuned:
+            parts.append("<h3>Tuned hyperparameters</h3>" + _table(
+                ["hyperparameter", "value"], [f"<tr><td>{esc(n)}</td>{_cell(values[n])}</tr>" for n in tuned]))
+        if fixed:
+            parts.append(f"<details><summary>{len(fixed)} fixed values</summary>" + _table(
+                ["hyperparameter", "value"], [f"<tr><td>{esc(n)}</td>{_cell(values[n])}</tr>" for n in fixed])
+                + "</details>")
+    else:
+        parts.append('<p class="muted">No best model yet: the search has not finished its final evaluation.</p>')
+    keys = figure_keys(report)
+    model = "forecast" if report.kind == "forecast" else "model"
+    units = " (original units)" if report.kind != "classification" else ""
+    rows = []
+    for split, what, scores in figures_rows(report):
+        is_model = what.startswith(("best model", "best so far"))
+        cls = "best" if is_model and split == "test" else ("" if is_model else "baseline")
+        attribute = f' class="{cls}"' if cls else ""
+        rows.append(f"<tr{attribute}><td>{esc(split)}</td><td>{esc(what)}</td>"
+                    + "".join(_cell(scores.get(k)) for k in keys) + "</tr>")
+    if rows:
+        parts.append(f"<h3>Against naive baselines{esc(units)}</h3>"
+                     + _table(["split", model, *keys], rows, SKILL[report.kind]))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _reading(rho: float | None, what: str, lower_is_better: bool | None) -> str:
+    if rho is None or not math.isfinite(rho) or abs(rho) < CLEAR_RHO:
+        return "no clear link"
+    up = rho > 0
+    if lower_is_better is None:  # the gap: larger is worse
+        return f"larger values, {'larger' if up else 'smaller'} {what}"
+    better = (not up) if lower_is_better else up
+    return f"larger values, {'better' if better else 'worse'} {what}"
+
+
+def _rho(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _signed(value: float | None, good_when_negative: bool | None) -> str:
+    if value is None:
+        return '<td class="num">-</td>'
+    cls = "num"
+    if good_when_negative is not None and abs(value) >= CLEAR_RHO:
+        cls += " pos" if (value < 0) == good_when_negative else " neg"
+    return f'<td class="{cls}">{value:+.2f}</td>'
+
+
+def _helped_section(report: Report) -> str:
+    effects = report.effects if isinstance(report.effects, dict) else {}
+    importance = report.importance if isinstance(report.importance, dict) else {}
+    names = list(dict.fromkeys([*effects, *importance]))
+    if not names:
+        return ('<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run '
+                "(it needs several completed trials of a tuned space).</p></section>")
+    lower = report.objective.direction == "min"
+    names.sort(key=lambda n: -(_rho(importance.get(n)) or 0.0))
+    rows = []
+    for name in names:
+        effect = effects.get(name) or {}
+        score, gap = _rho(effect.get("score")), _rho(effect.get("gap"))
+        rows.append(f"<tr><td>{esc(name)}</td>" + _cell(_rho(importance.get(name)))
+                    + _signed(score, lower) + f"<td>{esc(_reading(score, 'score', lower))}</td>"
+                    + _signed(gap, True) + f"<td>{esc(_reading(gap, 'gap', None))}</td></tr>")
+    note = (f"ρ: rank correlation across completed trials between the value and the score, or the gap; "
+            f"green where larger values went with a better score or a smaller gap, red the reverse "
+            f"(shown from |ρ| ≥ {CLEAR_RHO}). With few trials these are hints, not findings.")
+    return ('<section id="helped"><h2>What helped</h2>'
+            + _table(["hyperparameter", "importance", "ρ score", "reading", "ρ gap", "reading"], rows, note)
+            + "</section>")
+
+
+def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
+    if not pictures:
+        return ""
+    from lstmtune.plots import caption  # matplotlib only when there are pictures to caption
+
+    figures = []
+    for name, png in pictures.items():
+        data = base64.b64encode(png).decode("ascii")
+        text = caption(report, name)
+        figures.append(f'<figure id="picture-{esc(name)}"><img src="data:image/png;base64,{data}" '
+                       f'alt="{esc(text)}"><figcaption><strong>{esc(name)}</strong>: {esc(text)}</figcaption></figure>')
+    return f'<section id="pictures"><h2>Pictures</h2>{"".join(figures)}</section>'
+
+
+def render_html(report: Report, pictures: dict[str, bytes]) -> str:
+    """The whole report as one self-contained HTML document (pictures: {name: PNG bytes}, shown in order)."""
+    root = str(report.run_dir.root)
+    version = ((report.manifest.get("versions") or {}).get("lstmtune")) or ""
+    body = "".join([
+        f"<h1>lstmtune run <code>{esc(report.run_dir.root.name or root)}</code></h1>",
+        f'<p class="sub">{esc(run_manifest.task_name(report.manifest))} · {esc(report.state)}</p>',
+        _run_section(report),
+        _findings_section(report),
+        _ranked_section(report),
+        _best_section(report),
+        _helped_section(report),
+        _pictures_section(report, pictures),
+        f"<footer>Written by lstmtune {esc(version)} from {esc(root)}; the run directory holds every figure "
+        "shown here.</footer>",
+    ])
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>lstmtune run {esc(root)}</title><style>{CSS}</style></head>"
+        f"<body><main>{body}</main></body></html>\n"
+    )
