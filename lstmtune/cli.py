@@ -365,23 +365,30 @@ def report(
     top: Annotated[int, typer.Option("--top", "-k", help="How many of the best trials to show.")] = 5,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table | csv | md | json. Default: from --output's extension, else table.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
+    plots: Annotated[Optional[Path], typer.Option("--plots", help="Also write the pictures (PNG) to this directory: learning curves, gap, hyperparameters, importance, predictions.", show_default=False)] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write one self-contained HTML report (pictures inline) to this file.", show_default=False)] = None,
+    with_importance: Annotated[bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")] = False,
 ) -> None:
-    """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best epoch.
+    """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best
+    epoch, per-trial diagnoses (overfits, not_learning, ...), and what helped.
 
     Works on finished, running and interrupted runs. Reads files only (no TensorFlow).
 
-    Example:
+    Examples:
 
-        lstmtune report runs/airline --top 3 --format md --output airline.md
+        lstmtune report runs/airline --top 3 --format md --output airline.md --plots airline_plots
+
+        lstmtune report runs/airline --html airline.html
     """
-    from lstmtune.report import build_report, format_for, render, write_output
+    from lstmtune.report import build_report, format_for, render, write_output, write_pictures
     from lstmtune.rundir import RunDir
 
     try:
         fmt = format_for(fmt, output)
-        built = build_report(RunDir(run_dir), top=top)
+        built = build_report(RunDir(run_dir), top=top, with_importance=with_importance or bool(plots or html))
+        pictures = write_pictures(built, plots, html, output)
         console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else _stdout()
-        text = render(built, fmt, console)
+        text = render(built, fmt, console, pictures)
         if text is None and output:
             text = console.file.getvalue()  # type: ignore[attr-defined]
         if output:

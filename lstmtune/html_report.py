@@ -15,9 +15,9 @@ from typing import Any, Iterable
 import pandas as pd
 
 from lstmtune import manifest as run_manifest
-from lstmtune.report import SKILL, Report, data_line, figure_keys, figures_rows, sparkline
+from lstmtune.report import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline
 
-# A trend is named in "what helped" only from this rank correlation up; below it, "no clear link".
+# A trend is named in "what helped" only from this correlation up; below it, "no clear link".
 CLEAR_RHO = 0.3
 
 CSS = """
@@ -39,8 +39,8 @@ dl.facts dt { color: #5a6472; font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; margin: 0.5em 0 0.3em; }
 table { border-collapse: collapse; font-size: 0.84rem; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #dde1e6; padding: 3px 7px; text-align: left; vertical-align: top; }
-th { background: #f0f2f5; font-weight: 600; white-space: nowrap; }
+th, td { border: 1px solid #dde1e6; padding: 3px 7px; text-align: left; vertical-align: middle; }
+th { background: #f0f2f5; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 tr.best td { background: #fff8e1; }
 tr.baseline td { color: #4a5360; }
@@ -113,10 +113,13 @@ def _run_section(report: Report) -> str:
         ("status", f'<span class="{state_class}">{esc(report.state)}</span>'),
         ("trials", esc(f"{len(table)} recorded: {completed} completed, {failed} failed"
                        + (f"; budget {search['max_trials']}" if search.get("max_trials") is not None else ""))),
-        ("data", f'<span class="mono">{esc(data_line(manifest))}</span>'),
     ]
-    if data.get("summary") and run_manifest.task_name(manifest) == "forecast":
-        facts.append(("summary", esc(data["summary"])))
+    if run_manifest.task_name(manifest) == "forecast":
+        facts.append(("data", f'<span class="mono">{esc(data_line(manifest).removeprefix("data: "))}</span>'))
+    else:  # the data line is the path and the task's summary: the summary reads better as prose
+        facts.append(("data", f"<code>{esc(data.get('path'))}</code>"))
+        if data.get("summary"):
+            facts.append(("summary", esc(data["summary"])))
     facts.append(("objective", f"{esc(objective.label)} (<code>{esc(objective.name)}</code>, {better} is better)"))
     settings = [f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None]
     if settings:
@@ -161,10 +164,12 @@ def _ranked_section(report: Report) -> str:
         cells += [_cell(record.get(c)) for c in tuned]
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     better = "lower" if report.objective.direction == "min" else "higher"
-    note = (f"score: {report.objective.label} ({better} is better); gap: the generalisation gap at the best epoch; "
-            f"best: the best epoch; {SKILL[report.kind]}")
+    shortened = [f"{HEADERS[c]}: {c.replace('_', ' ')}" for c in summary if HEADERS.get(c, c) != c]
+    note = "; ".join([f"score: {report.objective.label} ({better} is better)", "gap: the generalisation gap at the best epoch",
+                      *shortened, SKILL[report.kind]])
+    headers = [HEADERS.get(c, c) for c in summary]
     return (f'<section id="trials"><h2>Top {len(report.top)} trials</h2>'
-            + _table([*summary, curve, *tuned], rows, note) + "</section>")
+            + _table([*headers, curve, *tuned], rows, note) + "</section>")
 
 
 def _best_section(report: Report) -> str:
@@ -236,22 +241,27 @@ def _helped_section(report: Report) -> str:
     names = list(dict.fromkeys([*effects, *importance]))
     if not names:
         return ('<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run '
-                "(it needs several completed trials of a tuned space).</p></section>")
+                "(too few completed trials, or nothing tuned).</p></section>")
     lower = report.objective.direction == "min"
     names.sort(key=lambda n: -(_rho(importance.get(n)) or 0.0))
     rows = []
     for name in names:
         effect = effects.get(name) or {}
         score, gap = _rho(effect.get("score")), _rho(effect.get("gap"))
-        rows.append(f"<tr><td>{esc(name)}</td>" + _cell(_rho(importance.get(name)))
-                    + _signed(score, lower) + f"<td>{esc(_reading(score, 'score', lower))}</td>"
-                    + _signed(gap, True) + f"<td>{esc(_reading(gap, 'gap', None))}</td></tr>")
-    note = (f"ρ: rank correlation across completed trials between the value and the score, or the gap; "
-            f"green where larger values went with a better score or a smaller gap, red the reverse "
-            f"(shown from |ρ| ≥ {CLEAR_RHO}). With few trials these are hints, not findings.")
-    return ('<section id="helped"><h2>What helped</h2>'
-            + _table(["hyperparameter", "importance", "ρ score", "reading", "ρ gap", "reading"], rows, note)
-            + "</section>")
+        cells = [f"<td>{esc(name)}</td>"]
+        if importance:
+            cells.append(_cell(_rho(importance.get(name))))
+        if effects:
+            cells += [_signed(score, lower), f"<td>{esc(_reading(score, 'score', lower))}</td>",
+                      _signed(gap, True), f"<td>{esc(_reading(gap, 'gap', None))}</td>"]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    headers = ["hyperparameter", *(["importance"] if importance else []),
+               *(["ρ score", "reading", "ρ gap", "reading"] if effects else [])]
+    note = ("importance: how much the hyperparameter mattered for the score. " if importance else "") + (
+        "ρ: correlation across the completed trials between the value and the score, or the gap; green where "
+        "larger values went with a better score or a smaller gap, red the reverse "
+        f"(shown from |ρ| ≥ {CLEAR_RHO}). " if effects else "") + "With few trials these are hints, not findings."
+    return '<section id="helped"><h2>What helped</h2>' + _table(headers, rows, note) + "</section>"
 
 
 def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
@@ -281,8 +291,8 @@ def render_html(report: Report, pictures: dict[str, bytes]) -> str:
         _best_section(report),
         _helped_section(report),
         _pictures_section(report, pictures),
-        f"<footer>Written by lstmtune {esc(version)} from {esc(root)}; the run directory holds every figure "
-        "shown here.</footer>",
+        f"<footer>Written by lstmtune {esc(version)} from the run directory {esc(root)} (run.json, trials.csv "
+        "and history/ hold every figure shown here).</footer>",
     ])
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

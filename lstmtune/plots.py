@@ -27,7 +27,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from lstmtune import store
-from lstmtune.manifest import task_name
 from lstmtune.report import Report
 
 SIZE = (7.0, 4.0)  # inches; at DPI 100 a picture is 700 x 400 pixels, a few tens of kB
@@ -179,9 +178,8 @@ def plot_curves(report: Report) -> bytes | None:
             axes.plot(epochs, _numeric(history[train_name]).to_numpy(), color=color, linewidth=1.1,
                       linestyle="--", alpha=0.8)
             trained = True
-        finite = np.where(np.isfinite(values), values, np.nan)
-        if np.isfinite(finite).any():
-            best = int(np.nanargmin(finite) if lower else np.nanargmax(finite))
+        best = _best_index(report, trial_id, epochs, values, lower)
+        if best is not None:
             axes.plot([epochs[best]], [values[best]], marker="*", markersize=13, color=color,
                       markeredgecolor="black", linestyle="none", zorder=4)
     handles, labels = axes.get_legend_handles_labels()
@@ -206,6 +204,19 @@ def plot_curves(report: Report) -> bytes | None:
     axes.grid(True, alpha=0.3)
     figure.legend(handles + key, labels + [k.get_label() for k in key], loc="outside right upper", fontsize=7)
     return _png(figure)
+
+
+def _best_index(report: Report, trial_id: str, epochs: np.ndarray, values: np.ndarray, lower: bool) -> int | None:
+    """The row of the trial's best epoch: the one recorded in the table, else the best finite value's."""
+    recorded = _finite(_row(report, trial_id).get("best_epoch"))
+    if recorded is not None:
+        rows = np.flatnonzero(epochs == recorded)
+        if len(rows) and np.isfinite(values[rows[0]]):
+            return int(rows[0])
+    finite = np.where(np.isfinite(values), values, np.nan)
+    if not np.isfinite(finite).any():
+        return None
+    return int(np.nanargmin(finite) if lower else np.nanargmax(finite))
 
 
 def _all_values(histories: dict[str, pd.DataFrame], names: list[str | None]) -> np.ndarray:
@@ -504,7 +515,8 @@ def plot_predictions(report: Report) -> bytes | None:
     target = str(frame["target"].iloc[0]) if "target" in frame else "target"
     axes.set_xlabel(f"true {target}")
     axes.set_ylabel(f"predicted {target}")
-    axes.set_title("Best model on the test split: predicted against true", fontsize=10)
+    rmse = float(np.sqrt(np.nanmean((prediction - truth) ** 2)))
+    axes.set_title(f"Best model on the test split: predicted against true (RMSE {rmse:.4g})", fontsize=10)
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8)
     return _png(figure)
@@ -594,12 +606,13 @@ def render_plots(report: Report) -> dict[str, bytes]:
     return pictures
 
 
-def write_plots(report: Report, directory: Path) -> dict[str, Path]:
-    """Write every picture that applies as DIRECTORY/<name>.png; returns {name: path}."""
+def write_plots(report: Report, directory: Path, pictures: dict[str, bytes] | None = None) -> dict[str, Path]:
+    """Write every picture that applies as DIRECTORY/<name>.png; returns {name: path}. `pictures`, from
+    `render_plots(report)`, saves drawing them twice when the HTML page needs them too."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, png in render_plots(report).items():
+    for name, png in (render_plots(report) if pictures is None else pictures).items():
         path = directory / f"{name}.png"
         path.write_bytes(png)
         written[name] = path

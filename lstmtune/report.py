@@ -15,11 +15,13 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
+from lstmtune import importance
 from lstmtune import manifest as run_manifest
 from lstmtune import store
 from lstmtune.diagnose import diagnose, number
 from lstmtune.errors import OptionError
-from lstmtune.rundir import RunDir, owning_run, process_alive, write_text
+from lstmtune.rundir import RunDir, owning_run, process_alive, sort_key, write_text
+from lstmtune.trial_diagnoses import CODES, diagnose_trials
 
 FORMATS = ("table", "csv", "md", "json")
 SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
@@ -91,7 +93,8 @@ def run_state(manifest: dict[str, Any]) -> str:
     return status
 
 
-def build_report(run_dir: RunDir, top: int = 5) -> Report:
+def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -> Report:
+    """Everything `report` shows; `with_importance` also fits the importance surrogate (scikit-learn)."""
     if top < 1:
         raise OptionError(f"--top must be an integer >= 1, but got {top}")
     manifest = store.load_manifest(run_dir)
@@ -105,7 +108,30 @@ def build_report(run_dir: RunDir, top: int = 5) -> Report:
             curves[str(trial_id)] = pd.to_numeric(history[objective], errors="coerce").tolist()
     damaged = [f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
                 for name, problem in store.read_trial_records(run_dir)[1].items()]
-    return Report(run_dir, manifest, table, shown, run_state(manifest), damaged + diagnose(table, manifest), curves)
+    diagnoses = [d.to_json() for d in diagnose_trials(run_dir, table, manifest)]
+    names = store.hyperparameter_names(manifest)
+    objective_ = run_manifest.objective(manifest)
+    return Report(run_dir, manifest, table, shown, run_state(manifest),
+                  damaged + diagnose(table, manifest) + diagnosis_lines(diagnoses, table), curves,
+                  diagnoses=diagnoses, effects=importance.effects(table, names),
+                  importance=importance.importance(table, names, objective_.direction == "max") if with_importance else None)
+
+
+def diagnosis_lines(diagnoses: list[dict[str, Any]], table: pd.DataFrame) -> list[str]:
+    """One line per code found: how many trials, which, and the best trial's reason when it has it."""
+    completed = table[table["status"] == "completed"]
+    best = str(completed.iloc[0]["trial_id"]) if len(completed) else None
+    lines = []
+    for code in CODES:
+        found = [d for d in diagnoses if d["code"] == code]
+        if not found:
+            continue
+        trials = sorted({d["trial"] for d in found}, key=sort_key)
+        mine = next((d for d in found if d["trial"] == best), found[0])
+        shown = ", ".join(trials[:8]) + (f" and {len(trials) - 8} more" if len(trials) > 8 else "")
+        who = "the best trial" if mine["trial"] == best else f"trial {mine['trial']}"
+        lines.append(f"{code}: {len(trials)} of {len(table)} trials ({shown}); {who}: {mine['reason']}.")
+    return lines
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -261,9 +287,45 @@ def render_table(report: Report, console: Console) -> None:
         )
     for finding in report.findings:
         console.print(f"• {finding}", highlight=False, markup=False)
+    helped = importance.describe(report.effects, report.importance)
+    if helped:
+        console.print("What helped: " + "; ".join(helped), highlight=False, markup=False)
 
 
-def render_markdown(report: Report) -> str:
+def write_pictures(report: Report, plots: Path | None, html: Path | None, output: Path | None) -> dict[str, str]:
+    """Write --plots PNGs and the --html page; {picture: path as the Markdown should reference it}."""
+    for flag, path in (("--plots", plots), ("--html", html)):
+        if path is not None and owning_run(path / "x" if flag == "--plots" else path) is not None:
+            raise OptionError(f"{flag} {path}: is inside the run directory's own files; choose another path")
+    if plots is not None and plots.exists() and not plots.is_dir():
+        raise OptionError(f"--plots {plots}: is a file, but a directory for the pictures is needed")
+    if html is not None and html.is_dir():
+        raise OptionError(f"--html {html}: is a directory; give a file path like report.html")
+    if plots is None and html is None:
+        return {}
+    from lstmtune import plots as pictures_module
+
+    rendered = pictures_module.render_plots(report)
+    referenced: dict[str, str] = {}
+    if plots is not None:
+        try:
+            written = pictures_module.write_plots(report, plots, rendered)
+        except OSError as exc:
+            raise OptionError(f"--plots {plots}: cannot write the pictures ({exc.strerror or exc})") from None
+        base = output.parent if output else Path.cwd()
+        for name, path in written.items():
+            try:
+                referenced[name] = str(Path(path).resolve().relative_to(base.resolve()))
+            except ValueError:
+                referenced[name] = str(Path(path).resolve())
+    if html is not None:
+        from lstmtune.html_report import render_html
+
+        write_output(render_html(report, rendered), html, "--html")
+    return referenced
+
+
+def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> str:
     lines = [
         f"# lstmtune run `{report.run_dir.root}`",
         "",
@@ -287,6 +349,11 @@ def render_markdown(report: Report) -> str:
         lines += ["", "```", *confusion, "```"]
     if report.findings:
         lines += ["", "## Findings", ""] + [f"- {f}" for f in report.findings]
+    helped = importance.describe(report.effects, report.importance)
+    if helped:
+        lines += ["", "## What helped", ""] + [f"- {line}" for line in helped]
+    if pictures:
+        lines += ["", "## Pictures", ""] + [f"![{name}]({path})" for name, path in pictures.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -336,6 +403,9 @@ def render_json(report: Report) -> str:
         "trials": store.table_records(report.top),
         "curves": {t: [v if math.isfinite(v) else None for v in c] for t, c in report.curves.items()},
         "findings": report.findings,
+        "diagnoses": report.diagnoses,
+        "effects": report.effects,
+        "importance": report.importance,
     }
     return json.dumps(document, indent=2, default=str) + "\n"
 
@@ -350,15 +420,16 @@ def format_for(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
-def render(report: Report, fmt: str, console: Console) -> str | None:
-    """Text for csv / md / json; the table format prints straight to the console."""
+def render(report: Report, fmt: str, console: Console, pictures: dict[str, str] | None = None) -> str | None:
+    """Text for csv / md / json; the table format prints straight to the console. `pictures`: the
+    --plots files Markdown links to."""
     if fmt == "table":
         render_table(report, console)
         return None
     if fmt == "csv":
         return report.top.to_csv(index=False)
     if fmt == "md":
-        return render_markdown(report)
+        return render_markdown(report, pictures)
     return render_json(report)
 
 

@@ -110,6 +110,13 @@ def findings_for(records: list[dict[str, Any]], **manifest_overrides: Any) -> li
     return diagnose(store.rank_trials(records, NAMES), manifest(**manifest_overrides))
 
 
+def diagnoses_for(records: list[dict[str, Any]], run_dir: Path, **manifest_overrides: Any) -> list[dict[str, str]]:
+    from lstmtune.trial_diagnoses import diagnose_trials
+
+    table = store.rank_trials(records, NAMES)
+    return [d.to_json() for d in diagnose_trials(RunDir(run_dir), table, manifest(**manifest_overrides))]
+
+
 # --- ranking -------------------------------------------------------------------------------
 
 
@@ -368,20 +375,21 @@ def test_positive_skill_is_reported():
     assert not any("does not beat" in f for f in findings)
 
 
-def test_large_gap_is_overfitting():
-    findings = findings_for([completed("1", 0.1, gap=diagnose_module.GAP_WARNING + 0.5)])
-    assert any("overfits" in f for f in findings)
+def test_large_gap_is_named():
+    findings = findings_for([completed("1", 0.1, gap=diagnose_module.GAP_WARNING + 0.5, train_skill=0.8)])
+    assert any("Generalisation gap 2.00" in f and "training skill 0.800" in f for f in findings)
 
 
 def test_gap_at_threshold_is_fine():
     findings = findings_for([completed("1", 0.1, gap=diagnose_module.GAP_WARNING)])
-    assert not any("overfits" in f for f in findings)
+    assert not any("Generalisation gap" in f for f in findings)
 
 
-def test_best_epoch_at_last_epoch_raises_epochs():
-    findings = findings_for([completed("1", 0.1, best_epoch=EPOCHS, epochs_run=EPOCHS)])
-    assert any("raise --epochs" in f for f in findings)
-    assert not any("raise --epochs" in f for f in findings_for([completed("1", 0.1, best_epoch=EPOCHS - 1)]))
+def test_best_epoch_at_last_epoch_is_still_improving(tmp_path):
+    found = diagnoses_for([completed("1", 0.1, best_epoch=EPOCHS, epochs_run=EPOCHS)], tmp_path)
+    assert {"code": "still_improving", "trial": "1", "reason": f"best at its last epoch ({EPOCHS}): more epochs might help"} in found
+    stopped = diagnoses_for([completed("1", 0.1, best_epoch=EPOCHS - 4, epochs_run=EPOCHS - 1)], tmp_path)
+    assert [d["code"] for d in stopped] == ["stopped_early"]
 
 
 def test_best_after_first_epoch():
@@ -399,9 +407,9 @@ def test_best_after_first_epoch_with_skill_overfits_at_once():
     "name, value, edge",
     [("units", 16, "upper"), ("units", 4, "lower"), ("dropout", 0.4, "upper"), ("learning_rate", 1e-4, "lower")],
 )
-def test_value_at_range_edge(name, value, edge):
-    findings = findings_for([completed("1", 0.1, values=values(**{name: value}))])
-    assert any(f"{name} = {value:g} at the {edge} end" in f for f in findings), findings
+def test_value_at_range_edge(name, value, edge, tmp_path):
+    found = diagnoses_for([completed("1", 0.1, values=values(**{name: value}))], tmp_path)
+    assert any(d["code"] == "range_edge" and f"{name} = {value:g} at the {edge} end" in d["reason"] for d in found), found
 
 
 @pytest.mark.parametrize("name, value", [("dropout", 0.0), ("layers", 1)])
@@ -440,11 +448,12 @@ def test_failed_trials_are_counted():
 
 
 def test_report_findings_come_from_diagnose(tmp_path):
-    records = [completed("1", 0.1, skill=-0.2, gap=3.0, best_epoch=EPOCHS), failed("2", "OOM")]
+    records = [completed("1", 0.1, skill=-0.2, gap=3.0, best_epoch=EPOCHS, epochs_run=EPOCHS), failed("2", "OOM")]
     built = report.build_report(make_run(tmp_path / "run", records))
     text = " ".join(built.findings)
-    assert "worse than repeating the last value" in text and "overfits" in text
-    assert "raise --epochs" in text and "OOM" in text
+    assert "worse than repeating the last value" in text and "Generalisation gap 3.00" in text
+    assert "still_improving: 1 of 2 trials (1)" in text and "not_learning: 1 of 2 trials (1)" in text and "OOM" in text
+    assert {d["code"] for d in built.diagnoses} == {"still_improving", "not_learning"}
 
 
 def test_sparkline_learning_curve():

@@ -1,0 +1,149 @@
+"""Per-trial diagnoses from the per-epoch history: each a code a person or a CI gate can act on.
+
+    overfits         validation turned up after its best epoch while training kept improving
+    not_learning     no skill over the naive baseline (below NO_SKILL), or validation flat from the first epoch
+    unstable         the training loss became non-finite or exploded
+    still_improving  best at its last epoch: more epochs might help
+    stopped_early    early stopping ended it (informational: the patience did its job)
+    range_edge       the best trial's value sits at the edge of a searched range (which could widen)
+
+No TensorFlow: reads the ranked table, run.json and history/trial_<id>.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from lstmtune import manifest as run_manifest
+from lstmtune.diagnose import number, range_edges
+from lstmtune.rundir import RunDir
+
+CODES = ("overfits", "not_learning", "unstable", "still_improving", "stopped_early", "range_edge")
+
+# Validation this much worse at the end than at its best epoch, while training improved, is overfitting
+# that early stopping caught late: a relative rise of 10% for losses and errors (minimised objectives),
+# 0.05 absolute for accuracy and F1 (maximised, bounded by 1), beyond epoch-to-epoch noise on small data.
+OVERFIT_RISE = 0.10
+OVERFIT_DROP = 0.05
+# A validation objective that never moved by more than 1% of its first value has learnt nothing.
+FLAT = 0.01
+# Skill below 0.02 (2% closer to perfect than the naive baseline) is within the noise of a small
+# validation split: no skill worth the name.
+NO_SKILL = 0.02
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    trial: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: dict[str, Any]) -> list[Diagnosis]:
+    """Every diagnosis of every trial, best trial first (the table's order)."""
+    objective = run_manifest.objective(manifest)
+    epochs = number((manifest.get("search") or {}).get("epochs"))
+    out: list[Diagnosis] = []
+    for _, row in table.iterrows():
+        trial = str(row["trial_id"])
+        if row["status"] == "failed":
+            note = str(row.get("note") or "")
+            if "non-finite" in note or "exploded" in note:
+                out.append(Diagnosis("unstable", trial, f"failed: {note}"))
+            continue
+        if row["status"] != "completed":
+            continue
+        history = _history(run_dir, trial)
+        out += _from_history(trial, row, history, objective, epochs)
+    completed = table[table["status"] == "completed"]
+    if len(completed):
+        space = (manifest.get("hyperparameters") or {}).get("space") or {}
+        for edge in range_edges(completed.iloc[0], space):
+            out.append(Diagnosis("range_edge", str(completed.iloc[0]["trial_id"]), f"{edge}: widen the range"))
+    return out
+
+
+def _from_history(trial: str, row: pd.Series, history: dict[str, list[float]], objective: Any,
+                  epochs: float | None) -> list[Diagnosis]:
+    out = []
+    name, maximise = objective.name, objective.direction == "max"
+    val = history.get(name, [])
+    # The training twin of the objective (mse, accuracy...); the loss where there is none (macro F1).
+    train, train_maximise = history.get(name.removeprefix("val_")) or [], maximise
+    if not train:
+        train, train_maximise = history.get("loss", []), False
+    best_epoch, epochs_run = number(row.get("best_epoch")), number(row.get("epochs_run"))
+    diverged = number(row.get("diverged_epoch"))
+    if diverged:
+        out.append(Diagnosis("unstable", trial, f"the training loss became non-finite or exploded at epoch {int(diverged)}; "
+                                                "lower the learning rate or set clipnorm"))
+    skill = number(row.get("skill"))
+    if skill is not None and skill < NO_SKILL:
+        out.append(Diagnosis("not_learning", trial, f"no skill over the naive baseline on validation (skill {skill:.3f} < {NO_SKILL}); "
+                                                    "check the inputs carry signal, then the learning-rate range"))
+    elif len(val) >= 3 and _flat(val):
+        out.append(Diagnosis("not_learning", trial, f"validation {name} stayed within {FLAT:.0%} of its first value over "
+                                                    f"{len(val)} epochs: the model learnt nothing; raise the learning rate"))
+    if val and best_epoch is not None and 1 <= best_epoch < len(val):
+        best = int(best_epoch) - 1
+        at_best, last = val[best], val[-1]
+        if maximise:
+            worse = at_best - last
+        else:
+            worse = (last - at_best) / abs(at_best) if at_best else 0.0
+        tolerance = OVERFIT_DROP if maximise else OVERFIT_RISE
+        improving = len(train) == len(val) and (train[-1] > train[best] if train_maximise else train[-1] < train[best])
+        if worse > tolerance and improving:
+            how = f"fell {worse:.3f}" if maximise else f"rose {worse:.0%}"
+            gap = number(row.get("gap"))
+            out.append(Diagnosis("overfits", trial, f"validation {name} {how} after its best epoch ({int(best_epoch)}) "
+                                                    f"while training kept improving" + (f"; gap {gap:.2f}" if gap else "")
+                                                    + ": raise dropout or L2, or use fewer units"))
+    if best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run:
+        out.append(Diagnosis("still_improving", trial, f"best at its last epoch ({int(epochs_run)}): more epochs might help"))
+    elif (epochs is not None and epochs_run is not None and best_epoch is not None and epochs_run < epochs
+          and not number(row.get("budget_stopped_epoch"))):
+        out.append(Diagnosis("stopped_early", trial, f"early stopping ended it at epoch {int(epochs_run)}, "
+                                                     f"{int(epochs_run - best_epoch)} epochs after its best ({int(best_epoch)})"))
+    return out
+
+
+def _flat(values: list[float]) -> bool:
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < 3 or not finite[0]:
+        return False
+    return (max(finite) - min(finite)) <= FLAT * abs(finite[0])
+
+
+def _history(run_dir: RunDir, trial_id: str) -> dict[str, list[float]]:
+    """The trial's per-epoch figures by column (csv module: a 100-trial report stays fast)."""
+    path = run_dir.trial_history(trial_id)
+    columns: dict[str, list[float]] = {}
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for record in csv.DictReader(handle):
+                for key, value in record.items():
+                    columns.setdefault(str(key), []).append(_float(value))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    return columns
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def counts(diagnoses: list[Diagnosis]) -> dict[str, int]:
+    """How many trials carry each code (every code present, 0 when none)."""
+    return {code: len({d.trial for d in diagnoses if d.code == code}) for code in CODES}

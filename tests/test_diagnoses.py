@@ -1,0 +1,130 @@
+"""Per-trial diagnoses: from hand-written histories, and on planted real searches (made to overfit,
+well regularised, with shuffled labels, and airline's smoke search whose validation period is harder)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import AIRLINE, REVIEWS, TEXT_SPACE
+from lstmtune import store
+from lstmtune.rundir import RunDir
+from lstmtune.trial_diagnoses import diagnose_trials
+
+MANIFEST = {"schema_version": 2, "task": "forecast", "status": "completed", "search": {"epochs": 10}}
+
+
+def _diagnoses(tmp_path: Path, history: dict[str, list[float]], manifest=MANIFEST, **metrics) -> list[dict]:
+    run = RunDir(tmp_path)
+    run.history.mkdir(parents=True, exist_ok=True)
+    with open(run.trial_history("0"), "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["epoch", *history])
+        for i, row in enumerate(zip(*history.values()), start=1):
+            writer.writerow([i, *row])
+    objective = manifest.get("search", {}).get("objective", {}).get("name", "val_mse")
+    values = history[objective]
+    best = int(np.argmax(values) if objective in ("val_accuracy", "val_macro_f1") else np.argmin(values))
+    scores = {objective: values[best], "skill": 0.3, "best_epoch": best + 1, "epochs_run": len(values), **metrics}
+    record = {"trial_id": "0", "status": "completed", "metrics": scores, "values": {}}
+    table = store.rank_trials([record], [], objective=None if objective == "val_mse" else _objective(manifest))
+    return [d.to_json() for d in diagnose_trials(run, table, manifest)]
+
+
+def _objective(manifest):
+    from lstmtune import manifest as run_manifest
+
+    return run_manifest.objective(manifest)
+
+
+def test_validation_turning_up_while_training_improves_overfits(tmp_path):
+    found = _diagnoses(tmp_path, {"mse": [1.0, 0.6, 0.4, 0.3], "val_mse": [1.0, 0.5, 0.6, 0.7]}, gap=1.8)
+    overfits = [d for d in found if d["code"] == "overfits"]
+    assert overfits and "rose 40% after its best epoch (2)" in overfits[0]["reason"] and "gap 1.80" in overfits[0]["reason"]
+
+
+def test_validation_turning_up_with_training_also_worse_is_not_overfitting(tmp_path):
+    found = _diagnoses(tmp_path, {"mse": [1.0, 0.6, 0.7, 0.8], "val_mse": [1.0, 0.5, 0.6, 0.7]})
+    assert "overfits" not in {d["code"] for d in found}
+
+
+def test_a_small_rise_is_noise(tmp_path):
+    found = _diagnoses(tmp_path, {"mse": [1.0, 0.6, 0.4, 0.3], "val_mse": [1.0, 0.5, 0.52, 0.54]})
+    assert "overfits" not in {d["code"] for d in found}
+
+
+def test_a_flat_validation_curve_is_not_learning(tmp_path):
+    found = _diagnoses(tmp_path, {"mse": [1.0, 0.9, 0.8, 0.7], "val_mse": [1.0, 1.004, 0.998, 1.002]})
+    assert any(d["code"] == "not_learning" and "stayed within 1%" in d["reason"] for d in found)
+
+
+def test_accuracy_falling_after_its_best_epoch_overfits(tmp_path):
+    manifest = {**MANIFEST, "task": "text",
+                "search": {"epochs": 10, "objective": {"name": "val_accuracy", "direction": "max", "label": "acc"}}}
+    found = _diagnoses(tmp_path, {"accuracy": [0.6, 0.8, 0.9], "val_accuracy": [0.6, 0.8, 0.7]}, manifest=manifest)
+    assert any(d["code"] == "overfits" and "fell 0.100" in d["reason"] for d in found)
+
+
+# --- planted real searches -------------------------------------------------------------------------
+
+
+def _search(cli, tmp_path, name: str, space: str, *flags, data=AIRLINE) -> dict:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(space)
+    out = tmp_path / name
+    base = ("--target", "Passengers", "--time-col", "Date") if data == AIRLINE else ()
+    result = cli("search", data, *base, *flags, "--space", path, "--out", out, "-q")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(cli("report", out, "--format", "json").stdout)
+
+
+def _codes(report: dict, trial: str | None = None) -> set[str]:
+    best = trial or str(report["trials"][0]["trial_id"])
+    return {d["code"] for d in report["diagnoses"] if d["trial"] == best}
+
+
+@pytest.mark.search
+def test_a_run_made_to_overfit_is_flagged_and_a_regularised_one_is_not(cli, tmp_path):
+    """Two stacked layers of 64 units, no regularisation, 80 epochs without early stopping on airline's
+    100 training months overfit; 8 units with dropout, L2 and early stopping do not."""
+    common = "  lookback: 12\n  learning_rate: 0.01\n  batch_size: 16\n"
+    overfit = _search(cli, tmp_path, "overfit", "hyperparameters:\n  layers: 2\n  units: 64\n" + common
+                      + "search: {max_trials: 1, epochs: 80, patience: 80, tuner: random}\n")
+    assert "overfits" in _codes(overfit), overfit["diagnoses"]
+    regular = _search(cli, tmp_path, "regular", "hyperparameters:\n  units: 8\n  dropout: 0.2\n  kernel_l2: 0.001\n" + common
+                      + "search: {max_trials: 1, epochs: 60, patience: 5, tuner: random}\n")
+    assert "overfits" not in _codes(regular), regular["diagnoses"]
+    assert regular["trials"][0]["skill"] > 0
+
+
+@pytest.mark.search
+def test_shuffled_labels_are_not_learning(cli, tmp_path):
+    frame = pd.read_csv(REVIEWS)
+    frame["category"] = np.random.default_rng(0).permutation(frame["category"].to_numpy())
+    shuffled = tmp_path / "shuffled.csv"
+    frame.to_csv(shuffled, index=False)
+    report = _search(cli, tmp_path, "shuffled", TEXT_SPACE.replace("max_trials: 2, epochs: 2", "max_trials: 2, epochs: 4"),
+                     "--task", "text", "--text-col", "text", "--target", "category", data=shuffled)
+    from lstmtune.trial_diagnoses import NO_SKILL
+
+    assert "not_learning" in _codes(report), report["diagnoses"]
+    assert report["trials"][0]["skill"] < NO_SKILL
+
+
+@pytest.mark.search
+def test_a_harder_validation_period_is_not_called_overfitting(cli, tmp_path):
+    """Airline's later months swing more: the old val_loss / train_loss read 3.55 on this smoke search.
+    Each split measured against its own naive forecast, the gap is about 1."""
+    from lstmtune.diagnose import GAP_WARNING
+
+    space = (Path(__file__).resolve().parent.parent / "search_spaces" / "smoke.yaml").read_text()
+    report = _search(cli, tmp_path, "smoke", space, "--max-trials", "3")
+    best = report["trials"][0]
+    assert best["gap"] < GAP_WARNING and best["val_loss"] / best["train_loss"] > GAP_WARNING
+    assert "overfits" not in _codes(report)
+    assert not any("Generalisation gap" in f for f in report["findings"])
