@@ -132,7 +132,7 @@ def load_run(path: str | Path) -> Run:
 @_with_python_names
 def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, task: str = "forecast",
            target: str | list[str] | None = None, resume: bool = False, overwrite: bool = False,
-           progress: bool = False, **options: Any) -> Run:
+           progress: bool = False, tensorboard: bool = False, **options: Any) -> Run:
     """Search LSTM hyperparameters and return the Run.
 
     `data` is a CSV path or a pandas DataFrame (written to `<out>.data.csv` beside the run directory,
@@ -169,6 +169,7 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
         resume=resume,
         overwrite=overwrite,
         command=("lstmtune.search",),
+        tensorboard=tensorboard,
     )
     try:
         plan = plan_search(request)

@@ -230,6 +230,7 @@ def search(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for the splits, the tuner, weights and shuffling. [default: 42]", show_default=False)] = None,
     time_budget: Annotated[Optional[str], typer.Option("--time-budget", help="Stop after this long, e.g. 90s, 10m, 1h: no trial starts later and a running one stops at its next epoch end.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr).")] = False,
+    tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Write TensorBoard logs per trial, with the HParams view, to RUN_DIR/tensorboard.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in an existing RUN_DIR.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing RUN_DIR.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -251,7 +252,7 @@ def search(
     search_flags = {"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
                     "initial_points": initial_points, "seed": seed, "time_budget": time_budget}
     request = _request({"data": data, "space": space, **data_options, **search_flags}, out=out, resume=resume,
-                       overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]))
+                       overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]), tensorboard=tensorboard)
     try:
         plan = plan_search(request)
         for warning in plan.warnings:  # even with -q: the data is usable, but a person should know

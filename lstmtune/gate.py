@@ -4,7 +4,9 @@ A rule names a figure the run has, a comparison and a number:
 
     test.skill >= 0.1        the best model on the test split (also val.<figure>)
     best.gap <= 1.5          the best trial's row of the ranked table (gap, best_epoch, epochs_run, score ...)
+    best.overfits == 0       1 when the best trial carries that diagnosis code (see lstmtune.trial_diagnoses)
     trials.failed == 0       trial counts (completed, failed, interrupted, total)
+    findings.unstable == 0   how many trials carry a diagnosis code (overfits, not_learning, unstable ...)
 
 Every gate also checks run.completed == 1: a failed, running or interrupted run does not pass.
 
@@ -26,16 +28,19 @@ from lstmtune import store
 from lstmtune.diagnose import number as _number
 from lstmtune.errors import LstmtuneError, OptionError, SpaceError
 from lstmtune.rundir import RunDir
+from lstmtune.trial_diagnoses import CODES, diagnose_trials
+from lstmtune.trial_diagnoses import counts as code_counts
 
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
-RULE = re.compile(r"^\s*(val|test|best|trials|run)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-RULE_FORM = "'<val|test|best|trials>.<figure> <op> <number>', like 'test.skill >= 0.1'"
+RULE = re.compile(r"^\s*(val|test|best|trials|run|findings)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+RULE_FORM = "'<val|test|best|trials|findings>.<figure> <op> <number>', like 'test.skill >= 0.1'"
 TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
-BEST_COLUMNS = ("score", "train_loss", "val_loss", "gap", "best_epoch", "epochs_run", "seconds")
+BEST_COLUMNS = ("score", "train_loss", "val_loss", "train_skill", "gap", "best_epoch", "epochs_run", "seconds")
 # Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
 SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")
 KNOWN = {"val": SPLIT_FIGURES, "test": SPLIT_FIGURES, "trials": TRIAL_COUNTS, "run": ("completed",),
-         "best": BEST_COLUMNS + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill") + ("skill",)}
+         "best": BEST_COLUMNS + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill") + ("skill",) + CODES,
+         "findings": CODES}
 # Every gate starts with this rule: a run that failed, is still running or was interrupted does not pass.
 RUN_COMPLETED = "run.completed == 1"
 
@@ -116,6 +121,11 @@ def figures(run_dir: RunDir) -> dict[str, float | None]:
     for status in TRIAL_COUNTS[:-1]:
         out[f"trials.{status}"] = float(counts.get(status, 0))
     out["trials.total"] = float(len(table))
+    diagnoses = diagnose_trials(run_dir, table, manifest)
+    for code, count in code_counts(diagnoses).items():
+        out[f"findings.{code}"] = float(count)
+        out[f"best.{code}"] = (float(any(d.code == code and d.trial == str(row["trial_id"]) for d in diagnoses))
+                               if row is not None else None)
     out["run.completed"] = 1.0 if manifest.get("status") == "completed" else 0.0
     return out
 

@@ -54,6 +54,7 @@ class SearchRequest:
     resume: bool = False
     overwrite: bool = False
     command: tuple[str, ...] = ()
+    tensorboard: bool = False  # TensorBoard logs per trial (with the HParams view) under RUN_DIR/tensorboard
 
 
 @dataclass

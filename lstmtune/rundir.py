@@ -47,6 +47,7 @@ class RunDir:
     predictions = property(lambda self: self.root / "predictions.csv")  # the best model on the test split
     history = property(lambda self: self.root / "history")
     tuner = property(lambda self: self.root / "tuner")
+    tensorboard = property(lambda self: self.root / "tensorboard")
 
     def table(self, extension: str) -> Path:
         return self.root / f"trials.{extension}"
@@ -69,7 +70,7 @@ class RunDir:
 LOCK_NAME = ".lock"
 # What a search writes at the top of its run directory (the rest of it is the user's).
 RUN_FILES = ("run.json", "space.yaml", "best.yaml", "best_model.keras", "preprocessing.json", "predictions.csv", "history", "tuner",
-             "trials.csv", "trials.md", "trials.json", LOCK_NAME)
+             "trials.csv", "trials.md", "trials.json", "tensorboard", LOCK_NAME)
 
 
 def owning_run(path: Path) -> Path | None:

@@ -344,7 +344,9 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
                               plan.data.figure_columns[0])
         try:
-            tuner.search(verbose=0)
+            # keras-tuner gives each trial its own log directory and writes the HParams view itself.
+            callbacks = [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if plan.request.tensorboard else []
+            tuner.search(verbose=0, callbacks=callbacks)
         except BudgetSpent:  # no new trial after the deadline: a normal end, with what it has
             manifest["search"]["budget_ended_search"] = True
         finally:

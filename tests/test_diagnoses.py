@@ -96,6 +96,8 @@ def test_a_run_made_to_overfit_is_flagged_and_a_regularised_one_is_not(cli, tmp_
     overfit = _search(cli, tmp_path, "overfit", "hyperparameters:\n  layers: 2\n  units: 64\n" + common
                       + "search: {max_trials: 1, epochs: 80, patience: 80, tuner: random}\n")
     assert "overfits" in _codes(overfit), overfit["diagnoses"]
+    gate = cli("gate", tmp_path / "overfit", "--require", "best.overfits == 0", "--require", "findings.unstable == 0")
+    assert gate.exit_code == 3 and "FAIL  best.overfits == 0  (found 1)" in gate.stdout and "PASS  findings.unstable" in gate.stdout
     regular = _search(cli, tmp_path, "regular", "hyperparameters:\n  units: 8\n  dropout: 0.2\n  kernel_l2: 0.001\n" + common
                       + "search: {max_trials: 1, epochs: 60, patience: 5, tuner: random}\n")
     assert "overfits" not in _codes(regular), regular["diagnoses"]
@@ -128,3 +130,15 @@ def test_a_harder_validation_period_is_not_called_overfitting(cli, tmp_path):
     assert best["gap"] < GAP_WARNING and best["val_loss"] / best["train_loss"] > GAP_WARNING
     assert "overfits" not in _codes(report)
     assert not any("Generalisation gap" in f for f in report["findings"])
+
+
+@pytest.mark.search
+def test_tensorboard_logs_per_trial_with_hparams(cli, tiny_space, tmp_path):
+    out = tmp_path / "run"
+    result = cli("search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", out, "-q", "--tensorboard")
+    assert result.exit_code == 0, result.stderr
+    logs = out / "tensorboard"
+    trials = sorted(p.name for p in logs.iterdir() if p.is_dir())
+    assert len(trials) == 2, trials  # one directory per trial
+    events = list(logs.rglob("events.out.tfevents.*"))
+    assert any(b"hparams" in path.read_bytes() for path in events), [str(p) for p in events]  # the HParams view
