@@ -21,8 +21,8 @@ print("EXIT", result.exit_code, "HEAVY", ",".join(heavy) or "none")
 """
 
 
-def run_cli_in_fresh_interpreter(*args: str) -> str:
-    code = PROBE.format(heavy=HEAVY)
+def run_cli_in_fresh_interpreter(*args: str, heavy: tuple[str, ...] = HEAVY) -> str:
+    code = PROBE.format(heavy=heavy)
     done = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
@@ -59,6 +59,10 @@ def test_report_is_light(tmp_path):
                                                    "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1}})
     for fmt in ("table", "json", "md", "csv"):
         assert run_cli_in_fresh_interpreter("report", run, "--format", fmt) == "EXIT 0 HEAVY none"
+    # Without pictures or importance, not even matplotlib or scikit-learn (each takes most of a second).
+    assert run_cli_in_fresh_interpreter("report", run, heavy=("matplotlib", "sklearn")) == "EXIT 0 HEAVY none"
+    pictures = run_cli_in_fresh_interpreter("report", run, "--html", tmp_path / "r.html", "--plots", tmp_path / "plots")
+    assert pictures == "EXIT 0 HEAVY none" and (tmp_path / "r.html").is_file()
 
 
 def test_check_is_light_for_every_task(tmp_path):
