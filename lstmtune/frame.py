@@ -38,7 +38,8 @@ def _show(value: Any) -> str:
 def _unknown_column(path: Path, flag: str, name: str, columns: list[str]) -> DataError:
     close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return DataError(f"{path}: {flag} {clip(repr(name))} is not a column{hint}; columns are: {clip(', '.join(columns), 300)}")
+    shown = ", ".join(str(c) if str(c).isprintable() else repr(c) for c in columns)
+    return DataError(f"{path}: {flag} {clip(repr(name))} is not a column{hint}; columns are: {clip(shown, 300)}")
 
 
 ENCODING_EXAMPLES = ("latin-1", "cp1252")
@@ -51,7 +52,7 @@ def check_encoding(encoding: str) -> str:
         if not getattr(codec, "_is_text_encoding", True):  # rot13, hex, base64: codecs, not text encodings
             raise LookupError(encoding)
         return codec.name
-    except (LookupError, TypeError):
+    except (LookupError, TypeError, ValueError):
         raise OptionError(
             f"--encoding must name a text encoding (like utf-8, latin-1 or cp1252), but got {_show(encoding)}"
         ) from None
@@ -128,7 +129,15 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) 
     if encoding is not None:
         options["encoding"] = encoding
     try:
-        frame = pd.read_csv(path, **options)
+        with warnings.catch_warnings():
+            # A row longer than the header: pandas would take the first column as the index (or, with
+            # index_col=False, drop the extra fields with a warning). Either loses data: refuse it.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)  # codecs such as unicode_escape
+            # low_memory=False: one type per column for the whole file (no mixed-type chunks and warning)
+            frame = pd.read_csv(path, index_col=False, low_memory=False, **options)
+    except pd.errors.ParserWarning:
+        raise DataError(f"{path}: {_longer_than_header(path, options)}") from None
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -151,6 +160,23 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) 
             if separator in header:
                 raise DataError(f"{path}: has one column {header!r} that looks separated by {name}; lstmtune reads comma-separated files")
     return frame
+
+
+def _longer_than_header(path: Path, options: dict[str, Any]) -> str:
+    """Which line holds more fields than the header names (for the message)."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding=options.get("encoding", "utf-8"), errors="replace") as handle:
+            rows = csv.reader(handle)
+            header = next(rows, [])
+            for line, row in enumerate(rows, start=2):
+                if len(row) > len(header):
+                    return (f"line {line} holds {len(row)} fields but the header names {len(header)} columns; "
+                            "every row needs one field per column")
+    except (OSError, csv.Error, LookupError):
+        pass
+    return "a row holds more fields than the header names columns; every row needs one field per column"
 
 
 def _refuse_repeated_names(path: Path, options: dict[str, Any]) -> None:

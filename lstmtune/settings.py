@@ -103,7 +103,7 @@ def _split(value: Any) -> tuple[float, float, float]:
     parts = value.split(",") if isinstance(value, str) else value
     try:
         fractions = tuple(float(p) for p in parts)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{rule}, but got {_describe(value)}") from None
     if len(fractions) != 3 or not all(math.isfinite(f) and f > 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
         raise ValueError(f"{rule}, but got {_describe(value)}")
@@ -124,7 +124,10 @@ def _duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(rule)
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int beyond any float
+            raise ValueError(rule) from None
     else:
         text = str(value).strip().lower()
         match = DURATION.match(text) if text else None

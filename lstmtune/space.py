@@ -170,7 +170,9 @@ class Space:
         return [p for p in self.params.values() if p.tunable]
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"hyperparameters": {n: p.to_yaml() for n, p in self.params.items()}}
+        # A fixed None is "derived from the data" (text's sequence_length): left out, it reads back the same.
+        out: dict[str, Any] = {"hyperparameters": {n: p.to_yaml() for n, p in self.params.items()
+                                                   if not (p.kind == "fixed" and p.value is None)}}
         if self.search:
             out["search"] = dict(self.search)
         if self.data:
@@ -272,7 +274,10 @@ def read_document(text: str, source: str = "<space>") -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpaceError(f"{source}: malformed YAML{where}: {problem}") from None
+        raise SpaceError(f"{source}: malformed YAML{where}: {clip(problem, 120)}") from None
+    except (ValueError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+        # PyYAML's constructors fail this way on explicit tags with bad values (!!int A, !!timestamp, !!set 0)
+        raise SpaceError(f"{source}: malformed YAML: a tagged value cannot be read ({clip(repr(str(exc)), 80)})") from None
 
 
 def parse_space(text: str, source: str = "<space>", task: str = "forecast") -> Space:
@@ -334,7 +339,8 @@ def _section(document: dict, name: str, rules: dict[str, Callable[[Any], Any]], 
         if key not in rules and elsewhere and key in elsewhere:
             raise SpaceError(f"{source}: {name}.{key} applies to task {elsewhere[key]}, not to task {task}")
         if key not in rules:
-            raise SpaceError(f"{source}: unknown key {name}.{key}{_suggest(key, rules)}; allowed: {', '.join(rules)}")
+            raise SpaceError(f"{source}: unknown key {name}.{_shown(key) if not str(key).isidentifier() else key}"
+                             f"{_suggest(key, rules)}; allowed: {', '.join(rules)}")
         try:
             out[key] = rules[key](value)
         except ValueError as exc:
@@ -430,12 +436,19 @@ def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
     step = raw.get("step")
     if step is not None:
         step_ok = isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0
+        try:
+            step_ok = step_ok and math.isfinite(float(step))
+        except OverflowError:
+            step_ok = False
         if kind == "int":
             step_ok = step_ok and isinstance(step, int)
         if not step_ok:
             raise SpaceError(f"{where}: step must be a {'positive integer' if kind == 'int' else 'positive number'}, but got {_shown(step)}")
         if log and step <= 1:
             raise SpaceError(f"{where}: with log: true, step is a multiplier and must be > 1, but got {_shown(step)}")
+        if log and low * step > high:
+            raise SpaceError(f"{where}: lo * step <= hi must hold (a log step leaves at least two values), "
+                             f"but got lo={low}, step={step}, hi={high}")
         if not log and step > high - low:
             raise SpaceError(f"{where}: step <= hi - lo must hold, but got step={step}, lo={low}, hi={high}")
     if low == high:

@@ -112,7 +112,7 @@ def test_missing_space_file(search, tmp_path):
         (["--transform", "log"], ("--transform", "diff, logdiff, none")),
         (["--scale", "robust"], ("--scale",)),
         (["--fill", "zero"], ("--fill",)),
-        (["--season", "1"], ("--season", ">= 2")),
+        (["--season", "1"], ("--season", "in [2, 100000]")),
         (["--lookback", "0"], ("--lookback", "in [1, 100000]")),
         (["--epochs", "many"], ("--epochs",)),
         (["--resume", "--overwrite"], ("--resume and --overwrite",)),

@@ -219,7 +219,7 @@ ERRORS = {
     "split-two": ("data:\n  split: [0.5, 0.5]\n", ["data.split", "must be three fractions"]),
     "split-zero-part": ("data:\n  split: [0.8, 0.2, 0]\n", ["data.split", "each > 0"]),
     "transform-log": ("data:\n  transform: log\n", ["data.transform", "must be one of diff, logdiff, none", "'log'"]),
-    "season-one": ("data:\n  season: 1\n", ["data.season", "must be an integer >= 2", "1"]),
+    "season-one": ("data:\n  season: 1\n", ["data.season", "must be an integer in [2, 100000]", "1"]),
     "horizon-bool": ("data:\n  horizon: true\n", ["data.horizon", "must be an integer in [1, 100000]", "True"]),
 }
 
@@ -445,7 +445,7 @@ def test_rules_accept_command_line_strings(rules, key, given, expected):
         (DATA_RULES, "split", "0.7,0.2,x", "must be three fractions"),
         (DATA_RULES, "split", "1.2,-0.1,-0.1", "each > 0"),
         (DATA_RULES, "split", 5, "must be three fractions"),
-        (DATA_RULES, "season", "1", "must be an integer >= 2"),
+        (DATA_RULES, "season", "1", "must be an integer in [2, 100000]"),
         (DATA_RULES, "fill", "bfill", "must be one of ffill, interpolate, drop"),
     ],
 )

@@ -56,7 +56,7 @@ class ForecastData(Prepared):
     objective = OBJECTIVE
     figure_columns = REGRESSION_FIGURES
 
-    def __init__(self, frame: Frame, spec: DataSpec):
+    def __init__(self, frame: Frame, spec: DataSpec, max_lookback: int | None = None):
         cfg = spec.settings
         self.spec = spec
         self.settings = cfg
@@ -81,6 +81,8 @@ class ForecastData(Prepared):
                 )
         self.first_row = 0 if cfg.transform == "none" else 1
         self.a, self.b = split_bounds(self.n_rows, cfg.split)
+        if max_lookback is not None:  # before anything is fitted on the training rows
+            self.check_rows(max_lookback)
         for i, name in enumerate(self.target_columns):
             train = self.levels[: self.a, i]
             if len(train) > 1 and np.ptp(train) == 0:
@@ -268,9 +270,7 @@ def settings_json(cfg: Any) -> dict[str, Any]:
 
 def prepare(spec: DataSpec, max_lookback: int) -> ForecastData:
     """Load, validate and encode the CSV for a search whose longest lookback is `max_lookback`."""
-    data = ForecastData(load_frame(spec), spec)
-    data.check_rows(max_lookback)
-    return data
+    return ForecastData(load_frame(spec), spec, max_lookback)
 
 
 def data_summary(data: "ForecastData") -> str:

@@ -33,5 +33,5 @@ DATA_RULES: dict[str, Callable[[Any], Any]] = {
     "scale": _one_of(SCALES),
     "transform": _one_of(TRANSFORMS),
     "fill": _optional(_one_of(FILLS)),
-    "season": _optional(_integer(2)),
+    "season": _optional(_integer(2, MAX_LOOKBACK)),
 }
