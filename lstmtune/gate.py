@@ -35,7 +35,8 @@ OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operat
 RULE = re.compile(r"^\s*(val|test|best|trials|run|findings)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 RULE_FORM = "'<val|test|best|trials|findings>.<figure> <op> <number>', like 'test.skill >= 0.1'"
 TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
-BEST_COLUMNS = ("score", "train_loss", "val_loss", "train_skill", "gap", "best_epoch", "epochs_run", "seconds")
+BEST_COLUMNS = ("score", "train_loss", "val_loss", "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run",
+                "seconds")
 # Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
 SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")
 KNOWN = {"val": SPLIT_FIGURES, "test": SPLIT_FIGURES, "trials": TRIAL_COUNTS, "run": ("completed",),

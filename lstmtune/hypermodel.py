@@ -46,6 +46,23 @@ def evaluate(model: keras.Model, prepared: Prepared, side: KerasSide, split: str
     return prepared.evaluate(split, outputs, values)
 
 
+class FiguresAtEnd(keras.callbacks.Callback):
+    """Training and validation figures of the last epoch's weights, taken before early stopping puts
+    the best epoch's weights back (it must come before EarlyStopping in the callback list)."""
+
+    def __init__(self, prepared: Prepared, side: KerasSide, values: dict[str, Any]):
+        super().__init__()
+        self.prepared, self.side, self.values = prepared, side, values
+        self.skill: dict[str, float] = {}
+
+    def on_train_end(self, logs=None):
+        try:
+            self.skill = {split: float(evaluate(self.model, self.prepared, self.side, split, self.values)["skill"])
+                          for split in ("train", "val")}
+        except keras_tuner.errors.FailedTrialError:  # the last weights predict non-finite values
+            self.skill = {}
+
+
 class LstmHyperModel(keras_tuner.HyperModel):
     """Builds the model from the space, fits it with early stopping, scores it on validation."""
 
@@ -80,10 +97,12 @@ class LstmHyperModel(keras_tuner.HyperModel):
             monitor=self.objective.name, mode=self.objective.direction, patience=self.patience, restore_best_weights=True,
         )
         budget = StopAtDeadline(self.deadline)
+        at_end = FiguresAtEnd(self.prepared, self.side, values)
         all_callbacks = [
             LearningRateLogger(),
             *self.side.callbacks(values),  # figures the objective may need, before anything reads the logs
             *(callbacks or []),
+            at_end,  # before early stopping, which restores the best weights when training ends
             early,
             StopOnDivergence(),
             budget,
@@ -102,6 +121,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
             model.set_weights(early.best_weights)  # some Keras 3 releases restore them only when early stopping stops
         scores = self.score(model, history.history, values, initial_epoch)
         scores["budget_stopped_epoch"] = float(budget.stopped_epoch)  # Keras numbers epochs from 0 across rounds
+        scores["gap_end"] = (generalisation_gap(at_end.skill["val"], at_end.skill["train"])
+                             if at_end.skill else float("nan"))
         return scores
 
     def score(self, model: keras.Model, history: dict[str, list[float]], values: dict[str, Any],
@@ -135,6 +156,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
             "val_loss": val_loss,
             "train_skill": float(train_figures["skill"]),
             "gap": generalisation_gap(figures["skill"], train_figures["skill"]),
+            "val_rise": _rise(finite, best, self.objective.direction),
             "best_epoch": float(initial_epoch + best + 1),
             "epochs_run": float(initial_epoch + len(objective)),
             "diverged_epoch": float(initial_epoch + diverged + 1) if diverged is not None else 0.0,
@@ -143,6 +165,15 @@ class LstmHyperModel(keras_tuner.HyperModel):
         if train_name in history:
             scores[f"train_{train_name}"] = float(history[train_name][best])
         return scores
+
+
+def _rise(objective: np.ndarray, best: int, direction: str) -> float:
+    """How much worse the validation objective ended than at its best epoch: relative for minimised
+    objectives (0.25 = 25% higher), absolute for maximised ones (accuracy, F1: 0.05 lower)."""
+    last = objective[np.isfinite(objective)][-1]
+    if direction == "max":
+        return float(objective[best] - last)
+    return float((last - objective[best]) / abs(objective[best])) if objective[best] else 0.0
 
 
 def generalisation_gap(val_skill: float, train_skill: float) -> float:

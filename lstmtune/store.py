@@ -13,7 +13,8 @@ from lstmtune.tasks.base import Objective
 
 # score, then the task's figures (forecasting's by default), then what every task records.
 FORECAST_FIGURES = run_manifest.DEFAULT_FIGURES
-COMMON_COLUMNS = ["train_loss", "val_loss", "train_skill", "gap", "best_epoch", "epochs_run", "seconds", "diverged_epoch"]
+COMMON_COLUMNS = ["train_loss", "val_loss", "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run", "seconds",
+                  "diverged_epoch"]
 METRIC_COLUMNS = ["score", *FORECAST_FIGURES, *COMMON_COLUMNS]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]
 STATUS_ORDER = {status.value: order for order, status in enumerate(

@@ -103,10 +103,12 @@ def _from_history(trial: str, row: pd.Series, history: dict[str, list[float]], o
         improving = len(train) == len(val) and (train[-1] > train[best] if train_maximise else train[-1] < train[best])
         if worse > tolerance and improving:
             how = f"fell {worse:.3f}" if maximise else f"rose {worse:.0%}"
-            gap = number(row.get("gap"))
+            gap, gap_end = number(row.get("gap")), number(row.get("gap_end"))
+            gaps = (f"; gap {gap:.2f} at the best epoch" + (f", {gap_end:.2f} at the end" if gap_end is not None else "")
+                    if gap is not None else "")
             out.append(Diagnosis("overfits", trial, f"validation {name} {how} after its best epoch ({int(best_epoch)}) "
-                                                    f"while training kept improving" + (f"; gap {gap:.2f}" if gap else "")
-                                                    + ": raise dropout or L2, or use fewer units"))
+                                                    f"while training kept improving{gaps}: raise dropout or L2, "
+                                                    "or use fewer units"))
     if best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run:
         out.append(Diagnosis("still_improving", trial, f"best at its last epoch ({int(epochs_run)}): more epochs might help"))
     elif (epochs is not None and epochs_run is not None and best_epoch is not None and epochs_run < epochs

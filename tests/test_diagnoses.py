@@ -43,9 +43,10 @@ def _objective(manifest):
 
 
 def test_validation_turning_up_while_training_improves_overfits(tmp_path):
-    found = _diagnoses(tmp_path, {"mse": [1.0, 0.6, 0.4, 0.3], "val_mse": [1.0, 0.5, 0.6, 0.7]}, gap=1.8)
+    found = _diagnoses(tmp_path, {"mse": [1.0, 0.6, 0.4, 0.3], "val_mse": [1.0, 0.5, 0.6, 0.7]}, gap=1.8, gap_end=2.5)
     overfits = [d for d in found if d["code"] == "overfits"]
-    assert overfits and "rose 40% after its best epoch (2)" in overfits[0]["reason"] and "gap 1.80" in overfits[0]["reason"]
+    assert overfits and "rose 40% after its best epoch (2)" in overfits[0]["reason"]
+    assert "gap 1.80 at the best epoch, 2.50 at the end" in overfits[0]["reason"]
 
 
 def test_validation_turning_up_with_training_also_worse_is_not_overfitting(tmp_path):
@@ -96,6 +97,8 @@ def test_a_run_made_to_overfit_is_flagged_and_a_regularised_one_is_not(cli, tmp_
     overfit = _search(cli, tmp_path, "overfit", "hyperparameters:\n  layers: 2\n  units: 64\n" + common
                       + "search: {max_trials: 1, epochs: 80, patience: 80, tuner: random}\n")
     assert "overfits" in _codes(overfit), overfit["diagnoses"]
+    best = overfit["trials"][0]
+    assert best["gap_end"] > best["gap"] and best["val_rise"] > 0.1  # the last epoch's weights generalise worse
     gate = cli("gate", tmp_path / "overfit", "--require", "best.overfits == 0", "--require", "findings.unstable == 0")
     assert gate.exit_code == 3 and "FAIL  best.overfits == 0  (found 1)" in gate.stdout and "PASS  findings.unstable" in gate.stdout
     regular = _search(cli, tmp_path, "regular", "hyperparameters:\n  units: 8\n  dropout: 0.2\n  kernel_l2: 0.001\n" + common

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.search
 
 TABLE_COLUMNS = [
     "rank", "trial_id", "status", "score", "val_rmse", "val_mae", "skill", "train_loss", "val_loss",
-    "train_skill", "gap", "best_epoch", "epochs_run", "seconds",
+    "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run", "seconds",
 ]
 
 
