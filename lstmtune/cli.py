@@ -6,12 +6,13 @@ TensorFlow, Keras and keras-tuner are imported only inside `search`, after every
 
 from __future__ import annotations
 
-import _thread
 import contextlib
 import functools
 import inspect
 import os
+import signal
 import sys
+import threading
 import warnings
 from io import StringIO
 from pathlib import Path
@@ -294,12 +295,15 @@ def search(
 
 def _redeliver_interrupts_from_finalisers() -> None:
     """A Ctrl-C that lands while Python runs a finaliser (a weakref callback during garbage collection)
-    is printed as "Exception ignored ... KeyboardInterrupt" and dropped; raise it again in the main flow."""
+    is printed as "Exception ignored ... KeyboardInterrupt" and dropped; raise it again in the main flow.
+
+    Not from inside the hook (the interrupt would fire in the hook itself): a moment later, from a thread.
+    """
     default = sys.unraisablehook
 
     def hook(unraisable) -> None:
         if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
-            _thread.interrupt_main()
+            threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
             return
         default(unraisable)
 

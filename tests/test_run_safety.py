@@ -141,3 +141,24 @@ def test_resume_rebuilds_a_deleted_trial_record_and_refuses_fewer_trials(cli, ai
     assert "rebuilt" in rebuilt["note"]
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["trials"]["completed"] + manifest["trials"]["failed"] == 4 and "best" in manifest
+
+
+def test_an_interrupt_lost_in_a_finaliser_is_raised_again(monkeypatch, capsys):
+    """Ctrl-C landing in a finaliser: Python would print "Exception ignored" and drop it; the CLI raises
+    it again a moment later in the main flow, silently."""
+    import sys
+    import time
+
+    from lstmtune import cli as cli_module
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)  # restored after the test
+    cli_module._redeliver_interrupts_from_finalisers()
+
+    class Finalised:
+        def __del__(self):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Finalised()  # collected at once: __del__ raises into the unraisable hook
+        time.sleep(30)  # the interrupt arrives here, in the main flow (a real signal: it ends the sleep)
+    assert "Exception ignored" not in capsys.readouterr().err
