@@ -348,7 +348,7 @@ def gate(
         run = RunDir(run_dir)
         outcomes = gates.check(run, gates.run_rules(run, list(require or [])))
         if junit:
-            write_output(gates.as_junit(run, outcomes), junit, "--junit")
+            write_output(gates.as_junit(run, outcomes), junit, "--junit", kind="xml")
     except LstmtuneError as error:
         raise _fail(error) from None
     _append_step_summary(gates.as_markdown(run, outcomes))
@@ -385,19 +385,23 @@ def report(
 
         lstmtune report runs/airline --html airline.html
     """
-    from lstmtune.report import build_report, format_for, render, write_output, write_pictures
+    from lstmtune.report import build_report, format_for, render, run_inputs, write_output, write_pictures
     from lstmtune.rundir import RunDir
 
     try:
         fmt = format_for(fmt, output)
         built = build_report(RunDir(run_dir), top=top, with_importance=with_importance or bool(plots or html))
         pictures = write_pictures(built, plots, html, output)
+        if plots is not None:
+            _stderr().print(f"wrote {len(pictures)} pictures to {plots}", highlight=False, markup=False, soft_wrap=True)
+        if html is not None:
+            _stderr().print(f"wrote {html}", highlight=False, markup=False, soft_wrap=True)
         console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else _stdout()
         text = render(built, fmt, console, pictures)
         if text is None and output:
             text = console.file.getvalue()  # type: ignore[attr-defined]
         if output:
-            write_output(text or "", output)
+            write_output(text or "", output, kind=fmt, keep=run_inputs(built))
         elif text is not None:
             sys.stdout.write(text)
     except LstmtuneError as error:
@@ -448,7 +452,7 @@ def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: boo
         result = predictor.predict(frame, source=str(data), all_windows=all_windows)
         text = result.to_csv(index=predictor.task == "forecast")
         if output:
-            write_output(text, output)
+            write_output(text, output, kind="csv", keep=(data,))
         else:
             sys.stdout.write(text)
     except LstmtuneError as error:
@@ -480,7 +484,7 @@ def init(
             return
         if file.exists() and not force:
             raise OptionError(f"FILE {file}: already exists; pass --force to replace it")
-        write_output(text, file, "FILE")
+        write_output(text, file, "FILE", kind="yaml")
     except LstmtuneError as error:
         raise _fail(error) from None
     _stderr().print(f"wrote {file}; check it with: lstmtune check --space {file}"

@@ -86,6 +86,9 @@ def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
         value = number(best.get(name))
         if value is None or high == low:
             continue
+        step = number(spec.get("step"))
+        if "int" in spec and not spec.get("log") and (high - low) / (step or 1) < 2:
+            continue  # two values only ({int: [4, 8], step: 4}): every pick is at an edge
         beyond = low / 2 if spec.get("log") else low - max(abs(low), 1e-12) * 1e-3
         if value <= low and SPECS[name].ok(SPECS[name].type(beyond)):
             edges.append(f"{name} = {value:g} at the lower end of [{low:g}, {high:g}]")

@@ -240,8 +240,9 @@ def _helped_section(report: Report) -> str:
     importance = report.importance if isinstance(report.importance, dict) else {}
     names = list(dict.fromkeys([*effects, *importance]))
     if not names:
-        return ('<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run '
-                "(too few completed trials, or nothing tuned).</p></section>")
+        completed = int((report.table["status"] == "completed").sum()) if len(report.table) else 0
+        return ('<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run: it needs at '
+                f"least 8 completed trials with something tuned (it has {completed} completed).</p></section>")
     lower = report.objective.direction == "min"
     names.sort(key=lambda n: -(_rho(importance.get(n)) or 0.0))
     rows = []
@@ -258,7 +259,7 @@ def _helped_section(report: Report) -> str:
     headers = ["hyperparameter", *(["importance"] if importance else []),
                *(["ρ score", "reading", "ρ gap", "reading"] if effects else [])]
     note = ("importance: how much the hyperparameter mattered for the score. " if importance else "") + (
-        "ρ: correlation across the completed trials between the value and the score, or the gap; green where "
+        "ρ: Spearman rank correlation across the completed trials between the value and the score, or the gap; green where "
         "larger values went with a better score or a smaller gap, red the reverse "
         f"(shown from |ρ| ≥ {CLEAR_RHO}). " if effects else "") + "With few trials these are hints, not findings."
     return '<section id="helped"><h2>What helped</h2>' + _table(headers, rows, note) + "</section>"

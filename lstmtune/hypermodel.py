@@ -183,10 +183,11 @@ def generalisation_gap(val_skill: float, train_skill: float) -> float:
     Both figures come from the best weights in inference mode (no dropout, no L1/L2 penalty), and each
     split is compared with the naive forecast of that same split, so a validation period that is simply
     harder (larger swings) does not read as overfitting. 1 means it does as well, relative to naive, on
-    data it never saw; a model that memorised its training data has a large gap.
+    data it never saw; a model that memorised its training data has a large gap. A model that does not
+    beat the naive baseline on its own training data has nothing to generalise: no gap (NaN).
     """
     val_error, train_error = 1.0 - float(val_skill), 1.0 - float(train_skill)
-    if not (np.isfinite(val_error) and np.isfinite(train_error)):
+    if not (np.isfinite(val_error) and np.isfinite(train_error)) or train_skill <= 0:
         return float("nan")
     return val_error / train_error if train_error > 0 else float("inf")
 

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from lstmtune import store
+from lstmtune.diagnose import GAP_WARNING
 from lstmtune.report import Report
 
 SIZE = (7.0, 4.0)  # inches; at DPI 100 a picture is 700 x 400 pixels, a few tens of kB
@@ -230,44 +231,39 @@ def _spans_decades(values: np.ndarray, decades: float) -> bool:
 
 
 def plot_gap(report: Report) -> bytes | None:
-    """Validation / training objective per epoch for the top trials; the table's gap at the best epoch."""
-    name, train_name = _metric_names(report)
-    if not train_name:
+    """The measured generalisation gap of the top trials: at the best epoch (the weights kept) and at the
+    last epoch trained, the same figure as the table's gap and gap_end."""
+    rows = []
+    for trial_id in report.top["trial_id"].astype(str):
+        row = _row(report, trial_id)
+        gap, end = _finite(row.get("gap")), _finite(row.get("gap_end"))
+        if gap is not None and gap > 0:
+            rows.append((trial_id, gap, end if end is not None and end > 0 else None))
+    if not rows:
         return None
-    maximise = report.objective.direction == "max"
-    histories = {t: h for t, h in _histories(report).items() if name in h and train_name in h}
     figure = _new_figure()
     axes = figure.add_subplot()
-    drawn = False
-    for index, (trial_id, history) in enumerate(histories.items()):
-        color = COLORS[index % len(COLORS)]
-        val, train = _numeric(history[name]).to_numpy(), _numeric(history[train_name]).to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # A score to maximise (accuracy, F1 <= 1): the ratio of the errors, 1 - score, so that a
-            # larger number is a larger gap for every objective.
-            ratio = (1.0 - val) / (1.0 - train) if maximise else val / train
-        ratio = np.where(np.isfinite(ratio), ratio, np.nan)
-        if not np.isfinite(ratio).any():
-            continue
-        epochs = _epochs(history)
-        axes.plot(epochs, ratio, color=color, linewidth=1.6, marker="o", markersize=3, label=_label(report, trial_id))
-        row = _row(report, trial_id)
-        gap, best_epoch = _finite(row.get("gap")), _finite(row.get("best_epoch"))
-        if gap is not None and best_epoch is not None:
-            axes.plot([best_epoch], [gap], marker="D", markersize=8, color=color, markeredgecolor="black", linestyle="none")
-        drawn = True
-    if not drawn:
-        figure.clear()
-        return None
-    axes.axhline(1.0, color="0.35", linestyle=":", linewidth=1.2, label="1 = no gap")
+    for y, (trial_id, gap, end) in enumerate(reversed(rows)):
+        color = COLORS[(len(rows) - 1 - y) % len(COLORS)]
+        if end is not None:
+            axes.plot([gap, end], [y, y], color=color, linewidth=2, alpha=0.6)
+            axes.plot([end], [y], marker="o", markersize=8, markerfacecolor="white", markeredgecolor=color, linestyle="none")
+        axes.plot([gap], [y], marker="D", markersize=8, color=color, markeredgecolor="black", linestyle="none")
+    values = [v for _, gap, end in rows for v in (gap, end) if v is not None]
+    if max(values) / min(values) > 20:
+        axes.set_xscale("log")
+    axes.axvline(1.0, color="0.35", linestyle=":", linewidth=1.2)
+    axes.axvline(GAP_WARNING, color="#c0392b", linestyle="--", linewidth=1, alpha=0.7)
+    axes.set_yticks(range(len(rows)), [_label(report, t) for t, _, _ in reversed(rows)], fontsize=8)
     axes.plot([], [], marker="D", markersize=7, color="0.6", markeredgecolor="black", linestyle="none",
-              label="the table's gap at the best epoch")
-    what = f"(1 - {name}) / (1 - {train_name})" if maximise else f"{name} / {train_name}"
-    axes.set_xlabel("epoch")
-    axes.set_ylabel(what)
-    axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.set_title("Validation / training per epoch (training measured during the epoch, dropout on)", fontsize=10)
-    axes.grid(True, alpha=0.3)
+              label="at the best epoch (the weights kept)")
+    axes.plot([], [], marker="o", markersize=7, markerfacecolor="white", markeredgecolor="0.4", linestyle="none",
+              label="at the last epoch trained")
+    axes.plot([], [], color="0.35", linestyle=":", label="1 = no gap")
+    axes.plot([], [], color="#c0392b", linestyle="--", label=f"{GAP_WARNING:g} = the report warns")
+    axes.set_xlabel("gap = (1 - validation skill) / (1 - training skill)")
+    axes.set_title("Generalisation gap of the top trials", fontsize=10)
+    axes.grid(True, axis="x", alpha=0.3)
     axes.legend(fontsize=7, loc="best")
     return _png(figure)
 
@@ -577,13 +573,12 @@ def caption(report: Report, name: str) -> str:
                    + (f"The dotted line is the {baseline[0]} on validation." if baseline else
                       "No baseline line: the objective is measured on scaled targets, the baselines in original units."
                       if report.kind == "forecast" else "")),
-        "gap": ("Validation figure divided by training figure per epoch. The training figure is the running "
-                "average during the epoch, with dropout and noise on, so the ratio reads a little high; a harder "
-                "validation period (larger swings) raises it too. Diamonds: the gap recorded in the table at the "
-                "best epoch, " + (
-                    "measured after training with the best weights and no dropout, each split against its own "
-                    "naive baseline: (1 - validation skill) / (1 - training skill). 1 means no gap."
-                    if "train_skill" in report.table.columns else "val_loss / train_loss. 1 means no gap.")),
+        "gap": ("How many times further from perfect each top trial is on validation than on training, each "
+                "split measured against its own naive baseline, after training, without dropout: "
+                "(1 - validation skill) / (1 - training skill). Diamonds: the weights kept (the best epoch); "
+                "circles: the last epoch trained, before early stopping put the best weights back. 1 means the "
+                "model does as well on data it never saw; a gap that grows from diamond to circle is overfitting "
+                "that early stopping caught. Trials that do not beat the naive baseline on training data have no gap."),
         "hyperparameters": ("Each completed trial's value of a tuned hyperparameter against its score; "
                             "the star is the best trial. Few trials make any trend a hint, not a finding."),
         "importance": "How much each tuned hyperparameter mattered for the score across the completed trials.",

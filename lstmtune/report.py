@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,13 @@ class Report:
     effects: dict[str, dict[str, float | None]] = field(default_factory=dict)
     # Per tuned hyperparameter: importance for the score (None until computed: it needs scikit-learn).
     importance: dict[str, float] | None = None
+    importance_asked: bool = False
+
+    def helped(self) -> list[str]:
+        """What helped, in lines for people (see lstmtune.importance.describe)."""
+        completed = int((self.table["status"] == "completed").sum()) if len(self.table) else 0
+        return importance.describe(self.effects, self.importance, completed, self.objective.direction == "max",
+                                   self.importance_asked)
 
     @property
     def objective(self):
@@ -114,7 +122,8 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
     return Report(run_dir, manifest, table, shown, run_state(manifest),
                   damaged + diagnose(table, manifest) + diagnosis_lines(diagnoses, table), curves,
                   diagnoses=diagnoses, effects=importance.effects(table, names),
-                  importance=importance.importance(table, names, objective_.direction == "max") if with_importance else None)
+                  importance=importance.importance(table, names, objective_.direction == "max") if with_importance else None,
+                  importance_asked=with_importance)
 
 
 def diagnosis_lines(diagnoses: list[dict[str, Any]], table: pd.DataFrame) -> list[str]:
@@ -287,9 +296,17 @@ def render_table(report: Report, console: Console) -> None:
         )
     for finding in report.findings:
         console.print(f"• {finding}", highlight=False, markup=False)
-    helped = importance.describe(report.effects, report.importance)
+    helped = report.helped()
     if helped:
         console.print("What helped: " + "; ".join(helped), highlight=False, markup=False)
+
+
+def run_inputs(report: Report) -> tuple[str | None, ...]:
+    """The files a run was made from (its data and space file): no report output may replace them."""
+    data = (report.manifest.get("data") or {}).get("path")
+    command = report.manifest.get("command") or []
+    space = next((command[i + 1] for i, arg in enumerate(command[:-1]) if arg in ("--space", "-s")), None)
+    return (data if isinstance(data, str) else None, space if isinstance(space, str) else None)
 
 
 def write_pictures(report: Report, plots: Path | None, html: Path | None, output: Path | None) -> dict[str, str]:
@@ -312,16 +329,13 @@ def write_pictures(report: Report, plots: Path | None, html: Path | None, output
             written = pictures_module.write_plots(report, plots, rendered)
         except OSError as exc:
             raise OptionError(f"--plots {plots}: cannot write the pictures ({exc.strerror or exc})") from None
-        base = output.parent if output else Path.cwd()
-        for name, path in written.items():
-            try:
-                referenced[name] = str(Path(path).resolve().relative_to(base.resolve()))
-            except ValueError:
-                referenced[name] = str(Path(path).resolve())
+        base = (output.parent if output else Path.cwd()).resolve()
+        for name, path in written.items():  # relative to the Markdown file, so the folder can move with it
+            referenced[name] = os.path.relpath(Path(path).resolve(), base)
     if html is not None:
         from lstmtune.html_report import render_html
 
-        write_output(render_html(report, rendered), html, "--html")
+        write_output(render_html(report, rendered), html, "--html", kind="html", keep=run_inputs(report))
     return referenced
 
 
@@ -349,7 +363,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         lines += ["", "```", *confusion, "```"]
     if report.findings:
         lines += ["", "## Findings", ""] + [f"- {f}" for f in report.findings]
-    helped = importance.describe(report.effects, report.importance)
+    helped = report.helped()
     if helped:
         lines += ["", "## What helped", ""] + [f"- {line}" for line in helped]
     if pictures:
@@ -433,9 +447,23 @@ def render(report: Report, fmt: str, console: Console, pictures: dict[str, str] 
     return render_json(report)
 
 
-def write_output(text: str, output: Path, flag: str = "--output") -> None:
+# What an existing file may be called to be replaced by each kind of output.
+SUFFIXES = {"table": (".txt", ".log", ""), "csv": (".csv",), "md": (".md", ".markdown"), "json": (".json",),
+            "html": (".html", ".htm"), "xml": (".xml",), "yaml": (".yaml", ".yml")}
+
+
+def write_output(text: str, output: Path, flag: str = "--output", kind: str | None = None,
+                 keep: tuple[Path | str | None, ...] = ()) -> None:
+    """Write an output file atomically. Never over a file of the run, an input named in `keep` (the
+    data a run was made from, the CSV being predicted), or an existing file of another kind."""
     if output.is_dir():
         raise OptionError(f"{flag} {output}: is a directory; give a file path")
+    for path in keep:
+        if path is not None and Path(path).exists() and output.exists() and output.resolve() == Path(path).resolve():
+            raise OptionError(f"{flag} {output}: is an input of this command ({path}); give another name")
+    if kind is not None and output.is_file() and output.suffix.lower() not in SUFFIXES[kind]:
+        raise OptionError(f"{flag} {output}: exists and is not a {kind} file ({output.suffix or 'no extension'}); "
+                          f"give a new name ending in {SUFFIXES[kind][0] or 'no extension'}, or remove the file first")
     run = owning_run(output)
     if run is not None:
         raise OptionError(f"{flag} {output}: is a file of the run directory {run} (written by the search); "

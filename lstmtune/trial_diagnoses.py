@@ -35,6 +35,11 @@ FLAT = 0.01
 # Skill below 0.02 (2% closer to perfect than the naive baseline) is within the noise of a small
 # validation split: no skill worth the name.
 NO_SKILL = 0.02
+# Training losses are on scaled targets (the naive forecast's loss is about 1) or cross-entropies (the
+# prior's is at most log K): a loss above 100 at any epoch, or one that jumps 5-fold from one epoch to
+# the next, is a training run that is not under control (too high a learning rate, most often).
+UNSTABLE_LOSS = 100.0
+UNSTABLE_JUMP = 5.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,9 @@ def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: dict[str, An
 
 def _from_history(trial: str, row: pd.Series, history: dict[str, list[float]], objective: Any,
                   epochs: float | None) -> list[Diagnosis]:
+    """The trial's codes. One cause explains a poor score best, so they are checked in order:
+    unstable, then overfits, then not_learning (a model that memorised, or whose loss exploded, has no
+    validation skill either, and the advice differs)."""
     out = []
     name, maximise = objective.name, objective.direction == "max"
     val = history.get(name, [])
@@ -81,41 +89,73 @@ def _from_history(trial: str, row: pd.Series, history: dict[str, list[float]], o
     if not train:
         train, train_maximise = history.get("loss", []), False
     best_epoch, epochs_run = number(row.get("best_epoch")), number(row.get("epochs_run"))
-    diverged = number(row.get("diverged_epoch"))
-    if diverged:
-        out.append(Diagnosis("unstable", trial, f"the training loss became non-finite or exploded at epoch {int(diverged)}; "
-                                                "lower the learning rate or set clipnorm"))
     skill = number(row.get("skill"))
-    if skill is not None and skill < NO_SKILL:
-        out.append(Diagnosis("not_learning", trial, f"no skill over the naive baseline on validation (skill {skill:.3f} < {NO_SKILL}); "
-                                                    "check the inputs carry signal, then the learning-rate range"))
-    elif len(val) >= 3 and _flat(val):
-        out.append(Diagnosis("not_learning", trial, f"validation {name} stayed within {FLAT:.0%} of its first value over "
-                                                    f"{len(val)} epochs: the model learnt nothing; raise the learning rate"))
-    if val and best_epoch is not None and 1 <= best_epoch < len(val):
-        best = int(best_epoch) - 1
-        at_best, last = val[best], val[-1]
-        if maximise:
-            worse = at_best - last
-        else:
-            worse = (last - at_best) / abs(at_best) if at_best else 0.0
-        tolerance = OVERFIT_DROP if maximise else OVERFIT_RISE
-        improving = len(train) == len(val) and (train[-1] > train[best] if train_maximise else train[-1] < train[best])
-        if worse > tolerance and improving:
-            how = f"fell {worse:.3f}" if maximise else f"rose {worse:.0%}"
-            gap, gap_end = number(row.get("gap")), number(row.get("gap_end"))
-            gaps = (f"; gap {gap:.2f} at the best epoch" + (f", {gap_end:.2f} at the end" if gap_end is not None else "")
-                    if gap is not None else "")
-            out.append(Diagnosis("overfits", trial, f"validation {name} {how} after its best epoch ({int(best_epoch)}) "
-                                                    f"while training kept improving{gaps}: raise dropout or L2, "
-                                                    "or use fewer units"))
-    if best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run:
-        out.append(Diagnosis("still_improving", trial, f"best at its last epoch ({int(epochs_run)}): more epochs might help"))
+
+    unstable = _unstable(row, history.get("loss", []))
+    if unstable:
+        out.append(Diagnosis("unstable", trial, f"{unstable}; lower the learning rate or set clipnorm"))
+    overfits = None
+    if not unstable and val and best_epoch is not None and 1 <= best_epoch < len(val):
+        overfits = _overfits(name, maximise, val, train, train_maximise, int(best_epoch), row)
+        if overfits:
+            out.append(Diagnosis("overfits", trial, overfits))
+    still = (best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run)
+    if not unstable and not overfits:
+        if skill is not None and skill < NO_SKILL and not still:
+            out.append(Diagnosis("not_learning", trial, f"no skill over the naive baseline on validation (skill {skill:.3f} "
+                                                        f"< {NO_SKILL}); check the inputs carry signal, then the learning-rate range"))
+        elif len(val) >= 3 and _flat(val):
+            out.append(Diagnosis("not_learning", trial, f"validation {name} stayed within {FLAT:.0%} of its first value over "
+                                                        f"{len(val)} epochs: the model learnt nothing; raise the learning rate"))
+    if still:
+        slow = (f"; skill only {skill:.3f} so far: it learns slowly (more epochs or a higher learning rate)"
+                if skill is not None and skill < NO_SKILL else "")
+        out.append(Diagnosis("still_improving", trial, f"best at its last epoch ({int(epochs_run)}): more epochs might help{slow}"))
     elif (epochs is not None and epochs_run is not None and best_epoch is not None and epochs_run < epochs
           and not number(row.get("budget_stopped_epoch"))):
         out.append(Diagnosis("stopped_early", trial, f"early stopping ended it at epoch {int(epochs_run)}, "
                                                      f"{int(epochs_run - best_epoch)} epochs after its best ({int(best_epoch)})"))
     return out
+
+
+def _unstable(row: pd.Series, losses: list[float]) -> str | None:
+    """Why the training loss was out of control, or None."""
+    diverged = number(row.get("diverged_epoch"))
+    if diverged:
+        return f"the training loss became non-finite or exploded at epoch {int(diverged)}"
+    finite = [v for v in losses if math.isfinite(v)]
+    if finite and max(finite) > UNSTABLE_LOSS:
+        return f"the training loss reached {max(finite):.3g} (epoch {losses.index(max(finite)) + 1}), far above a naive model's"
+    for epoch in range(1, len(finite)):
+        if finite[epoch - 1] > 0 and finite[epoch] > UNSTABLE_JUMP * finite[epoch - 1]:
+            return f"the training loss jumped {finite[epoch] / finite[epoch - 1]:.0f}-fold at epoch {epoch + 1}"
+    return None
+
+
+def _overfits(name: str, maximise: bool, val: list[float], train: list[float], train_maximise: bool, best_epoch: int,
+              row: pd.Series) -> str | None:
+    """Why validation turned up after its best epoch while training kept improving, or None."""
+    best = best_epoch - 1
+    at_best, last = val[best], val[-1]
+    if maximise:
+        worse = at_best - last
+    else:
+        worse = (last - at_best) / abs(at_best) if at_best else 0.0
+    tolerance = OVERFIT_DROP if maximise else OVERFIT_RISE
+    improving = len(train) == len(val) and (train[-1] > train[best] if train_maximise else train[-1] < train[best])
+    if worse <= tolerance or not improving:
+        return None
+    how = f"fell {worse:.3f}" if maximise else f"rose {worse:.0%}"
+    gap, gap_end = number(row.get("gap")), number(row.get("gap_end"))
+    gaps = (f"; gap {gap_text(gap)} at the best epoch" + (f", {gap_text(gap_end)} at the end" if gap_end is not None else "")
+            if gap is not None else "")
+    return (f"validation {name} {how} after its best epoch ({best_epoch}) while training kept improving{gaps}: "
+            "raise dropout or L2, or use fewer units")
+
+
+def gap_text(gap: float) -> str:
+    """A gap for people: beyond 100 the exact figure means only "memorised"."""
+    return "over 100" if gap > 100 else f"{gap:.2f}"
 
 
 def _flat(values: list[float]) -> bool:

@@ -364,6 +364,11 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         status = RunStatus.INTERRUPTED
         raise SearchInterrupted(str(run_dir.root)) from None
     except RuntimeError as exc:
+        if "KeyboardInterrupt" in str(exc):
+            # Ctrl-C inside TensorFlow's C++ (tf.io.gfile) comes back wrapped by pybind11:
+            # "error_already_set: MISMATCH ... REPLACED BY KeyboardInterrupt"
+            status = RunStatus.INTERRUPTED
+            raise SearchInterrupted(str(run_dir.root)) from None
         if "consecutive failures" in str(exc):
             if tuner is not None:  # the trials that completed are not thrown away with the search
                 _save_best(plan, side, tuner, manifest, recorder)

@@ -145,3 +145,36 @@ def test_tensorboard_logs_per_trial_with_hparams(cli, tiny_space, tmp_path):
     assert len(trials) == 2, trials  # one directory per trial
     events = list(logs.rglob("events.out.tfevents.*"))
     assert any(b"hparams" in path.read_bytes() for path in events), [str(p) for p in events]  # the HParams view
+
+
+def test_a_loss_out_of_control_is_unstable_and_explains_the_rest(tmp_path):
+    """Losses of thousands on scaled targets: unstable, and not also not_learning with other advice."""
+    found = _diagnoses(tmp_path, {"loss": [4456.0, 439.0, 428.0, 771.0], "mse": [4456.0, 439.0, 428.0, 771.0],
+                                  "val_mse": [30.0, 12.0, 9.0, 14.0]}, skill=-4.0)
+    assert [d["code"] for d in found] == ["unstable", "stopped_early"]
+    assert "reached 4.46e+03 (epoch 1)" in found[0]["reason"] and "learning rate" in found[0]["reason"]
+    jump = _diagnoses(tmp_path, {"loss": [1.0, 0.5, 3.0], "mse": [1.0, 0.5, 3.0], "val_mse": [1.0, 0.6, 0.9]})
+    assert any(d["code"] == "unstable" and "jumped 6-fold at epoch 3" in d["reason"] for d in jump)
+
+
+def test_memorising_is_overfitting_not_not_learning(tmp_path):
+    manifest = {**MANIFEST, "task": "text",
+                "search": {"epochs": 10, "objective": {"name": "val_accuracy", "direction": "max", "label": "acc"}}}
+    found = _diagnoses(tmp_path, {"accuracy": [0.7, 0.95, 0.99], "val_accuracy": [0.65, 0.62, 0.55]},
+                       manifest=manifest, skill=-0.1, gap=1.3, gap_end=400.0)
+    assert [d["code"] for d in found if d["code"] in ("overfits", "not_learning")] == ["overfits"]
+    assert "1.30 at the best epoch, over 100 at the end" in found[0]["reason"]
+
+
+def test_no_gap_without_training_skill():
+    from lstmtune.hypermodel import generalisation_gap
+
+    assert np.isnan(generalisation_gap(-4.0, -11.2))  # worse than naive even on training data
+    assert generalisation_gap(0.4, 0.6) == pytest.approx(1.5)
+
+
+def test_a_two_value_range_has_no_edge_to_widen():
+    from lstmtune.diagnose import range_edges
+
+    space = {"units": {"int": [4, 8], "step": 4}, "dropout": {"float": [0.1, 0.3]}}
+    assert range_edges(pd.Series({"units": 4, "dropout": 0.2}), space) == []

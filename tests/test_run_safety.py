@@ -162,3 +162,24 @@ def test_an_interrupt_lost_in_a_finaliser_is_raised_again(monkeypatch, capsys):
         Finalised()  # collected at once: __del__ raises into the unraisable hook
         time.sleep(30)  # the interrupt arrives here, in the main flow (a real signal: it ends the sleep)
     assert "Exception ignored" not in capsys.readouterr().err
+
+
+def test_a_ctrl_c_wrapped_by_tensorflow_is_an_interruption(airline_csv, tiny_space, tmp_path, monkeypatch):
+    """Ctrl-C landing in TensorFlow's C++ file calls comes back as pybind11's RuntimeError naming
+    KeyboardInterrupt: the search ends interrupted (exit 130 path), not with a traceback."""
+    import keras_tuner
+
+    from lstmtune import tuning
+    from lstmtune.plan import SearchRequest, plan_search
+    from lstmtune.progress import Reporter
+
+    def wrapped(*args, **kwargs):
+        raise RuntimeError("pybind11::error_already_set: MISMATCH of original and normalized active exception types: "
+                           "ORIGINAL NotFoundError REPLACED BY KeyboardInterrupt: <EMPTY MESSAGE>")
+
+    monkeypatch.setattr(keras_tuner.Tuner, "search", wrapped)
+    out = tmp_path / "run"
+    request = SearchRequest(airline_csv, tiny_space, out, columns={"target": ("Passengers",)})
+    with pytest.raises(tuning.SearchInterrupted):
+        tuning.run_search(plan_search(request), Reporter())
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"

@@ -452,8 +452,9 @@ def test_report_findings_come_from_diagnose(tmp_path):
     built = report.build_report(make_run(tmp_path / "run", records))
     text = " ".join(built.findings)
     assert "worse than repeating the last value" in text and "Generalisation gap 3.00" in text
-    assert "still_improving: 1 of 2 trials (1)" in text and "not_learning: 1 of 2 trials (1)" in text and "OOM" in text
-    assert {d["code"] for d in built.diagnoses} == {"still_improving", "not_learning"}
+    # Still improving with no skill yet: learning slowly, not "not learning".
+    assert "still_improving: 1 of 2 trials (1)" in text and "it learns slowly" in text and "OOM" in text
+    assert {d["code"] for d in built.diagnoses} == {"still_improving"}
 
 
 def test_sparkline_learning_curve():
@@ -580,3 +581,36 @@ def test_report_names_a_damaged_trial_record_and_shows_the_rest(cli, tmp_path, c
     report = json.loads(result.stdout)
     assert [t["trial_id"] for t in report["trials"]] == ["0"]
     assert any("history/trial_1.json" in f and problem in f for f in report["findings"]), report["findings"]
+
+
+def test_report_outputs_never_replace_the_runs_inputs_or_other_kinds_of_file(cli, tmp_path):
+    data = tmp_path / "airline.csv"
+    data.write_text("Date,Passengers\n1949-01,112\n")
+    run = make_run(tmp_path / "run", RECORDS, data={"path": str(data), "summary": "s"})
+    before = data.read_bytes()
+    from conftest import assert_one_line_error
+
+    assert_one_line_error(cli("report", run.root, "--html", data), "--html", "is an input of this command")
+    assert_one_line_error(cli("report", run.root, "--format", "csv", "--output", data), "--output", "is an input")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    assert_one_line_error(cli("report", run.root, "--html", notes), "--html", "exists and is not a html file (.txt)")
+    assert data.read_bytes() == before and notes.read_text() == "mine"
+    page = tmp_path / "old.html"
+    page.write_text("old")
+    assert cli("report", run.root, "--html", page).exit_code == 0 and page.read_text() != "old"  # an HTML file is replaced
+
+
+def test_markdown_links_pictures_relative_to_itself(cli, tmp_path):
+    run = make_run(tmp_path / "run", RECORDS)
+    (tmp_path / "docs").mkdir()
+    result = cli("report", run.root, "--format", "md", "--output", tmp_path / "docs" / "r.md", "--plots", tmp_path / "plots")
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "docs" / "r.md").read_text()
+    assert "](../plots/" in text and str(tmp_path) not in text.split("## Pictures")[1]
+
+
+def test_what_helped_says_when_there_are_too_few_trials(tmp_path):
+    built = report.build_report(make_run(tmp_path / "run", RECORDS), with_importance=True)
+    assert built.importance is None
+    assert built.helped() == ["needs at least 8 completed trials to say (this run has 3)"]

@@ -26,14 +26,13 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
         if skill is not None and skill <= 0:
             findings.append(
                 f"The best trial is no better than guessing the training class shares on validation (skill {skill:.3g}, "
-                f"cross-entropy against the prior's): it has not learned. Try a higher learning-rate range, more epochs, "
-                "or fewer regularisers; check that the labels follow from the inputs."
+                f"cross-entropy against the prior's): it has not learned. The diagnoses below say why where they can "
+                "(unstable, overfits, not_learning); check that the labels follow from the inputs."
             )
         elif skill is not None and skill < SMALL_SKILL:
             findings.append(
                 f"The best trial is barely better than guessing the training class shares on validation (skill {skill:.3f}): "
-                "it has hardly learned. Try more epochs or smaller batches (more steps per epoch), a higher "
-                "learning-rate range, or fewer regularisers."
+                "it has hardly learned; the diagnoses below say why where they can."
             )
         elif skill is not None:
             findings.append(f"The best trial beats the class prior on validation: skill {skill:.3f} "
@@ -46,7 +45,7 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
             untried = [hint for hint, done in (("--class-weight auto", settings.get("class_weight") == "auto"),
                                                ("--objective macro_f1", settings.get("objective") == "macro_f1")) if not done]
             advice = (f"with imbalanced classes try {' or '.join(untried)}." if imbalanced and untried else
-                      "it does not tell the classes apart yet: try more epochs, a higher learning rate or weaker regularisation.")
+                      "it does not tell the classes apart yet.")
             findings.append(
                 f"Its validation accuracy {accuracy:.3f} is no better than always predicting the majority class "
                 f"({majority:.3f}): {advice}"

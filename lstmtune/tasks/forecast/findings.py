@@ -20,7 +20,8 @@ def against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
         verdict = "is worse than" if skill < -0.005 else "is no better than"
         advice = ("Try --transform diff or logdiff (an LSTM cannot extrapolate levels), a longer lookback, or more data."
                   if transform == "none" else
-                  "Try a longer lookback, more epochs, other --features, or check that the series is predictable at all.")
+                  "The diagnoses below say why where they can (unstable, overfits, not_learning); otherwise try a longer "
+                  "lookback, more epochs, other --features, or check that the series is predictable at all.")
         findings.append(f"The best trial {verdict} repeating the last value on validation (skill {skill:.3g}). {advice}")
     elif skill is not None:
         findings.append(f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better).")
