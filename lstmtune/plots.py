@@ -255,6 +255,7 @@ def plot_gap(report: Report) -> bytes | None:
     axes.axvline(1.0, color="0.35", linestyle=":", linewidth=1.2)
     axes.axvline(GAP_WARNING, color="#c0392b", linestyle="--", linewidth=1, alpha=0.7)
     axes.set_yticks(range(len(rows)), [_label(report, t) for t, _, _ in reversed(rows)], fontsize=8)
+    axes.set_ylim(-0.7, len(rows) - 0.3 + (0.8 if len(rows) < 3 else 0))  # room for the legend
     axes.plot([], [], marker="D", markersize=7, color="0.6", markeredgecolor="black", linestyle="none",
               label="at the best epoch (the weights kept)")
     axes.plot([], [], marker="o", markersize=7, markerfacecolor="white", markeredgecolor="0.4", linestyle="none",
