@@ -25,7 +25,7 @@ import numpy as np
 import lstmtune
 from lstmtune import manifest as run_manifest
 from lstmtune import store
-from lstmtune.errors import RunDirError, SearchFailed
+from lstmtune.errors import LstmtuneError, RunDirError, SearchFailed
 from lstmtune.hypermodel import LstmHyperModel, evaluate, predict_outputs
 from lstmtune.plan import SearchPlan, flag, manifest_data
 from lstmtune.progress import Reporter
@@ -363,13 +363,13 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     except KeyboardInterrupt:
         status = RunStatus.INTERRUPTED
         raise SearchInterrupted(str(run_dir.root)) from None
-    except RuntimeError as exc:
-        if "KeyboardInterrupt" in str(exc):
+    except Exception as exc:
+        if "KeyboardInterrupt" in str(exc) and not isinstance(exc, LstmtuneError):
             # Ctrl-C inside TensorFlow's C++ (tf.io.gfile) comes back wrapped by pybind11:
             # "error_already_set: MISMATCH ... REPLACED BY KeyboardInterrupt"
             status = RunStatus.INTERRUPTED
             raise SearchInterrupted(str(run_dir.root)) from None
-        if "consecutive failures" in str(exc):
+        if isinstance(exc, RuntimeError) and "consecutive failures" in str(exc):
             if tuner is not None:  # the trials that completed are not thrown away with the search
                 _save_best(plan, side, tuner, manifest, recorder)
             raise SearchFailed(
