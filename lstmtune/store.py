@@ -135,12 +135,13 @@ def learning_curve(run_dir: RunDir, trial_id: str) -> pd.DataFrame:
 
 
 def to_markdown(table: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (pandas' own needs the optional `tabulate`)."""
+    """A GitHub-flavoured Markdown table (pandas' own needs the optional `tabulate`); numbers to 4
+    significant digits, as the terminal shows them (trials.csv and trials.json keep them whole)."""
     def cell(value: Any) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
             return ""
         if isinstance(value, float):
-            return f"{value:.6g}"
+            return f"{value:.4g}"
         return str(value).replace("|", "\\|").replace("\n", " ")
 
     header = "| " + " | ".join(map(str, table.columns)) + " |"
