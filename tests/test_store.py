@@ -227,7 +227,7 @@ def test_to_markdown_escapes_pipes_and_newlines():
     table = pd.DataFrame({"trial_id": ["1"], "note": ["a|b\nc"], "score": [0.123456789]})
     text = store.to_markdown(table)
     assert "a\\|b c" in text
-    assert "0.123457" in text
+    assert "0.1235" in text and "0.12346" not in text  # 4 significant digits
     body = text.splitlines()[2]
     assert body.replace("\\|", "").count("|") == 4
 
