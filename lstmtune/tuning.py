@@ -231,6 +231,14 @@ def versions() -> dict[str, str]:
     }
 
 
+def device() -> dict[str, Any]:
+    """Where the trials train: the GPUs TensorFlow sees (none: the CPU) and the CPU cores."""
+    import tensorflow as tf
+
+    gpus = [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+    return {"kind": "gpu" if gpus else "cpu", "gpus": gpus, "cpu_cores": os.cpu_count()}
+
+
 def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
     search = plan.search
     return {
@@ -239,6 +247,7 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
         "versions": versions(),
         "status": RunStatus.RUNNING.value,
         "process": {"pid": os.getpid(), "host": socket.gethostname()},
+        "device": device(),
         "data": manifest_data(plan),
         "search": {
             "tuner": search.tuner,

@@ -58,6 +58,8 @@ def tiny_space_module(tmp_path_factory):
 
 def test_run_directory_contract(airline_run, airline_csv_module):
     out, result = airline_run
+    device = read_json(out / "run.json")["device"]
+    assert device["kind"] in ("cpu", "gpu") and device["cpu_cores"] >= 1 and (device["kind"] == "gpu") == bool(device["gpus"])
     for name in ("run.json", "space.yaml", "trials.csv", "trials.md", "trials.json", "best.yaml",
                  "best_model.keras", "preprocessing.json"):
         assert (out / name).is_file(), name
