@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from lstmtune import manifest as run_manifest
+from lstmtune.diagnose import number
 from lstmtune.report import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
@@ -218,14 +219,6 @@ def _reading(rho: float | None, what: str, lower_is_better: bool | None) -> str:
     return f"larger values, {'better' if better else 'worse'} {what}"
 
 
-def _rho(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _signed(value: float | None, good_when_negative: bool | None) -> str:
     if value is None:
         return '<td class="num">-</td>'
@@ -244,14 +237,14 @@ def _helped_section(report: Report) -> str:
         return ('<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run: it needs at '
                 f"least 8 completed trials with something tuned (it has {completed} completed).</p></section>")
     lower = report.objective.direction == "min"
-    names.sort(key=lambda n: -(_rho(importance.get(n)) or 0.0))
+    names.sort(key=lambda n: -(number(importance.get(n)) or 0.0))
     rows = []
     for name in names:
         effect = effects.get(name) or {}
-        score, gap = _rho(effect.get("score")), _rho(effect.get("gap"))
+        score, gap = number(effect.get("score")), number(effect.get("gap"))
         cells = [f"<td>{esc(name)}</td>"]
         if importance:
-            cells.append(_cell(_rho(importance.get(name))))
+            cells.append(_cell(number(importance.get(name))))
         if effects:
             cells += [_signed(score, lower), f"<td>{esc(_reading(score, 'score', lower))}</td>",
                       _signed(gap, True), f"<td>{esc(_reading(gap, 'gap', None))}</td>"]

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from lstmtune import store
-from lstmtune.diagnose import GAP_WARNING
+from lstmtune.diagnose import GAP_WARNING, number
 from lstmtune.report import Report
 
 SIZE = (7.0, 4.0)  # inches; at DPI 100 a picture is 700 x 400 pixels, a few tens of kB
@@ -56,14 +56,6 @@ def _png(figure: Figure) -> bytes:
     finally:
         figure.clear()  # release the artists at once (the figure is not registered with pyplot)
     return buffer.getvalue()
-
-
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _numeric(series: pd.Series) -> pd.Series:
@@ -144,7 +136,7 @@ def _baseline_line(report: Report) -> tuple[str, float] | None:
     key = report.objective.name.removeprefix("val_")
     baselines = (report.manifest.get("baselines") or {}).get("val") or {}
     for name, scores in baselines.items():
-        value = _finite((scores or {}).get(key)) if isinstance(scores, dict) else None
+        value = number((scores or {}).get(key)) if isinstance(scores, dict) else None
         if value is not None:
             what = "class prior (training class shares)" if name == "prior" else f"{name} baseline"
             return what, value
@@ -209,7 +201,7 @@ def plot_curves(report: Report) -> bytes | None:
 
 def _best_index(report: Report, trial_id: str, epochs: np.ndarray, values: np.ndarray, lower: bool) -> int | None:
     """The row of the trial's best epoch: the one recorded in the table, else the best finite value's."""
-    recorded = _finite(_row(report, trial_id).get("best_epoch"))
+    recorded = number(_row(report, trial_id).get("best_epoch"))
     if recorded is not None:
         rows = np.flatnonzero(epochs == recorded)
         if len(rows) and np.isfinite(values[rows[0]]):
@@ -236,7 +228,7 @@ def plot_gap(report: Report) -> bytes | None:
     rows = []
     for trial_id in report.top["trial_id"].astype(str):
         row = _row(report, trial_id)
-        gap, end = _finite(row.get("gap")), _finite(row.get("gap_end"))
+        gap, end = number(row.get("gap")), number(row.get("gap_end"))
         if gap is not None and gap > 0:
             rows.append((trial_id, gap, end if end is not None and end > 0 else None))
     if not rows:
@@ -376,7 +368,7 @@ def plot_importance(report: Report) -> bytes | None:
     importance = report.importance
     if not importance:
         return None
-    items = [(str(n), _finite(v)) for n, v in importance.items()]
+    items = [(str(n), number(v)) for n, v in importance.items()]
     items = sorted([(n, v) for n, v in items if v is not None], key=lambda item: item[1])[-MAX_PANELS * 2:]
     if not items:
         return None

@@ -106,23 +106,23 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
     if top < 1:
         raise OptionError(f"--top must be an integer >= 1, but got {top}")
     manifest = store.load_manifest(run_dir)
-    table = store.trials_table(run_dir, manifest)
+    objective = run_manifest.objective(manifest)
+    names = store.hyperparameter_names(manifest)
+    records, damaged = store.read_trial_records(run_dir)
+    table = store.rank_trials(records, names, objective, run_manifest.figure_columns(manifest))
     shown = table.head(top)
     curves = {}
-    objective = run_manifest.objective(manifest).name
     for trial_id in shown["trial_id"]:
         history = store.learning_curve(run_dir, str(trial_id))
-        if objective in history:
-            curves[str(trial_id)] = pd.to_numeric(history[objective], errors="coerce").tolist()
-    damaged = [f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
-                for name, problem in store.read_trial_records(run_dir)[1].items()]
+        if objective.name in history:
+            curves[str(trial_id)] = pd.to_numeric(history[objective.name], errors="coerce").tolist()
+    damaged_lines = [f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
+                     for name, problem in damaged.items()]
     diagnoses = [d.to_json() for d in diagnose_trials(run_dir, table, manifest)]
-    names = store.hyperparameter_names(manifest)
-    objective_ = run_manifest.objective(manifest)
     return Report(run_dir, manifest, table, shown, run_state(manifest),
-                  damaged + diagnose(table, manifest) + diagnosis_lines(diagnoses, table), curves,
+                  damaged_lines + diagnose(table, manifest) + diagnosis_lines(diagnoses, table), curves,
                   diagnoses=diagnoses, effects=importance.effects(table, names),
-                  importance=importance.importance(table, names, objective_.direction == "max") if with_importance else None,
+                  importance=importance.importance(table, names, objective.direction == "max") if with_importance else None,
                   importance_asked=with_importance)
 
 
