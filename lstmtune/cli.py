@@ -232,6 +232,10 @@ def search(
     time_budget: Annotated[Optional[str], typer.Option("--time-budget", help="Stop after this long, e.g. 90s, 10m, 1h: no trial starts later and a running one stops at its next epoch end.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr).")] = False,
     tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Write TensorBoard logs per trial, with the HParams view, to RUN_DIR/tensorboard.")] = False,
+    gpu_fast: Annotated[bool, typer.Option("--gpu-fast", help="Keep recurrent_dropout at 0 in every trial, so that on a GPU the LSTM layers use cuDNN's fast fused kernel. Harmless on a CPU, where it only narrows the search.")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Run trials in N worker processes at once (keras-tuner's chief/worker mode), sharing the CPU cores (or one GPU each). 0: in this process.")] = 0,
+    listen: Annotated[Optional[str], typer.Option("--listen", help="HOST:PORT to serve the search on, so that `lstmtune worker` on other machines can join, e.g. 0.0.0.0:8470. [default: 127.0.0.1, a free port]", show_default=False)] = None,
+    recycle_after: Annotated[Optional[int], typer.Option("--recycle-after", help="Replace each worker process by a fresh one after this many trials: bounds the memory TensorFlow keeps growing over many trials.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in an existing RUN_DIR.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing RUN_DIR.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -253,7 +257,8 @@ def search(
     search_flags = {"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
                     "initial_points": initial_points, "seed": seed, "time_budget": time_budget}
     request = _request({"data": data, "space": space, **data_options, **search_flags}, out=out, resume=resume,
-                       overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]), tensorboard=tensorboard)
+                       overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]), tensorboard=tensorboard,
+                       gpu_fast=gpu_fast, workers=workers, listen=listen, recycle_after=recycle_after)
     try:
         plan = plan_search(request)
         for warning in plan.warnings:  # even with -q: the data is usable, but a person should know
@@ -273,12 +278,14 @@ def search(
     errors = _stderr()
     if not quiet:
         errors.print(f"data: {plan.data.summary()}", highlight=False, markup=False, soft_wrap=True)
+        for notice in plan.notices:  # e.g. what --gpu-fast fixed
+            errors.print(notice, highlight=False, markup=False, soft_wrap=True)
 
     _redeliver_interrupts_from_finalisers()
     try:
         # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
         with contextlib.redirect_stdout(sys.stderr):
-            run_search(plan, reporter_for(errors, quiet))
+            run_search(plan, reporter_for(errors, quiet, live=not workers))
     except (SearchInterrupted, KeyboardInterrupt):
         errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False,
                      markup=False, soft_wrap=True)
@@ -457,6 +464,49 @@ def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: boo
             sys.stdout.write(text)
     except LstmtuneError as error:
         raise _fail(error) from None
+
+
+@app.command()
+def worker(
+    run_dir: Annotated[Path, typer.Argument(help="The run directory of a search started with --workers (on a shared file system).", metavar="RUN_DIR", show_default=False)],
+    oracle: Annotated[Optional[str], typer.Option("--oracle", help="HOST:PORT of the search (its --listen). [default: the address in RUN_DIR/run.json]", show_default=False)] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="The search's data file, where it is on this machine. [default: the path in RUN_DIR/run.json]", show_default=False)] = None,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the search to answer before giving up.")] = 120.0,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for training. [default: TensorFlow's, all cores]", show_default=False)] = None,
+    worker_id: Annotated[Optional[str], typer.Option("--id", help="This worker's name in the search. [default: HOST-PID]", show_default=False)] = None,
+    recycle_after: Annotated[Optional[int], typer.Option("--recycle-after", help="Exit after this many trials (exit code 75), to be started afresh.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Join a running parallel search and run its trials until it ends.
+
+    Start the search with --workers and --listen on one machine, then on others (with the run directory
+    on a shared file system, at the same path or given here):
+
+        lstmtune search data.csv --target y --space space.yaml --out /shared/run --workers 2 --listen 0.0.0.0:8470
+
+        lstmtune worker /shared/run --oracle first-machine:8470
+    """
+    from lstmtune.errors import OptionError
+    from lstmtune.progress import reporter_for
+    from lstmtune.rundir import RunDir
+    from lstmtune.workers import run_worker
+
+    try:
+        if wait <= 0:
+            raise OptionError(f"--wait must be more than 0 seconds, but got {wait:g}")
+        if threads is not None and threads < 1:
+            raise OptionError(f"--threads must be at least 1, but got {threads}")
+        if recycle_after is not None and recycle_after < 1:
+            raise OptionError(f"--recycle-after must be at least 1 trial, but got {recycle_after}")
+        with contextlib.redirect_stdout(sys.stderr):
+            code = run_worker(RunDir(run_dir), oracle, worker_id, data, wait, threads, recycle_after,
+                              reporter_for(_stderr(), quiet, live=False))
+    except LstmtuneError as error:
+        raise _fail(error) from None
+    except KeyboardInterrupt:
+        _stderr().print("interrupted: this worker's trial is kept for the search's --resume", highlight=False, markup=False)
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -28,6 +28,10 @@ from lstmtune.tasks.forecast.settings import LOOKBACK_RULE
 
 # Hyperparameters a flag may fix, and the rule its value obeys (the task that has them is checked first).
 FIXING_FLAGS = {"lookback": LOOKBACK_RULE}
+# What --gpu-fast fixes: Keras runs an LSTM layer with cuDNN's fused kernel on a GPU only when
+# recurrent_dropout is 0 (lstmtune's layers meet the other conditions: tanh / sigmoid activations,
+# a bias, not unrolled, masks padded at the end). Every task has recurrent_dropout.
+GPU_FAST_FIXED = {"recurrent_dropout": 0.0}
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class SearchRequest:
     data_flags: the task's data settings (horizon, split, objective, max_length ...)
     search_flags: tuner, max_trials, epochs, patience, initial_points, seed
     fixed: hyperparameters fixed from the command line (lookback)
+    gpu_fast: keep recurrent_dropout at 0 in every trial (cuDNN's fused LSTM kernel on a GPU)
     """
 
     data_path: Path | None
@@ -55,6 +60,10 @@ class SearchRequest:
     overwrite: bool = False
     command: tuple[str, ...] = ()
     tensorboard: bool = False  # TensorBoard logs per trial (with the HParams view) under RUN_DIR/tensorboard
+    gpu_fast: bool = False  # recurrent_dropout fixed at 0 (see GPU_FAST_FIXED)
+    workers: int = 0  # parallel worker processes (keras-tuner's chief/worker mode); 0: trials run in this process
+    listen: str | None = None  # HOST:PORT the chief serves the oracle on (other machines' workers join there)
+    recycle_after: int | None = None  # a worker process is replaced after this many trials (bounds memory)
 
 
 @dataclass
@@ -69,6 +78,8 @@ class SearchPlan:
     baselines: dict[str, dict[str, dict[str, Any]]]
     # Data a person should hear about although it is usable (printed even with -q, kept in run.json).
     warnings: tuple[str, ...] = ()
+    # What a flag changed that a person should hear about at the start (printed unless -q).
+    notices: tuple[str, ...] = ()
 
     @property
     def data(self) -> Prepared:
@@ -223,6 +234,7 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--epochs", old_search.get("epochs"), search.epochs),
         ("--patience", old_search.get("patience"), search.patience),
         ("--seed", old_search.get("seed"), search.seed),
+        *((("--gpu-fast", bool(old_search["gpu_fast"]), request.gpu_fast),) if "gpu_fast" in old_search else ()),
         ("the hyperparameters", (previous.get("hyperparameters") or {}).get("space"), plan.space.to_dict()["hyperparameters"]),
     ]
     done = sum(((previous.get("trials") or {}).get(status) or 0) for status in ("completed", "failed"))
@@ -269,6 +281,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     search_flags = validate_flags(request.search_flags, settings.SEARCH_RULES)
     fixed = validate_flags(request.fixed, FIXING_FLAGS)
     run_dir = _check_run_dir(request) if request.out is not None else None
+    _check_parallel(request)
 
     if isinstance(request.space_path, dict):
         space = space_from_dict(request.space_path, "space", task.name)
@@ -276,6 +289,9 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         space = load_space(request.space_path, task.name)
     if fixed:
         space = space.with_fixed(fixed)
+    notices: tuple[str, ...] = ()
+    if request.gpu_fast:
+        space, notices = _gpu_fast(space)
     if search_flags.get("max_trials") and search_flags.get("tuner", space.search.get("tuner")) == "hyperband":
         raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
     resumed = {}
@@ -292,7 +308,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     effective = dataclasses.replace(space, search=_settings_dict(search), data=_settings_json(data_settings))
 
     if request.data_path is None:
-        return SearchPlan(request, task, effective, search, None, run_dir, "", {})
+        return SearchPlan(request, task, effective, search, None, run_dir, "", {}, notices=notices)
     columns = dict(request.columns)
     target = columns.get("target")
     if task.name != "forecast" and target is not None and not isinstance(target, str):
@@ -315,10 +331,53 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         data_sha256=sha256(request.data_path),
         baselines=prepared.baselines(),
         warnings=tuple(prepared.warnings(effective)),
+        notices=notices,
     )
     if request.resume and run_dir is not None:
         _check_resumable(run_dir, plan)
     return plan
+
+
+def _gpu_fast(space: Space) -> tuple[Space, tuple[str, ...]]:
+    """The space with recurrent_dropout fixed at 0, and the line that says so. A space file that fixes
+    it to another value contradicts the flag (a range is narrowed, as --lookback overrides the file)."""
+    param = space.params.get("recurrent_dropout")
+    if param is None:  # pragma: no cover - every task has it
+        return space, ()
+    if param.kind == "fixed" and param.value:
+        raise OptionError(f"--gpu-fast keeps recurrent_dropout at 0, but {space.source} fixes "
+                          f"hyperparameters.recurrent_dropout to {param.value:g}; drop one of the two")
+    searched = ""
+    if param.kind == "choice":
+        searched = f" (the space file chose among {', '.join(f'{v:g}' for v in param.values)})"
+    elif param.tunable:
+        searched = f" (the space file searched [{param.low:g}, {param.high:g}])"
+    return space.with_fixed(GPU_FAST_FIXED), (
+        f"gpu-fast: recurrent_dropout fixed at 0 in every trial{searched}, so on a GPU the LSTM layers "
+        "can use cuDNN's fused kernel (on a CPU it only narrows the search)",)
+
+
+def gpu_fast_manifest(plan: SearchPlan) -> dict[str, Any]:
+    """What run.json's search section records about --gpu-fast."""
+    return {"gpu_fast": bool(plan.request.gpu_fast)}
+
+
+MAX_WORKERS = 256
+
+
+def _check_parallel(request: SearchRequest) -> None:
+    from lstmtune.workers import parse_address
+
+    if not 0 <= request.workers <= MAX_WORKERS:
+        raise OptionError(f"--workers must be from 0 to {MAX_WORKERS} (0: trials run in the search's own process), "
+                          f"but got {request.workers}")
+    if request.recycle_after is not None and request.recycle_after < 1:
+        raise OptionError(f"--recycle-after must be at least 1 trial, but got {request.recycle_after}")
+    for name, value in (("--listen", request.listen), ("--recycle-after", request.recycle_after)):
+        if value is not None and not request.workers:
+            raise OptionError(f"{name} applies to a parallel search: add --workers N (N ≥ 1)")
+    if request.listen is not None:
+        parse_address(request.listen, "--listen")
 
 
 def _check_smallest_fits(space: Space, prepared: Any) -> None:

@@ -6,6 +6,7 @@ Reporters live on the tuner, never inside a Keras callback (keras-tuner deep-cop
 from __future__ import annotations
 
 import math
+import sys
 import time
 from typing import Any
 
@@ -28,6 +29,10 @@ class Reporter:
     def epoch_end(self, epoch: int, logs: dict[str, Any]) -> None: ...
     def trial_end(self, number: int, record: dict[str, Any], best: float | None) -> None: ...
     def search_end(self) -> None: ...
+
+    def warn(self, text: str) -> None:
+        """Something a person must hear even with -q (a worker died)."""
+        print(text, file=sys.stderr, flush=True)
 
 
 def trial_line(number: int, total: int | None, record: dict[str, Any], best: float | None,
@@ -62,6 +67,9 @@ class PlainReporter(Reporter):
 
     def trial_end(self, number, record, best):
         self.console.print(trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True)
+
+    def warn(self, text):
+        self.console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 class RichReporter(Reporter):
@@ -105,8 +113,12 @@ class RichReporter(Reporter):
     def search_end(self):
         self.progress.stop()
 
+    def warn(self, text):
+        self.progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
 
-def reporter_for(console: Console, quiet: bool = False) -> Reporter:
+
+def reporter_for(console: Console, quiet: bool = False, live: bool = True) -> Reporter:
+    """live=False: lines only (a parallel search has no single current trial to draw)."""
     if quiet:
         return Reporter()
-    return RichReporter(console) if console.is_terminal else PlainReporter(console)
+    return RichReporter(console) if console.is_terminal and live else PlainReporter(console)

@@ -7,6 +7,7 @@
     RUN_DIR/best_model.keras    the best model, with preprocessing.json beside it
     RUN_DIR/history/            trial_<id>.json (record) and trial_<id>.csv (per-epoch history)
     RUN_DIR/tuner/              keras-tuner's own files
+    RUN_DIR/workers/            a parallel search's worker logs (search --workers)
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class RunDir:
 LOCK_NAME = ".lock"
 # What a search writes at the top of its run directory (the rest of it is the user's).
 RUN_FILES = ("run.json", "space.yaml", "best.yaml", "best_model.keras", "preprocessing.json", "predictions.csv", "history", "tuner",
-             "trials.csv", "trials.md", "trials.json", "tensorboard", LOCK_NAME)
+             "trials.csv", "trials.md", "trials.json", "tensorboard", "workers", LOCK_NAME)
 
 
 def owning_run(path: Path) -> Path | None:

@@ -27,10 +27,11 @@ from lstmtune import manifest as run_manifest
 from lstmtune import store
 from lstmtune.errors import LstmtuneError, RunDirError, SearchFailed
 from lstmtune.hypermodel import LstmHyperModel, evaluate, predict_outputs
-from lstmtune.plan import SearchPlan, flag, manifest_data
+from lstmtune.plan import SearchPlan, flag, gpu_fast_manifest, manifest_data
 from lstmtune.progress import Reporter
 from lstmtune.rundir import LOCK_NAME, RunDir, RunLock, RunStatus, TrialStatus, read_json, write_json, write_text
 from lstmtune.settings import default_initial_points
+from lstmtune.workers import ID_ENV as WORKER_ID_ENV
 
 TUNERS = {
     "bayesian": keras_tuner.BayesianOptimization,
@@ -108,6 +109,7 @@ class TrialRecorder:
         write_json(self.run_dir.trial_record(trial_id), {
             "trial_id": trial_id, "status": TrialStatus.RUNNING.value, "started": _now(),
             "values": dict(trial.hyperparameters.values), "metrics": {},
+            **({"worker": os.environ[WORKER_ID_ENV], "pid": os.getpid()} if os.environ.get(WORKER_ID_ENV) else {}),
         })
         self.reporter.trial_begin(self.number, trial_id)
 
@@ -165,8 +167,12 @@ def _save_json_atomically(path: str, obj: Any) -> str:
 
 
 def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialRecorder,
-               overwrite: bool, deadline: float | None = None) -> keras_tuner.Tuner:
-    """A stock tuner whose trial hooks also write our records (the Oracle is left untouched)."""
+               overwrite: bool, deadline: float | None = None, recycle_after: int | None = None) -> keras_tuner.Tuner:
+    """A stock tuner whose trial hooks also write our records (the Oracle is left untouched).
+
+    In a worker process (keras-tuner's chief/worker mode) the oracle is a client of the chief's;
+    `recycle_after` makes the worker stop after that many trials, to be replaced by a fresh process.
+    """
     keras_tuner.src.utils.save_json = _save_json_atomically  # every state file it writes goes through this
     base = TUNERS[plan.search.tuner] if plan.space.tunable else TUNERS["random"]
 
@@ -185,6 +191,10 @@ def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialReco
             remaining = getattr(self.oracle, "remaining_trials", None)
             if deadline is not None and time.monotonic() >= deadline and remaining != 0:
                 raise BudgetSpent()
+            if recycle_after and self.trials_run >= recycle_after:
+                from lstmtune.workers import Recycle
+
+                raise Recycle()
 
         def on_trial_begin(self, trial):
             super().on_trial_begin(trial)
@@ -198,8 +208,14 @@ def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialReco
             recorder.epoch_end(trial, epoch, logs or {})
 
         def on_trial_end(self, trial):
+            if self._is_worker() and trial.status == keras_tuner.engine.trial.TrialStatus.COMPLETED:
+                # A worker's trial object does not get the metrics it sent: the chief's copy has them.
+                trial.metrics = self.oracle.get_trial(trial.trial_id).metrics
             recorder.trial_end(trial)
             super().on_trial_end(trial)
+            self.trials_run += 1
+
+        trials_run = 0
 
     search = plan.search
     common: dict[str, Any] = dict(
@@ -257,8 +273,10 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "initial_points": initial_points(plan) if search.tuner == "bayesian" else None,
             "seed": search.seed,
             "time_budget": search.time_budget,
+            "tensorboard": plan.request.tensorboard,
             "objective": plan.data.objective.to_json(),
             "figures": list(plan.data.figure_columns),
+            **gpu_fast_manifest(plan),
         },
         "hyperparameters": {
             "names": list(plan.space.params),
@@ -296,7 +314,7 @@ def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
     return manifest
 
 
-def _quiet_library_logs() -> None:
+def quiet_library_logs() -> None:
     """Keep routine library chatter out of the progress output."""
     # Every trial's model.predict traces a new function; that is expected, not a problem.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -319,7 +337,7 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     Whatever happens, the run directory is left consistent: tables written, manifest status set
     (completed, interrupted or failed).
     """
-    _quiet_library_logs()
+    quiet_library_logs()
     lock = RunLock(plan.run_dir).acquire()  # held for the whole search; the OS frees it however it ends
     try:
         return _search_locked(plan, reporter)
@@ -354,8 +372,11 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
                               plan.data.figure_columns[0])
         try:
             # keras-tuner gives each trial its own log directory and writes the HParams view itself.
-            callbacks = [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if plan.request.tensorboard else []
-            tuner.search(verbose=0, callbacks=callbacks)
+            if plan.request.workers:
+                _serve_workers(plan, tuner, recorder, reporter, manifest, deadline)
+            else:
+                callbacks = [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if plan.request.tensorboard else []
+                tuner.search(verbose=0, callbacks=callbacks)
         except BudgetSpent:  # no new trial after the deadline: a normal end, with what it has
             manifest["search"]["budget_ended_search"] = True
         finally:
@@ -378,6 +399,10 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
             # "error_already_set: MISMATCH ... REPLACED BY KeyboardInterrupt"
             status = RunStatus.INTERRUPTED
             raise SearchInterrupted(str(run_dir.root)) from None
+        if isinstance(exc, WorkersLost):
+            if tuner is not None:
+                _save_best(plan, side, tuner, manifest, recorder)
+            raise SearchFailed(str(exc)) from None
         if isinstance(exc, RuntimeError) and "consecutive failures" in str(exc):
             if tuner is not None:  # the trials that completed are not thrown away with the search
                 _save_best(plan, side, tuner, manifest, recorder)
@@ -389,6 +414,71 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         manifest = manifest if manifest is not None else _own_running_manifest(run_dir)
         if manifest is not None:
             _finish(run_dir, manifest, status, started, recorder or TrialRecorder(run_dir, plan, reporter))
+
+
+class WorkersLost(Exception):
+    """Every local worker died before the search's trials were done."""
+
+
+POLL_SECONDS = 0.5
+
+
+def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRecorder, reporter: Reporter,
+                   manifest: dict[str, Any], deadline: float | None) -> None:
+    """The chief of a parallel search: serve the oracle, keep --workers local worker processes going,
+    report the trials they finish; return when every worker has been told to stop."""
+    from lstmtune import workers as parallel
+
+    request = plan.request
+    tuner.oracle.verbose = 0  # keras-tuner's own trial display; progress is ours
+    host, port = parallel.parse_address(request.listen or "127.0.0.1:0", "--listen")
+    server, port = parallel.serve_oracle(tuner.oracle, host, port)
+    manifest["workers"] = {"count": request.workers, "oracle": f"{host}:{port}", "recycle_after": request.recycle_after}
+    run_manifest.save(plan.run_dir, manifest)
+    local = parallel.LocalWorkers(plan.run_dir, request.workers, (host, port), recycle_after=request.recycle_after)
+    watcher = FinishedTrials(plan.run_dir, recorder, reporter)
+    try:
+        local.start()
+        while True:
+            time.sleep(POLL_SECONDS)
+            remaining = tuner.oracle.remaining_trials()
+            may_start = (remaining is None or remaining > 0) and (deadline is None or time.monotonic() < deadline)
+            for line in local.poll(tuner.oracle, may_start):
+                reporter.warn(line)
+            watcher.poll()
+            if not local.alive() and parallel.search_idle(tuner.oracle):
+                break
+        watcher.poll()
+        manifest["workers"]["restarts"] = local.restarts
+        manifest["workers"]["deaths"] = local.deaths
+        remaining = tuner.oracle.remaining_trials()
+        if local.deaths and remaining and not (deadline is not None and time.monotonic() >= deadline):
+            raise WorkersLost(f"search stopped with {remaining} trials to go: every worker died "
+                              f"({len(local.deaths)} deaths); last: {local.deaths[-1]}")
+    finally:
+        local.stop()
+        server.stop(grace=2)
+
+
+class FinishedTrials:
+    """The chief's progress lines: trials its workers finished, read from their records."""
+
+    def __init__(self, run_dir: RunDir, recorder: TrialRecorder, reporter: Reporter):
+        self.run_dir, self.recorder, self.reporter = run_dir, recorder, reporter
+        self.finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
+        self.seen = {str(r["trial_id"]) for r in store.trial_records(run_dir) if r.get("status") in self.finished}
+
+    def poll(self) -> None:
+        new = [r for r in store.trial_records(self.run_dir)
+               if r.get("status") in self.finished and str(r["trial_id"]) not in self.seen]
+        if not new:
+            return
+        best = store.best_score(self.recorder.table())
+        for record in new:
+            self.seen.add(str(record["trial_id"]))
+            self.recorder.number += 1
+            self.recorder.trial_seconds += float(record.get("seconds") or 0.0)
+            self.reporter.trial_end(self.recorder.number, record, best)
 
 
 def _settle_finished_trials(oracle: Any, run_dir: RunDir) -> None:
@@ -452,7 +542,7 @@ def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, starte
     times = manifest["times"]
     times.update({"finished": _now(), "seconds": round(time.monotonic() - started, 2),
                   "trial_seconds": round(recorder.trial_seconds, 2)})
-    if "search_seconds" in times:
+    if "search_seconds" in times and not manifest.get("workers"):  # trials overlap in a parallel search
         # Time the tuner spent choosing trials (the Gaussian process) and on bookkeeping.
         times["tuner_overhead_seconds"] = round(max(0.0, times["search_seconds"] - recorder.trial_seconds), 2)
     run_manifest.save(run_dir, manifest)
