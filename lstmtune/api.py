@@ -33,7 +33,7 @@ FIXED_ARGUMENTS = ("lookback",)
 ARGUMENT_OF_FLAG = {
     f"--{name.replace('_', '-')}": name
     for name in (*COLUMN_ARGUMENTS, *OPTION_ARGUMENTS, *DATA_ARGUMENTS, *SEARCH_ARGUMENTS, *FIXED_ARGUMENTS,
-                 "task", "space", "out", "resume", "overwrite", "format", "top")
+                 "task", "space", "out", "resume", "overwrite", "format", "top", "gpu_fast")
 } | {"--require": "rules"}
 FLAG = re.compile("(?<![\\w/-])(" + "|".join(sorted(map(re.escape, ARGUMENT_OF_FLAG), key=len, reverse=True)) + ")(?![\\w-])")
 
@@ -132,7 +132,7 @@ def load_run(path: str | Path) -> Run:
 @_with_python_names
 def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, task: str = "forecast",
            target: str | list[str] | None = None, resume: bool = False, overwrite: bool = False,
-           progress: bool = False, tensorboard: bool = False, **options: Any) -> Run:
+           progress: bool = False, tensorboard: bool = False, gpu_fast: bool = False, **options: Any) -> Run:
     """Search LSTM hyperparameters and return the Run.
 
     `data` is a CSV path or a pandas DataFrame (written to `<out>.data.csv` beside the run directory,
@@ -140,7 +140,8 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
     command line's options with underscores: time_col, text_col, id_col, order_col, split_col,
     group_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill,
     season, objective, class_weight, problem, max_length, stride, lookback, tuner, max_trials, epochs,
-    patience, initial_points, seed, time_budget.
+    patience, initial_points, seed, time_budget. `gpu_fast=True` keeps recurrent_dropout at 0 in every
+    trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU).
     """
     from lstmtune.plan import SearchRequest, plan_search
 
@@ -170,6 +171,7 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
         overwrite=overwrite,
         command=("lstmtune.search",),
         tensorboard=tensorboard,
+        gpu_fast=bool(gpu_fast),
     )
     try:
         plan = plan_search(request)
@@ -189,6 +191,9 @@ def run_planned(plan: Any, progress: bool) -> None:
     from lstmtune.progress import Reporter, reporter_for
     from lstmtune.tuning import run_search
 
+    if progress:
+        for notice in getattr(plan, "notices", ()):  # e.g. what gpu_fast fixed, as the command line says it
+            Console(stderr=True).print(notice, highlight=False, markup=False, soft_wrap=True)
     run_search(plan, reporter_for(Console(stderr=True)) if progress else Reporter())
 
 

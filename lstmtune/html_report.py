@@ -123,10 +123,21 @@ def _run_section(report: Report) -> str:
             facts.append(("summary", esc(data["summary"])))
     facts.append(("objective", f"{esc(objective.label)} (<code>{esc(objective.name)}</code>, {better} is better)"))
     settings = [f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None]
+    if search.get("gpu_fast"):
+        settings.append("gpu-fast (recurrent_dropout 0)")
     if settings:
         facts.append(("search", esc(", ".join(settings))))
     items = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
     return f'<section id="run"><h2>The run</h2><dl class="facts">{items}</dl></section>'
+
+
+def _cudnn_section(report: Report) -> str:
+    """On a GPU run whose trials were not all cuDNN-eligible: which, and how much slower (else nothing)."""
+    lines = report.cudnn.lines() if report.cudnn else []
+    if not lines:
+        return ""
+    return ('<section id="cudnn"><h2>GPU: cuDNN</h2><ul class="findings">'
+            + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></section>")
 
 
 def _findings_section(report: Report) -> str:
@@ -281,6 +292,7 @@ def render_html(report: Report, pictures: dict[str, bytes]) -> str:
         f'<p class="sub">{esc(run_manifest.task_name(report.manifest))} · {esc(report.state)}</p>',
         _run_section(report),
         _findings_section(report),
+        _cudnn_section(report),
         _ranked_section(report),
         _best_section(report),
         _helped_section(report),
