@@ -1,8 +1,10 @@
 """Memory over many trials: the process's resident memory after each of N small trials of an lstmtune
 search, against a plain Keras loop fitting the same kind of models (clear_session between them, as
-keras-tuner does), each in its own fresh process, side by side.
+keras-tuner does), each in its own fresh process, side by side; and the same search with
+`--workers 1 --recycle-after K`, whose trials run in a worker process replaced every K trials (the
+training process's memory, from each trial record's memory_mb, and the search process's at the end).
 
-    python benchmarks/memory_growth.py [--trials 50] [--rows 3000]
+    python benchmarks/memory_growth.py [--trials 50] [--rows 3000] [--recycle-after 10]
 
 The goal (issue "Fast at every scale"): growth from trial 5 to the last trial at most 10%.
 Prints RSS at trial 5 and at the end, the growth, and the per-trial time at the start and the end.
@@ -15,6 +17,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +61,29 @@ run_search(plan_search(request), reporter)
 print(json.dumps(reporter.points))
 """
 
+WORKERS = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from lstmtune.plan import SearchRequest, plan_search
+from lstmtune.progress import Reporter
+from lstmtune.quiet import import_tensorflow_quietly
+import_tensorflow_quietly()
+from lstmtune import store
+from lstmtune.rundir import RunDir
+from lstmtune.tuning import run_search
+
+def rss_mb():
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+request = SearchRequest({csv!r}, {space!r}, {out!r}, columns={{"target": ("y",)}}, workers=1, recycle_after={recycle})
+started = time.perf_counter()
+run_search(plan_search(request), Reporter())
+wall = time.perf_counter() - started
+records = sorted(store.trial_records(RunDir({out!r})), key=lambda r: r["finished"])
+print(json.dumps({{"points": [(r["memory_mb"], r["seconds"]) for r in records], "chief_mb": rss_mb(), "wall": wall}}))
+"""
+
 PLAIN = """
 import gc, json, resource, time
 import numpy as np, pandas as pd
@@ -88,7 +114,7 @@ print(json.dumps(points))
 """
 
 
-def run(code: str) -> list[tuple[float, float]]:
+def run(code: str):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -107,6 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--recycle-after", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "series.csv"
@@ -115,11 +142,19 @@ def main() -> None:
         pd.DataFrame({"y": y}).to_csv(csv, index=False)
         space = Path(tmp) / "space.yaml"
         space.write_text(SPACE.format(trials=args.trials))
+        started = time.perf_counter()
         lstmtune = run(LSTMTUNE.format(root=str(ROOT), csv=str(csv), space=str(space), out=str(Path(tmp) / "run")))
+        one_process = time.perf_counter() - started
         plain = run(PLAIN.format(csv=str(csv), trials=args.trials))
+        workers = run(WORKERS.format(root=str(ROOT), csv=str(csv), space=str(space), out=str(Path(tmp) / "run-workers"),
+                                     recycle=args.recycle_after))
     print(f"{args.trials} trials of 2 epochs on {args.rows} rows, each side a fresh process:")
     summary("lstmtune", lstmtune)
     summary("plain", plain)
+    summary("recycled", workers["points"])
+    print(f"  recycled: a worker process replaced every {args.recycle_after} trials; the search process itself "
+          f"ended at {workers['chief_mb']:.0f} MB. Whole search: {one_process:.0f} s in one process, "
+          f"{workers['wall']:.0f} s with the recycled worker ({workers['wall'] / one_process:.2f}x)")
 
 
 if __name__ == "__main__":

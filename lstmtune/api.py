@@ -33,7 +33,8 @@ FIXED_ARGUMENTS = ("lookback",)
 ARGUMENT_OF_FLAG = {
     f"--{name.replace('_', '-')}": name
     for name in (*COLUMN_ARGUMENTS, *OPTION_ARGUMENTS, *DATA_ARGUMENTS, *SEARCH_ARGUMENTS, *FIXED_ARGUMENTS,
-                 "task", "space", "out", "resume", "overwrite", "format", "top", "gpu_fast")
+                 "task", "space", "out", "resume", "overwrite", "format", "top", "gpu_fast", "workers", "listen",
+                 "recycle_after")
 } | {"--require": "rules"}
 FLAG = re.compile("(?<![\\w/-])(" + "|".join(sorted(map(re.escape, ARGUMENT_OF_FLAG), key=len, reverse=True)) + ")(?![\\w-])")
 
@@ -132,7 +133,8 @@ def load_run(path: str | Path) -> Run:
 @_with_python_names
 def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, task: str = "forecast",
            target: str | list[str] | None = None, resume: bool = False, overwrite: bool = False,
-           progress: bool = False, tensorboard: bool = False, gpu_fast: bool = False, **options: Any) -> Run:
+           progress: bool = False, tensorboard: bool = False, gpu_fast: bool = False, workers: int = 0,
+           listen: str | None = None, recycle_after: int | None = None, **options: Any) -> Run:
     """Search LSTM hyperparameters and return the Run.
 
     `data` is a CSV path or a pandas DataFrame (written to `<out>.data.csv` beside the run directory,
@@ -141,7 +143,8 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
     group_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill,
     season, objective, class_weight, problem, max_length, stride, lookback, tuner, max_trials, epochs,
     patience, initial_points, seed, time_budget. `gpu_fast=True` keeps recurrent_dropout at 0 in every
-    trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU).
+    trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU). `workers=N`
+    runs trials in N worker processes at once (`listen`, `recycle_after`: as the command line's).
     """
     from lstmtune.plan import SearchRequest, plan_search
 
@@ -172,6 +175,9 @@ def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, ta
         command=("lstmtune.search",),
         tensorboard=tensorboard,
         gpu_fast=bool(gpu_fast),
+        workers=workers,
+        listen=listen,
+        recycle_after=recycle_after,
     )
     try:
         plan = plan_search(request)
@@ -194,7 +200,8 @@ def run_planned(plan: Any, progress: bool) -> None:
     if progress:
         for notice in getattr(plan, "notices", ()):  # e.g. what gpu_fast fixed, as the command line says it
             Console(stderr=True).print(notice, highlight=False, markup=False, soft_wrap=True)
-    run_search(plan, reporter_for(Console(stderr=True)) if progress else Reporter())
+    reporter = reporter_for(Console(stderr=True), live=not plan.request.workers) if progress else Reporter()
+    run_search(plan, reporter)
 
 
 def _data_path(data: Any, out: Path) -> tuple[Path, Any]:

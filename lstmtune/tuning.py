@@ -141,6 +141,7 @@ class TrialRecorder:
             "metrics": scores or {},
             "seconds": round(seconds, 3),
             "finished": _now(),
+            "memory_mb": resident_mb(),
         })
         if not completed:
             record["reason"] = _reason(trial.message)
@@ -153,6 +154,16 @@ class TrialRecorder:
         store.write_tables(self.run_dir, table)
         self.reporter.trial_end(self.number, record, store.best_score(table))
         return record
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory in MB (Linux; None elsewhere): TensorFlow's grows with every
+    model built in a process, which --workers with --recycle-after bounds."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return round(int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _save_json_atomically(path: str, obj: Any) -> str:
