@@ -360,6 +360,7 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
     try:
         tuner = make_tuner(plan, hypermodel, recorder, overwrite=False, deadline=hypermodel.deadline,
                            recycle_after=recycle_after)
+        _pause_when_idle(tuner.oracle)
         callbacks = [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if (manifest.get("search") or {}).get("tensorboard") else []
         tuner.search(verbose=0, callbacks=callbacks)
     except Recycle:
@@ -377,6 +378,23 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
         _interrupt_running(run_dir, tuner_id)
         raise
     return 0
+
+
+IDLE_PAUSE = 0.5
+
+
+def _pause_when_idle(client: Any) -> None:
+    """Hyperband's oracle answers IDLE while a round waits for other workers' trials, and keras-tuner's
+    loop asks again at once: a busy loop of calls on a core another worker trains on. Pause instead."""
+    create = client.create_trial
+
+    def create_trial(tuner_id: str) -> Any:
+        trial = create(tuner_id)
+        if trial.status == "IDLE":
+            time.sleep(IDLE_PAUSE)
+        return trial
+
+    client.create_trial = create_trial
 
 
 def _interrupt_running(run_dir: RunDir, tuner_id: str) -> None:
