@@ -312,6 +312,8 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
         },
         "baselines": plan.baselines,
         "times": {"started": _now()},
+        # A parallel search: `lstmtune worker` waits for the address, added once the chief serves.
+        **({"workers": {"count": plan.request.workers}} if plan.request.workers else {}),
     }
 
 

@@ -266,21 +266,31 @@ def die_with_parent() -> None:
         sys.exit(1)
 
 
-def join_address(run_dir: RunDir, oracle: str | None) -> tuple[str, int]:
-    """--oracle, or the address the running search wrote to run.json."""
-    if oracle:
-        return parse_address(oracle, "--oracle")
-    manifest = _running_manifest(run_dir)
-    listen = (manifest.get("workers") or {}).get("oracle")
-    if not listen:
-        raise OptionError(f"{run_dir.root}: the search running there was not started with --workers; "
-                          "start it with --workers N (and --listen HOST:PORT for other machines)")
-    return parse_address(listen, "run.json workers.oracle")
+def join_address(run_dir: RunDir, oracle: str | None, wait: float) -> tuple[tuple[str, int], dict[str, Any]]:
+    """(--oracle or the address the search wrote to run.json, the run's manifest). A worker started
+    before its search waits up to `wait` seconds for it (keras-tuner #990: a slow-starting chief)."""
+    deadline = time.monotonic() + wait
+    while True:
+        manifest = _running_manifest(run_dir, waiting=time.monotonic() < deadline)
+        parallel = manifest.get("workers") if manifest else None
+        if manifest and oracle:
+            return parse_address(oracle, "--oracle"), manifest
+        if manifest and not parallel:
+            raise OptionError(f"{run_dir.root}: the search running there was not started with --workers; "
+                              "start it with --workers N (and --listen HOST:PORT for other machines)")
+        if manifest and parallel.get("oracle"):
+            return parse_address(parallel["oracle"], "run.json workers.oracle"), manifest
+        if time.monotonic() >= deadline:
+            raise WorkerError(f"{run_dir.root}: the search did not start serving its workers within {wait:g} s")
+        time.sleep(0.5)
 
 
-def _running_manifest(run_dir: RunDir) -> dict[str, Any]:
+def _running_manifest(run_dir: RunDir, waiting: bool) -> dict[str, Any] | None:
+    """run.json of a running search; None while `waiting` and it is not written yet."""
     from lstmtune import manifest as run_manifest
 
+    if waiting and not run_dir.manifest.is_file():
+        return None
     manifest = run_manifest.load(run_dir)
     if manifest.get("status") != "running":
         raise RunDirError(f"{run_dir.root}: no search is running in it (run.json status: {manifest.get('status')}); "
@@ -288,14 +298,13 @@ def _running_manifest(run_dir: RunDir) -> dict[str, Any]:
     return manifest
 
 
-def worker_plan(run_dir: RunDir, data: Path | None) -> Any:
+def worker_plan(run_dir: RunDir, manifest: dict[str, Any], data: Path | None) -> Any:
     """Plan the trials' data exactly as the chief did: the run's data file (or --data, the same file at
     another path), its column and option flags, and its effective space (RUN_DIR/space.yaml)."""
     import dataclasses
 
     from lstmtune.plan import SearchRequest, plan_search
 
-    manifest = _running_manifest(run_dir)
     recorded = manifest.get("data") or {}
     path = Path(data) if data is not None else Path(str(recorded.get("path")))
     if not path.is_file():
@@ -307,7 +316,7 @@ def worker_plan(run_dir: RunDir, data: Path | None) -> Any:
     plan = plan_search(request)
     if plan.data_sha256 != recorded.get("sha256"):
         raise OptionError(f"--data {path}: not the data the search runs on (contents differ from {recorded.get('path')})")
-    return dataclasses.replace(plan, run_dir=run_dir), manifest
+    return dataclasses.replace(plan, run_dir=run_dir)
 
 
 def deadline_of(manifest: dict[str, Any]) -> float | None:
@@ -330,8 +339,8 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
                threads: int | None, recycle_after: int | None, reporter: Any) -> int:
     """Join a running search and run trials until the chief says stop; returns the exit code."""
     die_with_parent()
-    host, port = join_address(run_dir, oracle)
-    plan, manifest = worker_plan(run_dir, data)
+    (host, port), manifest = join_address(run_dir, oracle, wait)
+    plan = worker_plan(run_dir, manifest, data)
     tuner_id = tuner_id or f"{socket.gethostname()}-{os.getpid()}"
     os.environ.update({ID_ENV: tuner_id, IP_ENV: host, PORT_ENV: str(port)})
     if threads:

@@ -249,3 +249,31 @@ def test_worker_errors(cli, parallel_run, tmp_path):
     assert f"--data {other}: not the data the search runs on" in result.stderr
     result = cli("worker", str(out), "--data", str(tmp_path / "missing.csv"))
     assert result.exit_code == 2 and "not found on this machine" in result.stderr
+
+
+def test_a_worker_started_before_its_search_joins_it(tmp_path, space_file):
+    """As on another machine: `lstmtune worker RUN_DIR` started first waits for the search, reads its
+    address from run.json and runs trials beside the search's own worker."""
+    out = tmp_path / "run"
+    joining = subprocess.Popen([sys.executable, "-m", "lstmtune", "worker", str(out), "--wait", "120", "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    time.sleep(1)
+    # The local worker is replaced after every trial, so the joining one surely gets trials too.
+    code, _, err = finish(start(search_command(out, space_file, "--max-trials", "5", "--workers", "1",
+                                               "--recycle-after", "1")))
+    assert code == 0, err[-3000:]
+    _, joined_err = joining.communicate(timeout=60)
+    assert joining.returncode == 0, joined_err[-3000:]
+    found = check_each_trial_once(out, 5)
+    assert all(r["status"] == "completed" for r in found.values())
+    names = {r["worker"] for r in found.values()}
+    assert "worker1" in names and len(names) == 2, names
+
+
+def test_the_api_names_parallel_arguments(tmp_path, space_file):
+    import lstmtune
+    from lstmtune.errors import OptionError
+
+    with pytest.raises(OptionError, match="listen applies to a parallel search: add workers N"):
+        lstmtune.search(AIRLINE, space=space_file, out=tmp_path / "run", target="Passengers", time_col="Date",
+                        listen="127.0.0.1:0")
