@@ -652,3 +652,17 @@ def test_time_format_flag(tmp_path):
 def test_mixed_date_formats_name_the_odd_line(tmp_path):
     path = write_csv(tmp_path, "date,y\n2012-01-01,1\n2012-01-02,2\n01/03/2012,3\n")
     assert "line 4 holds '01/03/2012'" in load_error(path, time_col="date")
+
+
+@pytest.mark.parametrize("late_line", [b"2.5,x,7\n", b"a,1,7\n", b",,\n", b"1e3,2,\n", b"-0,3,4\n"])
+def test_chunked_read_equals_one_pass(tmp_path, late_line):
+    """read_csv parses in chunks (less memory); a column whose type changes in a late chunk gets the
+    type a one-pass parse gives it, with the same values."""
+    from lstmtune.frame import read_csv
+
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"y,x,z\n" + b"1,2,3\n" * 300_000 + late_line + b"4,5,6\n")
+    frame = read_csv(path)
+    one_pass = pd.read_csv(path, index_col=False, low_memory=False)
+    assert list(frame.dtypes) == list(one_pass.dtypes)
+    pd.testing.assert_frame_equal(frame, one_pass)

@@ -16,6 +16,7 @@ from lstmtune.errors import DataError
 from lstmtune.frame import line_of, numeric_column, parse_time
 from lstmtune.splits import Scaler
 
+SCALE_BLOCK = 1 << 16  # values scaled at a time (512 KB of float64)
 STATE_KEYS = ("input_columns", "target_columns", "lookback", "horizon", "transform", "input_scaler",
               "target_scale", "target_offset")
 
@@ -25,9 +26,10 @@ def transform_series(values: np.ndarray, n_targets: int, transform: str) -> tupl
     (log) changes, the first row NaN; base is what the changes are taken of (log levels for logdiff)."""
     levels = values[:, :n_targets]
     base = np.log(levels) if transform == "logdiff" else levels
+    if transform == "none":
+        return values, base  # nothing changes: no copy (callers only read the series)
     series = values.copy()
-    if transform != "none":
-        series[:, :n_targets] = np.vstack([np.full((1, n_targets), np.nan), np.diff(base, axis=0)])
+    series[:, :n_targets] = np.vstack([np.full((1, n_targets), np.nan), np.diff(base, axis=0)])
     return series, base
 
 
@@ -66,8 +68,19 @@ class ForecastEncoder:
         return {k: v for k, v in self.state.items() if k != "lookback"}
 
     def scale(self, series: np.ndarray) -> np.ndarray:
-        """Scaled float32 inputs; the undefined first change under diff / logdiff becomes 0."""
-        return np.nan_to_num(self.scaler.transform(series)).astype(np.float32)
+        """Scaled float32 inputs; the undefined first change under diff / logdiff becomes 0.
+
+        Scaled in float64 and converted block by block: the same numbers as scaling the whole array at
+        once, without its float64 copies (a large file's rows would otherwise be held three times)."""
+        series = np.asarray(series)
+        if series.ndim != 2:
+            return np.nan_to_num(self.scaler.transform(series)).astype(np.float32)
+        out = np.empty(series.shape, dtype=np.float32)
+        step = max(1, SCALE_BLOCK // max(1, series.shape[1]))
+        for start in range(0, len(series), step):
+            block = self.scaler.transform(series[start: start + step])
+            out[start: start + step] = np.nan_to_num(block, copy=False)
+        return out
 
     def to_values(self, encoded: np.ndarray, last_base: np.ndarray) -> np.ndarray:
         """Model outputs (windows, H, T) -> values in original units, given each window's last base row."""

@@ -100,8 +100,9 @@ def load_frame(spec: DataSpec) -> Frame:
         time, time_format = parse_time(frame, spec.time_col, path, spec.time_format)
         order = np.argsort(time.to_numpy(), kind="stable")
         reordered = bool((order != np.arange(len(order))).any())
-        time = time.iloc[order]
-        values = values.iloc[order]
+        if reordered:  # rows already in time order are not copied
+            time = time.iloc[order]
+            values = values.iloc[order]
         duplicated = time.duplicated(keep=False)
         if duplicated.any():
             labels = time.index[duplicated.to_numpy()][:2]

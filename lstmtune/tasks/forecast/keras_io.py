@@ -35,7 +35,13 @@ def window_dataset(
             return windows
         return windows, tf.gather(encoded, batch_ends)
 
-    dataset = tf.data.Dataset.from_tensor_slices(ends.astype(np.int64))
+    ends = np.asarray(ends, dtype=np.int64)
+    if len(ends) and np.array_equal(ends, np.arange(ends[0], ends[0] + len(ends))):
+        # Consecutive ends (window_ends' always are): a range, not a copy of every end as a tensor;
+        # the same elements in the same order, so the same shuffles and batches.
+        dataset = tf.data.Dataset.range(int(ends[0]), int(ends[0]) + len(ends))
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices(ends)
     if shuffle:
         dataset = dataset.shuffle(len(ends), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

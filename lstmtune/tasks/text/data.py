@@ -466,7 +466,7 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
     # -- vocabulary (training texts only), lengths, token arrays --
     at = {split: np.flatnonzero(assigned == split) for split in SPLITS}
     max_tokens = int(space_max(space, "max_tokens"))
-    encoder = TextEncoder.fit(texts[at["train"]], max_tokens, labels, kind)
+    encoder = TextEncoder.fit_tokens([kept_words[i] for i in at["train"]], max_tokens, labels, kind)
     training_words = len({w for i in at["train"] for w in kept_words[i]})
     counts = {split: np.array([len(kept_words[i]) for i in at[split]], dtype=np.int64) for split in SPLITS}
     default_length = default_sequence_length(counts["train"])
@@ -516,11 +516,12 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
         "embeddings_found": None if embeddings is None else int(embeddings[1]),
         "embedding_words": None if embeddings is None else int(encoder.size - 2),
     }
+    record_numbers = np.asarray(index, dtype=np.int64) + 1  # row_of for every kept row at once
     return TextData(
         path=path, text_col=text_col, target=target, split_col=split_col, encoding=encoding, settings=settings,
         seed=seed, encoder=encoder,
         texts={split: texts[at[split]] for split in SPLITS},
-        rows={split: np.array([row_of(index[i]) for i in at[split]], dtype=np.int64) for split in SPLITS},
+        rows={split: record_numbers[at[split]] for split in SPLITS},
         y={split: y_all[at[split]] for split in SPLITS},
         token_counts=counts, tokens=tokens, sequence_cap=cap, default_length=default_length,
         embeddings=embeddings, info=info,

@@ -87,11 +87,17 @@ class TextEncoder:
     def fit(cls, train_texts: Iterable[str], max_tokens: int, labels: list[str] | None = None,
             label_kind: str = "string") -> "TextEncoder":
         """The vocabulary of training texts only: at most `max_tokens` ids, padding and OOV included."""
+        return cls.fit_tokens((tokenize(text) for text in train_texts), max_tokens, labels, label_kind)
+
+    @classmethod
+    def fit_tokens(cls, token_lists: Iterable[list[str]], max_tokens: int, labels: list[str] | None = None,
+                   label_kind: str = "string") -> "TextEncoder":
+        """`fit` for training texts already split by `tokenize` (not split twice)."""
         if max_tokens < RESERVED:
             raise ValueError(f"max_tokens must be >= {RESERVED}, but got {max_tokens}")
         counts: Counter[str] = Counter()
-        for text in train_texts:
-            counts.update(tokenize(text))
+        for words in token_lists:
+            counts.update(words)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         words = [word for word, _ in ranked[: max_tokens - RESERVED]]
         return cls([PADDING, OOV, *words], labels, label_kind)
