@@ -481,7 +481,10 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
         manifest["workers"]["restarts"] = local.restarts
         manifest["workers"]["deaths"] = local.deaths
         remaining = tuner.oracle.remaining_trials()
-        if local.deaths and remaining and not (deadline is not None and time.monotonic() >= deadline):
+        budget_spent = deadline is not None and time.monotonic() >= deadline
+        if budget_spent and remaining != 0:  # the workers stopped taking trials at the deadline
+            manifest["search"]["budget_ended_search"] = True
+        if local.deaths and remaining and not budget_spent:
             raise WorkersLost(f"search stopped with {remaining} trials to go: every worker died "
                               f"({len(local.deaths)} deaths); last: {local.deaths[-1]}")
     finally:
