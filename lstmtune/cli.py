@@ -498,6 +498,7 @@ def worker(
             raise OptionError(f"--threads must be at least 1, but got {threads}")
         if recycle_after is not None and recycle_after < 1:
             raise OptionError(f"--recycle-after must be at least 1 trial, but got {recycle_after}")
+        _redeliver_interrupts_from_finalisers()
         with contextlib.redirect_stdout(sys.stderr):
             code = run_worker(RunDir(run_dir), oracle, worker_id, data, wait, threads, recycle_after,
                               reporter_for(_stderr(), quiet, live=False))

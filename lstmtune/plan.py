@@ -377,7 +377,25 @@ def _check_parallel(request: SearchRequest) -> None:
         if value is not None and not request.workers:
             raise OptionError(f"{name} applies to a parallel search: add --workers N (N ≥ 1)")
     if request.listen is not None:
-        parse_address(request.listen, "--listen")
+        _check_listen(*parse_address(request.listen, "--listen"))
+
+
+def _check_listen(host: str, port: int) -> None:
+    """The address must be one this machine can serve on, before the run directory is touched."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise OptionError(f"--listen {host}:{port}: unknown host ({exc.strerror or exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise OptionError(f"--listen {host}:{port}: cannot listen there ({exc.strerror or exc}: port in use, "
+                              "or not an address of this machine)") from None
 
 
 def _check_smallest_fits(space: Space, prepared: Any) -> None:

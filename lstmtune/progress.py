@@ -24,7 +24,7 @@ class Reporter:
     """Does nothing: the base for quiet runs and the interface for the others."""
 
     def search_begin(self, total: int | None, done: int, epochs: int, objective: str = "val_mse",
-                     figure: str = "val_rmse") -> None: ...
+                     figure: str = "val_rmse", worker: str | None = None) -> None: ...
     def trial_begin(self, number: int, trial_id: str) -> None: ...
     def epoch_end(self, epoch: int, logs: dict[str, Any]) -> None: ...
     def trial_end(self, number: int, record: dict[str, Any], best: float | None) -> None: ...
@@ -57,10 +57,13 @@ class PlainReporter(Reporter):
         self.total: int | None = None
         self.names = ("val_mse", "val_rmse")
 
-    def search_begin(self, total, done, epochs, objective="val_mse", figure="val_rmse"):
+    def search_begin(self, total, done, epochs, objective="val_mse", figure="val_rmse", worker=None):
         self.total = total
         self.names = (objective, figure)
         self.started = time.monotonic()
+        if worker:  # a worker of a parallel search: its own trials, numbered as it runs them
+            self.console.print(f"worker {worker}: trials of up to {epochs} epochs", highlight=False, markup=False)
+            return
         resumed = f", {done} already done" if done else ""
         budget = f"up to {total} trials" if total else "hyperband rounds of trials"
         self.console.print(f"search: {budget} of up to {epochs} epochs{resumed}", highlight=False, markup=False)
@@ -90,7 +93,7 @@ class RichReporter(Reporter):
         self.total: int | None = None
         self.names = ("val_mse", "val_rmse")
 
-    def search_begin(self, total, done, epochs, objective="val_mse", figure="val_rmse"):
+    def search_begin(self, total, done, epochs, objective="val_mse", figure="val_rmse", worker=None):
         self.total = total
         self.epochs = epochs
         self.names = (objective, figure)

@@ -394,6 +394,10 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.
         with contextlib.redirect_stdout(io.StringIO()):
             tuner = make_tuner(plan, hypermodel, recorder, overwrite=fresh, deadline=deadline)
+            if not fresh and not tuner.oracle.trials:
+                # keras-tuner reloads its oracle only beside its own tuner file (tuner0.json); a run
+                # whose state has no such file must not start again from trial 0 over finished trials.
+                tuner.oracle.reload()
         if plan.request.resume:
             _settle_finished_trials(tuner.oracle, run_dir)
             recorder.restore_missing(tuner.oracle.trials)
@@ -460,6 +464,7 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
 
     request = plan.request
     tuner.oracle.verbose = 0  # keras-tuner's own trial display; progress is ours
+    tuner.save()  # the oracle's state and tuner0.json, which keras-tuner needs to reload it on --resume
     host, port = parallel.parse_address(request.listen or "127.0.0.1:0", "--listen")
     server, port = parallel.serve_oracle(tuner.oracle, host, port)
     manifest["workers"] = {"count": request.workers, "oracle": f"{host}:{port}", "recycle_after": request.recycle_after}
@@ -478,8 +483,6 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
             if not local.alive() and parallel.search_idle(tuner.oracle):
                 break
         watcher.poll()
-        manifest["workers"]["restarts"] = local.restarts
-        manifest["workers"]["deaths"] = local.deaths
         remaining = tuner.oracle.remaining_trials()
         budget_spent = deadline is not None and time.monotonic() >= deadline
         if budget_spent and remaining != 0:  # the workers stopped taking trials at the deadline
@@ -488,8 +491,13 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
             raise WorkersLost(f"search stopped with {remaining} trials to go: every worker died "
                               f"({len(local.deaths)} deaths); last: {local.deaths[-1]}")
     finally:
+        server.stop(grace=None)  # first: after Ctrl-C no worker may take another trial
         local.stop()
-        server.stop(grace=2)
+        ran: dict[str, int] = {}
+        for record in store.trial_records(plan.run_dir):
+            if record.get("worker") and record.get("status") in (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value):
+                ran[record["worker"]] = ran.get(record["worker"], 0) + 1
+        manifest["workers"].update({"restarts": local.restarts, "deaths": local.deaths, "trials_by_worker": ran})
 
 
 class FinishedTrials:

@@ -17,7 +17,10 @@ No TensorFlow at import: the CLI parses flags and plans before TensorFlow loads.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -35,6 +38,7 @@ PARENT_ENV = "LSTMTUNE_PARENT_PID"  # a local worker exits when this process is 
 # A worker that ran its --recycle-after trials exits with this code and is replaced by a fresh
 # process: TensorFlow's memory grows with every model built in a process and is only returned at exit.
 RECYCLE_EXIT = 75
+LOCAL_ID = re.compile(r"worker\d+")  # the ids of a search's own workers
 DEFAULT_WAIT = 120.0  # seconds a worker waits for its chief to answer (keras-tuner's own: an hour)
 STOP_GRACE = 15.0  # seconds workers get to end cleanly after a Ctrl-C before they are killed
 
@@ -118,13 +122,21 @@ def search_idle(oracle: Any) -> bool:
 
 
 def fail_record(run_dir: RunDir, trial_id: str, reason: str) -> dict[str, Any]:
-    """Our record of a trial whose worker died: failed, with the reason."""
+    """Our record of a trial whose worker died: failed, with the reason and how long it had run."""
+    from datetime import datetime, timezone
+
     path = run_dir.trial_record(trial_id)
     try:
         record = read_json(path)
     except (OSError, ValueError):
         record = {"trial_id": trial_id, "values": {}, "metrics": {}}
-    record.update({"status": TrialStatus.FAILED.value, "reason": reason, "metrics": {}})
+    now = datetime.now(timezone.utc)
+    try:
+        record["seconds"] = round((now - datetime.fromisoformat(record["started"])).total_seconds(), 3)
+    except (KeyError, TypeError, ValueError):
+        pass
+    record.update({"status": TrialStatus.FAILED.value, "reason": reason, "metrics": {},
+                   "finished": now.isoformat(timespec="seconds")})
     write_json(path, record)
     return record
 
@@ -339,6 +351,9 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
                threads: int | None, recycle_after: int | None, reporter: Any) -> int:
     """Join a running search and run trials until the chief says stop; returns the exit code."""
     die_with_parent()
+    if tuner_id and LOCAL_ID.fullmatch(tuner_id) and not os.environ.get(PARENT_ENV):
+        raise OptionError(f"--id {tuner_id}: names of the form workerN are the search's own workers; "
+                          "choose another name (each worker's must differ), or leave it out (HOST-PID)")
     (host, port), manifest = join_address(run_dir, oracle, wait)
     plan = worker_plan(run_dir, manifest, data)
     tuner_id = tuner_id or f"{socket.gethostname()}-{os.getpid()}"
@@ -364,11 +379,13 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
     hypermodel = LstmHyperModel(plan.space, plan.data, side, plan.task.name, search.epochs, search.patience,
                                 search.seed, deadline_of(manifest))
     recorder = TrialRecorder(run_dir, plan, reporter)
-    reporter.search_begin((manifest.get("search") or {}).get("max_trials"), recorder.done_before, search.epochs, plan.data.objective.name,
-                          plan.data.figure_columns[0])
+    recorder.number = 0  # a worker numbers the trials it runs itself
+    reporter.search_begin(None, 0, search.epochs, plan.data.objective.name, plan.data.figure_columns[0],
+                          worker=f"{tuner_id} at {host}:{port}")
     try:
-        tuner = make_tuner(plan, hypermodel, recorder, overwrite=False, deadline=hypermodel.deadline,
-                           recycle_after=recycle_after)
+        with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..."
+            tuner = make_tuner(plan, hypermodel, recorder, overwrite=False, deadline=hypermodel.deadline,
+                               recycle_after=recycle_after)
         _pause_when_idle(tuner.oracle)
         callbacks = [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if (manifest.get("search") or {}).get("tensorboard") else []
         tuner.search(verbose=0, callbacks=callbacks)

@@ -192,7 +192,70 @@ def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, space_file
     found = check_each_trial_once(out, 5)
     assert all(found[i]["status"] == "completed" for i in found)
     for trial_id, record in done_before.items():  # finished trials are kept, not trained again
-        assert found[trial_id]["metrics"] == record["metrics"]
+        assert found[trial_id] == record
+
+
+def test_a_parallel_run_resumes_in_one_process_and_in_parallel(parallel_run, tmp_path):
+    """--resume keeps every finished trial (not trained again) whether the run goes on with or
+    without workers, and the trial ids go on from where they were."""
+    finished, code, _ = parallel_run
+    assert code == 0
+    out = tmp_path / "run"
+    shutil.copytree(finished, out)
+    space = out / "space.yaml"  # the run's own space file, outside the run's files would do as well
+    kept = records(out)
+    code, _, err = finish(start(search_command(out, space, "--resume", "--max-trials", "7")))
+    assert code == 0, err[-3000:]
+    found = check_each_trial_once(out, 7)
+    assert {i: found[i] for i in kept} == kept
+    assert "worker" not in found["6"]
+    kept = found
+    code, _, err = finish(start(search_command(out, space, "--resume", "--max-trials", "9", "--workers", "2")))
+    assert code == 0, err[-3000:]
+    found = check_each_trial_once(out, 9)
+    assert {i: found[i] for i in kept} == kept
+    assert {found[i]["worker"] for i in ("7", "8")} <= {"worker1", "worker2"}
+
+
+def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, space_file):
+    """Ctrl-C in a terminal reaches the search and its workers (one process group): no trial starts
+    after it, the running ones are interrupted, and --resume finishes the run."""
+    out = tmp_path / "run"
+    process = subprocess.Popen(search_command(out, space_file, "--max-trials", "8", "--workers", "2"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                               start_new_session=True)
+    wait_for("2 completed trials", lambda: sum(r["status"] == "completed" for r in records(out).values()) >= 2)
+    interrupted_at = time.time()
+    os.killpg(process.pid, signal.SIGINT)
+    code, _, err = finish(process)
+    assert code == 130, err[-3000:]
+    from datetime import datetime
+
+    for record in records(out).values():
+        assert datetime.fromisoformat(record["started"]).timestamp() <= interrupted_at + 1, record
+        assert record["status"] in ("completed", "failed", "interrupted")
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    assert not worker_pids(out)
+    kept = {i: r for i, r in records(out).items() if r["status"] == "completed"}
+    code, _, err = finish(start(search_command(out, space_file, "--resume", "--workers", "2")))
+    assert code == 0, err[-3000:]
+    found = check_each_trial_once(out, 8)
+    assert all(r["status"] == "completed" for r in found.values())
+    assert {i: found[i] for i in kept} == kept
+
+
+def test_listen_on_a_busy_port_is_refused_before_anything_is_written(cli, tmp_path, space_file):
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = cli("search", str(AIRLINE), "--target", "Passengers", "--time-col", "Date", "--space", str(space_file),
+                     "--out", str(tmp_path / "run"), "--workers", "2", "--listen", f"127.0.0.1:{port}")
+    assert result.exit_code == 2
+    assert f"--listen 127.0.0.1:{port}: cannot listen there" in result.stderr
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_worker_without_its_chief_gives_up_within_wait(parallel_run, tmp_path, cli):
@@ -237,6 +300,8 @@ def test_worker_errors(cli, parallel_run, tmp_path):
     assert result.exit_code == 2
     assert "no search is running in it (run.json status: completed)" in result.stderr
     assert cli("worker", str(finished), "--wait", "0").exit_code == 2
+    result = cli("worker", str(finished), "--id", "worker1")
+    assert result.exit_code == 2 and "--id worker1: names of the form workerN are the search's own" in result.stderr
     out = tmp_path / "run"
     shutil.copytree(finished, out)
     manifest = json.loads((out / "run.json").read_text())
