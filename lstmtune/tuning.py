@@ -27,6 +27,7 @@ from lstmtune import manifest as run_manifest
 from lstmtune import store
 from lstmtune.errors import LstmtuneError, RunDirError, SearchFailed
 from lstmtune.hypermodel import LstmHyperModel, evaluate, predict_outputs
+from lstmtune.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchPlan, flag, gpu_fast_manifest, manifest_data
 from lstmtune.progress import Reporter
 from lstmtune.rundir import LOCK_NAME, RunDir, RunLock, RunStatus, TrialStatus, read_json, write_json, write_text
@@ -34,7 +35,9 @@ from lstmtune.settings import default_initial_points
 from lstmtune.workers import ID_ENV as WORKER_ID_ENV
 
 TUNERS = {
-    "bayesian": keras_tuner.BayesianOptimization,
+    # keras-tuner's Bayesian optimisation with a batched acquisition search: the same GP and acquisition,
+    # 0.4 s a proposal instead of several seconds, no repeated values, aware of other workers' trials.
+    "bayesian": FastBayesianOptimization,
     "random": keras_tuner.RandomSearch,
     "hyperband": keras_tuner.Hyperband,
 }

@@ -147,6 +147,9 @@ def test_two_workers_run_every_trial_once(parallel_run):
     assert (out / "best_model.keras").is_file() and (out / "best.yaml").is_file()
     assert manifest["best"]["trial_id"] in found
     assert not worker_pids(out), "workers outlived the search"
+    # Workers asking at the same time are not given the same configuration (keras-tuner #666, #332).
+    values = [json.dumps(r["values"], sort_keys=True) for r in found.values()]
+    assert len(set(values)) == len(values)
 
 
 def test_parallel_run_reports_and_gates(parallel_run, cli):
