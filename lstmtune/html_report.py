@@ -16,7 +16,7 @@ import pandas as pd
 
 from lstmtune import manifest as run_manifest
 from lstmtune.diagnose import number
-from lstmtune.report import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline
+from lstmtune.report import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline, workers_line
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
 CLEAR_RHO = 0.3
@@ -121,6 +121,8 @@ def _run_section(report: Report) -> str:
         facts.append(("data", f"<code>{esc(data.get('path'))}</code>"))
         if data.get("summary"):
             facts.append(("summary", esc(data["summary"])))
+    if workers_line(manifest):
+        facts.append(("workers", esc(workers_line(manifest).removeprefix("workers: "))))
     facts.append(("objective", f"{esc(objective.label)} (<code>{esc(objective.name)}</code>, {better} is better)"))
     settings = [f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None]
     if search.get("gpu_fast"):

@@ -323,6 +323,21 @@ def data_line(manifest: dict[str, Any]) -> str:
     return "  ".join(parts)
 
 
+def workers_line(manifest: dict[str, Any]) -> str | None:
+    """A parallel search's workers: how many, who ran how many trials, deaths and restarts."""
+    workers = manifest.get("workers")
+    if not isinstance(workers, dict):
+        return None
+    ran = workers.get("trials_by_worker") or {}
+    parts = [f"workers: {workers.get('count')} local"]
+    if ran:
+        parts.append("trials by worker: " + ", ".join(f"{name} {count}" for name, count in sorted(ran.items())))
+    deaths, restarts = len(workers.get("deaths") or []), workers.get("restarts") or 0
+    if deaths or restarts:
+        parts.append(f"{deaths} died, {restarts} restarted (see RUN_DIR/workers/)")
+    return "  ".join(parts)
+
+
 def ranked_table(report: Report, curve_width: int) -> Table:
     """The top trials: short headers and light borders to fit 80 columns; a cell too wide for the
     terminal folds onto a second line rather than losing digits."""
@@ -354,6 +369,8 @@ def render_table(report: Report, console: Console) -> None:
     failed = trials.get("failed", int((report.table["status"] == "failed").sum()))
     console.print(f"[bold]{escape(str(report.run_dir.root))}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)")
     console.print(data_line(report.manifest), highlight=False, markup=False)
+    if workers_line(report.manifest):
+        console.print(workers_line(report.manifest), highlight=False, markup=False)
     if report.table.empty:
         console.print("No trial has finished yet.")
         return
@@ -447,6 +464,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "",
         f"- status: {report.state}",
         f"- {data_line(report.manifest)}",
+        *([f"- {workers_line(report.manifest)}"] if workers_line(report.manifest) else []),
         f"- trials: {len(report.table)}",
         "",
         "## Top trials",
@@ -517,6 +535,7 @@ def render_json(report: Report) -> str:
         "state": report.state,
         "data": report.manifest.get("data"),
         "search": report.manifest.get("search"),
+        "workers": report.manifest.get("workers"),
         "baselines": report.manifest.get("baselines"),
         "best": report.best,
         "trials": store.table_records(report.top),

@@ -157,7 +157,13 @@ def test_parallel_run_reports_and_gates(parallel_run, cli):
     assert code == 0
     result = cli("report", str(out), "--format", "json", "--top", "10")
     assert result.exit_code == 0, result.stderr
-    assert len(json.loads(result.stdout)["trials"]) == 6
+    document = json.loads(result.stdout)
+    assert len(document["trials"]) == 6
+    by_worker = document["workers"]["trials_by_worker"]
+    assert sorted(by_worker) == ["worker1", "worker2"] and sum(by_worker.values()) == 6
+    text = cli("report", str(out)).stdout
+    assert (f"workers: 2 local  trials by worker: worker1 {by_worker['worker1']}, "
+            f"worker2 {by_worker['worker2']}") in text
     assert cli("gate", str(out), "--require", "trials.completed == 6").exit_code == 0
 
 
