@@ -121,8 +121,9 @@ def _run_section(report: Report) -> str:
         facts.append(("data", f"<code>{esc(data.get('path'))}</code>"))
         if data.get("summary"):
             facts.append(("summary", esc(data["summary"])))
-    if workers_line(manifest):
-        facts.append(("workers", esc(workers_line(manifest).removeprefix("workers: "))))
+    workers = workers_line(manifest)
+    if workers:
+        facts.append(("workers", esc(workers.removeprefix("workers: "))))
     facts.append(("objective", f"{esc(objective.label)} (<code>{esc(objective.name)}</code>, {better} is better)"))
     settings = [f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None]
     if search.get("gpu_fast"):

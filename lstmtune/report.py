@@ -369,8 +369,9 @@ def render_table(report: Report, console: Console) -> None:
     failed = trials.get("failed", int((report.table["status"] == "failed").sum()))
     console.print(f"[bold]{escape(str(report.run_dir.root))}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)")
     console.print(data_line(report.manifest), highlight=False, markup=False)
-    if workers_line(report.manifest):
-        console.print(workers_line(report.manifest), highlight=False, markup=False)
+    workers = workers_line(report.manifest)
+    if workers:
+        console.print(workers, highlight=False, markup=False)
     if report.table.empty:
         console.print("No trial has finished yet.")
         return
@@ -464,7 +465,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "",
         f"- status: {report.state}",
         f"- {data_line(report.manifest)}",
-        *([f"- {workers_line(report.manifest)}"] if workers_line(report.manifest) else []),
+        *(f"- {line}" for line in [workers_line(report.manifest)] if line),
         f"- trials: {len(report.table)}",
         "",
         "## Top trials",

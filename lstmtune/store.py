@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -25,15 +26,18 @@ def load_manifest(run_dir: RunDir) -> dict[str, Any]:
     return run_manifest.load(run_dir)
 
 
-def trial_records(run_dir: RunDir) -> list[dict[str, Any]]:
-    """Every readable trial record, in trial-id order (damaged ones are left out: see `read_trial_records`)."""
-    return read_trial_records(run_dir)[0]
+def trial_records(run_dir: RunDir, skip: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Every readable trial record, in trial-id order (damaged ones are left out: see `read_trial_records`);
+    `skip`: file names not to read."""
+    return read_trial_records(run_dir, skip)[0]
 
 
-def read_trial_records(run_dir: RunDir) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def read_trial_records(run_dir: RunDir, skip: Collection[str] = ()) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(every valid trial record in trial-id order, {damaged record's file name: what is wrong with it})."""
     records, damaged = [], {}
     for path in sorted(run_dir.history.glob("trial_*.json")) if run_dir.history.is_dir() else []:
+        if path.name in skip:
+            continue
         try:
             record = read_json(path)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):

@@ -467,7 +467,6 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
 
     request = plan.request
     tuner.oracle.verbose = 0  # keras-tuner's own trial display; progress is ours
-    tuner.save()  # the oracle's state and tuner0.json, which keras-tuner needs to reload it on --resume
     host, port = parallel.parse_address(request.listen or "127.0.0.1:0", "--listen")
     server, port = parallel.serve_oracle(tuner.oracle, host, port)
     manifest["workers"] = {"count": request.workers, "oracle": f"{host}:{port}", "recycle_after": request.recycle_after}
@@ -509,18 +508,21 @@ class FinishedTrials:
     def __init__(self, run_dir: RunDir, recorder: TrialRecorder, reporter: Reporter):
         self.run_dir, self.recorder, self.reporter = run_dir, recorder, reporter
         self.finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
-        self.seen = {str(r["trial_id"]) for r in store.trial_records(run_dir) if r.get("status") in self.finished}
+        # File names of finished trials' records: a poll reads only the others (running or new ones).
+        self.seen = {self._name(r) for r in store.trial_records(run_dir) if r.get("status") in self.finished}
+
+    def _name(self, record: dict[str, Any]) -> str:
+        return self.run_dir.trial_record(str(record["trial_id"])).name
 
     def poll(self) -> None:
-        new = [r for r in store.trial_records(self.run_dir)
-               if r.get("status") in self.finished and str(r["trial_id"]) not in self.seen]
+        new = [r for r in store.trial_records(self.run_dir, skip=self.seen) if r.get("status") in self.finished]
         if not new:
             return
         table = self.recorder.table()
         self.recorder.write_tables(table)
         best = store.best_score(table)
         for record in new:
-            self.seen.add(str(record["trial_id"]))
+            self.seen.add(self._name(record))
             self.recorder.number += 1
             self.recorder.trial_seconds += float(record.get("seconds") or 0.0)
             self.reporter.trial_end(self.recorder.number, record, best)

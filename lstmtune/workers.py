@@ -209,13 +209,10 @@ class LocalWorkers:
             if code is None:
                 continue
             del self.workers[tuner_id]
-            if code == RECYCLE_EXIT:
+            if code in (0, RECYCLE_EXIT):  # told to stop, out of time, or recycled
                 forget_worker(oracle, tuner_id, f"{tuner_id} exited while running it")
-                if may_start:
+                if code == RECYCLE_EXIT and may_start:
                     self._spawn(tuner_id)
-                continue
-            if code == 0:
-                forget_worker(oracle, tuner_id, f"{tuner_id} exited while running it")
                 continue
             how = f"killed by {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"exit code {code}"
             reason = f"worker {tuner_id} died ({how}); its output: {worker.log}"
