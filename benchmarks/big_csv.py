@@ -3,7 +3,8 @@ pandas / tf.data doing the same work, in the same run, interleaved, medians prin
 
 Prints figures; asserts nothing (timings on shared machines are noisy).
 
-  (a) read     lstmtune.frame.read_csv (the bare read, all checks included) against pandas.read_csv
+  (a) read     lstmtune.frame.read_csv (the bare read, all checks included; and the compact read that
+               forecasting uses: float features as float32, times parsed per chunk) against pandas.read_csv
                (C engine, and the pyarrow engine when pyarrow imports); and the whole planning of a
                forecast search up to the prepared arrays (`plan_search` without a run directory, as
                `lstmtune check` runs it) against a plain preparation (read_csv, parse the times, sort,
@@ -89,15 +90,24 @@ def pyarrow_available() -> bool:
     return True
 
 
+def compact_columns():
+    """The compact read as forecasting asks for it here: y0 the target, t the time column."""
+    from lstmtune.compact_csv import CompactColumns
+
+    return CompactColumns(frozenset({"y0"}), "t", None)
+
+
 # -- (a) read and planning time --------------------------------------------------------------
 
 def bench_read(csv: Path, space: Path, reps: int) -> None:
     from lstmtune.frame import read_csv
     from lstmtune.plan import plan_search
 
+    COMPACT = compact_columns()
     sides = {
         "pandas.read_csv (C engine)": lambda: pd.read_csv(csv),
         "lstmtune.frame.read_csv": lambda: read_csv(csv),
+        "lstmtune.frame.read_csv (compact, as forecasting)": lambda: read_csv(csv, compact=COMPACT),
     }
     if pyarrow_available():
         sides["pandas.read_csv (pyarrow engine)"] = lambda: pd.read_csv(csv, engine="pyarrow")
@@ -145,6 +155,8 @@ elif kind == "plain":
     result = big_csv.plain_prepare(csv)
 elif kind == "read":
     result = lstmtune.frame.read_csv(csv)
+elif kind == "compact":
+    result = lstmtune.frame.read_csv(csv, compact=big_csv.compact_columns())
 elif kind == "plan":
     result = lstmtune.plan.plan_search(big_csv.request(csv, space))
 held = rss()
@@ -159,6 +171,7 @@ MEMORY_SIDES = {
     "pandas": "pandas.read_csv (C engine)",
     "pandas_pyarrow": "pandas.read_csv (pyarrow engine)",
     "read": "lstmtune.frame.read_csv",
+    "compact": "lstmtune.frame.read_csv (compact)",
     "plain": "plain preparation (float32 array)",
     "plan": "lstmtune plan_search (check)",
 }

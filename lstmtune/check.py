@@ -24,6 +24,7 @@ def check_inputs(request: SearchRequest) -> list[str]:
         f"({', '.join(tunable) or 'none'}); tuner {search.tuner}, {_count(search.max_trials, 'trial')} of up to "
         f"{_count(search.epochs, 'epoch')}, patience {search.patience}"
     ]
+    lines += list(plan.notices)  # e.g. what --gpu-fast fixes
     if plan.prepared is not None:
         lines.append(f"{request.data_path}: valid; {plan.prepared.summary()}")
         lines += [f"  {line}" for line in plan.prepared.check_lines(space)]

@@ -421,6 +421,7 @@ def check(
     space: SpaceOpt,
     data_options: dict,
     data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False)] = None,
+    gpu_fast: Annotated[bool, typer.Option("--gpu-fast", help="Check the space as search --gpu-fast runs it (recurrent_dropout fixed at 0).")] = False,
 ) -> None:
     """Validate a space file (and optionally a CSV against it, with the same flags as search) without training.
 
@@ -433,7 +434,7 @@ def check(
     from lstmtune.check import check_inputs
 
     try:
-        lines = check_inputs(_request({"data": data, "space": space, **data_options}))
+        lines = check_inputs(_request({"data": data, "space": space, **data_options}, gpu_fast=gpu_fast))
     except LstmtuneError as error:
         raise _fail(error) from None
     console = _stdout()

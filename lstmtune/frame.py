@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
+from lstmtune.compact_csv import MAX_MAGNITUDE, CompactColumns, parse_compact
 from lstmtune.errors import DataError, OptionError
 from lstmtune.files import regular_file
 from lstmtune.messages import clip
@@ -33,6 +34,17 @@ def _show(value: Any) -> str:
     return clip(repr(value.item() if hasattr(value, "item") else value))
 
 
+
+
+def file_text(path: Path, index_label: Any, column: str) -> str:
+    """A cell's text as the file writes it (for a message about a column a compact read holds parsed)."""
+    label = int(index_label)
+    with pd.read_csv(path, index_col=False, usecols=[column], dtype=str, keep_default_na=False,
+                     chunksize=1 << 16) as chunks:
+        for chunk in chunks:
+            if label in chunk.index:
+                return chunk.at[label, column]
+    return ""
 
 
 def _unknown_column(path: Path, flag: str, name: str, columns: list[str]) -> DataError:
@@ -113,13 +125,15 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataErr
     )
 
 
-def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) -> pd.DataFrame:
+def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False,
+             compact: CompactColumns | None = None) -> pd.DataFrame:
     """Read the CSV, turning every way it can fail into one DataError line.
 
     `encoding` is the --encoding flag's value (e.g. utf-8, latin-1): an unknown name is an OptionError
     and a byte it cannot decode a DataError naming the file line and byte and suggesting --encoding.
     Without it the file is read as UTF-8 (pandas' default) with the generic message.
     `empty_only`: only empty fields are missing values, not pandas' "NA", "None", "null", "N/A"...
+    `compact`: read in chunks into compact columns where the file allows (lstmtune.compact_csv).
     """
     if encoding is not None:
         check_encoding(encoding)
@@ -129,7 +143,7 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) 
     if encoding is not None:
         options["encoding"] = encoding
     try:
-        frame = _parse(path, options)
+        frame = _parse(path, options, compact)
     except pd.errors.ParserWarning:
         raise DataError(f"{path}: {_longer_than_header(path, options)}") from None
     except FileNotFoundError:
@@ -156,7 +170,7 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False) 
     return frame
 
 
-def _parse(path: Path, options: dict[str, Any]) -> pd.DataFrame:
+def _parse(path: Path, options: dict[str, Any], compact: CompactColumns | None = None) -> pd.DataFrame:
     """pandas' C parser, with one type per column for the whole file.
 
     The file is parsed in row chunks first (low_memory=True: the tokens of the whole file are never
@@ -171,6 +185,9 @@ def _parse(path: Path, options: dict[str, Any]) -> pd.DataFrame:
         warnings.simplefilter("error", pd.errors.DtypeWarning)
         warnings.simplefilter("ignore", DeprecationWarning)  # codecs such as unicode_escape
         try:
+            frame = parse_compact(path, options, compact) if compact is not None else None
+            if frame is not None:
+                return frame
             return pd.read_csv(path, index_col=False, low_memory=True, **options)
         except pd.errors.DtypeWarning:
             pass
@@ -241,10 +258,6 @@ def _true_false(series: pd.Series) -> bool:
     return bool(len(words)) and bool(words.isin(["true", "false"]).all())
 
 
-# Larger magnitudes overflow float32 once differenced and scaled (float32 holds about 3.4e38).
-MAX_MAGNITUDE = 1e30
-
-
 def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str, booleans: bool = True) -> pd.Series:
     """A column as finite floats of a magnitude float32 can hold, or a DataError naming the first bad line.
 
@@ -255,7 +268,9 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
         label = series.dropna().index[0]
         raise DataError(f"{path}: {role} column {column!r} must be numeric, but holds true/false values "
                         f"(line {line_of(label)}: {_show(series[label])}); encode them as 0 and 1 if they are a quantity")
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+    if series.dtype == np.float32:  # a compact read's float column: already checked, kept narrow
+        converted = series
+    elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         converted = series.astype(float)
     else:
         converted = pd.to_numeric(series, errors="coerce")
@@ -297,6 +312,8 @@ def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | 
             label = raw.index[infinite.argmax()]
             raise DataError(f"{path}: --time-col {column!r} must be finite, but line {line_of(label)} holds {_show(raw[label])}")
         return raw, None
+    if pd.api.types.is_datetime64_any_dtype(raw):  # parsed chunk by chunk by a compact read
+        return raw, time_format or "ISO8601"
     text = raw.astype(str)
     fmt = time_format
     try:

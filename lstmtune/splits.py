@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,38 @@ class Scaler:
         else:  # minmax
             offset = np.nanmin(rows, axis=0)
             scale = np.nanmax(rows, axis=0) - offset
+        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
+        return cls(np.nan_to_num(offset), scale)
+
+    @classmethod
+    def fit_blocks(cls, blocks: Iterable[np.ndarray], kind: str, width: int) -> "Scaler":
+        """As `fit`, on rows given a block at a time, so that they are never held whole. Means and
+        variances are merged block by block (Chan et al.), NaN skipped as by numpy's nan-functions."""
+        if kind == "none":
+            return cls(np.zeros(width), np.ones(width))
+        count, mean, squares = np.zeros(width), np.zeros(width), np.zeros(width)
+        low, high = np.full(width, np.inf), np.full(width, -np.inf)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block column: left out below
+            for block in blocks:
+                n = (~np.isnan(block)).sum(axis=0)
+                if kind == "minmax":
+                    low, high = np.fmin(low, np.nanmin(block, axis=0)), np.fmax(high, np.nanmax(block, axis=0))
+                    continue
+                block_mean = np.where(n > 0, np.nanmean(block, axis=0), 0.0)
+                block_squares = np.nansum(np.square(block - block_mean), axis=0)
+                total = count + n
+                share = np.divide(n, total, out=np.zeros(width), where=total > 0)
+                delta = block_mean - mean
+                mean = mean + delta * share
+                squares = squares + block_squares + delta ** 2 * count * share
+                count = total
+        if kind == "standard":
+            offset = np.where(count > 0, mean, np.nan)
+            scale = np.sqrt(np.divide(squares, count, out=np.full(width, np.nan), where=count > 0))
+        else:
+            offset = np.where(np.isfinite(low), low, np.nan)
+            scale = high - offset
         scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
         return cls(np.nan_to_num(offset), scale)
 

@@ -90,6 +90,20 @@ def test_a_space_fixing_recurrent_dropout_contradicts_gpu_fast(tmp_path):
     assert invoke("check", "--space", space, AIRLINE, *AIRLINE_FLAGS).exit_code == 0
 
 
+def test_check_takes_gpu_fast_and_says_what_it_fixes(tmp_path):
+    space = tmp_path / "space.yaml"
+    space.write_text(GPU_SPACE, encoding="utf-8")
+    plain = invoke("check", "--space", space, AIRLINE, *AIRLINE_FLAGS)
+    fast = invoke("check", "--space", space, AIRLINE, *AIRLINE_FLAGS, "--gpu-fast")
+    assert plain.exit_code == fast.exit_code == 0, fast.output
+    assert "2 tunable hyperparameters (units, recurrent_dropout)" in plain.output and "gpu-fast" not in plain.output
+    assert "1 tunable hyperparameter (units)" in fast.output
+    assert "gpu-fast: recurrent_dropout fixed at 0 in every trial (the space file searched [0.1, 0.3])" in fast.output
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(GPU_SPACE.replace("{float: [0.1, 0.3]}", "0.2"), encoding="utf-8")
+    assert_one_line_error(invoke("check", "--space", fixed, "--gpu-fast"), "--gpu-fast", "recurrent_dropout", "0.2")
+
+
 def test_gpu_fast_with_a_zero_recurrent_dropout_is_accepted():
     from lstmtune.plan import SearchRequest, plan_search
 

@@ -12,7 +12,7 @@ are computed once on exactly the windows the models are scored on.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -20,12 +20,12 @@ import pandas as pd
 from lstmtune.errors import DataError
 from lstmtune.frame import line_of
 from lstmtune.tasks.forecast.frame import DataSpec, Frame, load_frame
-from lstmtune.splits import SPLITS, split_bounds
+from lstmtune.splits import SPLITS, Scaler, split_bounds
 from lstmtune.model_size import ModelShape
 from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Objective, Prepared
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 from lstmtune.tasks.forecast import metrics
-from lstmtune.tasks.forecast.encoder import ForecastEncoder, transform_series
+from lstmtune.tasks.forecast.encoder import SCALE_BLOCK, ForecastEncoder
 
 # Ranking and early stopping use the unregularised MSE of the scaled targets: val_loss includes the
 # L1/L2 penalties and would favour weak regularisation, which is exactly what is being tuned.
@@ -67,9 +67,13 @@ class ForecastData(Prepared):
         self.time = frame.time
         self.info = frame.info
 
-        raw = frame.values.to_numpy(dtype=np.float64)
-        self.n_rows = len(raw)
-        self.levels = raw[:, : len(self.target_columns)].copy()
+        # The rows are never copied whole as float64: a compact read keeps the features float32, only
+        # the targets are needed in original units, and the series is scaled a block of rows at a time.
+        values = frame.values
+        n_targets = len(self.target_columns)
+        levels = [values[c].to_numpy(dtype=np.float64) for c in self.target_columns]
+        self.levels = levels[0][:, None] if n_targets == 1 else np.column_stack(levels)  # one target: no copy
+        self.n_rows = len(self.levels)
         if cfg.transform == "logdiff":
             bad = self.levels <= 0
             if bad.any():
@@ -77,7 +81,7 @@ class ForecastData(Prepared):
                 raise DataError(
                     f"{spec.path}: --transform logdiff needs every target value > 0, but column "
                     f"{self.target_columns[col]!r} holds {self.levels[row, col]:g} on line "
-                    f"{line_of(frame.values.index[row])}; use --transform diff"
+                    f"{line_of(values.index[row])}; use --transform diff"
                 )
         self.first_row = 0 if cfg.transform == "none" else 1
         self.a, self.b = split_bounds(self.n_rows, cfg.split)
@@ -90,28 +94,49 @@ class ForecastData(Prepared):
                     f"{spec.path}: --target {name!r} must vary over the training rows, but all {len(train)} "
                     f"hold {train[0]:g}: there is nothing to learn"
                 )
-        series, self.base = transform_series(raw, len(self.target_columns), cfg.transform)
+        self.base = np.log(self.levels) if cfg.transform == "logdiff" else self.levels
+        features = [values[c].to_numpy() for c in self.input_columns[n_targets:]]
         # One encoder, fitted on training rows, turns rows into model inputs and outputs into values,
         # here and later at prediction time (rebuilt from preprocessing.json).
-        self.encoder = ForecastEncoder.fit(series[self.first_row : self.a], cfg.scale, self.input_columns,
-                                           self.target_columns, cfg.horizon, cfg.transform, spec.time_col)
+        scaler = Scaler.fit_blocks(self._series_blocks(features, self.first_row, self.a), cfg.scale,
+                                   len(self.input_columns))
+        self.encoder = ForecastEncoder.from_scaler(scaler, cfg.scale, self.input_columns, self.target_columns,
+                                                   cfg.horizon, cfg.transform, spec.time_col)
         self.input_scaler = self.encoder.scaler
         self.target_offset, self.target_scale = self.encoder.target_offset, self.encoder.target_scale
-        self.inputs = self.encoder.scale(series)
-        self.encoded = self._encode_all().astype(np.float32)
+        self.inputs = self.encoder.scale_blocks(self._series_blocks(features, 0, self.n_rows), self.n_rows)
+        self.encoded = self._encode_all()
+
+    def _series_blocks(self, features: list[np.ndarray], start: int, stop: int) -> Iterator[np.ndarray]:
+        """Rows start..stop of the series the model sees, float64, a block of rows at a time: the targets
+        (their one-step changes under diff / logdiff, as transform_series, row 0 NaN), then the features."""
+        n_targets, width = self.base.shape[1], self.base.shape[1] + len(features)
+        step = max(1, SCALE_BLOCK // width)
+        for low in range(start, stop, step):
+            high = min(stop, low + step)
+            block = np.empty((high - low, width))
+            if self.transform == "none":
+                block[:, :n_targets] = self.base[low:high]
+            else:
+                first = max(low, 1)
+                block[: first - low, :n_targets] = np.nan
+                np.subtract(self.base[first:high], self.base[first - 1: high - 1], out=block[first - low:, :n_targets])
+            for j, column in enumerate(features):
+                block[:, n_targets + j] = column[low:high]
+            yield block
 
     # -- encoding --
 
     def _encode_all(self) -> np.ndarray:
+        """(n, H, T) float32, filled a horizon step and a block of rows at a time (no float64 copy)."""
         n, H, T = self.n_rows, self.horizon, len(self.target_columns)
         base = self.base
-        out = np.full((n, H, T), np.nan)
-        for h in range(1, H + 1):
-            future = np.full((n, T), np.nan)
-            if h < n:  # a horizon longer than the data leaves NaN; check_rows then says how many rows are needed
-                future[: n - h] = base[h:]
-            reference = base if self.transform != "none" else 0.0
-            out[:, h - 1, :] = (future - reference - self.target_offset) / self.target_scale
+        out = np.full((n, H, T), np.nan, dtype=np.float32)
+        for h in range(1, H + 1):  # a horizon longer than the data leaves NaN; check_rows then says how many rows are needed
+            for low in range(0, n - h, SCALE_BLOCK):
+                high = min(n - h, low + SCALE_BLOCK)
+                step = base[low + h: high + h] - (base[low:high] if self.transform != "none" else 0.0)
+                out[low:high, h - 1, :] = (step - self.target_offset) / self.target_scale
         return out
 
     def decode(self, encoded: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ training rows were.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,8 @@ def transform_series(values: np.ndarray, n_targets: int, transform: str) -> tupl
     if transform == "none":
         return values, base  # nothing changes: no copy (callers only read the series)
     series = values.copy()
-    series[:, :n_targets] = np.vstack([np.full((1, n_targets), np.nan), np.diff(base, axis=0)])
+    series[0, :n_targets] = np.nan
+    np.subtract(base[1:], base[:-1], out=series[1:, :n_targets])  # np.diff, without its temporary copies
     return series, base
 
 
@@ -49,7 +50,12 @@ class ForecastEncoder:
     def fit(cls, train_series: np.ndarray, scale: str, inputs: list[str], targets: list[str], horizon: int,
             transform: str, time_col: str | None) -> "ForecastEncoder":
         """Fit the input scaler on training rows (already transformed by transform_series)."""
-        scaler = Scaler.fit(train_series, scale)
+        return cls.from_scaler(Scaler.fit(train_series, scale), scale, inputs, targets, horizon, transform, time_col)
+
+    @classmethod
+    def from_scaler(cls, scaler: Scaler, scale: str, inputs: list[str], targets: list[str], horizon: int,
+                    transform: str, time_col: str | None) -> "ForecastEncoder":
+        """The encoder of an input scaler fitted on the training rows."""
         n_targets = len(targets)
         # Targets are scaled like their input column: levels under "none", changes otherwise.
         # Changes over h steps are divided by the one-step scale and not centred, so zero is persistence.
@@ -80,6 +86,15 @@ class ForecastEncoder:
         for start in range(0, len(series), step):
             block = self.scaler.transform(series[start: start + step])
             out[start: start + step] = np.nan_to_num(block, copy=False)
+        return out
+
+    def scale_blocks(self, blocks: Iterable[np.ndarray], n_rows: int) -> np.ndarray:
+        """As `scale`, for a series given a block of rows at a time."""
+        out = np.empty((n_rows, len(self.inputs)), dtype=np.float32)
+        start = 0
+        for block in blocks:
+            out[start: start + len(block)] = np.nan_to_num(self.scaler.transform(block), copy=False)
+            start += len(block)
         return out
 
     def to_values(self, encoded: np.ndarray, last_base: np.ndarray) -> np.ndarray:

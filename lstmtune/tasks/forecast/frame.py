@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
+from lstmtune.compact_csv import CompactColumns, release_freed_heap
 from lstmtune.errors import DataError, OptionError
-from lstmtune.frame import _show, _unknown_column, line_of, numeric_column, parse_time, read_csv
+from lstmtune.frame import _show, _unknown_column, file_text, line_of, numeric_column, parse_time, read_csv
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
 
@@ -33,7 +34,7 @@ class DataSpec:
 class Frame:
     """The rows and columns that will be used, in time order, with what was done to get them."""
 
-    values: pd.DataFrame  # input columns (targets included), float, no missing values
+    values: pd.DataFrame  # input columns (targets included), float (features may be float32), no missing values
     targets: list[str]
     inputs: list[str]
     time: pd.Series | None
@@ -43,7 +44,8 @@ class Frame:
 def load_frame(spec: DataSpec) -> Frame:
     """Read the CSV and check columns, types, time order and missing values."""
     path = spec.path
-    frame = read_csv(path)
+    # Compact: on a large file the text and float64 copies of its columns would dominate memory.
+    frame = read_csv(path, compact=CompactColumns(frozenset(spec.targets), spec.time_col, spec.time_format))
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
 
@@ -88,6 +90,7 @@ def load_frame(spec: DataSpec) -> Frame:
         {c: numeric_column(frame, c, path, "--target" if c in spec.targets else "feature", booleans=c not in spec.targets)
          for c in inputs},
         index=frame.index,
+        copy=False,  # the read's columns are not copied again
     )
     rows_read = len(values)
 
@@ -98,17 +101,20 @@ def load_frame(spec: DataSpec) -> Frame:
         raise DataError(f"{path}: --time-format needs --time-col")
     if spec.time_col is not None:
         time, time_format = parse_time(frame, spec.time_col, path, spec.time_format)
-        order = np.argsort(time.to_numpy(), kind="stable")
-        reordered = bool((order != np.arange(len(order))).any())
+        stamps = time.values  # numbers, or datetime64 (in UTC for zoned times)
+        reordered = bool((stamps[1:] < stamps[:-1]).any())
         if reordered:  # rows already in time order are not copied
+            order = np.argsort(stamps, kind="stable")
             time = time.iloc[order]
             values = values.iloc[order]
-        duplicated = time.duplicated(keep=False)
-        if duplicated.any():
-            labels = time.index[duplicated.to_numpy()][:2]
+            stamps = time.values
+        # In time order a repeated timestamp sits next to its repeat (the sort is stable: file order kept).
+        repeats = np.flatnonzero(stamps[1:] == stamps[:-1])
+        if len(repeats):
+            labels = time.index[[repeats[0], repeats[0] + 1]]
             raise DataError(
                 f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
-                f"{_show(frame[spec.time_col][labels[0]])} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
+                f"{_show(_as_written(frame, path, labels[0], spec.time_col))} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
                 + _several_series_hint(frame, spec.time_col, time)
             )
 
@@ -135,7 +141,16 @@ def load_frame(spec: DataSpec) -> Frame:
         "time_like_columns": time_like,
         "fill": spec.settings.fill,
     }
+    del frame
+    release_freed_heap()
     return Frame(values=values, targets=list(spec.targets), inputs=inputs, time=time, info=info)
+
+
+def _as_written(frame: pd.DataFrame, path: Path, label: Any, column: str) -> Any:
+    """A cell for a message: as the file writes it where the read holds it parsed (times)."""
+    if pd.api.types.is_datetime64_any_dtype(frame[column]):
+        return file_text(path, label, column)
+    return frame[column][label]
 
 
 def _several_series_hint(frame: pd.DataFrame, time_col: str, time: pd.Series) -> str:
