@@ -10,9 +10,15 @@ only when that moves no value by more than ROUNDING of the column's standard dev
 network's float32 inputs resolve once scaled) and every value is finite and of a magnitude float32 holds;
 otherwise it is read again alone, as float64.
 
+A float column kept as float32 is checked again once the training rows are known: lstmtune.tasks.forecast
+.data.prepare reads the file with every float column as float64 when float32's rounding is not small
+against a feature's scale on the training rows (values far from zero that hardly vary there).
+
 Whenever the chunks do not fit these rules (a column typed differently from one chunk to the next, times
 not all in the one format) `parse_compact` returns None, and the caller parses the whole file in one
-pass: the same frame and the same error messages as before.
+pass: the same frame and the same error messages as before. One difference is left: a "-0" in a chunk
+that pandas first reads as integers can lose its sign (as in pandas' own chunked parse); it only shows
+as "0" for "-0" in a message.
 """
 
 from __future__ import annotations
@@ -28,6 +34,15 @@ import pandas as pd
 
 CHUNK_ROWS = 1 << 15
 ROUNDING = 1e-5
+FLOAT32_EPS = 2.0 ** -24  # float32 rounds a value x by at most |x| times this
+
+
+def float32_rounding(column: np.ndarray) -> float:
+    """The most float32 can have moved any value of a float32 column (half an ulp of its largest value)."""
+    present = np.abs(column[~np.isnan(column)])
+    return float(present.max()) * FLOAT32_EPS if len(present) else 0.0
+
+
 # Larger magnitudes overflow float32 once differenced and scaled (float32 holds about 3.4e38);
 # lstmtune.frame refuses them, naming their line.
 MAX_MAGNITUDE = 1e30
@@ -40,6 +55,7 @@ class CompactColumns:
     exact: frozenset[str] = frozenset()  # kept as parsed (float64): the targets
     time_col: str | None = None  # parsed to datetimes per chunk when it holds text
     time_format: str | None = None  # the --time-format; None: ISO 8601
+    narrow: bool = True  # float columns may be held as float32 (False: every float column as float64)
 
 
 class _GiveUp(Exception):
@@ -47,8 +63,12 @@ class _GiveUp(Exception):
 
 
 def _kind(column: pd.Series) -> str:
+    if column.dtype == object:
+        raise _GiveUp  # Python objects of several types (True beside a blank): typed by the one pass
     if pd.api.types.is_bool_dtype(column):
         return "bool"
+    if pd.api.types.is_unsigned_integer_dtype(column):
+        return "uint"  # integers from 2**63: with negative ones elsewhere the one pass reads text
     if pd.api.types.is_integer_dtype(column):
         return "int"
     if pd.api.types.is_float_dtype(column):
@@ -81,14 +101,18 @@ class _Column:
         self.filled = 0
         self.parts: list[pd.Series] = []  # text, and times with a time zone, are kept as the chunks' Series
         self.rounding = 0.0  # the largest change float32 made to a value
-        self.float32 = not (name in spec.exact or name == spec.time_col)  # still a candidate for float32
+        self.float32 = spec.narrow and not (name in spec.exact or name == spec.time_col)  # still a candidate for float32
         self.reread = False
         self.times = False  # text times parsed chunk by chunk
 
     def add(self, column: pd.Series, spec: CompactColumns) -> None:
         kind = _kind(column)
         self.kinds.add(kind)
-        if len(self.kinds) > 1 and self.kinds != {"int", "float"}:
+        if self.kinds == {"int", "float"}:
+            # Integers in some chunks, floats in others: read again alone, as the one pass types it
+            # (float64, with the float chunks unrounded and a "-0" among integers kept negative).
+            self.reread, self.buffer = True, None
+        elif len(self.kinds) > 1:
             raise _GiveUp  # e.g. text in one chunk and numbers in another: pandas' one pass types it
         if self.reread:
             return
@@ -120,12 +144,7 @@ class _Column:
         if self.buffer is None:
             self.buffer = np.empty(self.capacity, dtype=values.dtype)
         elif values.dtype != self.buffer.dtype:
-            if "M" in (values.dtype.kind, self.buffer.dtype.kind):
-                raise _GiveUp  # times of two resolutions
-            wider = np.result_type(self.buffer.dtype, values.dtype, np.float64)  # integers, then floats
-            grown = np.empty(self.capacity, dtype=wider)
-            grown[: self.filled] = self.buffer[: self.filled]
-            self.buffer, self.float32 = grown, False
+            raise _GiveUp  # times of two resolutions (integers and floats are read again instead)
         if self.filled + len(values) > self.capacity:
             raise _GiveUp  # cannot happen (the capacity counts the file's lines); kept safe
         self.buffer[self.filled: self.filled + len(values)] = values

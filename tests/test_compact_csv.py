@@ -15,7 +15,7 @@ from lstmtune.compact_csv import CompactColumns
 from lstmtune.errors import DataError
 from lstmtune.frame import read_csv
 from lstmtune.splits import Scaler
-from lstmtune.tasks.forecast.data import ForecastData
+from lstmtune.tasks.forecast.data import ForecastData, prepare
 from lstmtune.tasks.forecast.frame import DataSpec, load_frame
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
@@ -76,6 +76,38 @@ def test_integers_stay_integers_and_integers_then_floats_become_float64(tmp_path
     whole = pd.read_csv(path)
     assert frame["count"].dtype == np.int64 and frame["count"].equals(whole["count"])
     assert frame["late_float"].dtype == np.float64 and frame["late_float"].equals(whole["late_float"])
+
+
+@pytest.mark.parametrize("floats_first", [True, False])
+def test_integer_and_float_chunks_are_never_rounded_to_float32(tmp_path, floats_first):
+    # float32 holds 1,000,000.1 as 1,000,000.125: the float chunk must not be narrowed before the integers show
+    floats, integers = ["1000000.1", "1000000.2"] * 4, ["1000001", "1000002"] * 4
+    cells = floats + integers if floats_first else integers + floats
+    path = write(tmp_path, "y,x\n" + "".join(f"{i},{c}\n" for i, c in enumerate(cells)))
+    frame = compact(path)
+    assert frame["x"].dtype == np.float64 and frame["x"].equals(pd.read_csv(path)["x"])
+
+
+def test_a_negative_zero_among_integers_keeps_its_sign_in_a_float_target(tmp_path):
+    path = write(tmp_path, "y\n" + "".join(f"{c}\n" for c in ["1", "-0", "2", "3", "4", "5", "6", "7", "1.5"]))
+    frame = compact(path)
+    assert np.signbit(frame["y"].to_numpy()[1]) and frame["y"].equals(pd.read_csv(path)["y"])
+
+
+@pytest.mark.parametrize("cells", [["9223372036854775808"] * 7 + ["-1"] * 7,  # 2**63, then negatives: text
+                                   ["1", "2"] * 5 + ["9223372036854775809"]],  # small, then 2**63: uint64
+                         ids=["negative", "unsigned"])
+def test_integers_beyond_int64_are_typed_as_the_one_pass_types_them(tmp_path, cells):
+    path = write(tmp_path, "y,x\n" + "".join(f"{i}.5,{c}\n" for i, c in enumerate(cells)))
+    frame = compact(path)
+    whole = pd.read_csv(path)
+    assert frame["x"].dtype == whole["x"].dtype and frame.equals(whole)
+
+
+def test_true_beside_a_blank_then_text_is_named_as_the_one_pass_names_it(tmp_path):
+    path = write(tmp_path, "y,x\n" + "".join(f"{i},{c}\n" for i, c in enumerate(["True", ""] * 3 + ["True"] + ["abc"] * 7)))
+    with pytest.raises(DataError, match="feature column 'x' must be numeric, but line 2 holds 'True'"):
+        load_frame(DataSpec(path, ("y",), features=("x",), settings=ForecastSettings(fill="ffill")))
 
 
 @pytest.mark.parametrize("late", ["n/a?", "True"])
@@ -155,6 +187,20 @@ def test_rows_out_of_time_order_are_sorted_as_before(tmp_path, one_pass):
     assert frame.info["reordered_by_time"] and expected.info["reordered_by_time"]
     assert list(frame.values.index) == list(expected.values.index)
     np.testing.assert_array_equal(frame.values.to_numpy(), expected.values.to_numpy())
+
+
+def test_a_feature_float32_blurs_on_the_training_rows_is_prepared_from_exact_values(tmp_path, one_pass):
+    # g varies by 1e6 over the file (so float32's 0.06 looks small) but by about 1 on the training rows
+    g = [1_000_000 + 0.37 * (i % 3) for i in range(28)] + [7.0 + i for i in range(12)]
+    path = write(tmp_path, "y,g\n" + "".join(f"{i % 5},{v!r}\n" for i, v in enumerate(g)))
+    spec = DataSpec(path, ("y",), settings=ForecastSettings(transform="none"))
+    assert load_frame(spec).values["g"].dtype == np.float32  # the read alone keeps it narrow
+    assert ForecastData(load_frame(spec), spec).coarse_features == ["g"]
+    data = prepare(spec, 2)
+    one_pass()
+    expected = prepare(spec, 2)
+    assert data.coarse_features == expected.coarse_features == []
+    np.testing.assert_array_equal(data.inputs, expected.inputs)
 
 
 @pytest.mark.parametrize("transform", ["none", "diff", "logdiff"])

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
+from lstmtune.compact_csv import ROUNDING, float32_rounding
 from lstmtune.errors import DataError
 from lstmtune.frame import line_of
 from lstmtune.tasks.forecast.frame import DataSpec, Frame, load_frame
@@ -105,6 +106,12 @@ class ForecastData(Prepared):
         self.input_scaler = self.encoder.scaler
         self.target_offset, self.target_scale = self.encoder.target_offset, self.encoder.target_scale
         self.inputs = self.encoder.scale_blocks(self._series_blocks(features, 0, self.n_rows), self.n_rows)
+        # Features a compact read held as float32 whose rounding is not small against their scale on the
+        # training rows (values far from zero that hardly vary there): prepare() reads them exactly.
+        self.coarse_features = [
+            name for j, (name, column) in enumerate(zip(self.input_columns[n_targets:], features), start=n_targets)
+            if column.dtype == np.float32 and float32_rounding(column) > ROUNDING * self.input_scaler.scale[j]
+        ]
         self.encoded = self._encode_all()
 
     def _series_blocks(self, features: list[np.ndarray], start: int, stop: int) -> Iterator[np.ndarray]:
@@ -295,7 +302,10 @@ def settings_json(cfg: Any) -> dict[str, Any]:
 
 def prepare(spec: DataSpec, max_lookback: int) -> ForecastData:
     """Load, validate and encode the CSV for a search whose longest lookback is `max_lookback`."""
-    return ForecastData(load_frame(spec), spec, max_lookback)
+    data = ForecastData(load_frame(spec), spec, max_lookback)
+    if data.coarse_features:  # float32 would blur them once scaled: every float column as float64
+        data = ForecastData(load_frame(spec, narrow=False), spec, max_lookback)
+    return data
 
 
 def data_summary(data: "ForecastData") -> str:

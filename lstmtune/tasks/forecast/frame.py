@@ -41,11 +41,13 @@ class Frame:
     info: dict[str, Any]
 
 
-def load_frame(spec: DataSpec) -> Frame:
-    """Read the CSV and check columns, types, time order and missing values."""
+def load_frame(spec: DataSpec, narrow: bool = True) -> Frame:
+    """Read the CSV and check columns, types, time order and missing values.
+
+    `narrow`: float features may be held as float32 (see lstmtune.compact_csv)."""
     path = spec.path
     # Compact: on a large file the text and float64 copies of its columns would dominate memory.
-    frame = read_csv(path, compact=CompactColumns(frozenset(spec.targets), spec.time_col, spec.time_format))
+    frame = read_csv(path, compact=CompactColumns(frozenset(spec.targets), spec.time_col, spec.time_format, narrow))
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
 
