@@ -39,8 +39,9 @@ FLOAT32_EPS = 2.0 ** -24  # float32 rounds a value x by at most |x| times this
 
 def float32_rounding(column: np.ndarray) -> float:
     """The most float32 can have moved any value of a float32 column (half an ulp of its largest value)."""
-    present = np.abs(column[~np.isnan(column)])
-    return float(present.max()) * FLOAT32_EPS if len(present) else 0.0
+    if not len(column) or np.isnan(column).all():
+        return 0.0
+    return max(abs(float(np.nanmax(column))), abs(float(np.nanmin(column)))) * FLOAT32_EPS  # no copy of the column
 
 
 # Larger magnitudes overflow float32 once differenced and scaled (float32 holds about 3.4e38);
