@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+# A shell that starts the tests in the background (`cmd &` without job control) hands them SIGINT
+# ignored, and every process they start inherits that: the Ctrl-C tests would see no interrupt at all.
+# A handler is not inherited across exec, so with this one the commands under test start with the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 AIRLINE = ROOT / "examples" / "data" / "airline.csv"
