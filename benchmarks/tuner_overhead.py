@@ -107,7 +107,7 @@ def search_part(args: argparse.Namespace, work: Path) -> None:
     csv.write_text("t,y\n" + "".join(f"{i},{v:.4f}\n" for i, v in zip(t, y)))
     results: dict[tuple[int, str], dict] = {}
     for n in args.trials:
-        order = ["stock", "fast"] if n % 2 == 0 else ["fast", "stock"]
+        order = [t for t in (["stock", "fast"] if n % 2 == 0 else ["fast", "stock"]) if t in args.tuners]
         for tuner in order if len(results) % 4 == 0 else order[::-1]:
             space = work / f"space_{n}.yaml"
             space.write_text(SPACE.format(trials=n))
@@ -126,7 +126,7 @@ def search_part(args: argparse.Namespace, work: Path) -> None:
     print("| trials | tuner | " + " | ".join(columns) + " |")
     print("|" + "---|" * (len(columns) + 2))
     for n in args.trials:
-        for tuner in ("stock", "fast"):
+        for tuner in args.tuners:
             spent, initial = results[(n, tuner)]["spent"], results[(n, tuner)]["initial_points"]
             total = {key: sum(values) for key, values in spent.items()}
             steps = spent["oracle step"]
@@ -140,7 +140,7 @@ def search_part(args: argparse.Namespace, work: Path) -> None:
             print(f"| {n} | {tuner} | " + " | ".join(f"{c:.3f}" for c in cells)
                   + f" | {total['search']:.1f} | {fit:.1f} | {total['search'] / fit:.2f}x |")
         # The growth: write_tables per trial over the first and last 5 trials.
-        for tuner in ("stock", "fast"):
+        for tuner in args.tuners:
             writes = results[(n, tuner)]["spent"].get("write_tables", [])
             trial_end = results[(n, tuner)]["spent"].get("records/tables", [])
             if len(writes) >= 10:
@@ -267,6 +267,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     numbers = lambda text: [int(v) for v in text.split(",") if v]  # noqa: E731
     parser.add_argument("--trials", type=numbers, default=[20, 50], help="real searches (part 1); '' skips it")
+    parser.add_argument("--tuners", type=lambda text: [t for t in ("stock", "fast") if t in text.split(",")],
+                        default=["stock", "fast"], help="part 1's tuners: stock,fast (both by default)")
     parser.add_argument("--oracle-trials", type=numbers, default=[20, 50, 100], help="part 2; '' skips it")
     parser.add_argument("--oracle-seeds", type=int, default=3)
     parser.add_argument("--tables", type=numbers, default=[20, 50, 100, 500], help="part 3; '' skips it")
