@@ -104,9 +104,10 @@ class _Column:
         self.rounding = 0.0  # the largest change float32 made to a value
         self.float32 = spec.narrow and not (name in spec.exact or name == spec.time_col)  # still a candidate for float32
         self.reread = False
-        self.times = False  # text times parsed chunk by chunk
+        self.time_format = spec.time_format
+        self.is_time = name == spec.time_col  # its text is parsed to times chunk by chunk
 
-    def add(self, column: pd.Series, spec: CompactColumns) -> None:
+    def add(self, column: pd.Series) -> None:
         kind = _kind(column)
         self.kinds.add(kind)
         if self.kinds == {"int", "float"}:
@@ -118,9 +119,8 @@ class _Column:
         if self.reread:
             return
         if kind == "text":
-            if self.name == spec.time_col:
-                self.times = True
-                column = _times(column, spec.time_format)
+            if self.is_time:
+                column = _times(column, self.time_format)
                 zoned = not isinstance(column.dtype, np.dtype)
                 if (self.buffer is not None) if zoned else bool(self.parts):
                     raise _GiveUp  # times with and without a time zone: the one-pass parse says so
@@ -157,7 +157,7 @@ class _Column:
         if self.parts:  # text, or times with a time zone
             whole = pd.concat(self.parts, ignore_index=True)
             self.parts = []
-            if self.times and whole.dtype == object:
+            if self.is_time and whole.dtype == object:
                 raise _GiveUp  # times in more than one time zone: the one-pass parse says so
             return whole
         assert self.buffer is not None
@@ -212,7 +212,7 @@ def parse_compact(path: Path, options: dict[str, Any], spec: CompactColumns) -> 
                 if not columns:
                     columns = {str(name): _Column(str(name), spec, capacity) for name in chunk.columns}
                 for name, column in zip(columns, chunk.columns):
-                    columns[name].add(chunk[column], spec)
+                    columns[name].add(chunk[column])
                 rows += len(chunk)
         if not rows:
             return None  # no data rows: the one-pass parse gives the message

@@ -26,7 +26,7 @@ from lstmtune.model_size import ModelShape
 from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Objective, Prepared
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 from lstmtune.tasks.forecast import metrics
-from lstmtune.tasks.forecast.encoder import SCALE_BLOCK, ForecastEncoder
+from lstmtune.tasks.forecast.encoder import SCALE_BLOCK, ForecastEncoder, row_blocks, transform_series
 
 # Ranking and early stopping use the unregularised MSE of the scaled targets: val_loss includes the
 # L1/L2 penalties and would favour weak regularisation, which is exactly what is being tuned.
@@ -115,22 +115,17 @@ class ForecastData(Prepared):
         self.encoded = self._encode_all()
 
     def _series_blocks(self, features: list[np.ndarray], start: int, stop: int) -> Iterator[np.ndarray]:
-        """Rows start..stop of the series the model sees, float64, a block of rows at a time: the targets
-        (their one-step changes under diff / logdiff, as transform_series, row 0 NaN), then the features."""
-        n_targets, width = self.base.shape[1], self.base.shape[1] + len(features)
-        step = max(1, SCALE_BLOCK // width)
-        for low in range(start, stop, step):
-            high = min(stop, low + step)
-            block = np.empty((high - low, width))
-            if self.transform == "none":
-                block[:, :n_targets] = self.base[low:high]
-            else:
-                first = max(low, 1)
-                block[: first - low, :n_targets] = np.nan
-                np.subtract(self.base[first:high], self.base[first - 1: high - 1], out=block[first - low:, :n_targets])
+        """Rows start..stop of the series the model sees (transform_series of the target levels, then the
+        features), float64, a block of rows at a time; each block starts a row early for the first change."""
+        n_targets = self.levels.shape[1]
+        width = n_targets + len(features)
+        for low, high in row_blocks(start, stop, width):
+            first = max(low - 1, 0)
+            rows = np.empty((high - first, width))
+            rows[:, :n_targets] = self.levels[first:high]
             for j, column in enumerate(features):
-                block[:, n_targets + j] = column[low:high]
-            yield block
+                rows[:, n_targets + j] = column[first:high]
+            yield transform_series(rows, n_targets, self.transform)[0][low - first:]
 
     # -- encoding --
 

@@ -7,7 +7,7 @@ training rows were.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,13 @@ from lstmtune.splits import Scaler
 SCALE_BLOCK = 1 << 16  # values scaled at a time (512 KB of float64)
 STATE_KEYS = ("input_columns", "target_columns", "lookback", "horizon", "transform", "input_scaler",
               "target_scale", "target_offset")
+
+
+def row_blocks(start: int, stop: int, width: int) -> Iterator[tuple[int, int]]:
+    """(low, high) of consecutive blocks of rows start..stop, each about SCALE_BLOCK values of `width` columns."""
+    step = max(1, SCALE_BLOCK // max(1, width))
+    for low in range(start, stop, step):
+        yield low, min(stop, low + step)
 
 
 def transform_series(values: np.ndarray, n_targets: int, transform: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,12 +52,6 @@ class ForecastEncoder:
         self.scaler = Scaler.from_json(state["input_scaler"])
         self.target_offset = np.asarray(state["target_offset"], dtype=float)
         self.target_scale = np.asarray(state["target_scale"], dtype=float)
-
-    @classmethod
-    def fit(cls, train_series: np.ndarray, scale: str, inputs: list[str], targets: list[str], horizon: int,
-            transform: str, time_col: str | None) -> "ForecastEncoder":
-        """Fit the input scaler on training rows (already transformed by transform_series)."""
-        return cls.from_scaler(Scaler.fit(train_series, scale), scale, inputs, targets, horizon, transform, time_col)
 
     @classmethod
     def from_scaler(cls, scaler: Scaler, scale: str, inputs: list[str], targets: list[str], horizon: int,
@@ -81,12 +82,8 @@ class ForecastEncoder:
         series = np.asarray(series)
         if series.ndim != 2:
             return np.nan_to_num(self.scaler.transform(series)).astype(np.float32)
-        out = np.empty(series.shape, dtype=np.float32)
-        step = max(1, SCALE_BLOCK // max(1, series.shape[1]))
-        for start in range(0, len(series), step):
-            block = self.scaler.transform(series[start: start + step])
-            out[start: start + step] = np.nan_to_num(block, copy=False)
-        return out
+        blocks = (series[low:high] for low, high in row_blocks(0, len(series), series.shape[1]))
+        return self.scale_blocks(blocks, len(series))
 
     def scale_blocks(self, blocks: Iterable[np.ndarray], n_rows: int) -> np.ndarray:
         """As `scale`, for a series given a block of rows at a time."""
