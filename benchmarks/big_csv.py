@@ -3,7 +3,7 @@ pandas / tf.data doing the same work, in the same run, interleaved, medians prin
 
 Prints figures; asserts nothing (timings on shared machines are noisy).
 
-  (a) read     lstmtune.frame.read_csv (the bare read, all checks included; and the compact read that
+  (a) read     lstmtune.data.csv_reader.read_csv (the bare read, all checks included; and the compact read that
                forecasting uses: float features as float32, times parsed per chunk) against pandas.read_csv
                (C engine, and the pyarrow engine when pyarrow imports); and the whole planning of a
                forecast search up to the prepared arrays (`plan_search` without a run directory, as
@@ -92,7 +92,7 @@ def pyarrow_available() -> bool:
 
 def compact_columns():
     """The compact read as forecasting asks for it here: y0 the target, t the time column."""
-    from lstmtune.compact_csv import CompactColumns
+    from lstmtune.data.compact_reader import CompactColumns
 
     return CompactColumns(frozenset({"y0"}), "t", None)
 
@@ -100,14 +100,14 @@ def compact_columns():
 # -- (a) read and planning time --------------------------------------------------------------
 
 def bench_read(csv: Path, space: Path, reps: int) -> None:
-    from lstmtune.frame import read_csv
+    from lstmtune.data.csv_reader import read_csv
     from lstmtune.plan import plan_search
 
     COMPACT = compact_columns()
     sides = {
         "pandas.read_csv (C engine)": lambda: pd.read_csv(csv),
-        "lstmtune.frame.read_csv": lambda: read_csv(csv),
-        "lstmtune.frame.read_csv (compact, as forecasting)": lambda: read_csv(csv, compact=COMPACT),
+        "lstmtune.data.csv_reader.read_csv": lambda: read_csv(csv),
+        "lstmtune.data.csv_reader.read_csv (compact, as forecasting)": lambda: read_csv(csv, compact=COMPACT),
     }
     if pyarrow_available():
         sides["pandas.read_csv (pyarrow engine)"] = lambda: pd.read_csv(csv, engine="pyarrow")
@@ -138,7 +138,7 @@ import json, re, resource, sys
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {bench!r})
 import numpy as np, pandas as pd
-import lstmtune.frame, lstmtune.plan, lstmtune.tasks.forecast.data
+import lstmtune.data.csv_reader, lstmtune.plan, lstmtune.tasks.forecast.data
 import big_csv
 
 def rss():
@@ -154,9 +154,9 @@ elif kind == "pandas_pyarrow":
 elif kind == "plain":
     result = big_csv.plain_prepare(csv)
 elif kind == "read":
-    result = lstmtune.frame.read_csv(csv)
+    result = lstmtune.data.csv_reader.read_csv(csv)
 elif kind == "compact":
-    result = lstmtune.frame.read_csv(csv, compact=big_csv.compact_columns())
+    result = lstmtune.data.csv_reader.read_csv(csv, compact=big_csv.compact_columns())
 elif kind == "plan":
     result = lstmtune.plan.plan_search(big_csv.request(csv, space))
 held = rss()
@@ -170,8 +170,8 @@ print(json.dumps({{"after_imports": after_imports, "peak": peak, "held": held}})
 MEMORY_SIDES = {
     "pandas": "pandas.read_csv (C engine)",
     "pandas_pyarrow": "pandas.read_csv (pyarrow engine)",
-    "read": "lstmtune.frame.read_csv",
-    "compact": "lstmtune.frame.read_csv (compact)",
+    "read": "lstmtune.data.csv_reader.read_csv",
+    "compact": "lstmtune.data.csv_reader.read_csv (compact)",
     "plain": "plain preparation (float32 array)",
     "plan": "lstmtune plan_search (check)",
 }
@@ -303,7 +303,7 @@ def main() -> None:
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
-    from lstmtune.quiet import import_tensorflow_quietly  # quiets TensorFlow's logs before anything imports it
+    from lstmtune.tuning.quiet import import_tensorflow_quietly  # quiets TensorFlow's logs before anything imports it
 
     work = Path(tempfile.mkdtemp(prefix="lstmtune-bigcsv-"))
     csv = args.csv or work / "big.csv"

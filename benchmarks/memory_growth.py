@@ -39,9 +39,9 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from lstmtune.plan import SearchRequest, plan_search
 from lstmtune.progress import Reporter
-from lstmtune.quiet import import_tensorflow_quietly
+from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
-from lstmtune.tuning import run_search
+from lstmtune.tuning.search import run_search
 
 def rss_mb():
     with open("/proc/self/statm") as handle:
@@ -66,11 +66,11 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from lstmtune.plan import SearchRequest, plan_search
 from lstmtune.progress import Reporter
-from lstmtune.quiet import import_tensorflow_quietly
+from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
-from lstmtune import store
-from lstmtune.rundir import RunDir
-from lstmtune.tuning import run_search
+from lstmtune.run import store
+from lstmtune.run.layout import RunDir
+from lstmtune.tuning.search import run_search
 
 def rss_mb():
     with open("/proc/self/statm") as handle:
@@ -87,7 +87,7 @@ print(json.dumps({{"points": [(r["memory_mb"], r["seconds"]) for r in records], 
 PLAIN = """
 import gc, json, resource, time
 import numpy as np, pandas as pd
-from lstmtune.quiet import import_tensorflow_quietly
+from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 import keras
 

@@ -1,10 +1,10 @@
 """Search quality at equal budget: stock Bayesian (keras-tuner), lstmtune's batched Bayesian oracle
-(`lstmtune.oracle.FastBayesianOptimization`), random search and hyperband, through the real
+(`lstmtune.tuning.oracle.FastBayesianOptimization`), random search and hyperband, through the real
 `run_search`, on two forecast datasets, over several seeds.
 
     python benchmarks/search_quality.py [--seeds 5] [--trials 30] [--epochs 4] [--jobs 1] [--out DIR]
 
-Every run is one `lstmtune.tuning.run_search` in its own output directory (TUNERS patched for the
+Every run is one `lstmtune.tuning.search.run_search` in its own output directory (TUNERS patched for the
 variants) with a tiny space of the default forecast space's shape (9 tuned hyperparameters) and tiny models,
 so a trial fits in about a second. Patience = epochs, so every trial of the trial-based tuners trains
 exactly `epochs` epochs: the budget of n trials is n * epochs epochs. Hyperband gets the same budget in
@@ -59,17 +59,17 @@ search: {{max_trials: {trials}, epochs: {epochs}, patience: {epochs}, tuner: {tu
 CHILD = r"""
 import csv, json, sys, time
 sys.path.insert(0, {root!r})
-from lstmtune.quiet import import_tensorflow_quietly
+from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 import tensorflow as tf
 tf.config.threading.set_intra_op_parallelism_threads({threads})
 tf.config.threading.set_inter_op_parallelism_threads({threads})
 import keras_tuner
-from lstmtune import tuning
-from lstmtune.oracle import FastBayesianOptimization
+from lstmtune.tuning import search as tuning
+from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchRequest, plan_search
 from lstmtune.progress import Reporter
-from lstmtune.rundir import RunDir
+from lstmtune.run.layout import RunDir
 
 BUDGET = {trials} * {epochs}
 

@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--skip-fit", action="store_true")
     args = parser.parse_args()
 
-    from lstmtune.quiet import import_tensorflow_quietly
+    from lstmtune.tuning.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import keras

@@ -39,13 +39,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     args = parser.parse_args()
 
-    from lstmtune.hypermodel import LstmHyperModel, declare  # first: it quiets TF's logs
+    from lstmtune.tuning.hypermodel import LstmHyperModel, declare  # first: it quiets TF's logs
 
     import keras
-    from lstmtune.model import build_model
+    from lstmtune.tuning.model import build_model
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
-    from lstmtune.tuning import run_search
+    from lstmtune.tuning.search import run_search
 
     work = Path(tempfile.mkdtemp(prefix="lstmtune-bench-"))
     csv = work / "series.csv"

@@ -1,5 +1,5 @@
 """The tuner's own cost: time per trial outside model.fit, stock keras-tuner Bayesian against
-lstmtune.oracle.FastBayesianOptimization, side by side in one run.
+lstmtune.tuning.oracle.FastBayesianOptimization, side by side in one run.
 
     python benchmarks/tuner_overhead.py [--trials 20,50] [--oracle-trials 20,50,100] [--tables 20,50,100,500]
 
@@ -60,13 +60,14 @@ search: {{max_trials: {trials}, epochs: 1, patience: 1, tuner: bayesian, seed: 7
 CHILD = r"""
 import collections, json, sys, time
 sys.path.insert(0, {root!r})
-from lstmtune.quiet import import_tensorflow_quietly
+from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 import keras_tuner
 from keras_tuner.src.engine import base_tuner, oracle as oracle_module, tuner as tuner_module, tuner_utils
-from lstmtune import store, tuning
-from lstmtune.hypermodel import LstmHyperModel
-from lstmtune.oracle import FastBayesianOptimization
+from lstmtune.run import store
+from lstmtune.tuning import search as tuning
+from lstmtune.tuning.hypermodel import LstmHyperModel
+from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchRequest, plan_search
 from lstmtune.progress import Reporter
 
@@ -167,7 +168,7 @@ def synthetic_space():
 def oracle_part(args: argparse.Namespace, work: Path) -> None:
     import keras_tuner
 
-    from lstmtune.oracle import FastBayesianOracle, _Snapper
+    from lstmtune.tuning.oracle import FastBayesianOracle, _Snapper
 
     kinds = {"stock": (keras_tuner.oracles.BayesianOptimizationOracle, {}), "fast": (FastBayesianOracle, {}),
              "fast, no polish": (FastBayesianOracle, {"polish": 0})}
@@ -228,9 +229,9 @@ def oracle_part(args: argparse.Namespace, work: Path) -> None:
 
 
 def tables_part(args: argparse.Namespace, work: Path) -> None:
-    from lstmtune import store
-    from lstmtune.rundir import RunDir, write_json
-    from lstmtune.store import rank_trials, trial_records
+    from lstmtune.run import store
+    from lstmtune.run.layout import RunDir, write_json
+    from lstmtune.run.store import rank_trials, trial_records
     from lstmtune.tasks.base import Objective
 
     names = ["lookback", "layers", "units", "dropout", "recurrent_dropout", "kernel_l2", "recurrent_l2",

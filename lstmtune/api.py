@@ -66,8 +66,8 @@ class Run:
     """A run directory, read without TensorFlow: its manifest, ranked trials, best trial and findings."""
 
     def __init__(self, path: str | Path):
-        from lstmtune import manifest as run_manifest
-        from lstmtune.rundir import RunDir
+        from lstmtune.run import manifest as run_manifest
+        from lstmtune.run.layout import RunDir
 
         self.path = Path(path)
         self.run_dir = RunDir(self.path)
@@ -78,14 +78,14 @@ class Run:
 
     @property
     def task(self) -> str:
-        from lstmtune import manifest as run_manifest
+        from lstmtune.run import manifest as run_manifest
 
         return run_manifest.task_name(self.manifest)
 
     @property
     def trials(self):
         """Every trial, best first (completed ones ranked by the run's objective and direction)."""
-        from lstmtune import store
+        from lstmtune.run import store
 
         return store.trials_table(self.run_dir, self.manifest)
 
@@ -96,14 +96,14 @@ class Run:
 
     @property
     def findings(self) -> list[str]:
-        from lstmtune.diagnose import diagnose
+        from lstmtune.report.findings import diagnose
 
         return diagnose(self.trials, self.manifest)
 
     @_with_python_names
     def report(self, format: str = "md", top: int = 5) -> str:
         """The report as text: "md", "json" or "csv" (the rich table is the command line's)."""
-        from lstmtune.report import build_report, render
+        from lstmtune.report.build import build_report, render
 
         if format not in ("md", "json", "csv"):
             raise OptionError(f"--format must be one of md, json, csv, but got {format!r}")
@@ -112,7 +112,7 @@ class Run:
     @_with_python_names
     def gate(self, rules: list[str] | None = None):
         """Outcomes of the rules (and of the space file's gate: section): each has .rule, .value, .passed."""
-        from lstmtune import gate as gates
+        from lstmtune.report import gate as gates
 
         return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
 
@@ -195,7 +195,7 @@ def run_planned(plan: Any, progress: bool) -> None:
     from rich.console import Console
 
     from lstmtune.progress import Reporter, reporter_for
-    from lstmtune.tuning import run_search
+    from lstmtune.tuning.search import run_search
 
     if progress:
         for notice in getattr(plan, "notices", ()):  # e.g. what gpu_fast fixed, as the command line says it

@@ -263,7 +263,7 @@ def search(
         plan = plan_search(request)
         for warning in plan.warnings:  # even with -q: the data is usable, but a person should know
             _stderr().print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
-        from lstmtune.quiet import import_tensorflow_quietly
+        from lstmtune.tuning.quiet import import_tensorflow_quietly
 
         import_tensorflow_quietly()
     except LstmtuneError as error:
@@ -272,8 +272,8 @@ def search(
         _stderr().print(f"interrupted: nothing was written to {out}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(130) from None
     from lstmtune.progress import reporter_for
-    from lstmtune.report import build_report, render_json, render_table, step_summary
-    from lstmtune.tuning import SearchInterrupted, run_search
+    from lstmtune.report.build import build_report, render_json, render_table, step_summary
+    from lstmtune.tuning.search import SearchInterrupted, run_search
 
     errors = _stderr()
     if not quiet:
@@ -347,9 +347,9 @@ def gate(
 
         lstmtune gate runs/smoke --require "test.skill >= 0.1" --require "trials.failed == 0" --junit gate.xml
     """
-    from lstmtune import gate as gates
-    from lstmtune.report import write_output
-    from lstmtune.rundir import RunDir
+    from lstmtune.report import gate as gates
+    from lstmtune.report.build import write_output
+    from lstmtune.run.layout import RunDir
 
     try:
         run = RunDir(run_dir)
@@ -392,8 +392,8 @@ def report(
 
         lstmtune report runs/airline --html airline.html
     """
-    from lstmtune.report import build_report, format_for, render, run_inputs, write_output, write_pictures
-    from lstmtune.rundir import RunDir
+    from lstmtune.report.build import build_report, format_for, render, run_inputs, write_output, write_pictures
+    from lstmtune.run.layout import RunDir
 
     try:
         fmt = format_for(fmt, output)
@@ -444,12 +444,12 @@ def check(
 
 def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: bool, encoding: Optional[str]) -> None:
     from lstmtune.errors import OptionError
-    from lstmtune.frame import read_csv
+    from lstmtune.data.csv_reader import read_csv
     from lstmtune.predict import Predictor
-    from lstmtune.report import write_output
+    from lstmtune.report.build import write_output
 
     try:
-        from lstmtune.quiet import import_tensorflow_quietly
+        from lstmtune.tuning.quiet import import_tensorflow_quietly
 
         import_tensorflow_quietly()
         predictor = Predictor.load(run_dir)
@@ -489,8 +489,8 @@ def worker(
     """
     from lstmtune.errors import OptionError
     from lstmtune.progress import reporter_for
-    from lstmtune.rundir import RunDir
-    from lstmtune.workers import run_worker
+    from lstmtune.run.layout import RunDir
+    from lstmtune.tuning.parallel.workers import run_worker
 
     try:
         if wait <= 0:
@@ -525,8 +525,8 @@ def init(
         lstmtune init --task text my_space.yaml
     """
     from lstmtune.errors import OptionError
-    from lstmtune.report import write_output
-    from lstmtune.starter import starter_space
+    from lstmtune.report.build import write_output
+    from lstmtune.space.starter import starter_space
     from lstmtune.tasks import get_task
 
     try:
@@ -553,7 +553,7 @@ def schema(task: TaskOpt = "forecast") -> None:
     """
     import json
 
-    from lstmtune.schema import space_schema
+    from lstmtune.space.schema import space_schema
     from lstmtune.tasks import get_task
 
     try:

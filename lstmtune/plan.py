@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lstmtune import manifest as run_manifest
-from lstmtune import settings
+from lstmtune.run import manifest as run_manifest
+from lstmtune.space import settings
 from lstmtune.errors import OptionError, RunDirError, SpaceError
-from lstmtune.messages import clip
-from lstmtune.model_size import too_big
-from lstmtune.rundir import RunDir, process_alive
-from lstmtune.settings import SearchSettings
-from lstmtune.space import Space, load_space, space_from_dict
+from lstmtune.core.text import clip
+from lstmtune.tasks.model_size import too_big
+from lstmtune.run.layout import RunDir, process_alive
+from lstmtune.space.settings import SearchSettings
+from lstmtune.space.specs import Space, load_space, space_from_dict
 from lstmtune.tasks import TASK_NAMES, get_task
 from lstmtune.tasks.base import DataRequest, Prepared, Task
 from lstmtune.tasks.forecast.settings import LOOKBACK_RULE
@@ -174,7 +174,7 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
 def _check_tuner_state(run_dir: RunDir) -> None:
     """keras-tuner's state must be whole to resume; without it a run may only restart when it has no
     finished trial to lose (it was stopped before its first trial ended)."""
-    from lstmtune.store import trial_records
+    from lstmtune.run.store import trial_records
 
     state = run_dir.tuner / "search" / "oracle.json"
     finished = [r for r in trial_records(run_dir) if r.get("status") in ("completed", "failed")]
@@ -366,7 +366,7 @@ MAX_WORKERS = 256
 
 
 def _check_parallel(request: SearchRequest) -> None:
-    from lstmtune.workers import parse_address
+    from lstmtune.tuning.parallel.workers import parse_address
 
     if not 0 <= request.workers <= MAX_WORKERS:
         raise OptionError(f"--workers must be from 0 to {MAX_WORKERS} (0: trials run in the search's own process), "

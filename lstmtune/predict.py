@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.errors import RunDirError
-from lstmtune.messages import clip
-from lstmtune.rundir import RunDir, read_json
+from lstmtune.core.text import clip
+from lstmtune.run.layout import RunDir, read_json
 from lstmtune.tasks import TASK_NAMES, get_task
 
 

@@ -665,14 +665,14 @@ def _refuse_training() -> None:
 # Run in a fresh interpreter: the same guard, then the command line.
 RUNNER = """
 import sys
-import lstmtune.quiet
+import lstmtune.tuning.quiet
 
 def refuse():
     sys.stderr.write("REACHED TRAINING: the inputs passed validation\\n")
     sys.stderr.flush()
     raise SystemExit(99)
 
-lstmtune.quiet.import_tensorflow_quietly = refuse
+lstmtune.tuning.quiet.import_tensorflow_quietly = refuse
 from lstmtune.cli import app
 sys.argv[0] = "lstmtune"
 app()
@@ -728,9 +728,9 @@ def test_bad_input(case: Case, cli, tmp_path, monkeypatch):
             pytest.fail(f"accepted: the inputs passed validation and a search would start (lstmtune {' '.join(args)})")
     else:
         if case.args[0] == "search":
-            import lstmtune.quiet
+            import lstmtune.tuning.quiet
 
-            monkeypatch.setattr(lstmtune.quiet, "import_tensorflow_quietly", _refuse_training)
+            monkeypatch.setattr(lstmtune.tuning.quiet, "import_tensorflow_quietly", _refuse_training)
         with _warnings_as_on_the_command_line():
             result = cli(*args)
         if isinstance(result.exception, ReachedTraining):

@@ -1,4 +1,4 @@
-"""The compact read of forecast files (lstmtune.compact_csv): the same rows, checks and messages as
+"""The compact read of forecast files (lstmtune.data.compact_reader): the same rows, checks and messages as
 pandas' one-pass parse, with float features held as float32 and times parsed chunk by chunk. Small
 chunks make every file here span several. No TensorFlow."""
 
@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmtune import compact_csv
-from lstmtune.compact_csv import CompactColumns
+from lstmtune.data import compact_reader as compact_csv
+from lstmtune.data.compact_reader import CompactColumns
 from lstmtune.errors import DataError
-from lstmtune.frame import read_csv
-from lstmtune.splits import Scaler
+from lstmtune.data.csv_reader import read_csv
+from lstmtune.data.splits import Scaler
 from lstmtune.tasks.forecast.data import ForecastData, prepare
-from lstmtune.tasks.forecast.frame import DataSpec, load_frame
+from lstmtune.tasks.forecast.reader import DataSpec, load_frame
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def small_chunks(monkeypatch):
 def one_pass(monkeypatch):
     """Force the one-pass parse: what the compact read must agree with."""
     def use(enabled: bool = True):
-        monkeypatch.setattr("lstmtune.frame.parse_compact", lambda *a: None if enabled else compact_csv.parse_compact(*a))
+        monkeypatch.setattr("lstmtune.data.csv_reader.parse_compact", lambda *a: None if enabled else compact_csv.parse_compact(*a))
     return use
 
 

@@ -1,4 +1,4 @@
-"""Fast tests of lstmtune.frame and the forecast task's data, metrics and baselines (no TensorFlow)."""
+"""Fast tests of lstmtune.data.csv_reader and the forecast task's data, metrics and baselines (no TensorFlow)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.data import ForecastData, prepare, rows_needed, split_bounds
-from lstmtune.tasks.forecast.frame import DataSpec, load_frame
+from lstmtune.tasks.forecast.reader import DataSpec, load_frame
 from lstmtune.errors import DataError
 
 from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
@@ -658,7 +658,7 @@ def test_mixed_date_formats_name_the_odd_line(tmp_path):
 def test_chunked_read_equals_one_pass(tmp_path, late_line):
     """read_csv parses in chunks (less memory); a column whose type changes in a late chunk gets the
     type a one-pass parse gives it, with the same values."""
-    from lstmtune.frame import read_csv
+    from lstmtune.data.csv_reader import read_csv
 
     path = tmp_path / "long.csv"
     path.write_bytes(b"y,x,z\n" + b"1,2,3\n" * 300_000 + late_line + b"4,5,6\n")

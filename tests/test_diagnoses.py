@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from conftest import AIRLINE, REVIEWS, TEXT_SPACE
-from lstmtune import store
-from lstmtune.rundir import RunDir
-from lstmtune.trial_diagnoses import diagnose_trials
+from lstmtune.run import store
+from lstmtune.run.layout import RunDir
+from lstmtune.report.diagnoses import diagnose_trials
 
 MANIFEST = {"schema_version": 2, "task": "forecast", "status": "completed", "search": {"epochs": 10}}
 
@@ -37,7 +37,7 @@ def _diagnoses(tmp_path: Path, history: dict[str, list[float]], manifest=MANIFES
 
 
 def _objective(manifest):
-    from lstmtune import manifest as run_manifest
+    from lstmtune.run import manifest as run_manifest
 
     return run_manifest.objective(manifest)
 
@@ -115,7 +115,7 @@ def test_shuffled_labels_are_not_learning(cli, tmp_path):
     frame.to_csv(shuffled, index=False)
     report = _search(cli, tmp_path, "shuffled", TEXT_SPACE.replace("max_trials: 2, epochs: 2", "max_trials: 2, epochs: 4"),
                      "--task", "text", "--text-col", "text", "--target", "category", data=shuffled)
-    from lstmtune.trial_diagnoses import NO_SKILL
+    from lstmtune.report.diagnoses import NO_SKILL
 
     assert "not_learning" in _codes(report), report["diagnoses"]
     assert report["trials"][0]["skill"] < NO_SKILL
@@ -125,7 +125,7 @@ def test_shuffled_labels_are_not_learning(cli, tmp_path):
 def test_a_harder_validation_period_is_not_called_overfitting(cli, tmp_path):
     """Airline's later months swing more: the old val_loss / train_loss read 3.55 on this smoke search.
     Each split measured against its own naive forecast, the gap is about 1."""
-    from lstmtune.diagnose import GAP_WARNING
+    from lstmtune.report.findings import GAP_WARNING
 
     space = (Path(__file__).resolve().parent.parent / "search_spaces" / "smoke.yaml").read_text()
     report = _search(cli, tmp_path, "smoke", space, "--max-trials", "3")
@@ -167,14 +167,14 @@ def test_memorising_is_overfitting_not_not_learning(tmp_path):
 
 
 def test_no_gap_without_training_skill():
-    from lstmtune.hypermodel import generalisation_gap
+    from lstmtune.tuning.hypermodel import generalisation_gap
 
     assert np.isnan(generalisation_gap(-4.0, -11.2))  # worse than naive even on training data
     assert generalisation_gap(0.4, 0.6) == pytest.approx(1.5)
 
 
 def test_a_two_value_range_has_no_edge_to_widen():
-    from lstmtune.diagnose import range_edges
+    from lstmtune.report.findings import range_edges
 
     space = {"units": {"int": [4, 8], "step": 4}, "dropout": {"float": [0.1, 0.3]}}
     assert range_edges(pd.Series({"units": 4, "dropout": 0.2}), space) == []

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, TINY_SPACE, assert_one_line_error
-from lstmtune.gate import parse_rule
+from lstmtune.report.gate import parse_rule
 from lstmtune.errors import OptionError, SpaceError
 
 WORKFLOW = ROOT / "examples" / "ci" / "github-actions.yml"
@@ -34,7 +34,7 @@ def test_rules_parse():
 
 
 def test_space_gate_section_is_validated(write_file):
-    from lstmtune.space import load_space
+    from lstmtune.space.specs import load_space
 
     assert load_space(ROOT / "search_spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > -0.5")
     with pytest.raises(SpaceError, match="bad.yaml: gate must be a rule"):
@@ -118,7 +118,7 @@ def test_time_budget_stops_a_trial_and_the_search(cli, airline_csv, write_file, 
 
 
 def test_gate_on_a_run_where_nothing_completed(cli, tmp_path):
-    from lstmtune.rundir import write_json
+    from lstmtune.run.layout import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "failed", "hyperparameters": {"names": [], "tunable": [], "space": {}}})
@@ -133,7 +133,7 @@ def test_gate_on_a_run_where_nothing_completed(cli, tmp_path):
 
 
 def test_gate_needs_a_rule(cli, tmp_path):
-    from lstmtune.rundir import write_json
+    from lstmtune.run.layout import write_json
 
     write_json(tmp_path / "run" / "run.json", {"status": "completed"})
     assert_one_line_error(cli("gate", tmp_path / "run"), "--require", "at least one rule")

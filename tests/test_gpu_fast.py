@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import AIRLINE, REVIEWS, VOWELS, assert_one_line_error
 from lstmtune.cli import app
-from lstmtune.rundir import RunDir, read_json, write_json
+from lstmtune.run.layout import RunDir, read_json, write_json
 
 AIRLINE_FLAGS = ["--target", "Passengers", "--time-col", "Date"]
 # recurrent_dropout is searched away from 0: without --gpu-fast no trial could use cuDNN.
@@ -177,8 +177,8 @@ def synthetic_run(root: Path, kind: str, trials=TRIALS) -> Path:
 
 
 def rendered(root: Path) -> dict[str, str]:
-    from lstmtune.html_report import render_html
-    from lstmtune.report import build_report, render_json, render_markdown, render_table
+    from lstmtune.report.html import render_html
+    from lstmtune.report.build import build_report, render_json, render_markdown, render_table
 
     report = build_report(RunDir(root))
     console = Console(file=StringIO(), width=300, color_system=None)

@@ -51,7 +51,7 @@ def test_bad_search_input_is_rejected_before_tensorflow(space_file, tmp_path):
 
 
 def test_report_is_light(tmp_path):
-    from lstmtune.rundir import write_json
+    from lstmtune.run.layout import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
@@ -78,7 +78,7 @@ def test_check_is_light_for_every_task(tmp_path):
 
 def test_importing_every_task_is_light():
     code = ("import sys; from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs; "
-            "[hyperparameter_specs(t) for t in TASK_NAMES]; import lstmtune.predict, lstmtune.report, lstmtune.plan; "
+            "[hyperparameter_specs(t) for t in TASK_NAMES]; import lstmtune.predict, lstmtune.report.build, lstmtune.plan; "
             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -91,7 +91,7 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_gate_is_light(tmp_path):
-    from lstmtune.rundir import write_json
+    from lstmtune.run.layout import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})

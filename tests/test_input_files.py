@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
-from lstmtune import files
+from lstmtune.data import files
 
 
 def _search(cli, data, space, out):

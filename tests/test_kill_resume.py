@@ -496,7 +496,7 @@ def assert_restart_went_on(step: dict, when: str) -> None:
 
 
 def load_model(path: Path) -> None:
-    from lstmtune.quiet import import_tensorflow_quietly
+    from lstmtune.tuning.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import keras

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
-from lstmtune import model_size
-from lstmtune.model_size import ModelShape, too_big, training_bytes, weight_count
+from lstmtune.tasks import model_size
+from lstmtune.tasks.model_size import ModelShape, too_big, training_bytes, weight_count
 
 BASE = {"units": 32, "layers": 1, "bidirectional": False, "dense_units": 0, "batch_size": 32}
 
@@ -44,7 +44,7 @@ def test_flags_beyond_their_bounds(cli, tiny_space, tmp_path, flag, value, fragm
 def test_weight_count_matches_keras():
     import keras
 
-    from lstmtune.model import lstm_body
+    from lstmtune.tuning.model import lstm_body
 
     values = {**BASE, "units": 5, "layers": 2, "bidirectional": True, "dense_units": 3, "dropout": 0.0,
               "recurrent_dropout": 0.0, "layer_norm": False, "dense_dropout": 0.0,
@@ -75,7 +75,7 @@ def test_a_model_too_big_to_build_is_a_failed_trial(airline_csv, write_file, tmp
     """Trials whose model would not fit fail with the reason; the others complete and the search ends."""
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
-    from lstmtune.tuning import run_search
+    from lstmtune.tuning.search import run_search
 
     values = {**BASE, "batch_size": 32}
     shape = ModelShape(steps=4, width=1, outputs=1)
@@ -94,7 +94,7 @@ def test_a_model_too_big_to_build_is_a_failed_trial(airline_csv, write_file, tmp
 
 
 def test_exploding_losses_are_divergence():
-    from lstmtune.model import diverged_at
+    from lstmtune.tuning.model import diverged_at
 
     assert diverged_at([1.0, 0.5, 0.4]) is None
     assert diverged_at([1.0, 0.5, 600.0]) == 2  # over a thousand times its lowest

@@ -1,4 +1,4 @@
-"""lstmtune.oracle.FastBayesianOracle driven directly (no training), plus one real tiny search with it."""
+"""lstmtune.tuning.oracle.FastBayesianOracle driven directly (no training), plus one real tiny search with it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ keras_tuner = pytest.importorskip("keras_tuner")
 
 from keras_tuner.engine.trial import TrialStatus  # noqa: E402
 
-from lstmtune.oracle import FastBayesianOptimization, FastBayesianOracle  # noqa: E402
+from lstmtune.tuning.oracle import FastBayesianOptimization, FastBayesianOracle  # noqa: E402
 
 Fixed = keras_tuner.engine.hyperparameters.Fixed
 # The GP often hits its length-scale bounds on a handful of points; harmless (lstmtune silences it too).
@@ -154,7 +154,7 @@ def test_finds_at_least_as_good_a_minimum_as_random_search(tmp_path):
 def test_a_real_search_runs_with_it(tmp_path, monkeypatch, airline_csv):
     from typer.testing import CliRunner
 
-    from lstmtune import tuning
+    from lstmtune.tuning import search as tuning
     from lstmtune.cli import app
 
     from conftest import ROOT

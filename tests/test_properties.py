@@ -38,12 +38,12 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import AIRLINE, SEQUENCE_SPACE, TEXT_SPACE, TINY_SPACE, VOWELS
-from lstmtune import settings as search_settings
+from lstmtune.space import settings as search_settings
 from lstmtune.errors import LstmtuneError
-from lstmtune.frame import read_csv
+from lstmtune.data.csv_reader import read_csv
 from lstmtune.plan import SearchRequest, manifest_data, plan_search
-from lstmtune.rundir import _clean
-from lstmtune.space import Space, parse_space, space_from_dict
+from lstmtune.run.layout import _clean
+from lstmtune.space.specs import Space, parse_space, space_from_dict
 from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs
 
 # --- settings -------------------------------------------------------------------------------
@@ -870,12 +870,12 @@ SEARCH_FLAGS = ["--tuner", "--max-trials", "--epochs", "--patience", "--initial-
                       unique_by=lambda p: p[0]))
 def test_search_flags_are_checked_before_anything_runs(workdir, cli, monkeypatch, picks):
     """`search` on a file that does not exist: a bad flag or the missing file, one line either way (nothing trains)."""
-    import lstmtune.quiet
+    import lstmtune.tuning.quiet
 
     def no_tensorflow():
         raise AssertionError("search went on to import TensorFlow")
 
-    monkeypatch.setattr(lstmtune.quiet, "import_tensorflow_quietly", no_tensorflow)
+    monkeypatch.setattr(lstmtune.tuning.quiet, "import_tensorflow_quietly", no_tensorflow)
     args = ["search", workdir / "missing.csv", "--space", workdir / "forecast.yaml", "--target", "y",
             "--out", workdir / "run"]
     for index, value in picks:

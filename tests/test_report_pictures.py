@@ -1,4 +1,4 @@
-"""The report's pictures (lstmtune.plots) and its self-contained HTML page (lstmtune.html_report), on one
+"""The report's pictures (lstmtune.report.plots) and its self-contained HTML page (lstmtune.report.html), on one
 real tiny forecast search and one real tiny text classification search."""
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def text_run(tmp_path_factory) -> Path:
 
 
 def load_report(path: Path):
-    from lstmtune.report import build_report
-    from lstmtune.rundir import RunDir
+    from lstmtune.report.build import build_report
+    from lstmtune.run.layout import RunDir
 
     return build_report(RunDir(path))
 
@@ -136,7 +136,7 @@ def assert_self_contained(text: str, pictures: dict[str, bytes]) -> Page:
 
 @pytest.mark.search
 def test_forecast_pictures(forecast_run, tmp_path):
-    from lstmtune.plots import tuned_hyperparameters, write_plots
+    from lstmtune.report.plots import tuned_hyperparameters, write_plots
 
     report = load_report(forecast_run)
     written = write_plots(dataclasses.replace(report, importance=None), tmp_path / "plots")
@@ -155,14 +155,14 @@ def test_forecast_pictures(forecast_run, tmp_path):
 
 @pytest.mark.search
 def test_forecast_has_no_baseline_line_in_scaled_units(forecast_run):
-    from lstmtune.plots import _baseline_line
+    from lstmtune.report.plots import _baseline_line
 
     assert _baseline_line(load_report(forecast_run)) is None
 
 
 @pytest.mark.search
 def test_forecast_predictions_picture_from_predictions_csv(forecast_run, tmp_path):
-    from lstmtune.plots import plot_predictions, render_plots
+    from lstmtune.report.plots import plot_predictions, render_plots
 
     run = copy_run(forecast_run, tmp_path / "run")
     months = pd.date_range("1959-02-01", periods=23, freq="MS").strftime("%Y-%m-%d")
@@ -180,8 +180,8 @@ def test_forecast_predictions_picture_from_predictions_csv(forecast_run, tmp_pat
 
 @pytest.mark.search
 def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
-    from lstmtune.html_report import render_html
-    from lstmtune.plots import render_plots
+    from lstmtune.report.html import render_html
+    from lstmtune.report.plots import render_plots
 
     report = hand_filled(load_report(forecast_run))
     pictures = render_plots(report)
@@ -209,8 +209,8 @@ def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
 
 @pytest.mark.search
 def test_classification_pictures_and_confusion_matrix(text_run, tmp_path):
-    from lstmtune.html_report import render_html
-    from lstmtune.plots import _baseline_line, confusion_matrix, render_plots, write_plots
+    from lstmtune.report.html import render_html
+    from lstmtune.report.plots import _baseline_line, confusion_matrix, render_plots, write_plots
 
     report = load_report(text_run)
     assert report.kind == "classification"
@@ -241,9 +241,9 @@ def test_classification_pictures_and_confusion_matrix(text_run, tmp_path):
 
 
 def test_a_run_without_finished_trials_renders_without_pictures(tmp_path):
-    from lstmtune.html_report import render_html
-    from lstmtune.plots import render_plots, write_plots
-    from lstmtune.rundir import write_json
+    from lstmtune.report.html import render_html
+    from lstmtune.report.plots import render_plots, write_plots
+    from lstmtune.run.layout import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "running", "task": "forecast",
@@ -256,7 +256,7 @@ def test_a_run_without_finished_trials_renders_without_pictures(tmp_path):
 
 
 def test_pictures_and_html_import_neither_tensorflow_nor_pyplot():
-    code = ("import sys, lstmtune.plots, lstmtune.html_report; "
+    code = ("import sys, lstmtune.report.plots, lstmtune.report.html; "
             "print(sorted(m for m in ('tensorflow', 'keras', 'keras_tuner', 'matplotlib.pyplot') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
 from lstmtune.errors import RunDirError, SpaceError
-from lstmtune.rundir import RunDir, RunLock
+from lstmtune.run.layout import RunDir, RunLock
 
 
 def test_a_locked_run_directory_refuses_a_second_search(tmp_path):
@@ -50,7 +50,7 @@ def test_two_searches_started_at_once_on_one_directory(tmp_path):
 def test_failures_in_a_row_keep_the_best_completed_trial(airline_csv, write_file, tmp_path, monkeypatch):
     """When trials fail in a row and the search stops (exit 1), the trials that completed still give a
     best model, best.yaml and test figures."""
-    from lstmtune import tuning
+    from lstmtune.tuning import search as tuning
     from lstmtune.errors import SearchFailed
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
@@ -83,7 +83,7 @@ def test_repeated_column_names_are_refused(cli, write_file, tiny_space, tmp_path
 
 
 def test_yaml_aliases_are_refused(write_file):
-    from lstmtune.space import load_space
+    from lstmtune.space.specs import load_space
 
     laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nhyperparameters: {units: 4}\n"
     with pytest.raises(SpaceError, match="aliases .* are not allowed"):
@@ -169,7 +169,7 @@ def test_a_ctrl_c_wrapped_by_tensorflow_is_an_interruption(airline_csv, tiny_spa
     KeyboardInterrupt: the search ends interrupted (exit 130 path), not with a traceback."""
     import keras_tuner
 
-    from lstmtune import tuning
+    from lstmtune.tuning import search as tuning
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
 

@@ -109,7 +109,7 @@ def test_ranked_table_and_history(airline_run):
 
 
 def test_best_yaml_fixes_every_value(airline_run):
-    from lstmtune.space import load_space
+    from lstmtune.space.specs import load_space
 
     out, _ = airline_run
     manifest = read_json(out / "run.json")
@@ -134,7 +134,7 @@ def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
 
     from lstmtune.tasks.forecast import metrics
     from lstmtune.tasks.forecast.data import ForecastData
-    from lstmtune.tasks.forecast.frame import DataSpec, load_frame
+    from lstmtune.tasks.forecast.reader import DataSpec, load_frame
     from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
     from lstmtune.tasks.forecast.keras_io import predict_original
 
@@ -172,7 +172,7 @@ def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
     """Ctrl-C in trial 2: the run is left consistent, report reads it, --resume finishes it."""
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
-    from lstmtune.tuning import SearchInterrupted, run_search
+    from lstmtune.tuning.search import SearchInterrupted, run_search
 
     class InterruptSecondTrial(Reporter):
         def trial_begin(self, number, trial_id):
@@ -274,7 +274,7 @@ def test_predictor_matches_the_search_scoring(airline_run, airline_csv_module, c
     import keras
 
     from lstmtune.tasks.forecast.data import ForecastData
-    from lstmtune.tasks.forecast.frame import DataSpec, load_frame
+    from lstmtune.tasks.forecast.reader import DataSpec, load_frame
     from lstmtune.predict import Predictor
     from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
     from lstmtune.tasks.forecast.keras_io import predict_original

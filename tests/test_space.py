@@ -1,4 +1,4 @@
-"""Fast tests of the search-space file (lstmtune.space) and the settings schema (lstmtune.settings).
+"""Fast tests of the search-space file (lstmtune.space.specs) and the settings schema (lstmtune.space.settings).
 
 Nothing here imports TensorFlow, Keras or Keras Tuner.
 """
@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lstmtune import settings
+from lstmtune.space import settings
 from lstmtune.errors import LstmtuneError, SpaceError
-from lstmtune.settings import SEARCH_RULES, SearchSettings
+from lstmtune.space.settings import SEARCH_RULES, SearchSettings
 from lstmtune.tasks.forecast.settings import DATA_RULES
 from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
-from lstmtune.space import SPECS, Param, Space, load_space, parse_space
+from lstmtune.space.specs import SPECS, Param, Space, load_space, parse_space
 
 SOURCE = "my_space.yaml"
 SHIPPED = Path(__file__).parent.parent / "search_spaces"
@@ -155,7 +155,7 @@ def test_exponent_for_an_int_hyperparameter_is_a_float_and_rejected():
 
 
 def test_plain_pyyaml_is_left_alone():
-    # The project's loader is a subclass: importing lstmtune.space must not change yaml.safe_load.
+    # The project's loader is a subclass: importing lstmtune.space.specs must not change yaml.safe_load.
     assert yaml.safe_load("x: 1e-4")["x"] == "1e-4"
 
 
@@ -460,7 +460,7 @@ def test_rules_reject_bad_values(rules, key, given, fragment):
 
 def test_space_and_settings_do_not_import_tensorflow():
     code = (
-        "import lstmtune.space, lstmtune.settings, sys; "
+        "import lstmtune.space.specs, lstmtune.space.settings, sys; "
         "print(any(m in sys.modules for m in ('tensorflow','keras','keras_tuner')))"
     )
     result = subprocess.run(

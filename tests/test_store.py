@@ -1,4 +1,4 @@
-"""Fast tests of lstmtune.store, lstmtune.report and lstmtune.diagnose on a hand-made run directory."""
+"""Fast tests of lstmtune.run.store, lstmtune.report.build and lstmtune.report.findings on a hand-made run directory."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from lstmtune import diagnose as diagnose_module
-from lstmtune import report, store
-from lstmtune.diagnose import diagnose
+from lstmtune.report import findings as diagnose_module
+from lstmtune.report import build as report
+from lstmtune.run import store
+from lstmtune.report.findings import diagnose
 from lstmtune.errors import OptionError, RunDirError
-from lstmtune.rundir import RunDir, write_json
+from lstmtune.run.layout import RunDir, write_json
 
 NAMES = ["lookback", "units", "dropout", "learning_rate", "batch_size"]
 TUNABLE = ["units", "dropout", "learning_rate"]
@@ -111,7 +112,7 @@ def findings_for(records: list[dict[str, Any]], **manifest_overrides: Any) -> li
 
 
 def diagnoses_for(records: list[dict[str, Any]], run_dir: Path, **manifest_overrides: Any) -> list[dict[str, str]]:
-    from lstmtune.trial_diagnoses import diagnose_trials
+    from lstmtune.report.diagnoses import diagnose_trials
 
     table = store.rank_trials(records, NAMES)
     return [d.to_json() for d in diagnose_trials(RunDir(run_dir), table, manifest(**manifest_overrides))]
@@ -415,7 +416,7 @@ def test_value_at_range_edge(name, value, edge, tmp_path):
 @pytest.mark.parametrize("name, value", [("dropout", 0.0), ("layers", 1)])
 def test_edge_that_cannot_be_widened_is_not_reported(name, value):
     """dropout cannot go below 0 and layers below 1: no advice to widen."""
-    from lstmtune.diagnose import range_edges
+    from lstmtune.report.findings import range_edges
 
     space = {"dropout": {"float": [0.0, 0.4]}, "layers": {"int": [1, 3]}}
     assert range_edges(pd.Series({name: value}), space) == []
@@ -458,7 +459,7 @@ def test_report_findings_come_from_diagnose(tmp_path):
 
 
 def test_sparkline_learning_curve():
-    from lstmtune.report import sparkline
+    from lstmtune.report.build import sparkline
 
     assert sparkline([1.0, 2.0, 3.0]) == "▁▅█"
     assert sparkline([2.0, float("nan"), 1.0]) == "█×▁"
@@ -468,7 +469,7 @@ def test_sparkline_learning_curve():
 
 
 def test_seasonal_naive_that_wins_is_reported():
-    from lstmtune.diagnose import diagnose
+    from lstmtune.report.findings import diagnose
 
     table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "val_rmse": 40.0, "note": ""}])
     manifest = {"data": {"settings": {"season": 12}}, "baselines": {"val": {"seasonal": {"rmse": 31.0}}}}
@@ -478,7 +479,7 @@ def test_seasonal_naive_that_wins_is_reported():
 
 
 def test_few_validation_windows_are_flagged():
-    from lstmtune.diagnose import diagnose
+    from lstmtune.report.findings import diagnose
 
     table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "note": ""}])
     few = {"data": {"splits": {"val": {"rows": [100, 112]}}}}
@@ -491,7 +492,7 @@ def test_few_validation_windows_are_flagged():
     (None, None, "table"), (None, "r.json", "json"), (None, "r.MD", "md"), (None, "r.txt", "table"), ("csv", "r.json", "csv"),
 ])
 def test_format_follows_the_output_extension(fmt, output, expected):
-    from lstmtune.report import format_for
+    from lstmtune.report.build import format_for
 
     assert format_for(fmt, Path(output) if output else None) == expected
 
@@ -511,7 +512,7 @@ def test_ranked_table_never_cuts_a_number(tmp_path, width):
 
 
 def test_report_on_a_manifest_with_null_sections(tmp_path, cli):
-    from lstmtune.rundir import write_json
+    from lstmtune.run.layout import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "completed", "data": None, "search": None, "baselines": None,
@@ -525,7 +526,7 @@ def test_report_on_a_manifest_with_null_sections(tmp_path, cli):
 
 def test_report_on_a_manifest_with_an_unknown_task(tmp_path, cli):
     from conftest import assert_one_line_error
-    from lstmtune.rundir import write_json
+    from lstmtune.run.layout import write_json
 
     write_json(tmp_path / "run" / "run.json", {"schema_version": 2, "task": "images", "status": "completed"})
     assert_one_line_error(cli("report", tmp_path / "run"), "run.json", "`task` must be one of forecast, text, sequence", "'images'")
@@ -537,7 +538,7 @@ def test_report_on_a_manifest_with_an_unknown_task(tmp_path, cli):
     (0.3, "beats the class prior on validation: skill 0.300"),
 ])
 def test_classification_skill_findings(skill, fragment):
-    from lstmtune.diagnose import diagnose
+    from lstmtune.report.findings import diagnose
 
     table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": skill, "val_accuracy": 0.8, "note": ""}])
     manifest = {"task": "text", "baselines": {"val": {"prior": {"accuracy": 0.6, "items": 500}}},
@@ -547,7 +548,7 @@ def test_classification_skill_findings(skill, fragment):
 
 
 def test_majority_class_advice_depends_on_balance_and_flags():
-    from lstmtune.diagnose import diagnose
+    from lstmtune.report.findings import diagnose
 
     def advice(majority, accuracy=0.5, **settings):
         table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "val_accuracy": accuracy, "note": ""}])

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from lstmtune.errors import DataError, OptionError
-from lstmtune.frame import read_csv
-from lstmtune.space import Param, Space
+from lstmtune.data.csv_reader import read_csv
+from lstmtune.space.specs import Param, Space
 from lstmtune.tasks.base import DataRequest
 from lstmtune.tasks.scoring import classification_figures
 from lstmtune.tasks.text import settings as text_settings

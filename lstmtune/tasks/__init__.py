@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lstmtune.errors import OptionError
 
 if TYPE_CHECKING:
-    from lstmtune.space import Spec
+    from lstmtune.space.specs import Spec
     from lstmtune.tasks.base import Task
 
 TASK_NAMES = ("forecast", "text", "sequence")
@@ -30,7 +30,7 @@ def get_task(name: str) -> "Task":
 @lru_cache(maxsize=None)
 def hyperparameter_specs(name: str) -> dict[str, "Spec"]:
     """Every hyperparameter a task's space may name, in declaration order: the task's own first."""
-    from lstmtune.space import COMMON_SPECS
+    from lstmtune.space.specs import COMMON_SPECS
 
     task = get_task(name)
     common = {n: s for n, s in COMMON_SPECS.items() if n not in task.excluded}

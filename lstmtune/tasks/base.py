@@ -20,8 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lstmtune.model_size import ModelShape
-from lstmtune.space import Spec
+from lstmtune.tasks.model_size import ModelShape
+from lstmtune.space.specs import Spec
 
 
 @dataclass(frozen=True)

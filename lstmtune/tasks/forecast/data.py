@@ -17,12 +17,12 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from lstmtune.compact_csv import ROUNDING, float32_rounding
+from lstmtune.data.compact_reader import ROUNDING, float32_rounding
 from lstmtune.errors import DataError
-from lstmtune.frame import line_of
-from lstmtune.tasks.forecast.frame import DataSpec, Frame, load_frame
-from lstmtune.splits import SPLITS, Scaler, split_bounds
-from lstmtune.model_size import ModelShape
+from lstmtune.data.csv_reader import line_of
+from lstmtune.tasks.forecast.reader import DataSpec, Frame, load_frame
+from lstmtune.data.splits import SPLITS, Scaler, split_bounds
+from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Objective, Prepared
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 from lstmtune.tasks.forecast import metrics

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.errors import DataError
-from lstmtune.frame import line_of, numeric_column, parse_time
-from lstmtune.splits import Scaler
+from lstmtune.data.csv_reader import line_of, numeric_column, parse_time
+from lstmtune.data.splits import Scaler
 
 SCALE_BLOCK = 1 << 16  # values scaled at a time (512 KB of float64)
 STATE_KEYS = ("input_columns", "target_columns", "lookback", "horizon", "transform", "input_scaler",

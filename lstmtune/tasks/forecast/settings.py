@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from lstmtune.settings import SCALES, _integer, _one_of, _optional, _split
-from lstmtune.space import MAX_LOOKBACK
+from lstmtune.space.settings import SCALES, _integer, _one_of, _optional, _split
+from lstmtune.space.specs import MAX_LOOKBACK
 
 TRANSFORMS = ("diff", "logdiff", "none")
 FILLS = ("ffill", "interpolate", "drop")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lstmtune.errors import DataError
-from lstmtune.space import LOOKBACK_SPEC
+from lstmtune.space.specs import LOOKBACK_SPEC
 from lstmtune.tasks.base import DataRequest, Task
 from lstmtune.tasks.forecast import settings
 
@@ -19,7 +19,7 @@ class ForecastTask(Task):
     option_flags = ("time_format",)
 
     def prepare(self, request: DataRequest, space: Any):
-        from lstmtune.tasks.forecast.frame import DataSpec
+        from lstmtune.tasks.forecast.reader import DataSpec
         from lstmtune.tasks.forecast.data import prepare
 
         columns = request.columns

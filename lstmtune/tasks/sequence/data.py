@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.errors import DataError, OptionError
-from lstmtune.frame import _show, _unknown_column, line_of, numeric_column, read_csv
-from lstmtune.splits import SPLITS, Scaler, assign_splits, name_splits
+from lstmtune.data.csv_reader import _show, _unknown_column, line_of, numeric_column, read_csv
+from lstmtune.data.splits import SPLITS, Scaler, assign_splits, name_splits
 from lstmtune.tasks import scoring
-from lstmtune.model_size import ModelShape
+from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.base import DataRequest, Objective, Prepared, too_few_items
 from lstmtune.tasks.sequence.encoder import Collected, SequenceEncoder, plain
 from lstmtune.tasks.sequence.settings import SequenceSettings, objective_for

@@ -28,8 +28,8 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from lstmtune.errors import DataError
-from lstmtune.frame import _show, line_of, numeric_column, pandas_reason
-from lstmtune.splits import Scaler
+from lstmtune.data.csv_reader import _show, line_of, numeric_column, pandas_reason
+from lstmtune.data.splits import Scaler
 from lstmtune.tasks.scoring import as_probabilities
 
 FORMATS = ("long", "wide")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from lstmtune.errors import OptionError
-from lstmtune.settings import CLASS_WEIGHTS, SCALES, _integer, _one_of, _optional, _split
+from lstmtune.space.settings import CLASS_WEIGHTS, SCALES, _integer, _one_of, _optional, _split
 from lstmtune.tasks.base import Objective
 from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES  # shared with the text task
 

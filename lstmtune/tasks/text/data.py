@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.errors import DataError, SpaceError
-from lstmtune.frame import _show, _unknown_column, read_csv
-from lstmtune.splits import SPLITS, assign_splits, name_splits
-from lstmtune.model_size import ModelShape
+from lstmtune.data.csv_reader import _show, _unknown_column, read_csv
+from lstmtune.data.splits import SPLITS, assign_splits, name_splits
+from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, balanced_class_weights, class_prior,
                                     classification_figures, majority_accuracy, prior_figures)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmtune.errors import DataError
-from lstmtune.files import UNLIMITED, regular_file
+from lstmtune.data.files import UNLIMITED, regular_file
 
 FLAG = "--embeddings"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from lstmtune.settings import CLASS_WEIGHTS, _one_of, _split
-from lstmtune.space import MAX_UNITS, Spec, between, fraction
+from lstmtune.space.settings import CLASS_WEIGHTS, _one_of, _split
+from lstmtune.space.specs import MAX_UNITS, Spec, between, fraction
 from lstmtune.tasks.base import Objective
 
 CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {

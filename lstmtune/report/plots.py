@@ -26,9 +26,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # the Agg canvas, e
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from lstmtune import store
-from lstmtune.diagnose import GAP_WARNING, number
-from lstmtune.report import Report
+from lstmtune.run import store
+from lstmtune.report.findings import GAP_WARNING, number
+from lstmtune.report.build import Report
 
 SIZE = (7.0, 4.0)  # inches; at DPI 100 a picture is 700 x 400 pixels, a few tens of kB
 DPI = 100

@@ -45,7 +45,7 @@ def float32_rounding(column: np.ndarray) -> float:
 
 
 # Larger magnitudes overflow float32 once differenced and scaled (float32 holds about 3.4e38);
-# lstmtune.frame refuses them, naming their line.
+# lstmtune.data.csv_reader refuses them, naming their line.
 MAX_MAGNITUDE = 1e30
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from lstmtune.errors import LstmtuneError, OptionError, RunDirError
-from lstmtune.rundir import RunDir, TrialStatus, read_json, write_json
+from lstmtune.run.layout import RunDir, TrialStatus, read_json, write_json
 
 ID_ENV, IP_ENV, PORT_ENV = "KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"
 PARENT_ENV = "LSTMTUNE_PARENT_PID"  # a local worker exits when this process is gone
@@ -296,7 +296,7 @@ def join_address(run_dir: RunDir, oracle: str | None, wait: float) -> tuple[tupl
 
 def _running_manifest(run_dir: RunDir, waiting: bool) -> dict[str, Any] | None:
     """run.json of a running search; None while `waiting` and it is not written yet."""
-    from lstmtune import manifest as run_manifest
+    from lstmtune.run import manifest as run_manifest
 
     if waiting and not run_dir.manifest.is_file():
         return None
@@ -359,15 +359,15 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
         os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
         os.environ["TF_NUM_INTEROP_THREADS"] = "1" if threads == 1 else "2"
 
-    from lstmtune.quiet import import_tensorflow_quietly
+    from lstmtune.tuning.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import grpc
     import keras
     from keras_tuner.src.distribute import oracle_client
 
-    from lstmtune.hypermodel import LstmHyperModel
-    from lstmtune.tuning import BudgetSpent, TrialRecorder, make_tuner, quiet_library_logs
+    from lstmtune.tuning.hypermodel import LstmHyperModel
+    from lstmtune.tuning.search import BudgetSpent, TrialRecorder, make_tuner, quiet_library_logs
 
     quiet_library_logs()
     oracle_client.TIMEOUT = wait  # read at every call; keras-tuner's own is an hour
@@ -422,7 +422,7 @@ def _pause_when_idle(client: Any) -> None:
 
 def _interrupt_running(run_dir: RunDir, tuner_id: str) -> None:
     """Ctrl-C in a worker: its running trial is interrupted (the chief's --resume runs it again)."""
-    from lstmtune import store
+    from lstmtune.run import store
 
     for record in store.trial_records(run_dir):
         if record.get("status") == TrialStatus.RUNNING.value and record.get("worker") == tuner_id:

@@ -4,7 +4,7 @@ A rule names a figure the run has, a comparison and a number:
 
     test.skill >= 0.1        the best model on the test split (also val.<figure>)
     best.gap <= 1.5          the best trial's row of the ranked table (gap, best_epoch, epochs_run, score ...)
-    best.overfits == 0       1 when the best trial carries that diagnosis code (see lstmtune.trial_diagnoses)
+    best.overfits == 0       1 when the best trial carries that diagnosis code (see lstmtune.report.diagnoses)
     trials.failed == 0       trial counts (completed, failed, interrupted, total)
     findings.unstable == 0   how many trials carry a diagnosis code (overfits, not_learning, unstable ...)
 
@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
 
-from lstmtune import manifest as run_manifest
-from lstmtune import store
-from lstmtune.diagnose import number as _number
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run import store
+from lstmtune.report.findings import number as _number
 from lstmtune.errors import LstmtuneError, OptionError, SpaceError
-from lstmtune.rundir import RunDir
-from lstmtune.trial_diagnoses import CODES, diagnose_trials
-from lstmtune.trial_diagnoses import counts as code_counts
+from lstmtune.run.layout import RunDir
+from lstmtune.report.diagnoses import CODES, diagnose_trials
+from lstmtune.report.diagnoses import counts as code_counts
 
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
 RULE = re.compile(r"^\s*(val|test|best|trials|run|findings)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
@@ -154,7 +154,7 @@ def _holds(rule: Rule, value: float) -> bool:
 
 def run_rules(run_dir: RunDir, required: list[str]) -> list[Rule]:
     """Rules from the run's space file (its `gate:` section) followed by those given as --require."""
-    from lstmtune.space import load_space
+    from lstmtune.space.specs import load_space
 
     rules: list[Rule] = [parse_rule(RUN_COMPLETED)]
     if run_dir.space.is_file():

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.compact_csv import CompactColumns, release_freed_heap
+from lstmtune.data.compact_reader import CompactColumns, release_freed_heap
 from lstmtune.errors import DataError, OptionError
-from lstmtune.frame import _show, _unknown_column, file_text, line_of, numeric_column, parse_time, read_csv
+from lstmtune.data.csv_reader import _show, _unknown_column, file_text, line_of, numeric_column, parse_time, read_csv
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
 
@@ -44,7 +44,7 @@ class Frame:
 def load_frame(spec: DataSpec, narrow: bool = True) -> Frame:
     """Read the CSV and check columns, types, time order and missing values.
 
-    `narrow`: float features may be held as float32 (see lstmtune.compact_csv)."""
+    `narrow`: float features may be held as float32 (see lstmtune.data.compact_reader)."""
     path = spec.path
     # Compact: on a large file the text and float64 copies of its columns would dominate memory.
     frame = read_csv(path, compact=CompactColumns(frozenset(spec.targets), spec.time_col, spec.time_format, narrow))

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.compact_csv import MAX_MAGNITUDE, CompactColumns, parse_compact
+from lstmtune.data.compact_reader import MAX_MAGNITUDE, CompactColumns, parse_compact
 from lstmtune.errors import DataError, OptionError
-from lstmtune.files import regular_file
-from lstmtune.messages import clip
+from lstmtune.data.files import regular_file
+from lstmtune.core.text import clip
 
 
 def line_of(index_label: Any) -> int:
@@ -133,7 +133,7 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False,
     and a byte it cannot decode a DataError naming the file line and byte and suggesting --encoding.
     Without it the file is read as UTF-8 (pandas' default) with the generic message.
     `empty_only`: only empty fields are missing values, not pandas' "NA", "None", "null", "N/A"...
-    `compact`: read in chunks into compact columns where the file allows (lstmtune.compact_csv).
+    `compact`: read in chunks into compact columns where the file allows (lstmtune.data.compact_reader).
     """
     if encoding is not None:
         check_encoding(encoding)

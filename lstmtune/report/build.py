@@ -17,13 +17,13 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from lstmtune import importance
-from lstmtune import manifest as run_manifest
-from lstmtune import store
-from lstmtune.diagnose import diagnose, number
+from lstmtune.report import importance
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run import store
+from lstmtune.report.findings import diagnose, number
 from lstmtune.errors import OptionError
-from lstmtune.rundir import RunDir, owning_run, process_alive, sort_key, write_text
-from lstmtune.trial_diagnoses import CODES, diagnose_trials
+from lstmtune.run.layout import RunDir, owning_run, process_alive, sort_key, write_text
+from lstmtune.report.diagnoses import CODES, diagnose_trials
 
 FORMATS = ("table", "csv", "md", "json")
 SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
@@ -45,7 +45,7 @@ class Report:
     state: str
     findings: list[str]
     curves: dict[str, list[float]]  # the objective per epoch of each top trial
-    # Structured per-trial diagnoses: {"code", "trial", "reason"} (see lstmtune.diagnose).
+    # Structured per-trial diagnoses: {"code", "trial", "reason"} (see lstmtune.report.findings).
     diagnoses: list[dict[str, Any]] = field(default_factory=list)
     # Per tuned hyperparameter: how the score and the gap move with it {name: {"score": rho, "gap": rho}}.
     effects: dict[str, dict[str, float | None]] = field(default_factory=dict)
@@ -56,7 +56,7 @@ class Report:
     cudnn: "CudnnCheck | None" = None
 
     def helped(self) -> list[str]:
-        """What helped, in lines for people (see lstmtune.importance.describe)."""
+        """What helped, in lines for people (see lstmtune.report.importance.describe)."""
         completed = int((self.table["status"] == "completed").sum()) if len(self.table) else 0
         return importance.describe(self.effects, self.importance, completed, self.objective.direction == "max",
                                    self.importance_asked)
@@ -440,7 +440,7 @@ def write_pictures(report: Report, plots: Path | None, html: Path | None, output
         raise OptionError(f"--html {html}: is a directory; give a file path like report.html")
     if plots is None and html is None:
         return {}
-    from lstmtune import plots as pictures_module
+    from lstmtune.report import plots as pictures_module
 
     rendered = pictures_module.render_plots(report)
     referenced: dict[str, str] = {}
@@ -453,7 +453,7 @@ def write_pictures(report: Report, plots: Path | None, html: Path | None, output
         for name, path in written.items():  # relative to the Markdown file, so the folder can move with it
             referenced[name] = os.path.relpath(Path(path).resolve(), base)
     if html is not None:
-        from lstmtune.html_report import render_html
+        from lstmtune.report.html import render_html
 
         write_output(render_html(report, rendered), html, "--html", kind="html", keep=run_inputs(report))
     return referenced

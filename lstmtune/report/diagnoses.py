@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune import manifest as run_manifest
-from lstmtune.diagnose import number, range_edges
-from lstmtune.rundir import RunDir
+from lstmtune.run import manifest as run_manifest
+from lstmtune.report.findings import number, range_edges
+from lstmtune.run.layout import RunDir
 
 CODES = ("overfits", "not_learning", "unstable", "still_improving", "stopped_early", "range_edge")
 

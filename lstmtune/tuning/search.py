@@ -23,16 +23,16 @@ import keras_tuner
 import numpy as np
 
 import lstmtune
-from lstmtune import manifest as run_manifest
-from lstmtune import store
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run import store
 from lstmtune.errors import LstmtuneError, RunDirError, SearchFailed
-from lstmtune.hypermodel import LstmHyperModel, evaluate, predict_outputs
-from lstmtune.oracle import FastBayesianOptimization
+from lstmtune.tuning.hypermodel import LstmHyperModel, evaluate, predict_outputs
+from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchPlan, flag, gpu_fast_manifest, manifest_data
 from lstmtune.progress import Reporter
-from lstmtune.rundir import LOCK_NAME, RunDir, RunLock, RunStatus, TrialStatus, read_json, write_json, write_text
-from lstmtune.settings import default_initial_points
-from lstmtune.workers import ID_ENV as WORKER_ID_ENV
+from lstmtune.run.layout import LOCK_NAME, RunDir, RunLock, RunStatus, TrialStatus, read_json, write_json, write_text
+from lstmtune.space.settings import default_initial_points
+from lstmtune.tuning.parallel.workers import ID_ENV as WORKER_ID_ENV
 
 TUNERS = {
     # keras-tuner's Bayesian optimisation with a batched acquisition search: the same GP and acquisition,
@@ -222,7 +222,7 @@ def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialReco
             if deadline is not None and time.monotonic() >= deadline and remaining != 0:
                 raise BudgetSpent()
             if recycle_after and self.trials_run >= recycle_after:
-                from lstmtune.workers import Recycle
+                from lstmtune.tuning.parallel.workers import Recycle
 
                 raise Recycle()
 
@@ -463,7 +463,7 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
                    manifest: dict[str, Any], deadline: float | None) -> None:
     """The chief of a parallel search: serve the oracle, keep --workers local worker processes going,
     report the trials they finish; return when every worker has been told to stop."""
-    from lstmtune import workers as parallel
+    from lstmtune.tuning.parallel import workers as parallel
 
     request = plan.request
     tuner.oracle.verbose = 0  # keras-tuner's own trial display; progress is ours

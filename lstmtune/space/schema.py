@@ -1,7 +1,7 @@
 """The space file's JSON Schema, generated from the rules that validate it (no Keras).
 
 Each hyperparameter's Spec (type, and its rule's `schema` fragment) and each settings validator
-(`lstmtune.settings`, the tasks' DATA_RULES) carry the JSON Schema of what they accept, so editors
+(`lstmtune.space.settings`, the tasks' DATA_RULES) carry the JSON Schema of what they accept, so editors
 check a space file against exactly what `lstmtune check` enforces (the rules that span keys, like
 lo <= hi, stay with `check`).
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lstmtune import settings
-from lstmtune.gate import RULE
-from lstmtune.space import Spec
+from lstmtune.space import settings
+from lstmtune.report.gate import RULE
+from lstmtune.space.specs import Spec
 from lstmtune.tasks import get_task, hyperparameter_specs
 
 JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}

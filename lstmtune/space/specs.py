@@ -21,10 +21,10 @@ from typing import Any, Callable
 
 import yaml
 
-from lstmtune import settings
+from lstmtune.space import settings
 from lstmtune.errors import SpaceError
-from lstmtune.files import SPACE_FILE_LIMIT, regular_file
-from lstmtune.messages import clip
+from lstmtune.data.files import SPACE_FILE_LIMIT, regular_file
+from lstmtune.core.text import clip
 
 
 @dataclass(frozen=True)
@@ -316,7 +316,7 @@ def space_from_dict(document: Any, source: str = "<space>", task: str = "forecas
         for key in get_task(other).data_rules:
             other_data_keys[key] = f"{other_data_keys[key]} and {other}" if key in other_data_keys else other
     data = _section(document, "data", get_task(task).data_rules, source, other_data_keys, task)
-    from lstmtune.gate import space_rules
+    from lstmtune.report.gate import space_rules
 
     gate = space_rules(document.get("gate"), source)
     return Space(params=params, search=search, data=data, source=source, task=task, gate=gate)

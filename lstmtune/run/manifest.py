@@ -16,8 +16,8 @@ import json
 from typing import Any
 
 from lstmtune.errors import RunDirError
-from lstmtune.messages import clip
-from lstmtune.rundir import RunDir, read_json, write_json
+from lstmtune.core.text import clip
+from lstmtune.run.layout import RunDir, read_json, write_json
 from lstmtune.tasks.base import Objective
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 

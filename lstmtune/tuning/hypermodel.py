@@ -9,9 +9,9 @@ import keras
 import keras_tuner
 import numpy as np
 
-from lstmtune.model import LearningRateLogger, StopAtDeadline, StopOnDivergence, build_model, diverged_at
-from lstmtune.model_size import too_big
-from lstmtune.space import Space
+from lstmtune.tuning.model import LearningRateLogger, StopAtDeadline, StopOnDivergence, build_model, diverged_at
+from lstmtune.tasks.model_size import too_big
+from lstmtune.space.specs import Space
 from lstmtune.tasks.base import KerasSide, Prepared
 
 EVAL_BATCH = 256

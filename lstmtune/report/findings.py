@@ -34,7 +34,7 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
         return findings
 
     best = completed.iloc[0]
-    from lstmtune import manifest as run_manifest
+    from lstmtune.run import manifest as run_manifest
     from lstmtune.tasks import get_task
 
     findings += get_task(run_manifest.task_name(manifest)).findings(best, manifest)
@@ -73,7 +73,7 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
 
 def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
     """Tuned values of the best trial at a range edge that the hyperparameter's rule would let widen."""
-    from lstmtune.space import COMMON_SPECS
+    from lstmtune.space.specs import COMMON_SPECS
     from lstmtune.tasks import TASK_NAMES, hyperparameter_specs
 
     # Every task's rules: a hyperparameter's rule is the same whichever task has it.

@@ -14,9 +14,9 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from lstmtune import manifest as run_manifest
-from lstmtune.diagnose import number
-from lstmtune.report import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline, workers_line
+from lstmtune.run import manifest as run_manifest
+from lstmtune.report.findings import number
+from lstmtune.report.build import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline, workers_line
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
 CLEAR_RHO = 0.3
@@ -275,7 +275,7 @@ def _helped_section(report: Report) -> str:
 def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
     if not pictures:
         return ""
-    from lstmtune.plots import caption  # matplotlib only when there are pictures to caption
+    from lstmtune.report.plots import caption  # matplotlib only when there are pictures to caption
 
     figures = []
     for name, png in pictures.items():

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune import manifest as run_manifest
-from lstmtune.rundir import RunDir, TrialStatus, read_json, sort_key, write_json, write_text
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run.layout import RunDir, TrialStatus, read_json, sort_key, write_json, write_text
 from lstmtune.tasks.base import Objective
 
 # score, then the task's figures (forecasting's by default), then what every task records.

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from lstmtune import settings
+from lstmtune.space import settings
 from lstmtune.tasks import get_task, hyperparameter_specs
 
 COMMON_RANGES: dict[str, Any] = {

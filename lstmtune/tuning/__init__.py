@@ -1,0 +1,3 @@
+"""Running a planned search: the LSTM model and hypermodel, the oracle, the keras-tuner tuner and its
+trial recorder, the best model's evaluation, and parallel searches (chief and workers). With each
+task's keras_io and predict.py, the only importers of TensorFlow, Keras and keras-tuner."""
