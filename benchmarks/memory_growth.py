@@ -68,7 +68,7 @@ from lstmtune.plan import SearchRequest, plan_search
 from lstmtune.progress import Reporter
 from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
-from lstmtune.run import store
+from lstmtune.run.records import trial_records
 from lstmtune.run.layout import RunDir
 from lstmtune.tuning.search import run_search
 
@@ -80,7 +80,7 @@ request = SearchRequest({csv!r}, {space!r}, {out!r}, columns={{"target": ("y",)}
 started = time.perf_counter()
 run_search(plan_search(request), Reporter())
 wall = time.perf_counter() - started
-records = sorted(store.trial_records(RunDir({out!r})), key=lambda r: r["finished"])
+records = sorted(trial_records(RunDir({out!r})), key=lambda r: r["finished"])
 print(json.dumps({{"points": [(r["memory_mb"], r["seconds"]) for r in records], "chief_mb": rss_mb(), "wall": wall}}))
 """
 

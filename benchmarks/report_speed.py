@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lstmtune.run.layout import write_json  # noqa: E402
+from lstmtune.run.atomic import write_json  # noqa: E402
 
 
 def make_run(root: Path, trials: int, epochs: int) -> Path:

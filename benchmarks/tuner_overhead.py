@@ -11,7 +11,7 @@ Three parts, each printing a table; asserts nothing (shared machines are noisy):
    methods with timers (monkeypatching in the child; nothing in lstmtune is edited):
      oracle step        keras-tuner Oracle.create_trial (the Bayesian proposal + its state files)
      oracle end         BaseTuner.on_trial_end (Oracle.end_trial + tuner state files)
-     records/tables     TrialRecorder.trial_begin + trial_end (of which store.write_tables)
+     records/tables     TrialRecorder.trial_begin + trial_end (of which write_tables)
      history            TrialRecorder.epoch_end (one CSV row per epoch)
      checkpoint         keras-tuner's SaveBestEpoch.on_epoch_end (weights of the best epoch)
      build              Tuner._try_build (clear_session, gc, HyperModel.build)
@@ -22,7 +22,7 @@ Three parts, each printing a table; asserts nothing (shared machines are noisy):
    objective, for stock, fast, and fast without the L-BFGS-B polish; also the acquisition value (the
    LCB mu - beta * sigma, lower is better) each proposal reaches under the SAME fitted GP, which says
    how well each searches the acquisition.
-3. tables: TrialRecorder.table() + store.write_tables on a synthetic run directory of N records: the
+3. tables: TrialRecorder.table() + write_tables on a synthetic run directory of N records: the
    per-trial cost that grows with the number of trials (every trial rereads every record and rewrites
    trials.csv, .md and .json).
 """
@@ -64,7 +64,7 @@ from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 import keras_tuner
 from keras_tuner.src.engine import base_tuner, oracle as oracle_module, tuner as tuner_module, tuner_utils
-from lstmtune.run import store
+from lstmtune.run.table import write_tables
 from lstmtune.tuning import search as tuning
 from lstmtune.tuning.hypermodel import LstmHyperModel
 from lstmtune.tuning.oracle import FastBayesianOptimization
@@ -229,16 +229,18 @@ def oracle_part(args: argparse.Namespace, work: Path) -> None:
 
 
 def tables_part(args: argparse.Namespace, work: Path) -> None:
-    from lstmtune.run import store
-    from lstmtune.run.layout import RunDir, write_json
-    from lstmtune.run.store import rank_trials, trial_records
-    from lstmtune.tasks.base import Objective
+    from lstmtune.run.table import write_tables
+    from lstmtune.run.layout import RunDir
+    from lstmtune.run.atomic import write_json
+    from lstmtune.run.table import rank_trials
+    from lstmtune.run.records import trial_records
+    from lstmtune.core.objective import Objective
 
     names = ["lookback", "layers", "units", "dropout", "recurrent_dropout", "kernel_l2", "recurrent_l2",
              "dense_dropout", "learning_rate", "batch_size"]
     rng = np.random.default_rng(0)
     print("\n3. Records and tables per trial against the number of trials so far (median of 5 repetitions)")
-    print("| trials so far | read records + rank (TrialRecorder.table) | store.write_tables | per trial | whole search, about N/2 x per trial |")
+    print("| trials so far | read records + rank (TrialRecorder.table) | write_tables | per trial | whole search, about N/2 x per trial |")
     print("|---|---|---|---|---|")
     for n in args.tables:
         run_dir = RunDir(work / f"tables_{n}")
@@ -256,7 +258,7 @@ def tables_part(args: argparse.Namespace, work: Path) -> None:
             started = time.perf_counter()
             table = rank_trials(trial_records(run_dir), names, objective)
             middle = time.perf_counter()
-            store.write_tables(run_dir, table)
+            write_tables(run_dir, table)
             read.append(middle - started)
             write.append(time.perf_counter() - middle)
         r, w = statistics.median(read), statistics.median(write)

@@ -12,7 +12,7 @@ import os
 # Keep TensorFlow's C++ start-up chatter off stderr (set before anything imports TensorFlow).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-__version__ = "0.1.0"
+from lstmtune.version import __version__
 __all__ = ["search", "load_run", "Run", "Predictor", "__version__"]
 
 

@@ -78,16 +78,15 @@ class Run:
 
     @property
     def task(self) -> str:
-        from lstmtune.run import manifest as run_manifest
 
-        return run_manifest.task_name(self.manifest)
+        return self.manifest.task
 
     @property
     def trials(self):
         """Every trial, best first (completed ones ranked by the run's objective and direction)."""
-        from lstmtune.run import store
+        from lstmtune.run.table import trials_table
 
-        return store.trials_table(self.run_dir, self.manifest)
+        return trials_table(self.run_dir, self.manifest)
 
     @property
     def best(self) -> dict[str, Any] | None:

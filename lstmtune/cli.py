@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from lstmtune import __version__
+from lstmtune.version import __version__
 # How the parameters of `search` and `check` become one SearchRequest (see lstmtune.plan): the same
 # groups as the Python API's keyword arguments.
 from lstmtune.api import COLUMN_ARGUMENTS as COLUMN_FLAGS
@@ -348,7 +348,7 @@ def gate(
         lstmtune gate runs/smoke --require "test.skill >= 0.1" --require "trials.failed == 0" --junit gate.xml
     """
     from lstmtune.report import gate as gates
-    from lstmtune.report.build import write_output
+    from lstmtune.run.output import write_output
     from lstmtune.run.layout import RunDir
 
     try:
@@ -392,7 +392,8 @@ def report(
 
         lstmtune report runs/airline --html airline.html
     """
-    from lstmtune.report.build import build_report, format_for, render, run_inputs, write_output, write_pictures
+    from lstmtune.report.build import build_report, format_for, render, run_inputs, write_pictures
+    from lstmtune.run.output import write_output
     from lstmtune.run.layout import RunDir
 
     try:
@@ -446,7 +447,7 @@ def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: boo
     from lstmtune.errors import OptionError
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.predict import Predictor
-    from lstmtune.report.build import write_output
+    from lstmtune.run.output import write_output
 
     try:
         from lstmtune.tuning.quiet import import_tensorflow_quietly
@@ -525,12 +526,11 @@ def init(
         lstmtune init --task text my_space.yaml
     """
     from lstmtune.errors import OptionError
-    from lstmtune.report.build import write_output
-    from lstmtune.space.starter import starter_space
-    from lstmtune.tasks import get_task
+    from lstmtune.run.output import write_output
+    from lstmtune.tasks import DEFAULT_TASK, get_task, starter_text
 
     try:
-        text = starter_space(get_task(task).name)
+        text = starter_text(get_task(task).name)
         if file is None:
             sys.stdout.write(text)
             return
@@ -540,7 +540,7 @@ def init(
     except LstmtuneError as error:
         raise _fail(error) from None
     _stderr().print(f"wrote {file}; check it with: lstmtune check --space {file}"
-                    + ("" if task == "forecast" else f" --task {task}"), highlight=False, markup=False)
+                    + ("" if task == DEFAULT_TASK else f" --task {task}"), highlight=False, markup=False)
 
 
 @app.command()
@@ -553,11 +553,10 @@ def schema(task: TaskOpt = "forecast") -> None:
     """
     import json
 
-    from lstmtune.space.schema import space_schema
-    from lstmtune.tasks import get_task
+    from lstmtune.tasks import get_task, json_schema
 
     try:
-        sys.stdout.write(json.dumps(space_schema(get_task(task).name), indent=2) + "\n")
+        sys.stdout.write(json.dumps(json_schema(get_task(task).name), indent=2) + "\n")
     except LstmtuneError as error:
         raise _fail(error) from None
 

@@ -19,15 +19,14 @@ from lstmtune.space import settings
 from lstmtune.errors import OptionError, RunDirError, SpaceError
 from lstmtune.core.text import clip
 from lstmtune.tasks.model_size import too_big
-from lstmtune.run.layout import RunDir, process_alive
+from lstmtune.run.layout import RunDir
+from lstmtune.run.records import finished_count
+from lstmtune.run.lock import process_alive
 from lstmtune.space.settings import SearchSettings
-from lstmtune.space.specs import Space, load_space, space_from_dict
-from lstmtune.tasks import TASK_NAMES, get_task
+from lstmtune.space.params import Space
+from lstmtune.tasks import TASK_NAMES, get_task, read_space
 from lstmtune.tasks.base import DataRequest, Prepared, Task
-from lstmtune.tasks.forecast.settings import LOOKBACK_RULE
 
-# Hyperparameters a flag may fix, and the rule its value obeys (the task that has them is checked first).
-FIXING_FLAGS = {"lookback": LOOKBACK_RULE}
 # What --gpu-fast fixes: Keras runs an LSTM layer with cuDNN's fused kernel on a GPU only when
 # recurrent_dropout is 0 (lstmtune's layers meet the other conditions: tanh / sigmoid activations,
 # a bias, not unrolled, masks padded at the end). Every task has recurrent_dropout.
@@ -174,12 +173,9 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
 def _check_tuner_state(run_dir: RunDir) -> None:
     """keras-tuner's state must be whole to resume; without it a run may only restart when it has no
     finished trial to lose (it was stopped before its first trial ended)."""
-    from lstmtune.run.store import trial_records
-
-    state = run_dir.tuner / "search" / "oracle.json"
-    finished = [r for r in trial_records(run_dir) if r.get("status") in ("completed", "failed")]
+    state = run_dir.oracle_state
     if not state.is_file():
-        if finished:
+        if finished_count(run_dir):
             raise RunDirError(f"--out {run_dir.root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) "
                               "is missing; use --overwrite")
         return
@@ -213,8 +209,8 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     old_data, old_search = previous.get("data") or {}, previous.get("search") or {}
     search = plan.search
     request = plan.request
-    if run_manifest.task_name(previous) != plan.task.name:
-        raise RunDirError(f"--resume {run_dir.root}: the run is a --task {run_manifest.task_name(previous)} search, "
+    if previous.task != plan.task.name:
+        raise RunDirError(f"--resume {run_dir.root}: the run is a --task {previous.task} search, "
                           f"not --task {plan.task.name}; resume with the same flags, or use --overwrite")
     if old_data.get("sha256") != plan.data_sha256:
         raise RunDirError(
@@ -279,14 +275,11 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     _check_task_flags(task, request)
     data_flags = validate_flags(request.data_flags, task.data_rules)
     search_flags = validate_flags(request.search_flags, settings.SEARCH_RULES)
-    fixed = validate_flags(request.fixed, FIXING_FLAGS)
+    fixed = validate_flags(request.fixed, task.fixing_rules)
     run_dir = _check_run_dir(request) if request.out is not None else None
     _check_parallel(request)
 
-    if isinstance(request.space_path, dict):
-        space = space_from_dict(request.space_path, "space", task.name)
-    else:
-        space = load_space(request.space_path, task.name)
+    space = read_space(request.space_path, task.name)
     if fixed:
         space = space.with_fixed(fixed)
     notices: tuple[str, ...] = ()
@@ -311,7 +304,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         return SearchPlan(request, task, effective, search, None, run_dir, "", {}, notices=notices)
     columns = dict(request.columns)
     target = columns.get("target")
-    if task.name != "forecast" and target is not None and not isinstance(target, str):
+    if not task.multiple_targets and target is not None and not isinstance(target, str):
         if len(target) > 1:
             raise OptionError(f"--target names one column for --task {task.name}, but got {clip(', '.join(target))}")
         columns["target"] = target[0] if target else None
@@ -365,9 +358,16 @@ def gpu_fast_manifest(plan: SearchPlan) -> dict[str, Any]:
 MAX_WORKERS = 256
 
 
-def _check_parallel(request: SearchRequest) -> None:
-    from lstmtune.tuning.parallel.workers import parse_address
+def parse_address(text: str, option: str) -> tuple[str, int]:
+    """'HOST:PORT' (PORT 0 on the chief picks a free port)."""
+    host, sep, port = str(text).strip().rpartition(":")
+    host = host.strip("[]")  # [::1]:8470
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise OptionError(f"{option} must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8470, but got {text!r}")
+    return host, int(port)
 
+
+def _check_parallel(request: SearchRequest) -> None:
     if not 0 <= request.workers <= MAX_WORKERS:
         raise OptionError(f"--workers must be from 0 to {MAX_WORKERS} (0: trials run in the search's own process), "
                           f"but got {request.workers}")

@@ -18,7 +18,8 @@ import pandas as pd
 
 from lstmtune.errors import RunDirError
 from lstmtune.core.text import clip
-from lstmtune.run.layout import RunDir, read_json
+from lstmtune.run.layout import RunDir
+from lstmtune.run.atomic import read_json
 from lstmtune.tasks import TASK_NAMES, get_task
 
 

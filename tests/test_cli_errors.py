@@ -226,7 +226,7 @@ def test_out_that_cannot_be_created(search, tmp_path):
 
 
 def test_report_output_to_a_directory(cli, tmp_path):
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     write_json(tmp_path / "run" / "run.json", {"status": "completed"})
     assert_one_line_error(cli("report", tmp_path / "run", "--format", "md", "--output", tmp_path), "--output", "is a directory")

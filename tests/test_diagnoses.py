@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from conftest import AIRLINE, REVIEWS, TEXT_SPACE
-from lstmtune.run import store
+from lstmtune.run.table import rank_trials
 from lstmtune.run.layout import RunDir
+from lstmtune.run.manifest import Manifest
 from lstmtune.report.diagnoses import diagnose_trials
 
 MANIFEST = {"schema_version": 2, "task": "forecast", "status": "completed", "search": {"epochs": 10}}
@@ -32,14 +33,12 @@ def _diagnoses(tmp_path: Path, history: dict[str, list[float]], manifest=MANIFES
     best = int(np.argmax(values) if objective in ("val_accuracy", "val_macro_f1") else np.argmin(values))
     scores = {objective: values[best], "skill": 0.3, "best_epoch": best + 1, "epochs_run": len(values), **metrics}
     record = {"trial_id": "0", "status": "completed", "metrics": scores, "values": {}}
-    table = store.rank_trials([record], [], objective=None if objective == "val_mse" else _objective(manifest))
-    return [d.to_json() for d in diagnose_trials(run, table, manifest)]
+    table = rank_trials([record], [], objective=None if objective == "val_mse" else _objective(manifest))
+    return [d.to_json() for d in diagnose_trials(run, table, Manifest(manifest))]
 
 
 def _objective(manifest):
-    from lstmtune.run import manifest as run_manifest
-
-    return run_manifest.objective(manifest)
+    return Manifest(manifest).objective
 
 
 def test_validation_turning_up_while_training_improves_overfits(tmp_path):

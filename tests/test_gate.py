@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, TINY_SPACE, assert_one_line_error
-from lstmtune.report.gate import parse_rule
+from lstmtune.space.rules import parse_rule
 from lstmtune.errors import OptionError, SpaceError
 
 WORKFLOW = ROOT / "examples" / "ci" / "github-actions.yml"
@@ -34,17 +34,17 @@ def test_rules_parse():
 
 
 def test_space_gate_section_is_validated(write_file):
-    from lstmtune.space.specs import load_space
+    from lstmtune.tasks import read_space
 
-    assert load_space(ROOT / "search_spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > -0.5")
+    assert read_space(ROOT / "search_spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > -0.5")
     with pytest.raises(SpaceError, match="bad.yaml: gate must be a rule"):
-        load_space(write_file("bad.yaml", "gate: ['skill >= 1']"))
+        read_space(write_file("bad.yaml", "gate: ['skill >= 1']"))
     with pytest.raises(SpaceError, match="tset.skill"):  # a misspelt scope is caught when the file is read
-        load_space(write_file("typo.yaml", "gate: ['tset.skill > 0']"))
+        read_space(write_file("typo.yaml", "gate: ['tset.skill > 0']"))
     with pytest.raises(SpaceError, match="test.skil is not a figure lstmtune records"):
-        load_space(write_file("typo2.yaml", "gate: ['test.skil > 0']"))
+        read_space(write_file("typo2.yaml", "gate: ['test.skil > 0']"))
     with pytest.raises(SpaceError, match="gate must be a list"):
-        load_space(write_file("bad2.yaml", "gate: test.skill >= 1"))
+        read_space(write_file("bad2.yaml", "gate: test.skill >= 1"))
 
 
 def workflow_commands(run_dir: Path) -> list[list[str]]:
@@ -118,7 +118,7 @@ def test_time_budget_stops_a_trial_and_the_search(cli, airline_csv, write_file, 
 
 
 def test_gate_on_a_run_where_nothing_completed(cli, tmp_path):
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "failed", "hyperparameters": {"names": [], "tunable": [], "space": {}}})
@@ -133,7 +133,7 @@ def test_gate_on_a_run_where_nothing_completed(cli, tmp_path):
 
 
 def test_gate_needs_a_rule(cli, tmp_path):
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     write_json(tmp_path / "run" / "run.json", {"status": "completed"})
     assert_one_line_error(cli("gate", tmp_path / "run"), "--require", "at least one rule")

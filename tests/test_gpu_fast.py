@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from conftest import AIRLINE, REVIEWS, VOWELS, assert_one_line_error
 from lstmtune.cli import app
-from lstmtune.run.layout import RunDir, read_json, write_json
+from lstmtune.run.layout import RunDir
+from lstmtune.run.atomic import read_json, write_json
 
 AIRLINE_FLAGS = ["--target", "Passengers", "--time-col", "Date"]
 # recurrent_dropout is searched away from 0: without --gpu-fast no trial could use cuDNN.

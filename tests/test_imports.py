@@ -51,7 +51,7 @@ def test_bad_search_input_is_rejected_before_tensorflow(space_file, tmp_path):
 
 
 def test_report_is_light(tmp_path):
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
@@ -91,7 +91,7 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_gate_is_light(tmp_path):
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})

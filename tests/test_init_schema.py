@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from conftest import ROOT, assert_one_line_error
-from lstmtune.space.specs import read_document
+from lstmtune.space.yaml_reader import read_document
 
 SHIPPED = {"forecast.yaml": "forecast", "smoke.yaml": "forecast", "text.yaml": "text", "sequence.yaml": "sequence"}
 

@@ -42,9 +42,10 @@ from lstmtune.space import settings as search_settings
 from lstmtune.errors import LstmtuneError
 from lstmtune.data.csv_reader import read_csv
 from lstmtune.plan import SearchRequest, manifest_data, plan_search
-from lstmtune.run.layout import _clean
-from lstmtune.space.specs import Space, parse_space, space_from_dict
-from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs
+from lstmtune.run.atomic import clean
+from lstmtune.space.params import Space
+from lstmtune.space.load import parse_space, space_from_dict
+from lstmtune.tasks import TASK_NAMES, get_task, grammar, hyperparameter_specs
 
 # --- settings -------------------------------------------------------------------------------
 
@@ -162,14 +163,14 @@ def valid_value(value: Any, spec: Any) -> bool:
     if spec.type is bool:
         return isinstance(value, bool)
     if spec.type is str:
-        return isinstance(value, str) and bool(spec.ok(value))
+        return isinstance(value, str) and spec.valid.accepts(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if spec.type is int and not isinstance(value, int):
         return False
     if spec.type is float and not (isinstance(value, float) and finite32(value)):
         return False
-    return bool(spec.ok(value))
+    return spec.valid.accepts(value)
 
 
 def as_list(value: Any) -> Any:
@@ -224,7 +225,7 @@ def assert_valid_space(space: Space, task: str) -> None:
 def assert_round_trip(space: Space) -> None:
     """The space file lstmtune writes (space.yaml, best.yaml) reads back as the same space."""
     text = space.to_yaml()
-    again = outcome(lambda: parse_space(text, space.source, space.task))
+    again = outcome(lambda: parse_space(text, grammar(space.task), space.source))
     assert not isinstance(again, LstmtuneError), f"its own to_yaml() is refused: {again}\n{text}"
     assert again.to_dict() == space.to_dict()
 
@@ -260,7 +261,7 @@ yaml_like = st.lists(st.one_of(st.sampled_from(YAML_BITS), st.text(max_size=6)),
 @example(text="!!set 0", task="forecast")
 @example(text='search: {"a\\nb": 1}', task="forecast")  # a key with a line break, quoted as it is
 def test_any_text_is_a_space_or_a_space_error(text, task):
-    result = outcome(lambda: parse_space(text, "space.yaml", task))
+    result = outcome(lambda: parse_space(text, grammar(task), "space.yaml"))
     if not isinstance(result, LstmtuneError):
         assert_valid_space(result, task)
         assert_round_trip(result)
@@ -330,8 +331,8 @@ def test_space_documents_are_a_space_or_a_space_error(document, task):
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     except yaml.YAMLError:
         text = None
-    for parse in ((lambda: parse_space(text, "space.yaml", task)) if text is not None else None,
-                  lambda: space_from_dict(document, "space", task)):
+    for parse in ((lambda: parse_space(text, grammar(task), "space.yaml")) if text is not None else None,
+                  lambda: space_from_dict(document, grammar(task), "space")):
         if parse is None:
             continue
         result = outcome(parse)
@@ -721,7 +722,7 @@ def plan_and_describe(request: SearchRequest):
     plan = plan_search(request)
     lines = [plan.prepared.summary(), *plan.prepared.check_lines(plan.space)]
     document = {"data": manifest_data(plan), "baselines": plan.baselines, "space": plan.space.to_dict()}
-    return plan, lines, json.dumps(_clean(document), allow_nan=False)
+    return plan, lines, json.dumps(clean(document), allow_nan=False)
 
 
 def assert_plan_holds(plan, lines: list[str]) -> None:

@@ -243,7 +243,7 @@ def test_classification_pictures_and_confusion_matrix(text_run, tmp_path):
 def test_a_run_without_finished_trials_renders_without_pictures(tmp_path):
     from lstmtune.report.html import render_html
     from lstmtune.report.plots import render_plots, write_plots
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "running", "task": "forecast",

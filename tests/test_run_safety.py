@@ -11,7 +11,8 @@ import pytest
 
 from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
 from lstmtune.errors import RunDirError, SpaceError
-from lstmtune.run.layout import RunDir, RunLock
+from lstmtune.run.layout import RunDir
+from lstmtune.run.lock import RunLock
 
 
 def test_a_locked_run_directory_refuses_a_second_search(tmp_path):
@@ -83,11 +84,11 @@ def test_repeated_column_names_are_refused(cli, write_file, tiny_space, tmp_path
 
 
 def test_yaml_aliases_are_refused(write_file):
-    from lstmtune.space.specs import load_space
+    from lstmtune.tasks import read_space
 
     laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nhyperparameters: {units: 4}\n"
     with pytest.raises(SpaceError, match="aliases .* are not allowed"):
-        load_space(write_file("laughs.yaml", laughs))
+        read_space(write_file("laughs.yaml", laughs))
 
 
 def test_long_values_are_cut_in_messages(cli, write_file, tiny_space, tmp_path):

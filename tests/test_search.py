@@ -109,11 +109,11 @@ def test_ranked_table_and_history(airline_run):
 
 
 def test_best_yaml_fixes_every_value(airline_run):
-    from lstmtune.space.specs import load_space
+    from lstmtune.tasks import read_space
 
     out, _ = airline_run
     manifest = read_json(out / "run.json")
-    best = load_space(out / "best.yaml")
+    best = read_space(out / "best.yaml")
     assert not best.tunable
     for name, value in manifest["best"]["values"].items():
         assert best.params[name].value == pytest.approx(value) if isinstance(value, float) else best.params[name].value == value

@@ -17,7 +17,8 @@ from lstmtune.tasks.base import DataRequest, Prepared
 from lstmtune.tasks.sequence.data import (SequenceData, identifier_reason, looks_like_id_name, prepare_sequences,
                                           problem_rule)
 from lstmtune.tasks.sequence.encoder import SequenceEncoder, natural_key
-from lstmtune.tasks.sequence.settings import (CLASSIFICATION_OBJECTIVES, DATA_RULES, REGRESSION_OBJECTIVES,
+from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
+from lstmtune.tasks.sequence.settings import (DATA_RULES, REGRESSION_OBJECTIVES,
                                               SequenceSettings, objective_for)
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -18,14 +18,18 @@ from lstmtune.errors import LstmtuneError, SpaceError
 from lstmtune.space.settings import SEARCH_RULES, SearchSettings
 from lstmtune.tasks.forecast.settings import DATA_RULES
 from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
-from lstmtune.space.specs import SPECS, Param, Space, load_space, parse_space
+
+from lstmtune.space.params import Param, Space
+from lstmtune.space.load import parse_space
+from lstmtune.tasks import grammar, read_space
 
 SOURCE = "my_space.yaml"
+SPECS = grammar("forecast").specs
 SHIPPED = Path(__file__).parent.parent / "search_spaces"
 
 
 def parse(text: str) -> Space:
-    return parse_space(textwrap.dedent(text), source=SOURCE)
+    return parse_space(textwrap.dedent(text), grammar("forecast"), source=SOURCE)
 
 
 def error_of(text: str) -> str:
@@ -246,7 +250,7 @@ def test_space_error_is_a_user_error_with_exit_code_2():
 def test_load_space_reads_a_file_and_uses_its_path_as_source(tmp_path):
     path = tmp_path / "space.yaml"
     path.write_text("hyperparameters:\n  units: {int: [8, 16]}\n", encoding="utf-8")
-    space = load_space(path)
+    space = read_space(path)
     assert space.source == str(path)
     assert space.params["units"].kind == "int"
 
@@ -255,20 +259,20 @@ def test_load_space_error_names_the_file(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("hyperparameters:\n  dropuot: 0.1\n", encoding="utf-8")
     with pytest.raises(SpaceError, match="did you mean 'dropout'") as info:
-        load_space(str(path))
+        read_space(str(path))
     assert str(info.value).startswith(f"{path}: ")
 
 
 def test_load_space_missing_file(tmp_path):
     path = tmp_path / "nope.yaml"
     with pytest.raises(SpaceError) as info:
-        load_space(path)
+        read_space(path)
     assert str(path) in str(info.value) and "not found" in str(info.value)
 
 
 def test_load_space_directory(tmp_path):
     with pytest.raises(SpaceError) as info:
-        load_space(tmp_path)
+        read_space(tmp_path)
     assert str(tmp_path) in str(info.value) and "is a directory" in str(info.value)
 
 
@@ -276,7 +280,7 @@ def test_load_space_not_utf8(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("hyperparameters:\n  optimizer: ad\xe4m\n".encode("latin-1"))
     with pytest.raises(SpaceError) as info:
-        load_space(path)
+        read_space(path)
     assert str(path) in str(info.value) and "cannot read" in str(info.value)
 
 
@@ -285,20 +289,20 @@ def test_load_space_not_utf8(tmp_path):
 
 @pytest.mark.parametrize("name", ["forecast.yaml", "smoke.yaml"])
 def test_shipped_spaces_load(name):
-    space = load_space(SHIPPED / name)
+    space = read_space(SHIPPED / name)
     assert space.tunable
     assert {"max_trials", "epochs", "patience"} <= set(space.search)
 
 
 @pytest.mark.parametrize("name, task", [("text.yaml", "text"), ("sequence.yaml", "sequence")])
 def test_shipped_task_spaces_load_for_their_task_only(name, task):
-    space = load_space(SHIPPED / name, task)
+    space = read_space(SHIPPED / name, task)
     assert space.tunable and space.task == task
     assert {"max_trials", "epochs", "patience"} <= set(space.search)
     if task == "text":  # left out on purpose: it defaults to the training texts' 95th percentile
         assert space.params["sequence_length"].value is None
     with pytest.raises(SpaceError, match=f"applies to task {task}, not to task forecast|hyperparameters"):
-        parse_space((SHIPPED / name).read_text().replace("hyperparameters:", "hyperparameters:\n  lookback: 4"), task=task)
+        parse_space((SHIPPED / name).read_text().replace("hyperparameters:", "hyperparameters:\n  lookback: 4"), grammar(task))
 
 
 @pytest.mark.parametrize("text, task, fragment", [
@@ -313,12 +317,12 @@ def test_shipped_task_spaces_load_for_their_task_only(name, task):
 ])
 def test_keys_of_another_task_name_the_task(text, task, fragment):
     with pytest.raises(SpaceError) as info:
-        parse_space(text, source=SOURCE, task=task)
+        parse_space(text, grammar(task), source=SOURCE)
     assert fragment in str(info.value) and SOURCE in str(info.value)
 
 
 def test_forecast_space_reads_exponents_as_log_float_ranges():
-    space = load_space(SHIPPED / "forecast.yaml")
+    space = read_space(SHIPPED / "forecast.yaml")
     l2 = space.params["kernel_l2"]
     assert (l2.kind, l2.low, l2.high, l2.log) == ("float", 1e-6, 1e-2, True)
     assert space.params["learning_rate"].low == pytest.approx(3e-4)
@@ -346,7 +350,7 @@ data: {split: [0.6, 0.2, 0.2], transform: none, fill: NONE, season: 12}
 @pytest.mark.parametrize("text", [RICH, (SHIPPED / "forecast.yaml").read_text(encoding="utf-8")], ids=["rich", "forecast"])
 def test_to_yaml_round_trips(text):
     space = parse(text)
-    again = parse_space(space.to_yaml(), source="again.yaml")
+    again = parse_space(space.to_yaml(), grammar("forecast"), source="again.yaml")
     assert again.params == space.params
     assert again.search == space.search
     assert again.data == space.data
@@ -372,7 +376,7 @@ def test_with_fixed_fixes_every_param_and_keeps_search_overrides():
     assert fixed.data == space.data and fixed.source == space.source
     # The original is untouched, and the fixed space survives a trip through YAML.
     assert len(space.tunable) == 8 and space.search["max_trials"] == 7
-    again = parse_space(fixed.to_yaml())
+    again = parse_space(fixed.to_yaml(), grammar("forecast"))
     assert again.params == fixed.params and again.search == fixed.search
 
 

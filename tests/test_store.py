@@ -15,10 +15,14 @@ from rich.console import Console
 
 from lstmtune.report import findings as diagnose_module
 from lstmtune.report import build as report
-from lstmtune.run import store
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run.manifest import Manifest
+from lstmtune.run.records import trial_records
+from lstmtune.run.table import LEADING_COLUMNS, METRIC_COLUMNS, rank_trials, to_markdown, trials_table, write_tables
 from lstmtune.report.findings import diagnose
 from lstmtune.errors import OptionError, RunDirError
-from lstmtune.run.layout import RunDir, write_json
+from lstmtune.run.layout import RunDir
+from lstmtune.run.atomic import write_json
 
 NAMES = ["lookback", "units", "dropout", "learning_rate", "batch_size"]
 TUNABLE = ["units", "dropout", "learning_rate"]
@@ -104,18 +108,18 @@ def run_dir(tmp_path) -> RunDir:
 
 @pytest.fixture
 def table(run_dir) -> pd.DataFrame:
-    return store.trials_table(run_dir)
+    return trials_table(run_dir, run_manifest.load(run_dir))
 
 
 def findings_for(records: list[dict[str, Any]], **manifest_overrides: Any) -> list[str]:
-    return diagnose(store.rank_trials(records, NAMES), manifest(**manifest_overrides))
+    return diagnose(rank_trials(records, NAMES), Manifest(manifest(**manifest_overrides)))
 
 
 def diagnoses_for(records: list[dict[str, Any]], run_dir: Path, **manifest_overrides: Any) -> list[dict[str, str]]:
     from lstmtune.report.diagnoses import diagnose_trials
 
-    table = store.rank_trials(records, NAMES)
-    return [d.to_json() for d in diagnose_trials(RunDir(run_dir), table, manifest(**manifest_overrides))]
+    table = rank_trials(records, NAMES)
+    return [d.to_json() for d in diagnose_trials(RunDir(run_dir), table, Manifest(manifest(**manifest_overrides)))]
 
 
 # --- ranking -------------------------------------------------------------------------------
@@ -142,35 +146,35 @@ def test_failed_reason_is_the_note(table):
 def test_completed_note_is_kept():
     record = completed("1", 0.1)
     record["note"] = "training loss became non-finite at epoch 4; best weights kept"
-    assert store.rank_trials([record], NAMES)["note"].tolist() == [record["note"]]
+    assert rank_trials([record], NAMES)["note"].tolist() == [record["note"]]
 
 
 def test_ids_sort_as_integers_on_ties():
     records = [completed("10", 0.5), completed("2", 0.5), failed("10a", "x"), failed("9", "x"), failed("11", "x")]
-    table = store.rank_trials(records, NAMES)
+    table = rank_trials(records, NAMES)
     assert table["trial_id"].tolist() == ["2", "10", "9", "11", "10a"]
     assert table["rank"].tolist()[:2] == [1, 2]
 
 
 def test_trial_records_sorted_by_integer_id(run_dir):
-    assert [r["trial_id"] for r in store.trial_records(run_dir)] == ["2", "3", "4", "7", "10", "11", "12"]
+    assert [r["trial_id"] for r in trial_records(run_dir)] == ["2", "3", "4", "7", "10", "11", "12"]
 
 
 def test_unreadable_record_is_skipped(run_dir):
     run_dir.trial_record("99").write_text("{not json")
-    assert len(store.trials_table(run_dir)) == len(RECORDS)
+    assert len(trials_table(run_dir, run_manifest.load(run_dir))) == len(RECORDS)
 
 
 def test_columns_metrics_then_note_then_hyperparameters(table):
     columns = list(table.columns)
     assert columns[:3] == ["rank", "trial_id", "status"]
-    assert columns[3:3 + len(store.METRIC_COLUMNS)] == store.METRIC_COLUMNS
+    assert columns[3:3 + len(METRIC_COLUMNS)] == METRIC_COLUMNS
     assert columns[-len(NAMES) - 1:] == ["note", *NAMES]
 
 
 def test_hyperparameter_columns_follow_manifest_order():
     names = ["units", "batch_size", "lookback"]
-    table = store.rank_trials([completed("1", 0.1)], names)
+    table = rank_trials([completed("1", 0.1)], names)
     assert list(table.columns[-3:]) == names
     assert table.iloc[0][names].tolist() == [8, 16, 6]
 
@@ -187,9 +191,9 @@ def test_metric_values_and_integer_epochs(table):
 
 def test_empty_history_gives_empty_table_with_all_columns(tmp_path):
     run_dir = make_run(tmp_path / "run", [])
-    table = store.trials_table(run_dir)
+    table = trials_table(run_dir, run_manifest.load(run_dir))
     assert table.empty
-    assert list(table.columns) == store.LEADING_COLUMNS + store.METRIC_COLUMNS + ["note"] + NAMES
+    assert list(table.columns) == LEADING_COLUMNS + METRIC_COLUMNS + ["note"] + NAMES
 
 
 # --- table files ---------------------------------------------------------------------------
@@ -202,7 +206,7 @@ def markdown_rows(text: str) -> list[list[str]]:
 
 
 def test_write_tables_round_trip(run_dir, table):
-    store.write_tables(run_dir, table)
+    write_tables(run_dir, table)
 
     csv = pd.read_csv(run_dir.table("csv"), dtype={"trial_id": str}, keep_default_na=False)
     assert list(csv.columns) == list(table.columns)
@@ -226,7 +230,7 @@ def test_write_tables_round_trip(run_dir, table):
 
 def test_to_markdown_escapes_pipes_and_newlines():
     table = pd.DataFrame({"trial_id": ["1"], "note": ["a|b\nc"], "score": [0.123456789]})
-    text = store.to_markdown(table)
+    text = to_markdown(table)
     assert "a\\|b c" in text
     assert "0.1235" in text and "0.12346" not in text  # 4 significant digits
     body = text.splitlines()[2]
@@ -234,7 +238,7 @@ def test_to_markdown_escapes_pipes_and_newlines():
 
 
 def test_write_tables_leaves_no_temporary_files(run_dir, table):
-    store.write_tables(run_dir, table)
+    write_tables(run_dir, table)
     assert sorted(p.name for p in run_dir.root.iterdir()) == ["history", "run.json", "trials.csv", "trials.json", "trials.md"]
 
 
@@ -243,24 +247,24 @@ def test_write_tables_leaves_no_temporary_files(run_dir, table):
 
 def test_load_manifest_missing_directory(tmp_path):
     with pytest.raises(RunDirError, match="does not exist"):
-        store.load_manifest(RunDir(tmp_path / "nowhere"))
+        run_manifest.load(RunDir(tmp_path / "nowhere"))
 
 
 def test_load_manifest_without_run_json(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(RunDirError, match="no run.json"):
-        store.load_manifest(RunDir(tmp_path / "empty"))
+        run_manifest.load(RunDir(tmp_path / "empty"))
 
 
 def test_load_manifest_unreadable(tmp_path):
     run_dir = RunDir(tmp_path)
     run_dir.manifest.write_text("{broken")
     with pytest.raises(RunDirError, match="unreadable manifest"):
-        store.load_manifest(run_dir)
+        run_manifest.load(run_dir)
 
 
 def test_load_manifest_reads_it(run_dir):
-    assert store.load_manifest(run_dir)["hyperparameters"]["names"] == NAMES
+    assert run_manifest.load(run_dir)["hyperparameters"]["names"] == NAMES
 
 
 # --- report --------------------------------------------------------------------------------
@@ -473,9 +477,9 @@ def test_seasonal_naive_that_wins_is_reported():
 
     table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "val_rmse": 40.0, "note": ""}])
     manifest = {"data": {"settings": {"season": 12}}, "baselines": {"val": {"seasonal": {"rmse": 31.0}}}}
-    assert any("Seasonal naive (period 12) beats the best trial" in f for f in diagnose(table, manifest))
+    assert any("Seasonal naive (period 12) beats the best trial" in f for f in diagnose(table, Manifest(manifest)))
     manifest["baselines"]["val"]["seasonal"]["rmse"] = 45.0
-    assert not any("Seasonal naive" in f for f in diagnose(table, manifest))
+    assert not any("Seasonal naive" in f for f in diagnose(table, Manifest(manifest)))
 
 
 def test_few_validation_windows_are_flagged():
@@ -483,9 +487,9 @@ def test_few_validation_windows_are_flagged():
 
     table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "note": ""}])
     few = {"data": {"splits": {"val": {"rows": [100, 112]}}}}
-    assert any("only 12 windows" in f for f in diagnose(table, few))
+    assert any("only 12 windows" in f for f in diagnose(table, Manifest(few)))
     many = {"data": {"splits": {"val": {"rows": [100, 200]}}}}
-    assert not any("windows" in f for f in diagnose(table, many))
+    assert not any("windows" in f for f in diagnose(table, Manifest(many)))
 
 
 @pytest.mark.parametrize("fmt, output, expected", [
@@ -512,7 +516,7 @@ def test_ranked_table_never_cuts_a_number(tmp_path, width):
 
 
 def test_report_on_a_manifest_with_null_sections(tmp_path, cli):
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
     write_json(run / "run.json", {"status": "completed", "data": None, "search": None, "baselines": None,
@@ -526,7 +530,7 @@ def test_report_on_a_manifest_with_null_sections(tmp_path, cli):
 
 def test_report_on_a_manifest_with_an_unknown_task(tmp_path, cli):
     from conftest import assert_one_line_error
-    from lstmtune.run.layout import write_json
+    from lstmtune.run.atomic import write_json
 
     write_json(tmp_path / "run" / "run.json", {"schema_version": 2, "task": "images", "status": "completed"})
     assert_one_line_error(cli("report", tmp_path / "run"), "run.json", "`task` must be one of forecast, text, sequence", "'images'")
@@ -543,7 +547,7 @@ def test_classification_skill_findings(skill, fragment):
     table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": skill, "val_accuracy": 0.8, "note": ""}])
     manifest = {"task": "text", "baselines": {"val": {"prior": {"accuracy": 0.6, "items": 500}}},
                 "data": {"labels": ["a", "b"], "settings": {}}}
-    findings = diagnose(table, manifest)
+    findings = diagnose(table, Manifest(manifest))
     assert any(fragment in f for f in findings), findings
 
 
@@ -554,7 +558,7 @@ def test_majority_class_advice_depends_on_balance_and_flags():
         table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "val_accuracy": accuracy, "note": ""}])
         manifest = {"task": "text", "baselines": {"val": {"prior": {"accuracy": majority, "items": 500}}},
                     "data": {"labels": ["a", "b"], "settings": settings}}
-        return next(f for f in diagnose(table, manifest) if "majority class" in f)
+        return next(f for f in diagnose(table, Manifest(manifest)) if "majority class" in f)
 
     assert "try --class-weight auto or --objective macro_f1" in advice(0.9)
     weighted = advice(0.9, class_weight="auto")

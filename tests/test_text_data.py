@@ -16,14 +16,15 @@ import pytest
 
 from lstmtune.errors import DataError, OptionError
 from lstmtune.data.csv_reader import read_csv
-from lstmtune.space.specs import Param, Space
+from lstmtune.space.params import Param, Space
 from lstmtune.tasks.base import DataRequest
 from lstmtune.tasks.scoring import classification_figures
 from lstmtune.tasks.text import settings as text_settings
 from lstmtune.tasks.text.data import TextData, encode_frame, prepare_text
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, tokenize
-from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES, DATA_RULES, TEXT_SPECS, TextSettings
+from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
+from lstmtune.tasks.text.settings import DATA_RULES, TEXT_SPECS, TextSettings
 
 ROTTEN = Path(__file__).resolve().parent / "data" / "rotten_tomatoes_600.csv"
 
@@ -554,9 +555,9 @@ def test_settings_rules_and_specs():
         DATA_RULES["class_weight"]("balanced")
     assert set(CLASSIFICATION_OBJECTIVES) == {"cross_entropy", "accuracy", "macro_f1"}
     assert CLASSIFICATION_OBJECTIVES["cross_entropy"].direction == "min"
-    assert TEXT_SPECS["max_tokens"].default == 20000 and not TEXT_SPECS["max_tokens"].ok(1)
-    assert TEXT_SPECS["sequence_length"].default is None and TEXT_SPECS["sequence_length"].ok(1)
-    assert TEXT_SPECS["embedding_dropout"].ok(0.0) and not TEXT_SPECS["embedding_dropout"].ok(1.0)
+    assert TEXT_SPECS["max_tokens"].default == 20000 and not TEXT_SPECS["max_tokens"].valid.accepts(1)
+    assert TEXT_SPECS["sequence_length"].default is None and TEXT_SPECS["sequence_length"].valid.accepts(1)
+    assert TEXT_SPECS["embedding_dropout"].valid.accepts(0.0) and not TEXT_SPECS["embedding_dropout"].valid.accepts(1.0)
     assert TEXT_SPECS["embedding_trainable"].default is True and TEXT_SPECS["embedding_dim"].default == 64
     assert all(spec.help for spec in TEXT_SPECS.values())
     assert text_settings.TextSettings() == TextSettings((0.7, 0.15, 0.15), "cross_entropy", "none")

@@ -19,11 +19,16 @@ from rich.table import Table
 
 from lstmtune.report import importance
 from lstmtune.run import manifest as run_manifest
-from lstmtune.run import store
-from lstmtune.report.findings import diagnose, number
+from lstmtune.run.records import learning_curve, read_trial_records
+from lstmtune.run.table import rank_trials, table_records, to_markdown
+from lstmtune.report.findings import diagnose
+from lstmtune.core.text import number
 from lstmtune.errors import OptionError
-from lstmtune.run.layout import RunDir, owning_run, process_alive, sort_key, write_text
-from lstmtune.report.diagnoses import CODES, diagnose_trials
+from lstmtune.run.layout import RunDir, owning_run, sort_key
+from lstmtune.run.lock import process_alive
+from lstmtune.run.output import write_output
+from lstmtune.core.names import DIAGNOSIS_CODES
+from lstmtune.report.diagnoses import diagnose_trials
 
 FORMATS = ("table", "csv", "md", "json")
 SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
@@ -63,11 +68,11 @@ class Report:
 
     @property
     def objective(self):
-        return run_manifest.objective(self.manifest)
+        return self.manifest.objective
 
     @property
     def figures(self) -> tuple[str, ...]:
-        return run_manifest.figure_columns(self.manifest)
+        return self.manifest.figures
 
     @property
     def summary_columns(self) -> list[str]:
@@ -78,7 +83,7 @@ class Report:
     @property
     def kind(self) -> str:
         """forecast, classification or regression: what skill and the figures mean."""
-        if run_manifest.task_name(self.manifest) == "forecast":
+        if self.manifest.task == "forecast":
             return "forecast"
         return "classification" if "val_accuracy" in self.figures else "regression"
 
@@ -108,15 +113,15 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
     """Everything `report` shows; `with_importance` also fits the importance surrogate (scikit-learn)."""
     if top < 1:
         raise OptionError(f"--top must be an integer >= 1, but got {top}")
-    manifest = store.load_manifest(run_dir)
-    objective = run_manifest.objective(manifest)
-    names = store.hyperparameter_names(manifest)
-    records, damaged = store.read_trial_records(run_dir)
-    table = store.rank_trials(records, names, objective, run_manifest.figure_columns(manifest))
+    manifest = run_manifest.load(run_dir)
+    objective = manifest.objective
+    names = manifest.hyperparameter_names
+    records, damaged = read_trial_records(run_dir)
+    table = rank_trials(records, names, objective, manifest.figures)
     shown = table.head(top)
     curves = {}
     for trial_id in shown["trial_id"]:
-        history = store.learning_curve(run_dir, str(trial_id))
+        history = learning_curve(run_dir, str(trial_id))
         if objective.name in history:
             curves[str(trial_id)] = pd.to_numeric(history[objective.name], errors="coerce").tolist()
     damaged_lines = [f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
@@ -212,7 +217,7 @@ def cudnn_check(run_dir: RunDir, manifest: dict[str, Any], table: pd.DataFrame) 
         groups[blocked].append(trial_id)
         seconds, epochs = number(row.get("seconds")), number(row.get("epochs_run"))
         if epochs is None:  # older records: the per-epoch history says how many epochs ran
-            epochs = float(len(store.learning_curve(run_dir, trial_id))) or None
+            epochs = float(len(learning_curve(run_dir, trial_id))) or None
         if seconds is not None and epochs:
             per_epoch[blocked].append(seconds / epochs)
     if not groups[True] and not groups[False]:
@@ -230,7 +235,7 @@ def diagnosis_lines(diagnoses: list[dict[str, Any]], table: pd.DataFrame) -> lis
     completed = table[table["status"] == "completed"]
     best = str(completed.iloc[0]["trial_id"]) if len(completed) else None
     lines = []
-    for code in CODES:
+    for code in DIAGNOSIS_CODES:
         found = [d for d in diagnoses if d["code"] == code]
         if not found:
             continue
@@ -306,8 +311,8 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
 def data_line(manifest: dict[str, Any]) -> str:
     """What data the run used and what was done to it."""
     data = manifest.get("data") or {}
-    if run_manifest.task_name(manifest) != "forecast":
-        return "  ".join([f"data: {data.get('path')}", f"task: {run_manifest.task_name(manifest)}",
+    if manifest.task != "forecast":
+        return "  ".join([f"data: {data.get('path')}", f"task: {manifest.task}",
                           str(data.get("summary") or "")]).rstrip()
     rows = data.get("rows") or {}
     settings = data.get("settings") or {}
@@ -470,7 +475,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "",
         "## Top trials",
         "",
-        store.to_markdown(_with_curves(report)) if not report.top.empty else "No trial has finished yet.\n",
+        to_markdown(_with_curves(report)) if not report.top.empty else "No trial has finished yet.\n",
         "## Best model against naive baselines" + (" (original units)" if report.kind != "classification" else ""),
         "",
         "| split | " + ("forecast" if report.kind == "forecast" else "model") + " | " + " | ".join(figure_keys(report)) + " |",
@@ -530,7 +535,7 @@ def step_summary(report: Report) -> str:
 def render_json(report: Report) -> str:
     document = {
         "run_dir": str(report.run_dir.root),
-        "task": run_manifest.task_name(report.manifest),
+        "task": report.manifest.task,
         "objective": report.objective.to_json(),
         "status": report.manifest.get("status"),
         "state": report.state,
@@ -539,7 +544,7 @@ def render_json(report: Report) -> str:
         "workers": report.manifest.get("workers"),
         "baselines": report.manifest.get("baselines"),
         "best": report.best,
-        "trials": store.table_records(report.top),
+        "trials": table_records(report.top),
         "curves": {t: [v if math.isfinite(v) else None for v in c] for t, c in report.curves.items()},
         "findings": report.findings,
         "diagnoses": report.diagnoses,
@@ -571,30 +576,3 @@ def render(report: Report, fmt: str, console: Console, pictures: dict[str, str] 
     if fmt == "md":
         return render_markdown(report, pictures)
     return render_json(report)
-
-
-# What an existing file may be called to be replaced by each kind of output.
-SUFFIXES = {"table": (".txt", ".log", ""), "csv": (".csv",), "md": (".md", ".markdown"), "json": (".json",),
-            "html": (".html", ".htm"), "xml": (".xml",), "yaml": (".yaml", ".yml")}
-
-
-def write_output(text: str, output: Path, flag: str = "--output", kind: str | None = None,
-                 keep: tuple[Path | str | None, ...] = ()) -> None:
-    """Write an output file atomically. Never over a file of the run, an input named in `keep` (the
-    data a run was made from, the CSV being predicted), or an existing file of another kind."""
-    if output.is_dir():
-        raise OptionError(f"{flag} {output}: is a directory; give a file path")
-    for path in keep:
-        if path is not None and Path(path).exists() and output.exists() and output.resolve() == Path(path).resolve():
-            raise OptionError(f"{flag} {output}: is an input of this command ({path}); give another name")
-    if kind is not None and output.is_file() and output.suffix.lower() not in SUFFIXES[kind]:
-        raise OptionError(f"{flag} {output}: exists and is not a {kind} file ({output.suffix or 'no extension'}); "
-                          f"give a new name ending in {SUFFIXES[kind][0] or 'no extension'}, or remove the file first")
-    run = owning_run(output)
-    if run is not None:
-        raise OptionError(f"{flag} {output}: is a file of the run directory {run} (written by the search); "
-                          "give another name, such as report.md")
-    try:
-        write_text(output, text)
-    except OSError as exc:
-        raise OptionError(f"{flag} {output}: cannot write it ({exc.strerror or exc})") from None

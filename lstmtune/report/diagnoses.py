@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.run import manifest as run_manifest
-from lstmtune.report.findings import number, range_edges
+from lstmtune.core.text import number
+from lstmtune.report.findings import range_edges
 from lstmtune.run.layout import RunDir
 
 CODES = ("overfits", "not_learning", "unstable", "still_improving", "stopped_early", "range_edge")
@@ -54,7 +54,7 @@ class Diagnosis:
 
 def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: dict[str, Any]) -> list[Diagnosis]:
     """Every diagnosis of every trial, best trial first (the table's order)."""
-    objective = run_manifest.objective(manifest)
+    objective = manifest.objective
     epochs = number((manifest.get("search") or {}).get("epochs"))
     out: list[Diagnosis] = []
     for _, row in table.iterrows():

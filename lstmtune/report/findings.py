@@ -34,10 +34,9 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
         return findings
 
     best = completed.iloc[0]
-    from lstmtune.run import manifest as run_manifest
     from lstmtune.tasks import get_task
 
-    findings += get_task(run_manifest.task_name(manifest)).findings(best, manifest)
+    findings += get_task(manifest.task).findings(best, manifest)
 
     gap, train_skill = number(best.get("gap")), number(best.get("train_skill"))
     if gap is not None and gap > GAP_WARNING:
@@ -90,8 +89,8 @@ def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
         if "int" in spec and not spec.get("log") and (high - low) / (step or 1) < 2:
             continue  # two values only ({int: [4, 8], step: 4}): every pick is at an edge
         beyond = low / 2 if spec.get("log") else low - max(abs(low), 1e-12) * 1e-3
-        if value <= low and SPECS[name].ok(SPECS[name].type(beyond)):
+        if value <= low and SPECS[name].valid.accepts(SPECS[name].type(beyond)):
             edges.append(f"{name} = {value:g} at the lower end of [{low:g}, {high:g}]")
-        elif value >= high and SPECS[name].ok(SPECS[name].type(high * 2 if spec.get("log") else high + max(abs(high), 1) * 1e-3)):
+        elif value >= high and SPECS[name].valid.accepts(SPECS[name].type(high * 2 if spec.get("log") else high + max(abs(high), 1) * 1e-3)):
             edges.append(f"{name} = {value:g} at the upper end of [{low:g}, {high:g}]")
     return edges

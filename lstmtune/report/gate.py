@@ -18,50 +18,24 @@ from __future__ import annotations
 import json
 import math
 import operator
-import re
 from dataclasses import dataclass
-from typing import Any
 from xml.etree import ElementTree
 
 from lstmtune.run import manifest as run_manifest
-from lstmtune.run import store
-from lstmtune.report.findings import number as _number
-from lstmtune.errors import LstmtuneError, OptionError, SpaceError
+from lstmtune.run.table import trials_table
+from lstmtune.core.text import number as _number
+from lstmtune.errors import LstmtuneError, OptionError
+from lstmtune.space.rules import BEST_COLUMNS, RUN_COMPLETED, TRIAL_COUNTS, Rule, parse_rule
 from lstmtune.run.layout import RunDir
-from lstmtune.report.diagnoses import CODES, diagnose_trials
+from lstmtune.report.diagnoses import diagnose_trials
 from lstmtune.report.diagnoses import counts as code_counts
-
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
-RULE = re.compile(r"^\s*(val|test|best|trials|run|findings)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-RULE_FORM = "'<val|test|best|trials|findings>.<figure> <op> <number>', like 'test.skill >= 0.1'"
-TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
-BEST_COLUMNS = ("score", "train_loss", "val_loss", "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run",
-                "seconds")
-# Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
-SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")
-KNOWN = {"val": SPLIT_FIGURES, "test": SPLIT_FIGURES, "trials": TRIAL_COUNTS, "run": ("completed",),
-         "best": BEST_COLUMNS + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill") + ("skill",) + CODES,
-         "findings": CODES}
-# Every gate starts with this rule: a run that failed, is still running or was interrupted does not pass.
-RUN_COMPLETED = "run.completed == 1"
 
 
 class GateFailed(LstmtuneError):
     """At least one rule does not hold: a distinct exit code (not 1, a failed search, nor 2, bad input)."""
 
     exit_code = 3
-
-
-@dataclass(frozen=True)
-class Rule:
-    scope: str  # test | val | best | trials
-    figure: str
-    op: str
-    threshold: float
-
-    @property
-    def name(self) -> str:
-        return f"{self.scope}.{self.figure} {self.op} {self.threshold:g}"
 
 
 @dataclass(frozen=True)
@@ -75,48 +49,20 @@ class Outcome:
         return f"{'PASS' if self.passed else 'FAIL'}  {self.rule.name}  (found {found})"
 
 
-def parse_rule(text: Any, where: str = "--require") -> Rule:
-    """One rule; a malformed one is an error saying the form a rule must have."""
-    match = RULE.match(text) if isinstance(text, str) else None
-    if not match:
-        raise OptionError(f"{where} must be a rule of the form {RULE_FORM}, but got {text!r}")
-    scope, figure, op, number = match.groups()
-    if figure not in KNOWN[scope]:
-        raise OptionError(f"{where} {text!r}: {scope}.{figure} is not a figure lstmtune records; "
-                          f"{scope}.* figures are: {', '.join(KNOWN[scope])}")
-    threshold = float(number)
-    if not math.isfinite(threshold):
-        raise OptionError(f"{where} {text!r}: the number must be finite")
-    return Rule(scope, figure, op, threshold)
-
-
-def space_rules(value: Any, source: str) -> tuple[str, ...]:
-    """The space file's `gate:` section: a list of rule strings, checked when the file is read."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise SpaceError(f"{source}: gate must be a list of rules like ['test.skill >= 0.1'], but got {type(value).__name__}")
-    for item in value:
-        try:
-            parse_rule(item, "gate")
-        except OptionError as error:
-            raise SpaceError(f"{source}: {error}") from None
-    return tuple(value)
-
 
 def figures(run_dir: RunDir) -> dict[str, float | None]:
     """Every figure a rule may name for this run, by its rule name (scope.figure)."""
     manifest = run_manifest.load(run_dir)
-    table = store.trials_table(run_dir, manifest)
+    table = trials_table(run_dir, manifest)
     out: dict[str, float | None] = {}
     best = manifest.get("best") or {}
-    keys = [name.removeprefix("val_") for name in run_manifest.figure_columns(manifest)]
+    keys = [name.removeprefix("val_") for name in manifest.figures]
     for split in ("val", "test"):
         for key in keys:
             out[f"{split}.{key}"] = _number((best.get(split) or {}).get(key))
     completed = table[table["status"] == "completed"]
     row = completed.iloc[0] if len(completed) else None
-    for column in (*BEST_COLUMNS, *run_manifest.figure_columns(manifest)):
+    for column in (*BEST_COLUMNS, *manifest.figures):
         out[f"best.{column}"] = _number(row[column]) if row is not None and column in row else None
     counts = table["status"].value_counts() if len(table) else {}
     for status in TRIAL_COUNTS[:-1]:
@@ -154,12 +100,12 @@ def _holds(rule: Rule, value: float) -> bool:
 
 def run_rules(run_dir: RunDir, required: list[str]) -> list[Rule]:
     """Rules from the run's space file (its `gate:` section) followed by those given as --require."""
-    from lstmtune.space.specs import load_space
+    from lstmtune.tasks import read_space
 
     rules: list[Rule] = [parse_rule(RUN_COMPLETED)]
     if run_dir.space.is_file():
-        task = run_manifest.task_name(run_manifest.load(run_dir))
-        rules += [parse_rule(text, "gate") for text in load_space(run_dir.space, task).gate]
+        task = run_manifest.load(run_dir).task
+        rules += [parse_rule(text, "gate") for text in read_space(run_dir.space, task).gate]
     rules += [parse_rule(text) for text in required]
     if len(rules) == 1:
         raise OptionError("--require: give at least one rule (or a gate: section in the space file), e.g. --require 'test.skill >= 0.1'")

@@ -14,8 +14,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from lstmtune.run import manifest as run_manifest
-from lstmtune.report.findings import number
+from lstmtune.core.text import number
 from lstmtune.report.build import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline, workers_line
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
@@ -110,12 +109,12 @@ def _run_section(report: Report) -> str:
     state_class = "state" if manifest.get("status") == "completed" else "state other"
     facts = [
         ("directory", f"<code>{esc(report.run_dir.root)}</code>"),
-        ("task", esc(run_manifest.task_name(manifest)) + (f" ({esc(report.kind)})" if report.kind != "forecast" else "")),
+        ("task", esc(manifest.task) + (f" ({esc(report.kind)})" if report.kind != "forecast" else "")),
         ("status", f'<span class="{state_class}">{esc(report.state)}</span>'),
         ("trials", esc(f"{len(table)} recorded: {completed} completed, {failed} failed"
                        + (f"; budget {search['max_trials']}" if search.get("max_trials") is not None else ""))),
     ]
-    if run_manifest.task_name(manifest) == "forecast":
+    if manifest.task == "forecast":
         facts.append(("data", f'<span class="mono">{esc(data_line(manifest).removeprefix("data: "))}</span>'))
     else:  # the data line is the path and the task's summary: the summary reads better as prose
         facts.append(("data", f"<code>{esc(data.get('path'))}</code>"))
@@ -292,7 +291,7 @@ def render_html(report: Report, pictures: dict[str, bytes]) -> str:
     version = ((report.manifest.get("versions") or {}).get("lstmtune")) or ""
     body = "".join([
         f"<h1>lstmtune run <code>{esc(report.run_dir.root.name or root)}</code></h1>",
-        f'<p class="sub">{esc(run_manifest.task_name(report.manifest))} · {esc(report.state)}</p>',
+        f'<p class="sub">{esc(report.manifest.task)} · {esc(report.state)}</p>',
         _run_section(report),
         _findings_section(report),
         _cudnn_section(report),

@@ -26,8 +26,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # the Agg canvas, e
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from lstmtune.run import store
-from lstmtune.report.findings import GAP_WARNING, number
+from lstmtune.run.records import learning_curve
+from lstmtune.report.findings import GAP_WARNING
+from lstmtune.core.text import number
 from lstmtune.report.build import Report
 
 SIZE = (7.0, 4.0)  # inches; at DPI 100 a picture is 700 x 400 pixels, a few tens of kB
@@ -107,7 +108,7 @@ def _histories(report: Report) -> dict[str, pd.DataFrame]:
     out = {}
     for trial_id in _top_ids(report):
         try:
-            history = store.learning_curve(report.run_dir, trial_id)
+            history = learning_curve(report.run_dir, trial_id)
         except OSError:
             continue
         if history.empty:
@@ -268,7 +269,7 @@ def tuned_hyperparameters(report: Report) -> list[str]:
     if completed.empty:
         return []
     names = [n for n in report.tunable if n in completed]
-    names += [n for n in store.hyperparameter_names(report.manifest) if n in completed and n not in names]
+    names += [n for n in report.manifest.hyperparameter_names if n in completed and n not in names]
     return [n for n in names if completed[n].dropna().astype(str).nunique() > 1]
 
 

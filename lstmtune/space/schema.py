@@ -1,7 +1,7 @@
 """The space file's JSON Schema, generated from the rules that validate it (no Keras).
 
 Each hyperparameter's Spec (type, and its rule's `schema` fragment) and each settings validator
-(`lstmtune.space.settings`, the tasks' DATA_RULES) carry the JSON Schema of what they accept, so editors
+(lstmtune.core.validate) carry the JSON Schema of what they accept, so editors
 check a space file against exactly what `lstmtune check` enforces (the rules that span keys, like
 lo <= hi, stay with `check`).
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from lstmtune.core.validate import Validator
 from lstmtune.space import settings
-from lstmtune.report.gate import RULE
+from lstmtune.space.load import Grammar
+from lstmtune.space.rules import RULE
 from lstmtune.space.specs import Spec
-from lstmtune.tasks import get_task, hyperparameter_specs
 
 JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
 
 
 def _value(spec: Spec) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": JSON_TYPES[spec.type], **getattr(spec.ok, "schema", {})}
+    schema: dict[str, Any] = {"type": JSON_TYPES[spec.type], **spec.valid.schema}
     if spec.default is None:  # e.g. text's sequence_length: unset means "from the data"
         schema = {"anyOf": [schema, {"type": "null"}]}
     return schema
@@ -44,23 +45,23 @@ def _hyperparameter(spec: Spec) -> dict[str, Any]:
             "anyOf": forms}
 
 
-def _section(rules: dict[str, Any]) -> dict[str, Any]:
+def _section(rules: dict[str, Validator]) -> dict[str, Any]:
     return {"type": ["object", "null"], "additionalProperties": False,
-            "properties": {name: getattr(check, "schema", {}) for name, check in rules.items()}}
+            "properties": {name: check.schema for name, check in rules.items()}}
 
 
-def space_schema(task: str = "forecast") -> dict[str, Any]:
-    """The JSON Schema of a space file for `task`."""
+def space_schema(grammar: Grammar) -> dict[str, Any]:
+    """The JSON Schema of a space file read with `grammar`."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"lstmtune search space (--task {task})",
+        "title": f"lstmtune search space (--task {grammar.task})",
         "type": "object",
         "additionalProperties": False,
         "properties": {
             "hyperparameters": {"type": ["object", "null"], "additionalProperties": False,
-                                "properties": {name: _hyperparameter(spec) for name, spec in hyperparameter_specs(task).items()}},
+                                "properties": {name: _hyperparameter(spec) for name, spec in grammar.specs.items()}},
             "search": _section(settings.SEARCH_RULES),
-            "data": _section(get_task(task).data_rules),
+            "data": _section(grammar.data_rules),
             "gate": {"type": ["array", "null"], "items": {"type": "string", "pattern": RULE.pattern}},
         },
     }

@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
+from lstmtune.core.names import DEFAULT_TASK
 from lstmtune.space import settings
-from lstmtune.tasks import get_task, hyperparameter_specs
+from lstmtune.space.load import Grammar
 
 COMMON_RANGES: dict[str, Any] = {
     "layers": {"int": [1, 2]},
@@ -24,19 +25,8 @@ COMMON_RANGES: dict[str, Any] = {
     "learning_rate": {"float": [3e-4, 1e-2], "log": True},
     "clipnorm": 1.0,
 }
-TASK_RANGES: dict[str, dict[str, Any]] = {
-    "forecast": {"lookback": {"choice": [12, 24, 48]}},
-    "text": {"max_tokens": {"choice": [5000, 10000, 20000]}, "embedding_dim": {"choice": [32, 64, 128]},
-             "embedding_dropout": {"float": [0.0, 0.5]}, "bidirectional": {"choice": [False, True]}},
-    "sequence": {"input_noise": {"float": [0.0, 0.2]}, "bidirectional": {"choice": [False, True]},
-                 "batch_size": {"choice": [8, 16, 32]}},
-}
-HEADERS = {
-    "forecast": "Forecasting one or more series (lstmtune search DATA.csv --target COL --time-col DATE ...).",
-    "text": "Text classification (lstmtune search DATA.csv --task text --text-col TEXT --target LABEL ...).",
-    "sequence": "Many short sequences, one label or value each (lstmtune search DATA.csv --task sequence ...).",
-}
-GATES = {"forecast": "val.skill > 0", "text": "val.skill > 0", "sequence": "val.skill > 0"}
+# Every starter gate asks at least this of the best model.
+GATE = "val.skill > 0"
 
 
 def _inline(value: Any) -> str:
@@ -44,14 +34,19 @@ def _inline(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=1000).strip().removesuffix("...").strip()
 
 
-def starter_space(task: str) -> str:
-    """The text of a starter space file for `task`; it passes `lstmtune check`."""
-    ranges = {**COMMON_RANGES, **TASK_RANGES[get_task(task).name]}
-    lines = [f"# lstmtune search space: {HEADERS[task]}",
+def starter_space(grammar: Grammar, purpose: str, ranges: dict[str, Any], data_defaults: Any) -> str:
+    """The text of a starter space file; it passes `lstmtune check`.
+
+    `purpose` says what the task is for, `ranges` suggests the task's own knobs, `data_defaults` is the
+    task's settings object with its defaults (each data: key is listed commented out with its default).
+    """
+    ranges = {**COMMON_RANGES, **ranges}
+    task_flag = "" if grammar.task == DEFAULT_TASK else f" --task {grammar.task}"
+    lines = [f"# lstmtune search space: {purpose}",
              "# Ranges are searched; a plain value is fixed; a commented-out line shows the default that applies.",
-             "# Check it with: lstmtune check --space THIS_FILE" + ("" if task == "forecast" else f" --task {task}"),
+             f"# Check it with: lstmtune check --space THIS_FILE{task_flag}",
              "hyperparameters:"]
-    for name, spec in hyperparameter_specs(task).items():
+    for name, spec in grammar.specs.items():
         note = f"# {spec.help}" + (f"; {spec.rule}" if spec.rule else "")
         if name in ranges:
             lines.append(f"  {name}: {_inline(ranges[name])}  {note}")
@@ -62,11 +57,10 @@ def starter_space(task: str) -> str:
     lines += ["search:", f"  max_trials: {defaults.max_trials}", "  epochs: 50", "  patience: 6",
               "  # tuner: bayesian    # bayesian | random | hyperband", "  # time_budget: 30m  # stop after this long",
               "data:"]
-    task_settings = get_task(task).settings_class()
-    for name in get_task(task).data_rules:
-        value = getattr(task_settings, name)
+    for name in grammar.data_rules:
+        value = getattr(data_defaults, name)
         shown = ",".join(map(str, value)) if isinstance(value, tuple) else ("null" if value is None else value)
         lines.append(f"  # {name}: {shown}")
     lines += ["gate:                 # rules `lstmtune gate RUN_DIR` checks, e.g. in CI",
-              f"  - {GATES[task]}", "  - trials.failed == 0", ""]
+              f"  - {GATE}", "  - trials.failed == 0", ""]
     return "\n".join(lines)

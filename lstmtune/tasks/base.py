@@ -16,27 +16,41 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from lstmtune.tasks.model_size import ModelShape
+from lstmtune.core.objective import Objective
+from lstmtune.core.validate import Validator
 from lstmtune.space.specs import Spec
+from lstmtune.tasks.model_size import ModelShape
 
 
 @dataclass(frozen=True)
-class Objective:
-    """What trials are ranked on and early-stopped by: a key of Keras' epoch logs (e.g. val_mse)."""
+class Presentation:
+    """How reports speak of a task's runs: what differs in their words and pictures."""
 
-    name: str
-    direction: str  # "min" | "max"
-    label: str  # for people: "validation MSE (scaled)"
+    kind: str  # for people: "forecast", "classification" or "regression"
+    model_column: str  # the figures table's model column: "forecast" or "model"
+    skill: str  # what skill means (the figures table's caption)
+    original_units: bool  # figures are in the target's own units (not probabilities)
+    # The baselines' figures are in the objective's own units, so the curves can draw a baseline line.
+    baseline_in_objective_units: bool
+    # The predictions picture: "time" (truth, prediction and the naive forecast over time), "scatter"
+    # (predicted against true) or "" (none: classification shows a confusion matrix).
+    predictions: str
+    reference: str  # the end of the predictions picture's caption: what is drawn for reference
+    summary_prose: bool  # the data summary reads as prose (the forecast's data line is a list of settings)
 
-    def better(self, a: float, b: float) -> bool:
-        return a < b if self.direction == "min" else a > b
 
-    def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "direction": self.direction, "label": self.label}
+CLASSIFICATION = Presentation(
+    kind="classification", model_column="model",
+    skill="skill = 1 - cross-entropy / cross-entropy of the training class shares (prior)",
+    original_units=False, baseline_in_objective_units=True, predictions="", reference="", summary_prose=True)
+REGRESSION = Presentation(
+    kind="regression", model_column="model", skill="skill = 1 - RMSE / RMSE of the training mean",
+    original_units=True, baseline_in_objective_units=True, predictions="scatter",
+    reference="; points on the dashed line are perfect.", summary_prose=True)
 
 
 @dataclass(frozen=True)
@@ -128,11 +142,24 @@ class Task(ABC):
     # Shared hyperparameters that do not apply to this task.
     excluded: tuple[str, ...] = ()
     # data: section / flag rules and the settings dataclass they build.
-    data_rules: dict[str, Callable[[Any], Any]] = {}
+    data_rules: dict[str, Validator] = {}
     settings_class: type = object
     # Flags of DataRequest.columns / .options this task takes (others are an error naming the task).
     column_flags: tuple[str, ...] = ()
     option_flags: tuple[str, ...] = ()
+    # Hyperparameters a command-line flag may fix (--lookback), with the rule the flag's value obeys.
+    fixing_rules: dict[str, Validator] = {}
+    # Whether --target may name several columns (forecasting several series at once).
+    multiple_targets: bool = False
+    # `lstmtune init`: one line saying what the task is for, and the suggested ranges of its own knobs.
+    purpose: str = ""
+    starter_ranges: dict[str, Any] = {}
+    # predict: keyword options of the encoder (forecast: all_windows), whether "NA" or "None" in the
+    # new CSV are words rather than missing values, and whether the output keeps its index column.
+    predict_options: tuple[str, ...] = ()
+    na_is_text: bool = False
+    indexed_predictions: bool = False
+
     @abstractmethod
     def prepare(self, request: DataRequest, space: Any) -> Prepared:
         """Read and check the CSV against the space (longest window, largest vocabulary...)."""
@@ -149,6 +176,14 @@ class Task(ABC):
     def findings(self, best: Any, manifest: dict[str, Any]) -> list[str]:
         """Findings about the best trial (a ranked-table row) against this task's baselines."""
         return []
+
+    def presentation(self, figures: tuple[str, ...]) -> Presentation:
+        """How reports speak of a run of this task with these figure columns."""
+        return CLASSIFICATION if "val_accuracy" in figures else REGRESSION
+
+    def data_line(self, data: dict[str, Any]) -> str:
+        """run.json's data section in one line: the file and what was done to it."""
+        return "  ".join([f"data: {data.get('path')}", f"task: {self.name}", str(data.get("summary") or "")]).rstrip()
 
 
 class KerasSide(ABC):

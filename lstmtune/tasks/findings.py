@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.report.findings import number
+from lstmtune.core.text import number
 
 # Fewer validation items than this make the ranking of trials noisy.
 FEW_ITEMS = 50

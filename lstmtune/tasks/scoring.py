@@ -11,7 +11,16 @@ from typing import Any
 
 import numpy as np
 
+from lstmtune.core.objective import Direction, Objective
+
 EPSILON = 1e-7  # probabilities are clipped like Keras' cross-entropy does
+
+# What a classification search may rank on (--objective).
+CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
+    "cross_entropy": Objective("val_cross_entropy", Direction.MIN, "validation cross-entropy"),
+    "accuracy": Objective("val_accuracy", Direction.MAX, "validation accuracy"),
+    "macro_f1": Objective("val_macro_f1", Direction.MAX, "validation macro-F1"),
+}
 
 
 def class_prior(train_labels: np.ndarray, n_classes: int) -> np.ndarray:

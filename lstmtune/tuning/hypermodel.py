@@ -11,7 +11,7 @@ import numpy as np
 
 from lstmtune.tuning.model import LearningRateLogger, StopAtDeadline, StopOnDivergence, build_model, diverged_at
 from lstmtune.tasks.model_size import too_big
-from lstmtune.space.specs import Space
+from lstmtune.space.params import Space
 from lstmtune.tasks.base import KerasSide, Prepared
 
 EVAL_BATCH = 256

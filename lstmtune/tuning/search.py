@@ -22,15 +22,19 @@ import keras
 import keras_tuner
 import numpy as np
 
-import lstmtune
 from lstmtune.run import manifest as run_manifest
-from lstmtune.run import store
+from lstmtune.run.records import trial_records
+from lstmtune.run.table import best_score, rank_trials, write_tables
+from lstmtune.version import __version__
 from lstmtune.errors import LstmtuneError, RunDirError, SearchFailed
 from lstmtune.tuning.hypermodel import LstmHyperModel, evaluate, predict_outputs
 from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchPlan, flag, gpu_fast_manifest, manifest_data
 from lstmtune.progress import Reporter
-from lstmtune.run.layout import LOCK_NAME, RunDir, RunLock, RunStatus, TrialStatus, read_json, write_json, write_text
+from lstmtune.run.layout import LOCK_NAME, RunDir
+from lstmtune.run.lock import RunLock
+from lstmtune.run.atomic import read_json, write_json, write_text
+from lstmtune.core.status import RunStatus, TrialStatus
 from lstmtune.space.settings import default_initial_points
 from lstmtune.tuning.parallel.workers import ID_ENV as WORKER_ID_ENV
 
@@ -82,7 +86,7 @@ class TrialRecorder:
         self.started: dict[str, float] = {}
         # Trials finished in earlier sessions of a resumed run.
         finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
-        self.done_before = sum(1 for r in store.trial_records(run_dir) if r.get("status") in finished)
+        self.done_before = sum(1 for r in trial_records(run_dir) if r.get("status") in finished)
         self.number = self.done_before
         self.trial_seconds = 0.0
         self.tables_written = self.table_seconds = 0.0
@@ -90,7 +94,7 @@ class TrialRecorder:
     def restore_missing(self, trials: dict[str, Any]) -> None:
         """Rewrite the record of a finished trial whose file was deleted or damaged, from keras-tuner's
         own state, so a resumed run never ends with fewer trials than it had."""
-        have = {str(r["trial_id"]) for r in store.trial_records(self.run_dir)}
+        have = {str(r["trial_id"]) for r in trial_records(self.run_dir)}
         statuses = {keras_tuner.engine.trial.TrialStatus.COMPLETED: TrialStatus.COMPLETED,
                     keras_tuner.engine.trial.TrialStatus.FAILED: TrialStatus.FAILED}
         for trial_id, trial in trials.items():
@@ -105,7 +109,7 @@ class TrialRecorder:
                 "note": "record rebuilt from keras-tuner's state (the file was missing or damaged)",
             })
         finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
-        self.done_before = sum(1 for r in store.trial_records(self.run_dir) if r.get("status") in finished)
+        self.done_before = sum(1 for r in trial_records(self.run_dir) if r.get("status") in finished)
         self.number = self.done_before
 
     def trial_begin(self, trial) -> None:
@@ -132,7 +136,7 @@ class TrialRecorder:
         self.reporter.epoch_end(epoch, logs)
 
     def table(self):
-        return store.rank_trials(store.trial_records(self.run_dir), self.hp_names, self.objective, self.figures)
+        return rank_trials(trial_records(self.run_dir), self.hp_names, self.objective, self.figures)
 
     def trial_end(self, trial) -> dict[str, Any]:
         """The trial's figures are the metrics keras-tuner recorded from the hypermodel's fit."""
@@ -160,7 +164,7 @@ class TrialRecorder:
         table = self.table()
         if not os.environ.get(WORKER_ID_ENV):  # in a parallel search the chief writes the tables
             self.write_tables(table)
-        self.reporter.trial_end(self.number, record, store.best_score(table))
+        self.reporter.trial_end(self.number, record, best_score(table))
         return record
 
     def write_tables(self, table, force: bool = False) -> None:
@@ -170,7 +174,7 @@ class TrialRecorder:
         if not force and time.monotonic() - self.tables_written < TABLE_SHARE * self.table_seconds:
             return
         started = time.monotonic()
-        store.write_tables(self.run_dir, table)
+        write_tables(self.run_dir, table)
         self.tables_written = time.monotonic()
         self.table_seconds = self.tables_written - started
 
@@ -272,7 +276,7 @@ def versions() -> dict[str, str]:
     import tensorflow as tf
 
     return {
-        "lstmtune": lstmtune.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+        "lstmtune": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
         "keras_tuner": keras_tuner.__version__, "python": platform.python_version(),
     }
 
@@ -496,7 +500,7 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
         server.stop(grace=None)  # first: after Ctrl-C no worker may take another trial
         local.stop()
         ran: dict[str, int] = {}
-        for record in store.trial_records(plan.run_dir):
+        for record in trial_records(plan.run_dir):
             if record.get("worker") and record.get("status") in (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value):
                 ran[record["worker"]] = ran.get(record["worker"], 0) + 1
         manifest["workers"].update({"restarts": local.restarts, "deaths": local.deaths, "trials_by_worker": ran})
@@ -509,18 +513,18 @@ class FinishedTrials:
         self.run_dir, self.recorder, self.reporter = run_dir, recorder, reporter
         self.finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
         # File names of finished trials' records: a poll reads only the others (running or new ones).
-        self.seen = {self._name(r) for r in store.trial_records(run_dir) if r.get("status") in self.finished}
+        self.seen = {self._name(r) for r in trial_records(run_dir) if r.get("status") in self.finished}
 
     def _name(self, record: dict[str, Any]) -> str:
         return self.run_dir.trial_record(str(record["trial_id"])).name
 
     def poll(self) -> None:
-        new = [r for r in store.trial_records(self.run_dir, skip=self.seen) if r.get("status") in self.finished]
+        new = [r for r in trial_records(self.run_dir, skip=self.seen) if r.get("status") in self.finished]
         if not new:
             return
         table = self.recorder.table()
         self.recorder.write_tables(table)
-        best = store.best_score(table)
+        best = best_score(table)
         for record in new:
             self.seen.add(self._name(record))
             self.recorder.number += 1
@@ -534,7 +538,7 @@ def _settle_finished_trials(oracle: Any, run_dir: RunDir) -> None:
     trial.json, or in our record) finished instead."""
     kt = keras_tuner.engine.trial.TrialStatus
     finished = {kt.COMPLETED, kt.FAILED}
-    records = {str(r["trial_id"]): r for r in store.trial_records(run_dir)}
+    records = {str(r["trial_id"]): r for r in trial_records(run_dir)}
     settled = False
     for trial_id in list(oracle._retry_queue):  # keras-tuner 1.4: ongoing trials queued again by reload()
         trial = oracle.trials.get(trial_id)
@@ -576,11 +580,11 @@ def _tuner_state(run_dir: RunDir) -> Path:
 def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, started: float,
             recorder: TrialRecorder) -> None:
     if status != RunStatus.COMPLETED:  # a trial cut off mid-way is not running any more
-        for record in store.trial_records(run_dir):
+        for record in trial_records(run_dir):
             if record.get("status") == TrialStatus.RUNNING.value:
                 record["status"] = TrialStatus.INTERRUPTED.value
                 write_json(run_dir.trial_record(str(record["trial_id"])), record)
-    records = store.trial_records(run_dir)
+    records = trial_records(run_dir)
     recorder.write_tables(recorder.table(), force=True)
     manifest["status"] = status.value
     manifest["trials"] = {

@@ -23,7 +23,8 @@ from lstmtune.data.csv_reader import line_of
 from lstmtune.tasks.forecast.reader import DataSpec, Frame, load_frame
 from lstmtune.data.splits import SPLITS, Scaler, split_bounds
 from lstmtune.tasks.model_size import ModelShape
-from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Objective, Prepared
+from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Prepared
+from lstmtune.core.objective import Objective
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.encoder import SCALE_BLOCK, ForecastEncoder, row_blocks, transform_series

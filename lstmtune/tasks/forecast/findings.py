@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.report.findings import number as _number
+from lstmtune.core.text import number as _number
 
 # Fewer validation windows than this make the ranking of trials noisy.
 FEW_WINDOWS = 30

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
-
-from lstmtune.space.settings import SCALES, _integer, _one_of, _optional, _split
-from lstmtune.space.specs import MAX_LOOKBACK
+from lstmtune.core.validate import Validator, between, integer, one_of, optional, split_fractions
+from lstmtune.space.settings import SCALES
+from lstmtune.space.specs import Spec
 
 TRANSFORMS = ("diff", "logdiff", "none")
 FILLS = ("ffill", "interpolate", "drop")
-LOOKBACK_RULE = _integer(1, MAX_LOOKBACK)
+MAX_LOOKBACK = 100_000
+LOOKBACK_RULE = integer(1, MAX_LOOKBACK)  # --lookback fixes it from the command line
+LOOKBACK_SPEC = Spec(int, 24, f"1 <= value <= {MAX_LOOKBACK}", between(1, MAX_LOOKBACK), "input window length, in time steps")
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,11 @@ class ForecastSettings:
     season: int | None = None
 
 
-DATA_RULES: dict[str, Callable[[Any], Any]] = {
-    "horizon": _integer(1, MAX_LOOKBACK),
-    "split": _split,
-    "scale": _one_of(SCALES),
-    "transform": _one_of(TRANSFORMS),
-    "fill": _optional(_one_of(FILLS)),
-    "season": _optional(_integer(2, MAX_LOOKBACK)),
+DATA_RULES: dict[str, Validator] = {
+    "horizon": integer(1, MAX_LOOKBACK),
+    "split": split_fractions,
+    "scale": one_of(SCALES),
+    "transform": one_of(TRANSFORMS),
+    "fill": optional(one_of(FILLS)),
+    "season": optional(integer(2, MAX_LOOKBACK)),
 }

@@ -5,18 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from lstmtune.errors import DataError
-from lstmtune.space.specs import LOOKBACK_SPEC
-from lstmtune.tasks.base import DataRequest, Task
+from lstmtune.tasks.base import DataRequest, Presentation, Task
 from lstmtune.tasks.forecast import settings
+
+PRESENTATION = Presentation(
+    kind="forecast", model_column="forecast", skill="skill = 1 - RMSE / RMSE of persistence", original_units=True,
+    # The objective is measured on scaled (and differenced) targets, the baselines in original units.
+    baseline_in_objective_units=False, predictions="time",
+    reference=", with persistence (repeating the last value) for reference.", summary_prose=False)
 
 
 class ForecastTask(Task):
     name = "forecast"
-    specs = {"lookback": LOOKBACK_SPEC}
+    specs = {"lookback": settings.LOOKBACK_SPEC}
     data_rules = settings.DATA_RULES
     settings_class = settings.ForecastSettings
     column_flags = ("target", "time_col", "features")
     option_flags = ("time_format",)
+    fixing_rules = {"lookback": settings.LOOKBACK_RULE}
+    multiple_targets = True
+    purpose = "Forecasting one or more series (lstmtune search DATA.csv --target COL --time-col DATE ...)."
+    starter_ranges = {"lookback": {"choice": [12, 24, 48]}}
+    predict_options = ("all_windows",)
+    indexed_predictions = True
 
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.forecast.reader import DataSpec
@@ -50,6 +61,23 @@ class ForecastTask(Task):
         from lstmtune.tasks.forecast.findings import against_baselines
 
         return against_baselines(best, manifest)
+
+    def presentation(self, figures: tuple[str, ...]) -> Presentation:
+        return PRESENTATION
+
+    def data_line(self, data: dict[str, Any]) -> str:
+        rows = data.get("rows") or {}
+        chosen = data.get("settings") or {}
+        parts = [f"data: {data.get('path')}", f"target: {', '.join(map(str, data.get('targets') or []))}",
+                 f"inputs: {', '.join(map(str, data.get('inputs') or []))}", f"transform: {chosen.get('transform')}",
+                 f"horizon: {chosen.get('horizon')}"]
+        if rows.get("rows_used") is not None:
+            dropped = f", {rows['rows_dropped']} dropped" if rows.get("rows_dropped") else ""
+            filled = f", {rows['values_filled']} values filled" if rows.get("values_filled") else ""
+            parts.append(f"rows: {rows['rows_used']}{dropped}{filled}")
+        if rows.get("ignored_columns"):
+            parts.append(f"ignored: {', '.join(rows['ignored_columns'])}")
+        return "  ".join(parts)
 
 
 TASK = ForecastTask()

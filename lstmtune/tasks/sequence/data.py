@@ -28,7 +28,8 @@ from lstmtune.data.csv_reader import _show, _unknown_column, line_of, numeric_co
 from lstmtune.data.splits import SPLITS, Scaler, assign_splits, name_splits
 from lstmtune.tasks import scoring
 from lstmtune.tasks.model_size import ModelShape
-from lstmtune.tasks.base import DataRequest, Objective, Prepared, too_few_items
+from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
+from lstmtune.core.objective import Objective
 from lstmtune.tasks.sequence.encoder import Collected, SequenceEncoder, plain
 from lstmtune.tasks.sequence.settings import SequenceSettings, objective_for
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
-
 from lstmtune.errors import OptionError
-from lstmtune.space.settings import CLASS_WEIGHTS, SCALES, _integer, _one_of, _optional, _split
-from lstmtune.tasks.base import Objective
-from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES  # shared with the text task
+from lstmtune.core.validate import Validator, integer, one_of, optional, split_fractions
+from lstmtune.space.settings import CLASS_WEIGHTS, SCALES
+from lstmtune.core.objective import Direction, Objective
+from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
 
 PROBLEMS = ("auto", "classification", "regression")
 REGRESSION_OBJECTIVES: dict[str, Objective] = {
-    "mse": Objective("val_mse", "min", "validation MSE (scaled target)"),
+    "mse": Objective("val_mse", Direction.MIN, "validation MSE (scaled target)"),
 }
 DEFAULT_OBJECTIVE = {"classification": "cross_entropy", "regression": "mse"}
 OBJECTIVES = (*CLASSIFICATION_OBJECTIVES, *REGRESSION_OBJECTIVES)
@@ -32,14 +31,14 @@ class SequenceSettings:
     scale: str = "standard"  # per channel, fitted on training sequences' real steps
 
 
-DATA_RULES: dict[str, Callable[[Any], Any]] = {
-    "split": _split,
-    "problem": _one_of(PROBLEMS),
-    "objective": _optional(_one_of(OBJECTIVES)),
-    "class_weight": _one_of(CLASS_WEIGHTS),
-    "max_length": _optional(_integer(1)),
-    "stride": _integer(1),
-    "scale": _one_of(SCALES),
+DATA_RULES: dict[str, Validator] = {
+    "split": split_fractions,
+    "problem": one_of(PROBLEMS),
+    "objective": optional(one_of(OBJECTIVES)),
+    "class_weight": one_of(CLASS_WEIGHTS),
+    "max_length": optional(integer(1)),
+    "stride": integer(1),
+    "scale": one_of(SCALES),
 }
 
 

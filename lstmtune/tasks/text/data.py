@@ -30,7 +30,8 @@ from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, ba
                                     classification_figures, majority_accuracy, prior_figures)
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, label_kind, label_name, sort_labels, tokenize
-from lstmtune.tasks.text.settings import CLASSIFICATION_OBJECTIVES, TEXT_SPECS, TextSettings
+from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
+from lstmtune.tasks.text.settings import TEXT_SPECS, TextSettings
 
 DEFAULT_ENCODING = "utf-8"
 SEQUENCE_PERCENTILE = 95

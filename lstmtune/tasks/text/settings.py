@@ -1,22 +1,13 @@
-"""Text classification's data settings, objectives and hyperparameters (no TensorFlow).
-
-`CLASSIFICATION_OBJECTIVES` is shared with the other one-label-per-item task (sequence).
-"""
+"""Text classification's data settings and hyperparameters (no TensorFlow)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from lstmtune.core.validate import Validator, between, fraction, one_of, split_fractions
+from lstmtune.space.settings import CLASS_WEIGHTS
+from lstmtune.space.specs import MAX_UNITS, Spec
+from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
 
-from lstmtune.space.settings import CLASS_WEIGHTS, _one_of, _split
-from lstmtune.space.specs import MAX_UNITS, Spec, between, fraction
-from lstmtune.tasks.base import Objective
-
-CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
-    "cross_entropy": Objective("val_cross_entropy", "min", "validation cross-entropy"),
-    "accuracy": Objective("val_accuracy", "max", "validation accuracy"),
-    "macro_f1": Objective("val_macro_f1", "max", "validation macro-F1"),
-}
 OBJECTIVE_NAMES = tuple(CLASSIFICATION_OBJECTIVES)
 
 
@@ -32,10 +23,10 @@ class TextSettings:
     class_weight: str = "none"
 
 
-DATA_RULES: dict[str, Callable[[Any], Any]] = {
-    "split": _split,
-    "objective": _one_of(OBJECTIVE_NAMES),
-    "class_weight": _one_of(CLASS_WEIGHTS),
+DATA_RULES: dict[str, Validator] = {
+    "split": split_fractions,
+    "objective": one_of(OBJECTIVE_NAMES),
+    "class_weight": one_of(CLASS_WEIGHTS),
 }
 
 

@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from lstmtune.errors import LstmtuneError, OptionError, RunDirError
-from lstmtune.run.layout import RunDir, TrialStatus, read_json, write_json
+from lstmtune.plan import parse_address
+from lstmtune.run.layout import RunDir
+from lstmtune.run.atomic import read_json, write_json
+from lstmtune.core.status import TrialStatus
 
 ID_ENV, IP_ENV, PORT_ENV = "KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"
 PARENT_ENV = "LSTMTUNE_PARENT_PID"  # a local worker exits when this process is gone
@@ -45,15 +48,6 @@ STOP_GRACE = 15.0  # seconds workers get to end cleanly after a Ctrl-C before th
 
 class WorkerError(LstmtuneError):
     """A worker cannot join or lost its chief."""
-
-
-def parse_address(text: str, option: str) -> tuple[str, int]:
-    """'HOST:PORT' (PORT 0 on the chief picks a free port)."""
-    host, sep, port = str(text).strip().rpartition(":")
-    host = host.strip("[]")  # [::1]:8470
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise OptionError(f"{option} must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8470, but got {text!r}")
-    return host, int(port)
 
 
 def worker_threads(workers: int) -> int:
@@ -422,9 +416,9 @@ def _pause_when_idle(client: Any) -> None:
 
 def _interrupt_running(run_dir: RunDir, tuner_id: str) -> None:
     """Ctrl-C in a worker: its running trial is interrupted (the chief's --resume runs it again)."""
-    from lstmtune.run import store
+    from lstmtune.run.records import trial_records
 
-    for record in store.trial_records(run_dir):
+    for record in trial_records(run_dir):
         if record.get("status") == TrialStatus.RUNNING.value and record.get("worker") == tuner_id:
             record["status"] = TrialStatus.INTERRUPTED.value
             write_json(run_dir.trial_record(str(record["trial_id"])), record)

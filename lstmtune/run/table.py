@@ -1,69 +1,26 @@
-"""Read a run directory into one tidy, ranked table of trials (json + pandas; no TensorFlow)."""
+"""The ranked table of trials: one row per trial, completed ones by score (json + pandas; no TensorFlow)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
 
-from lstmtune.run import manifest as run_manifest
-from lstmtune.run.layout import RunDir, TrialStatus, read_json, sort_key, write_json, write_text
-from lstmtune.tasks.base import Objective
+from lstmtune.core.objective import FORECAST_OBJECTIVE, Objective
+from lstmtune.core.status import TrialStatus
+from lstmtune.run.atomic import write_json, write_text
+from lstmtune.run.layout import RunDir, sort_key
+from lstmtune.run.manifest import FORECAST_FIGURES, Manifest
+from lstmtune.run.records import trial_records
 
 # score, then the task's figures (forecasting's by default), then what every task records.
-FORECAST_FIGURES = run_manifest.DEFAULT_FIGURES
 COMMON_COLUMNS = ["train_loss", "val_loss", "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run", "seconds",
                   "diverged_epoch"]
 METRIC_COLUMNS = ["score", *FORECAST_FIGURES, *COMMON_COLUMNS]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]
 STATUS_ORDER = {status.value: order for order, status in enumerate(
     (TrialStatus.COMPLETED, TrialStatus.RUNNING, TrialStatus.INTERRUPTED, TrialStatus.FAILED))}
-
-
-def load_manifest(run_dir: RunDir) -> dict[str, Any]:
-    return run_manifest.load(run_dir)
-
-
-def trial_records(run_dir: RunDir, skip: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Every readable trial record, in trial-id order (damaged ones are left out: see `read_trial_records`);
-    `skip`: file names not to read."""
-    return read_trial_records(run_dir, skip)[0]
-
-
-def read_trial_records(run_dir: RunDir, skip: Collection[str] = ()) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """(every valid trial record in trial-id order, {damaged record's file name: what is wrong with it})."""
-    records, damaged = [], {}
-    for path in sorted(run_dir.history.glob("trial_*.json")) if run_dir.history.is_dir() else []:
-        if path.name in skip:
-            continue
-        try:
-            record = read_json(path)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            damaged[path.name] = "not readable JSON"
-            continue
-        problem = _record_problem(record)
-        if problem:
-            damaged[path.name] = problem
-        else:
-            records.append(record)
-    return sorted(records, key=lambda r: sort_key(str(r["trial_id"]))), damaged
-
-
-def _record_problem(record: Any) -> str | None:
-    """What makes a trial record unusable, or None."""
-    if not isinstance(record, dict):
-        return "not a JSON object"
-    if not isinstance(record.get("trial_id"), (str, int)) or isinstance(record.get("trial_id"), bool):
-        return "its trial_id is not a name"
-    if record.get("status") not in {status.value for status in TrialStatus}:
-        return f"its status {str(record.get('status'))[:20]!r} is not a trial status"
-    for key in ("metrics", "values"):
-        if record.get(key) is not None and not isinstance(record[key], dict):
-            return f"its {key} is not an object"
-    return None
-
 
 def metric_columns(figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> list[str]:
     return ["score", *figures, *COMMON_COLUMNS]
@@ -73,7 +30,7 @@ def rank_trials(records: list[dict[str, Any]], hyperparameters: list[str], objec
                 figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> pd.DataFrame:
     """One row per trial: completed ones by score (best first, in the objective's direction), then
     running, then failed."""
-    objective = objective or run_manifest.DEFAULT_OBJECTIVE
+    objective = objective or FORECAST_OBJECTIVE
     metric_names = metric_columns(figures)
     rows = []
     for record in records:
@@ -116,26 +73,9 @@ def best_score(table: pd.DataFrame) -> float | None:
     return float(score.iloc[0]) if len(score) else None
 
 
-def hyperparameter_names(manifest: dict[str, Any]) -> list[str]:
-    names = (manifest.get("hyperparameters") or {}).get("names") or []
-    return [str(n) for n in names] if isinstance(names, list) else []
-
-
-def trials_table(run_dir: RunDir, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
-    manifest = manifest if manifest is not None else load_manifest(run_dir)
-    return rank_trials(trial_records(run_dir), hyperparameter_names(manifest),
-                       run_manifest.objective(manifest), run_manifest.figure_columns(manifest))
-
-
-def learning_curve(run_dir: RunDir, trial_id: str) -> pd.DataFrame:
-    """Per-epoch history of one trial (empty if none was written)."""
-    path = run_dir.trial_history(trial_id)
-    if not path.is_file():
-        return pd.DataFrame()
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError):
-        return pd.DataFrame()
+def trials_table(run_dir: RunDir, manifest: Manifest) -> pd.DataFrame:
+    """The run's ranked table, read from its trial records."""
+    return rank_trials(trial_records(run_dir), manifest.hyperparameter_names, manifest.objective, manifest.figures)
 
 
 def to_markdown(table: pd.DataFrame) -> str:

@@ -1,0 +1,10 @@
+"""The names the layers share: tasks and per-trial diagnosis codes."""
+
+from __future__ import annotations
+
+# Each task is a plug-in in lstmtune.tasks.<name>; the first is the default.
+TASK_NAMES = ("forecast", "text", "sequence")
+DEFAULT_TASK = TASK_NAMES[0]
+
+# Per-trial diagnoses (lstmtune.report.diagnoses); a gate rule may count them (findings.overfits == 0).
+DIAGNOSIS_CODES = ("overfits", "not_learning", "unstable", "still_improving", "stopped_early", "range_edge")
