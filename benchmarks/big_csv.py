@@ -60,8 +60,10 @@ def make_csv(path: Path, rows: int, columns: int, time_kind: str) -> None:
 
 def space_file(work: Path, lookback: int, batch: int) -> Path:
     space = work / "space.yaml"
-    space.write_text(f"hyperparameters: {{lookback: {lookback}, units: 8, batch_size: {batch}}}\n"
-                     "search: {max_trials: 1, epochs: 1, patience: 1}\n")
+    space.write_text(
+        f"hyperparameters: {{lookback: {lookback}, units: 8, batch_size: {batch}}}\n"
+        "search: {max_trials: 1, epochs: 1, patience: 1}\n"
+    )
     return space
 
 
@@ -72,6 +74,7 @@ def request(csv: Path, space: Path):
 
 
 # -- the plain preparation a person would write: read, parse times, sort, scale, float32 --
+
 
 def plain_prepare(csv: Path, split: float = 0.7) -> np.ndarray:
     frame = pd.read_csv(csv)
@@ -98,6 +101,7 @@ def compact_columns():
 
 
 # -- (a) read and planning time --------------------------------------------------------------
+
 
 def bench_read(csv: Path, space: Path, reps: int) -> None:
     from lstmtune.data.csv_reader import read_csv
@@ -127,8 +131,10 @@ def bench_read(csv: Path, space: Path, reps: int) -> None:
     for name, value in medians.items():
         runs = ", ".join(f"{v:.2f}" for v in times[name])
         print(f"{name:48s} {value:8.2f}s {value / base:11.2f}x   {runs}")
-    print(f"{'lstmtune plan_search vs plain preparation':48s} {'':9s} "
-          f"{medians['lstmtune plan_search (check)'] / medians['plain preparation (read, times, sort, scale)']:11.2f}x")
+    print(
+        f"{'lstmtune plan_search vs plain preparation':48s} {'':9s} "
+        f"{medians['lstmtune plan_search (check)'] / medians['plain preparation (read, times, sort, scale)']:11.2f}x"
+    )
 
 
 # -- (b) peak memory, each measurement in a fresh process ------------------------------------
@@ -182,28 +188,40 @@ def bench_memory(csv: Path, space: Path, reps: int, raw: int) -> None:
     found: dict[str, list[dict[str, int]]] = {k: [] for k in kinds}
     for _ in range(reps):
         for kind in kinds:
-            code = CHILD.format(root=str(ROOT), bench=str(Path(__file__).parent), kind=kind, csv=str(csv), space=str(space))
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+            code = CHILD.format(
+                root=str(ROOT), bench=str(Path(__file__).parent), kind=kind, csv=str(csv), space=str(space)
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            )
             found[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
     mb = 1e6
-    print(f"\n(b) peak memory, fresh process per measurement, median of {reps}; raw float32 data "
-          f"{raw / mb:.1f} MB (goal: peak above imports <= 3x)")
+    print(
+        f"\n(b) peak memory, fresh process per measurement, median of {reps}; raw float32 data "
+        f"{raw / mb:.1f} MB (goal: peak above imports <= 3x)"
+    )
     print(f"{'':40s} {'peak RSS':>9s} {'imports':>8s} {'above':>8s} {'x raw':>6s} {'held':>8s}")
     for kind in kinds:
         peak = statistics.median(r["peak"] for r in found[kind])
         base = statistics.median(r["after_imports"] for r in found[kind])
         held = statistics.median(r["held"] - r["after_imports"] for r in found[kind])
-        print(f"{MEMORY_SIDES[kind]:40s} {peak / mb:7.0f}MB {base / mb:6.0f}MB {(peak - base) / mb:6.0f}MB "
-              f"{(peak - base) / raw:5.2f}x {held / mb:6.0f}MB")
-    print("(held: RSS still above the imports once the result is built, i.e. what the result and the "
-          "allocator keep)")
+        print(
+            f"{MEMORY_SIDES[kind]:40s} {peak / mb:7.0f}MB {base / mb:6.0f}MB {(peak - base) / mb:6.0f}MB "
+            f"{(peak - base) / raw:5.2f}x {held / mb:6.0f}MB"
+        )
+    print("(held: RSS still above the imports once the result is built, i.e. what the result and the allocator keep)")
 
 
 # -- (c) windows per second out of the tf.data pipelines -------------------------------------
 
-def bench_windows(csv: Path, space: Path, reps: int, lookback: int, batch: int, fit: bool, fit_batches: int,
-                  keras_series: bool) -> None:
+
+def bench_windows(
+    csv: Path, space: Path, reps: int, lookback: int, batch: int, fit: bool, fit_batches: int, keras_series: bool
+) -> None:
     from lstmtune.plan import plan_search
 
     plan = plan_search(request(csv, space))
@@ -224,17 +242,25 @@ def bench_windows(csv: Path, space: Path, reps: int, lookback: int, batch: int, 
         x, y = tf.constant(inputs), tf.constant(encoded)
         offsets = tf.range(-lookback + 1, 1, dtype=tf.int64)
         dataset = tf.data.Dataset.range(int(ends[0]), int(ends[-1]) + 1).shuffle(n, seed=0).batch(batch)
-        return dataset.map(lambda e: (tf.gather(x, e[:, None] + offsets), tf.gather(y, e)),
-                           num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+        return dataset.map(
+            lambda e: (tf.gather(x, e[:, None] + offsets), tf.gather(y, e)), num_parallel_calls=tf.data.AUTOTUNE
+        ).prefetch(tf.data.AUTOTUNE)
 
     def keras_timeseries():
         start = int(ends[0]) - lookback + 1
         return keras.utils.timeseries_dataset_from_array(
-            inputs[start: int(ends[-1]) + 1], encoded[int(ends[0]): int(ends[-1]) + 1], sequence_length=lookback,
-            batch_size=batch, shuffle=True, seed=0)
+            inputs[start : int(ends[-1]) + 1],
+            encoded[int(ends[0]) : int(ends[-1]) + 1],
+            sequence_length=lookback,
+            batch_size=batch,
+            shuffle=True,
+            seed=0,
+        )
 
-    sides = {"bare tf.data range->shuffle->batch->gather": bare_gather,
-             "lstmtune ForecastKeras.dataset": lstmtune_dataset}
+    sides = {
+        "bare tf.data range->shuffle->batch->gather": bare_gather,
+        "lstmtune ForecastKeras.dataset": lstmtune_dataset,
+    }
     if keras_series:  # about 20x slower than the others: one element per window, sliced one by one
         sides["keras timeseries_dataset_from_array"] = keras_timeseries
     # Same shapes from every side.
@@ -250,20 +276,30 @@ def bench_windows(csv: Path, space: Path, reps: int, lookback: int, batch: int, 
             times[name].append(time.perf_counter() - started)
             assert count == n, (name, count, n)
     base = statistics.median(times["bare tf.data range->shuffle->batch->gather"])
-    print(f"\n(c) training windows per second, one shuffled epoch of {n:,} windows, lookback {lookback}, "
-          f"batch {batch}, {inputs.shape[1]} inputs; median of {reps} (goal: lstmtune >= 0.9x bare)")
+    print(
+        f"\n(c) training windows per second, one shuffled epoch of {n:,} windows, lookback {lookback}, "
+        f"batch {batch}, {inputs.shape[1]} inputs; median of {reps} (goal: lstmtune >= 0.9x bare)"
+    )
     print(f"{'':46s} {'epoch':>8s} {'windows/s':>11s} {'vs bare':>8s}   runs")
     for name, values_ in times.items():
         value = statistics.median(values_)
-        print(f"{name:46s} {value:7.2f}s {n / value:11,.0f} {base / value:7.2f}x   "
-              + ", ".join(f"{v:.2f}" for v in values_))
+        print(
+            f"{name:46s} {value:7.2f}s {n / value:11,.0f} {base / value:7.2f}x   "
+            + ", ".join(f"{v:.2f}" for v in values_)
+        )
 
     if fit:
+
         def tiny():
             keras.utils.set_random_seed(0)
-            model = keras.Sequential([keras.Input((lookback, inputs.shape[1])), keras.layers.LSTM(8),
-                                      keras.layers.Dense(int(np.prod(encoded.shape[1:]))),
-                                      keras.layers.Reshape(encoded.shape[1:])])
+            model = keras.Sequential(
+                [
+                    keras.Input((lookback, inputs.shape[1])),
+                    keras.layers.LSTM(8),
+                    keras.layers.Dense(int(np.prod(encoded.shape[1:]))),
+                    keras.layers.Reshape(encoded.shape[1:]),
+                ]
+            )
             model.compile("adam", "mse")
             return model
 
@@ -277,12 +313,16 @@ def bench_windows(csv: Path, space: Path, reps: int, lookback: int, batch: int, 
                 model.fit(dataset, epochs=1, verbose=0, shuffle=False)  # the datasets shuffle
                 fit_times[name].append(time.perf_counter() - started)
         base = statistics.median(fit_times["bare tf.data range->shuffle->batch->gather"])
-        print(f"\n(c') one epoch of model.fit (LSTM 8 units) on the first {fit_batches} batches "
-              f"({fit_batches * batch:,} windows), median of {reps}")
+        print(
+            f"\n(c') one epoch of model.fit (LSTM 8 units) on the first {fit_batches} batches "
+            f"({fit_batches * batch:,} windows), median of {reps}"
+        )
         for name, values_ in fit_times.items():
             value = statistics.median(values_)
-            print(f"{name:46s} {value:7.2f}s {fit_batches * batch / value:11,.0f} {base / value:7.2f}x   "
-                  + ", ".join(f"{v:.2f}" for v in values_))
+            print(
+                f"{name:46s} {value:7.2f}s {fit_batches * batch / value:11,.0f} {base / value:7.2f}x   "
+                + ", ".join(f"{v:.2f}" for v in values_)
+            )
 
 
 def main() -> None:
@@ -296,8 +336,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="lstmtune's default batch_size is 32")
     parser.add_argument("--fit", action="store_true", help="also time one epoch of model.fit per pipeline")
     parser.add_argument("--fit-batches", type=int, default=300)
-    parser.add_argument("--keras-timeseries", action="store_true",
-                        help="also time keras.utils.timeseries_dataset_from_array (minutes per epoch)")
+    parser.add_argument(
+        "--keras-timeseries",
+        action="store_true",
+        help="also time keras.utils.timeseries_dataset_from_array (minutes per epoch)",
+    )
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: read, memory, windows")
     parser.add_argument("--csv", type=Path, help="reuse this generated CSV instead of writing a new one")
     args = parser.parse_args()
@@ -315,9 +358,11 @@ def main() -> None:
     rows = sum(1 for _ in open(csv, "rb")) - 1
     numeric = len(pd.read_csv(csv, nrows=2).columns) - 1
     raw = rows * numeric * 4
-    print(f"data: {rows:,} rows x {numeric} numeric columns + time column, {csv.stat().st_size / 1e6:.0f} MB on "
-          f"disk, {raw / 1e6:.0f} MB as float32; pandas {pd.__version__}, pyarrow "
-          f"{'available' if pyarrow_available() else 'not installed'}")
+    print(
+        f"data: {rows:,} rows x {numeric} numeric columns + time column, {csv.stat().st_size / 1e6:.0f} MB on "
+        f"disk, {raw / 1e6:.0f} MB as float32; pandas {pd.__version__}, pyarrow "
+        f"{'available' if pyarrow_available() else 'not installed'}"
+    )
     try:
         if "read" not in skip:
             bench_read(csv, space, args.reps)
@@ -325,8 +370,9 @@ def main() -> None:
             bench_memory(csv, space, args.memory_reps, raw)
         if "windows" not in skip:
             import_tensorflow_quietly()
-            bench_windows(csv, space, args.reps, args.lookback, args.batch, args.fit, args.fit_batches,
-                          args.keras_timeseries)
+            bench_windows(
+                csv, space, args.reps, args.lookback, args.batch, args.fit, args.fit_batches, args.keras_timeseries
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)  # the generated CSV is large (a --csv given is kept)
 

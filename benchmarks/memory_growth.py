@@ -124,9 +124,11 @@ def summary(name: str, points: list[tuple[float, float]]) -> None:
     seconds = [p[1] for p in points]
     fifth = rss[4]
     growth = (rss[-1] - fifth) / fifth
-    print(f"  {name:9s} RSS at trial 5 {fifth:7.0f} MB, at trial {len(rss)} {rss[-1]:7.0f} MB: "
-          f"growth {growth:+.1%} ({(rss[-1] - fifth) / (len(rss) - 5):.1f} MB per trial); "
-          f"trial time, median of the first and last 5: {np.median(seconds[:5]):.2f} s -> {np.median(seconds[-5:]):.2f} s")
+    print(
+        f"  {name:9s} RSS at trial 5 {fifth:7.0f} MB, at trial {len(rss)} {rss[-1]:7.0f} MB: "
+        f"growth {growth:+.1%} ({(rss[-1] - fifth) / (len(rss) - 5):.1f} MB per trial); "
+        f"trial time, median of the first and last 5: {np.median(seconds[:5]):.2f} s -> {np.median(seconds[-5:]):.2f} s"
+    )
 
 
 def main() -> None:
@@ -146,15 +148,24 @@ def main() -> None:
         lstmtune = run(LSTMTUNE.format(root=str(ROOT), csv=str(csv), space=str(space), out=str(Path(tmp) / "run")))
         one_process = time.perf_counter() - started
         plain = run(PLAIN.format(csv=str(csv), trials=args.trials))
-        workers = run(WORKERS.format(root=str(ROOT), csv=str(csv), space=str(space), out=str(Path(tmp) / "run-workers"),
-                                     recycle=args.recycle_after))
+        workers = run(
+            WORKERS.format(
+                root=str(ROOT),
+                csv=str(csv),
+                space=str(space),
+                out=str(Path(tmp) / "run-workers"),
+                recycle=args.recycle_after,
+            )
+        )
     print(f"{args.trials} trials of 2 epochs on {args.rows} rows, each side a fresh process:")
     summary("lstmtune", lstmtune)
     summary("plain", plain)
     summary("recycled", workers["points"])
-    print(f"  recycled: a worker process replaced every {args.recycle_after} trials; the search process itself "
-          f"ended at {workers['chief_mb']:.0f} MB. Whole search: {one_process:.0f} s in one process, "
-          f"{workers['wall']:.0f} s with the recycled worker ({workers['wall'] / one_process:.2f}x)")
+    print(
+        f"  recycled: a worker process replaced every {args.recycle_after} trials; the search process itself "
+        f"ended at {workers['chief_mb']:.0f} MB. Whole search: {one_process:.0f} s in one process, "
+        f"{workers['wall']:.0f} s with the recycled worker ({workers['wall'] / one_process:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,21 @@ search: {{max_trials: {trials}, epochs: 3, patience: 3, tuner: random}}
 
 
 def search(csv: Path, space: Path, out: Path, workers: int) -> dict:
-    command = [sys.executable, "-m", "lstmtune", "search", str(csv), "--target", "y", "--space", str(space),
-               "--out", str(out), "--quiet", "--overwrite"]
+    command = [
+        sys.executable,
+        "-m",
+        "lstmtune",
+        "search",
+        str(csv),
+        "--target",
+        "y",
+        "--space",
+        str(space),
+        "--out",
+        str(out),
+        "--quiet",
+        "--overwrite",
+    ]
     if workers:
         command += ["--workers", str(workers)]
     started = time.perf_counter()
@@ -77,14 +90,18 @@ def main() -> None:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count()
-    print(f"{args.trials} random-search trials (3 epochs, 16-32 units, lookback 24, {args.rows} rows), "
-          f"{cores} CPU cores, median of {args.repeats}:")
+    print(
+        f"{args.trials} random-search trials (3 epochs, 16-32 units, lookback 24, {args.rows} rows), "
+        f"{cores} CPU cores, median of {args.repeats}:"
+    )
     one_worker = statistics.median(r["per_hour"] for r in results["1 worker"])
     print(f"  {'side':12s} {'trials/hour':>12s} {'search s':>9s} {'wall s':>7s} {'x 1 worker':>11s}")
     for name, runs in results.items():
         per_hour = statistics.median(r["per_hour"] for r in runs)
-        print(f"  {name:12s} {per_hour:12.0f} {statistics.median(r['search_seconds'] for r in runs):9.1f} "
-              f"{statistics.median(r['wall'] for r in runs):7.1f} {per_hour / one_worker:11.2f}")
+        print(
+            f"  {name:12s} {per_hour:12.0f} {statistics.median(r['search_seconds'] for r in runs):9.1f} "
+            f"{statistics.median(r['wall'] for r in runs):7.1f} {per_hour / one_worker:11.2f}"
+        )
     print(f"  goal: {args.workers} workers >= {0.8 * args.workers:.1f} x 1 worker")
 
 

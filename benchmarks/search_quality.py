@@ -121,11 +121,21 @@ def child(dataset: str, seed: int, args: argparse.Namespace, work: Path) -> list
     csv, columns = DATASETS[dataset]
     shift = seed
     chosen = [m for m in METHODS if m in args.methods.split(",")]
-    methods = chosen[shift % len(chosen):] + chosen[:shift % len(chosen)]  # rotated: no method always runs first
+    methods = chosen[shift % len(chosen) :] + chosen[: shift % len(chosen)]  # rotated: no method always runs first
     directory = work / f"{dataset}_{seed}"
     directory.mkdir(parents=True, exist_ok=True)
-    code = CHILD.format(root=str(ROOT), trials=args.trials, epochs=args.epochs, methods=methods, work=str(directory),
-                        space=SPACE, seed=seed, threads=args.threads, csv=str(csv), columns=columns)
+    code = CHILD.format(
+        root=str(ROOT),
+        trials=args.trials,
+        epochs=args.epochs,
+        methods=methods,
+        work=str(directory),
+        space=SPACE,
+        seed=seed,
+        threads=args.threads,
+        csv=str(csv),
+        columns=columns,
+    )
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
@@ -134,8 +144,11 @@ def child(dataset: str, seed: int, args: argparse.Namespace, work: Path) -> list
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"method"')]
     for result in results:
         result.update(dataset=dataset, seed=seed)
-    print(f"  done {dataset} seed {seed} in {time.perf_counter() - started:.0f} s: "
-          + ", ".join(f"{r['method']} {r['seconds']:.0f} s" for r in results), flush=True)
+    print(
+        f"  done {dataset} seed {seed} in {time.perf_counter() - started:.0f} s: "
+        + ", ".join(f"{r['method']} {r['seconds']:.0f} s" for r in results),
+        flush=True,
+    )
     return results
 
 
@@ -172,12 +185,20 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
         direction = objective.get("direction", "min") if isinstance(objective, dict) else "min"
         name = objective.get("name", "score") if isinstance(objective, dict) else str(objective)
         seeds = sorted({r["seed"] for r in rows})
-        print(f"\n{dataset}: best validation {name} ({direction}) after n trials, median [min-max] over {len(seeds)} seeds")
+        print(
+            f"\n{dataset}: best validation {name} ({direction}) after n trials, median [min-max] over {len(seeds)} seeds"
+        )
         checkpoints = [n for n in CHECKPOINTS if n < args.trials] + [args.trials]
-        header = "| method | " + " | ".join(f"n={n}" for n in checkpoints) + f" | trials to random's {args.trials}-trial best (median; each seed) | search s (median) | tuner overhead s (median) | repeated values (total) |"
+        header = (
+            "| method | "
+            + " | ".join(f"n={n}" for n in checkpoints)
+            + f" | trials to random's {args.trials}-trial best (median; each seed) | search s (median) | tuner overhead s (median) | repeated values (total) |"
+        )
         print(header)
         print("|" + "---|" * (len(checkpoints) + 5))
-        random_best = {r["seed"]: best_after(r, args.trials, args.epochs, direction) for r in rows if r["method"] == "random"}
+        random_best = {
+            r["seed"]: best_after(r, args.trials, args.epochs, direction) for r in rows if r["method"] == "random"
+        }
         for method in METHODS:
             mine = sorted((r for r in rows if r["method"] == method), key=lambda r: r["seed"])
             if not mine:
@@ -186,14 +207,19 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
             for n in checkpoints:
                 values = np.array([best_after(r, n, args.epochs, direction) for r in mine])
                 cells.append(f"{np.median(values):.4g} [{values.min():.4g}-{values.max():.4g}]")
-            reach = [trials_to_reach(r, random_best[r["seed"]], args, direction) for r in mine if r["seed"] in random_best]
+            reach = [
+                trials_to_reach(r, random_best[r["seed"]], args, direction) for r in mine if r["seed"] in random_best
+            ]
             shown = ",".join("-" if not np.isfinite(v) else str(int(v)) for v in reach)
             median = np.median(reach) if reach else np.nan
             overhead = [r["tuner_overhead"] for r in mine if r["tuner_overhead"] is not None]
-            print(f"| {method} | " + " | ".join(cells)
-                  + f" | {'>' + str(args.trials) if not np.isfinite(median) else f'{median:g}'} ({shown}) "
-                  + f"| {np.median([r['seconds'] for r in mine]):.0f} | {np.median(overhead) if overhead else float('nan'):.1f} "
-                  + f"| {sum(r['duplicates'] for r in mine) if all('duplicates' in r for r in mine) else '?'} |")
+            print(
+                f"| {method} | "
+                + " | ".join(cells)
+                + f" | {'>' + str(args.trials) if not np.isfinite(median) else f'{median:g}'} ({shown}) "
+                + f"| {np.median([r['seconds'] for r in mine]):.0f} | {np.median(overhead) if overhead else float('nan'):.1f} "
+                + f"| {sum(r['duplicates'] for r in mine) if all('duplicates' in r for r in mine) else '?'} |"
+            )
     print("\n'-': never reached within the budget. hyperband: n trials = n * epochs trained epochs.")
 
 
@@ -206,17 +232,25 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="(dataset, seed) processes at once")
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads per process (0: TensorFlow's default)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="TensorFlow threads per process (0: TensorFlow's default)"
+    )
     parser.add_argument("--out", help="keep the run directories and results.json here (default: a temporary dir)")
-    parser.add_argument("--from-json", help="only print the tables from results.json files written before (comma-separated)")
+    parser.add_argument(
+        "--from-json", help="only print the tables from results.json files written before (comma-separated)"
+    )
     args = parser.parse_args()
     if args.from_json:
         report([r for path in args.from_json.split(",") for r in json.loads(Path(path).read_text())], args)
         return
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="lstmtune-quality-"))
-    jobs = [(d, seed) for seed in range(args.first_seed, args.first_seed + args.seeds) for d in args.datasets.split(",")]
-    print(f"{len(jobs)} (dataset, seed) processes, {args.trials} trials of {args.epochs} epochs per method; work dir {work}",
-          flush=True)
+    jobs = [
+        (d, seed) for seed in range(args.first_seed, args.first_seed + args.seeds) for d in args.datasets.split(",")
+    ]
+    print(
+        f"{len(jobs)} (dataset, seed) processes, {args.trials} trials of {args.epochs} epochs per method; work dir {work}",
+        flush=True,
+    )
     results: list[dict] = []
     with ThreadPoolExecutor(args.jobs) as pool:
         for part in pool.map(lambda job: child(job[0], job[1], args, work), jobs):

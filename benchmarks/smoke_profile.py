@@ -19,8 +19,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEARCH = ["search", str(ROOT / "examples/data/airline.csv"), "--target", "Passengers", "--time-col", "Date",
-          "--space", str(ROOT / "search_spaces/smoke.yaml"), "--quiet", "--overwrite"]
+SEARCH = [
+    "search",
+    str(ROOT / "examples/data/airline.csv"),
+    "--target",
+    "Passengers",
+    "--time-col",
+    "Date",
+    "--space",
+    str(ROOT / "search_spaces/smoke.yaml"),
+    "--quiet",
+    "--overwrite",
+]
 
 PLAIN_KERAS = """
 import time
@@ -57,12 +67,16 @@ def main() -> None:
         code = PLAIN_KERAS.format(csv=str(ROOT / "examples/data/airline.csv"))
         results["plain Keras process"].append(timed([sys.executable, "-c", code]))
         results["lstmtune search"].append(timed([*lstmtune, *SEARCH, "--out", str(work / "run")]))
-        results["lstmtune gate"].append(timed([*lstmtune, "gate", str(work / "run"), "--require", "trials.completed >= 1"]))
+        results["lstmtune gate"].append(
+            timed([*lstmtune, "gate", str(work / "run"), "--require", "trials.completed >= 1"])
+        )
     plain = statistics.median(results["plain Keras process"])
     print(f"smoke profile, {args.repeats} interleaved repetitions, medians (each a fresh process):")
     for name, values in results.items():
         median = statistics.median(values)
-        print(f"  {name:22s} {median:7.2f} s   {median / plain:5.2f}x   (runs: {', '.join(f'{v:.2f}' for v in values)})")
+        print(
+            f"  {name:22s} {median:7.2f} s   {median / plain:5.2f}x   (runs: {', '.join(f'{v:.2f}' for v in values)})"
+        )
     total = statistics.median(results["lstmtune search"]) + statistics.median(results["lstmtune gate"])
     print(f"  search + gate          {total:7.2f} s   goal: under 60 s")
 

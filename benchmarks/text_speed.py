@@ -59,8 +59,11 @@ def make_texts(count: int, vocabulary: int, seed: int = 0) -> tuple[list[str], n
     caps = rng.random(int(lengths.sum())) < 0.05
     marks = rng.integers(0, len(PUNCTUATION), int(lengths.sum()))
     for row, length in enumerate(lengths):
-        ids = drawn[at: at + length]
-        parts = [(words[w].capitalize() if caps[at + k] else words[w]) + PUNCTUATION[marks[at + k]] for k, w in enumerate(ids)]
+        ids = drawn[at : at + length]
+        parts = [
+            (words[w].capitalize() if caps[at + k] else words[w]) + PUNCTUATION[marks[at + k]]
+            for k, w in enumerate(ids)
+        ]
         score = sum(1 for w in ids if w in positive) - sum(1 for w in ids if w in negative)
         labels[row] = int(score > 0 or (score == 0 and row % 2 == 0))
         texts.append(" ".join(parts))
@@ -83,8 +86,10 @@ def show(title: str, times: dict[str, list[float]], items: int, base: str, unit:
     print(f"\n{title}")
     print(f"{'':58s} {'median':>8s} {unit + '/s':>11s} {'vs first':>10s}   runs")
     for name, value in medians.items():
-        print(f"{name:58s} {value:7.2f}s {items / value:11,.0f} {medians[base] / value:9.2f}x   "
-              + ", ".join(f"{v:.2f}" for v in times[name]))
+        print(
+            f"{name:58s} {value:7.2f}s {items / value:11,.0f} {medians[base] / value:9.2f}x   "
+            + ", ".join(f"{v:.2f}" for v in times[name])
+        )
     return medians
 
 
@@ -114,8 +119,10 @@ def main() -> None:
     csv = work / "texts.csv"
     pd.DataFrame({"text": texts, "label": labels}).to_csv(csv, index=False)
     space = work / "space.yaml"
-    space.write_text(f"hyperparameters: {{max_tokens: {args.max_tokens}, embedding_dim: 32, units: 16, "
-                     f"batch_size: {args.batch}}}\nsearch: {{max_trials: 1, epochs: 1, patience: 1}}\n")
+    space.write_text(
+        f"hyperparameters: {{max_tokens: {args.max_tokens}, embedding_dim: 32, units: 16, "
+        f"batch_size: {args.batch}}}\nsearch: {{max_trials: 1, epochs: 1, patience: 1}}\n"
+    )
     request = SearchRequest(csv, space, None, task="text", columns={"text_col": "text", "target": "label"})
     plan = plan_search(request)
     data = plan.data
@@ -123,9 +130,11 @@ def main() -> None:
     train_texts = list(data.texts["train"])
     all_texts = [t for split in ("train", "val", "test") for t in data.texts[split]]
     words = np.array([len(t.split()) for t in texts])
-    print(f"data: {len(texts):,} texts, {words.mean():.1f} words on average ({words.min()}-{words.max()}), "
-          f"{len(train_texts):,} training texts, vocabulary {data.encoder.size:,} ids (max_tokens {args.max_tokens}), "
-          f"sequence_length {length}; written in {time.perf_counter() - started:.1f} s")
+    print(
+        f"data: {len(texts):,} texts, {words.mean():.1f} words on average ({words.min()}-{words.max()}), "
+        f"{len(train_texts):,} training texts, vocabulary {data.encoder.size:,} ids (max_tokens {args.max_tokens}), "
+        f"sequence_length {length}; written in {time.perf_counter() - started:.1f} s"
+    )
 
     def lstmtune_vectorise():
         # As planning does it: every text split once, the vocabulary counted on the training texts,
@@ -144,13 +153,23 @@ def main() -> None:
 
     # The two vectorise alike where Python and TensorFlow lower-case alike (ASCII here).
     ours, theirs = lstmtune_vectorise(), keras_vectorise()
-    print(f"token ids identical to TextVectorization's: {np.array_equal(ours, theirs)} "
-          f"({(ours == theirs).mean():.4%} of cells)")
+    print(
+        f"token ids identical to TextVectorization's: {np.array_equal(ours, theirs)} "
+        f"({(ours == theirs).mean():.4%} of cells)"
+    )
 
-    vectorise = show(f"vectorise {len(all_texts):,} texts (vocabulary from {len(train_texts):,}), median of {args.reps}",
-                     median_times({"keras TextVectorization adapt + call": keras_vectorise,
-                                   "lstmtune tokenize + TextEncoder fit + encode": lstmtune_vectorise}, args.reps),
-                     len(all_texts), "keras TextVectorization adapt + call")
+    vectorise = show(
+        f"vectorise {len(all_texts):,} texts (vocabulary from {len(train_texts):,}), median of {args.reps}",
+        median_times(
+            {
+                "keras TextVectorization adapt + call": keras_vectorise,
+                "lstmtune tokenize + TextEncoder fit + encode": lstmtune_vectorise,
+            },
+            args.reps,
+        ),
+        len(all_texts),
+        "keras TextVectorization adapt + call",
+    )
 
     def plain_planning():
         frame = pd.read_csv(csv)
@@ -158,10 +177,18 @@ def main() -> None:
         layer.adapt(tf.constant(frame["text"].to_numpy(dtype=object)[: len(train_texts)].tolist()), batch_size=1024)
         return layer(tf.constant(frame["text"].tolist())).numpy()
 
-    planning = show(f"planning: CSV to token arrays, median of {args.reps}",
-                    median_times({"pandas.read_csv + keras adapt + call": plain_planning,
-                                  "lstmtune plan_search (check)": lambda: plan_search(request)}, args.reps),
-                    len(texts), "pandas.read_csv + keras adapt + call")
+    planning = show(
+        f"planning: CSV to token arrays, median of {args.reps}",
+        median_times(
+            {
+                "pandas.read_csv + keras adapt + call": plain_planning,
+                "lstmtune plan_search (check)": lambda: plan_search(request),
+            },
+            args.reps,
+        ),
+        len(texts),
+        "pandas.read_csv + keras adapt + call",
+    )
 
     side = plan.task.keras_side(data)
     values = {"max_tokens": args.max_tokens, "sequence_length": length}
@@ -176,18 +203,25 @@ def main() -> None:
         for _ in train:
             pass
 
-    per_trial = show(f"per trial: the datasets, median of {args.reps}",
-                     median_times({"build train + val datasets": datasets, "build + iterate one train epoch": iterate},
-                                  args.reps),
-                     len(train_texts), "build train + val datasets")
+    per_trial = show(
+        f"per trial: the datasets, median of {args.reps}",
+        median_times({"build train + val datasets": datasets, "build + iterate one train epoch": iterate}, args.reps),
+        len(train_texts),
+        "build train + val datasets",
+    )
     if args.skip_fit:
         return
 
     def tiny():
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((length,), dtype="int32"),
-                                  keras.layers.Embedding(min(args.max_tokens, data.encoder.size), 32, mask_zero=True),
-                                  keras.layers.LSTM(16), keras.layers.Dense(1, activation="sigmoid")])
+        model = keras.Sequential(
+            [
+                keras.Input((length,), dtype="int32"),
+                keras.layers.Embedding(min(args.max_tokens, data.encoder.size), 32, mask_zero=True),
+                keras.layers.LSTM(16),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
         model.compile("adam", "binary_crossentropy")
         return model
 
@@ -202,12 +236,16 @@ def main() -> None:
         fits.append(time.perf_counter() - started)
     fit = statistics.median(fits)
     pipeline = vectorise["lstmtune tokenize + TextEncoder fit + encode"] + per_trial["build train + val datasets"]
-    print(f"\none epoch of model.fit, tiny LSTM on {len(train_texts):,} texts, batch {args.batch}: median {fit:.2f} s "
-          f"({', '.join(f'{v:.2f}' for v in fits)})")
-    print(f"text pipeline (vectorise {vectorise['lstmtune tokenize + TextEncoder fit + encode']:.2f} s + datasets "
-          f"{per_trial['build train + val datasets']:.3f} s) = {pipeline:.2f} s: {pipeline / (pipeline + fit):.1%} of a "
-          f"1-epoch trial (goal <= 10%); whole planning {planning['lstmtune plan_search (check)']:.2f} s: "
-          f"{planning['lstmtune plan_search (check)'] / (planning['lstmtune plan_search (check)'] + fit):.1%}")
+    print(
+        f"\none epoch of model.fit, tiny LSTM on {len(train_texts):,} texts, batch {args.batch}: median {fit:.2f} s "
+        f"({', '.join(f'{v:.2f}' for v in fits)})"
+    )
+    print(
+        f"text pipeline (vectorise {vectorise['lstmtune tokenize + TextEncoder fit + encode']:.2f} s + datasets "
+        f"{per_trial['build train + val datasets']:.3f} s) = {pipeline:.2f} s: {pipeline / (pipeline + fit):.1%} of a "
+        f"1-epoch trial (goal <= 10%); whole planning {planning['lstmtune plan_search (check)']:.2f} s: "
+        f"{planning['lstmtune plan_search (check)'] / (planning['lstmtune plan_search (check)'] + fit):.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,12 +39,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     args = parser.parse_args()
 
-    from lstmtune.tuning.hypermodel import LstmHyperModel, declare  # first: it quiets TF's logs
-
     import keras
-    from lstmtune.tuning.model import build_model
+
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
+    from lstmtune.tuning.hypermodel import LstmHyperModel, declare  # first: it quiets TF's logs
+    from lstmtune.tuning.model import build_model
     from lstmtune.tuning.search import run_search
 
     work = Path(tempfile.mkdtemp(prefix="lstmtune-bench-"))
@@ -93,13 +93,17 @@ def main() -> None:
 
     materialised = x_train.nbytes + x_val.nbytes + y_train.nbytes + y_val.nbytes
     held = data.inputs.nbytes + data.encoded.nbytes
-    print(f"data: {args.rows} rows, lookback {lookback}, {len(train_ends)} train / {len(val_ends)} val windows, "
-          f"{args.units} units, {args.epochs} epochs")
+    print(
+        f"data: {args.rows} rows, lookback {lookback}, {len(train_ends)} train / {len(val_ends)} val windows, "
+        f"{args.units} units, {args.epochs} epochs"
+    )
     print(f"plain keras fit      {plain:8.2f} s   1.00x")
     print(f"lstmtune fit         {fitted:8.2f} s   {fitted / plain:.2f}x")
     print(f"lstmtune 1-trial run {searched:8.2f} s   {searched / plain:.2f}x")
-    print(f"window memory: materialised {materialised / 1e6:.2f} MB, lstmtune {held / 1e6:.2f} MB "
-          f"({materialised / held:.1f}x less)")
+    print(
+        f"window memory: materialised {materialised / 1e6:.2f} MB, lstmtune {held / 1e6:.2f} MB "
+        f"({materialised / held:.1f}x less)"
+    )
 
 
 if __name__ == "__main__":

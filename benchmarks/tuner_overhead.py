@@ -112,7 +112,9 @@ def search_part(args: argparse.Namespace, work: Path) -> None:
         for tuner in order if len(results) % 4 == 0 else order[::-1]:
             space = work / f"space_{n}.yaml"
             space.write_text(SPACE.format(trials=n))
-            code = CHILD.format(root=str(ROOT), tuner=tuner, csv=str(csv), space=str(space), out=str(work / f"run_{tuner}_{n}"))
+            code = CHILD.format(
+                root=str(ROOT), tuner=tuner, csv=str(csv), space=str(space), out=str(work / f"run_{tuner}_{n}")
+            )
             started = time.perf_counter()
             done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
             if done.returncode:
@@ -122,8 +124,21 @@ def search_part(args: argparse.Namespace, work: Path) -> None:
             print(f"  search {tuner} {n} trials: {time.perf_counter() - started:.0f} s", flush=True)
 
     print("\n1. Time per trial outside model.fit (mean seconds per trial; 9 tuned hyperparameters, 1-epoch fits)")
-    columns = ["oracle step (Bayesian trials)", "oracle step (all)", "oracle end", "records/tables", "of which write_tables",
-               "history", "checkpoint", "build", "fit", "overhead (all but fit)", "search", "sum of fits", "search / fits"]
+    columns = [
+        "oracle step (Bayesian trials)",
+        "oracle step (all)",
+        "oracle end",
+        "records/tables",
+        "of which write_tables",
+        "history",
+        "checkpoint",
+        "build",
+        "fit",
+        "overhead (all but fit)",
+        "search",
+        "sum of fits",
+        "search / fits",
+    ]
     print("| trials | tuner | " + " | ".join(columns) + " |")
     print("|" + "---|" * (len(columns) + 2))
     for n in args.trials:
@@ -135,19 +150,33 @@ def search_part(args: argparse.Namespace, work: Path) -> None:
             fit = total["fit gross"] - total.get("history", 0) - total.get("checkpoint", 0)
             records = total.get("records/tables", 0) + total.get("record begin", 0)
             overhead = total["search"] - fit
-            cells = [np.mean(bayes) if bayes else float("nan"), total["oracle step"] / n, total.get("oracle end", 0) / n,
-                     records / n, total.get("write_tables", 0) / n, total.get("history", 0) / n,
-                     total.get("checkpoint", 0) / n, total.get("build", 0) / n, fit / n, overhead / n]
-            print(f"| {n} | {tuner} | " + " | ".join(f"{c:.3f}" for c in cells)
-                  + f" | {total['search']:.1f} | {fit:.1f} | {total['search'] / fit:.2f}x |")
+            cells = [
+                np.mean(bayes) if bayes else float("nan"),
+                total["oracle step"] / n,
+                total.get("oracle end", 0) / n,
+                records / n,
+                total.get("write_tables", 0) / n,
+                total.get("history", 0) / n,
+                total.get("checkpoint", 0) / n,
+                total.get("build", 0) / n,
+                fit / n,
+                overhead / n,
+            ]
+            print(
+                f"| {n} | {tuner} | "
+                + " | ".join(f"{c:.3f}" for c in cells)
+                + f" | {total['search']:.1f} | {fit:.1f} | {total['search'] / fit:.2f}x |"
+            )
         # The growth: write_tables per trial over the first and last 5 trials.
         for tuner in args.tuners:
             writes = results[(n, tuner)]["spent"].get("write_tables", [])
             trial_end = results[(n, tuner)]["spent"].get("records/tables", [])
             if len(writes) >= 10:
-                print(f"  {n} trials, {tuner}: records/tables per trial, first 5 {np.median(trial_end[:5]) * 1000:.0f} ms "
-                      f"-> last 5 {np.median(trial_end[-5:]) * 1000:.0f} ms (write_tables {np.median(writes[:5]) * 1000:.0f} -> "
-                      f"{np.median(writes[-5:]) * 1000:.0f} ms)")
+                print(
+                    f"  {n} trials, {tuner}: records/tables per trial, first 5 {np.median(trial_end[:5]) * 1000:.0f} ms "
+                    f"-> last 5 {np.median(trial_end[-5:]) * 1000:.0f} ms (write_tables {np.median(writes[:5]) * 1000:.0f} -> "
+                    f"{np.median(writes[-5:]) * 1000:.0f} ms)"
+                )
 
 
 def synthetic_space():
@@ -170,8 +199,11 @@ def oracle_part(args: argparse.Namespace, work: Path) -> None:
 
     from lstmtune.tuning.oracle import FastBayesianOracle, _Snapper
 
-    kinds = {"stock": (keras_tuner.oracles.BayesianOptimizationOracle, {}), "fast": (FastBayesianOracle, {}),
-             "fast, no polish": (FastBayesianOracle, {"polish": 0})}
+    kinds = {
+        "stock": (keras_tuner.oracles.BayesianOptimizationOracle, {}),
+        "fast": (FastBayesianOracle, {}),
+        "fast, no polish": (FastBayesianOracle, {"polish": 0}),
+    }
     tuned = [hp for hp in synthetic_space().space if not isinstance(hp, keras_tuner.engine.hyperparameters.Fixed)]
     centre = np.linspace(0.2, 0.8, len(tuned))
 
@@ -187,8 +219,14 @@ def oracle_part(args: argparse.Namespace, work: Path) -> None:
             names = list(kinds) if seed % 2 else list(kinds)[::-1]  # interleave the order
             for name in names:
                 cls, options = kinds[name]
-                oracle = cls(objective=keras_tuner.Objective("score", "min"), max_trials=n + 1, seed=seed,
-                             hyperparameters=synthetic_space(), num_initial_points=n + 1, **options)
+                oracle = cls(
+                    objective=keras_tuner.Objective("score", "min"),
+                    max_trials=n + 1,
+                    seed=seed,
+                    hyperparameters=synthetic_space(),
+                    num_initial_points=n + 1,
+                    **options,
+                )
                 oracle._set_project_dir(str(work / f"oracle_{name}_{n}_{seed}"), "p")
                 oracle.verbose = 0
                 for _ in range(n):  # n random completed trials: the same for every kind (same seed)
@@ -209,49 +247,98 @@ def oracle_part(args: argparse.Namespace, work: Path) -> None:
                 mu, sigma = gp.predict(x, return_std=True)
                 reached[name] = float(mu[0] - 2.6 * sigma[0])
             rows.append((n, seed, seconds, reached))
-            print(f"  oracle {n} trials seed {seed}: " + ", ".join(f"{k} {seconds[k]:.2f} s" for k in kinds), flush=True)
+            print(
+                f"  oracle {n} trials seed {seed}: " + ", ".join(f"{k} {seconds[k]:.2f} s" for k in kinds), flush=True
+            )
 
-    print("\n2. One Bayesian proposal after N completed trials (9 tuned hyperparameters, no training), "
-          f"median over {args.oracle_seeds} seeds [min-max]")
-    print("| N | " + " | ".join(f"{k}: seconds" for k in kinds) + " | stock / fast | "
-          + " | ".join(f"{k}: LCB reached" for k in kinds) + " |")
+    print(
+        "\n2. One Bayesian proposal after N completed trials (9 tuned hyperparameters, no training), "
+        f"median over {args.oracle_seeds} seeds [min-max]"
+    )
+    print(
+        "| N | "
+        + " | ".join(f"{k}: seconds" for k in kinds)
+        + " | stock / fast | "
+        + " | ".join(f"{k}: LCB reached" for k in kinds)
+        + " |"
+    )
     print("|" + "---|" * (2 * len(kinds) + 2))
     for n in args.oracle_trials:
         mine = [r for r in rows if r[0] == n]
         sec = {k: [r[2][k] for r in mine] for k in kinds}
         lcb = {k: [r[3][k] for r in mine] for k in kinds}
-        print(f"| {n} | " + " | ".join(f"{np.median(v):.2f} [{min(v):.2f}-{max(v):.2f}]" for v in sec.values())
-              + f" | {np.median(sec['stock']) / np.median(sec['fast']):.1f}x | "
-              + " | ".join(f"{np.median(v):.3f}" for v in lcb.values()) + " |")
+        print(
+            f"| {n} | "
+            + " | ".join(f"{np.median(v):.2f} [{min(v):.2f}-{max(v):.2f}]" for v in sec.values())
+            + f" | {np.median(sec['stock']) / np.median(sec['fast']):.1f}x | "
+            + " | ".join(f"{np.median(v):.3f}" for v in lcb.values())
+            + " |"
+        )
     wins = {k: sum(r[3][k] <= min(r[3].values()) + 1e-9 for r in rows) for k in kinds}
-    print(f"  lowest LCB reached (of {len(rows)} proposals; ties count for each): "
-          + ", ".join(f"{k} {v}" for k, v in wins.items()))
+    print(
+        f"  lowest LCB reached (of {len(rows)} proposals; ties count for each): "
+        + ", ".join(f"{k} {v}" for k, v in wins.items())
+    )
 
 
 def tables_part(args: argparse.Namespace, work: Path) -> None:
-    from lstmtune.run.table import write_tables
-    from lstmtune.run.layout import RunDir
-    from lstmtune.run.atomic import write_json
-    from lstmtune.run.table import rank_trials
-    from lstmtune.run.records import trial_records
     from lstmtune.core.objective import Objective
+    from lstmtune.run.atomic import write_json
+    from lstmtune.run.layout import RunDir
+    from lstmtune.run.records import trial_records
+    from lstmtune.run.table import rank_trials, write_tables
 
-    names = ["lookback", "layers", "units", "dropout", "recurrent_dropout", "kernel_l2", "recurrent_l2",
-             "dense_dropout", "learning_rate", "batch_size"]
+    names = [
+        "lookback",
+        "layers",
+        "units",
+        "dropout",
+        "recurrent_dropout",
+        "kernel_l2",
+        "recurrent_l2",
+        "dense_dropout",
+        "learning_rate",
+        "batch_size",
+    ]
     rng = np.random.default_rng(0)
     print("\n3. Records and tables per trial against the number of trials so far (median of 5 repetitions)")
-    print("| trials so far | read records + rank (TrialRecorder.table) | write_tables | per trial | whole search, about N/2 x per trial |")
+    print(
+        "| trials so far | read records + rank (TrialRecorder.table) | write_tables | per trial | whole search, about N/2 x per trial |"
+    )
     print("|---|---|---|---|---|")
     for n in args.tables:
         run_dir = RunDir(work / f"tables_{n}")
         run_dir.history.mkdir(parents=True, exist_ok=True)
         for i in range(n):
-            write_json(run_dir.trial_record(f"{i:04d}"), {
-                "trial_id": f"{i:04d}", "status": "completed", "seconds": 1.0,
-                "values": {name: float(rng.uniform()) for name in names},
-                "metrics": {**{name: float(rng.uniform()) for name in
-                               ["val_mse", "val_rmse", "val_mae", "skill", "train_loss", "val_loss", "train_skill", "gap",
-                                "gap_end", "val_rise"]}, "best_epoch": 5.0, "epochs_run": 8.0, "diverged_epoch": 0.0}})
+            write_json(
+                run_dir.trial_record(f"{i:04d}"),
+                {
+                    "trial_id": f"{i:04d}",
+                    "status": "completed",
+                    "seconds": 1.0,
+                    "values": {name: float(rng.uniform()) for name in names},
+                    "metrics": {
+                        **{
+                            name: float(rng.uniform())
+                            for name in [
+                                "val_mse",
+                                "val_rmse",
+                                "val_mae",
+                                "skill",
+                                "train_loss",
+                                "val_loss",
+                                "train_skill",
+                                "gap",
+                                "gap_end",
+                                "val_rise",
+                            ]
+                        },
+                        "best_epoch": 5.0,
+                        "epochs_run": 8.0,
+                        "diverged_epoch": 0.0,
+                    },
+                },
+            )
         objective = Objective("val_mse", "min", "validation MSE")
         read, write = [], []
         for _ in range(5):
@@ -262,16 +349,19 @@ def tables_part(args: argparse.Namespace, work: Path) -> None:
             read.append(middle - started)
             write.append(time.perf_counter() - middle)
         r, w = statistics.median(read), statistics.median(write)
-        print(f"| {n} | {r * 1000:.0f} ms | {w * 1000:.0f} ms | {(r + w) * 1000:.0f} ms | "
-              f"~{(r + w) * n / 2:.1f} s |")
+        print(f"| {n} | {r * 1000:.0f} ms | {w * 1000:.0f} ms | {(r + w) * 1000:.0f} ms | ~{(r + w) * n / 2:.1f} s |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     numbers = lambda text: [int(v) for v in text.split(",") if v]  # noqa: E731
     parser.add_argument("--trials", type=numbers, default=[20, 50], help="real searches (part 1); '' skips it")
-    parser.add_argument("--tuners", type=lambda text: [t for t in ("stock", "fast") if t in text.split(",")],
-                        default=["stock", "fast"], help="part 1's tuners: stock,fast (both by default)")
+    parser.add_argument(
+        "--tuners",
+        type=lambda text: [t for t in ("stock", "fast") if t in text.split(",")],
+        default=["stock", "fast"],
+        help="part 1's tuners: stock,fast (both by default)",
+    )
     parser.add_argument("--oracle-trials", type=numbers, default=[20, 50, 100], help="part 2; '' skips it")
     parser.add_argument("--oracle-seeds", type=int, default=3)
     parser.add_argument("--tables", type=numbers, default=[20, 50, 100, 500], help="part 3; '' skips it")

@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from lstmtune.version import __version__
+
 __all__ = ["search", "load_run", "Run", "Predictor", "__version__"]
 
 

@@ -25,26 +25,55 @@ from lstmtune.errors import LstmtuneError, OptionError
 
 COLUMN_ARGUMENTS = ("target", "time_col", "features", "text_col", "id_col", "order_col", "split_col", "group_col")
 OPTION_ARGUMENTS = ("time_format", "wide", "encoding", "embeddings", "strict")
-DATA_ARGUMENTS = ("horizon", "split", "scale", "transform", "fill", "season", "objective", "class_weight", "problem",
-                  "max_length", "stride")
+DATA_ARGUMENTS = (
+    "horizon",
+    "split",
+    "scale",
+    "transform",
+    "fill",
+    "season",
+    "objective",
+    "class_weight",
+    "problem",
+    "max_length",
+    "stride",
+)
 SEARCH_ARGUMENTS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget")
 FIXED_ARGUMENTS = ("lookback",)
 # The command line's flags and the keyword arguments they are here.
 ARGUMENT_OF_FLAG = {
     f"--{name.replace('_', '-')}": name
-    for name in (*COLUMN_ARGUMENTS, *OPTION_ARGUMENTS, *DATA_ARGUMENTS, *SEARCH_ARGUMENTS, *FIXED_ARGUMENTS,
-                 "task", "space", "out", "resume", "overwrite", "format", "top", "gpu_fast", "workers", "listen",
-                 "recycle_after")
+    for name in (
+        *COLUMN_ARGUMENTS,
+        *OPTION_ARGUMENTS,
+        *DATA_ARGUMENTS,
+        *SEARCH_ARGUMENTS,
+        *FIXED_ARGUMENTS,
+        "task",
+        "space",
+        "out",
+        "resume",
+        "overwrite",
+        "format",
+        "top",
+        "gpu_fast",
+        "workers",
+        "listen",
+        "recycle_after",
+    )
 } | {"--require": "rules"}
-FLAG = re.compile("(?<![\\w/-])(" + "|".join(sorted(map(re.escape, ARGUMENT_OF_FLAG), key=len, reverse=True)) + ")(?![\\w-])")
+FLAG = re.compile(
+    "(?<![\\w/-])(" + "|".join(sorted(map(re.escape, ARGUMENT_OF_FLAG), key=len, reverse=True)) + ")(?![\\w-])"
+)
 
 
 def _python_names(error: LstmtuneError) -> LstmtuneError:
     """The same error, naming keyword arguments (text_col) where the library names flags (--text-col);
     only known flags outside quotes are renamed, so values and paths stay as given."""
     parts = re.split(r"('[^']*')", str(error))  # quoted values (column names, paths) are left alone
-    message = "".join(part if part.startswith("'") else FLAG.sub(lambda m: ARGUMENT_OF_FLAG[m.group(1)], part)
-                      for part in parts)
+    message = "".join(
+        part if part.startswith("'") else FLAG.sub(lambda m: ARGUMENT_OF_FLAG[m.group(1)], part) for part in parts
+    )
     return type(error)(message)
 
 
@@ -130,10 +159,23 @@ def load_run(path: str | Path) -> Run:
 
 
 @_with_python_names
-def search(data: Any, *, space: str | Path | dict[str, Any], out: str | Path, task: str = "forecast",
-           target: str | list[str] | None = None, resume: bool = False, overwrite: bool = False,
-           progress: bool = False, tensorboard: bool = False, gpu_fast: bool = False, workers: int = 0,
-           listen: str | None = None, recycle_after: int | None = None, **options: Any) -> Run:
+def search(
+    data: Any,
+    *,
+    space: str | Path | dict[str, Any],
+    out: str | Path,
+    task: str = "forecast",
+    target: str | list[str] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = False,
+    tensorboard: bool = False,
+    gpu_fast: bool = False,
+    workers: int = 0,
+    listen: str | None = None,
+    recycle_after: int | None = None,
+    **options: Any,
+) -> Run:
     """Search LSTM hyperparameters and return the Run.
 
     `data` is a CSV path or a pandas DataFrame (written to `<out>.data.csv` beside the run directory,
@@ -212,8 +254,9 @@ def _data_path(data: Any, out: Path) -> tuple[Path, Any]:
     if not isinstance(data, pd.DataFrame):
         raise OptionError(f"data must be a CSV path or a pandas DataFrame, but got {type(data).__name__}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix=f".{out.name}.data.", dir=out.parent,
-                                         delete=False, encoding="utf-8", newline="")
+    handle = tempfile.NamedTemporaryFile(
+        "w", suffix=".csv", prefix=f".{out.name}.data.", dir=out.parent, delete=False, encoding="utf-8", newline=""
+    )
     with handle:
         data.to_csv(handle, index=False)
     return Path(handle.name), data

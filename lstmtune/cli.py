@@ -16,13 +16,12 @@ import threading
 import warnings
 from io import StringIO
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from lstmtune.version import __version__
 # How the parameters of `search` and `check` become one SearchRequest (see lstmtune.plan): the same
 # groups as the Python API's keyword arguments.
 from lstmtune.api import COLUMN_ARGUMENTS as COLUMN_FLAGS
@@ -31,6 +30,7 @@ from lstmtune.api import FIXED_ARGUMENTS as FIXED_FLAGS
 from lstmtune.api import OPTION_ARGUMENTS as OPTION_FLAGS
 from lstmtune.api import SEARCH_ARGUMENTS as SEARCH_FLAGS
 from lstmtune.errors import LstmtuneError
+from lstmtune.version import __version__
 
 try:  # typer >= 0.20 vendors click
     from typer._click.exceptions import ClickException
@@ -104,17 +104,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     _state["debug"] = debug
 
 
-def _split_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
+def _split_list(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
 
 
 def _request(args: dict, **extra):
@@ -139,32 +139,140 @@ def _request(args: dict, **extra):
 
 # Options shared by `search` and `check`, grouped by the task they apply to.
 TaskOpt = Annotated[str, typer.Option("--task", help="forecast | text | sequence: what kind of data DATA.csv holds.")]
-TargetOpt = Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Column to predict (forecast: repeat for several).", show_default=False)]
-SplitColOpt = Annotated[Optional[str], typer.Option("--split-col", help="[text, sequence] Column whose values name the split: train, val (valid, validation, dev), test.")]
-FeaturesOpt = Annotated[Optional[str], typer.Option("--features", help="[forecast, sequence] Comma-separated input columns. Default: every numeric column.")]
-SplitOpt = Annotated[Optional[str], typer.Option("--split", help="Train,validation,test fractions (chronological for forecast, stratified otherwise). [default: 0.7,0.15,0.15]", show_default=False)]
-ObjectiveOpt = Annotated[Optional[str], typer.Option("--objective", help="[text, sequence] cross_entropy | accuracy | macro_f1 (mse for regression). [default: cross_entropy]", show_default=False)]
-ClassWeightOpt = Annotated[Optional[str], typer.Option("--class-weight", help="[text, sequence] none | auto (balance imbalanced classes). [default: none]", show_default=False)]
-ScaleOpt = Annotated[Optional[str], typer.Option("--scale", help="[forecast, sequence] standard | minmax | none, fitted on training rows. [default: standard]", show_default=False)]
-TimeColOpt = Annotated[Optional[str], typer.Option("--time-col", help="[forecast] Time column (dates or numbers); rows are sorted by it. Default: row order.")]
-TimeFormatOpt = Annotated[Optional[str], typer.Option("--time-format", help="[forecast] Date format of --time-col, e.g. %d/%m/%Y. Default: ISO 8601, else guessed from the first row and used for every row.")]
-HorizonOpt = Annotated[Optional[int], typer.Option("--horizon", help="[forecast] Steps ahead to predict. [default: 1]", show_default=False)]
-LookbackOpt = Annotated[Optional[int], typer.Option("--lookback", help="[forecast] Fix the window length (overrides the space file).")]
-TransformOpt = Annotated[Optional[str], typer.Option("--transform", help="[forecast] diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]", show_default=False)]
-FillOpt = Annotated[Optional[str], typer.Option("--fill", help="[forecast] Missing values: ffill | interpolate (uses the next value too) | drop. Default: missing values are an error.")]
-SeasonOpt = Annotated[Optional[int], typer.Option("--season", help="[forecast] Season length M: adds a seasonal-naive baseline.")]
-TextColOpt = Annotated[Optional[str], typer.Option("--text-col", help="[text] Column holding the texts.")]
-EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="[text, sequence] Encoding of DATA.csv, e.g. latin-1 or cp1252. [default: utf-8]", show_default=False)]
-EmbeddingsOpt = Annotated[Optional[Path], typer.Option("--embeddings", help="[text] Pre-trained word vectors (GloVe / word2vec .txt) to start the embedding from.")]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="[text] Empty texts or missing labels are an error instead of being dropped.")]
-IdColOpt = Annotated[Optional[str], typer.Option("--id-col", help="[sequence] Column naming the sequence of each row (long format).")]
-OrderColOpt = Annotated[Optional[str], typer.Option("--order-col", help="[sequence] Column ordering the steps within a sequence. Default: file order.")]
-GroupColOpt = Annotated[Optional[str], typer.Option("--group-col", help="[sequence] Column naming a subject / patient / device: each group stays in one split.")]
-WideOpt = Annotated[bool, typer.Option("--wide", help="[sequence] One row per sequence; its numeric columns are the steps (UCR style).")]
-StrideOpt = Annotated[Optional[int], typer.Option("--stride", help="[sequence] Keep every K-th step. [default: 1]", show_default=False)]
-MaxLengthOpt = Annotated[Optional[int], typer.Option("--max-length", help="[sequence] Keep at most this many steps per sequence (the first ones).")]
-ProblemOpt = Annotated[Optional[str], typer.Option("--problem", help="[sequence] classification | regression. Default: from the target's values.")]
-SpaceOpt = Annotated[Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)]
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--target", "-t", help="Column to predict (forecast: repeat for several).", show_default=False),
+]
+SplitColOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--split-col",
+        help="[text, sequence] Column whose values name the split: train, val (valid, validation, dev), test.",
+    ),
+]
+FeaturesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--features", help="[forecast, sequence] Comma-separated input columns. Default: every numeric column."
+    ),
+]
+SplitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--split",
+        help="Train,validation,test fractions (chronological for forecast, stratified otherwise). [default: 0.7,0.15,0.15]",
+        show_default=False,
+    ),
+]
+ObjectiveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--objective",
+        help="[text, sequence] cross_entropy | accuracy | macro_f1 (mse for regression). [default: cross_entropy]",
+        show_default=False,
+    ),
+]
+ClassWeightOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--class-weight",
+        help="[text, sequence] none | auto (balance imbalanced classes). [default: none]",
+        show_default=False,
+    ),
+]
+ScaleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scale",
+        help="[forecast, sequence] standard | minmax | none, fitted on training rows. [default: standard]",
+        show_default=False,
+    ),
+]
+TimeColOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--time-col", help="[forecast] Time column (dates or numbers); rows are sorted by it. Default: row order."
+    ),
+]
+TimeFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--time-format",
+        help="[forecast] Date format of --time-col, e.g. %d/%m/%Y. Default: ISO 8601, else guessed from the first row and used for every row.",
+    ),
+]
+HorizonOpt = Annotated[
+    int | None, typer.Option("--horizon", help="[forecast] Steps ahead to predict. [default: 1]", show_default=False)
+]
+LookbackOpt = Annotated[
+    int | None, typer.Option("--lookback", help="[forecast] Fix the window length (overrides the space file).")
+]
+TransformOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--transform",
+        help="[forecast] diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]",
+        show_default=False,
+    ),
+]
+FillOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fill",
+        help="[forecast] Missing values: ffill | interpolate (uses the next value too) | drop. Default: missing values are an error.",
+    ),
+]
+SeasonOpt = Annotated[
+    int | None, typer.Option("--season", help="[forecast] Season length M: adds a seasonal-naive baseline.")
+]
+TextColOpt = Annotated[str | None, typer.Option("--text-col", help="[text] Column holding the texts.")]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="[text, sequence] Encoding of DATA.csv, e.g. latin-1 or cp1252. [default: utf-8]",
+        show_default=False,
+    ),
+]
+EmbeddingsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--embeddings", help="[text] Pre-trained word vectors (GloVe / word2vec .txt) to start the embedding from."
+    ),
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="[text] Empty texts or missing labels are an error instead of being dropped.")
+]
+IdColOpt = Annotated[
+    str | None, typer.Option("--id-col", help="[sequence] Column naming the sequence of each row (long format).")
+]
+OrderColOpt = Annotated[
+    str | None,
+    typer.Option("--order-col", help="[sequence] Column ordering the steps within a sequence. Default: file order."),
+]
+GroupColOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--group-col", help="[sequence] Column naming a subject / patient / device: each group stays in one split."
+    ),
+]
+WideOpt = Annotated[
+    bool, typer.Option("--wide", help="[sequence] One row per sequence; its numeric columns are the steps (UCR style).")
+]
+StrideOpt = Annotated[
+    int | None, typer.Option("--stride", help="[sequence] Keep every K-th step. [default: 1]", show_default=False)
+]
+MaxLengthOpt = Annotated[
+    int | None,
+    typer.Option("--max-length", help="[sequence] Keep at most this many steps per sequence (the first ones)."),
+]
+ProblemOpt = Annotated[
+    str | None,
+    typer.Option("--problem", help="[sequence] classification | regression. Default: from the target's values."),
+]
+SpaceOpt = Annotated[
+    Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)
+]
 
 
 def _data_options(
@@ -219,23 +327,97 @@ def with_data_options(command):
 @app.command()
 @with_data_options
 def search(
-    data: Annotated[Path, typer.Argument(help="CSV file: a series (forecast), one text per row (text), or sequences (sequence).", metavar="DATA.csv", show_default=False)],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV file: a series (forecast), one text per row (text), or sequences (sequence).",
+            metavar="DATA.csv",
+            show_default=False,
+        ),
+    ],
     space: SpaceOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.", show_default=False)],
     data_options: dict,
-    tuner: Annotated[Optional[str], typer.Option("--tuner", help="bayesian | random | hyperband. [default: bayesian]", show_default=False)] = None,
-    max_trials: Annotated[Optional[int], typer.Option("--max-trials", "-n", help="Trials to run (hyperband sets its own). [default: 20]", show_default=False)] = None,
-    epochs: Annotated[Optional[int], typer.Option("--epochs", "-e", help="Most epochs per trial. [default: 50]", show_default=False)] = None,
-    patience: Annotated[Optional[int], typer.Option("--patience", help="Early-stopping patience in epochs. [default: 5]", show_default=False)] = None,
-    initial_points: Annotated[Optional[int], typer.Option("--initial-points", help="Random trials before Bayesian optimisation models the space. [default: a quarter of --max-trials]", show_default=False)] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for the splits, the tuner, weights and shuffling. [default: 42]", show_default=False)] = None,
-    time_budget: Annotated[Optional[str], typer.Option("--time-budget", help="Stop after this long, e.g. 90s, 10m, 1h: no trial starts later and a running one stops at its next epoch end.")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr).")] = False,
-    tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Write TensorBoard logs per trial, with the HParams view, to RUN_DIR/tensorboard.")] = False,
-    gpu_fast: Annotated[bool, typer.Option("--gpu-fast", help="Keep recurrent_dropout at 0 in every trial, so that on a GPU the LSTM layers use cuDNN's fast fused kernel. Harmless on a CPU, where it only narrows the search.")] = False,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Run trials in N worker processes at once (keras-tuner's chief/worker mode), sharing the CPU cores (or one GPU each). 0: in this process.")] = 0,
-    listen: Annotated[Optional[str], typer.Option("--listen", help="HOST:PORT to serve the search on, so that `lstmtune worker` on other machines can join, e.g. 0.0.0.0:8470. [default: 127.0.0.1, a free port]", show_default=False)] = None,
-    recycle_after: Annotated[Optional[int], typer.Option("--recycle-after", help="Replace each worker process by a fresh one after this many trials: bounds the memory TensorFlow keeps growing over many trials.")] = None,
+    tuner: Annotated[
+        str | None,
+        typer.Option("--tuner", help="bayesian | random | hyperband. [default: bayesian]", show_default=False),
+    ] = None,
+    max_trials: Annotated[
+        int | None,
+        typer.Option(
+            "--max-trials", "-n", help="Trials to run (hyperband sets its own). [default: 20]", show_default=False
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", "-e", help="Most epochs per trial. [default: 50]", show_default=False)
+    ] = None,
+    patience: Annotated[
+        int | None,
+        typer.Option("--patience", help="Early-stopping patience in epochs. [default: 5]", show_default=False),
+    ] = None,
+    initial_points: Annotated[
+        int | None,
+        typer.Option(
+            "--initial-points",
+            help="Random trials before Bayesian optimisation models the space. [default: a quarter of --max-trials]",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Seed for the splits, the tuner, weights and shuffling. [default: 42]", show_default=False
+        ),
+    ] = None,
+    time_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--time-budget",
+            help="Stop after this long, e.g. 90s, 10m, 1h: no trial starts later and a running one stops at its next epoch end.",
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr)."
+        ),
+    ] = False,
+    tensorboard: Annotated[
+        bool,
+        typer.Option(
+            "--tensorboard", help="Write TensorBoard logs per trial, with the HParams view, to RUN_DIR/tensorboard."
+        ),
+    ] = False,
+    gpu_fast: Annotated[
+        bool,
+        typer.Option(
+            "--gpu-fast",
+            help="Keep recurrent_dropout at 0 in every trial, so that on a GPU the LSTM layers use cuDNN's fast fused kernel. Harmless on a CPU, where it only narrows the search.",
+        ),
+    ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            help="Run trials in N worker processes at once (keras-tuner's chief/worker mode), sharing the CPU cores (or one GPU each). 0: in this process.",
+        ),
+    ] = 0,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            "--listen",
+            help="HOST:PORT to serve the search on, so that `lstmtune worker` on other machines can join, e.g. 0.0.0.0:8470. [default: 127.0.0.1, a free port]",
+            show_default=False,
+        ),
+    ] = None,
+    recycle_after: Annotated[
+        int | None,
+        typer.Option(
+            "--recycle-after",
+            help="Replace each worker process by a fresh one after this many trials: bounds the memory TensorFlow keeps growing over many trials.",
+        ),
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in an existing RUN_DIR.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing RUN_DIR.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -254,11 +436,27 @@ def search(
     """
     from lstmtune.plan import plan_search
 
-    search_flags = {"tuner": tuner, "max_trials": max_trials, "epochs": epochs, "patience": patience,
-                    "initial_points": initial_points, "seed": seed, "time_budget": time_budget}
-    request = _request({"data": data, "space": space, **data_options, **search_flags}, out=out, resume=resume,
-                       overwrite=overwrite, command=tuple(["lstmtune", *sys.argv[1:]]), tensorboard=tensorboard,
-                       gpu_fast=gpu_fast, workers=workers, listen=listen, recycle_after=recycle_after)
+    search_flags = {
+        "tuner": tuner,
+        "max_trials": max_trials,
+        "epochs": epochs,
+        "patience": patience,
+        "initial_points": initial_points,
+        "seed": seed,
+        "time_budget": time_budget,
+    }
+    request = _request(
+        {"data": data, "space": space, **data_options, **search_flags},
+        out=out,
+        resume=resume,
+        overwrite=overwrite,
+        command=tuple(["lstmtune", *sys.argv[1:]]),
+        tensorboard=tensorboard,
+        gpu_fast=gpu_fast,
+        workers=workers,
+        listen=listen,
+        recycle_after=recycle_after,
+    )
     try:
         plan = plan_search(request)
         for warning in plan.warnings:  # even with -q: the data is usable, but a person should know
@@ -287,8 +485,12 @@ def search(
         with contextlib.redirect_stdout(sys.stderr):
             run_search(plan, reporter_for(errors, quiet, live=not workers))
     except (SearchInterrupted, KeyboardInterrupt):
-        errors.print(f"interrupted: finished trials are kept in {out}; continue with --resume", highlight=False,
-                     markup=False, soft_wrap=True)
+        errors.print(
+            f"interrupted: finished trials are kept in {out}; continue with --resume",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(130) from None
     except LstmtuneError as error:
         raise _fail(error) from None
@@ -326,16 +528,31 @@ def _append_step_summary(markdown: str) -> None:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(markdown + "\n")
     except OSError as exc:
-        _stderr().print(f"warning: cannot append to GITHUB_STEP_SUMMARY {path} ({exc.strerror or exc})",
-                        highlight=False, markup=False)
+        _stderr().print(
+            f"warning: cannot append to GITHUB_STEP_SUMMARY {path} ({exc.strerror or exc})",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command()
 def gate(
     run_dir: Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)],
-    require: Annotated[Optional[list[str]], typer.Option("--require", "-r", help="A rule: '<test|val|best|trials>.<figure> <op> <number>', e.g. 'test.skill >= 0.1'; repeat for several. Added to the space file's gate: section.", show_default=False)] = None,
-    junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write the results as JUnit XML to this file (CI test tabs).")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the results as one JSON document instead of lines.")] = False,
+    require: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require",
+            "-r",
+            help="A rule: '<test|val|best|trials>.<figure> <op> <number>', e.g. 'test.skill >= 0.1'; repeat for several. Added to the space file's gate: section.",
+            show_default=False,
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write the results as JUnit XML to this file (CI test tabs).")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the results as one JSON document instead of lines.")
+    ] = False,
 ) -> None:
     """Check a run against rules, for CI: exit 0 when every rule holds, 3 when one does not.
 
@@ -348,8 +565,8 @@ def gate(
         lstmtune gate runs/smoke --require "test.skill >= 0.1" --require "trials.failed == 0" --junit gate.xml
     """
     from lstmtune.report import gate as gates
-    from lstmtune.run.output import write_output
     from lstmtune.run.layout import RunDir
+    from lstmtune.run.output import write_output
 
     try:
         run = RunDir(run_dir)
@@ -366,20 +583,51 @@ def gate(
             print(outcome.line())
     failed = [o for o in outcomes if not o.passed]
     if failed:  # a verdict, not an error: exit 3 with one line, with or without --debug
-        _stderr().print(f"error: {len(failed)} of {len(outcomes)} rules failed: {', '.join(o.rule.name for o in failed)}",
-                        highlight=False, markup=False, soft_wrap=True)
+        _stderr().print(
+            f"error: {len(failed)} of {len(outcomes)} rules failed: {', '.join(o.rule.name for o in failed)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(gates.GateFailed.exit_code)
 
 
 @app.command()
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `lstmtune search`.", metavar="RUN_DIR", show_default=False)],
+    run_dir: Annotated[
+        Path,
+        typer.Argument(help="A run directory written by `lstmtune search`.", metavar="RUN_DIR", show_default=False),
+    ],
     top: Annotated[int, typer.Option("--top", "-k", help="How many of the best trials to show.")] = 5,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table | csv | md | json. Default: from --output's extension, else table.", show_default=False)] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
-    plots: Annotated[Optional[Path], typer.Option("--plots", help="Also write the pictures (PNG) to this directory: learning curves, gap, hyperparameters, importance, predictions.", show_default=False)] = None,
-    html: Annotated[Optional[Path], typer.Option("--html", help="Also write one self-contained HTML report (pictures inline) to this file.", show_default=False)] = None,
-    with_importance: Annotated[bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table | csv | md | json. Default: from --output's extension, else table.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots",
+            help="Also write the pictures (PNG) to this directory: learning curves, gap, hyperparameters, importance, predictions.",
+            show_default=False,
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write one self-contained HTML report (pictures inline) to this file.",
+            show_default=False,
+        ),
+    ] = None,
+    with_importance: Annotated[
+        bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")
+    ] = False,
 ) -> None:
     """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best
     epoch, per-trial diagnoses (overfits, not_learning, ...), and what helped.
@@ -393,8 +641,8 @@ def report(
         lstmtune report runs/airline --html airline.html
     """
     from lstmtune.report.build import build_report, format_for, render, run_inputs, write_pictures
-    from lstmtune.run.output import write_output
     from lstmtune.run.layout import RunDir
+    from lstmtune.run.output import write_output
 
     try:
         fmt = format_for(fmt, output)
@@ -421,8 +669,14 @@ def report(
 def check(
     space: SpaceOpt,
     data_options: dict,
-    data: Annotated[Optional[Path], typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False)] = None,
-    gpu_fast: Annotated[bool, typer.Option("--gpu-fast", help="Check the space as search --gpu-fast runs it (recurrent_dropout fixed at 0).")] = False,
+    data: Annotated[
+        Path | None,
+        typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False),
+    ] = None,
+    gpu_fast: Annotated[
+        bool,
+        typer.Option("--gpu-fast", help="Check the space as search --gpu-fast runs it (recurrent_dropout fixed at 0)."),
+    ] = False,
 ) -> None:
     """Validate a space file (and optionally a CSV against it, with the same flags as search) without training.
 
@@ -443,9 +697,9 @@ def check(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: bool, encoding: Optional[str]) -> None:
-    from lstmtune.errors import OptionError
+def _predict(run_dir: Path, data: Path, output: Path | None, all_windows: bool, encoding: str | None) -> None:
     from lstmtune.data.csv_reader import read_csv
+    from lstmtune.errors import OptionError
     from lstmtune.predict import Predictor
     from lstmtune.run.output import write_output
 
@@ -457,7 +711,9 @@ def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: boo
         if all_windows and predictor.task != "forecast":
             raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {predictor.task} run")
         # Texts keep "NA" or "None" as words; the run's encoding is the default for its new files.
-        frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=predictor.task == "text")
+        frame = read_csv(
+            data, encoding=encoding or predictor.state.get("encoding"), empty_only=predictor.task == "text"
+        )
         result = predictor.predict(frame, source=str(data), all_windows=all_windows)
         text = result.to_csv(index=predictor.task == "forecast")
         if output:
@@ -470,13 +726,47 @@ def _predict(run_dir: Path, data: Path, output: Optional[Path], all_windows: boo
 
 @app.command()
 def worker(
-    run_dir: Annotated[Path, typer.Argument(help="The run directory of a search started with --workers (on a shared file system).", metavar="RUN_DIR", show_default=False)],
-    oracle: Annotated[Optional[str], typer.Option("--oracle", help="HOST:PORT of the search (its --listen). [default: the address in RUN_DIR/run.json]", show_default=False)] = None,
-    data: Annotated[Optional[Path], typer.Option("--data", help="The search's data file, where it is on this machine. [default: the path in RUN_DIR/run.json]", show_default=False)] = None,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the search to answer before giving up.")] = 120.0,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for training. [default: TensorFlow's, all cores]", show_default=False)] = None,
-    worker_id: Annotated[Optional[str], typer.Option("--id", help="This worker's name in the search. [default: HOST-PID]", show_default=False)] = None,
-    recycle_after: Annotated[Optional[int], typer.Option("--recycle-after", help="Exit after this many trials (exit code 75), to be started afresh.")] = None,
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="The run directory of a search started with --workers (on a shared file system).",
+            metavar="RUN_DIR",
+            show_default=False,
+        ),
+    ],
+    oracle: Annotated[
+        str | None,
+        typer.Option(
+            "--oracle",
+            help="HOST:PORT of the search (its --listen). [default: the address in RUN_DIR/run.json]",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="The search's data file, where it is on this machine. [default: the path in RUN_DIR/run.json]",
+            show_default=False,
+        ),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for the search to answer before giving up.")
+    ] = 120.0,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads", help="CPU threads for training. [default: TensorFlow's, all cores]", show_default=False
+        ),
+    ] = None,
+    worker_id: Annotated[
+        str | None,
+        typer.Option("--id", help="This worker's name in the search. [default: HOST-PID]", show_default=False),
+    ] = None,
+    recycle_after: Annotated[
+        int | None,
+        typer.Option("--recycle-after", help="Exit after this many trials (exit code 75), to be started afresh."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Join a running parallel search and run its trials until it ends.
@@ -502,19 +792,32 @@ def worker(
             raise OptionError(f"--recycle-after must be at least 1 trial, but got {recycle_after}")
         _redeliver_interrupts_from_finalisers()
         with contextlib.redirect_stdout(sys.stderr):
-            code = run_worker(RunDir(run_dir), oracle, worker_id, data, wait, threads, recycle_after,
-                              reporter_for(_stderr(), quiet, live=False))
+            code = run_worker(
+                RunDir(run_dir),
+                oracle,
+                worker_id,
+                data,
+                wait,
+                threads,
+                recycle_after,
+                reporter_for(_stderr(), quiet, live=False),
+            )
     except LstmtuneError as error:
         raise _fail(error) from None
     except KeyboardInterrupt:
-        _stderr().print("interrupted: this worker's trial is kept for the search's --resume", highlight=False, markup=False)
+        _stderr().print(
+            "interrupted: this worker's trial is kept for the search's --resume", highlight=False, markup=False
+        )
         raise typer.Exit(130) from None
     raise typer.Exit(code)
 
 
 @app.command()
 def init(
-    file: Annotated[Optional[Path], typer.Argument(help="Where to write it. Default: print it.", metavar="[FILE]", show_default=False)] = None,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Where to write it. Default: print it.", metavar="[FILE]", show_default=False),
+    ] = None,
     task: TaskOpt = "forecast",
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
@@ -539,8 +842,12 @@ def init(
         write_output(text, file, "FILE", kind="yaml")
     except LstmtuneError as error:
         raise _fail(error) from None
-    _stderr().print(f"wrote {file}; check it with: lstmtune check --space {file}"
-                    + ("" if task == DEFAULT_TASK else f" --task {task}"), highlight=False, markup=False)
+    _stderr().print(
+        f"wrote {file}; check it with: lstmtune check --space {file}"
+        + ("" if task == DEFAULT_TASK else f" --task {task}"),
+        highlight=False,
+        markup=False,
+    )
 
 
 @app.command()
@@ -562,15 +869,34 @@ def schema(task: TaskOpt = "forecast") -> None:
 
 
 RunDirArg = Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)]
-PredictDataArg = Annotated[Path, typer.Argument(help="CSV with the columns the run was trained on (the target is not needed).", metavar="DATA.csv", show_default=False)]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", help="Write the predictions as CSV to this file.")]
-AllOpt = Annotated[bool, typer.Option("--all", help="[forecast] Forecast from every window of DATA.csv, not only the last.")]
-PredictEncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of DATA.csv. [default: the run's --encoding, else utf-8]", show_default=False)]
+PredictDataArg = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV with the columns the run was trained on (the target is not needed).",
+        metavar="DATA.csv",
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", help="Write the predictions as CSV to this file.")]
+AllOpt = Annotated[
+    bool, typer.Option("--all", help="[forecast] Forecast from every window of DATA.csv, not only the last.")
+]
+PredictEncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding", help="Encoding of DATA.csv. [default: the run's --encoding, else utf-8]", show_default=False
+    ),
+]
 
 
 @app.command()
-def predict(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False,
-            encoding: PredictEncodingOpt = None) -> None:
+def predict(
+    run_dir: RunDirArg,
+    data: PredictDataArg,
+    output: OutputOpt = None,
+    all_windows: AllOpt = False,
+    encoding: PredictEncodingOpt = None,
+) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
     Forecast: the next steps after the last row of DATA.csv (every window with --all). Text and
@@ -584,8 +910,13 @@ def predict(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, 
 
 
 @app.command()
-def forecast(run_dir: RunDirArg, data: PredictDataArg, output: OutputOpt = None, all_windows: AllOpt = False,
-             encoding: PredictEncodingOpt = None) -> None:
+def forecast(
+    run_dir: RunDirArg,
+    data: PredictDataArg,
+    output: OutputOpt = None,
+    all_windows: AllOpt = False,
+    encoding: PredictEncodingOpt = None,
+) -> None:
     """Forecast the next steps after the last row of DATA.csv with a run's best model (alias of predict).
 
     Example:

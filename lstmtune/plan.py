@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lstmtune.run import manifest as run_manifest
-from lstmtune.space import settings
-from lstmtune.errors import OptionError, RunDirError, SpaceError
 from lstmtune.core.text import clip
-from lstmtune.tasks.model_size import too_big
+from lstmtune.errors import OptionError, RunDirError, SpaceError
+from lstmtune.run import manifest as run_manifest
 from lstmtune.run.layout import RunDir
-from lstmtune.run.records import finished_count
 from lstmtune.run.lock import process_alive
-from lstmtune.space.settings import SearchSettings
+from lstmtune.run.records import finished_count
+from lstmtune.space import settings
 from lstmtune.space.params import Space
+from lstmtune.space.settings import SearchSettings
 from lstmtune.tasks import TASK_NAMES, get_task, read_space
 from lstmtune.tasks.base import DataRequest, Prepared, Task
+from lstmtune.tasks.model_size import too_big
 
 # What --gpu-fast fixes: Keras runs an LSTM layer with cuDNN's fused kernel on a GPU only when
 # recurrent_dropout is 0 (lstmtune's layers meet the other conditions: tanh / sigmoid activations,
@@ -137,7 +137,9 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
     """What may be written where: nothing is deleted unless it is a run directory the user named."""
     assert request.out is not None
     if str(request.out).strip() in ("", "."):
-        raise OptionError(f"--out must name a directory for the run, but got {str(request.out)!r} (the current directory)")
+        raise OptionError(
+            f"--out must name a directory for the run, but got {str(request.out)!r} (the current directory)"
+        )
     run_dir = RunDir(request.out)
     root = run_dir.root
     if request.resume and request.overwrite:
@@ -145,8 +147,10 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
     if root.exists() and not root.is_dir():
         raise RunDirError(f"--out {root}: exists and is not a directory")
     if root.is_symlink() and not root.exists():
-        raise RunDirError(f"--out {root}: is a symbolic link to a missing directory ({os.readlink(root)}); "
-                          "create that directory or choose another --out")
+        raise RunDirError(
+            f"--out {root}: is a symbolic link to a missing directory ({os.readlink(root)}); "
+            "create that directory or choose another --out"
+        )
     if root.is_symlink() and (request.overwrite or request.resume):
         raise RunDirError(f"--out {root}: is a symbolic link; name the directory it points to ({root.resolve()})")
     if request.resume:
@@ -155,11 +159,19 @@ def _check_run_dir(request: SearchRequest) -> RunDir:
         _check_tuner_state(run_dir)
     elif not run_dir.is_empty():
         if not request.overwrite:
-            raise RunDirError(f"--out {root}: already exists and is not empty; pass --resume to continue it or --overwrite to replace it")
+            raise RunDirError(
+                f"--out {root}: already exists and is not empty; pass --resume to continue it or --overwrite to replace it"
+            )
         if not run_dir.manifest.is_file():
-            raise RunDirError(f"--out {root}: --overwrite replaces run directories only, and this one has no run.json; choose another --out")
+            raise RunDirError(
+                f"--out {root}: --overwrite replaces run directories only, and this one has no run.json; choose another --out"
+            )
         resolved = root.resolve()
-        for what, path in (("the data file", request.data_path), ("the space file", request.space_path), ("the current directory", Path.cwd())):
+        for what, path in (
+            ("the data file", request.data_path),
+            ("the space file", request.space_path),
+            ("the current directory", Path.cwd()),
+        ):
             if isinstance(path, (str, Path)) and Path(path).resolve().is_relative_to(resolved):
                 raise RunDirError(f"--out {root}: --overwrite would delete {what} ({path}); choose another --out")
     if run_dir.manifest.is_file() and (request.resume or request.overwrite):
@@ -176,14 +188,18 @@ def _check_tuner_state(run_dir: RunDir) -> None:
     state = run_dir.oracle_state
     if not state.is_file():
         if finished_count(run_dir):
-            raise RunDirError(f"--out {run_dir.root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) "
-                              "is missing; use --overwrite")
+            raise RunDirError(
+                f"--out {run_dir.root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) "
+                "is missing; use --overwrite"
+            )
         return
     try:
         json.loads(state.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raise RunDirError(f"--out {run_dir.root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) "
-                          "is damaged (empty or not JSON); use --overwrite") from None
+        raise RunDirError(
+            f"--out {run_dir.root}: cannot resume, keras-tuner's state (tuner/search/oracle.json) "
+            "is damaged (empty or not JSON); use --overwrite"
+        ) from None
 
 
 def _check_creatable(root: Path) -> None:
@@ -210,8 +226,10 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     search = plan.search
     request = plan.request
     if previous.task != plan.task.name:
-        raise RunDirError(f"--resume {run_dir.root}: the run is a --task {previous.task} search, "
-                          f"not --task {plan.task.name}; resume with the same flags, or use --overwrite")
+        raise RunDirError(
+            f"--resume {run_dir.root}: the run is a --task {previous.task} search, "
+            f"not --task {plan.task.name}; resume with the same flags, or use --overwrite"
+        )
     if old_data.get("sha256") != plan.data_sha256:
         raise RunDirError(
             f"--resume {run_dir.root}: {request.data_path} is not the data the run was started on "
@@ -231,12 +249,18 @@ def _check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--patience", old_search.get("patience"), search.patience),
         ("--seed", old_search.get("seed"), search.seed),
         *((("--gpu-fast", bool(old_search["gpu_fast"]), request.gpu_fast),) if "gpu_fast" in old_search else ()),
-        ("the hyperparameters", (previous.get("hyperparameters") or {}).get("space"), plan.space.to_dict()["hyperparameters"]),
+        (
+            "the hyperparameters",
+            (previous.get("hyperparameters") or {}).get("space"),
+            plan.space.to_dict()["hyperparameters"],
+        ),
     ]
     done = sum(((previous.get("trials") or {}).get(status) or 0) for status in ("completed", "failed"))
     if search.tuner != "hyperband" and isinstance(done, int) and search.max_trials < done:
-        raise OptionError(f"--max-trials must be at least the {done} trials the run has already finished "
-                          f"(to resume it), but got {search.max_trials}")
+        raise OptionError(
+            f"--max-trials must be at least the {done} trials the run has already finished "
+            f"(to resume it), but got {search.max_trials}"
+        )
     if search.tuner == "bayesian":
         wanted = search.initial_points or settings.default_initial_points(search.max_trials)
         checks.append(("--initial-points", old_search.get("initial_points"), wanted))
@@ -293,10 +317,16 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         recorded = _read_manifest(run_dir).get("search") or {}
         resumed = {"initial_points": recorded.get("initial_points"), "max_trials": recorded.get("max_trials")}
     search = settings.build(SearchSettings, settings.SEARCH_RULES, space.search, resumed, search_flags)
-    if (search.tuner == "bayesian" and search.initial_points is not None
-            and search.initial_points > search.max_trials and not request.resume):
-        raise OptionError(f"--initial-points must be at most --max-trials ({search.max_trials}), but got "
-                          f"{search.initial_points}: every trial would be random")
+    if (
+        search.tuner == "bayesian"
+        and search.initial_points is not None
+        and search.initial_points > search.max_trials
+        and not request.resume
+    ):
+        raise OptionError(
+            f"--initial-points must be at most --max-trials ({search.max_trials}), but got "
+            f"{search.initial_points}: every trial would be random"
+        )
     data_settings = settings.build(task.settings_class, task.data_rules, space.data, data_flags)
     effective = dataclasses.replace(space, search=_settings_dict(search), data=_settings_json(data_settings))
 
@@ -309,8 +339,9 @@ def plan_search(request: SearchRequest) -> SearchPlan:
             raise OptionError(f"--target names one column for --task {task.name}, but got {clip(', '.join(target))}")
         columns["target"] = target[0] if target else None
     request = dataclasses.replace(request, columns=columns)
-    data_request = DataRequest(path=request.data_path, columns=columns, options=dict(request.options),
-                               settings=data_settings, seed=search.seed)
+    data_request = DataRequest(
+        path=request.data_path, columns=columns, options=dict(request.options), settings=data_settings, seed=search.seed
+    )
     prepared = task.prepare(data_request, effective)
     effective = prepared.fix_defaults(effective)
     _check_smallest_fits(effective, prepared)
@@ -338,8 +369,10 @@ def _gpu_fast(space: Space) -> tuple[Space, tuple[str, ...]]:
     if param is None:  # pragma: no cover - every task has it
         return space, ()
     if param.kind == "fixed" and param.value:
-        raise OptionError(f"--gpu-fast keeps recurrent_dropout at 0, but {space.source} fixes "
-                          f"hyperparameters.recurrent_dropout to {param.value:g}; drop one of the two")
+        raise OptionError(
+            f"--gpu-fast keeps recurrent_dropout at 0, but {space.source} fixes "
+            f"hyperparameters.recurrent_dropout to {param.value:g}; drop one of the two"
+        )
     searched = ""
     if param.kind == "choice":
         searched = f" (the space file chose among {', '.join(f'{v:g}' for v in param.values)})"
@@ -347,7 +380,8 @@ def _gpu_fast(space: Space) -> tuple[Space, tuple[str, ...]]:
         searched = f" (the space file searched [{param.low:g}, {param.high:g}])"
     return space.with_fixed(GPU_FAST_FIXED), (
         f"gpu-fast: recurrent_dropout fixed at 0 in every trial{searched}, so on a GPU the LSTM layers "
-        "can use cuDNN's fused kernel (on a CPU it only narrows the search)",)
+        "can use cuDNN's fused kernel (on a CPU it only narrows the search)",
+    )
 
 
 def gpu_fast_manifest(plan: SearchPlan) -> dict[str, Any]:
@@ -363,14 +397,18 @@ def parse_address(text: str, option: str) -> tuple[str, int]:
     host, sep, port = str(text).strip().rpartition(":")
     host = host.strip("[]")  # [::1]:8470
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise OptionError(f"{option} must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8470, but got {text!r}")
+        raise OptionError(
+            f"{option} must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8470, but got {text!r}"
+        )
     return host, int(port)
 
 
 def _check_parallel(request: SearchRequest) -> None:
     if not 0 <= request.workers <= MAX_WORKERS:
-        raise OptionError(f"--workers must be from 0 to {MAX_WORKERS} (0: trials run in the search's own process), "
-                          f"but got {request.workers}")
+        raise OptionError(
+            f"--workers must be from 0 to {MAX_WORKERS} (0: trials run in the search's own process), "
+            f"but got {request.workers}"
+        )
     if request.recycle_after is not None and request.recycle_after < 1:
         raise OptionError(f"--recycle-after must be at least 1 trial, but got {request.recycle_after}")
     for name, value in (("--listen", request.listen), ("--recycle-after", request.recycle_after)):
@@ -394,8 +432,10 @@ def _check_listen(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as exc:
-            raise OptionError(f"--listen {host}:{port}: cannot listen there ({exc.strerror or exc}: port in use, "
-                              "or not an address of this machine)") from None
+            raise OptionError(
+                f"--listen {host}:{port}: cannot listen there ({exc.strerror or exc}: port in use, "
+                "or not an address of this machine)"
+            ) from None
 
 
 def _check_smallest_fits(space: Space, prepared: Any) -> None:
@@ -404,8 +444,10 @@ def _check_smallest_fits(space: Space, prepared: Any) -> None:
     smallest = {name: param.candidates_min() for name, param in space.params.items()}
     reason = too_big(smallest, prepared.model_shape(smallest))
     if reason:
-        raise SpaceError(f"{space.source}: even the smallest configuration cannot be trained: {reason}; "
-                         "lower units, layers, batch_size or the input length")
+        raise SpaceError(
+            f"{space.source}: even the smallest configuration cannot be trained: {reason}; "
+            "lower units, layers, batch_size or the input length"
+        )
 
 
 def _settings_dict(search: SearchSettings) -> dict[str, Any]:

@@ -16,17 +16,19 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.errors import RunDirError
 from lstmtune.core.text import clip
-from lstmtune.run.layout import RunDir
+from lstmtune.errors import RunDirError
 from lstmtune.run.atomic import read_json
+from lstmtune.run.layout import RunDir
 from lstmtune.tasks import TASK_NAMES, get_task
 
 
 def load_model(path: Path) -> Any:
     """A saved .keras model, loaded in Keras' safe mode: nothing in the file runs as code."""
     if not zipfile.is_zipfile(path):  # Keras would say "File not found"
-        raise RunDirError(f"{path}: damaged model file (not a .keras zip archive; truncated?); search again to rebuild it")
+        raise RunDirError(
+            f"{path}: damaged model file (not a .keras zip archive; truncated?); search again to rebuild it"
+        )
     import keras
 
     try:
@@ -34,8 +36,9 @@ def load_model(path: Path) -> Any:
     except Exception as exc:  # Keras raises many kinds for a damaged or unsafe file
         text = " ".join(str(exc).split())
         if "safe_mode" in text or "Lambda" in text:
-            raise RunDirError(f"{path}: the model holds Python code (a Lambda layer), which lstmtune does not load "
-                              "(Keras safe mode)") from None
+            raise RunDirError(
+                f"{path}: the model holds Python code (a Lambda layer), which lstmtune does not load (Keras safe mode)"
+            ) from None
         raise RunDirError(f"{path}: cannot load the model ({type(exc).__name__}: {clip(text, 160)})") from None
 
 
@@ -49,12 +52,14 @@ class Predictor:
         self.state = state
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> "Predictor":
+    def load(cls, run_dir: str | Path) -> Predictor:
         run = RunDir(run_dir)
         if run.root.is_file():
             raise RunDirError(f"{run.root}: is a file, but a run directory (made by lstmtune search) is needed")
         if not run.best_model.is_file() or not run.preprocessing.is_file():
-            raise RunDirError(f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search completes)")
+            raise RunDirError(
+                f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search completes)"
+            )
         try:
             state = read_json(run.preprocessing)
             if not isinstance(state, dict):

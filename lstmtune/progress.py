@@ -23,8 +23,15 @@ def _fmt(value: Any) -> str:
 class Reporter:
     """Does nothing: the base for quiet runs and the interface for the others."""
 
-    def search_begin(self, total: int | None, done: int, epochs: int, objective: str = "val_mse",
-                     figure: str = "val_rmse", worker: str | None = None) -> None: ...
+    def search_begin(
+        self,
+        total: int | None,
+        done: int,
+        epochs: int,
+        objective: str = "val_mse",
+        figure: str = "val_rmse",
+        worker: str | None = None,
+    ) -> None: ...
     def trial_begin(self, number: int, trial_id: str) -> None: ...
     def epoch_end(self, epoch: int, logs: dict[str, Any]) -> None: ...
     def trial_end(self, number: int, record: dict[str, Any], best: float | None) -> None: ...
@@ -35,8 +42,14 @@ class Reporter:
         print(text, file=sys.stderr, flush=True)
 
 
-def trial_line(number: int, total: int | None, record: dict[str, Any], best: float | None,
-               objective: str = "val_mse", figure: str = "val_rmse") -> str:
+def trial_line(
+    number: int,
+    total: int | None,
+    record: dict[str, Any],
+    best: float | None,
+    objective: str = "val_mse",
+    figure: str = "val_rmse",
+) -> str:
     scores = record.get("metrics") or {}
     of = f"/{total}" if total else ""
     head = f"trial {number}{of} [{record['trial_id']}] {record['status']}"
@@ -69,7 +82,9 @@ class PlainReporter(Reporter):
         self.console.print(f"search: {budget} of up to {epochs} epochs{resumed}", highlight=False, markup=False)
 
     def trial_end(self, number, record, best):
-        self.console.print(trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True)
+        self.console.print(
+            trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True
+        )
 
     def warn(self, text):
         self.console.print(text, highlight=False, markup=False, soft_wrap=True)
@@ -111,7 +126,9 @@ class RichReporter(Reporter):
 
     def trial_end(self, number, record, best):
         self.progress.update(self.trials, advance=1, status=f"best score {_fmt(best)}")
-        self.progress.console.print(trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True)
+        self.progress.console.print(
+            trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True
+        )
 
     def search_end(self):
         self.progress.stop()

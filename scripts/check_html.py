@@ -96,9 +96,19 @@ def find_chromium() -> str | None:
 def screenshot(chromium: str, page: Path, out: Path, width: int, height: int) -> subprocess.CompletedProcess:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="check_html_") as profile:
-        command = [chromium, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
-                   f"--user-data-dir={profile}", "--no-first-run", "--disable-extensions",
-                   f"--screenshot={out}", f"--window-size={width},{height}", page.resolve().as_uri()]
+        command = [
+            chromium,
+            "--headless",
+            "--disable-gpu",
+            "--no-sandbox",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            "--no-first-run",
+            "--disable-extensions",
+            f"--screenshot={out}",
+            f"--window-size={width},{height}",
+            page.resolve().as_uri(),
+        ]
         return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
@@ -124,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 
     chromium = find_chromium()
     if chromium is None:
-        print(f"Chromium was not found (chromium or chromium-browser); install it with:\n    {INSTALL}", file=sys.stderr)
+        print(
+            f"Chromium was not found (chromium or chromium-browser); install it with:\n    {INSTALL}", file=sys.stderr
+        )
         return status or (3 if args.screenshot else 0)
     out = args.screenshot or args.html.with_suffix(".png")
     done = screenshot(chromium, args.html, out, args.width, args.height)

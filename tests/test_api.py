@@ -9,17 +9,23 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import AIRLINE, ROOT
 
 import lstmtune
-from conftest import AIRLINE, ROOT
 from lstmtune.errors import OptionError
 
 pytestmark = pytest.mark.search
 
 # TINY_SPACE as a Python dict.
 SPACE = {
-    "hyperparameters": {"lookback": 4, "units": {"int": [2, 4], "step": 2}, "dropout": {"float": [0.0, 0.2]},
-                        "kernel_l2": {"float": [1e-5, 1e-3], "log": True}, "learning_rate": 0.01, "batch_size": 32},
+    "hyperparameters": {
+        "lookback": 4,
+        "units": {"int": [2, 4], "step": 2},
+        "dropout": {"float": [0.0, 0.2]},
+        "kernel_l2": {"float": [1e-5, 1e-3], "log": True},
+        "learning_rate": 0.01,
+        "batch_size": 32,
+    },
     "search": {"max_trials": 2, "epochs": 2, "patience": 1},
 }
 
@@ -32,15 +38,16 @@ def test_import_lstmtune_is_light():
 
 def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
     frame = pd.read_csv(AIRLINE)
-    run = lstmtune.search(frame, target="Passengers", time_col="Date", space=SPACE,
-                          out=tmp_path / "run", season=12)
+    run = lstmtune.search(frame, target="Passengers", time_col="Date", space=SPACE, out=tmp_path / "run", season=12)
     assert isinstance(run, lstmtune.Run) and run.task == "forecast" and run.manifest["status"] == "completed"
     assert list(run.trials["rank"]) == [1, 2] and run.trials["score"].is_monotonic_increasing
     assert set(run.best) >= {"trial_id", "values", "val", "test"}
     assert any("persistence" in finding for finding in run.findings)
     assert json.loads(run.report("json"))["best"]["trial_id"] == run.best["trial_id"]
     assert [(o.rule.name, o.passed) for o in run.gate(["trials.completed == 2"])] == [
-        ("run.completed == 1", True), ("trials.completed == 2", True)]
+        ("run.completed == 1", True),
+        ("trials.completed == 2", True),
+    ]
     # The frame was written to a CSV file of its own, which run.json names.
     data_file = run.manifest["data"]["path"]
     assert data_file == str(tmp_path / "run.data.csv") and pd.read_csv(data_file).equals(frame)

@@ -35,8 +35,22 @@ LAYERS: dict[str, set[str]] = {
     "progress": {"core", "tuning", "errors"},
     "check": {"core", "plan", "errors"},
     "api": {"core", "plan", "run", "report", "tuning", "predict", "progress", "errors"},
-    "cli": {"core", "data", "space", "tasks", "run", "plan", "tuning", "report", "predict", "progress", "check",
-            "api", "errors", "version"},
+    "cli": {
+        "core",
+        "data",
+        "space",
+        "tasks",
+        "run",
+        "plan",
+        "tuning",
+        "report",
+        "predict",
+        "progress",
+        "check",
+        "api",
+        "errors",
+        "version",
+    },
     "__main__": {"cli"},
     "__init__": {"api", "predict", "version"},
 }
@@ -49,8 +63,11 @@ def heavy_allowed(module: str) -> bool:
     parts = module.split(".")
     if len(parts) < 2:
         return False
-    return (parts[1] == "tuning" or module in ("lstmtune.predict", "lstmtune.tasks.heads")
-            or (parts[1] == "tasks" and parts[-1] == "keras_io"))
+    return (
+        parts[1] == "tuning"
+        or module in ("lstmtune.predict", "lstmtune.tasks.heads")
+        or (parts[1] == "tasks" and parts[-1] == "keras_io")
+    )
 
 
 TASK_NAMES = ("forecast", "text", "sequence", "autoencoder")
@@ -69,7 +86,8 @@ def modules() -> dict[str, Path]:
 def is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports(path: Path, known: dict[str, Path]) -> set[str]:
@@ -180,16 +198,26 @@ def test_dependencies_point_one_way():
 
 def test_tensorflow_keras_and_keras_tuner_are_imported_only_to_train_or_load_a_model():
     known = modules()
-    wrong = [f"{name} imports {imported}" for name, path in known.items() if not heavy_allowed(name)
-             for imported in sorted(imports(path, known)) if imported.split(".")[0] in HEAVY]
+    wrong = [
+        f"{name} imports {imported}"
+        for name, path in known.items()
+        if not heavy_allowed(name)
+        for imported in sorted(imports(path, known))
+        if imported.split(".")[0] in HEAVY
+    ]
     assert wrong == []
 
 
 def test_core_needs_the_standard_library_alone():
     known = modules()
     allowed = set(sys.stdlib_module_names) | {"lstmtune", "__future__"}
-    wrong = [f"{name} imports {imported}" for name, path in known.items() if part(name) == "core"
-             for imported in sorted(imports(path, known)) if imported.split(".")[0] not in allowed]
+    wrong = [
+        f"{name} imports {imported}"
+        for name, path in known.items()
+        if part(name) == "core"
+        for imported in sorted(imports(path, known))
+        if imported.split(".")[0] not in allowed
+    ]
     assert wrong == []
 
 
@@ -205,16 +233,23 @@ def task_name_comparisons(path: Path) -> list[int]:
 
 
 def test_no_task_name_is_compared_outside_tasks():
-    wrong = [f"{path.relative_to(PACKAGE.parent)}:{line}" for path in sorted(PACKAGE.rglob("*.py"))
-             if "tasks" not in path.relative_to(PACKAGE).parts for line in task_name_comparisons(path)]
+    wrong = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "tasks" not in path.relative_to(PACKAGE).parts
+        for line in task_name_comparisons(path)
+    ]
     assert wrong == []
 
 
-@pytest.mark.parametrize("planted, broken", [
-    ("core/text.py", "from lstmtune.run.layout import RunDir\n"),
-    ("run/layout.py", "def late():\n    from lstmtune.report.build import build_report\n"),
-    ("space/specs.py", "import keras\n"),
-])
+@pytest.mark.parametrize(
+    "planted, broken",
+    [
+        ("core/text.py", "from lstmtune.run.layout import RunDir\n"),
+        ("run/layout.py", "def late():\n    from lstmtune.report.build import build_report\n"),
+        ("space/specs.py", "import keras\n"),
+    ],
+)
 def test_the_contract_fails_on_a_planted_import(tmp_path, monkeypatch, planted, broken):
     """The checks above are not vacuous: a copy of the package with one bad import fails them."""
     import shutil
@@ -224,9 +259,12 @@ def test_the_contract_fails_on_a_planted_import(tmp_path, monkeypatch, planted, 
     (copy / planted).write_text((copy / planted).read_text() + "\n" + broken)
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", copy)
     failures = 0
-    for check in (test_the_package_has_no_import_circles, test_dependencies_point_one_way,
-                  test_tensorflow_keras_and_keras_tuner_are_imported_only_to_train_or_load_a_model,
-                  test_core_needs_the_standard_library_alone):
+    for check in (
+        test_the_package_has_no_import_circles,
+        test_dependencies_point_one_way,
+        test_tensorflow_keras_and_keras_tuner_are_imported_only_to_train_or_load_a_model,
+        test_core_needs_the_standard_library_alone,
+    ):
         try:
             check()
         except AssertionError:

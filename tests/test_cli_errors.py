@@ -6,7 +6,6 @@ None of these reach TensorFlow: every input is validated before any import of it
 from __future__ import annotations
 
 import pytest
-
 from conftest import TINY_SPACE, assert_one_line_error
 
 
@@ -54,7 +53,9 @@ def test_unknown_feature(search):
 
 def test_bad_time_column(search, write_file):
     path = write_file("time.csv", "when,y\n2020-01-01,1\nyesterday,2\n")
-    assert_one_line_error(search("--time-col", "when", data=path, target="y"), "--time-col 'when'", "line 3", "'yesterday'")
+    assert_one_line_error(
+        search("--time-col", "when", data=path, target="y"), "--time-col 'when'", "line 3", "'yesterday'"
+    )
 
 
 def test_duplicate_timestamps(search, write_file):
@@ -84,7 +85,10 @@ def test_too_few_rows_says_how_many_are_needed(search, write_file):
     [
         ("hyperparameters:\n  units: [1, 2\n", ("malformed YAML", "line ")),
         ("hyperparameters:\n  dropuot: 0.1\n", ("unknown hyperparameter 'dropuot'", "did you mean 'dropout'")),
-        ("hyperparameters:\n  units: {int: [64, 16]}\n", ("hyperparameters.units", "lo <= hi must hold", "lo=64, hi=16")),
+        (
+            "hyperparameters:\n  units: {int: [64, 16]}\n",
+            ("hyperparameters.units", "lo <= hi must hold", "lo=64, hi=16"),
+        ),
         ("hyperparameters:\n  kernel_l2: {float: [0, 1e-2], log: true}\n", ("kernel_l2", "log scale needs lo > 0")),
         ("hyperparameters:\n  dropout: {float: [0.0, 1.0]}\n", ("hyperparameters.dropout", "0 <= value < 1")),
         ("hyperparameters:\n  units: sixteen\n", ("hyperparameters.units", "must be an integer", "'sixteen'")),
@@ -141,7 +145,9 @@ def test_existing_run_dir_is_left_untouched(search, tmp_path):
 
 
 def test_debug_shows_the_traceback(cli, tmp_path, tiny_space):
-    result = cli("--debug", "search", tmp_path / "nope.csv", "--target", "y", "--space", tiny_space, "--out", tmp_path / "r")
+    result = cli(
+        "--debug", "search", tmp_path / "nope.csv", "--target", "y", "--space", tiny_space, "--out", tmp_path / "r"
+    )
     assert result.exit_code != 0
     assert "file not found" in str(result.exception)
 
@@ -229,7 +235,9 @@ def test_report_output_to_a_directory(cli, tmp_path):
     from lstmtune.run.atomic import write_json
 
     write_json(tmp_path / "run" / "run.json", {"status": "completed"})
-    assert_one_line_error(cli("report", tmp_path / "run", "--format", "md", "--output", tmp_path), "--output", "is a directory")
+    assert_one_line_error(
+        cli("report", tmp_path / "run", "--format", "md", "--output", tmp_path), "--output", "is a directory"
+    )
 
 
 def test_report_on_a_manifest_that_is_not_an_object(cli, tmp_path):
@@ -242,7 +250,9 @@ def test_report_on_a_manifest_that_is_not_an_object(cli, tmp_path):
 
 def test_infinite_values(search, write_file):
     rows = "".join(f"{i},{'inf' if i == 30 else i}\n" for i in range(60))
-    assert_one_line_error(search(data=write_file("inf.csv", "t,y\n" + rows), target="y"), "'y' must be finite", "line 32")
+    assert_one_line_error(
+        search(data=write_file("inf.csv", "t,y\n" + rows), target="y"), "'y' must be finite", "line 32"
+    )
 
 
 def test_semicolon_separated_file(search, write_file):
@@ -266,9 +276,14 @@ def test_saved_pandas_index_is_not_an_input(cli, write_file, tiny_space):
 
 
 def test_check_uses_the_data_flags_of_search(cli, tiny_space, airline_csv):
-    assert_one_line_error(cli("check", "--space", tiny_space, airline_csv, "--target", "Passengers", "--horizon", "30"),
-                          "horizon 30", "rows are needed")
-    assert_one_line_error(cli("check", "--space", tiny_space, "--horizon", "3"), "--horizon", "only apply with the DATA argument")
+    assert_one_line_error(
+        cli("check", "--space", tiny_space, airline_csv, "--target", "Passengers", "--horizon", "30"),
+        "horizon 30",
+        "rows are needed",
+    )
+    assert_one_line_error(
+        cli("check", "--space", tiny_space, "--horizon", "3"), "--horizon", "only apply with the DATA argument"
+    )
 
 
 def test_forecast_needs_a_finished_run(cli, tmp_path, airline_csv):
@@ -292,7 +307,14 @@ def test_check_time_format_needs_data(cli, tiny_space):
 
 
 def test_mixed_time_zones_without_pandas_advice(search, write_file):
-    path = write_file("tz.csv", "date,y\n2020-01-01T00:00:00+01:00,1\n2020-01-02T00:00:00+05:00,2\n2020-01-03T00:00:00Z,3\n")
-    line = assert_one_line_error(search("--time-col", "date", data=path, target="y"), "tz.csv", "--time-col 'date'",
-                                 "one format and time zone", "Mixed timezones detected")
+    path = write_file(
+        "tz.csv", "date,y\n2020-01-01T00:00:00+01:00,1\n2020-01-02T00:00:00+05:00,2\n2020-01-03T00:00:00Z,3\n"
+    )
+    line = assert_one_line_error(
+        search("--time-col", "date", data=path, target="y"),
+        "tz.csv",
+        "--time-col 'date'",
+        "one format and time zone",
+        "Mixed timezones detected",
+    )
     assert "utc=True" not in line and "to_datetime" not in line

@@ -12,9 +12,9 @@ import pytest
 
 from lstmtune.data import compact_reader as compact_csv
 from lstmtune.data.compact_reader import CompactColumns
-from lstmtune.errors import DataError
 from lstmtune.data.csv_reader import read_csv
 from lstmtune.data.splits import Scaler
+from lstmtune.errors import DataError
 from lstmtune.tasks.forecast.data import ForecastData, prepare
 from lstmtune.tasks.forecast.reader import DataSpec, load_frame
 from lstmtune.tasks.forecast.settings import ForecastSettings
@@ -32,8 +32,12 @@ def small_chunks(monkeypatch):
 @pytest.fixture
 def one_pass(monkeypatch):
     """Force the one-pass parse: what the compact read must agree with."""
+
     def use(enabled: bool = True):
-        monkeypatch.setattr("lstmtune.data.csv_reader.parse_compact", lambda *a: None if enabled else compact_csv.parse_compact(*a))
+        monkeypatch.setattr(
+            "lstmtune.data.csv_reader.parse_compact", lambda *a: None if enabled else compact_csv.parse_compact(*a)
+        )
+
     return use
 
 
@@ -94,9 +98,14 @@ def test_a_negative_zero_among_integers_keeps_its_sign_in_a_float_target(tmp_pat
     assert np.signbit(frame["y"].to_numpy()[1]) and frame["y"].equals(pd.read_csv(path)["y"])
 
 
-@pytest.mark.parametrize("cells", [["9223372036854775808"] * 7 + ["-1"] * 7,  # 2**63, then negatives: text
-                                   ["1", "2"] * 5 + ["9223372036854775809"]],  # small, then 2**63: uint64
-                         ids=["negative", "unsigned"])
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["9223372036854775808"] * 7 + ["-1"] * 7,  # 2**63, then negatives: text
+        ["1", "2"] * 5 + ["9223372036854775809"],
+    ],  # small, then 2**63: uint64
+    ids=["negative", "unsigned"],
+)
 def test_integers_beyond_int64_are_typed_as_the_one_pass_types_them(tmp_path, cells):
     path = write(tmp_path, "y,x\n" + "".join(f"{i}.5,{c}\n" for i, c in enumerate(cells)))
     frame = compact(path)
@@ -105,7 +114,9 @@ def test_integers_beyond_int64_are_typed_as_the_one_pass_types_them(tmp_path, ce
 
 
 def test_true_beside_a_blank_then_text_is_named_as_the_one_pass_names_it(tmp_path):
-    path = write(tmp_path, "y,x\n" + "".join(f"{i},{c}\n" for i, c in enumerate(["True", ""] * 3 + ["True"] + ["abc"] * 7)))
+    path = write(
+        tmp_path, "y,x\n" + "".join(f"{i},{c}\n" for i, c in enumerate(["True", ""] * 3 + ["True"] + ["abc"] * 7))
+    )
     with pytest.raises(DataError, match="feature column 'x' must be numeric, but line 2 holds 'True'"):
         load_frame(DataSpec(path, ("y",), features=("x",), settings=ForecastSettings(fill="ffill")))
 
@@ -137,9 +148,14 @@ def test_times_with_a_time_zone_are_read_chunk_by_chunk(tmp_path):
     assert frame.info["rows_used"] == 20 and not frame.info["reordered_by_time"]
 
 
-@pytest.mark.parametrize("zone, words", [(lambda h: f"+0{1 + (h >= 15)}:00", "one format and time zone"),
-                                         (lambda h: "+01:00" if h >= 15 else "", "line 17 holds '2024-01-01T15:00+01:00'")],
-                         ids=["two zones", "zoned and not"])
+@pytest.mark.parametrize(
+    "zone, words",
+    [
+        (lambda h: f"+0{1 + (h >= 15)}:00", "one format and time zone"),
+        (lambda h: "+01:00" if h >= 15 else "", "line 17 holds '2024-01-01T15:00+01:00'"),
+    ],
+    ids=["two zones", "zoned and not"],
+)
 def test_times_in_two_time_zones_get_the_one_pass_message(tmp_path, one_pass, zone, words):
     text = "t,y\n" + "".join(f"2024-01-01T{h:02d}:00{zone(h)},{h}\n" for h in range(20))
     path = write(tmp_path, text)
@@ -152,8 +168,13 @@ def test_times_in_two_time_zones_get_the_one_pass_message(tmp_path, one_pass, zo
     assert words in str(compacted.value)
 
 
-@pytest.mark.parametrize("cell, words", [("1e35", "must hold numbers of magnitude at most 1e+30, but line 19 holds 1e+35"),
-                                         ("inf", "must be finite, but line 19 holds inf")])
+@pytest.mark.parametrize(
+    "cell, words",
+    [
+        ("1e35", "must hold numbers of magnitude at most 1e+30, but line 19 holds 1e+35"),
+        ("inf", "must be finite, but line 19 holds inf"),
+    ],
+)
 def test_values_float32_cannot_hold_are_named_with_their_line(tmp_path, cell, words):
     rows = [f"{i},{i * 0.5}\n" for i in range(20)]
     rows[17] = f"17,{cell}\n"
@@ -206,8 +227,12 @@ def test_a_feature_float32_blurs_on_the_training_rows_is_prepared_from_exact_val
 @pytest.mark.parametrize("transform", ["none", "diff", "logdiff"])
 @pytest.mark.parametrize("scale", ["standard", "minmax"])
 def test_prepared_data_match_the_one_pass_parse(one_pass, transform, scale):
-    spec = DataSpec(AIRLINE, ("Passengers",), time_col="Date",
-                    settings=ForecastSettings(transform=transform, scale=scale, horizon=3))
+    spec = DataSpec(
+        AIRLINE,
+        ("Passengers",),
+        time_col="Date",
+        settings=ForecastSettings(transform=transform, scale=scale, horizon=3),
+    )
     data = ForecastData(load_frame(spec), spec)
     one_pass()
     expected = ForecastData(load_frame(spec), spec)
@@ -225,7 +250,7 @@ def test_scaler_fitted_a_block_at_a_time_matches_the_whole_fit(kind):
     rows = np.random.default_rng(0).normal(5.0, 3.0, size=(1000, 4))
     rows[::7, 1] = np.nan
     rows[:, 3] = np.nan  # a column with no value at all
-    blocks = (rows[i: i + 64] for i in range(0, len(rows), 64))
+    blocks = (rows[i : i + 64] for i in range(0, len(rows), 64))
     blocked = Scaler.fit_blocks(blocks, kind, 4)
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning) if kind != "none" else _nothing():
         whole = Scaler.fit(rows, kind)

@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lstmtune.errors import DataError
 from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.data import ForecastData, prepare, rows_needed, split_bounds
 from lstmtune.tasks.forecast.reader import DataSpec, load_frame
-from lstmtune.errors import DataError
-
 from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
 
 SPLIT = (0.7, 0.15, 0.15)
@@ -221,8 +220,28 @@ def test_constant_training_column_gets_unit_scale(tmp_path):
 # --- encoding and decoding -----------------------------------------------------------------
 
 
-POSITIVE = [10.0, 12.0, 11.0, 15.0, 14.0, 18.0, 17.5, 20.0, 19.0, 23.0,
-            22.0, 26.0, 25.0, 30.0, 28.0, 33.0, 31.0, 36.0, 35.0, 40.0]
+POSITIVE = [
+    10.0,
+    12.0,
+    11.0,
+    15.0,
+    14.0,
+    18.0,
+    17.5,
+    20.0,
+    19.0,
+    23.0,
+    22.0,
+    26.0,
+    25.0,
+    30.0,
+    28.0,
+    33.0,
+    31.0,
+    36.0,
+    35.0,
+    40.0,
+]
 
 
 @pytest.mark.parametrize("transform", ["none", "diff", "logdiff"])

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import AIRLINE, REVIEWS, TEXT_SPACE
-from lstmtune.run.table import rank_trials
+
+from lstmtune.report.diagnoses import diagnose_trials
 from lstmtune.run.layout import RunDir
 from lstmtune.run.manifest import Manifest
-from lstmtune.report.diagnoses import diagnose_trials
+from lstmtune.run.table import rank_trials
 
 MANIFEST = {"schema_version": 2, "task": "forecast", "status": "completed", "search": {"epochs": 10}}
 
@@ -64,8 +64,11 @@ def test_a_flat_validation_curve_is_not_learning(tmp_path):
 
 
 def test_accuracy_falling_after_its_best_epoch_overfits(tmp_path):
-    manifest = {**MANIFEST, "task": "text",
-                "search": {"epochs": 10, "objective": {"name": "val_accuracy", "direction": "max", "label": "acc"}}}
+    manifest = {
+        **MANIFEST,
+        "task": "text",
+        "search": {"epochs": 10, "objective": {"name": "val_accuracy", "direction": "max", "label": "acc"}},
+    }
     found = _diagnoses(tmp_path, {"accuracy": [0.6, 0.8, 0.9], "val_accuracy": [0.6, 0.8, 0.7]}, manifest=manifest)
     assert any(d["code"] == "overfits" and "fell 0.100" in d["reason"] for d in found)
 
@@ -93,15 +96,31 @@ def test_a_run_made_to_overfit_is_flagged_and_a_regularised_one_is_not(cli, tmp_
     """Two stacked layers of 64 units, no regularisation, 80 epochs without early stopping on airline's
     100 training months overfit; 8 units with dropout, L2 and early stopping do not."""
     common = "  lookback: 12\n  learning_rate: 0.01\n  batch_size: 16\n"
-    overfit = _search(cli, tmp_path, "overfit", "hyperparameters:\n  layers: 2\n  units: 64\n" + common
-                      + "search: {max_trials: 1, epochs: 80, patience: 80, tuner: random}\n")
+    overfit = _search(
+        cli,
+        tmp_path,
+        "overfit",
+        "hyperparameters:\n  layers: 2\n  units: 64\n"
+        + common
+        + "search: {max_trials: 1, epochs: 80, patience: 80, tuner: random}\n",
+    )
     assert "overfits" in _codes(overfit), overfit["diagnoses"]
     best = overfit["trials"][0]
     assert best["gap_end"] > best["gap"] and best["val_rise"] > 0.1  # the last epoch's weights generalise worse
     gate = cli("gate", tmp_path / "overfit", "--require", "best.overfits == 0", "--require", "findings.unstable == 0")
-    assert gate.exit_code == 3 and "FAIL  best.overfits == 0  (found 1)" in gate.stdout and "PASS  findings.unstable" in gate.stdout
-    regular = _search(cli, tmp_path, "regular", "hyperparameters:\n  units: 8\n  dropout: 0.2\n  kernel_l2: 0.001\n" + common
-                      + "search: {max_trials: 1, epochs: 60, patience: 5, tuner: random}\n")
+    assert (
+        gate.exit_code == 3
+        and "FAIL  best.overfits == 0  (found 1)" in gate.stdout
+        and "PASS  findings.unstable" in gate.stdout
+    )
+    regular = _search(
+        cli,
+        tmp_path,
+        "regular",
+        "hyperparameters:\n  units: 8\n  dropout: 0.2\n  kernel_l2: 0.001\n"
+        + common
+        + "search: {max_trials: 1, epochs: 60, patience: 5, tuner: random}\n",
+    )
     assert "overfits" not in _codes(regular), regular["diagnoses"]
     assert regular["trials"][0]["skill"] > 0
 
@@ -112,8 +131,19 @@ def test_shuffled_labels_are_not_learning(cli, tmp_path):
     frame["category"] = np.random.default_rng(0).permutation(frame["category"].to_numpy())
     shuffled = tmp_path / "shuffled.csv"
     frame.to_csv(shuffled, index=False)
-    report = _search(cli, tmp_path, "shuffled", TEXT_SPACE.replace("max_trials: 2, epochs: 2", "max_trials: 2, epochs: 4"),
-                     "--task", "text", "--text-col", "text", "--target", "category", data=shuffled)
+    report = _search(
+        cli,
+        tmp_path,
+        "shuffled",
+        TEXT_SPACE.replace("max_trials: 2, epochs: 2", "max_trials: 2, epochs: 4"),
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "category",
+        data=shuffled,
+    )
     from lstmtune.report.diagnoses import NO_SKILL
 
     assert "not_learning" in _codes(report), report["diagnoses"]
@@ -137,7 +167,9 @@ def test_a_harder_validation_period_is_not_called_overfitting(cli, tmp_path):
 @pytest.mark.search
 def test_tensorboard_logs_per_trial_with_hparams(cli, tiny_space, tmp_path):
     out = tmp_path / "run"
-    result = cli("search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", out, "-q", "--tensorboard")
+    result = cli(
+        "search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", out, "-q", "--tensorboard"
+    )
     assert result.exit_code == 0, result.stderr
     logs = out / "tensorboard"
     trials = sorted(p.name for p in logs.iterdir() if p.is_dir())
@@ -148,8 +180,15 @@ def test_tensorboard_logs_per_trial_with_hparams(cli, tiny_space, tmp_path):
 
 def test_a_loss_out_of_control_is_unstable_and_explains_the_rest(tmp_path):
     """Losses of thousands on scaled targets: unstable, and not also not_learning with other advice."""
-    found = _diagnoses(tmp_path, {"loss": [4456.0, 439.0, 428.0, 771.0], "mse": [4456.0, 439.0, 428.0, 771.0],
-                                  "val_mse": [30.0, 12.0, 9.0, 14.0]}, skill=-4.0)
+    found = _diagnoses(
+        tmp_path,
+        {
+            "loss": [4456.0, 439.0, 428.0, 771.0],
+            "mse": [4456.0, 439.0, 428.0, 771.0],
+            "val_mse": [30.0, 12.0, 9.0, 14.0],
+        },
+        skill=-4.0,
+    )
     assert [d["code"] for d in found] == ["unstable", "stopped_early"]
     assert "reached 4.46e+03 (epoch 1)" in found[0]["reason"] and "learning rate" in found[0]["reason"]
     jump = _diagnoses(tmp_path, {"loss": [1.0, 0.5, 3.0], "mse": [1.0, 0.5, 3.0], "val_mse": [1.0, 0.6, 0.9]})
@@ -157,10 +196,19 @@ def test_a_loss_out_of_control_is_unstable_and_explains_the_rest(tmp_path):
 
 
 def test_memorising_is_overfitting_not_not_learning(tmp_path):
-    manifest = {**MANIFEST, "task": "text",
-                "search": {"epochs": 10, "objective": {"name": "val_accuracy", "direction": "max", "label": "acc"}}}
-    found = _diagnoses(tmp_path, {"accuracy": [0.7, 0.95, 0.99], "val_accuracy": [0.65, 0.62, 0.55]},
-                       manifest=manifest, skill=-0.1, gap=1.3, gap_end=400.0)
+    manifest = {
+        **MANIFEST,
+        "task": "text",
+        "search": {"epochs": 10, "objective": {"name": "val_accuracy", "direction": "max", "label": "acc"}},
+    }
+    found = _diagnoses(
+        tmp_path,
+        {"accuracy": [0.7, 0.95, 0.99], "val_accuracy": [0.65, 0.62, 0.55]},
+        manifest=manifest,
+        skill=-0.1,
+        gap=1.3,
+        gap_end=400.0,
+    )
     assert [d["code"] for d in found if d["code"] in ("overfits", "not_learning")] == ["overfits"]
     assert "1.30 at the best epoch, over 100 at the end" in found[0]["reason"]
 

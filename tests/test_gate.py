@@ -10,16 +10,27 @@ from xml.etree import ElementTree
 
 import pytest
 import yaml
-
 from conftest import ROOT, TINY_SPACE, assert_one_line_error
-from lstmtune.space.rules import parse_rule
+
 from lstmtune.errors import OptionError, SpaceError
+from lstmtune.space.rules import parse_rule
 
 WORKFLOW = ROOT / "examples" / "ci" / "github-actions.yml"
 
 
-@pytest.mark.parametrize("text", ["skill > 1", "test.skill >> 1", "test.skill >= high", "", "test.skill >= 1 2", 3,
-                                  "tset.skill > 0", "best.gap <= 1e400"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "skill > 1",
+        "test.skill >> 1",
+        "test.skill >= high",
+        "",
+        "test.skill >= 1 2",
+        3,
+        "tset.skill > 0",
+        "best.gap <= 1e400",
+    ],
+)
 def test_malformed_rules_say_the_form(text):
     with pytest.raises(OptionError) as info:
         parse_rule(text)
@@ -95,18 +106,38 @@ def test_the_example_workflow_end_to_end(tmp_path, monkeypatch):
 
     as_json = json.loads(runner.invoke(app, ["gate", str(run), "--require", "best.gap >= 0", "--json"]).stdout)
     assert as_json["passed"] is True and as_json["rules"][-1]["rule"] == "best.gap >= 0"
-    assert_one_line_error(runner.invoke(app, ["gate", str(run), "--require", "test.accuracy > 0.5"]),
-                          "test.accuracy is not a figure of this run", "known: val.rmse")
+    assert_one_line_error(
+        runner.invoke(app, ["gate", str(run), "--require", "test.accuracy > 0.5"]),
+        "test.accuracy is not a figure of this run",
+        "known: val.rmse",
+    )
     assert runner.invoke(app, ["gate", str(run), "--require", "trials.completed == 2.0000000001"]).exit_code == 0
 
 
 @pytest.mark.search
 def test_time_budget_stops_a_trial_and_the_search(cli, airline_csv, write_file, tmp_path):
-    space = write_file("long.yaml", TINY_SPACE.replace("search: {max_trials: 2, epochs: 2, patience: 1}",
-                                                       "search: {max_trials: 3, epochs: 2000, patience: 2000}"))
+    space = write_file(
+        "long.yaml",
+        TINY_SPACE.replace(
+            "search: {max_trials: 2, epochs: 2, patience: 1}", "search: {max_trials: 3, epochs: 2000, patience: 2000}"
+        ),
+    )
     out = tmp_path / "budget"
-    result = cli("search", airline_csv, "--target", "Passengers", "--time-col", "Date", "--space", space, "--out", out,
-                 "--time-budget", "2s", "--json")
+    result = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        space,
+        "--out",
+        out,
+        "--time-budget",
+        "2s",
+        "--json",
+    )
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["state"] == "completed (the time budget of 2 s ended the search)"
@@ -125,7 +156,10 @@ def test_gate_on_a_run_where_nothing_completed(cli, tmp_path):
     write_json(run / "history" / "trial_0.json", {"trial_id": "0", "status": "failed", "reason": "boom"})
     result = cli("gate", run, "--require", "test.skill > 0", "--require", "trials.failed <= 1")
     assert result.exit_code == 3
-    assert "FAIL  test.skill > 0  (found missing)" in result.stdout and "PASS  trials.failed <= 1  (found 1)" in result.stdout
+    assert (
+        "FAIL  test.skill > 0  (found missing)" in result.stdout
+        and "PASS  trials.failed <= 1  (found 1)" in result.stdout
+    )
     assert "FAIL  run.completed == 1  (found 0)" in result.stdout  # a failed run never passes a gate
     # Nor does a running one, even when every rule given holds.
     write_json(run / "run.json", {"status": "running", "hyperparameters": {"names": [], "tunable": [], "space": {}}})
@@ -141,6 +175,16 @@ def test_gate_needs_a_rule(cli, tmp_path):
 
 
 def test_bad_time_budget(cli, airline_csv, tiny_space, tmp_path):
-    result = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "r",
-                 "--time-budget", "soon")
+    result = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--space",
+        tiny_space,
+        "--out",
+        tmp_path / "r",
+        "--time-budget",
+        "soon",
+    )
     assert_one_line_error(result, "--time-budget must be a duration like 90s, 10m, 1h", "'soon'")

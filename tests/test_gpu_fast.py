@@ -10,13 +10,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from conftest import AIRLINE, REVIEWS, VOWELS, assert_one_line_error
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import AIRLINE, REVIEWS, VOWELS, assert_one_line_error
 from lstmtune.cli import app
-from lstmtune.run.layout import RunDir
 from lstmtune.run.atomic import read_json, write_json
+from lstmtune.run.layout import RunDir
 
 AIRLINE_FLAGS = ["--target", "Passengers", "--time-col", "Date"]
 # recurrent_dropout is searched away from 0: without --gpu-fast no trial could use cuDNN.
@@ -41,8 +41,20 @@ def fast_run(tmp_path_factory):
     space = folder / "space.yaml"
     space.write_text(GPU_SPACE, encoding="utf-8")
     out = folder / "run"
-    result = invoke("search", AIRLINE, *AIRLINE_FLAGS, "--space", space, "--out", out,
-                    "--max-trials", "2", "--epochs", "1", "--gpu-fast")
+    result = invoke(
+        "search",
+        AIRLINE,
+        *AIRLINE_FLAGS,
+        "--space",
+        space,
+        "--out",
+        out,
+        "--max-trials",
+        "2",
+        "--epochs",
+        "1",
+        "--gpu-fast",
+    )
     assert result.exit_code == 0, result.stderr + result.stdout
     return out, space, result
 
@@ -75,8 +87,20 @@ def test_gpu_fast_help_says_it_is_harmless_on_a_cpu():
 
 def test_resuming_with_another_gpu_fast_is_refused(fast_run):
     out, space, _ = fast_run
-    result = invoke("search", AIRLINE, *AIRLINE_FLAGS, "--space", space, "--out", out, "--resume", "--max-trials", "2",
-                    "--epochs", "1")
+    result = invoke(
+        "search",
+        AIRLINE,
+        *AIRLINE_FLAGS,
+        "--space",
+        space,
+        "--out",
+        out,
+        "--resume",
+        "--max-trials",
+        "2",
+        "--epochs",
+        "1",
+    )
     assert_one_line_error(result, "--gpu-fast changed", "was True, now False")
 
 
@@ -114,12 +138,23 @@ def test_gpu_fast_with_a_zero_recurrent_dropout_is_accepted():
     assert plan.notices and "narrows the search" in plan.notices[0]
 
 
-@pytest.mark.parametrize("task, data, columns, space", [
-    ("text", REVIEWS, {"text_col": "text", "target": ("category",)},
-     {"max_tokens": 300, "sequence_length": 16, "embedding_dim": 4, "units": 2}),
-    ("sequence", VOWELS, {"id_col": "case_id", "order_col": "t", "target": ("label",), "split_col": "split"},
-     {"units": 2}),
-])
+@pytest.mark.parametrize(
+    "task, data, columns, space",
+    [
+        (
+            "text",
+            REVIEWS,
+            {"text_col": "text", "target": ("category",)},
+            {"max_tokens": 300, "sequence_length": 16, "embedding_dim": 4, "units": 2},
+        ),
+        (
+            "sequence",
+            VOWELS,
+            {"id_col": "case_id", "order_col": "t", "target": ("label",), "split_col": "split"},
+            {"units": 2},
+        ),
+    ],
+)
 def test_gpu_fast_applies_to_every_task(task, data, columns, space):
     from lstmtune.plan import SearchRequest, plan_search
 
@@ -155,20 +190,43 @@ TRIALS = [(0.0, 10.0, 10), (0.2, 60.0, 10), (0.0, 6.0, 5), (0.1, 33.0, 5), (0.0,
 def synthetic_run(root: Path, kind: str, trials=TRIALS) -> Path:
     """A run directory as a search writes it: run.json, trial records and per-epoch histories."""
     space = {"units": {"int": [4, 64]}, "recurrent_dropout": {"float": [0.0, 0.3]}}
-    write_json(root / "run.json", {
-        "schema_version": 2, "task": "forecast", "status": "completed",
-        "device": {"kind": kind, "gpus": ["/physical_device:GPU:0"] if kind == "gpu" else [], "cpu_cores": 2},
-        "search": {"epochs": 10, "objective": OBJECTIVE},
-        "hyperparameters": {"names": list(space), "tunable": list(space), "space": space},
-        "data": {"summary": "synthetic", "targets": ["y"]}, "trials": {"completed": len(trials)},
-    })
+    write_json(
+        root / "run.json",
+        {
+            "schema_version": 2,
+            "task": "forecast",
+            "status": "completed",
+            "device": {"kind": kind, "gpus": ["/physical_device:GPU:0"] if kind == "gpu" else [], "cpu_cores": 2},
+            "search": {"epochs": 10, "objective": OBJECTIVE},
+            "hyperparameters": {"names": list(space), "tunable": list(space), "space": space},
+            "data": {"summary": "synthetic", "targets": ["y"]},
+            "trials": {"completed": len(trials)},
+        },
+    )
     for number, (dropout, seconds, epochs) in enumerate(trials):
         loss = 1.0 / (number + 1)
-        metrics = {"val_mse": loss, "val_rmse": loss ** 0.5, "val_mae": loss / 2, "skill": 0.1, "train_loss": loss,
-                   "val_loss": loss, "train_skill": 0.2, "gap": 1.1, "best_epoch": epochs, "epochs_run": epochs}
-        write_json(root / "history" / f"trial_{number}.json", {
-            "trial_id": str(number), "status": "completed", "values": {"units": 8, "recurrent_dropout": dropout},
-            "metrics": metrics, "seconds": seconds})
+        metrics = {
+            "val_mse": loss,
+            "val_rmse": loss**0.5,
+            "val_mae": loss / 2,
+            "skill": 0.1,
+            "train_loss": loss,
+            "val_loss": loss,
+            "train_skill": 0.2,
+            "gap": 1.1,
+            "best_epoch": epochs,
+            "epochs_run": epochs,
+        }
+        write_json(
+            root / "history" / f"trial_{number}.json",
+            {
+                "trial_id": str(number),
+                "status": "completed",
+                "values": {"units": 8, "recurrent_dropout": dropout},
+                "metrics": metrics,
+                "seconds": seconds,
+            },
+        )
         with open(root / "history" / f"trial_{number}.csv", "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["epoch", "loss", "val_loss", "val_mse"])
@@ -178,14 +236,18 @@ def synthetic_run(root: Path, kind: str, trials=TRIALS) -> Path:
 
 
 def rendered(root: Path) -> dict[str, str]:
-    from lstmtune.report.html import render_html
     from lstmtune.report.build import build_report, render_json, render_markdown, render_table
+    from lstmtune.report.html import render_html
 
     report = build_report(RunDir(root))
     console = Console(file=StringIO(), width=300, color_system=None)
     render_table(report, console)
-    return {"table": console.file.getvalue(), "md": render_markdown(report), "json": render_json(report),
-            "html": render_html(report, {})}
+    return {
+        "table": console.file.getvalue(),
+        "md": render_markdown(report),
+        "json": render_json(report),
+        "html": render_html(report, {}),
+    }
 
 
 def test_report_names_the_trials_off_cudnn_and_their_slowdown(tmp_path):
@@ -200,8 +262,14 @@ def test_report_names_the_trials_off_cudnn_and_their_slowdown(tmp_path):
     for fmt in ("table", "md", "html"):
         text = out[fmt]
         assert "3 of 6 completed trials could not use cuDNN" in text, fmt
-        assert "(recurrent_dropout &gt; 0): 1, 3, 5." in text if fmt == "html" else "(recurrent_dropout > 0): 1, 3, 5." in text
-        assert "6.6 s for them (3 trials) vs 1.2 s for the 3 cuDNN-eligible trials: 5.5x the time per epoch" in text, fmt
+        assert (
+            "(recurrent_dropout &gt; 0): 1, 3, 5." in text
+            if fmt == "html"
+            else "(recurrent_dropout > 0): 1, 3, 5." in text
+        )
+        assert "6.6 s for them (3 trials) vs 1.2 s for the 3 cuDNN-eligible trials: 5.5x the time per epoch" in text, (
+            fmt
+        )
         assert "--gpu-fast" in text, fmt
     assert "## GPU: cuDNN" in out["md"] and "GPU (cuDNN): " in out["table"] and 'id="cudnn"' in out["html"]
 

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import AIRLINE, REVIEWS, ROOT, TEXT_SPACE, TINY_SPACE, VOWELS
 
 HEAVY = ("tensorflow", "keras", "keras_tuner")
@@ -46,7 +45,9 @@ def test_check_is_light(space_file):
 
 
 def test_bad_search_input_is_rejected_before_tensorflow(space_file, tmp_path):
-    line = run_cli_in_fresh_interpreter("search", AIRLINE, "--target", "nope", "--space", space_file, "--out", tmp_path / "r")
+    line = run_cli_in_fresh_interpreter(
+        "search", AIRLINE, "--target", "nope", "--space", space_file, "--out", tmp_path / "r"
+    )
     assert line == "EXIT 2 HEAVY none"
 
 
@@ -54,9 +55,19 @@ def test_report_is_light(tmp_path):
     from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
-    write_json(run / "run.json", {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
-    write_json(run / "history" / "trial_0.json", {"trial_id": "0", "status": "completed", "values": {"units": 4},
-                                                   "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1}})
+    write_json(
+        run / "run.json",
+        {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}},
+    )
+    write_json(
+        run / "history" / "trial_0.json",
+        {
+            "trial_id": "0",
+            "status": "completed",
+            "values": {"units": 4},
+            "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1},
+        },
+    )
     for fmt in ("table", "json", "md", "csv"):
         assert run_cli_in_fresh_interpreter("report", run, "--format", fmt) == "EXIT 0 HEAVY none"
     # Without pictures or importance, not even matplotlib or scikit-learn (each takes most of a second).
@@ -68,18 +79,35 @@ def test_report_is_light(tmp_path):
 def test_check_is_light_for_every_task(tmp_path):
     space = tmp_path / "text.yaml"
     space.write_text(TEXT_SPACE)
-    line = run_cli_in_fresh_interpreter("check", "--space", space, "--task", "text", REVIEWS, "--text-col", "text",
-                                        "--target", "category")
+    line = run_cli_in_fresh_interpreter(
+        "check", "--space", space, "--task", "text", REVIEWS, "--text-col", "text", "--target", "category"
+    )
     assert line == "EXIT 0 HEAVY none"
-    line = run_cli_in_fresh_interpreter("check", "--space", ROOT / "search_spaces" / "sequence.yaml", "--task", "sequence", VOWELS,
-                                        "--id-col", "case_id", "--order-col", "t", "--target", "label", "--split-col", "split")
+    line = run_cli_in_fresh_interpreter(
+        "check",
+        "--space",
+        ROOT / "search_spaces" / "sequence.yaml",
+        "--task",
+        "sequence",
+        VOWELS,
+        "--id-col",
+        "case_id",
+        "--order-col",
+        "t",
+        "--target",
+        "label",
+        "--split-col",
+        "split",
+    )
     assert line == "EXIT 0 HEAVY none"
 
 
 def test_importing_every_task_is_light():
-    code = ("import sys; from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs; "
-            "[hyperparameter_specs(t) for t in TASK_NAMES]; import lstmtune.predict, lstmtune.report.build, lstmtune.plan; "
-            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    code = (
+        "import sys; from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs; "
+        "[hyperparameter_specs(t) for t in TASK_NAMES]; import lstmtune.predict, lstmtune.report.build, lstmtune.plan; "
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
@@ -94,7 +122,17 @@ def test_gate_is_light(tmp_path):
     from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
-    write_json(run / "run.json", {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
-    write_json(run / "history" / "trial_0.json", {"trial_id": "0", "status": "completed", "values": {"units": 4},
-                                                   "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1}})
+    write_json(
+        run / "run.json",
+        {"status": "completed", "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}},
+    )
+    write_json(
+        run / "history" / "trial_0.json",
+        {
+            "trial_id": "0",
+            "status": "completed",
+            "values": {"units": 4},
+            "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1},
+        },
+    )
     assert run_cli_in_fresh_interpreter("gate", run, "--require", "best.skill > 0") == "EXIT 0 HEAVY none"

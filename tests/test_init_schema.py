@@ -6,8 +6,8 @@ import json
 
 import jsonschema
 import pytest
-
 from conftest import ROOT, assert_one_line_error
+
 from lstmtune.space.yaml_reader import read_document
 
 SHIPPED = {"forecast.yaml": "forecast", "smoke.yaml": "forecast", "text.yaml": "text", "sequence.yaml": "sequence"}
@@ -46,12 +46,22 @@ def test_schema_validates_every_shipped_space(cli, name, task):
 def test_schema_validates_init_output_and_refuses_what_check_refuses(cli, task):
     schema = json.loads(cli("schema", "--task", task).stdout)
     jsonschema.validate(read_document(cli("init", "--task", task).stdout), schema)
-    for bad in ("hyperparameters: {units: 0}", "hyperparameters: {dropout: {float: [0, 1.5]}}", "hyperparameters: {nope: 1}",
-                "search: {tuner: grid}", "data: {nope: 1}", "gate: ['skill > 1']", "colour: blue"):
+    for bad in (
+        "hyperparameters: {units: 0}",
+        "hyperparameters: {dropout: {float: [0, 1.5]}}",
+        "hyperparameters: {nope: 1}",
+        "search: {tuner: grid}",
+        "data: {nope: 1}",
+        "gate: ['skill > 1']",
+        "colour: blue",
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(read_document(bad), schema)
-    other = {"forecast": "hyperparameters: {max_tokens: 100}", "text": "hyperparameters: {lookback: 4}",
-             "sequence": "data: {horizon: 2}"}[task]
+    other = {
+        "forecast": "hyperparameters: {max_tokens: 100}",
+        "text": "hyperparameters: {lookback: 4}",
+        "sequence": "data: {horizon: 2}",
+    }[task]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(read_document(other), schema)
 

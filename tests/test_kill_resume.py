@@ -33,13 +33,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import pytest
-
 from conftest import AIRLINE, ROOT, TINY_SPACE
 
 MAX_TRIALS = 4
@@ -120,8 +120,12 @@ def tensorflow_loaded(pid: int) -> bool:
 
 def unreadable_json(out: Path) -> list[str]:
     """The run's JSON files (keras-tuner's too) that do not parse: half written."""
-    paths = [*out.glob("*.json"), *out.glob("history/*.json"), *out.glob("tuner/search/*.json"),
-             *out.glob("tuner/search/trial_*/trial.json")]
+    paths = [
+        *out.glob("*.json"),
+        *out.glob("history/*.json"),
+        *out.glob("tuner/search/*.json"),
+        *out.glob("tuner/search/trial_*/trial.json"),
+    ]
     return [str(path.relative_to(out)) for path in paths if read_json(path) is None]
 
 
@@ -153,8 +157,11 @@ def moment_holds(moment: str, out: Path, pid: int) -> bool:
     if moment == "first_trial":
         return not done and (records(out).get("0") or {}).get("status") == "running"
     if moment == "between":
-        return (len(done) == BETWEEN_K and all(stored.get(tid) == "COMPLETED" for tid in done)
-                and not any(history_rows(out, tid) for tid in records(out) if tid not in done))
+        return (
+            len(done) == BETWEEN_K
+            and all(stored.get(tid) == "COMPLETED" for tid in done)
+            and not any(history_rows(out, tid) for tid in records(out) if tid not in done)
+        )
     if moment == "final":
         return len(done) == MAX_TRIALS and sum(s == "COMPLETED" for s in stored.values()) == MAX_TRIALS
     if moment == "extension":
@@ -172,8 +179,9 @@ TRIGGERS: dict[str, tuple[Callable[[Path, int], bool], float]] = {
 def dir_listing(out: Path) -> list[str]:
     if not out.exists():
         return []
-    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if "tuner" not in p.parts) + \
-        sorted(str(p.relative_to(out)) for p in out.glob("tuner/search/*") if p.is_file())
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if "tuner" not in p.parts) + sorted(
+        str(p.relative_to(out)) for p in out.glob("tuner/search/*") if p.is_file()
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -185,8 +193,25 @@ ALIVE_LOCK = threading.Lock()
 
 
 def command(space: Path, out: Path, *extra: str, max_trials: int = MAX_TRIALS) -> list[str]:
-    return [sys.executable, "-m", "lstmtune", "search", str(AIRLINE), "--target", "Passengers", "--time-col", "Date",
-            "--space", str(space), "--out", str(out), "-q", "--max-trials", str(max_trials), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "lstmtune",
+        "search",
+        str(AIRLINE),
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        str(space),
+        "--out",
+        str(out),
+        "-q",
+        "--max-trials",
+        str(max_trials),
+        *extra,
+    ]
 
 
 class Search:
@@ -258,11 +283,19 @@ def kill_at(argv: list[str], logs: Path, moment: str, sig: int, out: Path) -> di
         search.process.kill()
     rc = search.wait(EXIT_TIMEOUT_S)
     return {
-        "moment": moment, "caught": caught, "reached": caught, "rc": rc, "stderr": search.stderr, "argv": argv,
+        "moment": moment,
+        "caught": caught,
+        "reached": caught,
+        "rc": rc,
+        "stderr": search.stderr,
+        "argv": argv,
         "at_kill": at_kill,
         # after the process ended: what a user finds
-        "completed": completed_records(out), "records": records(out), "manifest": read_json(out / "run.json"),
-        "files": dir_listing(out), "unreadable": unreadable_json(out),
+        "completed": completed_records(out),
+        "records": records(out),
+        "manifest": read_json(out / "run.json"),
+        "files": dir_listing(out),
+        "unreadable": unreadable_json(out),
     }
 
 
@@ -284,7 +317,7 @@ def kill_chain(base: Path, sig: int, finished_copy: Future | None) -> dict[str, 
         for number, moment in enumerate([*MOMENTS, None]):
             resume = (out / "run.json").exists()
 
-            def step(flags: list[str], logs: Path) -> dict[str, Any]:
+            def step(flags: list[str], logs: Path, moment: str | None = moment) -> dict[str, Any]:
                 argv = command(space, out, *flags)
                 return run_to_end(argv, logs) if moment is None else kill_at(argv, logs, moment, sig, out)
 
@@ -363,8 +396,9 @@ def edge_cases(base: Path, finished_copy: Future) -> dict[str, Any]:
     trial = json.loads(trial_path.read_text())
     trial["status"] = "RUNNING"
     trial_path.write_text(json.dumps(trial))
-    results["unsettled"] = run_to_end(command(space, unsettled, "--resume", max_trials=MAX_TRIALS + 1),
-                                      base / "logs-unsettled")
+    results["unsettled"] = run_to_end(
+        command(space, unsettled, "--resume", max_trials=MAX_TRIALS + 1), base / "logs-unsettled"
+    )
     results["unsettled"].update(last=last, out=unsettled)
 
     # keras-tuner's state emptied (a torn write): resume refuses with one line, run.json untouched.
@@ -432,23 +466,30 @@ def assert_kept(before: dict[str, dict], out: Path, when: str) -> None:
     final = records(out)
     for trial_id, record in before.items():
         rows = table[table["trial_id"] == trial_id]
-        assert len(rows) == 1, f"{when}: trial {trial_id} (completed before) appears {len(rows)} times in trials.csv:\n{table}"
+        assert len(rows) == 1, (
+            f"{when}: trial {trial_id} (completed before) appears {len(rows)} times in trials.csv:\n{table}"
+        )
         row = rows.iloc[0]
         assert row["status"] == "completed", f"{when}: trial {trial_id} is {row['status']} in the final table"
         for name in HP_NAMES:
-            assert same_number(row[name], record["values"][name]), \
+            assert same_number(row[name], record["values"][name]), (
                 f"{when}: trial {trial_id} {name} was {record['values'][name]}, now {row[name]}"
-        assert same_number(row["score"], record["metrics"][OBJECTIVE]), \
+            )
+        assert same_number(row["score"], record["metrics"][OBJECTIVE]), (
             f"{when}: trial {trial_id} score was {record['metrics'][OBJECTIVE]}, now {row['score']}"
-        assert final.get(trial_id) == record, \
+        )
+        assert final.get(trial_id) == record, (
             f"{when}: trial {trial_id}'s completed record was rewritten (run again?): before {record}, after {final.get(trial_id)}"
+        )
 
 
 def assert_no_duplicate_values(out: Path, when: str) -> None:
     table = table_of(out)
     keys = [tuple(round(float(row[n]), 12) for n in HP_NAMES) for _, row in table.iterrows()]
-    assert len(set(keys)) == len(keys), f"{when}: trials with identical hyperparameter values (wasted trials):\n" \
-                                        f"{table[['trial_id', 'status', 'score', *HP_NAMES]].to_string()}"
+    assert len(set(keys)) == len(keys), (
+        f"{when}: trials with identical hyperparameter values (wasted trials):\n"
+        f"{table[['trial_id', 'status', 'score', *HP_NAMES]].to_string()}"
+    )
 
 
 def assert_finished(out: Path, completed: int, when: str) -> dict:
@@ -457,11 +498,14 @@ def assert_finished(out: Path, completed: int, when: str) -> dict:
     assert manifest["status"] == "completed", f"{when}: run.json status {manifest['status']}"
     assert manifest.get("best") and "test" in manifest["best"], f"{when}: run.json has no best section"
     assert manifest["trials"]["completed"] == completed, f"{when}: run.json trials {manifest['trials']}"
-    assert manifest["search"]["max_trials"] == completed, f"{when}: run.json search.max_trials {manifest['search']['max_trials']}"
+    assert manifest["search"]["max_trials"] == completed, (
+        f"{when}: run.json search.max_trials {manifest['search']['max_trials']}"
+    )
     table = table_of(out)
     assert list(table["status"]) == ["completed"] * completed, f"{when}: final table\n{table}"
-    assert str(manifest["best"]["trial_id"]) == str(table.iloc[0]["trial_id"]), \
+    assert str(manifest["best"]["trial_id"]) == str(table.iloc[0]["trial_id"]), (
         f"{when}: run.json best is trial {manifest['best']['trial_id']}, the table's best is {table.iloc[0]['trial_id']}"
+    )
     for name in ("best_model.keras", "best.yaml", "preprocessing.json"):
         assert (out / name).is_file(), f"{when}: no {name}"
     assert not list(out.glob(".*tmp*")), f"{when}: temporary files left: {list(out.glob('.*tmp*'))}"
@@ -477,22 +521,32 @@ def assert_signal_outcome(step: dict, signame: str, when: str) -> None:
         return
     assert "Traceback" not in stderr, f"{when}: SIGINT printed a traceback:\n{stderr}"
     assert step["rc"] == 130, f"{when}: SIGINT exit code {step['rc']}, expected 130; stderr {stderr!r}"
-    assert "interrupted" in stderr, f"{when}: SIGINT exit 130 without a message (stderr {stderr!r}); " \
-                                    f"run.json status {(step['manifest'] or {}).get('status')}, files {step['files']}"
+    assert "interrupted" in stderr, (
+        f"{when}: SIGINT exit 130 without a message (stderr {stderr!r}); "
+        f"run.json status {(step['manifest'] or {}).get('status')}, files {step['files']}"
+    )
     manifest = step["manifest"]
     if manifest is not None:
-        assert manifest["status"] == "interrupted", f"{when}: run.json status {manifest['status']} after SIGINT (stderr {stderr!r})"
+        assert manifest["status"] == "interrupted", (
+            f"{when}: run.json status {manifest['status']} after SIGINT (stderr {stderr!r})"
+        )
         running = [tid for tid, r in step["records"].items() if r.get("status") == "running"]
         assert not running, f"{when}: trial records still 'running' after SIGINT: {running}"
-        assert manifest["trials"]["completed"] == len(step["completed"]), f"{when}: run.json trials {manifest['trials']}"
+        assert manifest["trials"]["completed"] == len(step["completed"]), (
+            f"{when}: run.json trials {manifest['trials']}"
+        )
 
 
 def assert_restart_went_on(step: dict, when: str) -> None:
     restart = step["restart"]
-    flags = " ".join(a for a in restart["argv"][3:] if a.startswith("--") and a not in ("--target", "--time-col", "--space", "--out"))
-    assert restart["reached"], f"{when}: the next `search ... {flags}` did not go on: rc {restart['rc']}, " \
-                               f"stderr {restart['stderr'][-900:]!r}; files after the kill: {step['files']}, " \
-                               f"run.json status {(step['manifest'] or {}).get('status')}"
+    flags = " ".join(
+        a for a in restart["argv"][3:] if a.startswith("--") and a not in ("--target", "--time-col", "--space", "--out")
+    )
+    assert restart["reached"], (
+        f"{when}: the next `search ... {flags}` did not go on: rc {restart['rc']}, "
+        f"stderr {restart['stderr'][-900:]!r}; files after the kill: {step['files']}, "
+        f"run.json status {(step['manifest'] or {}).get('status')}"
+    )
 
 
 def load_model(path: Path) -> None:
@@ -515,7 +569,9 @@ def test_kill_then_resume(campaign, signame, moment):
     chain = result_of(campaign, signame)
     step = chain["steps"][moment]
     when = f"{signame} at {moment}"
-    assert step["caught"], f"{when}: the moment was not seen (rc {step['rc']}, stderr {step['stderr']!r}, files {step['files']})"
+    assert step["caught"], (
+        f"{when}: the moment was not seen (rc {step['rc']}, stderr {step['stderr']!r}, files {step['files']})"
+    )
     assert_signal_outcome(step, signame, when)
     assert not step["unreadable"], f"{when}: half-written files left: {step['unreadable']}"
     if step["manifest"] is not None and moment != "final":
@@ -568,8 +624,12 @@ def test_extension_killed_keeps_best(campaign, signame):
     assert killed["caught"], f"{when}: trial 4 never seen running (rc {killed['rc']}, stderr {killed['stderr']!r})"
     assert_signal_outcome(killed, signame, when)
     manifest = killed["manifest"]
-    assert manifest.get("best") == chain["finished_manifest"]["best"], f"{when}: run.json best after the kill: {manifest.get('best')}"
-    assert manifest["status"] == ("running" if signame == "SIGKILL" else "interrupted"), f"{when}: status {manifest['status']}"
+    assert manifest.get("best") == chain["finished_manifest"]["best"], (
+        f"{when}: run.json best after the kill: {manifest.get('best')}"
+    )
+    assert manifest["status"] == ("running" if signame == "SIGKILL" else "interrupted"), (
+        f"{when}: status {manifest['status']}"
+    )
     assert killed["completed"] == chain["finished_records"], f"{when}: completed records changed by the kill"
     assert not killed["unreadable"], f"{when}: half-written files left: {killed['unreadable']}"
     assert_restart_went_on(killed, when)
@@ -623,9 +683,10 @@ def test_resume_with_fewer_trials(campaign):
         assert shrink["rc"] == 0, f"rc {shrink['rc']}, stderr {shrink['stderr']!r}"
         assert manifest["status"] == "completed" and manifest.get("best")
         assert manifest["trials"]["completed"] == 4
-        assert manifest["search"]["max_trials"] >= 4, \
-            f"--resume --max-trials 2 accepted (rc 0, stderr {shrink['stderr']!r}); run.json now records " \
+        assert manifest["search"]["max_trials"] >= 4, (
+            f"--resume --max-trials 2 accepted (rc 0, stderr {shrink['stderr']!r}); run.json now records "
             f"search.max_trials {manifest['search']['max_trials']} for a run with {manifest['trials']['completed']} completed trials"
+        )
     assert shrink["completed"] == edges["finished_records"]
 
 
@@ -641,14 +702,18 @@ def test_resume_after_a_completed_record_was_deleted(campaign):
     table = lost["table"]
     restored = table is not None and (table["trial_id"] == deleted).any()
     progress = re.compile(r"^(trial \d+(/\d+)? \[|search: )")
-    said = [line for line in lost["stderr"].splitlines()
-            if not progress.match(line) and re.search(rf"trial[ _]{deleted}\b|\[{deleted}\]", line)]
+    said = [
+        line
+        for line in lost["stderr"].splitlines()
+        if not progress.match(line) and re.search(rf"trial[ _]{deleted}\b|\[{deleted}\]", line)
+    ]
     manifest = lost["manifest"] or {}
     assert restored or said, (
         f"trial {deleted}'s record deleted, then --resume: rc {lost['rc']}, trial {deleted} gone from trials.csv "
         f"({list(table['trial_id']) if table is not None else None}), run.json trials {manifest.get('trials')} and "
         f"best trial {(manifest.get('best') or {}).get('trial_id')} (was {edges['finished_manifest']['best']['trial_id']}); "
-        f"stderr says nothing about it: {lost['stderr']!r}")
+        f"stderr says nothing about it: {lost['stderr']!r}"
+    )
     if restored:
         row = table[table["trial_id"] == deleted].iloc[0]
         assert same_number(row["score"], before["metrics"][OBJECTIVE])

@@ -6,24 +6,30 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
+
 from lstmtune.tasks import model_size
 from lstmtune.tasks.model_size import ModelShape, too_big, training_bytes, weight_count
 
 BASE = {"units": 32, "layers": 1, "bidirectional": False, "dense_units": 0, "batch_size": 32}
 
 
-@pytest.mark.parametrize("hyperparameter, fragments", [
-    ("units: 200000", ("hyperparameters.units", "1 <= value <= 4096 must hold", "value=200000")),
-    ("units: {int: [1, 10000000000]}", ("hyperparameters.units", "1 <= value <= 4096", "hi=10000000000")),
-    ("learning_rate: {float: [1e-300, 1e300], log: true}", ("hyperparameters.learning_rate", "1e-10 <= value <= 10", "lo=1e-300")),
-    ("layers: 100", ("hyperparameters.layers", "1 <= value <= 16")),
-    ("batch_size: {choice: [32, 1000000]}", ("hyperparameters.batch_size", "1 <= value <= 65536")),
-    ("kernel_l2: 1e30", ("hyperparameters.kernel_l2", "0 <= value <= 1000")),
-    ("clipnorm: 1e300", ("hyperparameters.clipnorm", "0 <= value <= 1e+06")),
-    ("lookback: 1000000", ("hyperparameters.lookback", "1 <= value <= 100000")),
-])
+@pytest.mark.parametrize(
+    "hyperparameter, fragments",
+    [
+        ("units: 200000", ("hyperparameters.units", "1 <= value <= 4096 must hold", "value=200000")),
+        ("units: {int: [1, 10000000000]}", ("hyperparameters.units", "1 <= value <= 4096", "hi=10000000000")),
+        (
+            "learning_rate: {float: [1e-300, 1e300], log: true}",
+            ("hyperparameters.learning_rate", "1e-10 <= value <= 10", "lo=1e-300"),
+        ),
+        ("layers: 100", ("hyperparameters.layers", "1 <= value <= 16")),
+        ("batch_size: {choice: [32, 1000000]}", ("hyperparameters.batch_size", "1 <= value <= 65536")),
+        ("kernel_l2: 1e30", ("hyperparameters.kernel_l2", "0 <= value <= 1000")),
+        ("clipnorm: 1e300", ("hyperparameters.clipnorm", "0 <= value <= 1e+06")),
+        ("lookback: 1000000", ("hyperparameters.lookback", "1 <= value <= 100000")),
+    ],
+)
 def test_sizes_and_floats_beyond_what_a_model_holds(cli, write_file, tmp_path, hyperparameter, fragments):
     space = write_file("big.yaml", f"hyperparameters:\n  {hyperparameter}\n")
     result = cli("search", AIRLINE, "--target", "Passengers", "--space", space, "--out", tmp_path / "run")
@@ -31,13 +37,18 @@ def test_sizes_and_floats_beyond_what_a_model_holds(cli, write_file, tmp_path, h
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("flag, value, fragment", [
-    ("--max-trials", "100000000000000000000", "in [1, 10000]"),
-    ("--epochs", "1000000", "in [1, 100000]"),
-    ("--lookback", "999999", "in [1, 100000]"),
-])
+@pytest.mark.parametrize(
+    "flag, value, fragment",
+    [
+        ("--max-trials", "100000000000000000000", "in [1, 10000]"),
+        ("--epochs", "1000000", "in [1, 100000]"),
+        ("--lookback", "999999", "in [1, 100000]"),
+    ],
+)
 def test_flags_beyond_their_bounds(cli, tiny_space, tmp_path, flag, value, fragment):
-    result = cli("search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "run", flag, value)
+    result = cli(
+        "search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "run", flag, value
+    )
     assert_one_line_error(result, flag, fragment)
 
 
@@ -46,9 +57,18 @@ def test_weight_count_matches_keras():
 
     from lstmtune.tuning.model import lstm_body
 
-    values = {**BASE, "units": 5, "layers": 2, "bidirectional": True, "dense_units": 3, "dropout": 0.0,
-              "recurrent_dropout": 0.0, "layer_norm": False, "dense_dropout": 0.0,
-              **{f"{p}_{k}": 0.0 for p in ("kernel", "recurrent", "bias", "activity") for k in ("l1", "l2")}}
+    values = {
+        **BASE,
+        "units": 5,
+        "layers": 2,
+        "bidirectional": True,
+        "dense_units": 3,
+        "dropout": 0.0,
+        "recurrent_dropout": 0.0,
+        "layer_norm": False,
+        "dense_dropout": 0.0,
+        **{f"{p}_{k}": 0.0 for p in ("kernel", "recurrent", "bias", "activity") for k in ("l1", "l2")},
+    }
     inputs = keras.Input(shape=(7, 4))
     model = keras.Model(inputs, keras.layers.Dense(2, name="output")(lstm_body(inputs, values)))
     assert weight_count(values, ModelShape(steps=7, width=4, outputs=2)) == model.count_params()
@@ -81,8 +101,11 @@ def test_a_model_too_big_to_build_is_a_failed_trial(airline_csv, write_file, tmp
     shape = ModelShape(steps=4, width=1, outputs=1)
     small, large = (training_bytes({**values, "units": u}, shape) for u in (2, 64))
     monkeypatch.setattr(model_size, "memory_limit", lambda: (small + large) // 2)
-    space = write_file("space.yaml", "hyperparameters: {lookback: 4, units: {choice: [2, 64]}, learning_rate: 0.01}\n"
-                                     "search: {max_trials: 4, epochs: 1, patience: 1, tuner: random}\n")
+    space = write_file(
+        "space.yaml",
+        "hyperparameters: {lookback: 4, units: {choice: [2, 64]}, learning_rate: 0.01}\n"
+        "search: {max_trials: 4, epochs: 1, patience: 1, tuner: random}\n",
+    )
     out = tmp_path / "run"
     request = SearchRequest(airline_csv, space, out, columns={"target": ("Passengers",), "time_col": "Date"})
     run_search(plan_search(request), Reporter())
@@ -105,10 +128,24 @@ def test_exploding_losses_are_divergence():
 
 @pytest.mark.search
 def test_a_trial_whose_loss_explodes_from_the_start_fails(cli, write_file, tmp_path):
-    space = write_file("hot.yaml", "hyperparameters: {lookback: 4, units: 8, dense_units: 64, learning_rate: 10.0, optimizer: rmsprop,"
-                                   " batch_size: 8}\nsearch: {max_trials: 1, epochs: 3, patience: 3, tuner: random}\n")
-    result = cli("search", AIRLINE, "--target", "Passengers", "--time-col", "Date", "--space", space,
-                 "--out", tmp_path / "run", "-q")
+    space = write_file(
+        "hot.yaml",
+        "hyperparameters: {lookback: 4, units: 8, dense_units: 64, learning_rate: 10.0, optimizer: rmsprop,"
+        " batch_size: 8}\nsearch: {max_trials: 1, epochs: 3, patience: 3, tuner: random}\n",
+    )
+    result = cli(
+        "search",
+        AIRLINE,
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        space,
+        "--out",
+        tmp_path / "run",
+        "-q",
+    )
     record = json.loads((tmp_path / "run" / "history" / "trial_0.json").read_text())
     assert record["status"] == "failed", record
     assert "exploded" in record["reason"] or "non-finite" in record["reason"]

@@ -33,13 +33,20 @@ def space() -> keras_tuner.HyperParameters:
 
 def quadratic(values: dict) -> float:
     """A bowl in the unit cube (each hyperparameter embedded as keras-tuner embeds it)."""
-    return float(sum((hp.value_to_prob(values[hp.name]) - OPTIMUM) ** 2
-                     for hp in space().space if not isinstance(hp, Fixed)))
+    return float(
+        sum((hp.value_to_prob(values[hp.name]) - OPTIMUM) ** 2 for hp in space().space if not isinstance(hp, Fixed))
+    )
 
 
 def make(cls, directory, seed=1, max_trials=20, initial=4, **options):
-    oracle = cls(objective=keras_tuner.Objective("score", "min"), max_trials=max_trials, seed=seed,
-                 hyperparameters=space(), num_initial_points=initial, **options)
+    oracle = cls(
+        objective=keras_tuner.Objective("score", "min"),
+        max_trials=max_trials,
+        seed=seed,
+        hyperparameters=space(),
+        num_initial_points=initial,
+        **options,
+    )
     oracle._set_project_dir(str(directory), "p")
     oracle.verbose = 0
     return oracle
@@ -77,7 +84,10 @@ def test_proposals_stay_in_the_space_and_never_repeat(tmp_path):
         assert 16 <= v["units"] <= 96 and v["units"] % 16 == 0
         assert 0.0 <= v["dropout"] <= 0.4
         assert 1e-6 <= v["kernel_l2"] <= 1e-2 and 3e-4 <= v["learning_rate"] <= 1e-2
-        assert 0.0 <= v["dense_dropout"] <= 0.3 and abs(v["dense_dropout"] / 0.05 - round(v["dense_dropout"] / 0.05)) < 1e-6
+        assert (
+            0.0 <= v["dense_dropout"] <= 0.3
+            and abs(v["dense_dropout"] / 0.05 - round(v["dense_dropout"] / 0.05)) < 1e-6
+        )
         assert v["batch_size"] == 32
     assert len(set(hashes(oracle))) == 16
 
@@ -88,8 +98,9 @@ def test_no_duplicates_in_a_small_discrete_space(tmp_path):
     hp = keras_tuner.HyperParameters()
     hp.Int("layers", 1, 2)
     hp.Choice("lookback", [6, 12, 24])
-    oracle = FastBayesianOracle(objective=keras_tuner.Objective("score", "min"), max_trials=6, seed=3,
-                                hyperparameters=hp, num_initial_points=2)
+    oracle = FastBayesianOracle(
+        objective=keras_tuner.Objective("score", "min"), max_trials=6, seed=3, hyperparameters=hp, num_initial_points=2
+    )
     oracle._set_project_dir(str(tmp_path), "p")
     oracle.verbose = 0
     for _ in range(6):
@@ -126,7 +137,9 @@ def test_state_round_trips_and_stays_compatible_with_stock(tmp_path):
     resumed = make(FastBayesianOracle, tmp_path, max_trials=12)
     resumed.reload()
     assert set(resumed.trials) == set(oracle.trials)
-    assert resumed.get_state()["tried_so_far"] and set(resumed.get_state()["tried_so_far"]) == set(oracle.get_state()["tried_so_far"])
+    assert resumed.get_state()["tried_so_far"] and set(resumed.get_state()["tried_so_far"]) == set(
+        oracle.get_state()["tried_so_far"]
+    )
     run(resumed, 5)
     assert len(resumed.trials) == 12 and len(set(hashes(resumed))) == 12
     assert resumed.create_trial("tuner0").status == TrialStatus.STOPPED
@@ -142,8 +155,9 @@ def test_finds_at_least_as_good_a_minimum_as_random_search(tmp_path):
     fast = [run(make(FastBayesianOracle, tmp_path / f"f{s}", seed=s, max_trials=budget), budget)[-1] for s in seeds]
     rand = []
     for s in seeds:
-        oracle = keras_tuner.oracles.RandomSearchOracle(objective=keras_tuner.Objective("score", "min"),
-                                                        max_trials=budget, seed=s, hyperparameters=space())
+        oracle = keras_tuner.oracles.RandomSearchOracle(
+            objective=keras_tuner.Objective("score", "min"), max_trials=budget, seed=s, hyperparameters=space()
+        )
         oracle._set_project_dir(str(tmp_path / f"r{s}"), "p")
         oracle.verbose = 0
         rand.append(run(oracle, budget)[-1])
@@ -152,20 +166,36 @@ def test_finds_at_least_as_good_a_minimum_as_random_search(tmp_path):
 
 
 def test_a_real_search_runs_with_it(tmp_path, monkeypatch, airline_csv):
+    from conftest import ROOT
     from typer.testing import CliRunner
 
-    from lstmtune.tuning import search as tuning
     from lstmtune.cli import app
-
-    from conftest import ROOT
+    from lstmtune.tuning import search as tuning
 
     monkeypatch.setitem(tuning.TUNERS, "bayesian", FastBayesianOptimization)
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, [
-        "search", str(airline_csv), "--target", "Passengers", "--time-col", "Date",
-        "--space", str(ROOT / "search_spaces" / "smoke.yaml"), "--out", str(out),
-        "--tuner", "bayesian", "--max-trials", "3", "--initial-points", "2", "--quiet",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "search",
+            str(airline_csv),
+            "--target",
+            "Passengers",
+            "--time-col",
+            "Date",
+            "--space",
+            str(ROOT / "search_spaces" / "smoke.yaml"),
+            "--out",
+            str(out),
+            "--tuner",
+            "bayesian",
+            "--max-trials",
+            "3",
+            "--initial-points",
+            "2",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.stderr + result.stdout
     oracle_state = (out / "tuner" / "search" / "oracle.json").read_text()
     assert '"tried_so_far"' in oracle_state

@@ -8,8 +8,12 @@ from rich.console import Console
 
 from lstmtune.progress import PlainReporter, RichReporter, reporter_for
 
-COMPLETED = {"trial_id": "03", "status": "completed", "seconds": 2.5,
-             "metrics": {"val_mse": 0.25, "val_rmse": 12.0, "skill": 0.3, "best_epoch": 4.0}}
+COMPLETED = {
+    "trial_id": "03",
+    "status": "completed",
+    "seconds": 2.5,
+    "metrics": {"val_mse": 0.25, "val_rmse": 12.0, "skill": 0.3, "best_epoch": 4.0},
+}
 FAILED = {"trial_id": "04", "status": "failed", "seconds": 0.4, "reason": "training loss became non-finite at epoch 1"}
 
 

@@ -27,24 +27,25 @@ import os
 import signal
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import AIRLINE, SEQUENCE_SPACE, TEXT_SPACE, TINY_SPACE, VOWELS
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import AIRLINE, SEQUENCE_SPACE, TEXT_SPACE, TINY_SPACE, VOWELS
-from lstmtune.space import settings as search_settings
-from lstmtune.errors import LstmtuneError
 from lstmtune.data.csv_reader import read_csv
+from lstmtune.errors import LstmtuneError
 from lstmtune.plan import SearchRequest, manifest_data, plan_search
 from lstmtune.run.atomic import clean
-from lstmtune.space.params import Space
+from lstmtune.space import settings as search_settings
 from lstmtune.space.load import parse_space, space_from_dict
+from lstmtune.space.params import Space
 from lstmtune.tasks import TASK_NAMES, get_task, grammar, hyperparameter_specs
 
 # --- settings -------------------------------------------------------------------------------
@@ -64,8 +65,12 @@ def budget(examples: int) -> settings:
         database=None,
         print_blob=True,
         phases=[Phase.generate, Phase.shrink] if EXPLORE else list(Phase),
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
     )
 
 
@@ -208,17 +213,22 @@ def assert_valid_space(space: Space, task: str) -> None:
                 # steps too, where it is a multiplier).
                 if param.log:
                     assert 1 < step and low * step <= high * (1 + 1e-9), (
-                        f"{name}: log step {step!r} over [{low!r}, {high!r}]")
+                        f"{name}: log step {step!r} over [{low!r}, {high!r}]"
+                    )
                 else:
                     assert 0 < step <= high - low, f"{name}: step {step!r} over [{low!r}, {high!r}]"
     data_rules = get_task(task).data_rules
-    for section, rules, values in (("search", search_settings.SEARCH_RULES, space.search), ("data", data_rules, space.data)):
+    for section, rules, values in (
+        ("search", search_settings.SEARCH_RULES, space.search),
+        ("data", data_rules, space.data),
+    ):
         for key, value in values.items():
             assert key in rules, f"{section}.{key}"
             if value is not None:
                 again = rules[key](value)
                 assert as_list(again) == as_list(value), (
-                    f"{section}.{key}: {value!r} is not what its own rule makes of it ({again!r})")
+                    f"{section}.{key}: {value!r} is not what its own rule makes of it ({again!r})"
+                )
     assert all(isinstance(rule, str) for rule in space.gate)
 
 
@@ -237,15 +247,98 @@ SEARCH_KEYS = sorted(search_settings.SEARCH_RULES)
 DATA_KEYS = sorted({key for task in TASK_NAMES for key in get_task(task).data_rules})
 
 YAML_BITS = [
-    "hyperparameters:", "search:", "data:", "gate:", "\n", "\n  ", "\n    ", "\t", " ", ": ", "- ", "-", ",", "{", "}",
-    "[", "]", "'", '"', "|", ">", "#", "?", "? ", "---", "...", "%YAML 1.1\n", "%TAG ! tag:x,2000:\n", "&a ", "*a", "&a",
-    "<<: ", "<<: *a", "!!python/object:os.system ", "!!python/object/apply:os.system [ls]", "!!python/name:os.getcwd ",
-    "!!binary aGVsbG8=", "!!set ", "!!omap ", "!!timestamp ", "!!str ", "!!int ", "!!float ", "!!map ", "!!seq ", "!custom ",
-    "~", "null", "true", "yes", "on", "off", "no", ".nan", ".inf", "-.inf", "1e400", "-1e400", "1e-400", "1e-4", "1.0e+3",
-    "0x1F", "0o17", "017", "1_000", "1:30", "190:20:30", "2020-01-01", "2001-12-14t21:59:43.10-05:00", "1e3", "-0",
-    "99999999999999999999999999999", "{int: [", "{float: [", "{choice: [", "], step: ", "], log: true}", "]}",
-    "adam", "adamw", "max_trials: ", "epochs: ", "split: ", "0.7,0.15,0.15", "test.skill >= 0.1", "\u2028", "\x85",
-    "\ufeff", "\x00", "\\u0000", "é", "\U0001f600",
+    "hyperparameters:",
+    "search:",
+    "data:",
+    "gate:",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "\t",
+    " ",
+    ": ",
+    "- ",
+    "-",
+    ",",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "|",
+    ">",
+    "#",
+    "?",
+    "? ",
+    "---",
+    "...",
+    "%YAML 1.1\n",
+    "%TAG ! tag:x,2000:\n",
+    "&a ",
+    "*a",
+    "&a",
+    "<<: ",
+    "<<: *a",
+    "!!python/object:os.system ",
+    "!!python/object/apply:os.system [ls]",
+    "!!python/name:os.getcwd ",
+    "!!binary aGVsbG8=",
+    "!!set ",
+    "!!omap ",
+    "!!timestamp ",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!map ",
+    "!!seq ",
+    "!custom ",
+    "~",
+    "null",
+    "true",
+    "yes",
+    "on",
+    "off",
+    "no",
+    ".nan",
+    ".inf",
+    "-.inf",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "1e-4",
+    "1.0e+3",
+    "0x1F",
+    "0o17",
+    "017",
+    "1_000",
+    "1:30",
+    "190:20:30",
+    "2020-01-01",
+    "2001-12-14t21:59:43.10-05:00",
+    "1e3",
+    "-0",
+    "99999999999999999999999999999",
+    "{int: [",
+    "{float: [",
+    "{choice: [",
+    "], step: ",
+    "], log: true}",
+    "]}",
+    "adam",
+    "adamw",
+    "max_trials: ",
+    "epochs: ",
+    "split: ",
+    "0.7,0.15,0.15",
+    "test.skill >= 0.1",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "\x00",
+    "\\u0000",
+    "é",
+    "\U0001f600",
 ] + [f"{name}: " for name in HP_NAMES + SEARCH_KEYS + DATA_KEYS]
 
 yaml_like = st.lists(st.one_of(st.sampled_from(YAML_BITS), st.text(max_size=6)), max_size=30).map("".join)
@@ -268,13 +361,57 @@ def test_any_text_is_a_space_or_a_space_error(text, task):
 
 
 # Numbers near the rules' edges and the representable ones', and every other YAML scalar.
-EDGE_NUMBERS = [0, 1, -1, 2, 0.5, 0.999999, 1.0, 1e-10, 9e-11, 1e-12, 10, 10.5, 16, 4096, 4097, 65536, 65537, 100000,
-                100001, 1000.0, 1000.5, 1e6, 1e6 + 1, 2_000_000, 2**31, 2**53 + 1, 2**63, 2**64, 10**400, -(10**400),
-                1e308, 1.7976931348623157e308, 5e-324, 3.4e38, 3.5e38, 1e-45, 1e-46, float("nan"), float("inf"),
-                float("-inf"), -0.0]
+EDGE_NUMBERS = [
+    0,
+    1,
+    -1,
+    2,
+    0.5,
+    0.999999,
+    1.0,
+    1e-10,
+    9e-11,
+    1e-12,
+    10,
+    10.5,
+    16,
+    4096,
+    4097,
+    65536,
+    65537,
+    100000,
+    100001,
+    1000.0,
+    1000.5,
+    1e6,
+    1e6 + 1,
+    2_000_000,
+    2**31,
+    2**53 + 1,
+    2**63,
+    2**64,
+    10**400,
+    -(10**400),
+    1e308,
+    1.7976931348623157e308,
+    5e-324,
+    3.4e38,
+    3.5e38,
+    1e-45,
+    1e-46,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    -0.0,
+]
 scalars = st.one_of(
-    st.sampled_from(EDGE_NUMBERS), st.none(), st.booleans(), st.integers(), st.floats(),
-    st.text(max_size=8), st.sampled_from(["adam", "ADAM", "adamw", "rmsprop", "sgd", "", " ", "1", "1e-3", "0x10"]),
+    st.sampled_from(EDGE_NUMBERS),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(["adam", "ADAM", "adamw", "rmsprop", "sgd", "", " ", "1", "1e-3", "0x10"]),
     st.dates(),
 )
 
@@ -285,54 +422,93 @@ def containers(inner: st.SearchStrategy) -> st.SearchStrategy:
 
 nested = st.recursive(scalars, containers, max_leaves=6)
 bounds = st.one_of(st.lists(scalars, max_size=3), st.tuples(scalars, scalars).map(list), nested)
-range_doc = st.builds(lambda kind, b, extra: {kind: b, **extra}, st.sampled_from(["int", "float"]), bounds,
-                      st.fixed_dictionaries({}, optional={"step": scalars, "log": scalars}))
-choice_doc = st.builds(lambda values, extra: {"choice": values, **extra}, st.lists(scalars, max_size=4) | nested,
-                       st.fixed_dictionaries({}, optional={"step": scalars, "log": scalars}))
-weird_doc = st.dictionaries(st.sampled_from(["int", "float", "choice", "step", "log", "lo", "Int", "range"]), nested,
-                            max_size=3)
+range_doc = st.builds(
+    lambda kind, b, extra: {kind: b, **extra},
+    st.sampled_from(["int", "float"]),
+    bounds,
+    st.fixed_dictionaries({}, optional={"step": scalars, "log": scalars}),
+)
+choice_doc = st.builds(
+    lambda values, extra: {"choice": values, **extra},
+    st.lists(scalars, max_size=4) | nested,
+    st.fixed_dictionaries({}, optional={"step": scalars, "log": scalars}),
+)
+weird_doc = st.dictionaries(
+    st.sampled_from(["int", "float", "choice", "step", "log", "lo", "Int", "range"]), nested, max_size=3
+)
 hp_value = st.one_of(scalars, range_doc, choice_doc, weird_doc, nested)
-split_values = st.one_of(nested, st.lists(st.sampled_from(EDGE_NUMBERS), min_size=3, max_size=3),
-                         st.sampled_from(["0.7,0.15,0.15", "0.5,0.5,0", "1,0,0", ".8,.1,.1", "0.7, 0.15, 0.15", "a,b,c"]))
+split_values = st.one_of(
+    nested,
+    st.lists(st.sampled_from(EDGE_NUMBERS), min_size=3, max_size=3),
+    st.sampled_from(["0.7,0.15,0.15", "0.5,0.5,0", "1,0,0", ".8,.1,.1", "0.7, 0.15, 0.15", "a,b,c"]),
+)
 gate_rules = st.one_of(
     nested,
-    st.lists(st.one_of(
-        st.builds("{}.{} {} {}".format, st.sampled_from(["test", "val", "best", "trials", "run", "x"]),
-                  st.sampled_from(["skill", "rmse", "accuracy", "gap", "completed", "nope"]),
-                  st.sampled_from([">=", "<=", ">", "<", "==", "!=", "=>", "~"]),
-                  st.sampled_from(["0.1", "1e400", "nan", "-inf", "1", "x", "9" * 400])),
-        scalars), max_size=3),
+    st.lists(
+        st.one_of(
+            st.builds(
+                "{}.{} {} {}".format,
+                st.sampled_from(["test", "val", "best", "trials", "run", "x"]),
+                st.sampled_from(["skill", "rmse", "accuracy", "gap", "completed", "nope"]),
+                st.sampled_from([">=", "<=", ">", "<", "==", "!=", "=>", "~"]),
+                st.sampled_from(["0.1", "1e400", "nan", "-inf", "1", "x", "9" * 400]),
+            ),
+            scalars,
+        ),
+        max_size=3,
+    ),
 )
-space_documents = st.fixed_dictionaries({}, optional={
-    "hyperparameters": st.one_of(st.dictionaries(st.one_of(st.sampled_from(HP_NAMES + ["unit", "Units", "lr"]), scalars),
-                                                 hp_value, max_size=6), nested),
-    "search": st.one_of(st.dictionaries(st.sampled_from(SEARCH_KEYS + ["max_trial"]), st.one_of(scalars, nested),
-                                        max_size=4), nested),
-    "data": st.one_of(st.dictionaries(st.sampled_from(DATA_KEYS + ["lookback"]),
-                                      st.one_of(scalars, split_values, nested), max_size=4), nested),
-    "gate": gate_rules,
-    "extra": scalars,
-})
+space_documents = st.fixed_dictionaries(
+    {},
+    optional={
+        "hyperparameters": st.one_of(
+            st.dictionaries(
+                st.one_of(st.sampled_from(HP_NAMES + ["unit", "Units", "lr"]), scalars), hp_value, max_size=6
+            ),
+            nested,
+        ),
+        "search": st.one_of(
+            st.dictionaries(st.sampled_from(SEARCH_KEYS + ["max_trial"]), st.one_of(scalars, nested), max_size=4),
+            nested,
+        ),
+        "data": st.one_of(
+            st.dictionaries(
+                st.sampled_from(DATA_KEYS + ["lookback"]), st.one_of(scalars, split_values, nested), max_size=4
+            ),
+            nested,
+        ),
+        "gate": gate_rules,
+        "extra": scalars,
+    },
+)
 
 
 @budget(800)
 @given(document=st.one_of(space_documents, nested), task=st.sampled_from(TASK_NAMES))
 @example(document={"search": {"time_budget": 10**400}}, task="forecast")  # an int too large for a float
 @example(document={"data": {"split": [10**400, 1, 1]}}, task="forecast")
-@example(document={"hyperparameters": {"learning_rate": {"float": [0.001, 0.01], "log": True, "step": float("inf")}}},
-         task="forecast")  # an infinite multiplier
-@example(document={"hyperparameters": {"learning_rate": {"float": [0.001, 0.01], "log": True, "step": 10**400}}},
-         task="forecast")
-@example(document={"hyperparameters": {"learning_rate": {"float": [0.001, 0.01], "log": True, "step": 1000}}},
-         task="forecast")  # a multiplier that leaves one value
+@example(
+    document={"hyperparameters": {"learning_rate": {"float": [0.001, 0.01], "log": True, "step": float("inf")}}},
+    task="forecast",
+)  # an infinite multiplier
+@example(
+    document={"hyperparameters": {"learning_rate": {"float": [0.001, 0.01], "log": True, "step": 10**400}}},
+    task="forecast",
+)
+@example(
+    document={"hyperparameters": {"learning_rate": {"float": [0.001, 0.01], "log": True, "step": 1000}}},
+    task="forecast",
+)  # a multiplier that leaves one value
 def test_space_documents_are_a_space_or_a_space_error(document, task):
     """The same document as a YAML file and as the Python API's dict."""
     try:
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     except yaml.YAMLError:
         text = None
-    for parse in ((lambda: parse_space(text, grammar(task), "space.yaml")) if text is not None else None,
-                  lambda: space_from_dict(document, grammar(task), "space")):
+    for parse in (
+        (lambda: parse_space(text, grammar(task), "space.yaml")) if text is not None else None,
+        lambda: space_from_dict(document, grammar(task), "space"),
+    ):
         if parse is None:
             continue
         result = outcome(parse)
@@ -343,15 +519,104 @@ def test_space_documents_are_a_space_or_a_space_error(document, task):
 
 # --- 2. the CSV reader ---------------------------------------------------------------------------------
 
-COLUMN_NAMES = ["y", "x", "Date", "t", "id", "case_id", "label", "text", "split", "group", "value", "Unnamed: 0", "",
-                " ", "a b", "é", "x.1", "1", "nan", "NA", "True", "y;z", "a\tb", "q|r", "[bold]x[/]", "line\nbreak",
-                "tab\there", "\u2028", "y ", '"q"', "a,b"]
-GARBAGE_CELLS = ["", " ", "nan", "NaN", "NA", "None", "null", "inf", "-inf", "Infinity", "1e400", "-1e400", "1e308",
-                 "1.7e308", "1e-400", "0x1F", "1,5", "1.2.3", "abc", "True", "false", "2020-13-45", "2020-01-01",
-                 "01/02/2020", "12:30", '"', "'", "\n", "é", "\x00", "1_000", "+5", "\u22123", "\u0663", "-0", "1e5",
-                 "9" * 40, "2020-01-01T00:00:00+05:00", "\r", "a\nb", ";", "\t"]
-ENCODINGS = [None, "utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16", "utf-32", "ascii", "utf-7", "idna",
-             "unicode_escape", "punycode", "undefined", "rot13", "hex", "base64", "nonsense", "", " utf-8 "]
+COLUMN_NAMES = [
+    "y",
+    "x",
+    "Date",
+    "t",
+    "id",
+    "case_id",
+    "label",
+    "text",
+    "split",
+    "group",
+    "value",
+    "Unnamed: 0",
+    "",
+    " ",
+    "a b",
+    "é",
+    "x.1",
+    "1",
+    "nan",
+    "NA",
+    "True",
+    "y;z",
+    "a\tb",
+    "q|r",
+    "[bold]x[/]",
+    "line\nbreak",
+    "tab\there",
+    "\u2028",
+    "y ",
+    '"q"',
+    "a,b",
+]
+GARBAGE_CELLS = [
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "NA",
+    "None",
+    "null",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e400",
+    "-1e400",
+    "1e308",
+    "1.7e308",
+    "1e-400",
+    "0x1F",
+    "1,5",
+    "1.2.3",
+    "abc",
+    "True",
+    "false",
+    "2020-13-45",
+    "2020-01-01",
+    "01/02/2020",
+    "12:30",
+    '"',
+    "'",
+    "\n",
+    "é",
+    "\x00",
+    "1_000",
+    "+5",
+    "\u22123",
+    "\u0663",
+    "-0",
+    "1e5",
+    "9" * 40,
+    "2020-01-01T00:00:00+05:00",
+    "\r",
+    "a\nb",
+    ";",
+    "\t",
+]
+ENCODINGS = [
+    None,
+    "utf-8",
+    "utf-8-sig",
+    "latin-1",
+    "cp1252",
+    "utf-16",
+    "utf-32",
+    "ascii",
+    "utf-7",
+    "idna",
+    "unicode_escape",
+    "punycode",
+    "undefined",
+    "rot13",
+    "hex",
+    "base64",
+    "nonsense",
+    "",
+    " utf-8 ",
+]
 
 
 def render_csv(header: list[str], rows: list[list[str]], how: str, newline: str) -> str:
@@ -366,7 +631,9 @@ def render_csv(header: list[str], rows: list[list[str]], how: str, newline: str)
 
 
 def encode(text: str, encoding: str) -> bytes:
-    return text.encode(encoding, errors="replace") if encoding != "utf-8" else text.encode("utf-8", errors="surrogatepass")
+    return (
+        text.encode(encoding, errors="replace") if encoding != "utf-8" else text.encode("utf-8", errors="surrogatepass")
+    )
 
 
 @st.composite
@@ -408,7 +675,8 @@ def column_cells(kind: str, n: int, rng: np.random.Generator) -> list[str]:
         return [(start + dt.timedelta(days=i)).strftime(fmt) for i in range(n)]
     if kind == "label":
         labels = [["a", "b"], ["0", "1"], ["pos", "neg", "neu"], ["1.5", "2.5"], ["True", "False"], ["1", "2", "3"]][
-            int(rng.integers(0, 6))]
+            int(rng.integers(0, 6))
+        ]
         return [labels[int(i)] for i in rng.integers(0, len(labels), n)]
     if kind == "split":
         words = ["train", "val", "test", "TRAIN", "Test", "dev", "valid", "validation"]
@@ -431,16 +699,20 @@ KINDS = ["int", "float", "walk", "counter", "date", "label", "split", "id", "tex
 def generic_table(draw, max_rows: int = 40) -> tuple[list[str], str]:
     """(header names, CSV text) of random columns of random kinds, a few cells corrupted."""
     n_columns = draw(st.integers(1, 5))
-    header = draw(st.lists(st.sampled_from(COLUMN_NAMES[:12]) | st.sampled_from(COLUMN_NAMES), min_size=n_columns,
-                           max_size=n_columns))
+    header = draw(
+        st.lists(
+            st.sampled_from(COLUMN_NAMES[:12]) | st.sampled_from(COLUMN_NAMES), min_size=n_columns, max_size=n_columns
+        )
+    )
     kinds = draw(st.lists(st.sampled_from(KINDS), min_size=n_columns, max_size=n_columns))
     n = draw(st.integers(0, max_rows))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     columns = [column_cells(kind, n, rng) for kind in kinds]
     rows = [list(r) for r in zip(*columns)]
     header, rows = draw(corrupted(header, rows))
-    text = render_csv(header, rows, draw(st.sampled_from(["minimal", "minimal", "all", "raw"])),
-                      draw(st.sampled_from(["\n", "\r\n"])))
+    text = render_csv(
+        header, rows, draw(st.sampled_from(["minimal", "minimal", "all", "raw"])), draw(st.sampled_from(["\n", "\r\n"]))
+    )
     return header, text
 
 
@@ -511,10 +783,15 @@ def forecast_case(draw) -> dict[str, Any]:
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     time_kind = mostly(draw, "date", "counter", "float", "none")
     level = mostly(draw, "walk", "positive", "constant", "huge", "tiny", "int", "mostly constant")
-    y = {"walk": lambda: np.cumsum(rng.normal(0, 1, n)) + 10, "positive": lambda: rng.uniform(1, 100, n),
-         "constant": lambda: np.full(n, 3.0), "huge": lambda: rng.normal(0, 1, n) * 1e300,
-         "tiny": lambda: rng.normal(0, 1, n) * 1e-300, "int": lambda: rng.integers(-5, 5, n).astype(float),
-         "mostly constant": lambda: np.r_[np.full(max(0, n - 1), 3.0), np.ones(min(n, 1))]}[level]()
+    y = {
+        "walk": lambda: np.cumsum(rng.normal(0, 1, n)) + 10,
+        "positive": lambda: rng.uniform(1, 100, n),
+        "constant": lambda: np.full(n, 3.0),
+        "huge": lambda: rng.normal(0, 1, n) * 1e300,
+        "tiny": lambda: rng.normal(0, 1, n) * 1e-300,
+        "int": lambda: rng.integers(-5, 5, n).astype(float),
+        "mostly constant": lambda: np.r_[np.full(max(0, n - 1), 3.0), np.ones(min(n, 1))],
+    }[level]()
     header = ["y", "x"]
     columns = [[f"{v:.17g}" for v in y], column_cells(mostly(draw, "float", "int", "text", "date", "garbage"), n, rng)]
     if draw(st.integers(0, 9)) == 0:  # a few missing values
@@ -537,7 +814,8 @@ def forecast_case(draw) -> dict[str, Any]:
     header, rows = draw(corrupted(header, [list(r) for r in zip(*columns)]))
     text = render_csv(header, rows, mostly(draw, "minimal", "raw"), "\n")
     return {
-        "task": "forecast", "text": text,
+        "task": "forecast",
+        "text": text,
         "columns": {
             "target": mostly(draw, ("y",), ("y", "x"), ("y", "y"), ("x",), ("nope",), (), ("Date",)),
             "time_col": mostly(draw, "Date" if time_kind != "none" else None, None, "y", "x", "nope"),
@@ -570,8 +848,9 @@ def vectors_file(draw) -> str:
     for _ in range(draw(st.integers(0, 4))):
         word = mostly(draw, draw(st.sampled_from(["good", "bad", "film", "plot"])), "Good", "the plot", "é", "", "1")
         count = mostly(draw, dim, dim - 1, dim + 1)
-        numbers = [mostly(draw, draw(st.sampled_from(VECTOR_NUMBERS[:4])), *VECTOR_NUMBERS[4:])
-                   for _ in range(max(0, count))]
+        numbers = [
+            mostly(draw, draw(st.sampled_from(VECTOR_NUMBERS[:4])), *VECTOR_NUMBERS[4:]) for _ in range(max(0, count))
+        ]
         lines.append(" ".join([word, *numbers]))
     return mostly(draw, "\n", "\r\n").join(lines) + mostly(draw, "\n", "")
 
@@ -582,7 +861,10 @@ def text_case(draw) -> dict[str, Any]:
     n = draw(st.integers(0, 60))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     header = ["text", "label"]
-    columns = [column_cells("text", n, rng), column_cells(mostly(draw, "label", "int", "float", "bool", "garbage"), n, rng)]
+    columns = [
+        column_cells("text", n, rng),
+        column_cells(mostly(draw, "label", "int", "float", "bool", "garbage"), n, rng),
+    ]
     with_split = draw(st.booleans())
     if with_split:
         header.append("split")
@@ -593,19 +875,24 @@ def text_case(draw) -> dict[str, Any]:
     file_encoding = mostly(draw, "utf-8", "latin-1", "utf-16", "utf-8-sig")
     text = render_csv(header, rows, mostly(draw, "minimal", "all", "raw"), mostly(draw, "\n", "\r\n"))
     return {
-        "task": "text", "text": text, "file_encoding": file_encoding,
+        "task": "text",
+        "text": text,
+        "file_encoding": file_encoding,
         "columns": {
             "text_col": mostly(draw, "text", "label", None, "nope"),
             "target": mostly(draw, ("label",), ("text",), ("split",), ("label", "text"), ()),
             "split_col": mostly(draw, "split" if with_split else None, None, "split", "label", "nope"),
         },
-        "options": {"encoding": mostly(draw, None, "utf-8", "latin-1", "utf-16", "utf-8-sig", "nonsense", "rot13"),
-                    "strict": mostly(draw, False, True)},
+        "options": {
+            "encoding": mostly(draw, None, "utf-8", "latin-1", "utf-16", "utf-8-sig", "nonsense", "rot13"),
+            "strict": mostly(draw, False, True),
+        },
         "embeddings": mostly(draw, None, draw(vectors_file())),
-        "data_flags": {"split": flag_value(draw, SPLIT_FLAGS, BAD_SPLIT_FLAGS),
-                       "objective": flag_value(draw, st.sampled_from(["cross_entropy", "accuracy", "macro_f1"]),
-                                               st.just("mse")),
-                       "class_weight": flag_value(draw, st.sampled_from(["none", "auto"]), st.just("nope"))},
+        "data_flags": {
+            "split": flag_value(draw, SPLIT_FLAGS, BAD_SPLIT_FLAGS),
+            "objective": flag_value(draw, st.sampled_from(["cross_entropy", "accuracy", "macro_f1"]), st.just("mse")),
+            "class_weight": flag_value(draw, st.sampled_from(["none", "auto"]), st.just("nope")),
+        },
         "search_flags": {"seed": draw(SEEDS)},
     }
 
@@ -617,12 +904,14 @@ def sequence_case(draw) -> dict[str, Any]:
     m = draw(st.integers(0, 40))
     wide = draw(st.booleans())
     target_kind = mostly(draw, "class", "int", "value", "bool", "huge", "constant")
-    labels = {"class": lambda: [["a", "b", "c"][int(i)] for i in rng.integers(0, 3, m)],
-              "int": lambda: [str(int(i)) for i in rng.integers(0, 4, m)],
-              "value": lambda: [f"{v:.4g}" for v in rng.normal(0, 1, m)],
-              "huge": lambda: [f"{v:.4g}" for v in rng.normal(0, 1, m) * 1e300],
-              "constant": lambda: ["1.5"] * m,
-              "bool": lambda: [["True", "False"][int(i)] for i in rng.integers(0, 2, m)]}[target_kind]()
+    labels = {
+        "class": lambda: [["a", "b", "c"][int(i)] for i in rng.integers(0, 3, m)],
+        "int": lambda: [str(int(i)) for i in rng.integers(0, 4, m)],
+        "value": lambda: [f"{v:.4g}" for v in rng.normal(0, 1, m)],
+        "huge": lambda: [f"{v:.4g}" for v in rng.normal(0, 1, m) * 1e300],
+        "constant": lambda: ["1.5"] * m,
+        "bool": lambda: [["True", "False"][int(i)] for i in rng.integers(0, 2, m)],
+    }[target_kind]()
     splits = column_cells("split", m, rng)
     groups = [f"g{i // 3}" for i in range(m)]
     scale = mostly(draw, 1.0, 1e300, 1e-300, 0.0)
@@ -644,15 +933,29 @@ def sequence_case(draw) -> dict[str, Any]:
             length = int(rng.integers(mostly(draw, 2, 1), 8))
             order = rng.permutation(length) if shuffled else np.arange(length)
             for j in order:
-                step = str(int(j)) if not dated else (dt.datetime(2020, 1, 1) + dt.timedelta(minutes=int(j))).strftime(dated)
-                rows.append([f"s{i}", step, f"{rng.normal() * scale:.4g}", f"{rng.normal():.4g}", labels[i], splits[i],
-                             groups[i]])
+                step = (
+                    str(int(j))
+                    if not dated
+                    else (dt.datetime(2020, 1, 1) + dt.timedelta(minutes=int(j))).strftime(dated)
+                )
+                rows.append(
+                    [
+                        f"s{i}",
+                        step,
+                        f"{rng.normal() * scale:.4g}",
+                        f"{rng.normal():.4g}",
+                        labels[i],
+                        splits[i],
+                        groups[i],
+                    ]
+                )
     header, rows = draw(corrupted(header, rows))
     text = render_csv(header, rows, mostly(draw, "minimal", "raw"), "\n")
     names = ["label", "split", "group", "case_id", "t", "f1", "t0", "nope"]
     usual_split = draw(st.sampled_from([None, "split"]))
     return {
-        "task": "sequence", "text": text,
+        "task": "sequence",
+        "text": text,
         "columns": {
             "target": mostly(draw, ("label",), *[(n,) for n in names], ("label", "f1")),
             "id_col": mostly(draw, None if wide else "case_id", *names, None),
@@ -665,8 +968,9 @@ def sequence_case(draw) -> dict[str, Any]:
         "data_flags": {
             "split": flag_value(draw, SPLIT_FLAGS, BAD_SPLIT_FLAGS),
             "problem": flag_value(draw, st.sampled_from(["auto", "classification", "regression"]), st.just("nope")),
-            "objective": flag_value(draw, st.sampled_from(["cross_entropy", "accuracy", "macro_f1", "mse"]),
-                                    st.just("nope")),
+            "objective": flag_value(
+                draw, st.sampled_from(["cross_entropy", "accuracy", "macro_f1", "mse"]), st.just("nope")
+            ),
             "class_weight": flag_value(draw, st.sampled_from(["none", "auto"])),
             "max_length": flag_value(draw, st.integers(1, 8), st.integers()),
             "stride": flag_value(draw, st.integers(1, 4), st.integers()),
@@ -683,8 +987,11 @@ def generic_case(draw, task: str) -> dict[str, Any]:
     names = st.sampled_from([*header, *header, "nope"])
     pick = lambda: draw(st.one_of(st.none(), names))  # noqa: E731
     if task == "forecast":
-        columns = {"target": tuple(draw(st.lists(names, min_size=1, max_size=2))), "time_col": pick(),
-                   "features": draw(st.one_of(st.none(), st.lists(names, max_size=2).map(tuple)))}
+        columns = {
+            "target": tuple(draw(st.lists(names, min_size=1, max_size=2))),
+            "time_col": pick(),
+            "features": draw(st.one_of(st.none(), st.lists(names, max_size=2).map(tuple))),
+        }
         options: dict[str, Any] = {}
         data_flags: dict[str, Any] = {"fill": flag_value(draw, st.sampled_from(["ffill", "interpolate", "drop"]))}
         fixed = {"lookback": draw(st.one_of(st.none(), st.integers(1, 6)))}
@@ -694,13 +1001,25 @@ def generic_case(draw, task: str) -> dict[str, Any]:
         data_flags, fixed = {}, {}
     else:
         wide = draw(st.booleans())
-        columns = {"target": (draw(names),), "id_col": None if wide else draw(names), "order_col": None if wide else pick(),
-                   "split_col": pick(), "group_col": pick(),
-                   "features": None if wide else draw(st.one_of(st.none(), st.lists(names, max_size=2).map(tuple)))}
+        columns = {
+            "target": (draw(names),),
+            "id_col": None if wide else draw(names),
+            "order_col": None if wide else pick(),
+            "split_col": pick(),
+            "group_col": pick(),
+            "features": None if wide else draw(st.one_of(st.none(), st.lists(names, max_size=2).map(tuple))),
+        }
         problem = flag_value(draw, st.sampled_from(["classification", "regression"]))
         options, data_flags, fixed = {"wide": wide}, {"problem": problem}, {}
-    return {"task": task, "text": text, "columns": columns, "options": options, "data_flags": data_flags, "fixed": fixed,
-            "search_flags": {"seed": draw(SEEDS)}}
+    return {
+        "task": task,
+        "text": text,
+        "columns": columns,
+        "options": options,
+        "data_flags": data_flags,
+        "fixed": fixed,
+        "search_flags": {"seed": draw(SEEDS)},
+    }
 
 
 def request_of(workdir: Path, case: dict[str, Any]) -> SearchRequest:
@@ -711,9 +1030,14 @@ def request_of(workdir: Path, case: dict[str, Any]) -> SearchRequest:
         options["embeddings"] = workdir / "vectors.txt"
         options["embeddings"].write_text(case["embeddings"], encoding="utf-8")
     return SearchRequest(
-        data_path=path, space_path=workdir / f"{case['task']}.yaml", task=case["task"],
-        columns=case.get("columns", {}), options=options, data_flags=case.get("data_flags", {}),
-        search_flags=case.get("search_flags", {}), fixed=case.get("fixed", {}),
+        data_path=path,
+        space_path=workdir / f"{case['task']}.yaml",
+        task=case["task"],
+        columns=case.get("columns", {}),
+        options=options,
+        data_flags=case.get("data_flags", {}),
+        search_flags=case.get("search_flags", {}),
+        fixed=case.get("fixed", {}),
     )
 
 
@@ -742,7 +1066,9 @@ def assert_plan_holds(plan, lines: list[str]) -> None:
     elif task == "text":
         assert all(prepared.info["split_rows"][s] > 0 for s in ("train", "val", "test")), prepared.info["split_rows"]
     else:
-        assert all(prepared.info["split_counts"][s] > 0 for s in ("train", "val", "test")), prepared.info["split_counts"]
+        assert all(prepared.info["split_counts"][s] > 0 for s in ("train", "val", "test")), prepared.info[
+            "split_counts"
+        ]
         for split in ("train", "val", "test"):
             x, mask = prepared.inputs(split)
             assert np.isfinite(x).all(), f"{split} model inputs (float32) hold inf or NaN"
@@ -759,8 +1085,11 @@ def check_planning(workdir: Path, case: dict[str, Any]) -> None:
         assert_plan_holds(plan, lines)
 
 
-HUGE_FORECAST = {"task": "forecast", "text": "y\n" + "".join(f"{v}e300\n" for v in (1, 3, 2, 5, 4, 6, 5, 8, 7, 9) * 3),
-                 "columns": {"target": ("y",)}}
+HUGE_FORECAST = {
+    "task": "forecast",
+    "text": "y\n" + "".join(f"{v}e300\n" for v in (1, 3, 2, 5, 4, 6, 5, 8, 7, 9) * 3),
+    "columns": {"target": ("y",)},
+}
 
 
 @budget(400)
@@ -769,16 +1098,28 @@ HUGE_FORECAST = {"task": "forecast", "text": "y\n" + "".join(f"{v}e300\n" for v 
 @example(case={"task": "forecast", "text": "y\n1\n", "columns": {"target": ("y",)}})  # no training row to fit on
 @example(case={"task": "forecast", "text": "y\n1\n", "columns": {"target": ("y",)}, "data_flags": {"scale": "minmax"}})
 @example(case={**HUGE_FORECAST, "data_flags": {"transform": "none"}})
-@example(case={"task": "forecast", "text": "y\n" + "".join(f"{i + i % 7}\n" for i in range(40)),
-               "columns": {"target": ("y",)}, "data_flags": {"season": 2**63}})  # a season too large for numpy's int64
+@example(
+    case={
+        "task": "forecast",
+        "text": "y\n" + "".join(f"{i + i % 7}\n" for i in range(40)),
+        "columns": {"target": ("y",)},
+        "data_flags": {"season": 2**63},
+    }
+)  # a season too large for numpy's int64
 def test_forecast_planning_plans_or_refuses(workdir, case):
     check_planning(workdir, case)
 
 
 @budget(400)
 @given(case=st.one_of(text_case(), generic_case("text")))
-@example(case={"task": "text", "text": "text,label\ngood film,a\n", "columns": {"text_col": "text", "target": ("label",)},
-               "options": {"encoding": "rot13"}})
+@example(
+    case={
+        "task": "text",
+        "text": "text,label\ngood film,a\n",
+        "columns": {"text_col": "text", "target": ("label",)},
+        "options": {"encoding": "rot13"},
+    }
+)
 @example(case={"task": "text", "text": '"a\nb",label\ngood,a\n', "columns": {"text_col": "text", "target": ("label",)}})
 def test_text_planning_plans_or_refuses(workdir, case):
     check_planning(workdir, case)
@@ -786,11 +1127,17 @@ def test_text_planning_plans_or_refuses(workdir, case):
 
 @budget(400)
 @given(case=st.one_of(sequence_case(), generic_case("sequence")))
-@example(case={"task": "sequence", "text": "label,t0,t1\n" + "".join(f"{c},{v}e300,{v}e299\n" for c, v in
-                                                                      zip("ab" * 6, range(1, 13))),
-               "columns": {"target": ("label",)}, "options": {"wide": True}})  # inf once scaled to float32
-@example(case={"task": "sequence", "text": "y,x,Date\n,273,22,\n", "columns": {"target": ("y",)},
-               "options": {"wide": True}})  # a row longer than the header: its first cell became the row label
+@example(
+    case={
+        "task": "sequence",
+        "text": "label,t0,t1\n" + "".join(f"{c},{v}e300,{v}e299\n" for c, v in zip("ab" * 6, range(1, 13))),
+        "columns": {"target": ("label",)},
+        "options": {"wide": True},
+    }
+)  # inf once scaled to float32
+@example(
+    case={"task": "sequence", "text": "y,x,Date\n,273,22,\n", "columns": {"target": ("y",)}, "options": {"wide": True}}
+)  # a row longer than the header: its first cell became the row label
 def test_sequence_planning_plans_or_refuses(workdir, case):
     check_planning(workdir, case)
 
@@ -801,7 +1148,8 @@ def test_sequence_planning_plans_or_refuses(workdir, case):
 def assert_exit_0_or_one_line(result) -> None:
     """Exit 0, or exit 2 with one stderr line `error: ...`; never a traceback."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{type(result.exception).__name__}: {result.exception}")
+        f"{type(result.exception).__name__}: {result.exception}"
+    )
     assert "Traceback" not in result.stdout + result.stderr
     if result.exit_code != 0:
         assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
@@ -816,7 +1164,12 @@ def cli_args(case: dict[str, Any], data: Path, space: Path) -> list[str]:
     columns = dict(case.get("columns", {}))
     for target in columns.pop("target", None) or ():
         args += ["--target", target]
-    for key, value in {**columns, **case.get("options", {}), **case.get("data_flags", {}), **case.get("fixed", {})}.items():
+    for key, value in {
+        **columns,
+        **case.get("options", {}),
+        **case.get("data_flags", {}),
+        **case.get("fixed", {}),
+    }.items():
         flag = "--" + key.replace("_", "-")
         if value is None or value is False:
             continue
@@ -837,9 +1190,34 @@ def test_check_command_on_generated_csvs(workdir, cli, case):
 
 
 flag_values = st.one_of(
-    st.integers(-3, 30).map(str), st.integers().map(str), st.sampled_from(EDGE_NUMBERS).map(str),
-    st.sampled_from(["", " ", "1e3", "3.0", "0x10", "1_000", "-0", "nan", "inf", "none", "0.7,0.15,0.15", "0.5,0.5,0",
-                     "1,0,0", "7", "٣", "9" * 400, "10m", "1h30m", "0s", "-5s", "1e400h"]),
+    st.integers(-3, 30).map(str),
+    st.integers().map(str),
+    st.sampled_from(EDGE_NUMBERS).map(str),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "1e3",
+            "3.0",
+            "0x10",
+            "1_000",
+            "-0",
+            "nan",
+            "inf",
+            "none",
+            "0.7,0.15,0.15",
+            "0.5,0.5,0",
+            "1,0,0",
+            "7",
+            "٣",
+            "9" * 400,
+            "10m",
+            "1h30m",
+            "0s",
+            "-5s",
+            "1e400h",
+        ]
+    ),
     st.text(max_size=8),
 )
 FORECAST_FLAGS = ["--lookback", "--horizon", "--split", "--season", "--fill", "--transform", "--scale"]
@@ -847,16 +1225,32 @@ SEQUENCE_FLAGS = ["--stride", "--max-length", "--split", "--problem", "--objecti
 
 
 @budget(150)
-@given(task=st.sampled_from(["forecast", "sequence"]),
-       picks=st.lists(st.tuples(st.integers(0, 6), flag_values), min_size=1, max_size=3, unique_by=lambda p: p[0]))
+@given(
+    task=st.sampled_from(["forecast", "sequence"]),
+    picks=st.lists(st.tuples(st.integers(0, 6), flag_values), min_size=1, max_size=3, unique_by=lambda p: p[0]),
+)
 @example(task="forecast", picks=[(3, "9223372036854775808")])  # --season 2**63
 def test_check_command_with_generated_flag_values(workdir, cli, task, picks):
     if task == "forecast":
         args = ["check", AIRLINE, "--space", workdir / "forecast.yaml", "--target", "Passengers", "--time-col", "Date"]
         names = FORECAST_FLAGS
     else:
-        args = ["check", VOWELS, "--space", workdir / "sequence.yaml", "--task", "sequence", "--id-col", "case_id",
-                "--order-col", "t", "--target", "label", "--split-col", "split"]
+        args = [
+            "check",
+            VOWELS,
+            "--space",
+            workdir / "sequence.yaml",
+            "--task",
+            "sequence",
+            "--id-col",
+            "case_id",
+            "--order-col",
+            "t",
+            "--target",
+            "label",
+            "--split-col",
+            "split",
+        ]
         names = SEQUENCE_FLAGS
     for index, value in picks:
         args += [f"{names[index]}={value}"]
@@ -867,8 +1261,11 @@ SEARCH_FLAGS = ["--tuner", "--max-trials", "--epochs", "--patience", "--initial-
 
 
 @budget(120)
-@given(picks=st.lists(st.tuples(st.integers(0, len(SEARCH_FLAGS) - 1), flag_values), min_size=1, max_size=3,
-                      unique_by=lambda p: p[0]))
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, len(SEARCH_FLAGS) - 1), flag_values), min_size=1, max_size=3, unique_by=lambda p: p[0]
+    )
+)
 def test_search_flags_are_checked_before_anything_runs(workdir, cli, monkeypatch, picks):
     """`search` on a file that does not exist: a bad flag or the missing file, one line either way (nothing trains)."""
     import lstmtune.tuning.quiet
@@ -877,8 +1274,16 @@ def test_search_flags_are_checked_before_anything_runs(workdir, cli, monkeypatch
         raise AssertionError("search went on to import TensorFlow")
 
     monkeypatch.setattr(lstmtune.tuning.quiet, "import_tensorflow_quietly", no_tensorflow)
-    args = ["search", workdir / "missing.csv", "--space", workdir / "forecast.yaml", "--target", "y",
-            "--out", workdir / "run"]
+    args = [
+        "search",
+        workdir / "missing.csv",
+        "--space",
+        workdir / "forecast.yaml",
+        "--target",
+        "y",
+        "--out",
+        workdir / "run",
+    ]
     for index, value in picks:
         args += [f"{SEARCH_FLAGS[index]}={value}"]
     result = outcome(lambda: cli(*args))
@@ -887,15 +1292,25 @@ def test_search_flags_are_checked_before_anything_runs(workdir, cli, monkeypatch
 
 
 @budget(300)
-@given(task=st.sampled_from(TASK_NAMES),
-       search_flags=st.dictionaries(st.sampled_from(SEARCH_KEYS), st.one_of(scalars, nested), max_size=4),
-       data_flags=st.dictionaries(st.sampled_from(DATA_KEYS), st.one_of(scalars, split_values), max_size=3),
-       lookback=st.one_of(st.none(), scalars))
-@example(task="forecast", search_flags={"time_budget": 10**400}, data_flags={}, lookback=None)  # the Python API passes ints
+@given(
+    task=st.sampled_from(TASK_NAMES),
+    search_flags=st.dictionaries(st.sampled_from(SEARCH_KEYS), st.one_of(scalars, nested), max_size=4),
+    data_flags=st.dictionaries(st.sampled_from(DATA_KEYS), st.one_of(scalars, split_values), max_size=3),
+    lookback=st.one_of(st.none(), scalars),
+)
+@example(
+    task="forecast", search_flags={"time_budget": 10**400}, data_flags={}, lookback=None
+)  # the Python API passes ints
 def test_setting_values_through_planning(workdir, task, search_flags, data_flags, lookback):
     """Flag values as the Python API passes them (any type), validated by the same planning as `search`."""
-    request = SearchRequest(data_path=None, space_path=workdir / f"{task}.yaml", task=task, search_flags=search_flags,
-                            data_flags=data_flags, fixed={"lookback": lookback} if task == "forecast" else {})
+    request = SearchRequest(
+        data_path=None,
+        space_path=workdir / f"{task}.yaml",
+        task=task,
+        search_flags=search_flags,
+        data_flags=data_flags,
+        fixed={"lookback": lookback} if task == "forecast" else {},
+    )
     plan = outcome(lambda: plan_search(request))
     if not isinstance(plan, LstmtuneError):
         for key, rule in search_settings.SEARCH_RULES.items():

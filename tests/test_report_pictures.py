@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import AIRLINE, REVIEWS, ROOT, TEXT_SPACE, TINY_SPACE
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -38,14 +37,34 @@ def search(tmp_path_factory, name: str, space: str, *args: str) -> Path:
 @pytest.fixture(scope="module")
 def forecast_run(tmp_path_factory) -> Path:
     space = TINY_SPACE.replace("max_trials: 2, epochs: 2", "max_trials: 3, epochs: 3")
-    return search(tmp_path_factory, "airline", space, str(AIRLINE), "--target", "Passengers", "--time-col", "Date",
-                  "--season", "12")
+    return search(
+        tmp_path_factory,
+        "airline",
+        space,
+        str(AIRLINE),
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--season",
+        "12",
+    )
 
 
 @pytest.fixture(scope="module")
 def text_run(tmp_path_factory) -> Path:
-    return search(tmp_path_factory, "reviews", TEXT_SPACE, str(REVIEWS), "--task", "text", "--text-col", "text",
-                  "--target", "category")
+    return search(
+        tmp_path_factory,
+        "reviews",
+        TEXT_SPACE,
+        str(REVIEWS),
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "category",
+    )
 
 
 def load_report(path: Path):
@@ -81,8 +100,10 @@ def hand_filled(report):
     return dataclasses.replace(
         report,
         findings=[*report.findings, FINDING],
-        diagnoses=[{"code": "overfit", "trial": first, "reason": "val_loss rose <after> epoch 2"},
-                   {"code": "no_skill", "trial": last, "reason": "no better than persistence"}],
+        diagnoses=[
+            {"code": "overfit", "trial": first, "reason": "val_loss rose <after> epoch 2"},
+            {"code": "no_skill", "trial": last, "reason": "no better than persistence"},
+        ],
         effects={name: {"score": -0.9 + 0.6 * i, "gap": None if i else 0.45} for i, name in enumerate(tuned)},
         importance={name: round(0.7 / (i + 1), 3) for i, name in enumerate(tuned)},
     )
@@ -167,8 +188,16 @@ def test_forecast_predictions_picture_from_predictions_csv(forecast_run, tmp_pat
     run = copy_run(forecast_run, tmp_path / "run")
     months = pd.date_range("1959-02-01", periods=23, freq="MS").strftime("%Y-%m-%d")
     truth = 400 + 80 * np.sin(np.arange(23) / 2)
-    pd.DataFrame({"split": "test", "item": months, "target": "Passengers", "truth": truth,
-                  "prediction": truth + 5, "persistence": np.r_[truth[0], truth[:-1]]}).to_csv(run / "predictions.csv", index=False)
+    pd.DataFrame(
+        {
+            "split": "test",
+            "item": months,
+            "target": "Passengers",
+            "truth": truth,
+            "prediction": truth + 5,
+            "persistence": np.r_[truth[0], truth[:-1]],
+        }
+    ).to_csv(run / "predictions.csv", index=False)
     png = render_plots(load_report(run))["predictions"]
     assert png_size(png)[0] >= 300 and len(png) > 5_000
     # Without the file (or with a broken one) the picture is skipped, not an error.
@@ -190,7 +219,7 @@ def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
     assert_self_contained(text, pictures)
     assert len(text) < 600_000  # small pictures keep the page light
     best = report.best["trial_id"]
-    assert f"Trial <strong class=\"mono\">{best}</strong>" in text and f"best model (trial {best})" in text
+    assert f'Trial <strong class="mono">{best}</strong>' in text and f"best model (trial {best})" in text
     for diagnosis in report.diagnoses:
         assert f'<span class="badge">{diagnosis["code"]}</span>' in text
     assert html.escape(FINDING) in text and FINDING not in text
@@ -246,8 +275,14 @@ def test_a_run_without_finished_trials_renders_without_pictures(tmp_path):
     from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
-    write_json(run / "run.json", {"status": "running", "task": "forecast",
-                                  "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
+    write_json(
+        run / "run.json",
+        {
+            "status": "running",
+            "task": "forecast",
+            "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}},
+        },
+    )
     report = load_report(run)
     assert render_plots(report) == {} and write_plots(report, tmp_path / "plots") == {}
     text = render_html(report, {})
@@ -256,8 +291,10 @@ def test_a_run_without_finished_trials_renders_without_pictures(tmp_path):
 
 
 def test_pictures_and_html_import_neither_tensorflow_nor_pyplot():
-    code = ("import sys, lstmtune.report.plots, lstmtune.report.html; "
-            "print(sorted(m for m in ('tensorflow', 'keras', 'keras_tuner', 'matplotlib.pyplot') if m in sys.modules))")
+    code = (
+        "import sys, lstmtune.report.plots, lstmtune.report.html; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'keras_tuner', 'matplotlib.pyplot') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
+
 from lstmtune.errors import RunDirError, SpaceError
 from lstmtune.run.layout import RunDir
 from lstmtune.run.lock import RunLock
@@ -33,8 +33,22 @@ def test_two_searches_started_at_once_on_one_directory(tmp_path):
     space = tmp_path / "tiny.yaml"
     space.write_text(TINY_SPACE)
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "lstmtune", "search", str(AIRLINE), "--target", "Passengers", "--time-col", "Date",
-               "--space", str(space), "--out", str(out), "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "lstmtune",
+        "search",
+        str(AIRLINE),
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        str(space),
+        "--out",
+        str(out),
+        "-q",
+    ]
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
     codes = sorted(code for code, _ in results)
@@ -51,19 +65,30 @@ def test_two_searches_started_at_once_on_one_directory(tmp_path):
 def test_failures_in_a_row_keep_the_best_completed_trial(airline_csv, write_file, tmp_path, monkeypatch):
     """When trials fail in a row and the search stops (exit 1), the trials that completed still give a
     best model, best.yaml and test figures."""
-    from lstmtune.tuning import search as tuning
     from lstmtune.errors import SearchFailed
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
+    from lstmtune.tuning import search as tuning
 
     monkeypatch.setattr(tuning, "MAX_CONSECUTIVE_FAILURES", 1)
-    space = write_file("explode.yaml", TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: {choice: [0.01, 10.0]}\n  optimizer: rmsprop\n  dense_units: 64")
-                       .replace("search: {max_trials: 2, epochs: 2, patience: 1}",
-                                "search: {max_trials: 6, epochs: 2, patience: 1, tuner: random}"))
+    space = write_file(
+        "explode.yaml",
+        TINY_SPACE.replace(
+            "learning_rate: 0.01", "learning_rate: {choice: [0.01, 10.0]}\n  optimizer: rmsprop\n  dense_units: 64"
+        ).replace(
+            "search: {max_trials: 2, epochs: 2, patience: 1}",
+            "search: {max_trials: 6, epochs: 2, patience: 1, tuner: random}",
+        ),
+    )
     for seed in range(1, 12):
         out = tmp_path / f"run{seed}"
-        request = SearchRequest(airline_csv, space, out, columns={"target": ("Passengers",), "time_col": "Date"},
-                                search_flags={"seed": seed})
+        request = SearchRequest(
+            airline_csv,
+            space,
+            out,
+            columns={"target": ("Passengers",), "time_col": "Date"},
+            search_flags={"seed": seed},
+        )
         try:
             tuning.run_search(plan_search(request), Reporter())
         except SearchFailed:
@@ -77,7 +102,9 @@ def test_failures_in_a_row_keep_the_best_completed_trial(airline_csv, write_file
 
 
 def test_repeated_column_names_are_refused(cli, write_file, tiny_space, tmp_path):
-    path = write_file("dup.csv", "Date,Passengers,Passengers\n" + "".join(f"2000-{m:02d}-01,{m},{m}\n" for m in range(1, 13)))
+    path = write_file(
+        "dup.csv", "Date,Passengers,Passengers\n" + "".join(f"2000-{m:02d}-01,{m},{m}\n" for m in range(1, 13))
+    )
     result = cli("search", path, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "r")
     assert_one_line_error(result, "dup.csv", "column names must be unique", "'Passengers'", "columns 2 and 3")
     assert not (tmp_path / "r").exists()
@@ -93,24 +120,46 @@ def test_yaml_aliases_are_refused(write_file):
 
 def test_long_values_are_cut_in_messages(cli, write_file, tiny_space, tmp_path):
     path = write_file("long.csv", "t,y\n1,1.0\n2," + "x" * 5000 + "\n3,2.0\n")
-    line = assert_one_line_error(cli("search", path, "--target", "y", "--space", tiny_space, "--out", tmp_path / "r"),
-                                 "'y' must be numeric", "line 3", "(5002 characters)")
+    line = assert_one_line_error(
+        cli("search", path, "--target", "y", "--space", tiny_space, "--out", tmp_path / "r"),
+        "'y' must be numeric",
+        "line 3",
+        "(5002 characters)",
+    )
     assert len(line) < 300
-    flag = assert_one_line_error(cli("search", AIRLINE, "--target", "Passengers", "--space", tiny_space,
-                                     "--out", tmp_path / "r", "--tuner", "b" * 3000), "--tuner", "characters)")
+    flag = assert_one_line_error(
+        cli(
+            "search",
+            AIRLINE,
+            "--target",
+            "Passengers",
+            "--space",
+            tiny_space,
+            "--out",
+            tmp_path / "r",
+            "--tuner",
+            "b" * 3000,
+        ),
+        "--tuner",
+        "characters)",
+    )
     assert len(flag) < 300
 
 
 def test_a_horizon_longer_than_the_data(cli, tiny_space, tmp_path):
-    result = cli("search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "r",
-                 "--horizon", "1000")
+    result = cli(
+        "search", AIRLINE, "--target", "Passengers", "--space", tiny_space, "--out", tmp_path / "r", "--horizon", "1000"
+    )
     assert_one_line_error(result, "144 rows are too few", "horizon 1000")
 
 
 @pytest.mark.search
 def test_an_all_fixed_space_with_the_bayesian_tuner(cli, airline_csv, write_file, tmp_path):
-    space = write_file("fixed.yaml", "hyperparameters: {lookback: 4, units: 2, learning_rate: 0.01}\n"
-                                    "search: {max_trials: 2, epochs: 1, patience: 1, tuner: bayesian}\n")
+    space = write_file(
+        "fixed.yaml",
+        "hyperparameters: {lookback: 4, units: 2, learning_rate: 0.01}\n"
+        "search: {max_trials: 2, epochs: 1, patience: 1, tuner: bayesian}\n",
+    )
     result = cli("search", airline_csv, "--target", "Passengers", "--space", space, "--out", tmp_path / "r", "-q")
     assert result.exit_code == 0, result.stderr
     assert json.loads((tmp_path / "r" / "run.json").read_text())["trials"]["completed"] >= 1
@@ -170,13 +219,15 @@ def test_a_ctrl_c_wrapped_by_tensorflow_is_an_interruption(airline_csv, tiny_spa
     KeyboardInterrupt: the search ends interrupted (exit 130 path), not with a traceback."""
     import keras_tuner
 
-    from lstmtune.tuning import search as tuning
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.progress import Reporter
+    from lstmtune.tuning import search as tuning
 
     def wrapped(*args, **kwargs):
-        raise RuntimeError("pybind11::error_already_set: MISMATCH of original and normalized active exception types: "
-                           "ORIGINAL NotFoundError REPLACED BY KeyboardInterrupt: <EMPTY MESSAGE>")
+        raise RuntimeError(
+            "pybind11::error_already_set: MISMATCH of original and normalized active exception types: "
+            "ORIGINAL NotFoundError REPLACED BY KeyboardInterrupt: <EMPTY MESSAGE>"
+        )
 
     monkeypatch.setattr(keras_tuner.Tuner, "search", wrapped)
     out = tmp_path / "run"

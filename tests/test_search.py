@@ -11,14 +11,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import TINY_SPACE, assert_one_line_error
 
 pytestmark = pytest.mark.search
 
 TABLE_COLUMNS = [
-    "rank", "trial_id", "status", "score", "val_rmse", "val_mae", "skill", "train_loss", "val_loss",
-    "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run", "seconds",
+    "rank",
+    "trial_id",
+    "status",
+    "score",
+    "val_rmse",
+    "val_mae",
+    "skill",
+    "train_loss",
+    "val_loss",
+    "train_skill",
+    "gap",
+    "gap_end",
+    "val_rise",
+    "best_epoch",
+    "epochs_run",
+    "seconds",
 ]
 
 
@@ -34,10 +47,23 @@ def airline_run(tmp_path_factory, airline_csv_module, tiny_space_module):
     from lstmtune.cli import app
 
     out = tmp_path_factory.mktemp("airline") / "run"
-    result = CliRunner().invoke(app, [
-        "search", str(airline_csv_module), "--target", "Passengers", "--time-col", "Date",
-        "--space", str(tiny_space_module), "--out", str(out), "--season", "12",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "search",
+            str(airline_csv_module),
+            "--target",
+            "Passengers",
+            "--time-col",
+            "Date",
+            "--space",
+            str(tiny_space_module),
+            "--out",
+            str(out),
+            "--season",
+            "12",
+        ],
+    )
     assert result.exit_code == 0, result.stderr + result.stdout
     return out, result
 
@@ -59,9 +85,21 @@ def tiny_space_module(tmp_path_factory):
 def test_run_directory_contract(airline_run, airline_csv_module):
     out, result = airline_run
     device = read_json(out / "run.json")["device"]
-    assert device["kind"] in ("cpu", "gpu") and device["cpu_cores"] >= 1 and (device["kind"] == "gpu") == bool(device["gpus"])
-    for name in ("run.json", "space.yaml", "trials.csv", "trials.md", "trials.json", "best.yaml",
-                 "best_model.keras", "preprocessing.json"):
+    assert (
+        device["kind"] in ("cpu", "gpu")
+        and device["cpu_cores"] >= 1
+        and (device["kind"] == "gpu") == bool(device["gpus"])
+    )
+    for name in (
+        "run.json",
+        "space.yaml",
+        "trials.csv",
+        "trials.md",
+        "trials.json",
+        "best.yaml",
+        "best_model.keras",
+        "preprocessing.json",
+    ):
         assert (out / name).is_file(), name
     assert (out / "tuner").is_dir()
 
@@ -116,15 +154,29 @@ def test_best_yaml_fixes_every_value(airline_run):
     best = read_space(out / "best.yaml")
     assert not best.tunable
     for name, value in manifest["best"]["values"].items():
-        assert best.params[name].value == pytest.approx(value) if isinstance(value, float) else best.params[name].value == value
+        assert (
+            best.params[name].value == pytest.approx(value)
+            if isinstance(value, float)
+            else best.params[name].value == value
+        )
 
 
 def test_searching_with_best_yaml_reproduces_the_best_score(airline_run, airline_csv_module, cli, tmp_path):
     out, _ = airline_run
     best_score = pd.read_csv(out / "trials.csv")["score"][0]
     again = tmp_path / "again"
-    result = cli("search", airline_csv_module, "--target", "Passengers", "--time-col", "Date",
-                 "--space", out / "best.yaml", "--out", again)
+    result = cli(
+        "search",
+        airline_csv_module,
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        out / "best.yaml",
+        "--out",
+        again,
+    )
     assert result.exit_code == 0, result.stderr
     assert pd.read_csv(again / "trials.csv")["score"][0] == pytest.approx(best_score, rel=1e-6)
 
@@ -134,9 +186,9 @@ def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
 
     from lstmtune.tasks.forecast import metrics
     from lstmtune.tasks.forecast.data import ForecastData
+    from lstmtune.tasks.forecast.keras_io import predict_original
     from lstmtune.tasks.forecast.reader import DataSpec, load_frame
     from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
-    from lstmtune.tasks.forecast.keras_io import predict_original
 
     out, _ = airline_run
     manifest = read_json(out / "run.json")
@@ -194,35 +246,97 @@ def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
     report = cli("report", out)
     assert report.exit_code == 0 and "interrupted" in report.stdout
 
-    resumed = cli("search", airline_csv, "--target", "Passengers", "--time-col", "Date",
-                  "--space", tiny_space, "--out", out, "--resume")
+    resumed = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        tiny_space,
+        "--out",
+        out,
+        "--resume",
+    )
     assert resumed.exit_code == 0, resumed.stderr
     manifest = read_json(out / "run.json")
     assert manifest["status"] == "completed" and manifest["trials"]["completed"] == 2
     assert read_json(out / "history" / f"trial_{first['trial_id']}.json") == first  # kept, not re-run
 
-    more = cli("search", airline_csv, "--target", "Passengers", "--time-col", "Date",
-               "--space", tiny_space, "--out", out, "--resume", "--max-trials", "3")
+    more = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        tiny_space,
+        "--out",
+        out,
+        "--resume",
+        "--max-trials",
+        "3",
+    )
     assert more.exit_code == 0, more.stderr
     assert len(pd.read_csv(out / "trials.csv")) == 3
     # Growing the budget further keeps the random start chosen for the first budget.
-    grown = plan_search(SearchRequest(airline_csv, tiny_space, out, columns={"target": ("Passengers",), "time_col": "Date"},
-                                      search_flags={"max_trials": 40}, resume=True))
+    grown = plan_search(
+        SearchRequest(
+            airline_csv,
+            tiny_space,
+            out,
+            columns={"target": ("Passengers",), "time_col": "Date"},
+            search_flags={"max_trials": 40},
+            resume=True,
+        )
+    )
     assert grown.search.initial_points == 2
 
-    changed = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space, "--out", out,
-                  "--resume", "--transform", "none", "--time-col", "Date")
+    changed = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--space",
+        tiny_space,
+        "--out",
+        out,
+        "--resume",
+        "--transform",
+        "none",
+        "--time-col",
+        "Date",
+    )
     assert changed.exit_code == 2 and "--transform changed (was diff, now none)" in changed.stderr
 
 
 def test_non_finite_trials_fail_and_rank_last(cli, airline_csv, write_file, tmp_path):
-    space = write_file("explode.yaml", TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: {choice: [0.01, 10.0]}\n  optimizer: rmsprop\n  dense_units: 64")
-                       .replace("units: {int: [2, 4], step: 2}", "units: 4")
-                       .replace("dropout: {float: [0.0, 0.2]}", "dropout: 0")
-                       .replace("kernel_l2: {float: [1e-5, 1e-3], log: true}", "kernel_l2: 0"))
+    space = write_file(
+        "explode.yaml",
+        TINY_SPACE.replace(
+            "learning_rate: 0.01", "learning_rate: {choice: [0.01, 10.0]}\n  optimizer: rmsprop\n  dense_units: 64"
+        )
+        .replace("units: {int: [2, 4], step: 2}", "units: 4")
+        .replace("dropout: {float: [0.0, 0.2]}", "dropout: 0")
+        .replace("kernel_l2: {float: [1e-5, 1e-3], log: true}", "kernel_l2: 0"),
+    )
     out = tmp_path / "run"
-    result = cli("search", airline_csv, "--target", "Passengers", "--space", space, "--out", out,
-                 "--tuner", "random", "--max-trials", "2")
+    result = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--space",
+        space,
+        "--out",
+        out,
+        "--tuner",
+        "random",
+        "--max-trials",
+        "2",
+    )
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out / "trials.csv")
     assert list(table["status"]) == ["completed", "failed"]
@@ -234,9 +348,31 @@ def test_non_finite_trials_fail_and_rank_last(cli, airline_csv, write_file, tmp_
 
 def test_multi_target_multi_step(cli, seattle_csv, tiny_space, tmp_path):
     out = tmp_path / "run"
-    result = cli("search", seattle_csv, "--target", "temp_max", "--target", "temp_min", "--time-col", "date",
-                 "--features", "precipitation,wind", "--horizon", "3", "--space", tiny_space, "--out", out,
-                 "--max-trials", "1", "--epochs", "1", "--tuner", "random", "--quiet")
+    result = cli(
+        "search",
+        seattle_csv,
+        "--target",
+        "temp_max",
+        "--target",
+        "temp_min",
+        "--time-col",
+        "date",
+        "--features",
+        "precipitation,wind",
+        "--horizon",
+        "3",
+        "--space",
+        tiny_space,
+        "--out",
+        out,
+        "--max-trials",
+        "1",
+        "--epochs",
+        "1",
+        "--tuner",
+        "random",
+        "--quiet",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     manifest = read_json(out / "run.json")
@@ -251,8 +387,20 @@ def test_multi_target_multi_step(cli, seattle_csv, tiny_space, tmp_path):
 
 def test_hyperband(cli, airline_csv, tiny_space, tmp_path):
     out = tmp_path / "run"
-    result = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space, "--out", out,
-                 "--tuner", "hyperband", "--epochs", "2")
+    result = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--space",
+        tiny_space,
+        "--out",
+        out,
+        "--tuner",
+        "hyperband",
+        "--epochs",
+        "2",
+    )
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out / "trials.csv")
     assert (table["status"] == "completed").sum() >= 2
@@ -262,8 +410,20 @@ def test_hyperband(cli, airline_csv, tiny_space, tmp_path):
 def test_same_seed_same_trials(cli, airline_csv, tiny_space, tmp_path):
     scores = []
     for name in ("a", "b"):
-        result = cli("search", airline_csv, "--target", "Passengers", "--space", tiny_space,
-                     "--out", tmp_path / name, "--max-trials", "1", "--seed", "7")
+        result = cli(
+            "search",
+            airline_csv,
+            "--target",
+            "Passengers",
+            "--space",
+            tiny_space,
+            "--out",
+            tmp_path / name,
+            "--max-trials",
+            "1",
+            "--seed",
+            "7",
+        )
         assert result.exit_code == 0, result.stderr
         scores.append(pd.read_csv(tmp_path / name / "trials.csv")[["score", "dropout", "kernel_l2"]].to_dict("records"))
     assert scores[0] == scores[1]
@@ -273,11 +433,11 @@ def test_predictor_matches_the_search_scoring(airline_run, airline_csv_module, c
     """The saved model + preprocessing.json alone reproduce what the search scored, from raw rows."""
     import keras
 
-    from lstmtune.tasks.forecast.data import ForecastData
-    from lstmtune.tasks.forecast.reader import DataSpec, load_frame
     from lstmtune.predict import Predictor
-    from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
+    from lstmtune.tasks.forecast.data import ForecastData
     from lstmtune.tasks.forecast.keras_io import predict_original
+    from lstmtune.tasks.forecast.reader import DataSpec, load_frame
+    from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
 
     out, _ = airline_run
     predictor = Predictor.load(out)
@@ -285,7 +445,9 @@ def test_predictor_matches_the_search_scoring(airline_run, airline_csv_module, c
     spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings())
     data = ForecastData(load_frame(spec), spec)
     end = int(data.window_ends("test", predictor.encoder.lookback)[5])
-    expected = predict_original(keras.saving.load_model(out / "best_model.keras"), data, np.array([end]), predictor.encoder.lookback)
+    expected = predict_original(
+        keras.saving.load_model(out / "best_model.keras"), data, np.array([end]), predictor.encoder.lookback
+    )
     got = predictor.predict(raw.iloc[: end + 1])
     assert got["Passengers"].to_numpy() == pytest.approx(expected[0, :, 0], rel=1e-5)
 
@@ -293,7 +455,8 @@ def test_predictor_matches_the_search_scoring(airline_run, airline_csv_module, c
     assert result.exit_code == 0, result.stderr
     printed = pd.read_csv(io.StringIO(result.stdout), index_col="step")
     assert list(printed.index) == [1] and printed["Passengers"][1] == pytest.approx(
-        predictor.predict(raw)["Passengers"][1], rel=1e-6)
+        predictor.predict(raw)["Passengers"][1], rel=1e-6
+    )
     # Rows out of order are sorted by the run's time column first.
     shuffled = tmp_path / "shuffled.csv"
     raw.sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)
@@ -318,8 +481,11 @@ def test_predict_every_window(airline_run, airline_csv_module, cli):
     plain = pd.read_csv(io.StringIO(last.stdout))
     assert table["Passengers"].iloc[-1] == pytest.approx(plain["Passengers"].iloc[0], rel=1e-6)
     manifest = read_json(out / "run.json")
-    errors = table.set_index("origin")["Passengers"].shift(1) - pd.read_csv(airline_csv_module).set_index("Date")["Passengers"]
-    test_rmse = float(np.sqrt(np.mean(errors.iloc[-manifest["best"]["test"]["windows"]:] ** 2)))
+    errors = (
+        table.set_index("origin")["Passengers"].shift(1)
+        - pd.read_csv(airline_csv_module).set_index("Date")["Passengers"]
+    )
+    test_rmse = float(np.sqrt(np.mean(errors.iloc[-manifest["best"]["test"]["windows"] :] ** 2)))
     assert test_rmse == pytest.approx(manifest["best"]["test"]["rmse"], rel=1e-5)
 
 
@@ -336,7 +502,9 @@ def test_a_truncated_model_file_is_named_as_damaged(airline_run, airline_csv_mod
     run = _copy_run(airline_run, tmp_path)
     model = run / "best_model.keras"
     model.write_bytes(model.read_bytes()[:1000])
-    assert_one_line_error(cli("predict", run, airline_csv_module), "best_model.keras", "damaged model file", "truncated")
+    assert_one_line_error(
+        cli("predict", run, airline_csv_module), "best_model.keras", "damaged model file", "truncated"
+    )
 
 
 def test_a_model_holding_code_is_not_loaded(airline_run, airline_csv_module, cli, tmp_path):

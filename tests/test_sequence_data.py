@@ -14,12 +14,16 @@ import pytest
 
 from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.base import DataRequest, Prepared
-from lstmtune.tasks.sequence.data import (SequenceData, identifier_reason, looks_like_id_name, prepare_sequences,
-                                          problem_rule)
-from lstmtune.tasks.sequence.encoder import SequenceEncoder, natural_key
 from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
-from lstmtune.tasks.sequence.settings import (DATA_RULES, REGRESSION_OBJECTIVES,
-                                              SequenceSettings, objective_for)
+from lstmtune.tasks.sequence.data import (
+    SequenceData,
+    identifier_reason,
+    looks_like_id_name,
+    prepare_sequences,
+    problem_rule,
+)
+from lstmtune.tasks.sequence.encoder import SequenceEncoder, natural_key
+from lstmtune.tasks.sequence.settings import DATA_RULES, REGRESSION_OBJECTIVES, SequenceSettings, objective_for
 
 DATA = Path(__file__).resolve().parent / "data"
 VOWELS = DATA / "japanese_vowels_120.csv"
@@ -121,11 +125,16 @@ def test_wide_reading_gunpoint():
     assert data.info["format"] == "wide" and data.info["sequences"] == 60
     assert data.features == [f"t{i}" for i in range(150)] and data.n_features == 1 and data.max_length == 150
     assert data.labels == [1, 2]
-    assert data.info["split_counts"]["test"] == 45 and data.info["split_counts"]["train"] + data.info["split_counts"]["val"] == 15
+    assert (
+        data.info["split_counts"]["test"] == 45
+        and data.info["split_counts"]["train"] + data.info["split_counts"]["val"] == 15
+    )
     # ids are file lines; with scale none the inputs are the CSV's values.
     x, mask = data.inputs("test", {})
     first = int(data.ids["test"][0])
-    np.testing.assert_allclose(x[0, :, 0], frame.loc[first - 2, [f"t{i}" for i in range(150)]].to_numpy(float), rtol=1e-6)
+    np.testing.assert_allclose(
+        x[0, :, 0], frame.loc[first - 2, [f"t{i}" for i in range(150)]].to_numpy(float), rtol=1e-6
+    )
     assert mask.all()
 
 
@@ -162,15 +171,19 @@ def test_shuffled_rows_give_the_same_arrays(tmp_path):
 
 
 def test_order_col_orders_steps_and_file_order_without_it(tmp_path):
-    frame = pd.DataFrame({
-        "id": ["p", "p", "p", "q", "q", "r", "r", "s", "s"],
-        "t": [3, 1, 2, 2, 1, 1, 2, 1, 2],
-        "a": [30.0, 10.0, 20.0, 2.0, 1.0, 5.0, 6.0, 7.0, 8.0],
-        "label": [0.5, 0.5, 0.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5],
-        "split": ["train", "train", "train", "train", "train", "val", "val", "test", "test"],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": ["p", "p", "p", "q", "q", "r", "r", "s", "s"],
+            "t": [3, 1, 2, 2, 1, 1, 2, 1, 2],
+            "a": [30.0, 10.0, 20.0, 2.0, 1.0, 5.0, 6.0, 7.0, 8.0],
+            "label": [0.5, 0.5, 0.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5],
+            "split": ["train", "train", "train", "train", "train", "val", "val", "test", "test"],
+        }
+    )
     path = write(tmp_path, frame)
-    ordered = prepare(path, target="label", id_col="id", order_col="t", split_col="split", features=("a",), scale="none")
+    ordered = prepare(
+        path, target="label", id_col="id", order_col="t", split_col="split", features=("a",), scale="none"
+    )
     x, _ = ordered.inputs("train", {})
     assert ordered.ids["train"].tolist() == ["p", "q"]
     assert x[0, :, 0].tolist() == [10.0, 20.0, 30.0] and x[1, :2, 0].tolist() == [1.0, 2.0]
@@ -179,14 +192,25 @@ def test_order_col_orders_steps_and_file_order_without_it(tmp_path):
 
 
 def test_order_col_with_dates(tmp_path):
-    frame = pd.DataFrame({
-        "id": ["p"] * 3 + ["q"] * 2 + ["r"] * 2 + ["s"] * 2,
-        "when": ["2024-01-03", "2024-01-01", "2024-01-02", "2024-02-02", "2024-02-01", "2024-03-01", "2024-03-02",
-                 "2024-04-01", "2024-04-02"],
-        "a": [3.0, 1.0, 2.0, 20.0, 10.0, 1.0, 1.0, 1.0, 1.0],
-        "y": [0.5, 0.5, 0.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5],
-        "split": ["train"] * 5 + ["val"] * 2 + ["test"] * 2,
-    })
+    frame = pd.DataFrame(
+        {
+            "id": ["p"] * 3 + ["q"] * 2 + ["r"] * 2 + ["s"] * 2,
+            "when": [
+                "2024-01-03",
+                "2024-01-01",
+                "2024-01-02",
+                "2024-02-02",
+                "2024-02-01",
+                "2024-03-01",
+                "2024-03-02",
+                "2024-04-01",
+                "2024-04-02",
+            ],
+            "a": [3.0, 1.0, 2.0, 20.0, 10.0, 1.0, 1.0, 1.0, 1.0],
+            "y": [0.5, 0.5, 0.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5],
+            "split": ["train"] * 5 + ["val"] * 2 + ["test"] * 2,
+        }
+    )
     data = prepare(write(tmp_path, frame), target="y", id_col="id", order_col="when", split_col="split", scale="none")
     x, _ = data.inputs("train", {})
     assert x[0, :, 0].tolist() == [1.0, 2.0, 3.0] and x[1, :2, 0].tolist() == [10.0, 20.0]
@@ -199,7 +223,9 @@ def test_ids_sort_naturally():
 
 
 def test_padding_at_the_end_with_mask(tmp_path):
-    sequences = {f"s{i}": ("a" if i % 2 else "b", [[i + 0.5, float(j)] for j in range(1 + i % 4)]) for i in range(1, 13)}
+    sequences = {
+        f"s{i}": ("a" if i % 2 else "b", [[i + 0.5, float(j)] for j in range(1 + i % 4)]) for i in range(1, 13)
+    }
     data = prepare(write(tmp_path, long_frame(sequences)), target="label", id_col="id", order_col="t", scale="none")
     assert data.max_length == 4
     for split in SPLITS:
@@ -220,8 +246,9 @@ def test_stride_and_max_length(tmp_path):
     strided = prepare(path, target="label", id_col="id", order_col="t", stride=2, scale="none", split=(0.5, 0.25, 0.25))
     assert strided.info["lengths_read"]["max"] == 10 and strided.info["lengths_used"]["max"] == 5
     assert strided.max_length == 5 and strided.info["truncated"] == 0
-    capped = prepare(path, target="label", id_col="id", order_col="t", stride=2, max_length=3, scale="none",
-                     split=(0.5, 0.25, 0.25))
+    capped = prepare(
+        path, target="label", id_col="id", order_col="t", stride=2, max_length=3, scale="none", split=(0.5, 0.25, 0.25)
+    )
     assert capped.max_length == 3 and capped.info["truncated"] == 1  # s1 (5 kept steps); s2 keeps 3
     assert capped.info["lengths_used"] == {"min": 2, "median": 2.0, "max": 3}
     split = next(s for s in SPLITS if "s1" in capped.ids[s])
@@ -236,13 +263,15 @@ def test_stride_and_max_length(tmp_path):
 
 
 def scaling_csv(tmp_path: Path) -> Path:
-    frame = pd.DataFrame({
-        "id": ["s1", "s1", "s1", "s2", "s3", "s3", "s4", "s4"],
-        "a": [1.0, 2.0, 3.0, 5.0, 100.0, 200.0, 7.0, 8.0],
-        "b": [10.0, 10.0, 10.0, 30.0, 0.0, 0.0, 0.0, 0.0],
-        "y": [1.25, 1.25, 1.25, 2.5, 3.75, 3.75, 4.5, 4.5],
-        "split": ["train"] * 4 + ["val"] * 2 + ["test"] * 2,
-    })
+    frame = pd.DataFrame(
+        {
+            "id": ["s1", "s1", "s1", "s2", "s3", "s3", "s4", "s4"],
+            "a": [1.0, 2.0, 3.0, 5.0, 100.0, 200.0, 7.0, 8.0],
+            "b": [10.0, 10.0, 10.0, 30.0, 0.0, 0.0, 0.0, 0.0],
+            "y": [1.25, 1.25, 1.25, 2.5, 3.75, 3.75, 4.5, 4.5],
+            "split": ["train"] * 4 + ["val"] * 2 + ["test"] * 2,
+        }
+    )
     return write(tmp_path, frame)
 
 
@@ -275,7 +304,11 @@ def test_minmax_and_no_scaling(tmp_path):
 def test_stratified_assignment(tmp_path):
     data = prepare(many_csv(tmp_path, per_class=20), target="label", id_col="id", order_col="t")
     counts = data.info["class_counts"]
-    assert counts == {"train": {"a": 14, "b": 14, "c": 14}, "val": {"a": 3, "b": 3, "c": 3}, "test": {"a": 3, "b": 3, "c": 3}}
+    assert counts == {
+        "train": {"a": 14, "b": 14, "c": 14},
+        "val": {"a": 3, "b": 3, "c": 3},
+        "test": {"a": 3, "b": 3, "c": 3},
+    }
     assert "stratified" in data.info["splits_from"]
 
 
@@ -291,8 +324,9 @@ def test_group_col_keeps_groups_whole(tmp_path):
     assert len(set(where.values())) == 3 and "subject" not in data.features
 
 
-@pytest.mark.parametrize("train, val, test", [("Train", "VALID", "tEsT"), ("training", "dev", "TESTING"),
-                                              ("train", "Validation", "test")])
+@pytest.mark.parametrize(
+    "train, val, test", [("Train", "VALID", "tEsT"), ("training", "dev", "TESTING"), ("train", "Validation", "test")]
+)
 def test_split_col_names_any_case(tmp_path, train, val, test):
     sequences = many(per_class=6)
     names = {sid: (train, train, train, val, test, test)[i % 6] for i, sid in enumerate(sequences)}
@@ -321,8 +355,9 @@ def test_carving_keeps_groups_whole(tmp_path):
     subject = {sid: f"g{int(sid[1:]) % 12}" for sid in sequences}
     part = {sid: ("test" if int(subject[sid][1:]) < 3 else "train") for sid in sequences}
     frame = long_frame(sequences, extra={"subject": subject, "part": part})
-    data = prepare(write(tmp_path, frame), target="label", id_col="id", order_col="t", split_col="part",
-                   group_col="subject")
+    data = prepare(
+        write(tmp_path, frame), target="label", id_col="id", order_col="t", split_col="part", group_col="subject"
+    )
     where = {}
     for split in SPLITS:
         for sid in data.ids[split]:
@@ -333,16 +368,19 @@ def test_carving_keeps_groups_whole(tmp_path):
 # --- problem detection -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("values, problem", [
-    (["x", "y"] * 10, "classification"),
-    ([True, False] * 10, "classification"),
-    ([1, 2, 3, 4] * 5, "classification"),
-    ([0, 1, 1], "classification"),  # a 2-value integer target is a class even with few sequences
-    ([0.5, 1.5] * 10, "regression"),
-    (list(range(20)), "regression"),  # as many values as sequences
-    (list(range(25)) * 4, "regression"),  # more than 20 values
-    ([1, 2, 3, 4, 5, 6] * 2, "regression"),  # 6 values over 12 sequences: not fewer than half
-])
+@pytest.mark.parametrize(
+    "values, problem",
+    [
+        (["x", "y"] * 10, "classification"),
+        ([True, False] * 10, "classification"),
+        ([1, 2, 3, 4] * 5, "classification"),
+        ([0, 1, 1], "classification"),  # a 2-value integer target is a class even with few sequences
+        ([0.5, 1.5] * 10, "regression"),
+        (list(range(20)), "regression"),  # as many values as sequences
+        (list(range(25)) * 4, "regression"),  # more than 20 values
+        ([1, 2, 3, 4, 5, 6] * 2, "regression"),  # 6 values over 12 sequences: not fewer than half
+    ],
+)
 def test_problem_rule(values, problem):
     assert problem_rule(pd.Series(values), len(values))[0] == problem
 
@@ -377,8 +415,11 @@ def test_integer_labels_sort_numerically(tmp_path):
 def regression_csv(tmp_path: Path) -> Path:
     targets = {"r1": 1.5, "r2": 2.5, "r3": 3.5, "v1": 0.5, "v2": 4.5, "w1": 2.0, "w2": 5.0}
     part = {"r": "train", "v": "val", "w": "test"}
-    rows = [{"id": sid, "a": float(k) + 0.5, "y": value, "split": part[sid[0]]}
-            for sid, value in targets.items() for k in range(2)]
+    rows = [
+        {"id": sid, "a": float(k) + 0.5, "y": value, "split": part[sid[0]]}
+        for sid, value in targets.items()
+        for k in range(2)
+    ]
     return write(tmp_path, pd.DataFrame(rows))
 
 
@@ -405,11 +446,28 @@ def test_regression_target_scaling_baseline_and_evaluate(tmp_path):
 
 
 def classification_csv(tmp_path: Path) -> Path:
-    labels = {"r1": "a", "r2": "a", "r3": "a", "r4": "a", "r5": "b", "r6": "b", "r7": "c", "r8": "c",
-              "v1": "a", "v2": "b", "v3": "c", "w1": "a", "w2": "b", "w3": "c"}
+    labels = {
+        "r1": "a",
+        "r2": "a",
+        "r3": "a",
+        "r4": "a",
+        "r5": "b",
+        "r6": "b",
+        "r7": "c",
+        "r8": "c",
+        "v1": "a",
+        "v2": "b",
+        "v3": "c",
+        "w1": "a",
+        "w2": "b",
+        "w3": "c",
+    }
     part = {"r": "train", "v": "val", "w": "test"}
-    rows = [{"id": sid, "a": float(k + i) + 0.5, "label": label, "split": part[sid[0]]}
-            for i, (sid, label) in enumerate(labels.items()) for k in range(2)]
+    rows = [
+        {"id": sid, "a": float(k + i) + 0.5, "label": label, "split": part[sid[0]]}
+        for i, (sid, label) in enumerate(labels.items())
+        for k in range(2)
+    ]
     return write(tmp_path, pd.DataFrame(rows))
 
 
@@ -442,21 +500,43 @@ def test_binary_sigmoid_outputs(tmp_path):
 
 def test_class_weights_balanced(tmp_path):
     sequences = many(classes=("a",), per_class=20)
-    sequences.update({f"t{i}": ("b", steps) for i, (_, steps) in enumerate(many(classes=("b",), per_class=10).values())})
-    data = prepare(write(tmp_path, long_frame(sequences)), target="label", id_col="id", order_col="t", class_weight="auto")
+    sequences.update(
+        {f"t{i}": ("b", steps) for i, (_, steps) in enumerate(many(classes=("b",), per_class=10).values())}
+    )
+    data = prepare(
+        write(tmp_path, long_frame(sequences)), target="label", id_col="id", order_col="t", class_weight="auto"
+    )
     counts = np.bincount(data.y["train"])
     n = counts.sum()
     assert data.class_weights() == {0: pytest.approx(n / (2 * counts[0])), 1: pytest.approx(n / (2 * counts[1]))}
-    assert prepare(write(tmp_path, long_frame(sequences), "b.csv"), target="label", id_col="id",
-                   order_col="t").class_weights() is None
+    assert (
+        prepare(
+            write(tmp_path, long_frame(sequences), "b.csv"), target="label", id_col="id", order_col="t"
+        ).class_weights()
+        is None
+    )
 
 
 # --- identifier columns ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, looks", [("case_id", True), ("subjectId", True), ("SPEAKER", True), ("userid", True),
-                                         ("patient", True), ("ID", True), ("humidity", False), ("valid", False),
-                                         ("t", False), ("lpc0", False), ("width", False), ("solid", False)])
+@pytest.mark.parametrize(
+    "name, looks",
+    [
+        ("case_id", True),
+        ("subjectId", True),
+        ("SPEAKER", True),
+        ("userid", True),
+        ("patient", True),
+        ("ID", True),
+        ("humidity", False),
+        ("valid", False),
+        ("t", False),
+        ("lpc0", False),
+        ("width", False),
+        ("solid", False),
+    ],
+)
 def test_looks_like_id_name(name, looks):
     assert looks_like_id_name(name) is looks
 
@@ -487,14 +567,18 @@ def test_identifier_column_is_refused_with_a_hint(tmp_path):
 def test_one_value_per_sequence_column_is_refused(tmp_path):
     sequences = many(per_class=6)
     code = {sid: 1000 + 7 * int(sid[1:]) for sid in sequences}
-    message = error(write(tmp_path, long_frame(sequences, extra={"code": code})), target="label", id_col="id", order_col="t")
+    message = error(
+        write(tmp_path, long_frame(sequences, extra={"code": code})), target="label", id_col="id", order_col="t"
+    )
     assert "column 'code' holds a different integer for every sequence" in message
 
 
 def test_row_counter_and_wide_id_column_are_refused(tmp_path):
     frame = long_frame(many(per_class=6))
     frame["row"] = np.arange(len(frame))
-    assert "column 'row' holds consecutive integers" in error(write(tmp_path, frame), target="label", id_col="id", order_col="t")
+    assert "column 'row' holds consecutive integers" in error(
+        write(tmp_path, frame), target="label", id_col="id", order_col="t"
+    )
     wide = pd.read_csv(GUNPOINT)
     wide = pd.concat([pd.DataFrame({"sample_id": np.arange(len(wide)) * 3 + 11}), wide], axis=1)
     message = error(write(tmp_path, wide, "wide.csv"), wide=True, target="label", split_col="split")
@@ -552,12 +636,19 @@ def test_wide_state_round_trip():
 
 
 def test_encode_frame_on_new_data_and_decode(tmp_path):
-    data = prepare(many_csv(tmp_path, classes=(3, 1, 2), length=(2, 4)), target="label", id_col="id", order_col="t",
-                   max_length=3)
+    data = prepare(
+        many_csv(tmp_path, classes=(3, 1, 2), length=(2, 4)), target="label", id_col="id", order_col="t", max_length=3
+    )
     assert data.max_length == 3
     encoder = SequenceEncoder.from_state(json.loads(json.dumps(data.state({}))))
-    new = pd.DataFrame({"t": [4, 0, 1, 2, 3, 0, 1], "id": ["long"] * 5 + ["short"] * 2,
-                        "a": [5.0, 1.0, 2.0, 3.0, 4.0, 9.0, 8.0], "b": [0.0] * 7})  # no label column
+    new = pd.DataFrame(
+        {
+            "t": [4, 0, 1, 2, 3, 0, 1],
+            "id": ["long"] * 5 + ["short"] * 2,
+            "a": [5.0, 1.0, 2.0, 3.0, 4.0, 9.0, 8.0],
+            "b": [0.0] * 7,
+        }
+    )  # no label column
     x, mask, ids = encoder.encode_frame(new, "new.csv")
     assert ids.tolist() == ["long", "short"] and x.shape == (2, 3, 2)
     assert mask.tolist() == [[True, True, True], [True, True, False]]
@@ -585,7 +676,9 @@ def test_wide_encode_frame_shorter_rows_and_missing_columns(tmp_path):
     short = frame[[f"t{i}" for i in range(100)]]  # fewer step columns: shorter sequences
     x, mask, ids = data.encoder.encode_frame(short, "short.csv")
     assert x.shape == (2, 150, 1) and mask.sum(axis=1).tolist() == [100, 100] and ids.tolist() == [2, 3]
-    with pytest.raises(DataError, match=r"gap.csv: must have the model's step columns from the first on .*t5 is missing"):
+    with pytest.raises(
+        DataError, match=r"gap.csv: must have the model's step columns from the first on .*t5 is missing"
+    ):
         data.encoder.encode_frame(frame.drop(columns=["t5"]), "gap.csv")
 
 
@@ -597,11 +690,13 @@ def test_settings_rules():
     assert DATA_RULES["objective"]("none") is None and DATA_RULES["objective"]("macro_f1") == "macro_f1"
     assert DATA_RULES["max_length"]("12") == 12 and DATA_RULES["stride"](2) == 2
     assert DATA_RULES["split"]("0.6,0.2,0.2") == (0.6, 0.2, 0.2)
-    for key, bad, words in [("stride", 0, "must be an integer >= 1, but got 0"),
-                            ("max_length", "x", "must be an integer >= 1, but got 'x'"),
-                            ("class_weight", "balanced", "must be one of none, auto, but got 'balanced'"),
-                            ("scale", "robust", "must be one of standard, minmax, none"),
-                            ("objective", "rmse", "must be one of cross_entropy, accuracy, macro_f1, mse")]:
+    for key, bad, words in [
+        ("stride", 0, "must be an integer >= 1, but got 0"),
+        ("max_length", "x", "must be an integer >= 1, but got 'x'"),
+        ("class_weight", "balanced", "must be one of none, auto, but got 'balanced'"),
+        ("scale", "robust", "must be one of standard, minmax, none"),
+        ("objective", "rmse", "must be one of cross_entropy, accuracy, macro_f1, mse"),
+    ]:
         with pytest.raises(ValueError, match=words):
             DATA_RULES[key](bad)
     assert set(DATA_RULES) == {"split", "problem", "objective", "class_weight", "max_length", "stride", "scale"}
@@ -616,20 +711,41 @@ def test_objectives():
 
 
 def test_objective_mismatch_names_the_problem(tmp_path):
-    message = error(regression_csv(tmp_path), OptionError, target="y", id_col="id", split_col="split", objective="accuracy")
+    message = error(
+        regression_csv(tmp_path), OptionError, target="y", id_col="id", split_col="split", objective="accuracy"
+    )
     assert "--objective 'accuracy' is for classification, but the problem is regression" in message
     assert "auto-detected" in message and "--problem classification" in message
 
 
 def test_info_summary_manifest_and_check_lines():
     data = prepare(VOWELS, target="label", id_col="case_id", order_col="t", split_col="split", max_length=20)
-    for key in ("rows", "sequences", "lengths_read", "lengths_used", "truncated", "features", "problem", "classes",
-                "class_counts", "split_counts", "ignored_columns", "padded_length", "stride", "max_length"):
+    for key in (
+        "rows",
+        "sequences",
+        "lengths_read",
+        "lengths_used",
+        "truncated",
+        "features",
+        "problem",
+        "classes",
+        "class_counts",
+        "split_counts",
+        "ignored_columns",
+        "padded_length",
+        "stride",
+        "max_length",
+    ):
         assert key in data.info
     manifest = json.loads(json.dumps(data.manifest_data()))
     assert manifest["format"] == "long" and manifest["labels"] == list(range(1, 10))
-    assert manifest["roles"] == {"target": "label", "id_col": "case_id", "order_col": "t", "split_col": "split",
-                                   "group_col": None}
+    assert manifest["roles"] == {
+        "target": "label",
+        "id_col": "case_id",
+        "order_col": "t",
+        "split_col": "split",
+        "group_col": None,
+    }
     assert manifest["lengths"]["padded_to"] == 20 and manifest["lengths"]["truncated"] == data.info["truncated"] > 0
     assert sum(manifest["splits"][s]["sequences"] for s in SPLITS) == 120
     assert manifest["settings"]["max_length"] == 20 and manifest["settings"]["split"] == [0.7, 0.15, 0.15]
@@ -641,8 +757,10 @@ def test_info_summary_manifest_and_check_lines():
 
 
 def test_no_tensorflow_import():
-    code = ("import sys, lstmtune.tasks.sequence.data, lstmtune.tasks.sequence.encoder, lstmtune.tasks.sequence.settings;"
-            "print([m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules])")
+    code = (
+        "import sys, lstmtune.tasks.sequence.data, lstmtune.tasks.sequence.encoder, lstmtune.tasks.sequence.settings;"
+        "print([m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -657,8 +775,9 @@ def test_flag_errors(tmp_path):
     message = error(path, target="lable", id_col="id")
     assert "--target 'lable' is not a column (did you mean 'label'?)" in message
     assert "--id-col 'label' cannot also be the --target" in error(path, target="label", id_col="label")
-    assert "--features cannot include the --order-col 't'" in error(path, target="label", id_col="id", order_col="t",
-                                                                    features=("a", "t"))
+    assert "--features cannot include the --order-col 't'" in error(
+        path, target="label", id_col="id", order_col="t", features=("a", "t")
+    )
     assert "--features 'z' is not a column" in error(path, target="label", id_col="id", features=("a", "z"))
     assert "--order-col is for long format" in error(GUNPOINT, OptionError, wide=True, target="label", order_col="t0")
     assert "--features is for long format" in error(GUNPOINT, OptionError, wide=True, target="label", features=("t0",))
@@ -683,11 +802,14 @@ def test_non_numeric_feature_names_column_and_line(tmp_path):
     frame = long_frame(many(per_class=4)).astype({"a": object})
     frame.loc[6, "a"] = "oops"
     path = write(tmp_path, frame)
-    assert "feature column 'a' must be numeric, but line 8 holds 'oops'" in error(path, target="label", id_col="id", order_col="t")
+    assert "feature column 'a' must be numeric, but line 8 holds 'oops'" in error(
+        path, target="label", id_col="id", order_col="t"
+    )
     frame["note"] = "x"
     path = write(tmp_path, frame, "note.csv")
     assert "feature column 'note' must be numeric, but line 2 holds 'x'" in error(
-        path, target="label", id_col="id", order_col="t", features=("b", "note"))
+        path, target="label", id_col="id", order_col="t", features=("b", "note")
+    )
 
 
 def test_missing_feature_value_names_column_line_and_sequence(tmp_path):
@@ -709,7 +831,8 @@ def test_wide_ragged_and_empty_rows(tmp_path):
     assert data.info["lengths_read"]["min"] == 140 and data.max_length == 150
     frame.loc[7, [f"t{i}" for i in range(150)]] = np.nan
     assert "the sequence on line 9 has no values in its step columns" in error(
-        write(tmp_path, frame, "empty.csv"), wide=True, target="label", split_col="split")
+        write(tmp_path, frame, "empty.csv"), wide=True, target="label", split_col="split"
+    )
 
 
 def test_wide_duplicate_ids(tmp_path):
@@ -717,26 +840,37 @@ def test_wide_duplicate_ids(tmp_path):
     frame = pd.concat([pd.DataFrame({"name": [f"g{i}" for i in range(len(frame))]}), frame], axis=1)
     frame.loc[5, "name"] = "g2"
     message = error(write(tmp_path, frame), wide=True, target="label", split_col="split", id_col="name")
-    assert "--id-col 'name' must name each sequence once in wide format" in message and "'g2' is on lines 4 and 7" in message
+    assert (
+        "--id-col 'name' must name each sequence once in wide format" in message
+        and "'g2' is on lines 4 and 7" in message
+    )
 
 
 @pytest.mark.parametrize("column, flag", [("label", "--target"), ("part", "--split-col"), ("subject", "--group-col")])
 def test_role_columns_constant_within_a_sequence(tmp_path, column, flag):
     sequences = many(per_class=6)
-    frame = long_frame(sequences, extra={"part": {s: "train" for s in sequences}, "subject": {s: "x" for s in sequences}})
+    frame = long_frame(
+        sequences, extra={"part": {s: "train" for s in sequences}, "subject": {s: "x" for s in sequences}}
+    )
     rows = frame.index[frame.id == "s3"]
     frame.loc[rows[-1], column] = {"label": "c", "part": "test", "subject": "y"}[column]
     before = {"label": "a", "part": "train", "subject": "x"}[column]
     after = frame.loc[rows[-1], column]
-    message = error(write(tmp_path, frame), target="label", id_col="id", order_col="t", split_col="part", group_col="subject")
-    assert f"{flag} {column!r} must be constant within a sequence, but sequence 's3' holds {before!r} and {after!r}" in message
+    message = error(
+        write(tmp_path, frame), target="label", id_col="id", order_col="t", split_col="part", group_col="subject"
+    )
+    assert (
+        f"{flag} {column!r} must be constant within a sequence, but sequence 's3' holds {before!r} and {after!r}"
+        in message
+    )
 
 
 def test_missing_target_value(tmp_path):
     frame = long_frame(many(per_class=4))
     frame.loc[2, "label"] = np.nan
     assert "--target 'label' must have a value on every row, but line 4 is empty" in error(
-        write(tmp_path, frame), target="label", id_col="id", order_col="t")
+        write(tmp_path, frame), target="label", id_col="id", order_col="t"
+    )
 
 
 def test_split_col_errors(tmp_path):
@@ -747,13 +881,18 @@ def test_split_col_errors(tmp_path):
     bad.loc[bad.id == "s4", "part"] = "holdout"
     line = int(bad.index[bad.id == "s4"][0]) + 2
     message = error(write(tmp_path, bad), target="label", id_col="id", order_col="t", split_col="part")
-    assert f"--split-col 'part' must hold train, val (or valid, validation, dev) or test in any case, but line {line} holds 'holdout'" in message
+    assert (
+        f"--split-col 'part' must hold train, val (or valid, validation, dev) or test in any case, but line {line} holds 'holdout'"
+        in message
+    )
     only = frame.assign(part="train")
     assert "--split-col 'part' must name train and test sequences" in error(
-        write(tmp_path, only, "only.csv"), target="label", id_col="id", order_col="t", split_col="part")
+        write(tmp_path, only, "only.csv"), target="label", id_col="id", order_col="t", split_col="part"
+    )
     no_train = frame.assign(part=frame.part.replace("train", "val"))
     assert "but it names only val, test" in error(
-        write(tmp_path, no_train, "no_train.csv"), target="label", id_col="id", order_col="t", split_col="part")
+        write(tmp_path, no_train, "no_train.csv"), target="label", id_col="id", order_col="t", split_col="part"
+    )
 
 
 def test_group_spanning_named_splits(tmp_path):
@@ -761,8 +900,13 @@ def test_group_spanning_named_splits(tmp_path):
     part = {sid: ("train", "val", "test")[i % 3] for i, sid in enumerate(sequences)}
     subject = {sid: f"p{i % 5}" for i, sid in enumerate(sequences)}
     frame = long_frame(sequences, extra={"part": part, "subject": subject})
-    message = error(write(tmp_path, frame), target="label", id_col="id", order_col="t", split_col="part", group_col="subject")
-    assert "--group-col 'subject' group 'p0' spans the train and val and test splits named by --split-col 'part'" in message
+    message = error(
+        write(tmp_path, frame), target="label", id_col="id", order_col="t", split_col="part", group_col="subject"
+    )
+    assert (
+        "--group-col 'subject' group 'p0' spans the train and val and test splits named by --split-col 'part'"
+        in message
+    )
 
 
 def test_class_errors(tmp_path):
@@ -773,11 +917,17 @@ def test_class_errors(tmp_path):
     assert "--target 'label' class 'rare' has 2 sequences; every class needs at least 3" in message
     one = {sid: ("a", steps) for sid, (_, steps) in many(per_class=4).items()}
     assert "must hold at least 2 classes for classification, but every sequence holds 'a'" in error(
-        write(tmp_path, long_frame(one), "one.csv"), target="label", id_col="id", order_col="t")
+        write(tmp_path, long_frame(one), "one.csv"), target="label", id_col="id", order_col="t"
+    )
     sequences = many(per_class=6)
     part = {sid: ("test" if sequences[sid][0] == "c" or i % 3 == 0 else "train") for i, sid in enumerate(sequences)}
-    message = error(write(tmp_path, long_frame(sequences, extra={"part": part}), "part.csv"), target="label", id_col="id",
-                    order_col="t", split_col="part")
+    message = error(
+        write(tmp_path, long_frame(sequences, extra={"part": part}), "part.csv"),
+        target="label",
+        id_col="id",
+        order_col="t",
+        split_col="part",
+    )
     assert "--target 'label' class 'c' has no sequence in the train split" in message
 
 
@@ -790,41 +940,70 @@ def test_every_split_gets_a_sequence_and_one_training_sequence_is_too_few(tmp_pa
 def test_grouped_split_when_every_group_has_every_class(tmp_path):
     """10 subjects who each have every class: too few groups per class to stratify, so groups are dealt
     as one stratum; no split is empty and no subject is in two splits."""
-    rows = [{"id": f"p{p}_{k}", "t": t, "x": 0.1 * t + k + 0.5, "subject": f"p{p}", "label": "abcd"[k % 4]}
-            for p in range(10) for k in range(16) for t in range(3)]
+    rows = [
+        {"id": f"p{p}_{k}", "t": t, "x": 0.1 * t + k + 0.5, "subject": f"p{p}", "label": "abcd"[k % 4]}
+        for p in range(10)
+        for k in range(16)
+        for t in range(3)
+    ]
     data = prepare(write(tmp_path, pd.DataFrame(rows)), target="label", id_col="id", order_col="t", group_col="subject")
     subjects = {s: {sid.split("_")[0] for sid in data.ids[s]} for s in SPLITS}
     assert all(subjects[s] for s in SPLITS)
-    assert not (subjects["train"] & subjects["val"] or subjects["train"] & subjects["test"] or subjects["val"] & subjects["test"])
+    assert not (
+        subjects["train"] & subjects["val"]
+        or subjects["train"] & subjects["test"]
+        or subjects["val"] & subjects["test"]
+    )
 
 
 def test_regression_target_errors(tmp_path):
     path = many_csv(tmp_path)
     assert "--target column 'label' must be numeric, but line 2 holds 'a'" in error(
-        path, target="label", id_col="id", order_col="t", problem="regression")
+        path, target="label", id_col="id", order_col="t", problem="regression"
+    )
     sequences = {sid: (2.5, steps) for sid, (_, steps) in many(per_class=4).items()}
     assert "--target 'label' must vary over the training sequences" in error(
-        write(tmp_path, long_frame(sequences), "flat.csv"), target="label", id_col="id", order_col="t", problem="regression")
+        write(tmp_path, long_frame(sequences), "flat.csv"),
+        target="label",
+        id_col="id",
+        order_col="t",
+        problem="regression",
+    )
     floats = {sid: (i + 0.5, steps) for i, (sid, (_, steps)) in enumerate(many(per_class=4).items())}
-    message = error(write(tmp_path, long_frame(floats), "floats.csv"), target="label", id_col="id", order_col="t",
-                    problem="classification")
+    message = error(
+        write(tmp_path, long_frame(floats), "floats.csv"),
+        target="label",
+        id_col="id",
+        order_col="t",
+        problem="classification",
+    )
     assert "needs --target 'label' to hold class names (text or integers), but sequence 's1' holds 0.5" in message
     assert "--class-weight auto is for classification, but the problem is regression" in error(
-        write(tmp_path, long_frame(floats), "floats.csv"), OptionError, target="label", id_col="id", order_col="t",
-        class_weight="auto")
+        write(tmp_path, long_frame(floats), "floats.csv"),
+        OptionError,
+        target="label",
+        id_col="id",
+        order_col="t",
+        class_weight="auto",
+    )
 
 
 def test_missing_id_and_no_features(tmp_path):
     frame = long_frame(many(per_class=4))
     frame.loc[3, "id"] = np.nan
     assert "--id-col 'id' must have a value on every row, but line 5 is empty" in error(
-        write(tmp_path, frame), target="label", id_col="id", order_col="t")
+        write(tmp_path, frame), target="label", id_col="id", order_col="t"
+    )
     text = pd.DataFrame({"id": ["p", "p", "q"], "t": [0, 1, 0], "note": ["x", "y", "z"], "label": ["a", "a", "b"]})
-    assert "no numeric feature columns" in error(write(tmp_path, text, "text.csv"), target="label", id_col="id", order_col="t")
+    assert "no numeric feature columns" in error(
+        write(tmp_path, text, "text.csv"), target="label", id_col="id", order_col="t"
+    )
 
 
 def test_wide_numeric_column_not_named_like_the_steps_is_refused(tmp_path):
-    rows = [{"rec": 700 + 7 * i, **{f"t{k}": float(i % 2) + 0.1 * k for k in range(6)}, "label": i % 2} for i in range(30)]
+    rows = [
+        {"rec": 700 + 7 * i, **{f"t{k}": float(i % 2) + 0.1 * k for k in range(6)}, "label": i % 2} for i in range(30)
+    ]
     message = error(write(tmp_path, pd.DataFrame(rows)), wide=True, target="label")
     assert "column 'rec' is numeric but not named like the step columns (t0, t1 ...)" in message
     assert "--id-col rec" in message

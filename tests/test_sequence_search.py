@@ -10,12 +10,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import GUNPOINT, SEQUENCE_SPACE, VOWELS, assert_one_line_error
 
 pytestmark = pytest.mark.search
 
-VOWEL_FLAGS = ["--task", "sequence", "--id-col", "case_id", "--order-col", "t", "--target", "label", "--split-col", "split"]
+VOWEL_FLAGS = [
+    "--task",
+    "sequence",
+    "--id-col",
+    "case_id",
+    "--order-col",
+    "t",
+    "--target",
+    "label",
+    "--split-col",
+    "split",
+]
 
 
 def read_json(path: Path):
@@ -36,7 +46,9 @@ def vowels_run(tmp_path_factory, sequence_space):
     from lstmtune.cli import app
 
     out = tmp_path_factory.mktemp("vowels") / "run"
-    result = CliRunner().invoke(app, ["search", str(VOWELS), *VOWEL_FLAGS, "--space", str(sequence_space), "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["search", str(VOWELS), *VOWEL_FLAGS, "--space", str(sequence_space), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.stderr + result.stdout
     return out, result
 
@@ -75,7 +87,10 @@ def test_sequence_predict_matches_the_search_scoring(vowels_run, cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     predicted = pd.read_csv(io.StringIO(result.stdout))
     truth = raw.groupby("case_id")["label"].first()
-    assert list(predicted.columns[:2]) == ["id", "label"] and len(predicted) == manifest["data"]["splits"]["test"]["sequences"]
+    assert (
+        list(predicted.columns[:2]) == ["id", "label"]
+        and len(predicted) == manifest["data"]["splits"]["test"]["sequences"]
+    )
     accuracy = np.mean(predicted["label"].to_numpy() == truth.loc[predicted["id"]].to_numpy())
     assert accuracy == pytest.approx(manifest["best"]["test"]["accuracy"])
     probabilities = predicted[[f"p_{k}" for k in range(1, 10)]].to_numpy()
@@ -84,8 +99,23 @@ def test_sequence_predict_matches_the_search_scoring(vowels_run, cli, tmp_path):
 
 def test_wide_format_run(cli, sequence_space, tmp_path):
     out = tmp_path / "gunpoint"
-    result = cli("search", GUNPOINT, "--task", "sequence", "--wide", "--target", "label", "--split-col", "split",
-                 "--space", sequence_space, "--out", out, "--stride", "2")
+    result = cli(
+        "search",
+        GUNPOINT,
+        "--task",
+        "sequence",
+        "--wide",
+        "--target",
+        "label",
+        "--split-col",
+        "split",
+        "--space",
+        sequence_space,
+        "--out",
+        out,
+        "--stride",
+        "2",
+    )
     assert result.exit_code == 0, result.stderr
     manifest = read_json(out / "run.json")
     assert manifest["data"]["format"] == "wide" and manifest["data"]["labels"] == [1, 2]
@@ -110,8 +140,23 @@ def test_sequence_regression(cli, sequence_space, tmp_path):
     path = tmp_path / "reg.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     out = tmp_path / "reg"
-    result = cli("search", path, "--task", "sequence", "--id-col", "case", "--order-col", "t", "--target", "y",
-                 "--space", sequence_space, "--out", out, "-q")
+    result = cli(
+        "search",
+        path,
+        "--task",
+        "sequence",
+        "--id-col",
+        "case",
+        "--order-col",
+        "t",
+        "--target",
+        "y",
+        "--space",
+        sequence_space,
+        "--out",
+        out,
+        "-q",
+    )
     assert result.exit_code == 0, result.stderr
     manifest = read_json(out / "run.json")
     assert manifest["data"]["problem"] == "regression"
@@ -127,10 +172,28 @@ def test_sequence_regression(cli, sequence_space, tmp_path):
 
 
 def test_sequence_flags_belong_to_the_task(cli, sequence_space, tmp_path):
-    assert_one_line_error(cli("search", VOWELS, "--task", "sequence", "--wide", "--order-col", "t", "--target", "label",
-                              "--space", sequence_space, "--out", tmp_path / "r"), "--order-col")
-    assert_one_line_error(cli("search", VOWELS, *VOWEL_FLAGS, "--time-col", "t", "--space", sequence_space,
-                              "--out", tmp_path / "r"), "--time-col applies to --task forecast, not to --task sequence")
+    assert_one_line_error(
+        cli(
+            "search",
+            VOWELS,
+            "--task",
+            "sequence",
+            "--wide",
+            "--order-col",
+            "t",
+            "--target",
+            "label",
+            "--space",
+            sequence_space,
+            "--out",
+            tmp_path / "r",
+        ),
+        "--order-col",
+    )
+    assert_one_line_error(
+        cli("search", VOWELS, *VOWEL_FLAGS, "--time-col", "t", "--space", sequence_space, "--out", tmp_path / "r"),
+        "--time-col applies to --task forecast, not to --task sequence",
+    )
     assert not (tmp_path / "r").exists()
 
 

@@ -13,15 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lstmtune.space import settings
 from lstmtune.errors import LstmtuneError, SpaceError
+from lstmtune.space import settings
+from lstmtune.space.load import parse_space
+from lstmtune.space.params import Param, Space
 from lstmtune.space.settings import SEARCH_RULES, SearchSettings
+from lstmtune.tasks import grammar, read_space
 from lstmtune.tasks.forecast.settings import DATA_RULES
 from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
-
-from lstmtune.space.params import Param, Space
-from lstmtune.space.load import parse_space
-from lstmtune.tasks import grammar, read_space
 
 SOURCE = "my_space.yaml"
 SPECS = grammar("forecast").specs
@@ -122,7 +121,9 @@ def test_degenerate_ranges_become_fixed(line, name, value):
 # --- numbers ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written, expected", [("1e-4", 1e-4), ("1E-3", 1e-3), ("1.0e-4", 1e-4), ("2e+0", 2.0), ("5", 5.0)])
+@pytest.mark.parametrize(
+    "written, expected", [("1e-4", 1e-4), ("1E-3", 1e-3), ("1.0e-4", 1e-4), ("2e+0", 2.0), ("5", 5.0)]
+)
 def test_exponent_notation_reads_as_float(written, expected):
     value = hp(f"learning_rate: {written}").params["learning_rate"].value
     assert type(value) is float
@@ -169,54 +170,153 @@ ERRORS = {
     # id: (yaml text, fragments the message must contain)
     "malformed": ("hyperparameters:\n  units: 8\n  dropout: 0.1: 2\n", ["malformed YAML", "line 3"]),
     "unclosed-quote": ('hyperparameters:\n  units: 8\n  optimizer: "adam\n', ["malformed YAML", "line 4"]),
-    "duplicate-key": ("hyperparameters:\n  units: 8\n  units: 16\n", ["duplicate key 'units'", "line 3", "first at line 2"]),
+    "duplicate-key": (
+        "hyperparameters:\n  units: 8\n  units: 16\n",
+        ["duplicate key 'units'", "line 3", "first at line 2"],
+    ),
     "empty": ("", ["empty", "hyperparameters"]),
     "only-comments": ("# nothing here\n", ["empty"]),
     "top-level-list": ("- units\n- dropout\n", ["top level must be a mapping", "list"]),
     "top-level-scalar": ("units\n", ["top level must be a mapping", "str"]),
-    "unknown-top-level": ("hyperparameter:\n  units: 8\n", ["unknown top-level key 'hyperparameter'", "did you mean 'hyperparameters'"]),
+    "unknown-top-level": (
+        "hyperparameter:\n  units: 8\n",
+        ["unknown top-level key 'hyperparameter'", "did you mean 'hyperparameters'"],
+    ),
     "section-not-mapping": ("hyperparameters: [units, dropout]\n", ["hyperparameters must be a mapping", "list"]),
-    "unknown-hp": ("hyperparameters:\n  dropuot: 0.1\n", ["unknown hyperparameter 'dropuot'", "did you mean 'dropout'"]),
+    "unknown-hp": (
+        "hyperparameters:\n  dropuot: 0.1\n",
+        ["unknown hyperparameter 'dropuot'", "did you mean 'dropout'"],
+    ),
     "unknown-hp-no-match": ("hyperparameters:\n  zzzz: 1\n", ["unknown hyperparameter 'zzzz'"]),
-    "lo-gt-hi": ("hyperparameters:\n  units: {int: [64, 16]}\n", ["hyperparameters.units", "lo <= hi must hold", "lo=64", "hi=16"]),
-    "lo-gt-hi-float": ("hyperparameters:\n  dropout: {float: [0.4, 0.1]}\n", ["hyperparameters.dropout", "lo <= hi must hold", "lo=0.4", "hi=0.1"]),
-    "log-lo-zero": ("hyperparameters:\n  kernel_l2: {float: [0, 1e-2], log: true}\n", ["hyperparameters.kernel_l2", "log scale needs lo > 0", "lo=0.0"]),
-    "dropout-hi-1": ("hyperparameters:\n  dropout: {float: [0, 1.0]}\n", ["hyperparameters.dropout", "0 <= value < 1 must hold", "hi=1.0"]),
-    "dropout-negative": ("hyperparameters:\n  dropout: -0.1\n", ["hyperparameters.dropout", "0 <= value < 1 must hold", "-0.1"]),
-    "units-zero": ("hyperparameters:\n  units: 0\n", ["hyperparameters.units", "1 <= value <= 4096 must hold", "value=0"]),
-    "lr-zero-in-choice": ("hyperparameters:\n  learning_rate: {choice: [0.01, 0]}\n", ["hyperparameters.learning_rate", "1e-10 <= value <= 10 must hold", "choice value=0.0"]),
+    "lo-gt-hi": (
+        "hyperparameters:\n  units: {int: [64, 16]}\n",
+        ["hyperparameters.units", "lo <= hi must hold", "lo=64", "hi=16"],
+    ),
+    "lo-gt-hi-float": (
+        "hyperparameters:\n  dropout: {float: [0.4, 0.1]}\n",
+        ["hyperparameters.dropout", "lo <= hi must hold", "lo=0.4", "hi=0.1"],
+    ),
+    "log-lo-zero": (
+        "hyperparameters:\n  kernel_l2: {float: [0, 1e-2], log: true}\n",
+        ["hyperparameters.kernel_l2", "log scale needs lo > 0", "lo=0.0"],
+    ),
+    "dropout-hi-1": (
+        "hyperparameters:\n  dropout: {float: [0, 1.0]}\n",
+        ["hyperparameters.dropout", "0 <= value < 1 must hold", "hi=1.0"],
+    ),
+    "dropout-negative": (
+        "hyperparameters:\n  dropout: -0.1\n",
+        ["hyperparameters.dropout", "0 <= value < 1 must hold", "-0.1"],
+    ),
+    "units-zero": (
+        "hyperparameters:\n  units: 0\n",
+        ["hyperparameters.units", "1 <= value <= 4096 must hold", "value=0"],
+    ),
+    "lr-zero-in-choice": (
+        "hyperparameters:\n  learning_rate: {choice: [0.01, 0]}\n",
+        ["hyperparameters.learning_rate", "1e-10 <= value <= 10 must hold", "choice value=0.0"],
+    ),
     "units-str": ("hyperparameters:\n  units: abc\n", ["hyperparameters.units", "must be an integer", "'abc'"]),
-    "units-float-kind": ("hyperparameters:\n  units: {float: [16, 64]}\n", ["hyperparameters.units", "integer hyperparameter", "{int: [lo, hi]}"]),
-    "dropout-int-kind": ("hyperparameters:\n  dropout: {int: [0, 1]}\n", ["hyperparameters.dropout", "float hyperparameter", "{float: [lo, hi]}"]),
+    "units-float-kind": (
+        "hyperparameters:\n  units: {float: [16, 64]}\n",
+        ["hyperparameters.units", "integer hyperparameter", "{int: [lo, hi]}"],
+    ),
+    "dropout-int-kind": (
+        "hyperparameters:\n  dropout: {int: [0, 1]}\n",
+        ["hyperparameters.dropout", "float hyperparameter", "{float: [lo, hi]}"],
+    ),
     "bool-for-int": ("hyperparameters:\n  units: true\n", ["hyperparameters.units", "must be an integer", "True"]),
-    "bool-for-float-bound": ("hyperparameters:\n  dropout: {float: [false, 0.5]}\n", ["hyperparameters.dropout", "lo must be a number", "False"]),
+    "bool-for-float-bound": (
+        "hyperparameters:\n  dropout: {float: [false, 0.5]}\n",
+        ["hyperparameters.dropout", "lo must be a number", "False"],
+    ),
     "int-for-bool": ("hyperparameters:\n  bidirectional: 1\n", ["hyperparameters.bidirectional", "true or false"]),
-    "range-for-bool": ("hyperparameters:\n  layer_norm: {int: [0, 1]}\n", ["hyperparameters.layer_norm", "true or false", "{choice: [...]}"]),
-    "bad-optimizer": ("hyperparameters:\n  optimizer: sgd\n", ["hyperparameters.optimizer", "one of adam, adamw, rmsprop", "'sgd'"]),
+    "range-for-bool": (
+        "hyperparameters:\n  layer_norm: {int: [0, 1]}\n",
+        ["hyperparameters.layer_norm", "true or false", "{choice: [...]}"],
+    ),
+    "bad-optimizer": (
+        "hyperparameters:\n  optimizer: sgd\n",
+        ["hyperparameters.optimizer", "one of adam, adamw, rmsprop", "'sgd'"],
+    ),
     "nan": ("hyperparameters:\n  dropout: .nan\n", ["hyperparameters.dropout", "must be a number"]),
     "null-value": ("hyperparameters:\n  units:\n", ["hyperparameters.units", "must be an integer", "None"]),
     "bare-list": ("hyperparameters:\n  units: [16, 32]\n", ["hyperparameters.units", "a list is ambiguous", "choice"]),
-    "int-and-float": ("hyperparameters:\n  units: {int: [1, 2], float: [1, 2]}\n", ["hyperparameters.units", "exactly one of int, float or choice", "['int', 'float']"]),
-    "no-kind": ("hyperparameters:\n  units: {step: 2}\n", ["hyperparameters.units", "exactly one of int, float or choice", "none"]),
-    "unknown-dist-key": ("hyperparameters:\n  units: {int: [16, 64], stpe: 16}\n", ["hyperparameters.units", "unknown key 'stpe'", "did you mean 'step'"]),
-    "one-bound": ("hyperparameters:\n  units: {int: [16]}\n", ["hyperparameters.units", "int must be a list [lo, hi]", "[16]"]),
-    "bounds-not-list": ("hyperparameters:\n  dropout: {float: 0.5}\n", ["hyperparameters.dropout", "float must be a list [lo, hi]", "0.5"]),
-    "step-zero": ("hyperparameters:\n  units: {int: [16, 64], step: 0}\n", ["hyperparameters.units", "step must be a positive integer", "0"]),
-    "step-float-for-int": ("hyperparameters:\n  units: {int: [16, 64], step: 2.5}\n", ["hyperparameters.units", "step must be a positive integer", "2.5"]),
-    "step-negative-float": ("hyperparameters:\n  dropout: {float: [0, 0.5], step: -0.1}\n", ["hyperparameters.dropout", "step must be a positive number", "-0.1"]),
-    "step-bool": ("hyperparameters:\n  units: {int: [16, 64], step: true}\n", ["hyperparameters.units", "step must be a positive integer", "True"]),
-    "log-step-not-multiplier": ("hyperparameters:\n  kernel_l2: {float: [1e-6, 1e-2], log: true, step: 0.5}\n", ["hyperparameters.kernel_l2", "step is a multiplier and must be > 1", "0.5"]),
-    "log-not-bool": ("hyperparameters:\n  kernel_l2: {float: [1e-6, 1e-2], log: 'yes'}\n", ["hyperparameters.kernel_l2", "log must be true or false", "'yes'"]),
-    "choice-repeated": ("hyperparameters:\n  units: {choice: [16, 32, 16]}\n", ["hyperparameters.units", "choice values must be distinct", "[16, 32, 16]"]),
-    "choice-repeated-after-widening": ("hyperparameters:\n  dropout: {choice: [0, 0.0]}\n", ["hyperparameters.dropout", "must be distinct"]),
-    "choice-empty": ("hyperparameters:\n  units: {choice: []}\n", ["hyperparameters.units", "choice must be a non-empty list"]),
-    "choice-with-step": ("hyperparameters:\n  units: {choice: [16, 32], step: 16}\n", ["hyperparameters.units", "step and log apply to int and float ranges"]),
-    "choice-bad-value": ("hyperparameters:\n  units: {choice: [16, big]}\n", ["hyperparameters.units", "choice value must be an integer", "'big'"]),
-    "search-unknown": ("search:\n  max_trail: 5\n", ["unknown key search.max_trail", "did you mean 'max_trials'", "allowed:"]),
+    "int-and-float": (
+        "hyperparameters:\n  units: {int: [1, 2], float: [1, 2]}\n",
+        ["hyperparameters.units", "exactly one of int, float or choice", "['int', 'float']"],
+    ),
+    "no-kind": (
+        "hyperparameters:\n  units: {step: 2}\n",
+        ["hyperparameters.units", "exactly one of int, float or choice", "none"],
+    ),
+    "unknown-dist-key": (
+        "hyperparameters:\n  units: {int: [16, 64], stpe: 16}\n",
+        ["hyperparameters.units", "unknown key 'stpe'", "did you mean 'step'"],
+    ),
+    "one-bound": (
+        "hyperparameters:\n  units: {int: [16]}\n",
+        ["hyperparameters.units", "int must be a list [lo, hi]", "[16]"],
+    ),
+    "bounds-not-list": (
+        "hyperparameters:\n  dropout: {float: 0.5}\n",
+        ["hyperparameters.dropout", "float must be a list [lo, hi]", "0.5"],
+    ),
+    "step-zero": (
+        "hyperparameters:\n  units: {int: [16, 64], step: 0}\n",
+        ["hyperparameters.units", "step must be a positive integer", "0"],
+    ),
+    "step-float-for-int": (
+        "hyperparameters:\n  units: {int: [16, 64], step: 2.5}\n",
+        ["hyperparameters.units", "step must be a positive integer", "2.5"],
+    ),
+    "step-negative-float": (
+        "hyperparameters:\n  dropout: {float: [0, 0.5], step: -0.1}\n",
+        ["hyperparameters.dropout", "step must be a positive number", "-0.1"],
+    ),
+    "step-bool": (
+        "hyperparameters:\n  units: {int: [16, 64], step: true}\n",
+        ["hyperparameters.units", "step must be a positive integer", "True"],
+    ),
+    "log-step-not-multiplier": (
+        "hyperparameters:\n  kernel_l2: {float: [1e-6, 1e-2], log: true, step: 0.5}\n",
+        ["hyperparameters.kernel_l2", "step is a multiplier and must be > 1", "0.5"],
+    ),
+    "log-not-bool": (
+        "hyperparameters:\n  kernel_l2: {float: [1e-6, 1e-2], log: 'yes'}\n",
+        ["hyperparameters.kernel_l2", "log must be true or false", "'yes'"],
+    ),
+    "choice-repeated": (
+        "hyperparameters:\n  units: {choice: [16, 32, 16]}\n",
+        ["hyperparameters.units", "choice values must be distinct", "[16, 32, 16]"],
+    ),
+    "choice-repeated-after-widening": (
+        "hyperparameters:\n  dropout: {choice: [0, 0.0]}\n",
+        ["hyperparameters.dropout", "must be distinct"],
+    ),
+    "choice-empty": (
+        "hyperparameters:\n  units: {choice: []}\n",
+        ["hyperparameters.units", "choice must be a non-empty list"],
+    ),
+    "choice-with-step": (
+        "hyperparameters:\n  units: {choice: [16, 32], step: 16}\n",
+        ["hyperparameters.units", "step and log apply to int and float ranges"],
+    ),
+    "choice-bad-value": (
+        "hyperparameters:\n  units: {choice: [16, big]}\n",
+        ["hyperparameters.units", "choice value must be an integer", "'big'"],
+    ),
+    "search-unknown": (
+        "search:\n  max_trail: 5\n",
+        ["unknown key search.max_trail", "did you mean 'max_trials'", "allowed:"],
+    ),
     "data-unknown": ("data:\n  splt: [0.7, 0.15, 0.15]\n", ["unknown key data.splt", "did you mean 'split'"]),
     "search-not-mapping": ("search: [epochs]\n", ["search must be a mapping", "list"]),
     "epochs-zero": ("search:\n  epochs: 0\n", ["search.epochs", "must be an integer in [1, 100000]", "got 0"]),
-    "max-trials-fraction": ("search:\n  max_trials: 2.5\n", ["search.max_trials", "must be an integer in [1, 10000]", "2.5"]),
+    "max-trials-fraction": (
+        "search:\n  max_trials: 2.5\n",
+        ["search.max_trials", "must be an integer in [1, 10000]", "2.5"],
+    ),
     "bad-tuner": ("search:\n  tuner: grid\n", ["search.tuner", "must be one of bayesian, random, hyperband", "'grid'"]),
     "seed-negative": ("search:\n  seed: -1\n", ["search.seed", "must be an integer in [0, 4294967295]", "-1"]),
     "split-sum": ("data:\n  split: [0.5, 0.6, 0.1]\n", ["data.split", "must be three fractions", "[0.5, 0.6, 0.1]"]),
@@ -302,19 +402,40 @@ def test_shipped_task_spaces_load_for_their_task_only(name, task):
     if task == "text":  # left out on purpose: it defaults to the training texts' 95th percentile
         assert space.params["sequence_length"].value is None
     with pytest.raises(SpaceError, match=f"applies to task {task}, not to task forecast|hyperparameters"):
-        parse_space((SHIPPED / name).read_text().replace("hyperparameters:", "hyperparameters:\n  lookback: 4"), grammar(task))
+        parse_space(
+            (SHIPPED / name).read_text().replace("hyperparameters:", "hyperparameters:\n  lookback: 4"), grammar(task)
+        )
 
 
-@pytest.mark.parametrize("text, task, fragment", [
-    ("hyperparameters: {lookback: 12}", "text", "hyperparameters.lookback applies to task forecast, not to task text"),
-    ("hyperparameters: {max_tokens: 100}", "forecast", "hyperparameters.max_tokens applies to task text, not to task forecast"),
-    ("hyperparameters: {input_noise: 0.1}", "text", "input_noise applies to task forecast and sequence, not to task text"),
-    ("hyperparameters: {embedding_dim: 8}", "sequence", "applies to task text, not to task sequence"),
-    ("data: {horizon: 3}", "text", "data.horizon applies to task forecast, not to task text"),
-    ("data: {stride: 2}", "forecast", "data.stride applies to task sequence, not to task forecast"),
-    ("data: {objective: accuracy}", "forecast", "data.objective applies to task text and sequence, not to task forecast"),
-    ("hyperparameters: {sequence_length: 0}", "text", "1 <= value <= 20000 must hold"),
-])
+@pytest.mark.parametrize(
+    "text, task, fragment",
+    [
+        (
+            "hyperparameters: {lookback: 12}",
+            "text",
+            "hyperparameters.lookback applies to task forecast, not to task text",
+        ),
+        (
+            "hyperparameters: {max_tokens: 100}",
+            "forecast",
+            "hyperparameters.max_tokens applies to task text, not to task forecast",
+        ),
+        (
+            "hyperparameters: {input_noise: 0.1}",
+            "text",
+            "input_noise applies to task forecast and sequence, not to task text",
+        ),
+        ("hyperparameters: {embedding_dim: 8}", "sequence", "applies to task text, not to task sequence"),
+        ("data: {horizon: 3}", "text", "data.horizon applies to task forecast, not to task text"),
+        ("data: {stride: 2}", "forecast", "data.stride applies to task sequence, not to task forecast"),
+        (
+            "data: {objective: accuracy}",
+            "forecast",
+            "data.objective applies to task text and sequence, not to task forecast",
+        ),
+        ("hyperparameters: {sequence_length: 0}", "text", "1 <= value <= 20000 must hold"),
+    ],
+)
 def test_keys_of_another_task_name_the_task(text, task, fragment):
     with pytest.raises(SpaceError) as info:
         parse_space(text, grammar(task), source=SOURCE)
@@ -347,7 +468,9 @@ data: {split: [0.6, 0.2, 0.2], transform: none, fill: NONE, season: 12}
 """
 
 
-@pytest.mark.parametrize("text", [RICH, (SHIPPED / "forecast.yaml").read_text(encoding="utf-8")], ids=["rich", "forecast"])
+@pytest.mark.parametrize(
+    "text", [RICH, (SHIPPED / "forecast.yaml").read_text(encoding="utf-8")], ids=["rich", "forecast"]
+)
 def test_to_yaml_round_trips(text):
     space = parse(text)
     again = parse_space(space.to_yaml(), grammar("forecast"), source="again.yaml")
@@ -508,6 +631,8 @@ def test_large_integers_are_kept_exactly():
         SEARCH_RULES["seed"](2**32)
 
 
-@pytest.mark.parametrize("text", ["search:\n  seed: " + "9" * 400 + "\n", "hyperparameters:\n  clipnorm: " + "9" * 400 + "\n"])
+@pytest.mark.parametrize(
+    "text", ["search:\n  seed: " + "9" * 400 + "\n", "hyperparameters:\n  clipnorm: " + "9" * 400 + "\n"]
+)
 def test_huge_integer_is_a_space_error(text):
     error_of(text)

@@ -13,16 +13,16 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from lstmtune.report import findings as diagnose_module
+from lstmtune.errors import OptionError, RunDirError
 from lstmtune.report import build as report
+from lstmtune.report import findings as diagnose_module
+from lstmtune.report.findings import diagnose
 from lstmtune.run import manifest as run_manifest
+from lstmtune.run.atomic import write_json
+from lstmtune.run.layout import RunDir
 from lstmtune.run.manifest import Manifest
 from lstmtune.run.records import trial_records
 from lstmtune.run.table import LEADING_COLUMNS, METRIC_COLUMNS, rank_trials, to_markdown, trials_table, write_tables
-from lstmtune.report.findings import diagnose
-from lstmtune.errors import OptionError, RunDirError
-from lstmtune.run.layout import RunDir
-from lstmtune.run.atomic import write_json
 
 NAMES = ["lookback", "units", "dropout", "learning_rate", "batch_size"]
 TUNABLE = ["units", "dropout", "learning_rate"]
@@ -66,8 +66,15 @@ def values(**overrides: Any) -> dict[str, Any]:
 
 def completed(trial_id: str, val_mse: float, **metrics: Any) -> dict[str, Any]:
     scores = {
-        "val_mse": val_mse, "val_rmse": val_mse**0.5, "val_mae": val_mse / 2, "skill": 0.25,
-        "train_loss": val_mse / 1.2, "val_loss": val_mse, "gap": 1.2, "best_epoch": 6, "epochs_run": 9,
+        "val_mse": val_mse,
+        "val_rmse": val_mse**0.5,
+        "val_mae": val_mse / 2,
+        "skill": 0.25,
+        "train_loss": val_mse / 1.2,
+        "val_loss": val_mse,
+        "gap": 1.2,
+        "best_epoch": 6,
+        "epochs_run": 9,
     }
     scores.update(metrics)
     record_values = scores.pop("values", None) or values()
@@ -168,8 +175,8 @@ def test_unreadable_record_is_skipped(run_dir):
 def test_columns_metrics_then_note_then_hyperparameters(table):
     columns = list(table.columns)
     assert columns[:3] == ["rank", "trial_id", "status"]
-    assert columns[3:3 + len(METRIC_COLUMNS)] == METRIC_COLUMNS
-    assert columns[-len(NAMES) - 1:] == ["note", *NAMES]
+    assert columns[3 : 3 + len(METRIC_COLUMNS)] == METRIC_COLUMNS
+    assert columns[-len(NAMES) - 1 :] == ["note", *NAMES]
 
 
 def test_hyperparameter_columns_follow_manifest_order():
@@ -239,7 +246,13 @@ def test_to_markdown_escapes_pipes_and_newlines():
 
 def test_write_tables_leaves_no_temporary_files(run_dir, table):
     write_tables(run_dir, table)
-    assert sorted(p.name for p in run_dir.root.iterdir()) == ["history", "run.json", "trials.csv", "trials.json", "trials.md"]
+    assert sorted(p.name for p in run_dir.root.iterdir()) == [
+        "history",
+        "run.json",
+        "trials.csv",
+        "trials.json",
+        "trials.md",
+    ]
 
 
 # --- manifest ------------------------------------------------------------------------------
@@ -317,8 +330,10 @@ def test_report_table(run_dir):
 
 def test_report_table_with_best(tmp_path):
     best = {
-        "trial_id": "10", "values": values(),
-        "val": {"rmse": 1.0, "mae": 0.8, "skill": 0.5}, "test": {"rmse": 1.25, "mae": 0.9, "skill": 0.5},
+        "trial_id": "10",
+        "values": values(),
+        "val": {"rmse": 1.0, "mae": 0.8, "skill": 0.5},
+        "test": {"rmse": 1.25, "mae": 0.9, "skill": 0.5},
     }
     run_dir = make_run(tmp_path / "run", RECORDS, best=best)
     buffer = io.StringIO()
@@ -392,7 +407,11 @@ def test_gap_at_threshold_is_fine():
 
 def test_best_epoch_at_last_epoch_is_still_improving(tmp_path):
     found = diagnoses_for([completed("1", 0.1, best_epoch=EPOCHS, epochs_run=EPOCHS)], tmp_path)
-    assert {"code": "still_improving", "trial": "1", "reason": f"best at its last epoch ({EPOCHS}): more epochs might help"} in found
+    assert {
+        "code": "still_improving",
+        "trial": "1",
+        "reason": f"best at its last epoch ({EPOCHS}): more epochs might help",
+    } in found
     stopped = diagnoses_for([completed("1", 0.1, best_epoch=EPOCHS - 4, epochs_run=EPOCHS - 1)], tmp_path)
     assert [d["code"] for d in stopped] == ["stopped_early"]
 
@@ -414,7 +433,9 @@ def test_best_after_first_epoch_with_skill_overfits_at_once():
 )
 def test_value_at_range_edge(name, value, edge, tmp_path):
     found = diagnoses_for([completed("1", 0.1, values=values(**{name: value}))], tmp_path)
-    assert any(d["code"] == "range_edge" and f"{name} = {value:g} at the {edge} end" in d["reason"] for d in found), found
+    assert any(d["code"] == "range_edge" and f"{name} = {value:g} at the {edge} end" in d["reason"] for d in found), (
+        found
+    )
 
 
 @pytest.mark.parametrize("name, value", [("dropout", 0.0), ("layers", 1)])
@@ -425,7 +446,8 @@ def test_edge_that_cannot_be_widened_is_not_reported(name, value):
     space = {"dropout": {"float": [0.0, 0.4]}, "layers": {"int": [1, 3]}}
     assert range_edges(pd.Series({name: value}), space) == []
     assert range_edges(pd.Series({"dropout": 0.4, "layers": 3}), space) == [
-        "dropout = 0.4 at the upper end of [0, 0.4]", "layers = 3 at the upper end of [1, 3]",
+        "dropout = 0.4 at the upper end of [0, 0.4]",
+        "layers = 3 at the upper end of [1, 3]",
     ]
 
 
@@ -492,9 +514,16 @@ def test_few_validation_windows_are_flagged():
     assert not any("windows" in f for f in diagnose(table, Manifest(many)))
 
 
-@pytest.mark.parametrize("fmt, output, expected", [
-    (None, None, "table"), (None, "r.json", "json"), (None, "r.MD", "md"), (None, "r.txt", "table"), ("csv", "r.json", "csv"),
-])
+@pytest.mark.parametrize(
+    "fmt, output, expected",
+    [
+        (None, None, "table"),
+        (None, "r.json", "json"),
+        (None, "r.MD", "md"),
+        (None, "r.txt", "table"),
+        ("csv", "r.json", "csv"),
+    ],
+)
 def test_format_follows_the_output_extension(fmt, output, expected):
     from lstmtune.report.build import format_for
 
@@ -519,10 +548,25 @@ def test_report_on_a_manifest_with_null_sections(tmp_path, cli):
     from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
-    write_json(run / "run.json", {"status": "completed", "data": None, "search": None, "baselines": None,
-                                  "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}}})
-    write_json(run / "history" / "trial_0.json", {"trial_id": "0", "status": "completed", "values": {"units": 4},
-                                                   "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1}})
+    write_json(
+        run / "run.json",
+        {
+            "status": "completed",
+            "data": None,
+            "search": None,
+            "baselines": None,
+            "hyperparameters": {"names": ["units"], "tunable": ["units"], "space": {}},
+        },
+    )
+    write_json(
+        run / "history" / "trial_0.json",
+        {
+            "trial_id": "0",
+            "status": "completed",
+            "values": {"units": 4},
+            "metrics": {"val_mse": 0.5, "val_rmse": 1.0, "skill": 0.1},
+        },
+    )
     for fmt in ("table", "json", "md", "csv"):
         result = cli("report", run, "--format", fmt)
         assert result.exit_code == 0, result.stderr
@@ -530,23 +574,32 @@ def test_report_on_a_manifest_with_null_sections(tmp_path, cli):
 
 def test_report_on_a_manifest_with_an_unknown_task(tmp_path, cli):
     from conftest import assert_one_line_error
+
     from lstmtune.run.atomic import write_json
 
     write_json(tmp_path / "run" / "run.json", {"schema_version": 2, "task": "images", "status": "completed"})
-    assert_one_line_error(cli("report", tmp_path / "run"), "run.json", "`task` must be one of forecast, text, sequence", "'images'")
+    assert_one_line_error(
+        cli("report", tmp_path / "run"), "run.json", "`task` must be one of forecast, text, sequence", "'images'"
+    )
 
 
-@pytest.mark.parametrize("skill, fragment", [
-    (-0.01, "no better than guessing the training class shares"),
-    (0.01, "barely better than guessing the training class shares"),
-    (0.3, "beats the class prior on validation: skill 0.300"),
-])
+@pytest.mark.parametrize(
+    "skill, fragment",
+    [
+        (-0.01, "no better than guessing the training class shares"),
+        (0.01, "barely better than guessing the training class shares"),
+        (0.3, "beats the class prior on validation: skill 0.300"),
+    ],
+)
 def test_classification_skill_findings(skill, fragment):
     from lstmtune.report.findings import diagnose
 
     table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": skill, "val_accuracy": 0.8, "note": ""}])
-    manifest = {"task": "text", "baselines": {"val": {"prior": {"accuracy": 0.6, "items": 500}}},
-                "data": {"labels": ["a", "b"], "settings": {}}}
+    manifest = {
+        "task": "text",
+        "baselines": {"val": {"prior": {"accuracy": 0.6, "items": 500}}},
+        "data": {"labels": ["a", "b"], "settings": {}},
+    }
     findings = diagnose(table, Manifest(manifest))
     assert any(fragment in f for f in findings), findings
 
@@ -555,9 +608,14 @@ def test_majority_class_advice_depends_on_balance_and_flags():
     from lstmtune.report.findings import diagnose
 
     def advice(majority, accuracy=0.5, **settings):
-        table = pd.DataFrame([{"trial_id": "1", "status": "completed", "skill": 0.2, "val_accuracy": accuracy, "note": ""}])
-        manifest = {"task": "text", "baselines": {"val": {"prior": {"accuracy": majority, "items": 500}}},
-                    "data": {"labels": ["a", "b"], "settings": settings}}
+        table = pd.DataFrame(
+            [{"trial_id": "1", "status": "completed", "skill": 0.2, "val_accuracy": accuracy, "note": ""}]
+        )
+        manifest = {
+            "task": "text",
+            "baselines": {"val": {"prior": {"accuracy": majority, "items": 500}}},
+            "data": {"labels": ["a", "b"], "settings": settings},
+        }
         return next(f for f in diagnose(table, Manifest(manifest)) if "majority class" in f)
 
     assert "try --class-weight auto or --objective macro_f1" in advice(0.9)
@@ -567,13 +625,16 @@ def test_majority_class_advice_depends_on_balance_and_flags():
     assert "does not tell the classes apart" in advice(0.55)  # two nearly even classes: weights would not help
 
 
-@pytest.mark.parametrize("content, problem", [
-    ('{"trial_id": "1", "status": "completed", "metrics": "fast", "values": {}}', "its metrics is not an object"),
-    ('{"trial_id": [1, 2], "status": "completed"}', "its trial_id is not a name"),
-    ('{"trial_id": "1", "status": "done"}', "is not a trial status"),
-    ('{"trial_id": "1", "sta', "not readable JSON"),
-    ('[1, 2]', "not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ('{"trial_id": "1", "status": "completed", "metrics": "fast", "values": {}}', "its metrics is not an object"),
+        ('{"trial_id": [1, 2], "status": "completed"}', "its trial_id is not a name"),
+        ('{"trial_id": "1", "status": "done"}', "is not a trial status"),
+        ('{"trial_id": "1", "sta', "not readable JSON"),
+        ("[1, 2]", "not a JSON object"),
+    ],
+)
 def test_report_names_a_damaged_trial_record_and_shows_the_rest(cli, tmp_path, content, problem):
     run = tmp_path / "run"
     (run / "history").mkdir(parents=True)
@@ -603,13 +664,17 @@ def test_report_outputs_never_replace_the_runs_inputs_or_other_kinds_of_file(cli
     assert data.read_bytes() == before and notes.read_text() == "mine"
     page = tmp_path / "old.html"
     page.write_text("old")
-    assert cli("report", run.root, "--html", page).exit_code == 0 and page.read_text() != "old"  # an HTML file is replaced
+    assert (
+        cli("report", run.root, "--html", page).exit_code == 0 and page.read_text() != "old"
+    )  # an HTML file is replaced
 
 
 def test_markdown_links_pictures_relative_to_itself(cli, tmp_path):
     run = make_run(tmp_path / "run", RECORDS)
     (tmp_path / "docs").mkdir()
-    result = cli("report", run.root, "--format", "md", "--output", tmp_path / "docs" / "r.md", "--plots", tmp_path / "plots")
+    result = cli(
+        "report", run.root, "--format", "md", "--output", tmp_path / "docs" / "r.md", "--plots", tmp_path / "plots"
+    )
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / "docs" / "r.md").read_text()
     assert "](../plots/" in text and str(tmp_path) not in text.split("## Pictures")[1]

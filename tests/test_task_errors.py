@@ -4,7 +4,6 @@ exit code 2, nothing written. No TensorFlow is reached: every check runs before 
 from __future__ import annotations
 
 import pytest
-
 from conftest import REVIEWS, SEQUENCE_SPACE, TEXT_SPACE, VOWELS, assert_one_line_error
 
 TEXT = ["--task", "text", "--text-col", "text", "--target", "category"]
@@ -26,23 +25,38 @@ def search(cli, write_file, tmp_path):
 
 
 def test_unknown_task(search):
-    assert_one_line_error(search(REVIEWS, "--task", "images"), "--task must be one of forecast, text, sequence", "'images'")
+    assert_one_line_error(
+        search(REVIEWS, "--task", "images"), "--task must be one of forecast, text, sequence", "'images'"
+    )
 
 
-@pytest.mark.parametrize("flags, fragment", [
-    (["--time-col", "movie_name"], "--time-col applies to --task forecast, not to --task text"),
-    (["--horizon", "3"], "--horizon applies to --task forecast, not to --task text"),
-    (["--lookback", "4"], "--lookback applies to --task forecast, not to --task text"),
-    (["--wide"], "--wide applies to --task sequence, not to --task text"),
-    (["--stride", "2"], "--stride applies to --task sequence, not to --task text"),
-])
+@pytest.mark.parametrize(
+    "flags, fragment",
+    [
+        (["--time-col", "movie_name"], "--time-col applies to --task forecast, not to --task text"),
+        (["--horizon", "3"], "--horizon applies to --task forecast, not to --task text"),
+        (["--lookback", "4"], "--lookback applies to --task forecast, not to --task text"),
+        (["--wide"], "--wide applies to --task sequence, not to --task text"),
+        (["--stride", "2"], "--stride applies to --task sequence, not to --task text"),
+    ],
+)
 def test_flags_of_another_task_name_their_task(search, flags, fragment):
     assert_one_line_error(search(REVIEWS, *TEXT, *flags), fragment)
 
 
 def test_text_flags_with_forecasting(search, airline_csv, tiny_space, cli, tmp_path):
-    result = cli("search", airline_csv, "--target", "Passengers", "--text-col", "Date", "--space", tiny_space,
-                 "--out", tmp_path / "r")
+    result = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--text-col",
+        "Date",
+        "--space",
+        tiny_space,
+        "--out",
+        tmp_path / "r",
+    )
     assert_one_line_error(result, "--text-col applies to --task text, not to --task forecast")
 
 
@@ -57,28 +71,43 @@ def test_text_needs_a_text_column(search):
 
 
 def test_unknown_text_column_suggests_one(search):
-    line = assert_one_line_error(search(REVIEWS, "--task", "text", "--text-col", "txt", "--target", "category"), "'txt'")
+    line = assert_one_line_error(
+        search(REVIEWS, "--task", "text", "--text-col", "txt", "--target", "category"), "'txt'"
+    )
     assert "text" in line
 
 
 def test_text_takes_one_target(search):
-    assert_one_line_error(search(REVIEWS, *TEXT, "--target", "movie_name"), "--target names one column", "category, movie_name")
+    assert_one_line_error(
+        search(REVIEWS, *TEXT, "--target", "movie_name"), "--target names one column", "category, movie_name"
+    )
 
 
 def test_a_label_with_one_class(search, write_file):
     path = write_file("one.csv", "text,label\n" + "".join(f"review number {i},good\n" for i in range(30)))
-    assert_one_line_error(search(path, "--task", "text", "--text-col", "text", "--target", "label"), "one.csv", "'good'")
+    assert_one_line_error(
+        search(path, "--task", "text", "--text-col", "text", "--target", "label"), "one.csv", "'good'"
+    )
 
 
 def test_bad_objective_value(search):
-    assert_one_line_error(search(REVIEWS, *TEXT, "--objective", "auc"), "--objective must be one of cross_entropy, accuracy, macro_f1")
+    assert_one_line_error(
+        search(REVIEWS, *TEXT, "--objective", "auc"), "--objective must be one of cross_entropy, accuracy, macro_f1"
+    )
 
 
 def test_undecodable_text_names_the_line_and_suggests_an_encoding(search, tmp_path):
     path = tmp_path / "latin.csv"
-    path.write_bytes(("text,label\n" + "".join(f"film {i} was fine,good\nfilm {i} was bad,bad\n" for i in range(10))
-                      + "caf\u00e9 scene,good\n").encode("latin-1"))
-    line = assert_one_line_error(search(path, "--task", "text", "--text-col", "text", "--target", "label"), "latin.csv", "--encoding")
+    path.write_bytes(
+        (
+            "text,label\n"
+            + "".join(f"film {i} was fine,good\nfilm {i} was bad,bad\n" for i in range(10))
+            + "caf\u00e9 scene,good\n"
+        ).encode("latin-1")
+    )
+    line = assert_one_line_error(
+        search(path, "--task", "text", "--text-col", "text", "--target", "label"), "latin.csv", "--encoding"
+    )
     assert "line 22" in line
 
 
@@ -87,25 +116,38 @@ def test_sequence_long_format_needs_an_id_column(search):
 
 
 def test_target_that_varies_within_a_sequence(search, write_file):
-    path = write_file("vary.csv", "id,t,x,y\n" + "".join(f"s{i},{t},{t * 0.5},{i % 2 if t < 2 else 1 - i % 2}\n"
-                                                             for i in range(12) for t in range(3)))
-    assert_one_line_error(search(path, "--task", "sequence", "--id-col", "id", "--order-col", "t", "--target", "y",
-                                 space="sequence"), "vary.csv", "'y'", "s0")
+    path = write_file(
+        "vary.csv",
+        "id,t,x,y\n"
+        + "".join(f"s{i},{t},{t * 0.5},{i % 2 if t < 2 else 1 - i % 2}\n" for i in range(12) for t in range(3)),
+    )
+    assert_one_line_error(
+        search(path, "--task", "sequence", "--id-col", "id", "--order-col", "t", "--target", "y", space="sequence"),
+        "vary.csv",
+        "'y'",
+        "s0",
+    )
 
 
 def test_ragged_wide_rows(search, write_file):
     rows = ["a,b,c,label"] + [f"{i},{i + 1},{i + 2},{i % 2}" for i in range(12)] + ["1,,3,0"]
     path = write_file("ragged.csv", "\n".join(rows) + "\n")
-    assert_one_line_error(search(path, "--task", "sequence", "--wide", "--target", "label", space="sequence"), "ragged.csv")
+    assert_one_line_error(
+        search(path, "--task", "sequence", "--wide", "--target", "label", space="sequence"), "ragged.csv"
+    )
 
 
 def test_regression_objective_on_a_classification(search):
-    assert_one_line_error(search(VOWELS, *VOWEL, "--objective", "mse", space="sequence"), "--objective", "classification")
+    assert_one_line_error(
+        search(VOWELS, *VOWEL, "--objective", "mse", space="sequence"), "--objective", "classification"
+    )
 
 
 def test_order_col_with_wide(search):
-    assert_one_line_error(search(VOWELS, "--task", "sequence", "--wide", "--target", "label", "--order-col", "t",
-                                 space="sequence"), "--order-col")
+    assert_one_line_error(
+        search(VOWELS, "--task", "sequence", "--wide", "--target", "label", "--order-col", "t", space="sequence"),
+        "--order-col",
+    )
 
 
 def test_check_names_the_task_in_flag_errors(cli, write_file):

@@ -14,16 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmtune.errors import DataError, OptionError
 from lstmtune.data.csv_reader import read_csv
+from lstmtune.errors import DataError, OptionError
 from lstmtune.space.params import Param, Space
 from lstmtune.tasks.base import DataRequest
-from lstmtune.tasks.scoring import classification_figures
+from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES, classification_figures
 from lstmtune.tasks.text import settings as text_settings
 from lstmtune.tasks.text.data import TextData, encode_frame, prepare_text
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, tokenize
-from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
 from lstmtune.tasks.text.settings import DATA_RULES, TEXT_SPECS, TextSettings
 
 ROTTEN = Path(__file__).resolve().parent / "data" / "rotten_tomatoes_600.csv"
@@ -40,8 +39,12 @@ def make_space(max_tokens=20000, sequence_length=None) -> Space:
             return Param(name, "int", low=value[0], high=value[1])
         return Param(name, "fixed", value=value)
 
-    return Space(params={"max_tokens": param("max_tokens", max_tokens),
-                         "sequence_length": param("sequence_length", sequence_length)})
+    return Space(
+        params={
+            "max_tokens": param("max_tokens", max_tokens),
+            "sequence_length": param("sequence_length", sequence_length),
+        }
+    )
 
 
 def write_rows(tmp_path: Path, header: list[str], rows: list[list], name: str = "data.csv") -> Path:
@@ -53,8 +56,18 @@ def write_rows(tmp_path: Path, header: list[str], rows: list[list], name: str = 
     return path
 
 
-def prepare(path: Path, target="label", text_col="text", split_col=None, space=None, seed=42,
-            strict=False, embeddings=None, encoding=None, **settings) -> TextData:
+def prepare(
+    path: Path,
+    target="label",
+    text_col="text",
+    split_col=None,
+    space=None,
+    seed=42,
+    strict=False,
+    embeddings=None,
+    encoding=None,
+    **settings,
+) -> TextData:
     columns = {"target": target, "text_col": text_col}
     if split_col is not None:
         columns["split_col"] = split_col
@@ -76,7 +89,7 @@ def error_of(path: Path, **kwargs) -> str:
 def balanced_rows(n_per_class: int = 20, classes=("neg", "pos")) -> list[list]:
     """Distinct texts whose words say their class."""
     rows = []
-    for k, label in enumerate(classes):
+    for label in classes:
         for i in range(n_per_class):
             rows.append([f"text {label} number {i} word{i % 5}", label])
     return rows
@@ -165,8 +178,10 @@ def test_rotten_tomatoes_sample_realistic(tmp_path):
 
 
 def test_no_tensorflow_imported():
-    code = ("import sys; import lstmtune.tasks.text.data, lstmtune.tasks.text.embeddings, lstmtune.tasks.text.settings; "
-            "print(sorted(m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules))")
+    code = (
+        "import sys; import lstmtune.tasks.text.data, lstmtune.tasks.text.embeddings, lstmtune.tasks.text.settings; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
@@ -185,8 +200,12 @@ def test_duplicates_grouped_never_in_two_splits_and_counted(tmp_path):
     # 5 texts repeated 4 times each in different case / spacing / punctuation: the same model input
     for i in range(5):
         label = "pos" if i % 2 else "neg"
-        rows += [[f"Repeated review {i}", label], [f"  repeated REVIEW {i} ", label], [f"repeated review {i}!", label],
-                 [f"repeated, review {i}", label]]
+        rows += [
+            [f"Repeated review {i}", label],
+            [f"  repeated REVIEW {i} ", label],
+            [f"repeated review {i}!", label],
+            [f"repeated, review {i}", label],
+        ]
     path = write_rows(tmp_path, ["text", "label"], rows)
     for seed in range(5):
         data = prepare(path, seed=seed)
@@ -232,7 +251,12 @@ def test_split_column_any_case(tmp_path):
 
 def test_vocabulary_from_training_texts_only(tmp_path):
     rows = [[f"common words {i}", "a" if i % 2 else "b", "train"] for i in range(10)]
-    rows += [["common zebra", "a", "val"], ["common words", "b", "val"], ["zebra giraffe", "a", "test"], ["words", "b", "test"]]
+    rows += [
+        ["common zebra", "a", "val"],
+        ["common words", "b", "val"],
+        ["zebra giraffe", "a", "test"],
+        ["words", "b", "test"],
+    ]
     path = write_rows(tmp_path, ["text", "label", "split"], rows)
     data = prepare(path, split_col="split")
     assert "zebra" not in data.encoder.vocabulary and "giraffe" not in data.encoder.vocabulary
@@ -265,13 +289,22 @@ def test_validation_carved_from_train_keeps_duplicates_and_counts_cross_split_re
 def test_column_errors(tmp_path):
     path = write_rows(tmp_path, ["review", "label", "fold"], [["good", "a", "train"]] * 3)
     message = error_of(path, text_col="reviw")
-    assert "--text-col 'reviw' is not a column (did you mean 'review'?)" in message and "columns are: review, label, fold" in message
-    assert "--target 'lable' is not a column (did you mean 'label'?)" in error_of(path, text_col="review", target="lable")
+    assert (
+        "--text-col 'reviw' is not a column (did you mean 'review'?)" in message
+        and "columns are: review, label, fold" in message
+    )
+    assert "--target 'lable' is not a column (did you mean 'label'?)" in error_of(
+        path, text_col="review", target="lable"
+    )
     assert "--text-col is required" in error_of(path, text_col=None)
     assert "--target is required" in error_of(path, text_col="review", target=None)
     assert "--split-col 'folds' is not a column" in error_of(path, text_col="review", split_col="folds")
-    assert "--text-col and --target must be different columns, but both are 'review'" in error_of(path, text_col="review", target="review")
-    assert "--split-col must be a column of its own, but 'label' is also the --target" in error_of(path, text_col="review", split_col="label")
+    assert "--text-col and --target must be different columns, but both are 'review'" in error_of(
+        path, text_col="review", target="review"
+    )
+    assert "--split-col must be a column of its own, but 'label' is also the --target" in error_of(
+        path, text_col="review", split_col="label"
+    )
 
 
 def test_label_errors(tmp_path):
@@ -281,26 +314,43 @@ def test_label_errors(tmp_path):
     assert "must have at least 2 classes, but all 9 rows hold 1" in error_of(ints)
     floats = write_rows(tmp_path, ["text", "label"], [["a", 1.0], ["b", 0.5], ["c", 2.0]], "floats.csv")
     message = error_of(floats)
-    assert "--target 'label' must hold class labels" in message and "row 2 holds 0.5" in message and "classification" in message
-    few = write_rows(tmp_path, ["text", "label"], balanced_rows(10) + [["rare one", "rare"], ["rare two", "rare"]], "few.csv")
-    assert "class 'rare' has 2 rows, but a stratified train / validation / test split needs at least 3 rows per class" in error_of(few)
+    assert (
+        "--target 'label' must hold class labels" in message
+        and "row 2 holds 0.5" in message
+        and "classification" in message
+    )
+    few = write_rows(
+        tmp_path, ["text", "label"], balanced_rows(10) + [["rare one", "rare"], ["rare two", "rare"]], "few.csv"
+    )
+    assert (
+        "class 'rare' has 2 rows, but a stratified train / validation / test split needs at least 3 rows per class"
+        in error_of(few)
+    )
 
 
 def test_split_column_errors(tmp_path):
     rows = [["x one", "a", "train"], ["x two", "b", "train"], ["x three", "a", "holdout"], ["x four", "b", "test"]]
     path = write_rows(tmp_path, ["text", "label", "fold"], rows, "unknown.csv")
     message = error_of(path, split_col="fold")
-    assert "--split-col 'fold' must name a split (train; val, valid, validation or dev; test (any case)), but row 3 holds 'holdout'" in message
+    assert (
+        "--split-col 'fold' must name a split (train; val, valid, validation or dev; test (any case)), but row 3 holds 'holdout'"
+        in message
+    )
     empty = write_rows(tmp_path, ["text", "label", "fold"], [["x", "a", "train"], ["y", "b", ""]], "empty.csv")
     assert "but row 2 is empty" in error_of(empty, split_col="fold")
     no_test = write_rows(tmp_path, ["text", "label", "fold"], [["x", "a", "train"], ["y", "b", "val"]], "notest.csv")
-    assert "--split-col 'fold' must name some rows test, but it names only train, val" in error_of(no_test, split_col="fold")
+    assert "--split-col 'fold' must name some rows test, but it names only train, val" in error_of(
+        no_test, split_col="fold"
+    )
     no_train = write_rows(tmp_path, ["text", "label", "fold"], [["x", "a", "test"], ["y", "b", "val"]], "notrain.csv")
     assert "must name some rows train, but it names only val, test" in error_of(no_train, split_col="fold")
     rows = [[f"t {i}", "a", "train"] for i in range(5)] + [["u", "b", "val"], ["v", "b", "test"], ["w", "a", "test"]]
     absent = write_rows(tmp_path, ["text", "label", "fold"], rows, "absent.csv")
     message = error_of(absent, split_col="fold")
-    assert "class 'b' has 2 rows, but --split-col 'fold' names none of them train; every class needs training rows" in message
+    assert (
+        "class 'b' has 2 rows, but --split-col 'fold' names none of them train; every class needs training rows"
+        in message
+    )
 
 
 def test_class_absent_from_train_and_empty_split(tmp_path):
@@ -314,10 +364,16 @@ def test_class_absent_from_train_and_empty_split(tmp_path):
         except DataError as exc:
             messages.append(str(exc))
     assert messages and all(
-        "--target 'label' class 'c' has 3 rows, but none landed in the training split (repeated texts are kept together)" in m
-        for m in messages)
-    tiny = write_rows(tmp_path, ["text", "label"], [["a one", "x"], ["b two", "x"], ["c three", "x"], ["d", "y"],
-                                                    ["e", "y"], ["f", "y"]], "tiny.csv")
+        "--target 'label' class 'c' has 3 rows, but none landed in the training split (repeated texts are kept together)"
+        in m
+        for m in messages
+    )
+    tiny = write_rows(
+        tmp_path,
+        ["text", "label"],
+        [["a one", "x"], ["b two", "x"], ["c three", "x"], ["d", "y"], ["e", "y"], ["f", "y"]],
+        "tiny.csv",
+    )
     # A split too small to get a row by its fraction still gets one.
     data = prepare(tiny, split=(0.9, 0.05, 0.05))
     assert all(len(data.y[split]) >= 1 for split in ("train", "val", "test"))
@@ -327,7 +383,10 @@ def test_strict_names_first_bad_row(tmp_path):
     rows = balanced_rows(5) + [["fine text", ""], ["  ", "neg"], ["another", "pos"]]
     path = write_rows(tmp_path, ["text", "label"], rows)
     message = error_of(path, strict=True)
-    assert "with --strict every row needs a text with words and a label, but row 11 has no label in --target 'label'" in message
+    assert (
+        "with --strict every row needs a text with words and a label, but row 11 has no label in --target 'label'"
+        in message
+    )
     assert "(1 row without words, 1 row without a label)" in message
     rows = balanced_rows(5) + [["?!", "neg"]]
     punct = write_rows(tmp_path, ["text", "label"], rows, "punct.csv")
@@ -338,8 +397,11 @@ def test_strict_names_first_bad_row(tmp_path):
 
 def test_quoted_multiline_texts_and_record_numbers(tmp_path):
     path = tmp_path / "multi.csv"
-    path.write_text('text,label\n"first line\nsecond line, with comma",a\n"say ""hi""",b\nplain,a\n"x\n\ny",b\nbad,\n'
-                    'z1,a\nz2,b\nz3,a\nz4,b\n', encoding="utf-8")
+    path.write_text(
+        'text,label\n"first line\nsecond line, with comma",a\n"say ""hi""",b\nplain,a\n"x\n\ny",b\nbad,\n'
+        "z1,a\nz2,b\nz3,a\nz4,b\n",
+        encoding="utf-8",
+    )
     frame = read_csv(path, encoding="utf-8")
     assert frame["text"][0] == "first line\nsecond line, with comma" and frame["text"][1] == 'say "hi"'
     assert frame["text"][3] == "x\n\ny"
@@ -466,9 +528,14 @@ def test_state_and_encode_frame_for_prediction(tmp_path):
     frame = pd.DataFrame({"text": list(data.texts["test"]), "other": 1})
     inputs, index = encode_frame(state, frame, "new.csv")
     assert (inputs == data.inputs("test", values)).all() and list(index) == list(frame.index)
-    with pytest.raises(DataError, match=r"new.csv: every row needs a text to predict, but row 2 of column 'text' is empty"):
+    with pytest.raises(
+        DataError, match=r"new.csv: every row needs a text to predict, but row 2 of column 'text' is empty"
+    ):
         encode_frame(state, pd.DataFrame({"text": ["fine", "  "]}), "new.csv")
-    with pytest.raises(DataError, match=r"new.csv: the model reads texts from column 'text', which is not a column \(did you mean 'texts'\?\)"):
+    with pytest.raises(
+        DataError,
+        match=r"new.csv: the model reads texts from column 'text', which is not a column \(did you mean 'texts'\?\)",
+    ):
         encode_frame(state, pd.DataFrame({"texts": ["fine"]}), "new.csv")
 
 
@@ -503,14 +570,17 @@ def test_read_vectors_glove_and_word2vec(tmp_path):
     assert matrix.shape == (6, 2) and found == 2 and matrix[2].tolist() == [1, 2] and matrix[3].tolist() == [3, 4]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("good 1 2 3\nfilm 1 2\n", "--embeddings line 2 has 2 values after the word, but line 1 has 3"),
-    ("3 2\ngood 1 2\nfilm 1\n", "--embeddings line 3 has 1 value after the word, but the header says 2"),
-    ("good 1 2\nfilm 1 x\n", "--embeddings line 2 must hold numbers after the word 'film', but holds 'x'"),
-    ("", "--embeddings holds no vectors"),
-    ("5 3\n", "--embeddings holds no vectors"),
-    ("other 1 2\nwords 1 2\n", "--embeddings holds none of the 2 vocabulary words"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("good 1 2 3\nfilm 1 2\n", "--embeddings line 2 has 2 values after the word, but line 1 has 3"),
+        ("3 2\ngood 1 2\nfilm 1\n", "--embeddings line 3 has 1 value after the word, but the header says 2"),
+        ("good 1 2\nfilm 1 x\n", "--embeddings line 2 must hold numbers after the word 'film', but holds 'x'"),
+        ("", "--embeddings holds no vectors"),
+        ("5 3\n", "--embeddings holds no vectors"),
+        ("other 1 2\nwords 1 2\n", "--embeddings holds none of the 2 vocabulary words"),
+    ],
+)
 def test_read_vectors_errors(tmp_path, text, expected):
     path = tmp_path / "vectors.txt"
     path.write_text(text, encoding="utf-8")

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REVIEWS, TEXT_SPACE, assert_one_line_error
 
 pytestmark = pytest.mark.search
@@ -34,10 +33,23 @@ def text_run(tmp_path_factory, text_space):
     from lstmtune.cli import app
 
     out = tmp_path_factory.mktemp("reviews") / "run"
-    result = CliRunner().invoke(app, [
-        "search", str(REVIEWS), "--task", "text", "--text-col", "text", "--target", "category",
-        "--space", str(text_space), "--out", str(out),
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "search",
+            str(REVIEWS),
+            "--task",
+            "text",
+            "--text-col",
+            "text",
+            "--target",
+            "category",
+            "--space",
+            str(text_space),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.stderr + result.stdout
     return out, result
 
@@ -46,8 +58,11 @@ def test_text_run_directory(text_run):
     out, result = text_run
     manifest = read_json(out / "run.json")
     assert manifest["schema_version"] == 2 and manifest["task"] == "text" and manifest["status"] == "completed"
-    assert manifest["search"]["objective"] == {"name": "val_cross_entropy", "direction": "min",
-                                               "label": "validation cross-entropy"}
+    assert manifest["search"]["objective"] == {
+        "name": "val_cross_entropy",
+        "direction": "min",
+        "label": "validation cross-entropy",
+    }
     assert manifest["data"]["labels"] == ["fresh", "rotten"]
     assert manifest["data"]["columns"] == {"target": "category", "text_col": "text"}
     counts = manifest["data"]["class_counts"]
@@ -58,7 +73,9 @@ def test_text_run_directory(text_run):
     assert best["test"]["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum())
     # The prior baseline's accuracy is the majority class's share of the split.
     test_counts = counts["test"]
-    assert manifest["baselines"]["test"]["prior"]["accuracy"] == pytest.approx(max(test_counts.values()) / sum(test_counts.values()))
+    assert manifest["baselines"]["test"]["prior"]["accuracy"] == pytest.approx(
+        max(test_counts.values()) / sum(test_counts.values())
+    )
     assert manifest["baselines"]["val"]["prior"]["skill"] == pytest.approx(0.0)
     state = read_json(out / "preprocessing.json")
     assert state["task"] == "text" and state["sequence_length"] == 24 and state["labels"] == ["fresh", "rotten"]
@@ -68,8 +85,16 @@ def test_text_run_directory(text_run):
 def test_text_trials_rank_on_cross_entropy(text_run):
     out, _ = text_run
     table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
-    assert list(table.columns[:8]) == ["rank", "trial_id", "status", "score", "val_accuracy", "val_macro_f1",
-                                       "val_cross_entropy", "skill"]
+    assert list(table.columns[:8]) == [
+        "rank",
+        "trial_id",
+        "status",
+        "score",
+        "val_accuracy",
+        "val_macro_f1",
+        "val_cross_entropy",
+        "skill",
+    ]
     assert table["score"].is_monotonic_increasing
     for row in table.itertuples():
         history = pd.read_csv(out / "history" / f"trial_{row.trial_id}.csv")
@@ -86,8 +111,9 @@ def test_text_predict_matches_the_search_scoring(text_run, cli, tmp_path):
 
     out, _ = text_run
     manifest = read_json(out / "run.json")
-    plan = plan_search(SearchRequest(REVIEWS, out / "space.yaml", task="text",
-                                     columns={"text_col": "text", "target": "category"}))
+    plan = plan_search(
+        SearchRequest(REVIEWS, out / "space.yaml", task="text", columns={"text_col": "text", "target": "category"})
+    )
     texts, truth = plan.data.texts["test"], plan.data.y["test"]
     predicted = Predictor.load(out).predict(pd.DataFrame({"text": texts}))
     labels = manifest["data"]["labels"]
@@ -115,15 +141,34 @@ def test_text_report_and_check(text_run, cli, text_space):
     assert any("class prior" in finding or "class shares" in finding for finding in report["findings"])
     markdown = cli("report", out, "--format", "md").stdout
     assert "| split | model | accuracy | macro_f1 | cross_entropy | skill |" in markdown
-    checked = cli("check", "--space", text_space, "--task", "text", REVIEWS, "--text-col", "text", "--target", "category")
+    checked = cli(
+        "check", "--space", text_space, "--task", "text", REVIEWS, "--text-col", "text", "--target", "category"
+    )
     assert checked.exit_code == 0, checked.stderr
     assert "valid for --task text" in checked.stdout and "vocabulary" in checked.stdout
 
 
 def test_text_accuracy_objective_ranks_highest_first(cli, text_space, tmp_path):
     out = tmp_path / "acc"
-    result = cli("search", REVIEWS, "--task", "text", "--text-col", "text", "--target", "category",
-                 "--space", text_space, "--out", out, "--objective", "macro_f1", "--class-weight", "auto", "-q")
+    result = cli(
+        "search",
+        REVIEWS,
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "category",
+        "--space",
+        text_space,
+        "--out",
+        out,
+        "--objective",
+        "macro_f1",
+        "--class-weight",
+        "auto",
+        "-q",
+    )
     assert result.exit_code == 0, result.stderr
     manifest = read_json(out / "run.json")
     assert manifest["search"]["objective"]["name"] == "val_macro_f1"
@@ -139,11 +184,29 @@ def test_pretrained_embeddings(cli, write_file, tmp_path):
     """Vectors from a GloVe-style file start the embedding; its width wins over embedding_dim."""
     words = ["the", "film", "a", "movie", "and", "of", "nothingword"]
     rng = np.random.default_rng(0)
-    vectors = write_file("vectors.txt", "".join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=5))}\n" for w in words))
+    vectors = write_file(
+        "vectors.txt", "".join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=5))}\n" for w in words)
+    )
     space = write_file("emb.yaml", TEXT_SPACE.replace("embedding_dim: 8", "embedding_trainable: false"))
     out = tmp_path / "emb"
-    result = cli("search", REVIEWS, "--task", "text", "--text-col", "text", "--target", "category",
-                 "--space", space, "--out", out, "--embeddings", vectors, "--max-trials", "1")
+    result = cli(
+        "search",
+        REVIEWS,
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "category",
+        "--space",
+        space,
+        "--out",
+        out,
+        "--embeddings",
+        vectors,
+        "--max-trials",
+        "1",
+    )
     assert result.exit_code == 0, result.stderr
     assert "vocabulary words found" in result.stderr
     manifest = read_json(out / "run.json")
@@ -162,8 +225,21 @@ def test_best_yaml_reproduces_the_best_text_score(text_run, cli, tmp_path):
     assert "--task text" in command and "--text-col text" in command
     best_score = pd.read_csv(out / "trials.csv")["score"][0]
     again = tmp_path / "again"
-    result = cli("search", REVIEWS, "--task", "text", "--text-col", "text", "--target", "category",
-                 "--space", out / "best.yaml", "--out", again, "-q")
+    result = cli(
+        "search",
+        REVIEWS,
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "category",
+        "--space",
+        out / "best.yaml",
+        "--out",
+        again,
+        "-q",
+    )
     assert result.exit_code == 0, result.stderr
     assert pd.read_csv(again / "trials.csv")["score"][0] == pytest.approx(best_score, rel=1e-6)
 
@@ -176,8 +252,23 @@ def test_multi_class_integer_labels(cli, text_space, tmp_path):
     path = tmp_path / "stars.csv"
     reviews[["text", "stars"]].to_csv(path, index=False)
     out = tmp_path / "stars"
-    result = cli("search", path, "--task", "text", "--text-col", "text", "--target", "stars", "--space", text_space,
-                 "--out", out, "-q", "--max-trials", "1")
+    result = cli(
+        "search",
+        path,
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "stars",
+        "--space",
+        text_space,
+        "--out",
+        out,
+        "-q",
+        "--max-trials",
+        "1",
+    )
     assert result.exit_code == 0, result.stderr
     manifest = read_json(out / "run.json")
     assert manifest["data"]["labels"] == ["1", "3", "5"] and len(manifest["best"]["test"]["confusion_matrix"]) == 3

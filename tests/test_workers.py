@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import AIRLINE, TINY_SPACE
 
 pytestmark = [pytest.mark.search, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals, /proc")]
@@ -30,8 +29,23 @@ MOMENT_TIMEOUT_S = 150
 
 
 def search_command(out: Path, space: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "lstmtune", "search", str(AIRLINE), "--target", "Passengers", "--time-col", "Date",
-            "--space", str(space), "--out", str(out), "--quiet", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "lstmtune",
+        "search",
+        str(AIRLINE),
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        str(space),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
 
 
 def start(command: list[str]) -> subprocess.Popen:
@@ -120,8 +134,9 @@ def space_file(tmp_path_factory) -> Path:
 def parallel_run(tmp_path_factory, space_file) -> tuple[Path, int, str]:
     """6 trials on 2 workers, each worker replaced by a fresh process after 2 trials."""
     out = tmp_path_factory.mktemp("parallel") / "run"
-    code, _, err = finish(start(search_command(out, space_file, "--max-trials", "6", "--workers", "2",
-                                               "--recycle-after", "2")))
+    code, _, err = finish(
+        start(search_command(out, space_file, "--max-trials", "6", "--workers", "2", "--recycle-after", "2"))
+    )
     return out, code, err
 
 
@@ -162,16 +177,19 @@ def test_parallel_run_reports_and_gates(parallel_run, cli):
     by_worker = document["workers"]["trials_by_worker"]
     assert sorted(by_worker) == ["worker1", "worker2"] and sum(by_worker.values()) == 6
     text = cli("report", str(out)).stdout
-    assert (f"workers: 2 local  trials by worker: worker1 {by_worker['worker1']}, "
-            f"worker2 {by_worker['worker2']}") in text
+    assert (
+        f"workers: 2 local  trials by worker: worker1 {by_worker['worker1']}, worker2 {by_worker['worker2']}"
+    ) in text
     assert cli("gate", str(out), "--require", "trials.completed == 6").exit_code == 0
 
 
 def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, space_file):
     out = tmp_path / "run"
     process = start(search_command(out, space_file, "--max-trials", "6", "--workers", "2"))
-    running = wait_for("a trial running in a worker", lambda: next(
-        (r for r in records(out).values() if r["status"] == "running" and "pid" in r), None))
+    running = wait_for(
+        "a trial running in a worker",
+        lambda: next((r for r in records(out).values() if r["status"] == "running" and "pid" in r), None),
+    )
     os.kill(running["pid"], signal.SIGKILL)
     code, _, err = finish(process)
     assert code == 0, err[-3000:]
@@ -230,9 +248,14 @@ def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, space_fil
     """Ctrl-C in a terminal reaches the search and its workers (one process group): no trial starts
     after it, the running ones are interrupted, and --resume finishes the run."""
     out = tmp_path / "run"
-    process = subprocess.Popen(search_command(out, space_file, "--max-trials", "8", "--workers", "2"),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        search_command(out, space_file, "--max-trials", "8", "--workers", "2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        start_new_session=True,
+    )
     wait_for("2 completed trials", lambda: sum(r["status"] == "completed" for r in records(out).values()) >= 2)
     interrupted_at = time.time()
     os.killpg(process.pid, signal.SIGINT)
@@ -260,8 +283,22 @@ def test_listen_on_a_busy_port_is_refused_before_anything_is_written(cli, tmp_pa
         held.bind(("127.0.0.1", 0))
         held.listen()
         port = held.getsockname()[1]
-        result = cli("search", str(AIRLINE), "--target", "Passengers", "--time-col", "Date", "--space", str(space_file),
-                     "--out", str(tmp_path / "run"), "--workers", "2", "--listen", f"127.0.0.1:{port}")
+        result = cli(
+            "search",
+            str(AIRLINE),
+            "--target",
+            "Passengers",
+            "--time-col",
+            "Date",
+            "--space",
+            str(space_file),
+            "--out",
+            str(tmp_path / "run"),
+            "--workers",
+            "2",
+            "--listen",
+            f"127.0.0.1:{port}",
+        )
     assert result.exit_code == 2
     assert f"--listen 127.0.0.1:{port}: cannot listen there" in result.stderr
     assert not (tmp_path / "run").exists()
@@ -276,27 +313,48 @@ def test_a_worker_without_its_chief_gives_up_within_wait(parallel_run, tmp_path,
     manifest["status"] = "running"  # as if its chief were serving, but nothing listens on the port
     (out / "run.json").write_text(json.dumps(manifest))
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "lstmtune", "worker", str(out), "--oracle", "127.0.0.1:9",
-                             "--wait", "2", "--quiet"], capture_output=True, text=True, env=ENV, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "lstmtune", "worker", str(out), "--oracle", "127.0.0.1:9", "--wait", "2", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == ["error: --oracle 127.0.0.1:9: no answer from the search's chief within 2 s (is the search "
-                     "still running there, and reachable from this machine?)"]
+    assert lines == [
+        "error: --oracle 127.0.0.1:9: no answer from the search's chief within 2 s (is the search "
+        "still running there, and reachable from this machine?)"
+    ]
     assert time.monotonic() - started < 100
     assert records(out) == records(finished)  # nothing written
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--listen", "0.0.0.0:8470"], "--listen applies to a parallel search: add --workers N"),
-    (["--recycle-after", "3"], "--recycle-after applies to a parallel search: add --workers N"),
-    (["--workers", "-1"], "--workers must be from 0 to 256"),
-    (["--workers", "2", "--recycle-after", "0"], "--recycle-after must be at least 1 trial, but got 0"),
-    (["--workers", "2", "--listen", "8470"], "--listen must be HOST:PORT"),
-    (["--workers", "2", "--listen", "host:99999"], "--listen must be HOST:PORT"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--listen", "0.0.0.0:8470"], "--listen applies to a parallel search: add --workers N"),
+        (["--recycle-after", "3"], "--recycle-after applies to a parallel search: add --workers N"),
+        (["--workers", "-1"], "--workers must be from 0 to 256"),
+        (["--workers", "2", "--recycle-after", "0"], "--recycle-after must be at least 1 trial, but got 0"),
+        (["--workers", "2", "--listen", "8470"], "--listen must be HOST:PORT"),
+        (["--workers", "2", "--listen", "host:99999"], "--listen must be HOST:PORT"),
+    ],
+)
 def test_parallel_flag_errors(cli, tmp_path, space_file, args, message):
-    result = cli("search", str(AIRLINE), "--target", "Passengers", "--time-col", "Date", "--space", str(space_file),
-                 "--out", str(tmp_path / "run"), *args)
+    result = cli(
+        "search",
+        str(AIRLINE),
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        str(space_file),
+        "--out",
+        str(tmp_path / "run"),
+        *args,
+    )
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
@@ -329,12 +387,18 @@ def test_a_worker_started_before_its_search_joins_it(tmp_path, space_file):
     """As on another machine: `lstmtune worker RUN_DIR` started first waits for the search, reads its
     address from run.json and runs trials beside the search's own worker."""
     out = tmp_path / "run"
-    joining = subprocess.Popen([sys.executable, "-m", "lstmtune", "worker", str(out), "--wait", "120", "--quiet"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    joining = subprocess.Popen(
+        [sys.executable, "-m", "lstmtune", "worker", str(out), "--wait", "120", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
     time.sleep(1)
     # The local worker is replaced after every trial, so the joining one surely gets trials too.
-    code, _, err = finish(start(search_command(out, space_file, "--max-trials", "5", "--workers", "1",
-                                               "--recycle-after", "1")))
+    code, _, err = finish(
+        start(search_command(out, space_file, "--max-trials", "5", "--workers", "1", "--recycle-after", "1"))
+    )
     assert code == 0, err[-3000:]
     _, joined_err = joining.communicate(timeout=60)
     assert joining.returncode == 0, joined_err[-3000:]
@@ -349,5 +413,6 @@ def test_the_api_names_parallel_arguments(tmp_path, space_file):
     from lstmtune.errors import OptionError
 
     with pytest.raises(OptionError, match="listen applies to a parallel search: add workers N"):
-        lstmtune.search(AIRLINE, space=space_file, out=tmp_path / "run", target="Passengers", time_col="Date",
-                        listen="127.0.0.1:0")
+        lstmtune.search(
+            AIRLINE, space=space_file, out=tmp_path / "run", target="Passengers", time_col="Date", listen="127.0.0.1:0"
+        )

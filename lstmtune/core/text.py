@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 SHOWN = 60  # characters of a value quoted in a message
 

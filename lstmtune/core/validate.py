@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lstmtune.core.text import shown
 
@@ -88,7 +89,9 @@ def integer(minimum: int, maximum: int | None = None) -> Validator:
             raise ValueError(rule)
         return value
 
-    return Validator(check, {"type": "integer", "minimum": minimum, **({"maximum": maximum} if maximum is not None else {})})
+    return Validator(
+        check, {"type": "integer", "minimum": minimum, **({"maximum": maximum} if maximum is not None else {})}
+    )
 
 
 def one_of(options: tuple[str, ...]) -> Validator:
@@ -125,10 +128,15 @@ def _fractions(value: Any) -> tuple[float, float, float]:
     return fractions[0], fractions[1], fractions[2]
 
 
-split_fractions = Validator(_fractions, {"anyOf": [
-    {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 3, "maxItems": 3},
-    {"type": "string", "pattern": r"^\s*[0-9.]+\s*,\s*[0-9.]+\s*,\s*[0-9.]+\s*$"},
-]})
+split_fractions = Validator(
+    _fractions,
+    {
+        "anyOf": [
+            {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 3, "maxItems": 3},
+            {"type": "string", "pattern": r"^\s*[0-9.]+\s*,\s*[0-9.]+\s*,\s*[0-9.]+\s*$"},
+        ]
+    },
+)
 
 DURATION = re.compile(r"^(?:(\d*\.?\d+)h)?(?:(\d*\.?\d+)m)?(?:(\d*\.?\d+)s)?$", re.ASCII)
 
@@ -158,8 +166,12 @@ def _seconds(value: Any) -> float:
     return seconds
 
 
-duration = Validator(_seconds, {"anyOf": [
-    {"type": "number", "exclusiveMinimum": 0},
-    {"type": "string", "pattern": r"^(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$"},
-]})
-
+duration = Validator(
+    _seconds,
+    {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0},
+            {"type": "string", "pattern": r"^(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$"},
+        ]
+    },
+)

@@ -34,7 +34,7 @@ import pandas as pd
 
 CHUNK_ROWS = 1 << 15
 ROUNDING = 1e-5
-FLOAT32_EPS = 2.0 ** -24  # float32 rounds a value x by at most |x| times this
+FLOAT32_EPS = 2.0**-24  # float32 rounds a value x by at most |x| times this
 
 
 def float32_rounding(column: np.ndarray) -> float:
@@ -102,7 +102,9 @@ class _Column:
         self.filled = 0
         self.parts: list[pd.Series] = []  # text, and times with a time zone, are kept as the chunks' Series
         self.rounding = 0.0  # the largest change float32 made to a value
-        self.float32 = spec.narrow and not (name in spec.exact or name == spec.time_col)  # still a candidate for float32
+        self.float32 = spec.narrow and not (
+            name in spec.exact or name == spec.time_col
+        )  # still a candidate for float32
         self.reread = False
         self.time_format = spec.time_format
         self.is_time = name == spec.time_col  # its text is parsed to times chunk by chunk
@@ -148,7 +150,7 @@ class _Column:
             raise _GiveUp  # times of two resolutions (integers and floats are read again instead)
         if self.filled + len(values) > self.capacity:
             raise _GiveUp  # cannot happen (the capacity counts the file's lines); kept safe
-        self.buffer[self.filled: self.filled + len(values)] = values
+        self.buffer[self.filled : self.filled + len(values)] = values
         self.filled += len(values)
 
     def assemble(self, path: Path, options: dict[str, Any]) -> Any:

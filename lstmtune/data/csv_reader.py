@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.data.compact_reader import MAX_MAGNITUDE, CompactColumns, parse_compact
-from lstmtune.errors import DataError, OptionError
-from lstmtune.data.files import regular_file
 from lstmtune.core.text import clip
+from lstmtune.data.compact_reader import MAX_MAGNITUDE, CompactColumns, parse_compact
+from lstmtune.data.files import regular_file
+from lstmtune.errors import DataError, OptionError
 
 
 def line_of(index_label: Any) -> int:
@@ -27,20 +27,17 @@ def line_of(index_label: Any) -> int:
     return int(index_label) + 2
 
 
-
-
 def _show(value: Any) -> str:
     """A cell value for a message: numpy scalars as plain Python values, cut to a readable length."""
     return clip(repr(value.item() if hasattr(value, "item") else value))
 
 
-
-
 def file_text(path: Path, index_label: Any, column: str) -> str:
     """A cell's text as the file writes it (for a message about a column a compact read holds parsed)."""
     label = int(index_label)
-    with pd.read_csv(path, index_col=False, usecols=[column], dtype=str, keep_default_na=False,
-                     chunksize=1 << 16) as chunks:
+    with pd.read_csv(
+        path, index_col=False, usecols=[column], dtype=str, keep_default_na=False, chunksize=1 << 16
+    ) as chunks:
         for chunk in chunks:
             if label in chunk.index:
                 return chunk.at[label, column]
@@ -125,8 +122,9 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataErr
     )
 
 
-def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False,
-             compact: CompactColumns | None = None) -> pd.DataFrame:
+def read_csv(
+    path: Path, encoding: str | None = None, empty_only: bool = False, compact: CompactColumns | None = None
+) -> pd.DataFrame:
     """Read the CSV, turning every way it can fail into one DataError line.
 
     `encoding` is the --encoding flag's value (e.g. utf-8, latin-1): an unknown name is an OptionError
@@ -158,7 +156,9 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False,
         if encoding is not None and isinstance(exc, UnicodeDecodeError):
             raise _decode_error(path, encoding, exc) from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path}: not a readable CSV file ({first}){_utf16_hint(path) or _separator_hint(path)}") from None
+        raise DataError(
+            f"{path}: not a readable CSV file ({first}){_utf16_hint(path) or _separator_hint(path)}"
+        ) from None
     if frame.empty:
         raise DataError(f"{path}: has a header but no data rows")
     _refuse_repeated_names(path, options)
@@ -166,7 +166,9 @@ def read_csv(path: Path, encoding: str | None = None, empty_only: bool = False,
         header = str(frame.columns[0])
         for name, separator in (("semicolons", ";"), ("tabs", "\t"), ("'|'", "|")):
             if separator in header:
-                raise DataError(f"{path}: has one column {header!r} that looks separated by {name}; lstmtune reads comma-separated files")
+                raise DataError(
+                    f"{path}: has one column {header!r} that looks separated by {name}; lstmtune reads comma-separated files"
+                )
     return frame
 
 
@@ -205,8 +207,10 @@ def _longer_than_header(path: Path, options: dict[str, Any]) -> str:
             header = next(rows, [])
             for line, row in enumerate(rows, start=2):
                 if len(row) > len(header):
-                    return (f"line {line} holds {len(row)} fields but the header names {len(header)} columns; "
-                            "every row needs one field per column")
+                    return (
+                        f"line {line} holds {len(row)} fields but the header names {len(header)} columns; "
+                        "every row needs one field per column"
+                    )
     except (OSError, csv.Error, LookupError):
         pass
     return "a row holds more fields than the header names columns; every row needs one field per column"
@@ -220,8 +224,10 @@ def _refuse_repeated_names(path: Path, options: dict[str, Any]) -> None:
     for position, name in enumerate(header, start=1):
         key = str(name).strip()
         if key in seen:
-            raise DataError(f"{path}: column names must be unique, but {_show(key)} is the name of columns "
-                            f"{seen[key]} and {position}")
+            raise DataError(
+                f"{path}: column names must be unique, but {_show(key)} is the name of columns "
+                f"{seen[key]} and {position}"
+            )
         seen[key] = position
 
 
@@ -266,8 +272,10 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
     series = frame[column]
     if not booleans and _true_false(series):
         label = series.dropna().index[0]
-        raise DataError(f"{path}: {role} column {column!r} must be numeric, but holds true/false values "
-                        f"(line {line_of(label)}: {_show(series[label])}); encode them as 0 and 1 if they are a quantity")
+        raise DataError(
+            f"{path}: {role} column {column!r} must be numeric, but holds true/false values "
+            f"(line {line_of(label)}: {_show(series[label])}); encode them as 0 and 1 if they are a quantity"
+        )
     if series.dtype == np.float32:  # a compact read's float column: already checked, kept narrow
         converted = series
     elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
@@ -284,12 +292,16 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
     infinite = np.isinf(converted.to_numpy())
     if infinite.any():
         label = converted.index[infinite.argmax()]
-        raise DataError(f"{path}: {role} column {column!r} must be finite, but line {line_of(label)} holds {_show(series[label])}")
+        raise DataError(
+            f"{path}: {role} column {column!r} must be finite, but line {line_of(label)} holds {_show(series[label])}"
+        )
     huge = np.abs(converted.to_numpy()) > MAX_MAGNITUDE
     if huge.any():
         label = converted.index[huge.argmax()]
-        raise DataError(f"{path}: {role} column {column!r} must hold numbers of magnitude at most {MAX_MAGNITUDE:g}, "
-                        f"but line {line_of(label)} holds {_show(series[label])}")
+        raise DataError(
+            f"{path}: {role} column {column!r} must hold numbers of magnitude at most {MAX_MAGNITUDE:g}, "
+            f"but line {line_of(label)} holds {_show(series[label])}"
+        )
     return converted
 
 
@@ -305,12 +317,16 @@ def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | 
     raw = frame[column]
     if raw.isna().any():
         label = raw.isna().idxmax()
-        raise DataError(f"{path}: --time-col {column!r} must have a value in every row, but line {line_of(label)} is empty")
+        raise DataError(
+            f"{path}: --time-col {column!r} must have a value in every row, but line {line_of(label)} is empty"
+        )
     if time_format is None and pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         infinite = np.isinf(raw.to_numpy(dtype=float))
         if infinite.any():
             label = raw.index[infinite.argmax()]
-            raise DataError(f"{path}: --time-col {column!r} must be finite, but line {line_of(label)} holds {_show(raw[label])}")
+            raise DataError(
+                f"{path}: --time-col {column!r} must be finite, but line {line_of(label)} holds {_show(raw[label])}"
+            )
         return raw, None
     if pd.api.types.is_datetime64_any_dtype(raw):  # parsed chunk by chunk by a compact read
         return raw, time_format or "ISO8601"
@@ -327,7 +343,9 @@ def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | 
             parsed = pd.to_datetime(text, errors="coerce", format=fmt) if fmt else pd.to_datetime(text, errors="coerce")
     except (ValueError, TypeError) as exc:  # e.g. mixed time zones
         first = pandas_reason(exc)
-        raise DataError(f"{path}: --time-col {column!r} must hold dates in one format and time zone, or numbers ({first})") from None
+        raise DataError(
+            f"{path}: --time-col {column!r} must hold dates in one format and time zone, or numbers ({first})"
+        ) from None
     bad = parsed.isna()
     if bad.any():
         label = bad.idxmax()
@@ -357,8 +375,10 @@ def _day_or_month_first(text: pd.Series, parsed: pd.Series, fmt: str, path: Path
         return parsed, fmt
     if spread[swapped_fmt] < 0.5 * spread[fmt]:
         return swapped, swapped_fmt
-    raise DataError(f"{path}: --time-col {column!r} reads as day-first and as month-first alike ({_show(text.iloc[0])}); "
-                    f"pass --time-format {fmt} or {swapped_fmt}")
+    raise DataError(
+        f"{path}: --time-col {column!r} reads as day-first and as month-first alike ({_show(text.iloc[0])}); "
+        f"pass --time-format {fmt} or {swapped_fmt}"
+    )
 
 
 def _irregularity(times: pd.Series) -> float:

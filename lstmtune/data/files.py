@@ -10,8 +10,8 @@ import os
 import stat
 from pathlib import Path
 
-from lstmtune.errors import LstmtuneError
 from lstmtune.core.machine import memory_limit
+from lstmtune.errors import LstmtuneError
 
 SPACE_FILE_LIMIT = 1 << 20  # a search space is a few hundred bytes; a megabyte is a wrong file
 UNLIMITED = 1 << 62  # for files read as a stream

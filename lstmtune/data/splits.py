@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 SPLITS = ("train", "val", "test")
-SPLIT_NAMES = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val",
-               "dev": "val", "test": "test", "testing": "test"}
+SPLIT_NAMES = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "dev": "val",
+    "test": "test",
+    "testing": "test",
+}
 
 
 def split_bounds(n_rows: int, split: tuple[float, float, float]) -> tuple[int, int]:
@@ -57,8 +66,14 @@ def _group_labels(labels: np.ndarray | None, inverse: np.ndarray, n_groups: int)
     return top.set_index("group")["label"].reindex(range(n_groups)).to_numpy()
 
 
-def assign_splits(n: int, fractions: tuple[float, ...], seed: int, labels: np.ndarray | None = None,
-                  groups: np.ndarray | None = None, names: tuple[str, ...] = SPLITS) -> np.ndarray:
+def assign_splits(
+    n: int,
+    fractions: tuple[float, ...],
+    seed: int,
+    labels: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    names: tuple[str, ...] = SPLITS,
+) -> np.ndarray:
     """A split name per item: seeded, stratified by `labels` when given, groups kept whole.
 
     Groups are shuffled within each label stratum and dealt to the splits so each split's item count
@@ -68,7 +83,9 @@ def assign_splits(n: int, fractions: tuple[float, ...], seed: int, labels: np.nd
     group_ids, inverse = _group_keys(n, groups)
     sizes = np.bincount(inverse, minlength=len(group_ids))
     strata = _group_labels(labels, inverse, len(group_ids))
-    if strata is None or (groups is not None and np.unique(strata.astype(str), return_counts=True)[1].min() < len(names)):
+    if strata is None or (
+        groups is not None and np.unique(strata.astype(str), return_counts=True)[1].min() < len(names)
+    ):
         # Too few groups per class to stratify (e.g. every subject has every class): deal groups as one stratum.
         strata = np.zeros(len(group_ids), dtype=object)
     out_of_group = np.empty(len(group_ids), dtype=object)
@@ -111,7 +128,7 @@ class Scaler:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, rows: np.ndarray, kind: str) -> "Scaler":
+    def fit(cls, rows: np.ndarray, kind: str) -> Scaler:
         width = rows.shape[1]
         if kind == "none":
             return cls(np.zeros(width), np.ones(width))
@@ -124,7 +141,7 @@ class Scaler:
         return cls(np.nan_to_num(offset), scale)
 
     @classmethod
-    def fit_blocks(cls, blocks: Iterable[np.ndarray], kind: str, width: int) -> "Scaler":
+    def fit_blocks(cls, blocks: Iterable[np.ndarray], kind: str, width: int) -> Scaler:
         """As `fit`, on rows given a block at a time, so that they are never held whole. Means and
         variances are merged block by block (Chan et al.), NaN skipped as by numpy's nan-functions."""
         if kind == "none":
@@ -144,7 +161,7 @@ class Scaler:
                 share = np.divide(n, total, out=np.zeros(width), where=total > 0)
                 delta = block_mean - mean
                 mean = mean + delta * share
-                squares = squares + block_squares + delta ** 2 * count * share
+                squares = squares + block_squares + delta**2 * count * share
                 count = total
         if kind == "standard":
             offset = np.where(count > 0, mean, np.nan)
@@ -165,5 +182,5 @@ class Scaler:
         return {"offset": np.asarray(self.offset).tolist(), "scale": np.asarray(self.scale).tolist()}
 
     @classmethod
-    def from_json(cls, state: dict[str, list[float]]) -> "Scaler":
+    def from_json(cls, state: dict[str, list[float]]) -> Scaler:
         return cls(np.asarray(state["offset"], dtype=float), np.asarray(state["scale"], dtype=float))

@@ -17,28 +17,46 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from lstmtune.report import importance
-from lstmtune.run import manifest as run_manifest
-from lstmtune.run.records import learning_curve, read_trial_records
-from lstmtune.run.table import rank_trials, table_records, to_markdown
-from lstmtune.report.findings import diagnose
+from lstmtune.core.names import DIAGNOSIS_CODES
 from lstmtune.core.text import number
 from lstmtune.errors import OptionError
+from lstmtune.report import importance
+from lstmtune.report.diagnoses import diagnose_trials
+from lstmtune.report.findings import diagnose
+from lstmtune.run import manifest as run_manifest
 from lstmtune.run.layout import RunDir, owning_run, sort_key
 from lstmtune.run.lock import process_alive
 from lstmtune.run.output import write_output
-from lstmtune.core.names import DIAGNOSIS_CODES
-from lstmtune.report.diagnoses import diagnose_trials
+from lstmtune.run.records import learning_curve, read_trial_records
+from lstmtune.run.table import rank_trials, table_records, to_markdown
 
 FORMATS = ("table", "csv", "md", "json")
-SUMMARY_COLUMNS = ["rank", "trial_id", "status", "score", "val_rmse", "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+SUMMARY_COLUMNS = [
+    "rank",
+    "trial_id",
+    "status",
+    "score",
+    "val_rmse",
+    "skill",
+    "gap",
+    "best_epoch",
+    "epochs_run",
+    "seconds",
+]
 SKILL = {
     "forecast": "skill = 1 - RMSE / RMSE of persistence",
     "classification": "skill = 1 - cross-entropy / cross-entropy of the training class shares (prior)",
     "regression": "skill = 1 - RMSE / RMSE of the training mean",
 }
-HEADERS = {"trial_id": "trial", "val_rmse": "rmse", "val_accuracy": "acc", "val_macro_f1": "f1", "best_epoch": "best", "epochs_run": "epochs",
-           "seconds": "sec"}
+HEADERS = {
+    "trial_id": "trial",
+    "val_rmse": "rmse",
+    "val_accuracy": "acc",
+    "val_macro_f1": "f1",
+    "best_epoch": "best",
+    "epochs_run": "epochs",
+    "seconds": "sec",
+}
 
 
 @dataclass
@@ -58,13 +76,14 @@ class Report:
     importance: dict[str, float] | None = None
     importance_asked: bool = False
     # On a GPU run: which trials could not use cuDNN's fused LSTM kernel and what it cost (None on a CPU).
-    cudnn: "CudnnCheck | None" = None
+    cudnn: CudnnCheck | None = None
 
     def helped(self) -> list[str]:
         """What helped, in lines for people (see lstmtune.report.importance.describe)."""
         completed = int((self.table["status"] == "completed").sum()) if len(self.table) else 0
-        return importance.describe(self.effects, self.importance, completed, self.objective.direction == "max",
-                                   self.importance_asked)
+        return importance.describe(
+            self.effects, self.importance, completed, self.objective.direction == "max", self.importance_asked
+        )
 
     @property
     def objective(self):
@@ -124,14 +143,25 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
         history = learning_curve(run_dir, str(trial_id))
         if objective.name in history:
             curves[str(trial_id)] = pd.to_numeric(history[objective.name], errors="coerce").tolist()
-    damaged_lines = [f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
-                     for name, problem in damaged.items()]
+    damaged_lines = [
+        f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
+        for name, problem in damaged.items()
+    ]
     diagnoses = [d.to_json() for d in diagnose_trials(run_dir, table, manifest)]
-    return Report(run_dir, manifest, table, shown, run_state(manifest),
-                  damaged_lines + diagnose(table, manifest) + diagnosis_lines(diagnoses, table), curves,
-                  diagnoses=diagnoses, effects=importance.effects(table, names),
-                  importance=importance.importance(table, names, objective.direction == "max") if with_importance else None,
-                  importance_asked=with_importance, cudnn=cudnn_check(run_dir, manifest, table))
+    return Report(
+        run_dir,
+        manifest,
+        table,
+        shown,
+        run_state(manifest),
+        damaged_lines + diagnose(table, manifest) + diagnosis_lines(diagnoses, table),
+        curves,
+        diagnoses=diagnoses,
+        effects=importance.effects(table, names),
+        importance=importance.importance(table, names, objective.direction == "max") if with_importance else None,
+        importance_asked=with_importance,
+        cudnn=cudnn_check(run_dir, manifest, table),
+    )
 
 
 # --- GPU: cuDNN -------------------------------------------------------------------------------
@@ -171,18 +201,24 @@ class CudnnCheck:
             return []
         total = len(self.blocked) + len(self.eligible)
         shown = ", ".join(self.blocked[:8]) + (f" and {len(self.blocked) - 8} more" if len(self.blocked) > 8 else "")
-        lines = [f"{len(self.blocked)} of {total} completed trials could not use cuDNN's fused LSTM kernel "
-                 f"(recurrent_dropout > 0): {shown}."]
+        lines = [
+            f"{len(self.blocked)} of {total} completed trials could not use cuDNN's fused LSTM kernel "
+            f"(recurrent_dropout > 0): {shown}."
+        ]
         ratio = self.ratio
         if ratio is not None:
-            lines.append(f"Median seconds per epoch: {self.blocked_epoch_seconds:.3g} s for them ({self.blocked_timed} "
-                         f"trials) vs {self.eligible_epoch_seconds:.3g} s for the {self.eligible_timed} cuDNN-eligible "
-                         f"trials: {ratio:.1f}x the time per epoch (units, layers and batch size differ between trials too).")
+            lines.append(
+                f"Median seconds per epoch: {self.blocked_epoch_seconds:.3g} s for them ({self.blocked_timed} "
+                f"trials) vs {self.eligible_epoch_seconds:.3g} s for the {self.eligible_timed} cuDNN-eligible "
+                f"trials: {ratio:.1f}x the time per epoch (units, layers and batch size differ between trials too)."
+            )
         elif not self.eligible:
             lines.append("No trial used cuDNN, so the slowdown cannot be measured in this run.")
         if self.suggest_gpu_fast:
-            lines.append("Search with --gpu-fast to keep recurrent_dropout at 0 (dropout and the L1/L2 penalties "
-                         "still regularise).")
+            lines.append(
+                "Search with --gpu-fast to keep recurrent_dropout at 0 (dropout and the L1/L2 penalties "
+                "still regularise)."
+            )
         return lines
 
     def to_json(self) -> dict[str, Any]:
@@ -190,7 +226,10 @@ class CudnnCheck:
         return {
             "not_eligible": list(self.blocked),
             "eligible": len(self.eligible),
-            "median_epoch_seconds": {"not_eligible": self.blocked_epoch_seconds, "eligible": self.eligible_epoch_seconds},
+            "median_epoch_seconds": {
+                "not_eligible": self.blocked_epoch_seconds,
+                "eligible": self.eligible_epoch_seconds,
+            },
             "timed_trials": {"not_eligible": self.blocked_timed, "eligible": self.eligible_timed},
             "ratio": round(ratio, 3) if ratio is not None else None,
             "suggest_gpu_fast": self.suggest_gpu_fast,
@@ -226,8 +265,14 @@ def cudnn_check(run_dir: RunDir, manifest: dict[str, Any], table: pd.DataFrame) 
     def median(values: list[float]) -> float | None:
         return float(statistics.median(values)) if values else None
 
-    return CudnnCheck(sorted(groups[True], key=sort_key), sorted(groups[False], key=sort_key),
-                      median(per_epoch[True]), median(per_epoch[False]), len(per_epoch[True]), len(per_epoch[False]))
+    return CudnnCheck(
+        sorted(groups[True], key=sort_key),
+        sorted(groups[False], key=sort_key),
+        median(per_epoch[True]),
+        median(per_epoch[False]),
+        len(per_epoch[True]),
+        len(per_epoch[False]),
+    )
 
 
 def diagnosis_lines(diagnoses: list[dict[str, Any]], table: pd.DataFrame) -> list[str]:
@@ -261,7 +306,9 @@ def sparkline(values: list[float], width: int = 24) -> str:
     low, high = min(finite), max(finite)
     span = (high - low) or 1.0
     return "".join(
-        SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))] if isinstance(v, float) and math.isfinite(v) else "×"
+        SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))]
+        if isinstance(v, float) and math.isfinite(v)
+        else "×"
         for v in values
     )
 
@@ -295,11 +342,17 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
             entries.append((f"best model (trial {best['trial_id']})", best[split]))
         elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
             row = report.table.iloc[0]
-            entries.append((f"best so far (trial {row['trial_id']})",
-                            {key: row.get(column) for key, column in zip(figure_keys(report), report.figures)}))
+            entries.append(
+                (
+                    f"best so far (trial {row['trial_id']})",
+                    {key: row.get(column) for key, column in zip(figure_keys(report), report.figures)},
+                )
+            )
         # Manifests written before baselines carried their skill: persistence's is 0 by definition.
-        entries += [(name, {"skill": 0.0, **scores} if name == "persistence" else scores)
-                    for name, scores in (baselines.get(split) or {}).items()]
+        entries += [
+            (name, {"skill": 0.0, **scores} if name == "persistence" else scores)
+            for name, scores in (baselines.get(split) or {}).items()
+        ]
         for name, scores in entries:
             rows.append((split, name, scores))
             if len(targets) > 1:
@@ -312,13 +365,18 @@ def data_line(manifest: dict[str, Any]) -> str:
     """What data the run used and what was done to it."""
     data = manifest.get("data") or {}
     if manifest.task != "forecast":
-        return "  ".join([f"data: {data.get('path')}", f"task: {manifest.task}",
-                          str(data.get("summary") or "")]).rstrip()
+        return "  ".join(
+            [f"data: {data.get('path')}", f"task: {manifest.task}", str(data.get("summary") or "")]
+        ).rstrip()
     rows = data.get("rows") or {}
     settings = data.get("settings") or {}
-    parts = [f"data: {data.get('path')}", f"target: {', '.join(map(str, data.get('targets') or []))}",
-             f"inputs: {', '.join(map(str, data.get('inputs') or []))}", f"transform: {settings.get('transform')}",
-             f"horizon: {settings.get('horizon')}"]
+    parts = [
+        f"data: {data.get('path')}",
+        f"target: {', '.join(map(str, data.get('targets') or []))}",
+        f"inputs: {', '.join(map(str, data.get('inputs') or []))}",
+        f"transform: {settings.get('transform')}",
+        f"horizon: {settings.get('horizon')}",
+    ]
     if rows.get("rows_used") is not None:
         dropped = f", {rows['rows_dropped']} dropped" if rows.get("rows_dropped") else ""
         filled = f", {rows['values_filled']} values filled" if rows.get("values_filled") else ""
@@ -349,15 +407,25 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     objective = report.objective
     better = "lower" if objective.direction == "min" else "higher"
     first = report.summary_columns[4]
-    first_note = ("rmse: validation, original units" if first == "val_rmse"
-                  else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}")
-    table = Table(title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",
-                  caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch",
-                  box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+    first_note = (
+        "rmse: validation, original units"
+        if first == "val_rmse"
+        else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}"
+    )
+    table = Table(
+        title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",
+        caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
     columns = report.summary_columns
     for column in columns:
-        table.add_column(HEADERS.get(column, column), overflow="fold",
-                         justify="left" if column in ("status", "trial_id") else "right")
+        table.add_column(
+            HEADERS.get(column, column),
+            overflow="fold",
+            justify="left" if column in ("status", "trial_id") else "right",
+        )
     if curve_width:
         table.add_column(objective.name, no_wrap=True)
     for row in report.top.itertuples(index=False):
@@ -372,7 +440,9 @@ def ranked_table(report: Report, curve_width: int) -> Table:
 def render_table(report: Report, console: Console) -> None:
     trials = report.manifest.get("trials") or {}
     failed = trials.get("failed", int((report.table["status"] == "failed").sum()))
-    console.print(f"[bold]{escape(str(report.run_dir.root))}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)")
+    console.print(
+        f"[bold]{escape(str(report.run_dir.root))}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)"
+    )
     console.print(data_line(report.manifest), highlight=False, markup=False)
     workers = workers_line(report.manifest)
     if workers:
@@ -391,7 +461,9 @@ def render_table(report: Report, console: Console) -> None:
         values = Table(title="Their tuned hyperparameters")
         values.add_column("hyperparameter", no_wrap=True)
         for row in report.top.itertuples(index=False):
-            values.add_column(f"#{_fmt(row.rank)} ({row.trial_id})" if row.rank is not pd.NA else f"({row.trial_id})", justify="right")
+            values.add_column(
+                f"#{_fmt(row.rank)} ({row.trial_id})" if row.rank is not pd.NA else f"({row.trial_id})", justify="right"
+            )
         for name in report.tunable:
             values.add_row(name, *(_fmt(v) for v in report.top[name]))
         console.print(values)
@@ -414,7 +486,8 @@ def render_table(report: Report, console: Console) -> None:
         console.print(
             f"best: trial {best['trial_id']}; every value is in {report.run_dir.best_space} "
             f"(search with it to reproduce), the model in {report.run_dir.best_model}",
-            highlight=False, markup=False,
+            highlight=False,
+            markup=False,
         )
     for finding in report.findings:
         console.print(f"• {finding}", highlight=False, markup=False)
@@ -478,7 +551,11 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         to_markdown(_with_curves(report)) if not report.top.empty else "No trial has finished yet.\n",
         "## Best model against naive baselines" + (" (original units)" if report.kind != "classification" else ""),
         "",
-        "| split | " + ("forecast" if report.kind == "forecast" else "model") + " | " + " | ".join(figure_keys(report)) + " |",
+        "| split | "
+        + ("forecast" if report.kind == "forecast" else "model")
+        + " | "
+        + " | ".join(figure_keys(report))
+        + " |",
         "|---|---|" + "---|" * len(figure_keys(report)),
     ]
     for split, what, scores in figures_rows(report):
@@ -508,8 +585,10 @@ def confusion_lines(report: Report) -> list[str]:
         return []
     names = [str(label) for label in labels]
     width = max(6, *(len(n) for n in names), *(len(str(v)) for row in matrix for v in row))
-    lines = ["Test confusion matrix (rows: true class, columns: predicted):",
-             " " * (width + 2) + " ".join(n.rjust(width) for n in names)]
+    lines = [
+        "Test confusion matrix (rows: true class, columns: predicted):",
+        " " * (width + 2) + " ".join(n.rjust(width) for n in names),
+    ]
     lines += [names[i].rjust(width) + "  " + " ".join(str(v).rjust(width) for v in row) for i, row in enumerate(matrix)]
     return lines
 
@@ -517,18 +596,28 @@ def confusion_lines(report: Report) -> list[str]:
 def _with_curves(report: Report) -> pd.DataFrame:
     columns = report.summary_columns
     shown = report.top[columns + report.tunable].copy()
-    shown.insert(len(columns), f"{report.objective.name} by epoch",
-                 [sparkline(report.curves.get(str(t), [])) for t in shown["trial_id"]])
+    shown.insert(
+        len(columns),
+        f"{report.objective.name} by epoch",
+        [sparkline(report.curves.get(str(t), [])) for t in shown["trial_id"]],
+    )
     return shown
 
 
 def step_summary(report: Report) -> str:
     """A few Markdown lines for a CI job page: the run's state and the best model against the baselines."""
     keys = figure_keys(report)
-    lines = [f"### lstmtune search `{report.run_dir.root}`: {report.state}", "",
-             "| split | model | " + " | ".join(keys) + " |", "|---|---|" + "---|" * len(keys)]
-    lines += [f"| {split} | {what} | " + " | ".join(_fmt(scores.get(key)) for key in keys) + " |"
-              for split, what, scores in figures_rows(report) if ": " not in what]
+    lines = [
+        f"### lstmtune search `{report.run_dir.root}`: {report.state}",
+        "",
+        "| split | model | " + " | ".join(keys) + " |",
+        "|---|---|" + "---|" * len(keys),
+    ]
+    lines += [
+        f"| {split} | {what} | " + " | ".join(_fmt(scores.get(key)) for key in keys) + " |"
+        for split, what, scores in figures_rows(report)
+        if ": " not in what
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -76,8 +76,9 @@ def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: dict[str, An
     return out
 
 
-def _from_history(trial: str, row: pd.Series, history: dict[str, list[float]], objective: Any,
-                  epochs: float | None) -> list[Diagnosis]:
+def _from_history(
+    trial: str, row: pd.Series, history: dict[str, list[float]], objective: Any, epochs: float | None
+) -> list[Diagnosis]:
     """The trial's codes. One cause explains a poor score best, so they are checked in order:
     unstable, then overfits, then not_learning (a model that memorised, or whose loss exploded, has no
     validation skill either, and the advice differs)."""
@@ -99,22 +100,52 @@ def _from_history(trial: str, row: pd.Series, history: dict[str, list[float]], o
         overfits = _overfits(name, maximise, val, train, train_maximise, int(best_epoch), row)
         if overfits:
             out.append(Diagnosis("overfits", trial, overfits))
-    still = (best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run)
+    still = best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run
     if not unstable and not overfits:
         if skill is not None and skill < NO_SKILL and not still:
-            out.append(Diagnosis("not_learning", trial, f"no skill over the naive baseline on validation (skill {skill:.3f} "
-                                                        f"< {NO_SKILL}); check the inputs carry signal, then the learning-rate range"))
+            out.append(
+                Diagnosis(
+                    "not_learning",
+                    trial,
+                    f"no skill over the naive baseline on validation (skill {skill:.3f} "
+                    f"< {NO_SKILL}); check the inputs carry signal, then the learning-rate range",
+                )
+            )
         elif len(val) >= 3 and _flat(val):
-            out.append(Diagnosis("not_learning", trial, f"validation {name} stayed within {FLAT:.0%} of its first value over "
-                                                        f"{len(val)} epochs: the model learnt nothing; raise the learning rate"))
+            out.append(
+                Diagnosis(
+                    "not_learning",
+                    trial,
+                    f"validation {name} stayed within {FLAT:.0%} of its first value over "
+                    f"{len(val)} epochs: the model learnt nothing; raise the learning rate",
+                )
+            )
     if still:
-        slow = (f"; skill only {skill:.3f} so far: it learns slowly (more epochs or a higher learning rate)"
-                if skill is not None and skill < NO_SKILL else "")
-        out.append(Diagnosis("still_improving", trial, f"best at its last epoch ({int(epochs_run)}): more epochs might help{slow}"))
-    elif (epochs is not None and epochs_run is not None and best_epoch is not None and epochs_run < epochs
-          and not number(row.get("budget_stopped_epoch"))):
-        out.append(Diagnosis("stopped_early", trial, f"early stopping ended it at epoch {int(epochs_run)}, "
-                                                     f"{int(epochs_run - best_epoch)} epochs after its best ({int(best_epoch)})"))
+        slow = (
+            f"; skill only {skill:.3f} so far: it learns slowly (more epochs or a higher learning rate)"
+            if skill is not None and skill < NO_SKILL
+            else ""
+        )
+        out.append(
+            Diagnosis(
+                "still_improving", trial, f"best at its last epoch ({int(epochs_run)}): more epochs might help{slow}"
+            )
+        )
+    elif (
+        epochs is not None
+        and epochs_run is not None
+        and best_epoch is not None
+        and epochs_run < epochs
+        and not number(row.get("budget_stopped_epoch"))
+    ):
+        out.append(
+            Diagnosis(
+                "stopped_early",
+                trial,
+                f"early stopping ended it at epoch {int(epochs_run)}, "
+                f"{int(epochs_run - best_epoch)} epochs after its best ({int(best_epoch)})",
+            )
+        )
     return out
 
 
@@ -132,8 +163,15 @@ def _unstable(row: pd.Series, losses: list[float]) -> str | None:
     return None
 
 
-def _overfits(name: str, maximise: bool, val: list[float], train: list[float], train_maximise: bool, best_epoch: int,
-              row: pd.Series) -> str | None:
+def _overfits(
+    name: str,
+    maximise: bool,
+    val: list[float],
+    train: list[float],
+    train_maximise: bool,
+    best_epoch: int,
+    row: pd.Series,
+) -> str | None:
     """Why validation turned up after its best epoch while training kept improving, or None."""
     best = best_epoch - 1
     at_best, last = val[best], val[-1]
@@ -147,10 +185,16 @@ def _overfits(name: str, maximise: bool, val: list[float], train: list[float], t
         return None
     how = f"fell {worse:.3f}" if maximise else f"rose {worse:.0%}"
     gap, gap_end = number(row.get("gap")), number(row.get("gap_end"))
-    gaps = (f"; gap {gap_text(gap)} at the best epoch" + (f", {gap_text(gap_end)} at the end" if gap_end is not None else "")
-            if gap is not None else "")
-    return (f"validation {name} {how} after its best epoch ({best_epoch}) while training kept improving{gaps}: "
-            "raise dropout or L2, or use fewer units")
+    gaps = (
+        f"; gap {gap_text(gap)} at the best epoch"
+        + (f", {gap_text(gap_end)} at the end" if gap_end is not None else "")
+        if gap is not None
+        else ""
+    )
+    return (
+        f"validation {name} {how} after its best epoch ({best_epoch}) while training kept improving{gaps}: "
+        "raise dropout or L2, or use fewer units"
+    )
 
 
 def gap_text(gap: float) -> str:

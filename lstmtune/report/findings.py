@@ -44,8 +44,8 @@ def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
             f"Generalisation gap {gap:.2f}: relative to the naive baseline of each split, the best trial is {gap:.2f}× "
             f"further from perfect on validation than on training (training skill {train_skill:.3f}). "
             "It fits the training data better than it generalises: search higher dropout and L2, or fewer units."
-            if train_skill is not None else
-            f"Generalisation gap {gap:.2f}: the best trial does much better on training data than on validation."
+            if train_skill is not None
+            else f"Generalisation gap {gap:.2f}: the best trial does much better on training data than on validation."
         )
 
     best_epoch, epochs_run = number(best.get("best_epoch")), number(best.get("epochs_run"))
@@ -91,6 +91,8 @@ def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
         beyond = low / 2 if spec.get("log") else low - max(abs(low), 1e-12) * 1e-3
         if value <= low and SPECS[name].valid.accepts(SPECS[name].type(beyond)):
             edges.append(f"{name} = {value:g} at the lower end of [{low:g}, {high:g}]")
-        elif value >= high and SPECS[name].valid.accepts(SPECS[name].type(high * 2 if spec.get("log") else high + max(abs(high), 1) * 1e-3)):
+        elif value >= high and SPECS[name].valid.accepts(
+            SPECS[name].type(high * 2 if spec.get("log") else high + max(abs(high), 1) * 1e-3)
+        ):
             edges.append(f"{name} = {value:g} at the upper end of [{low:g}, {high:g}]")
     return edges

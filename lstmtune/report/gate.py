@@ -21,15 +21,23 @@ import operator
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from lstmtune.run import manifest as run_manifest
-from lstmtune.run.table import trials_table
 from lstmtune.core.text import number as _number
 from lstmtune.errors import LstmtuneError, OptionError
-from lstmtune.space.rules import BEST_COLUMNS, RUN_COMPLETED, TRIAL_COUNTS, Rule, parse_rule
-from lstmtune.run.layout import RunDir
-from lstmtune.report.diagnoses import diagnose_trials
 from lstmtune.report.diagnoses import counts as code_counts
-OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
+from lstmtune.report.diagnoses import diagnose_trials
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run.layout import RunDir
+from lstmtune.run.table import trials_table
+from lstmtune.space.rules import BEST_COLUMNS, RUN_COMPLETED, TRIAL_COUNTS, Rule, parse_rule
+
+OPERATORS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 class GateFailed(LstmtuneError):
@@ -47,7 +55,6 @@ class Outcome:
     def line(self) -> str:
         found = "missing" if self.value is None else f"{self.value:.6g}"
         return f"{'PASS' if self.passed else 'FAIL'}  {self.rule.name}  (found {found})"
-
 
 
 def figures(run_dir: RunDir) -> dict[str, float | None]:
@@ -71,8 +78,11 @@ def figures(run_dir: RunDir) -> dict[str, float | None]:
     diagnoses = diagnose_trials(run_dir, table, manifest)
     for code, count in code_counts(diagnoses).items():
         out[f"findings.{code}"] = float(count)
-        out[f"best.{code}"] = (float(any(d.code == code and d.trial == str(row["trial_id"]) for d in diagnoses))
-                               if row is not None else None)
+        out[f"best.{code}"] = (
+            float(any(d.code == code and d.trial == str(row["trial_id"]) for d in diagnoses))
+            if row is not None
+            else None
+        )
     out["run.completed"] = 1.0 if manifest.get("status") == "completed" else 0.0
     return out
 
@@ -108,25 +118,36 @@ def run_rules(run_dir: RunDir, required: list[str]) -> list[Rule]:
         rules += [parse_rule(text, "gate") for text in read_space(run_dir.space, task).gate]
     rules += [parse_rule(text) for text in required]
     if len(rules) == 1:
-        raise OptionError("--require: give at least one rule (or a gate: section in the space file), e.g. --require 'test.skill >= 0.1'")
+        raise OptionError(
+            "--require: give at least one rule (or a gate: section in the space file), e.g. --require 'test.skill >= 0.1'"
+        )
     return rules
 
 
 def as_json(run_dir: RunDir, outcomes: list[Outcome]) -> str:
-    return json.dumps({
-        "run_dir": str(run_dir.root),
-        "passed": all(o.passed for o in outcomes),
-        "rules": [{"rule": o.rule.name, "value": o.value, "passed": o.passed} for o in outcomes],
-    }, indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                "run_dir": str(run_dir.root),
+                "passed": all(o.passed for o in outcomes),
+                "rules": [{"rule": o.rule.name, "value": o.value, "passed": o.passed} for o in outcomes],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def as_junit(run_dir: RunDir, outcomes: list[Outcome]) -> str:
     """JUnit XML: one test case per rule, a failure element for each rule that does not hold."""
     failures = sum(not o.passed for o in outcomes)
-    suite = ElementTree.Element("testsuite", name="lstmtune gate", tests=str(len(outcomes)), failures=str(failures),
-                                errors="0", skipped="0")
+    suite = ElementTree.Element(
+        "testsuite", name="lstmtune gate", tests=str(len(outcomes)), failures=str(failures), errors="0", skipped="0"
+    )
     for outcome in outcomes:
-        case = ElementTree.SubElement(suite, "testcase", classname=f"lstmtune.gate.{run_dir.root.name}", name=outcome.rule.name)
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=f"lstmtune.gate.{run_dir.root.name}", name=outcome.rule.name
+        )
         if not outcome.passed:
             ElementTree.SubElement(case, "failure", message=outcome.line()).text = outcome.line()
     suites = ElementTree.Element("testsuites", tests=str(len(outcomes)), failures=str(failures))
@@ -138,6 +159,8 @@ def as_markdown(run_dir: RunDir, outcomes: list[Outcome]) -> str:
     """A short summary for a CI job page (GitHub's step summary)."""
     verdict = "passed" if all(o.passed for o in outcomes) else "FAILED"
     lines = [f"### lstmtune gate {verdict}: `{run_dir.root}`", "", "| rule | found | result |", "|---|---|---|"]
-    lines += [f"| `{o.rule.name}` | {'missing' if o.value is None else f'{o.value:.4g}'} | {'pass' if o.passed else 'FAIL'} |"
-              for o in outcomes]
+    lines += [
+        f"| `{o.rule.name}` | {'missing' if o.value is None else f'{o.value:.4g}'} | {'pass' if o.passed else 'FAIL'} |"
+        for o in outcomes
+    ]
     return "\n".join(lines) + "\n"

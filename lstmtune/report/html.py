@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import html
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -111,8 +112,13 @@ def _run_section(report: Report) -> str:
         ("directory", f"<code>{esc(report.run_dir.root)}</code>"),
         ("task", esc(manifest.task) + (f" ({esc(report.kind)})" if report.kind != "forecast" else "")),
         ("status", f'<span class="{state_class}">{esc(report.state)}</span>'),
-        ("trials", esc(f"{len(table)} recorded: {completed} completed, {failed} failed"
-                       + (f"; budget {search['max_trials']}" if search.get("max_trials") is not None else ""))),
+        (
+            "trials",
+            esc(
+                f"{len(table)} recorded: {completed} completed, {failed} failed"
+                + (f"; budget {search['max_trials']}" if search.get("max_trials") is not None else "")
+            ),
+        ),
     ]
     if manifest.task == "forecast":
         facts.append(("data", f'<span class="mono">{esc(data_line(manifest).removeprefix("data: "))}</span>'))
@@ -124,7 +130,9 @@ def _run_section(report: Report) -> str:
     if workers:
         facts.append(("workers", esc(workers.removeprefix("workers: "))))
     facts.append(("objective", f"{esc(objective.label)} (<code>{esc(objective.name)}</code>, {better} is better)"))
-    settings = [f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None]
+    settings = [
+        f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None
+    ]
     if search.get("gpu_fast"):
         settings.append("gpu-fast (recurrent_dropout 0)")
     if settings:
@@ -138,21 +146,29 @@ def _cudnn_section(report: Report) -> str:
     lines = report.cudnn.lines() if report.cudnn else []
     if not lines:
         return ""
-    return ('<section id="cudnn"><h2>GPU: cuDNN</h2><ul class="findings">'
-            + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></section>")
+    return (
+        '<section id="cudnn"><h2>GPU: cuDNN</h2><ul class="findings">'
+        + "".join(f"<li>{esc(line)}</li>" for line in lines)
+        + "</ul></section>"
+    )
 
 
 def _findings_section(report: Report) -> str:
-    findings = ("<ul class=\"findings\">" + "".join(f"<li>{esc(f)}</li>" for f in report.findings) + "</ul>"
-                if report.findings else "<p class=\"muted\">No findings.</p>")
+    findings = (
+        '<ul class="findings">' + "".join(f"<li>{esc(f)}</li>" for f in report.findings) + "</ul>"
+        if report.findings
+        else '<p class="muted">No findings.</p>'
+    )
     diagnoses = [d for d in (report.diagnoses or []) if isinstance(d, dict)]
     if diagnoses:
-        rows = [f"<tr><td><span class=\"badge\">{esc(d.get('code', '?'))}</span></td>"
-                f"<td class=\"mono\">{esc(fmt(d.get('trial')))}</td><td>{esc(d.get('reason', ''))}</td></tr>"
-                for d in diagnoses]
+        rows = [
+            f'<tr><td><span class="badge">{esc(d.get("code", "?"))}</span></td>'
+            f'<td class="mono">{esc(fmt(d.get("trial")))}</td><td>{esc(d.get("reason", ""))}</td></tr>'
+            for d in diagnoses
+        ]
         table = "<h3>Diagnoses</h3>" + _table(["code", "trial", "reason"], rows)
     else:
-        table = "<h3>Diagnoses</h3><p class=\"muted\">No trial was flagged.</p>"
+        table = '<h3>Diagnoses</h3><p class="muted">No trial was flagged.</p>'
     return f'<section id="findings"><h2>Findings</h2>{findings}{table}</section>'
 
 
@@ -179,11 +195,20 @@ def _ranked_section(report: Report) -> str:
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     better = "lower" if report.objective.direction == "min" else "higher"
     shortened = [f"{HEADERS[c]}: {c.replace('_', ' ')}" for c in summary if HEADERS.get(c, c) != c]
-    note = "; ".join([f"score: {report.objective.label} ({better} is better)", "gap: the generalisation gap at the best epoch",
-                      *shortened, SKILL[report.kind]])
+    note = "; ".join(
+        [
+            f"score: {report.objective.label} ({better} is better)",
+            "gap: the generalisation gap at the best epoch",
+            *shortened,
+            SKILL[report.kind],
+        ]
+    )
     headers = [HEADERS.get(c, c) for c in summary]
-    return (f'<section id="trials"><h2>Top {len(report.top)} trials</h2>'
-            + _table([*headers, curve, *tuned], rows, note) + "</section>")
+    return (
+        f'<section id="trials"><h2>Top {len(report.top)} trials</h2>'
+        + _table([*headers, curve, *tuned], rows, note)
+        + "</section>"
+    )
 
 
 def _best_section(report: Report) -> str:
@@ -193,16 +218,22 @@ def _best_section(report: Report) -> str:
         values = best["values"]
         tuned = [n for n in report.tunable if n in values]
         fixed = [n for n in values if n not in tuned]
-        parts.append(f"<p>Trial <strong class=\"mono\">{esc(best.get('trial_id'))}</strong>; every value is in "
-                     f"<code>{esc(report.run_dir.best_space)}</code> (search with it to reproduce), the model in "
-                     f"<code>{esc(report.run_dir.best_model)}</code>.</p>")
+        parts.append(
+            f'<p>Trial <strong class="mono">{esc(best.get("trial_id"))}</strong>; every value is in '
+            f"<code>{esc(report.run_dir.best_space)}</code> (search with it to reproduce), the model in "
+            f"<code>{esc(report.run_dir.best_model)}</code>.</p>"
+        )
         if tuned:
-            parts.append("<h3>Tuned hyperparameters</h3>" + _table(
-                ["hyperparameter", "value"], [f"<tr><td>{esc(n)}</td>{_cell(values[n])}</tr>" for n in tuned]))
+            parts.append(
+                "<h3>Tuned hyperparameters</h3>"
+                + _table(["hyperparameter", "value"], [f"<tr><td>{esc(n)}</td>{_cell(values[n])}</tr>" for n in tuned])
+            )
         if fixed:
-            parts.append(f"<details><summary>{len(fixed)} fixed values</summary>" + _table(
-                ["hyperparameter", "value"], [f"<tr><td>{esc(n)}</td>{_cell(values[n])}</tr>" for n in fixed])
-                + "</details>")
+            parts.append(
+                f"<details><summary>{len(fixed)} fixed values</summary>"
+                + _table(["hyperparameter", "value"], [f"<tr><td>{esc(n)}</td>{_cell(values[n])}</tr>" for n in fixed])
+                + "</details>"
+            )
     else:
         parts.append('<p class="muted">No best model yet: the search has not finished its final evaluation.</p>')
     keys = figure_keys(report)
@@ -213,11 +244,15 @@ def _best_section(report: Report) -> str:
         is_model = what.startswith(("best model", "best so far"))
         cls = "best" if is_model and split == "test" else ("" if is_model else "baseline")
         attribute = f' class="{cls}"' if cls else ""
-        rows.append(f"<tr{attribute}><td>{esc(split)}</td><td>{esc(what)}</td>"
-                    + "".join(_cell(scores.get(k)) for k in keys) + "</tr>")
+        rows.append(
+            f"<tr{attribute}><td>{esc(split)}</td><td>{esc(what)}</td>"
+            + "".join(_cell(scores.get(k)) for k in keys)
+            + "</tr>"
+        )
     if rows:
-        parts.append(f"<h3>Against naive baselines{esc(units)}</h3>"
-                     + _table(["split", model, *keys], rows, SKILL[report.kind]))
+        parts.append(
+            f"<h3>Against naive baselines{esc(units)}</h3>" + _table(["split", model, *keys], rows, SKILL[report.kind])
+        )
     parts.append("</section>")
     return "".join(parts)
 
@@ -247,8 +282,10 @@ def _helped_section(report: Report) -> str:
     names = list(dict.fromkeys([*effects, *importance]))
     if not names:
         completed = int((report.table["status"] == "completed").sum()) if len(report.table) else 0
-        return ('<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run: it needs at '
-                f"least 8 completed trials with something tuned (it has {completed} completed).</p></section>")
+        return (
+            '<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run: it needs at '
+            f"least 8 completed trials with something tuned (it has {completed} completed).</p></section>"
+        )
     lower = report.objective.direction == "min"
     names.sort(key=lambda n: -(number(importance.get(n)) or 0.0))
     rows = []
@@ -259,15 +296,29 @@ def _helped_section(report: Report) -> str:
         if importance:
             cells.append(_cell(number(importance.get(name))))
         if effects:
-            cells += [_signed(score, lower), f"<td>{esc(_reading(score, 'score', lower))}</td>",
-                      _signed(gap, True), f"<td>{esc(_reading(gap, 'gap', None))}</td>"]
+            cells += [
+                _signed(score, lower),
+                f"<td>{esc(_reading(score, 'score', lower))}</td>",
+                _signed(gap, True),
+                f"<td>{esc(_reading(gap, 'gap', None))}</td>",
+            ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    headers = ["hyperparameter", *(["importance"] if importance else []),
-               *(["ρ score", "reading", "ρ gap", "reading"] if effects else [])]
-    note = ("importance: how much the hyperparameter mattered for the score. " if importance else "") + (
-        "ρ: Spearman rank correlation across the completed trials between the value and the score, or the gap; green where "
-        "larger values went with a better score or a smaller gap, red the reverse "
-        f"(shown from |ρ| ≥ {CLEAR_RHO}). " if effects else "") + "With few trials these are hints, not findings."
+    headers = [
+        "hyperparameter",
+        *(["importance"] if importance else []),
+        *(["ρ score", "reading", "ρ gap", "reading"] if effects else []),
+    ]
+    note = (
+        ("importance: how much the hyperparameter mattered for the score. " if importance else "")
+        + (
+            "ρ: Spearman rank correlation across the completed trials between the value and the score, or the gap; green where "
+            "larger values went with a better score or a smaller gap, red the reverse "
+            f"(shown from |ρ| ≥ {CLEAR_RHO}). "
+            if effects
+            else ""
+        )
+        + "With few trials these are hints, not findings."
+    )
     return '<section id="helped"><h2>What helped</h2>' + _table(headers, rows, note) + "</section>"
 
 
@@ -280,8 +331,10 @@ def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
     for name, png in pictures.items():
         data = base64.b64encode(png).decode("ascii")
         text = caption(report, name)
-        figures.append(f'<figure id="picture-{esc(name)}"><img src="data:image/png;base64,{data}" '
-                       f'alt="{esc(text)}"><figcaption><strong>{esc(name)}</strong>: {esc(text)}</figcaption></figure>')
+        figures.append(
+            f'<figure id="picture-{esc(name)}"><img src="data:image/png;base64,{data}" '
+            f'alt="{esc(text)}"><figcaption><strong>{esc(name)}</strong>: {esc(text)}</figcaption></figure>'
+        )
     return f'<section id="pictures"><h2>Pictures</h2>{"".join(figures)}</section>'
 
 
@@ -289,22 +342,24 @@ def render_html(report: Report, pictures: dict[str, bytes]) -> str:
     """The whole report as one self-contained HTML document (pictures: {name: PNG bytes}, shown in order)."""
     root = str(report.run_dir.root)
     version = ((report.manifest.get("versions") or {}).get("lstmtune")) or ""
-    body = "".join([
-        f"<h1>lstmtune run <code>{esc(report.run_dir.root.name or root)}</code></h1>",
-        f'<p class="sub">{esc(report.manifest.task)} · {esc(report.state)}</p>',
-        _run_section(report),
-        _findings_section(report),
-        _cudnn_section(report),
-        _ranked_section(report),
-        _best_section(report),
-        _helped_section(report),
-        _pictures_section(report, pictures),
-        f"<footer>Written by lstmtune {esc(version)} from the run directory {esc(root)} (run.json, trials.csv "
-        "and history/ hold every figure shown here).</footer>",
-    ])
+    body = "".join(
+        [
+            f"<h1>lstmtune run <code>{esc(report.run_dir.root.name or root)}</code></h1>",
+            f'<p class="sub">{esc(report.manifest.task)} · {esc(report.state)}</p>',
+            _run_section(report),
+            _findings_section(report),
+            _cudnn_section(report),
+            _ranked_section(report),
+            _best_section(report),
+            _helped_section(report),
+            _pictures_section(report, pictures),
+            f"<footer>Written by lstmtune {esc(version)} from the run directory {esc(root)} (run.json, trials.csv "
+            "and history/ hold every figure shown here).</footer>",
+        ]
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>lstmtune run {esc(root)}</title><style>{CSS}</style></head>"
         f"<body><main>{body}</main></body></html>\n"
     )

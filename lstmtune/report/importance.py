@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
@@ -86,14 +85,25 @@ def _feature(column: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical(column.astype(str)).codes, index=column.index, dtype=float)
 
 
-def describe(effects_: dict[str, dict[str, float | None]], importance_: dict[str, float] | None,
-             completed: int = 0, maximise: bool = False, asked: bool = False) -> list[str]:
+def describe(
+    effects_: dict[str, dict[str, float | None]],
+    importance_: dict[str, float] | None,
+    completed: int = 0,
+    maximise: bool = False,
+    asked: bool = False,
+) -> list[str]:
     """Lines for people: the most important hyperparameters and which way they push the score and gap.
     `asked`: importance was asked for (a line says why there is none)."""
     if completed < MIN_TRIALS_FOR_EFFECTS:
-        return [f"needs at least {MIN_TRIALS_FOR_EFFECTS} completed trials to say (this run has {completed})"] if asked else []
+        return (
+            [f"needs at least {MIN_TRIALS_FOR_EFFECTS} completed trials to say (this run has {completed})"]
+            if asked
+            else []
+        )
     better = "higher" if maximise else "lower"
-    lines = [f"over {completed} completed trials; rank correlation with the score ({better} is better) and with the gap"]
+    lines = [
+        f"over {completed} completed trials; rank correlation with the score ({better} is better) and with the gap"
+    ]
     order = list(importance_) if importance_ else sorted(effects_, key=lambda n: -abs(effects_[n].get("score") or 0))
     for name in order[:5]:
         parts = []

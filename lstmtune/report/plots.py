@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,10 +27,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # the Agg canvas, e
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from lstmtune.run.records import learning_curve
-from lstmtune.report.findings import GAP_WARNING
 from lstmtune.core.text import number
 from lstmtune.report.build import Report
+from lstmtune.report.findings import GAP_WARNING
+from lstmtune.run.records import learning_curve
 
 SIZE = (7.0, 4.0)  # inches; at DPI 100 a picture is 700 x 400 pixels, a few tens of kB
 DPI = 100
@@ -166,24 +167,53 @@ def plot_curves(report: Report) -> bytes | None:
     for index, (trial_id, history) in reversed(list(enumerate(histories.items()))):
         color = COLORS[index % len(COLORS)]
         epochs, values = _epochs(history), _numeric(history[name]).to_numpy()
-        axes.plot(epochs, values, color=color, linewidth=2.2 if index == 0 else 1.6, marker="o", markersize=3,
-                  label=_label(report, trial_id))
+        axes.plot(
+            epochs,
+            values,
+            color=color,
+            linewidth=2.2 if index == 0 else 1.6,
+            marker="o",
+            markersize=3,
+            label=_label(report, trial_id),
+        )
         if train_name and train_name in history:
-            axes.plot(epochs, _numeric(history[train_name]).to_numpy(), color=color, linewidth=1.1,
-                      linestyle="--", alpha=0.8)
+            axes.plot(
+                epochs, _numeric(history[train_name]).to_numpy(), color=color, linewidth=1.1, linestyle="--", alpha=0.8
+            )
             trained = True
         best = _best_index(report, trial_id, epochs, values, lower)
         if best is not None:
-            axes.plot([epochs[best]], [values[best]], marker="*", markersize=13, color=color,
-                      markeredgecolor="black", linestyle="none", zorder=4)
+            axes.plot(
+                [epochs[best]],
+                [values[best]],
+                marker="*",
+                markersize=13,
+                color=color,
+                markeredgecolor="black",
+                linestyle="none",
+                zorder=4,
+            )
     handles, labels = axes.get_legend_handles_labels()
     handles, labels = handles[::-1], labels[::-1]  # rank order again
     key = [axes.plot([], [], color="0.3", linewidth=1.6, label=f"validation ({name})")[0]]
     if trained:
-        key.append(axes.plot([], [], color="0.3", linewidth=1.1, linestyle="--",
-                             label=f"training ({train_name}, dropout on)")[0])
-    key.append(axes.plot([], [], marker="*", markersize=11, color="0.6", markeredgecolor="black", linestyle="none",
-                         label="best epoch (weights kept)")[0])
+        key.append(
+            axes.plot([], [], color="0.3", linewidth=1.1, linestyle="--", label=f"training ({train_name}, dropout on)")[
+                0
+            ]
+        )
+    key.append(
+        axes.plot(
+            [],
+            [],
+            marker="*",
+            markersize=11,
+            color="0.6",
+            markeredgecolor="black",
+            linestyle="none",
+            label="best epoch (weights kept)",
+        )[0]
+    )
     baseline = _baseline_line(report)
     if baseline:
         what, value = baseline
@@ -236,11 +266,13 @@ def plot_gap(report: Report) -> bytes | None:
         return None
     figure = _new_figure()
     axes = figure.add_subplot()
-    for y, (trial_id, gap, end) in enumerate(reversed(rows)):
+    for y, (_trial_id, gap, end) in enumerate(reversed(rows)):
         color = COLORS[(len(rows) - 1 - y) % len(COLORS)]
         if end is not None:
             axes.plot([gap, end], [y, y], color=color, linewidth=2, alpha=0.6)
-            axes.plot([end], [y], marker="o", markersize=8, markerfacecolor="white", markeredgecolor=color, linestyle="none")
+            axes.plot(
+                [end], [y], marker="o", markersize=8, markerfacecolor="white", markeredgecolor=color, linestyle="none"
+            )
         axes.plot([gap], [y], marker="D", markersize=8, color=color, markeredgecolor="black", linestyle="none")
     values = [v for _, gap, end in rows for v in (gap, end) if v is not None]
     if max(values) / min(values) > 20:
@@ -249,10 +281,26 @@ def plot_gap(report: Report) -> bytes | None:
     axes.axvline(GAP_WARNING, color="#c0392b", linestyle="--", linewidth=1, alpha=0.7)
     axes.set_yticks(range(len(rows)), [_label(report, t) for t, _, _ in reversed(rows)], fontsize=8)
     axes.set_ylim(-0.7, len(rows) - 0.3 + (0.8 if len(rows) < 3 else 0))  # room for the legend
-    axes.plot([], [], marker="D", markersize=7, color="0.6", markeredgecolor="black", linestyle="none",
-              label="at the best epoch (the weights kept)")
-    axes.plot([], [], marker="o", markersize=7, markerfacecolor="white", markeredgecolor="0.4", linestyle="none",
-              label="at the last epoch trained")
+    axes.plot(
+        [],
+        [],
+        marker="D",
+        markersize=7,
+        color="0.6",
+        markeredgecolor="black",
+        linestyle="none",
+        label="at the best epoch (the weights kept)",
+    )
+    axes.plot(
+        [],
+        [],
+        marker="o",
+        markersize=7,
+        markerfacecolor="white",
+        markeredgecolor="0.4",
+        linestyle="none",
+        label="at the last epoch trained",
+    )
     axes.plot([], [], color="0.35", linestyle=":", label="1 = no gap")
     axes.plot([], [], color="#c0392b", linestyle="--", label=f"{GAP_WARNING:g} = the report warns")
     axes.set_xlabel("gap = (1 - validation skill) / (1 - training skill)")
@@ -347,10 +395,18 @@ def plot_hyperparameters(report: Report) -> bytes | None:
             x = labels.map({c: i for i, c in enumerate(categories)}).to_numpy(dtype=float)
             axes.set_xticks(range(len(categories)), categories, fontsize=7)
             axes.set_xlim(-0.5, len(categories) - 0.5)
-        axes.scatter(x[~is_best], score.to_numpy()[~is_best], s=18, color=COLORS[0], alpha=0.7,
-                     label="completed trial")
-        axes.scatter(x[is_best], score.to_numpy()[is_best], s=70, color=BEST_COLOR, marker="*",
-                     edgecolor="black", linewidth=0.5, zorder=3, label="best trial")
+        axes.scatter(x[~is_best], score.to_numpy()[~is_best], s=18, color=COLORS[0], alpha=0.7, label="completed trial")
+        axes.scatter(
+            x[is_best],
+            score.to_numpy()[is_best],
+            s=70,
+            color=BEST_COLOR,
+            marker="*",
+            edgecolor="black",
+            linewidth=0.5,
+            zorder=3,
+            label="best trial",
+        )
         axes.set_title(name, fontsize=8)
         axes.tick_params(labelsize=7)
         axes.grid(True, alpha=0.3)
@@ -359,8 +415,10 @@ def plot_hyperparameters(report: Report) -> bytes | None:
     for index in range(len(names), rows * columns):
         panels[index // columns][index % columns].set_visible(False)
     better = "lower" if report.objective.direction == "min" else "higher"
-    figure.suptitle(f"Tuned hyperparameters against the score ({report.objective.name}, {better} is better); "
-                    "★ best trial", fontsize=9)
+    figure.suptitle(
+        f"Tuned hyperparameters against the score ({report.objective.name}, {better} is better); ★ best trial",
+        fontsize=9,
+    )
     return _png(figure)
 
 
@@ -370,7 +428,7 @@ def plot_importance(report: Report) -> bytes | None:
     if not importance:
         return None
     items = [(str(n), number(v)) for n, v in importance.items()]
-    items = sorted([(n, v) for n, v in items if v is not None], key=lambda item: item[1])[-MAX_PANELS * 2:]
+    items = sorted([(n, v) for n, v in items if v is not None], key=lambda item: item[1])[-MAX_PANELS * 2 :]
     if not items:
         return None
     figure = _new_figure((SIZE[0], max(2.0, 0.35 * len(items) + 1.2)))
@@ -379,8 +437,9 @@ def plot_importance(report: Report) -> bytes | None:
     axes.barh(range(len(items)), values, color=COLORS[0])
     axes.set_yticks(range(len(items)), names, fontsize=8)
     for index, value in enumerate(values):
-        axes.annotate(f"{value:.2f}", (value, index), xytext=(3, 0), textcoords="offset points",
-                      va="center", fontsize=7)
+        axes.annotate(
+            f"{value:.2f}", (value, index), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7
+        )
     axes.set_xlabel("importance for the score (share; larger matters more)")
     axes.set_title("Which hyperparameters mattered", fontsize=10)
     axes.margins(x=0.12)
@@ -431,7 +490,8 @@ def confusion_matrix(report: Report) -> tuple[np.ndarray, list[str]] | None:
         return None
     data = report.manifest.get("data") or {}
     labels = [str(v) for v in data.get("labels") or []] or sorted(
-        set(frame["truth"].astype(str)) | set(frame["prediction"].astype(str)))
+        set(frame["truth"].astype(str)) | set(frame["prediction"].astype(str))
+    )
     index = {label: i for i, label in enumerate(labels)}
     counts = np.zeros((len(labels), len(labels)))
     for truth, prediction in zip(frame["truth"].astype(str), frame["prediction"].astype(str)):
@@ -458,8 +518,15 @@ def plot_confusion(report: Report) -> bytes | None:
     if size <= 15:
         for i in range(size):
             for j in range(size):
-                axes.text(j, i, f"{int(counts[i, j])}", ha="center", va="center", fontsize=8 if size <= 9 else 6,
-                          color="white" if shares[i, j] > 0.6 else "black")
+                axes.text(
+                    j,
+                    i,
+                    f"{int(counts[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=8 if size <= 9 else 6,
+                    color="white" if shares[i, j] > 0.6 else "black",
+                )
     axes.set_xticks(range(size), labels, fontsize=8, rotation=45 if size * max(map(len, labels)) > 40 else 0)
     axes.set_yticks(range(size), labels, fontsize=8)
     axes.set_xlabel("predicted class")
@@ -523,11 +590,24 @@ def _plot_forecast(report: Report, frame: pd.DataFrame) -> bytes | None:
         rows = frame[frame["target"].astype(str) == target] if "target" in frame else frame
         x = _time_axis(rows["item"].astype(str) if not pd.api.types.is_numeric_dtype(rows["item"]) else rows["item"])
         axes.plot(x, _numeric(rows["truth"]), color="black", linewidth=1.8, label="actual")
-        axes.plot(x, _numeric(rows["prediction"]), color=COLORS[0], linewidth=1.6, marker="o", markersize=2.5,
-                  label="best model")
+        axes.plot(
+            x,
+            _numeric(rows["prediction"]),
+            color=COLORS[0],
+            linewidth=1.6,
+            marker="o",
+            markersize=2.5,
+            label="best model",
+        )
         if "persistence" in rows and _numeric(rows["persistence"]).notna().any():
-            axes.plot(x, _numeric(rows["persistence"]), color=COLORS[1], linewidth=0.9, linestyle="--",
-                      label="persistence (last value)")
+            axes.plot(
+                x,
+                _numeric(rows["persistence"]),
+                color=COLORS[1],
+                linewidth=0.9,
+                linestyle="--",
+                label="persistence (last value)",
+            )
         axes.set_ylabel(target, fontsize=8)
         axes.tick_params(labelsize=7)
         axes.grid(True, alpha=0.3)
@@ -562,25 +642,42 @@ def caption(report: Report, name: str) -> str:
     train = objective.name.removeprefix("val_")
     baseline = _baseline_line(report)
     texts = {
-        "curves": (f"Learning curves of the top trials: {objective.name} (solid) and its training twin {train} "
-                   "(dashed) per epoch; the star is the epoch whose weights were kept. "
-                   + (f"The dotted line is the {baseline[0]} on validation." if baseline else
-                      "No baseline line: the objective is measured on scaled targets, the baselines in original units."
-                      if report.kind == "forecast" else "")),
-        "gap": ("How many times further from perfect each top trial is on validation than on training, each "
-                "split measured against its own naive baseline, after training, without dropout: "
-                "(1 - validation skill) / (1 - training skill). Diamonds: the weights kept (the best epoch); "
-                "circles: the last epoch trained, before early stopping put the best weights back. 1 means the "
-                "model does as well on data it never saw; a gap that grows from diamond to circle is overfitting "
-                "that early stopping caught. Trials that do not beat the naive baseline on training data have no gap."),
-        "hyperparameters": ("Each completed trial's value of a tuned hyperparameter against its score; "
-                            "the star is the best trial. Few trials make any trend a hint, not a finding."),
+        "curves": (
+            f"Learning curves of the top trials: {objective.name} (solid) and its training twin {train} "
+            "(dashed) per epoch; the star is the epoch whose weights were kept. "
+            + (
+                f"The dotted line is the {baseline[0]} on validation."
+                if baseline
+                else "No baseline line: the objective is measured on scaled targets, the baselines in original units."
+                if report.kind == "forecast"
+                else ""
+            )
+        ),
+        "gap": (
+            "How many times further from perfect each top trial is on validation than on training, each "
+            "split measured against its own naive baseline, after training, without dropout: "
+            "(1 - validation skill) / (1 - training skill). Diamonds: the weights kept (the best epoch); "
+            "circles: the last epoch trained, before early stopping put the best weights back. 1 means the "
+            "model does as well on data it never saw; a gap that grows from diamond to circle is overfitting "
+            "that early stopping caught. Trials that do not beat the naive baseline on training data have no gap."
+        ),
+        "hyperparameters": (
+            "Each completed trial's value of a tuned hyperparameter against its score; "
+            "the star is the best trial. Few trials make any trend a hint, not a finding."
+        ),
         "importance": "How much each tuned hyperparameter mattered for the score across the completed trials.",
-        "predictions": ("The best model on the test split against the truth"
-                        + (", with persistence (repeating the last value) for reference." if report.kind == "forecast"
-                           else "; points on the dashed line are perfect.")),
-        "confusion": ("The best model's test predictions: rows are the true classes, columns the predicted ones; "
-                      "numbers are counts, colour the share of each true class."),
+        "predictions": (
+            "The best model on the test split against the truth"
+            + (
+                ", with persistence (repeating the last value) for reference."
+                if report.kind == "forecast"
+                else "; points on the dashed line are perfect."
+            )
+        ),
+        "confusion": (
+            "The best model's test predictions: rows are the true classes, columns the predicted ones; "
+            "numbers are counts, colour the share of each true class."
+        ),
     }
     return texts.get(name, name)
 

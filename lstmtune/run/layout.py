@@ -1,13 +1,13 @@
 """The run directory's layout: one place that knows where each file of a run lives (no TensorFlow).
 
-    RUN_DIR/run.json            manifest
-    RUN_DIR/space.yaml          the space used (with the effective search and data settings)
-    RUN_DIR/trials.csv|md|json  the ranked table
-    RUN_DIR/best.yaml           the space with the best values fixed
-    RUN_DIR/best_model.keras    the best model, with preprocessing.json beside it
-    RUN_DIR/history/            trial_<id>.json (record) and trial_<id>.csv (per-epoch history)
-    RUN_DIR/tuner/              keras-tuner's own files (tuner/search/oracle.json: its state)
-    RUN_DIR/workers/            a parallel search's worker logs (search --workers)
+RUN_DIR/run.json            manifest
+RUN_DIR/space.yaml          the space used (with the effective search and data settings)
+RUN_DIR/trials.csv|md|json  the ranked table
+RUN_DIR/best.yaml           the space with the best values fixed
+RUN_DIR/best_model.keras    the best model, with preprocessing.json beside it
+RUN_DIR/history/            trial_<id>.json (record) and trial_<id>.csv (per-epoch history)
+RUN_DIR/tuner/              keras-tuner's own files (tuner/search/oracle.json: its state)
+RUN_DIR/workers/            a parallel search's worker logs (search --workers)
 """
 
 from __future__ import annotations
@@ -53,8 +53,22 @@ class RunDir:
 
 LOCK_NAME = ".lock"
 # What a search writes at the top of its run directory (the rest of it is the user's).
-RUN_FILES = ("run.json", "space.yaml", "best.yaml", "best_model.keras", "preprocessing.json", "predictions.csv", "history", "tuner",
-             "trials.csv", "trials.md", "trials.json", "tensorboard", "workers", LOCK_NAME)
+RUN_FILES = (
+    "run.json",
+    "space.yaml",
+    "best.yaml",
+    "best_model.keras",
+    "preprocessing.json",
+    "predictions.csv",
+    "history",
+    "tuner",
+    "trials.csv",
+    "trials.md",
+    "trials.json",
+    "tensorboard",
+    "workers",
+    LOCK_NAME,
+)
 
 
 def owning_run(path: Path) -> Path | None:

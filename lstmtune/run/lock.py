@@ -22,7 +22,7 @@ class RunLock:
         self.run_dir = run_dir
         self.fd: int | None = None
 
-    def acquire(self) -> "RunLock":
+    def acquire(self) -> RunLock:
         try:
             import fcntl
         except ImportError:  # pragma: no cover
@@ -34,8 +34,10 @@ class RunLock:
         except BlockingIOError:
             holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
             os.close(fd)
-            raise RunDirError(f"--out {self.run_dir.root}: a search is already running in it ({holder}); "
-                              "wait for it to end or choose another --out") from None
+            raise RunDirError(
+                f"--out {self.run_dir.root}: a search is already running in it ({holder}); "
+                "wait for it to end or choose another --out"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
         self.fd = fd

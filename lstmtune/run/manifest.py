@@ -50,8 +50,9 @@ class Manifest(dict[str, Any]):
         """The objective the run ranks on; version 1 runs minimised val_mse."""
         recorded = (self.get("search") or {}).get("objective")
         if isinstance(recorded, dict) and recorded.get("name") and recorded.get("direction") in ("min", "max"):
-            return Objective(str(recorded["name"]), Direction(recorded["direction"]),
-                             str(recorded.get("label") or recorded["name"]))
+            return Objective(
+                str(recorded["name"]), Direction(recorded["direction"]), str(recorded.get("label") or recorded["name"])
+            )
         return FORECAST_OBJECTIVE
 
     @property
@@ -89,8 +90,10 @@ def load(run_dir: RunDir) -> Manifest:
         raise RunDirError(f"{where}: not a run manifest written by lstmtune search (it has no status)")
     version = manifest.get("schema_version", 1)
     if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise RunDirError(f"{where}: schema_version {version!r} is newer than this lstmtune reads "
-                          f"({SCHEMA_VERSION}); upgrade lstmtune")
+        raise RunDirError(
+            f"{where}: schema_version {version!r} is newer than this lstmtune reads "
+            f"({SCHEMA_VERSION}); upgrade lstmtune"
+        )
     for section in SECTIONS:
         if manifest.get(section) is None:
             manifest[section] = {}  # readers may rely on every section being an object
@@ -114,7 +117,9 @@ def _read(run_dir: RunDir) -> Any:
     try:
         exists, is_dir, has_manifest = run_dir.root.exists(), run_dir.root.is_dir(), run_dir.manifest.is_file()
     except OSError as exc:  # a name too long, a loop of links
-        raise RunDirError(f"{clip(str(run_dir.root))}: cannot be read as a run directory ({exc.strerror or exc})") from None
+        raise RunDirError(
+            f"{clip(str(run_dir.root))}: cannot be read as a run directory ({exc.strerror or exc})"
+        ) from None
     if exists and not is_dir:
         raise RunDirError(f"{run_dir.root}: is a file, but a run directory (made by lstmtune search) is needed")
     if not is_dir:

@@ -10,12 +10,20 @@ from lstmtune.run.atomic import write_text
 from lstmtune.run.layout import owning_run
 
 # What an existing file may be called to be replaced by each kind of output.
-SUFFIXES = {"table": (".txt", ".log", ""), "csv": (".csv",), "md": (".md", ".markdown"), "json": (".json",),
-            "html": (".html", ".htm"), "xml": (".xml",), "yaml": (".yaml", ".yml")}
+SUFFIXES = {
+    "table": (".txt", ".log", ""),
+    "csv": (".csv",),
+    "md": (".md", ".markdown"),
+    "json": (".json",),
+    "html": (".html", ".htm"),
+    "xml": (".xml",),
+    "yaml": (".yaml", ".yml"),
+}
 
 
-def write_output(text: str, output: Path, flag: str = "--output", kind: str | None = None,
-                 keep: tuple[Path | str | None, ...] = ()) -> None:
+def write_output(
+    text: str, output: Path, flag: str = "--output", kind: str | None = None, keep: tuple[Path | str | None, ...] = ()
+) -> None:
     """Write an output file atomically. Never over a file of the run, an input named in `keep` (the
     data a run was made from, the CSV being predicted), or an existing file of another kind."""
     if output.is_dir():
@@ -24,12 +32,16 @@ def write_output(text: str, output: Path, flag: str = "--output", kind: str | No
         if path is not None and Path(path).exists() and output.exists() and output.resolve() == Path(path).resolve():
             raise OptionError(f"{flag} {output}: is an input of this command ({path}); give another name")
     if kind is not None and output.is_file() and output.suffix.lower() not in SUFFIXES[kind]:
-        raise OptionError(f"{flag} {output}: exists and is not a {kind} file ({output.suffix or 'no extension'}); "
-                          f"give a new name ending in {SUFFIXES[kind][0] or 'no extension'}, or remove the file first")
+        raise OptionError(
+            f"{flag} {output}: exists and is not a {kind} file ({output.suffix or 'no extension'}); "
+            f"give a new name ending in {SUFFIXES[kind][0] or 'no extension'}, or remove the file first"
+        )
     run = owning_run(output)
     if run is not None:
-        raise OptionError(f"{flag} {output}: is a file of the run directory {run} (written by the search); "
-                          "give another name, such as report.md")
+        raise OptionError(
+            f"{flag} {output}: is a file of the run directory {run} (written by the search); "
+            "give another name, such as report.md"
+        )
     try:
         write_text(output, text)
     except OSError as exc:

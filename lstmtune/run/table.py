@@ -15,19 +15,38 @@ from lstmtune.run.manifest import FORECAST_FIGURES, Manifest
 from lstmtune.run.records import trial_records
 
 # score, then the task's figures (forecasting's by default), then what every task records.
-COMMON_COLUMNS = ["train_loss", "val_loss", "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run", "seconds",
-                  "diverged_epoch"]
+COMMON_COLUMNS = [
+    "train_loss",
+    "val_loss",
+    "train_skill",
+    "gap",
+    "gap_end",
+    "val_rise",
+    "best_epoch",
+    "epochs_run",
+    "seconds",
+    "diverged_epoch",
+]
 METRIC_COLUMNS = ["score", *FORECAST_FIGURES, *COMMON_COLUMNS]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]
-STATUS_ORDER = {status.value: order for order, status in enumerate(
-    (TrialStatus.COMPLETED, TrialStatus.RUNNING, TrialStatus.INTERRUPTED, TrialStatus.FAILED))}
+STATUS_ORDER = {
+    status.value: order
+    for order, status in enumerate(
+        (TrialStatus.COMPLETED, TrialStatus.RUNNING, TrialStatus.INTERRUPTED, TrialStatus.FAILED)
+    )
+}
+
 
 def metric_columns(figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> list[str]:
     return ["score", *figures, *COMMON_COLUMNS]
 
 
-def rank_trials(records: list[dict[str, Any]], hyperparameters: list[str], objective: Objective | None = None,
-                figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> pd.DataFrame:
+def rank_trials(
+    records: list[dict[str, Any]],
+    hyperparameters: list[str],
+    objective: Objective | None = None,
+    figures: tuple[str, ...] | list[str] = FORECAST_FIGURES,
+) -> pd.DataFrame:
     """One row per trial: completed ones by score (best first, in the objective's direction), then
     running, then failed."""
     objective = objective or FORECAST_OBJECTIVE
@@ -81,6 +100,7 @@ def trials_table(run_dir: RunDir, manifest: Manifest) -> pd.DataFrame:
 def to_markdown(table: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table (pandas' own needs the optional `tabulate`); numbers to 4
     significant digits, as the terminal shows them (trials.csv and trials.json keep them whole)."""
+
     def cell(value: Any) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
             return ""

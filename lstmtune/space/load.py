@@ -65,19 +65,29 @@ def space_from_dict(document: Any, grammar: Grammar, source: str = "<space>") ->
     if document is None:
         raise SpaceError(f"{source}: the space file is empty; it needs a `hyperparameters:` mapping")
     if not isinstance(document, dict):
-        raise SpaceError(f"{source}: the top level must be a mapping with {', '.join(SECTIONS)}, but got {type(document).__name__}")
+        raise SpaceError(
+            f"{source}: the top level must be a mapping with {', '.join(SECTIONS)}, but got {type(document).__name__}"
+        )
     for key in document:
         if key not in SECTIONS:
-            raise SpaceError(f"{source}: unknown top-level key {shown(key)}{suggestion(key, SECTIONS)}; allowed: {', '.join(SECTIONS)}")
+            raise SpaceError(
+                f"{source}: unknown top-level key {shown(key)}{suggestion(key, SECTIONS)}; allowed: {', '.join(SECTIONS)}"
+            )
     task = grammar.task
     raw_params = _mapping(document.get("hyperparameters"), source, "hyperparameters")
     for name in raw_params:
         if name not in grammar.specs:
             if name in grammar.foreign_specs:
-                raise SpaceError(f"{source}: hyperparameters.{name} applies to task {grammar.foreign_specs[name]}, not to task {task}")
+                raise SpaceError(
+                    f"{source}: hyperparameters.{name} applies to task {grammar.foreign_specs[name]}, not to task {task}"
+                )
             raise SpaceError(f"{source}: unknown hyperparameter {shown(name)}{suggestion(name, grammar.specs)}")
-    params = {name: _parse_param(name, raw_params[name], spec, f"{source}: hyperparameters.{name}") if name in raw_params
-              else Param(name, "fixed", value=spec.default) for name, spec in grammar.specs.items()}
+    params = {
+        name: _parse_param(name, raw_params[name], spec, f"{source}: hyperparameters.{name}")
+        if name in raw_params
+        else Param(name, "fixed", value=spec.default)
+        for name, spec in grammar.specs.items()
+    }
     search = _section(document, "search", settings.SEARCH_RULES, source)
     data = _section(document, "data", grammar.data_rules, source, grammar.foreign_data, task)
     gate = space_rules(document.get("gate"), source)
@@ -93,23 +103,29 @@ def _mapping(value: Any, source: str, key: str) -> dict:
     return value
 
 
-def _section(document: dict, name: str, rules: dict[str, Validator], source: str,
-             elsewhere: dict[str, str] | None = None, task: str = "") -> dict[str, Any]:
+def _section(
+    document: dict,
+    name: str,
+    rules: dict[str, Validator],
+    source: str,
+    elsewhere: dict[str, str] | None = None,
+    task: str = "",
+) -> dict[str, Any]:
     raw = _mapping(document.get(name), source, name)
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in rules and elsewhere and key in elsewhere:
             raise SpaceError(f"{source}: {name}.{key} applies to task {elsewhere[key]}, not to task {task}")
         if key not in rules:
-            raise SpaceError(f"{source}: unknown key {name}.{shown(key) if not str(key).isidentifier() else key}"
-                             f"{suggestion(key, rules)}; allowed: {', '.join(rules)}")
+            raise SpaceError(
+                f"{source}: unknown key {name}.{shown(key) if not str(key).isidentifier() else key}"
+                f"{suggestion(key, rules)}; allowed: {', '.join(rules)}"
+            )
         try:
             out[key] = rules[key](value)
         except ValueError as exc:
             raise SpaceError(f"{source}: {name}.{key} {exc}") from None
     return out
-
-
 
 
 def _type_name(spec: Spec) -> str:
@@ -149,7 +165,9 @@ def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
 
     for key in raw:
         if key not in DISTRIBUTION_KEYS:
-            raise SpaceError(f"{where}: unknown key {shown(key)}{suggestion(key, DISTRIBUTION_KEYS)}; allowed: int, float, choice, step, log")
+            raise SpaceError(
+                f"{where}: unknown key {shown(key)}{suggestion(key, DISTRIBUTION_KEYS)}; allowed: int, float, choice, step, log"
+            )
     kinds = [k for k in ("int", "float", "choice") if k in raw]
     if len(kinds) != 1:
         raise SpaceError(f"{where}: exactly one of int, float or choice must be given, but got {kinds or 'none'}")
@@ -197,12 +215,16 @@ def _parse_param(name: str, raw: Any, spec: Spec, where: str) -> Param:
         if kind == "int":
             step_ok = step_ok and isinstance(step, int)
         if not step_ok:
-            raise SpaceError(f"{where}: step must be a {'positive integer' if kind == 'int' else 'positive number'}, but got {shown(step)}")
+            raise SpaceError(
+                f"{where}: step must be a {'positive integer' if kind == 'int' else 'positive number'}, but got {shown(step)}"
+            )
         if log and step <= 1:
             raise SpaceError(f"{where}: with log: true, step is a multiplier and must be > 1, but got {shown(step)}")
         if log and low * step > high:
-            raise SpaceError(f"{where}: lo * step <= hi must hold (a log step leaves at least two values), "
-                             f"but got lo={low}, step={step}, hi={high}")
+            raise SpaceError(
+                f"{where}: lo * step <= hi must hold (a log step leaves at least two values), "
+                f"but got lo={low}, step={step}, hi={high}"
+            )
         if not log and step > high - low:
             raise SpaceError(f"{where}: step <= hi - lo must hold, but got step={step}, lo={low}, hi={high}")
     if low == high:

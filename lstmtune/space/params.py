@@ -71,8 +71,11 @@ class Space:
 
     def to_dict(self) -> dict[str, Any]:
         # A fixed None is "derived from the data" (text's sequence_length): left out, it reads back the same.
-        out: dict[str, Any] = {"hyperparameters": {n: p.to_yaml() for n, p in self.params.items()
-                                                   if not (p.kind == "fixed" and p.value is None)}}
+        out: dict[str, Any] = {
+            "hyperparameters": {
+                n: p.to_yaml() for n, p in self.params.items() if not (p.kind == "fixed" and p.value is None)
+            }
+        }
         if self.search:
             out["search"] = dict(self.search)
         if self.data:
@@ -84,7 +87,7 @@ class Space:
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
-    def with_fixed(self, values: dict[str, Any], **search: Any) -> "Space":
+    def with_fixed(self, values: dict[str, Any], **search: Any) -> Space:
         """This space with the hyperparameters named in `values` fixed (unknown names ignored)."""
         params = {n: Param(n, "fixed", value=values[n]) if n in values else p for n, p in self.params.items()}
         return replace(self, params=params, search={**self.search, **search})

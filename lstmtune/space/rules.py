@@ -19,16 +19,33 @@ from typing import Any
 from lstmtune.core.names import DIAGNOSIS_CODES
 from lstmtune.errors import OptionError, SpaceError
 
-RULE = re.compile(r"^\s*(val|test|best|trials|run|findings)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+RULE = re.compile(
+    r"^\s*(val|test|best|trials|run|findings)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+)
 RULE_FORM = "'<val|test|best|trials|findings>.<figure> <op> <number>', like 'test.skill >= 0.1'"
 TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
-BEST_COLUMNS = ("score", "train_loss", "val_loss", "train_skill", "gap", "gap_end", "val_rise", "best_epoch", "epochs_run",
-                "seconds")
+BEST_COLUMNS = (
+    "score",
+    "train_loss",
+    "val_loss",
+    "train_skill",
+    "gap",
+    "gap_end",
+    "val_rise",
+    "best_epoch",
+    "epochs_run",
+    "seconds",
+)
 # Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
 SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")
-KNOWN = {"val": SPLIT_FIGURES, "test": SPLIT_FIGURES, "trials": TRIAL_COUNTS, "run": ("completed",),
-         "best": BEST_COLUMNS + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill") + ("skill",) + DIAGNOSIS_CODES,
-         "findings": DIAGNOSIS_CODES}
+KNOWN = {
+    "val": SPLIT_FIGURES,
+    "test": SPLIT_FIGURES,
+    "trials": TRIAL_COUNTS,
+    "run": ("completed",),
+    "best": BEST_COLUMNS + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill") + ("skill",) + DIAGNOSIS_CODES,
+    "findings": DIAGNOSIS_CODES,
+}
 # Every gate starts with this rule: a run that failed, is still running or was interrupted does not pass.
 RUN_COMPLETED = "run.completed == 1"
 
@@ -52,8 +69,10 @@ def parse_rule(text: Any, where: str = "--require") -> Rule:
         raise OptionError(f"{where} must be a rule of the form {RULE_FORM}, but got {text!r}")
     scope, figure, op, number = match.groups()
     if figure not in KNOWN[scope]:
-        raise OptionError(f"{where} {text!r}: {scope}.{figure} is not a figure lstmtune records; "
-                          f"{scope}.* figures are: {', '.join(KNOWN[scope])}")
+        raise OptionError(
+            f"{where} {text!r}: {scope}.{figure} is not a figure lstmtune records; "
+            f"{scope}.* figures are: {', '.join(KNOWN[scope])}"
+        )
     threshold = float(number)
     if not math.isfinite(threshold):
         raise OptionError(f"{where} {text!r}: the number must be finite")
@@ -65,7 +84,9 @@ def space_rules(value: Any, source: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise SpaceError(f"{source}: gate must be a list of rules like ['test.skill >= 0.1'], but got {type(value).__name__}")
+        raise SpaceError(
+            f"{source}: gate must be a list of rules like ['test.skill >= 0.1'], but got {type(value).__name__}"
+        )
     for item in value:
         try:
             parse_rule(item, "gate")

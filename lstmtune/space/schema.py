@@ -30,24 +30,39 @@ def _hyperparameter(spec: Spec) -> dict[str, Any]:
     value = _value(spec)
     forms: list[dict[str, Any]] = [
         value,
-        {"type": "object", "properties": {"choice": {"type": "array", "items": value, "minItems": 1, "uniqueItems": True}},
-         "required": ["choice"], "additionalProperties": False},
+        {
+            "type": "object",
+            "properties": {"choice": {"type": "array", "items": value, "minItems": 1, "uniqueItems": True}},
+            "required": ["choice"],
+            "additionalProperties": False,
+        },
     ]
     if spec.type in (int, float):
         kind = "int" if spec.type is int else "float"
-        forms.append({
-            "type": "object",
-            "properties": {kind: {"type": "array", "items": value, "minItems": 2, "maxItems": 2},
-                           "step": {"type": JSON_TYPES[spec.type], "exclusiveMinimum": 0}, "log": {"type": "boolean"}},
-            "required": [kind], "additionalProperties": False,
-        })
-    return {"description": f"{spec.help} ({spec.rule or 'any value'}; default {spec.default!r})".replace(" (; ", " ("),
-            "anyOf": forms}
+        forms.append(
+            {
+                "type": "object",
+                "properties": {
+                    kind: {"type": "array", "items": value, "minItems": 2, "maxItems": 2},
+                    "step": {"type": JSON_TYPES[spec.type], "exclusiveMinimum": 0},
+                    "log": {"type": "boolean"},
+                },
+                "required": [kind],
+                "additionalProperties": False,
+            }
+        )
+    return {
+        "description": f"{spec.help} ({spec.rule or 'any value'}; default {spec.default!r})".replace(" (; ", " ("),
+        "anyOf": forms,
+    }
 
 
 def _section(rules: dict[str, Validator]) -> dict[str, Any]:
-    return {"type": ["object", "null"], "additionalProperties": False,
-            "properties": {name: check.schema for name, check in rules.items()}}
+    return {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "properties": {name: check.schema for name, check in rules.items()},
+    }
 
 
 def space_schema(grammar: Grammar) -> dict[str, Any]:
@@ -58,8 +73,11 @@ def space_schema(grammar: Grammar) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "hyperparameters": {"type": ["object", "null"], "additionalProperties": False,
-                                "properties": {name: _hyperparameter(spec) for name, spec in grammar.specs.items()}},
+            "hyperparameters": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "properties": {name: _hyperparameter(spec) for name, spec in grammar.specs.items()},
+            },
             "search": _section(settings.SEARCH_RULES),
             "data": _section(grammar.data_rules),
             "gate": {"type": ["array", "null"], "items": {"type": "string", "pattern": RULE.pattern}},

@@ -43,18 +43,49 @@ COMMON_SPECS: dict[str, Spec] = {
     "dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout on LSTM inputs"),
     "recurrent_dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout on LSTM recurrent state"),
     **{
-        f"{part}_{kind}": Spec(float, 0.0, f"0 <= value <= {MAX_PENALTY:g} (0 = off)", between(0, MAX_PENALTY), f"{kind.upper()} penalty on the LSTM {part}")
+        f"{part}_{kind}": Spec(
+            float,
+            0.0,
+            f"0 <= value <= {MAX_PENALTY:g} (0 = off)",
+            between(0, MAX_PENALTY),
+            f"{kind.upper()} penalty on the LSTM {part}",
+        )
         for part in REGULARISED
         for kind in ("l1", "l2")
     },
     "layer_norm": Spec(bool, False, help="LayerNormalization after each LSTM layer"),
-    "input_noise": Spec(float, 0.0, f"0 <= value <= {MAX_PENALTY:g} (0 = off)", between(0, MAX_PENALTY), "std of Gaussian jitter on (scaled) inputs while training"),
-    "dense_units": Spec(int, 0, f"0 <= value <= {MAX_UNITS} (0 = no hidden dense layer)", between(0, MAX_UNITS), "units of a ReLU dense layer in the head"),
+    "input_noise": Spec(
+        float,
+        0.0,
+        f"0 <= value <= {MAX_PENALTY:g} (0 = off)",
+        between(0, MAX_PENALTY),
+        "std of Gaussian jitter on (scaled) inputs while training",
+    ),
+    "dense_units": Spec(
+        int,
+        0,
+        f"0 <= value <= {MAX_UNITS} (0 = no hidden dense layer)",
+        between(0, MAX_UNITS),
+        "units of a ReLU dense layer in the head",
+    ),
     "dense_dropout": Spec(float, 0.0, "0 <= value < 1", fraction, "dropout before the output layer"),
-    "learning_rate": Spec(float, 1e-3, f"{MIN_LEARNING_RATE:g} <= value <= {MAX_LEARNING_RATE:g}",
-                          between(MIN_LEARNING_RATE, MAX_LEARNING_RATE), "optimizer learning rate"),
+    "learning_rate": Spec(
+        float,
+        1e-3,
+        f"{MIN_LEARNING_RATE:g} <= value <= {MAX_LEARNING_RATE:g}",
+        between(MIN_LEARNING_RATE, MAX_LEARNING_RATE),
+        "optimizer learning rate",
+    ),
     "optimizer": Spec(str, "adam", f"one of {', '.join(OPTIMIZERS)}", member(OPTIMIZERS), "optimizer"),
-    "weight_decay": Spec(float, 0.0, f"0 <= value <= {MAX_PENALTY:g} (0 = off)", between(0, MAX_PENALTY), "decoupled weight decay of the optimizer"),
-    "clipnorm": Spec(float, 0.0, f"0 <= value <= {MAX_SCALE:g} (0 = off)", between(0, MAX_SCALE), "gradient norm clipping"),
+    "weight_decay": Spec(
+        float,
+        0.0,
+        f"0 <= value <= {MAX_PENALTY:g} (0 = off)",
+        between(0, MAX_PENALTY),
+        "decoupled weight decay of the optimizer",
+    ),
+    "clipnorm": Spec(
+        float, 0.0, f"0 <= value <= {MAX_SCALE:g} (0 = off)", between(0, MAX_SCALE), "gradient norm clipping"
+    ),
     "batch_size": Spec(int, 32, f"1 <= value <= {MAX_BATCH}", between(1, MAX_BATCH), "training batch size"),
 }

@@ -42,10 +42,12 @@ def starter_space(grammar: Grammar, purpose: str, ranges: dict[str, Any], data_d
     """
     ranges = {**COMMON_RANGES, **ranges}
     task_flag = "" if grammar.task == DEFAULT_TASK else f" --task {grammar.task}"
-    lines = [f"# lstmtune search space: {purpose}",
-             "# Ranges are searched; a plain value is fixed; a commented-out line shows the default that applies.",
-             f"# Check it with: lstmtune check --space THIS_FILE{task_flag}",
-             "hyperparameters:"]
+    lines = [
+        f"# lstmtune search space: {purpose}",
+        "# Ranges are searched; a plain value is fixed; a commented-out line shows the default that applies.",
+        f"# Check it with: lstmtune check --space THIS_FILE{task_flag}",
+        "hyperparameters:",
+    ]
     for name, spec in grammar.specs.items():
         note = f"# {spec.help}" + (f"; {spec.rule}" if spec.rule else "")
         if name in ranges:
@@ -54,13 +56,23 @@ def starter_space(grammar: Grammar, purpose: str, ranges: dict[str, Any], data_d
             default = "from the data" if spec.default is None else _inline(spec.default)
             lines.append(f"  # {name}: {default}  {note}")
     defaults = settings.SearchSettings()
-    lines += ["search:", f"  max_trials: {defaults.max_trials}", "  epochs: 50", "  patience: 6",
-              "  # tuner: bayesian    # bayesian | random | hyperband", "  # time_budget: 30m  # stop after this long",
-              "data:"]
+    lines += [
+        "search:",
+        f"  max_trials: {defaults.max_trials}",
+        "  epochs: 50",
+        "  patience: 6",
+        "  # tuner: bayesian    # bayesian | random | hyperband",
+        "  # time_budget: 30m  # stop after this long",
+        "data:",
+    ]
     for name in grammar.data_rules:
         value = getattr(data_defaults, name)
         shown = ",".join(map(str, value)) if isinstance(value, tuple) else ("null" if value is None else value)
         lines.append(f"  # {name}: {shown}")
-    lines += ["gate:                 # rules `lstmtune gate RUN_DIR` checks, e.g. in CI",
-              f"  - {GATE}", "  - trials.failed == 0", ""]
+    lines += [
+        "gate:                 # rules `lstmtune gate RUN_DIR` checks, e.g. in CI",
+        f"  - {GATE}",
+        "  - trials.failed == 0",
+        "",
+    ]
     return "\n".join(lines)

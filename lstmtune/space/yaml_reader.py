@@ -50,8 +50,6 @@ class SpaceLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-
-
 def _without_base_60(regexp: re.Pattern) -> re.Pattern:
     """YAML 1.1 reads 1:30 as the base-60 number 90; a space file means no such thing (it stays text)."""
     if ":[0-5]?[0-9]" not in regexp.pattern:
@@ -84,5 +82,6 @@ def read_document(text: str, source: str = "<space>") -> Any:
         raise SpaceError(f"{source}: malformed YAML{where}: {clip(problem, 120)}") from None
     except (ValueError, TypeError, AttributeError, IndexError, OverflowError) as exc:
         # PyYAML's constructors fail this way on explicit tags with bad values (!!int A, !!timestamp, !!set 0)
-        raise SpaceError(f"{source}: malformed YAML: a tagged value cannot be read ({clip(repr(str(exc)), 80)})") from None
-
+        raise SpaceError(
+            f"{source}: malformed YAML: a tagged value cannot be read ({clip(repr(str(exc)), 80)})"
+        ) from None

@@ -8,7 +8,7 @@ TensorFlow.
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +21,21 @@ if TYPE_CHECKING:
     from lstmtune.space.specs import Spec
     from lstmtune.tasks.base import Task
 
-__all__ = ["DEFAULT_TASK", "TASK_NAMES", "get_task", "grammar", "hyperparameter_specs", "json_schema", "read_space", "starter_text"]
+__all__ = [
+    "DEFAULT_TASK",
+    "TASK_NAMES",
+    "get_task",
+    "grammar",
+    "hyperparameter_specs",
+    "json_schema",
+    "read_space",
+    "starter_text",
+]
 _MODULES = {name: f"lstmtune.tasks.{name}.task" for name in TASK_NAMES}
 
 
-@lru_cache(maxsize=None)
-def get_task(name: str) -> "Task":
+@cache
+def get_task(name: str) -> Task:
     """The task called `name`; an unknown name is a one-line error listing the known ones."""
     if name not in _MODULES:
         raise OptionError(f"--task must be one of {', '.join(TASK_NAMES)}, but got {name!r}")
@@ -34,8 +43,8 @@ def get_task(name: str) -> "Task":
     return task
 
 
-@lru_cache(maxsize=None)
-def hyperparameter_specs(name: str) -> dict[str, "Spec"]:
+@cache
+def hyperparameter_specs(name: str) -> dict[str, Spec]:
     """Every hyperparameter a task's space may name, in declaration order: the task's own first."""
     from lstmtune.space.specs import COMMON_SPECS
 
@@ -44,22 +53,30 @@ def hyperparameter_specs(name: str) -> dict[str, "Spec"]:
     return {**task.specs, **common}
 
 
-@lru_cache(maxsize=None)
-def grammar(name: str) -> "Grammar":
+@cache
+def grammar(name: str) -> Grammar:
     """What a space file for task `name` may say, and which names belong to the other tasks."""
     from lstmtune.space.load import Grammar
 
     others = [t for t in TASK_NAMES if t != name]
     specs = hyperparameter_specs(name)
     data_rules = get_task(name).data_rules
-    foreign_specs = {key: " and ".join(t for t in others if key in hyperparameter_specs(t))
-                     for t in others for key in hyperparameter_specs(t) if key not in specs}
-    foreign_data = {key: " and ".join(t for t in others if key in get_task(t).data_rules)
-                    for t in others for key in get_task(t).data_rules if key not in data_rules}
+    foreign_specs = {
+        key: " and ".join(t for t in others if key in hyperparameter_specs(t))
+        for t in others
+        for key in hyperparameter_specs(t)
+        if key not in specs
+    }
+    foreign_data = {
+        key: " and ".join(t for t in others if key in get_task(t).data_rules)
+        for t in others
+        for key in get_task(t).data_rules
+        if key not in data_rules
+    }
     return Grammar(name, specs, data_rules, foreign_specs, foreign_data)
 
 
-def read_space(source: "str | Path | dict", name: str = DEFAULT_TASK) -> "Space":
+def read_space(source: str | Path | dict, name: str = DEFAULT_TASK) -> Space:
     """A space file (or the same document as a dict) read for task `name`."""
     from lstmtune.space.load import load_space, space_from_dict
 

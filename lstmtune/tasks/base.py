@@ -44,13 +44,25 @@ class Presentation:
 
 
 CLASSIFICATION = Presentation(
-    kind="classification", model_column="model",
+    kind="classification",
+    model_column="model",
     skill="skill = 1 - cross-entropy / cross-entropy of the training class shares (prior)",
-    original_units=False, baseline_in_objective_units=True, predictions="", reference="", summary_prose=True)
+    original_units=False,
+    baseline_in_objective_units=True,
+    predictions="",
+    reference="",
+    summary_prose=True,
+)
 REGRESSION = Presentation(
-    kind="regression", model_column="model", skill="skill = 1 - RMSE / RMSE of the training mean",
-    original_units=True, baseline_in_objective_units=True, predictions="scatter",
-    reference="; points on the dashed line are perfect.", summary_prose=True)
+    kind="regression",
+    model_column="model",
+    skill="skill = 1 - RMSE / RMSE of the training mean",
+    original_units=True,
+    baseline_in_objective_units=True,
+    predictions="scatter",
+    reference="; points on the dashed line are perfect.",
+    summary_prose=True,
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +120,7 @@ class Prepared(ABC):
         forecast where there is one), written to predictions.csv for the report's pictures."""
 
     @abstractmethod
-    def model_shape(self, values: dict[str, Any]) -> "ModelShape":
+    def model_shape(self, values: dict[str, Any]) -> ModelShape:
         """Steps, input width and outputs of the model for these values (to size it before building)."""
 
     def warnings(self, space: Any) -> list[str]:
@@ -129,8 +141,10 @@ def too_few_items(path: Any, count: int, kind: str) -> list[str]:
     """The warning of text and sequence data with fewer than MIN_TRAINING_EXAMPLES training items."""
     if count >= MIN_TRAINING_EXAMPLES:
         return []
-    return [f"{path}: only {count} training {kind}{'s' if count != 1 else ''}: too few to learn from; "
-            "more data or a larger training share (--split) would help"]
+    return [
+        f"{path}: only {count} training {kind}{'s' if count != 1 else ''}: too few to learn from; "
+        "more data or a larger training share (--split) would help"
+    ]
 
 
 class Task(ABC):
@@ -165,7 +179,7 @@ class Task(ABC):
         """Read and check the CSV against the space (longest window, largest vocabulary...)."""
 
     @abstractmethod
-    def keras_side(self, prepared: Prepared) -> "KerasSide":
+    def keras_side(self, prepared: Prepared) -> KerasSide:
         """The Keras half (imports TensorFlow)."""
 
     @abstractmethod
@@ -205,8 +219,15 @@ class KerasSide(ABC):
         """Unregularised Keras metrics; the objective is one of them (or added by a callback)."""
 
     @abstractmethod
-    def dataset(self, split: str, values: dict[str, Any], batch_size: int, shuffle: bool = False,
-                seed: int | None = None, with_targets: bool = True) -> Any: ...
+    def dataset(
+        self,
+        split: str,
+        values: dict[str, Any],
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int | None = None,
+        with_targets: bool = True,
+    ) -> Any: ...
 
     def callbacks(self, values: dict[str, Any]) -> list[Any]:
         """Callbacks that add figures to the epoch logs (before early stopping reads them)."""

@@ -19,7 +19,7 @@ IMBALANCE = 1.2
 def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
     findings = []
     skill = number(best.get("skill"))
-    baselines = ((manifest.get("baselines") or {}).get("val") or {})
+    baselines = (manifest.get("baselines") or {}).get("val") or {}
     if "prior" in baselines:
         prior = baselines["prior"]
         accuracy, majority = number(best.get("val_accuracy")), number(prior.get("accuracy"))
@@ -35,17 +35,28 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
                 "it has hardly learned; the diagnoses below say why where they can."
             )
         elif skill is not None:
-            findings.append(f"The best trial beats the class prior on validation: skill {skill:.3f} "
-                            "(1 - cross-entropy / the prior's; 1 = perfect, 0 = no better).")
+            findings.append(
+                f"The best trial beats the class prior on validation: skill {skill:.3f} "
+                "(1 - cross-entropy / the prior's; 1 = perfect, 0 = no better)."
+            )
         if accuracy is not None and majority is not None and accuracy <= majority:
             data = manifest.get("data") or {}
             classes = len(data.get("labels") or []) or 2
             settings = data.get("settings") or {}
             imbalanced = majority > IMBALANCE / classes
-            untried = [hint for hint, done in (("--class-weight auto", settings.get("class_weight") == "auto"),
-                                               ("--objective macro_f1", settings.get("objective") == "macro_f1")) if not done]
-            advice = (f"with imbalanced classes try {' or '.join(untried)}." if imbalanced and untried else
-                      "it does not tell the classes apart yet.")
+            untried = [
+                hint
+                for hint, done in (
+                    ("--class-weight auto", settings.get("class_weight") == "auto"),
+                    ("--objective macro_f1", settings.get("objective") == "macro_f1"),
+                )
+                if not done
+            ]
+            advice = (
+                f"with imbalanced classes try {' or '.join(untried)}."
+                if imbalanced and untried
+                else "it does not tell the classes apart yet."
+            )
             findings.append(
                 f"Its validation accuracy {accuracy:.3f} is no better than always predicting the majority class "
                 f"({majority:.3f}): {advice}"
@@ -53,12 +64,18 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
         items = prior.get("items")
     else:
         if skill is not None and skill <= 0:
-            findings.append(f"The best trial is no better than predicting the training mean on validation (skill {skill:.3g}).")
+            findings.append(
+                f"The best trial is no better than predicting the training mean on validation (skill {skill:.3g})."
+            )
         elif skill is not None:
-            findings.append(f"The best trial beats the training mean on validation: skill {skill:.3f} "
-                            "(1 - RMSE / RMSE of the mean).")
+            findings.append(
+                f"The best trial beats the training mean on validation: skill {skill:.3f} "
+                "(1 - RMSE / RMSE of the mean)."
+            )
         items = (baselines.get("mean") or {}).get("items")
     if isinstance(items, int) and items < FEW_ITEMS:
-        findings.append(f"Validation holds only {items} items: differences between trials may be noise. "
-                        "More data or a larger validation share (--split) makes the ranking firmer.")
+        findings.append(
+            f"Validation holds only {items} items: differences between trials may be noise. "
+            "More data or a larger validation share (--split) makes the ranking firmer."
+        )
     return findings

@@ -28,8 +28,10 @@ def classification_loss(n_classes: int):
 def classification_metrics(n_classes: int) -> list[Any]:
     if n_classes == 2:
         return [keras.metrics.BinaryCrossentropy(name="cross_entropy"), keras.metrics.BinaryAccuracy(name="accuracy")]
-    return [keras.metrics.SparseCategoricalCrossentropy(name="cross_entropy"),
-            keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+    return [
+        keras.metrics.SparseCategoricalCrossentropy(name="cross_entropy"),
+        keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+    ]
 
 
 def classification_targets(y: np.ndarray, n_classes: int) -> np.ndarray:
@@ -66,13 +68,18 @@ class MacroF1(keras.callbacks.Callback):
         logs["val_macro_f1"] = macro_f1(confusion_matrix(self.labels, predicted, self.n_classes))
 
 
-def array_dataset(inputs: Any, targets: np.ndarray | None, batch_size: int, shuffle: bool = False,
-                  seed: int | None = None) -> tf.data.Dataset:
+def array_dataset(
+    inputs: Any, targets: np.ndarray | None, batch_size: int, shuffle: bool = False, seed: int | None = None
+) -> tf.data.Dataset:
     """Batches of (inputs, targets), or of inputs alone when targets is None; inputs may be a dict."""
     items = inputs if targets is None else (inputs, targets)
     dataset = tf.data.Dataset.from_tensor_slices(items)
     if shuffle:
-        count = len(targets) if targets is not None else len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
+        count = (
+            len(targets)
+            if targets is not None
+            else len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
+        )
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 

@@ -45,8 +45,14 @@ def weight_count(values: dict[str, Any], shape: ModelShape) -> int:
 def training_bytes(values: dict[str, Any], shape: ModelShape) -> int:
     """A lower bound of the memory one training step of this configuration needs."""
     directions = 2 if values["bidirectional"] else 1
-    activations = (int(values["batch_size"]) * shape.steps * int(values["units"]) * directions
-                   * int(values["layers"]) * ACTIVATIONS_PER_UNIT)
+    activations = (
+        int(values["batch_size"])
+        * shape.steps
+        * int(values["units"])
+        * directions
+        * int(values["layers"])
+        * ACTIVATIONS_PER_UNIT
+    )
     return BYTES_PER_FLOAT * (COPIES_OF_WEIGHTS * weight_count(values, shape) + activations)
 
 
@@ -65,10 +71,13 @@ def too_big(values: dict[str, Any], shape: ModelShape, limit: int | None = None)
     needed = training_bytes(values, shape)
     if needed <= limit:
         return None
-    sizes = ", ".join(f"{name}={values[name]}" for name in ("units", "layers", "bidirectional", "batch_size")
-                      if name in values)
-    return (f"the model needs at least {_gigabytes(needed)} to train ({weight_count(values, shape):,} weights, "
-            f"{shape.steps} steps; {sizes}), more than the {_gigabytes(limit)} a trial may use on this machine")
+    sizes = ", ".join(
+        f"{name}={values[name]}" for name in ("units", "layers", "bidirectional", "batch_size") if name in values
+    )
+    return (
+        f"the model needs at least {_gigabytes(needed)} to train ({weight_count(values, shape):,} weights, "
+        f"{shape.steps} steps; {sizes}), more than the {_gigabytes(limit)} a trial may use on this machine"
+    )
 
 
 def _gigabytes(count: int) -> str:

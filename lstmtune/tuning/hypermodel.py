@@ -9,10 +9,10 @@ import keras
 import keras_tuner
 import numpy as np
 
-from lstmtune.tuning.model import LearningRateLogger, StopAtDeadline, StopOnDivergence, build_model, diverged_at
-from lstmtune.tasks.model_size import too_big
 from lstmtune.space.params import Space
 from lstmtune.tasks.base import KerasSide, Prepared
+from lstmtune.tasks.model_size import too_big
+from lstmtune.tuning.model import LearningRateLogger, StopAtDeadline, StopOnDivergence, build_model, diverged_at
 
 EVAL_BATCH = 256
 
@@ -38,7 +38,9 @@ def predict_outputs(model: keras.Model, side: KerasSide, split: str, values: dic
     return np.asarray(model.predict(dataset, verbose=0), dtype=np.float64)
 
 
-def evaluate(model: keras.Model, prepared: Prepared, side: KerasSide, split: str, values: dict[str, Any]) -> dict[str, Any]:
+def evaluate(
+    model: keras.Model, prepared: Prepared, side: KerasSide, split: str, values: dict[str, Any]
+) -> dict[str, Any]:
     """The task's figures of a model on one split (original units): the one place trials are scored."""
     outputs = predict_outputs(model, side, split, values)
     if not np.isfinite(outputs).all():
@@ -57,8 +59,10 @@ class FiguresAtEnd(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         try:
-            self.skill = {split: float(evaluate(self.model, self.prepared, self.side, split, self.values)["skill"])
-                          for split in ("train", "val")}
+            self.skill = {
+                split: float(evaluate(self.model, self.prepared, self.side, split, self.values)["skill"])
+                for split in ("train", "val")
+            }
         except keras_tuner.errors.FailedTrialError:  # the last weights predict non-finite values
             self.skill = {}
 
@@ -66,8 +70,17 @@ class FiguresAtEnd(keras.callbacks.Callback):
 class LstmHyperModel(keras_tuner.HyperModel):
     """Builds the model from the space, fits it with early stopping, scores it on validation."""
 
-    def __init__(self, space: Space, prepared: Prepared, side: KerasSide, task: str,
-                 epochs: int, patience: int, seed: int, deadline: float | None = None):
+    def __init__(
+        self,
+        space: Space,
+        prepared: Prepared,
+        side: KerasSide,
+        task: str,
+        epochs: int,
+        patience: int,
+        seed: int,
+        deadline: float | None = None,
+    ):
         super().__init__(name="lstmtune")
         self.space = space
         self.prepared = prepared
@@ -94,7 +107,10 @@ class LstmHyperModel(keras_tuner.HyperModel):
         train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=self.seed)
         val = self.side.dataset("val", values, EVAL_BATCH)
         early = keras.callbacks.EarlyStopping(
-            monitor=self.objective.name, mode=self.objective.direction, patience=self.patience, restore_best_weights=True,
+            monitor=self.objective.name,
+            mode=self.objective.direction,
+            patience=self.patience,
+            restore_best_weights=True,
         )
         budget = StopAtDeadline(self.deadline)
         at_end = FiguresAtEnd(self.prepared, self.side, values)
@@ -121,12 +137,14 @@ class LstmHyperModel(keras_tuner.HyperModel):
             model.set_weights(early.best_weights)  # some Keras 3 releases restore them only when early stopping stops
         scores = self.score(model, history.history, values, initial_epoch)
         scores["budget_stopped_epoch"] = float(budget.stopped_epoch)  # Keras numbers epochs from 0 across rounds
-        scores["gap_end"] = (generalisation_gap(at_end.skill["val"], at_end.skill["train"])
-                             if at_end.skill else float("nan"))
+        scores["gap_end"] = (
+            generalisation_gap(at_end.skill["val"], at_end.skill["train"]) if at_end.skill else float("nan")
+        )
         return scores
 
-    def score(self, model: keras.Model, history: dict[str, list[float]], values: dict[str, Any],
-              initial_epoch: int) -> dict[str, float]:
+    def score(
+        self, model: keras.Model, history: dict[str, list[float]], values: dict[str, Any], initial_epoch: int
+    ) -> dict[str, float]:
         """Summarise a fitted trial; a non-finite objective makes it a failed trial, not a perfect one.
 
         Every value is a float: keras-tuner stores them as the trial's metrics, which the trial record reads.
@@ -142,7 +160,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
         diverged = diverged_at(losses)
         if diverged == 0:  # nothing learnt before it: no weights worth keeping
             raise keras_tuner.errors.FailedTrialError(
-                f"training loss exploded at epoch {initial_epoch + 1} ({losses[0]:.3g}); lower the learning rate or set clipnorm")
+                f"training loss exploded at epoch {initial_epoch + 1} ({losses[0]:.3g}); lower the learning rate or set clipnorm"
+            )
         finite = np.where(np.isfinite(objective), objective, np.nan)
         best = int(np.nanargmin(finite) if self.objective.direction == "min" else np.nanargmax(finite))
         figures = evaluate(model, self.prepared, self.side, "val", values)
@@ -150,8 +169,11 @@ class LstmHyperModel(keras_tuner.HyperModel):
         train_loss, val_loss = float(history["loss"][best]), float(history["val_loss"][best])
         scores = {
             name: float(objective[best]),
-            **{_figure_key(key): float(value) for key, value in figures.items()
-               if isinstance(value, (int, float)) and key not in ("windows", "items") and _figure_key(key) != name},
+            **{
+                _figure_key(key): float(value)
+                for key, value in figures.items()
+                if isinstance(value, (int, float)) and key not in ("windows", "items") and _figure_key(key) != name
+            },
             "train_loss": train_loss,
             "val_loss": val_loss,
             "train_skill": float(train_figures["skill"]),

@@ -45,8 +45,16 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         polish: L-BFGS-B iterations on the best `num_polish` candidates (0 turns it off).
     """
 
-    def __init__(self, *args: Any, num_candidates: int = 2000, num_local: int = 100, num_best: int = 5,
-                 num_polish: int = 5, polish: int = 10, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        num_candidates: int = 2000,
+        num_local: int = 100,
+        num_best: int = 5,
+        num_polish: int = 5,
+        polish: int = 10,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.num_candidates = num_candidates
         self.num_local = num_local
@@ -90,8 +98,10 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         """A trial's values in the unit cube, as stock `_vectorize_trials` embeds them (defaults for
         hyperparameters a trial does not have)."""
         hps = trial.hyperparameters
-        return [hp.value_to_prob(hps.values[hp.name] if hps.is_active(hp) and hp.name in hps.values else hp.default)
-                for hp in space]
+        return [
+            hp.value_to_prob(hps.values[hp.name] if hps.is_active(hp) and hp.name in hps.values else hp.default)
+            for hp in space
+        ]
 
     def _observations(self, completed: list, space: list) -> tuple[np.ndarray, np.ndarray]:
         """Completed trials as (x, y) to minimise; non-finite values replaced as the stock oracle does."""
@@ -113,7 +123,8 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         if not len(pending):
             return gpr
         believer = sklearn.gaussian_process.GaussianProcessRegressor(
-            kernel=gpr.kernel_, optimizer=None, normalize_y=True, alpha=self.alpha)
+            kernel=gpr.kernel_, optimizer=None, normalize_y=True, alpha=self.alpha
+        )
         return believer.fit(np.vstack([x, pending]), np.concatenate([y, gpr.predict(pending)]))
 
     def _candidates(self, x: np.ndarray, y: np.ndarray, dimensions: int) -> np.ndarray:
@@ -131,7 +142,7 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         mu, sigma = gp.predict(x, return_std=True)
         return np.asarray(mu).ravel() - self.beta * np.asarray(sigma).ravel()
 
-    def _polish(self, gp, start: np.ndarray, snap: "_Snapper") -> np.ndarray:
+    def _polish(self, gp, start: np.ndarray, snap: _Snapper) -> np.ndarray:
         """A few L-BFGS-B steps over the continuous hyperparameters only; discrete ones stay at the
         (snapped) values the candidate already has, so the polished point is one that can run."""
         free = snap.continuous
@@ -141,8 +152,13 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
             point[free] = z
             return float(self._acquisition(gp, point[None, :])[0])
 
-        result = scipy.optimize.minimize(acquisition, start[free], method="L-BFGS-B",
-                                         bounds=[(0.0, 1.0)] * int(free.sum()), options={"maxiter": self.polish})
+        result = scipy.optimize.minimize(
+            acquisition,
+            start[free],
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * int(free.sum()),
+            options={"maxiter": self.polish},
+        )
         point = start.copy()
         point[free] = np.clip(result.x, 0.0, 1.0)
         return snap(point[None, :])[0]
@@ -155,8 +171,10 @@ class _Snapper:
     def __init__(self, space: list):
         grid = np.linspace(0.0, 1.0, GRID + 1)
         self.continuous = np.array([_is_continuous(hp) for hp in space])
-        self.tables = [None if free else np.array([hp.value_to_prob(hp.prob_to_value(p)) for p in grid])
-                       for hp, free in zip(space, self.continuous)]
+        self.tables = [
+            None if free else np.array([hp.value_to_prob(hp.prob_to_value(p)) for p in grid])
+            for hp, free in zip(space, self.continuous)
+        ]
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.clip(np.array(x, dtype=float), 0.0, 1.0)
@@ -173,12 +191,35 @@ def _is_continuous(hp) -> bool:
 class FastBayesianOptimization(keras_tuner.Tuner):
     """`keras_tuner.BayesianOptimization` with `FastBayesianOracle`: same constructor, same defaults."""
 
-    def __init__(self, hypermodel=None, objective=None, max_trials=10, num_initial_points=None, alpha=1e-4,
-                 beta=2.6, seed=None, hyperparameters=None, tune_new_entries=True, allow_new_entries=True,
-                 max_retries_per_trial=0, max_consecutive_failed_trials=3, oracle_options=None, **kwargs):
+    def __init__(
+        self,
+        hypermodel=None,
+        objective=None,
+        max_trials=10,
+        num_initial_points=None,
+        alpha=1e-4,
+        beta=2.6,
+        seed=None,
+        hyperparameters=None,
+        tune_new_entries=True,
+        allow_new_entries=True,
+        max_retries_per_trial=0,
+        max_consecutive_failed_trials=3,
+        oracle_options=None,
+        **kwargs,
+    ):
         oracle = FastBayesianOracle(
-            objective=objective, max_trials=max_trials, num_initial_points=num_initial_points, alpha=alpha,
-            beta=beta, seed=seed, hyperparameters=hyperparameters, tune_new_entries=tune_new_entries,
-            allow_new_entries=allow_new_entries, max_retries_per_trial=max_retries_per_trial,
-            max_consecutive_failed_trials=max_consecutive_failed_trials, **(oracle_options or {}))
+            objective=objective,
+            max_trials=max_trials,
+            num_initial_points=num_initial_points,
+            alpha=alpha,
+            beta=beta,
+            seed=seed,
+            hyperparameters=hyperparameters,
+            tune_new_entries=tune_new_entries,
+            allow_new_entries=allow_new_entries,
+            max_retries_per_trial=max_retries_per_trial,
+            max_consecutive_failed_trials=max_consecutive_failed_trials,
+            **(oracle_options or {}),
+        )
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)

@@ -9,8 +9,8 @@ import json
 import logging
 import os
 import platform
-import shutil
 import shlex
+import shutil
 import socket
 import time
 import warnings
@@ -22,21 +22,21 @@ import keras
 import keras_tuner
 import numpy as np
 
-from lstmtune.run import manifest as run_manifest
-from lstmtune.run.records import trial_records
-from lstmtune.run.table import best_score, rank_trials, write_tables
-from lstmtune.version import __version__
+from lstmtune.core.status import RunStatus, TrialStatus
 from lstmtune.errors import LstmtuneError, RunDirError, SearchFailed
-from lstmtune.tuning.hypermodel import LstmHyperModel, evaluate, predict_outputs
-from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchPlan, flag, gpu_fast_manifest, manifest_data
 from lstmtune.progress import Reporter
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run.atomic import read_json, write_json, write_text
 from lstmtune.run.layout import LOCK_NAME, RunDir
 from lstmtune.run.lock import RunLock
-from lstmtune.run.atomic import read_json, write_json, write_text
-from lstmtune.core.status import RunStatus, TrialStatus
+from lstmtune.run.records import trial_records
+from lstmtune.run.table import best_score, rank_trials, write_tables
 from lstmtune.space.settings import default_initial_points
+from lstmtune.tuning.hypermodel import LstmHyperModel, evaluate, predict_outputs
+from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.tuning.parallel.workers import ID_ENV as WORKER_ID_ENV
+from lstmtune.version import __version__
 
 TUNERS = {
     # keras-tuner's Bayesian optimisation with a batched acquisition search: the same GP and acquisition,
@@ -95,19 +95,27 @@ class TrialRecorder:
         """Rewrite the record of a finished trial whose file was deleted or damaged, from keras-tuner's
         own state, so a resumed run never ends with fewer trials than it had."""
         have = {str(r["trial_id"]) for r in trial_records(self.run_dir)}
-        statuses = {keras_tuner.engine.trial.TrialStatus.COMPLETED: TrialStatus.COMPLETED,
-                    keras_tuner.engine.trial.TrialStatus.FAILED: TrialStatus.FAILED}
+        statuses = {
+            keras_tuner.engine.trial.TrialStatus.COMPLETED: TrialStatus.COMPLETED,
+            keras_tuner.engine.trial.TrialStatus.FAILED: TrialStatus.FAILED,
+        }
         for trial_id, trial in trials.items():
             if str(trial_id) in have or trial.status not in statuses:
                 continue
             completed = trial.status == keras_tuner.engine.trial.TrialStatus.COMPLETED
-            write_json(self.run_dir.trial_record(str(trial_id)), {
-                "trial_id": str(trial_id), "status": statuses[trial.status].value,
-                "values": dict(trial.hyperparameters.values),
-                "metrics": {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics} if completed else {},
-                **({} if completed else {"reason": _reason(trial.message)}),
-                "note": "record rebuilt from keras-tuner's state (the file was missing or damaged)",
-            })
+            write_json(
+                self.run_dir.trial_record(str(trial_id)),
+                {
+                    "trial_id": str(trial_id),
+                    "status": statuses[trial.status].value,
+                    "values": dict(trial.hyperparameters.values),
+                    "metrics": {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
+                    if completed
+                    else {},
+                    **({} if completed else {"reason": _reason(trial.message)}),
+                    "note": "record rebuilt from keras-tuner's state (the file was missing or damaged)",
+                },
+            )
         finished = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
         self.done_before = sum(1 for r in trial_records(self.run_dir) if r.get("status") in finished)
         self.number = self.done_before
@@ -117,11 +125,17 @@ class TrialRecorder:
         self.started[trial_id] = time.monotonic()
         self.number += 1
         self.run_dir.trial_history(trial_id).unlink(missing_ok=True)  # a resumed trial starts afresh
-        write_json(self.run_dir.trial_record(trial_id), {
-            "trial_id": trial_id, "status": TrialStatus.RUNNING.value, "started": _now(),
-            "values": dict(trial.hyperparameters.values), "metrics": {},
-            **({"worker": os.environ[WORKER_ID_ENV], "pid": os.getpid()} if os.environ.get(WORKER_ID_ENV) else {}),
-        })
+        write_json(
+            self.run_dir.trial_record(trial_id),
+            {
+                "trial_id": trial_id,
+                "status": TrialStatus.RUNNING.value,
+                "started": _now(),
+                "values": dict(trial.hyperparameters.values),
+                "metrics": {},
+                **({"worker": os.environ[WORKER_ID_ENV], "pid": os.getpid()} if os.environ.get(WORKER_ID_ENV) else {}),
+            },
+        )
         self.reporter.trial_begin(self.number, trial_id)
 
     def epoch_end(self, trial, epoch: int, logs: dict[str, Any]) -> None:
@@ -144,22 +158,27 @@ class TrialRecorder:
         seconds = time.monotonic() - self.started.pop(trial_id, time.monotonic())
         self.trial_seconds += seconds
         completed = trial.status == keras_tuner.engine.trial.TrialStatus.COMPLETED
-        scores = ({name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
-                  if completed else None)
+        scores = {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics} if completed else None
         record = read_json(self.run_dir.trial_record(trial_id))
-        record.update({
-            "status": (TrialStatus.COMPLETED if completed else TrialStatus.FAILED).value,
-            "metrics": scores or {},
-            "seconds": round(seconds, 3),
-            "finished": _now(),
-            "memory_mb": resident_mb(),
-        })
+        record.update(
+            {
+                "status": (TrialStatus.COMPLETED if completed else TrialStatus.FAILED).value,
+                "metrics": scores or {},
+                "seconds": round(seconds, 3),
+                "finished": _now(),
+                "memory_mb": resident_mb(),
+            }
+        )
         if not completed:
             record["reason"] = _reason(trial.message)
         elif scores and scores.get("diverged_epoch"):
-            record["note"] = f"training loss became non-finite or exploded at epoch {int(scores['diverged_epoch'])}; best weights kept"
+            record["note"] = (
+                f"training loss became non-finite or exploded at epoch {int(scores['diverged_epoch'])}; best weights kept"
+            )
         elif scores and scores.get("budget_stopped_epoch"):
-            record["note"] = f"stopped at epoch {int(scores['budget_stopped_epoch'])} by the time budget; best weights kept"
+            record["note"] = (
+                f"stopped at epoch {int(scores['budget_stopped_epoch'])} by the time budget; best weights kept"
+            )
         write_json(self.run_dir.trial_record(trial_id), record)
         table = self.table()
         if not os.environ.get(WORKER_ID_ENV):  # in a parallel search the chief writes the tables
@@ -200,8 +219,14 @@ def _save_json_atomically(path: str, obj: Any) -> str:
     return text
 
 
-def make_tuner(plan: SearchPlan, hypermodel: LstmHyperModel, recorder: TrialRecorder,
-               overwrite: bool, deadline: float | None = None, recycle_after: int | None = None) -> keras_tuner.Tuner:
+def make_tuner(
+    plan: SearchPlan,
+    hypermodel: LstmHyperModel,
+    recorder: TrialRecorder,
+    overwrite: bool,
+    deadline: float | None = None,
+    recycle_after: int | None = None,
+) -> keras_tuner.Tuner:
     """A stock tuner whose trial hooks also write our records (the Oracle is left untouched).
 
     In a worker process (keras-tuner's chief/worker mode) the oracle is a client of the chief's;
@@ -276,8 +301,11 @@ def versions() -> dict[str, str]:
     import tensorflow as tf
 
     return {
-        "lstmtune": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-        "keras_tuner": keras_tuner.__version__, "python": platform.python_version(),
+        "lstmtune": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "keras_tuner": keras_tuner.__version__,
+        "python": platform.python_version(),
     }
 
 
@@ -330,8 +358,10 @@ def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
     run_dir = plan.run_dir
     request = plan.request
     if not request.resume and not request.overwrite and not run_dir.is_empty():
-        raise RunDirError(f"--out {run_dir.root}: already exists and is not empty (another search started on it "
-                          "meanwhile?); pass --resume to continue it or --overwrite to replace it")
+        raise RunDirError(
+            f"--out {run_dir.root}: already exists and is not empty (another search started on it "
+            "meanwhile?); pass --resume to continue it or --overwrite to replace it"
+        )
     if request.overwrite:  # everything but the lock this process holds
         for child in run_dir.root.iterdir():
             if child.name != LOCK_NAME:
@@ -341,7 +371,9 @@ def _prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
     manifest = initial_manifest(plan)
     if plan.request.resume:
         previous = run_manifest.load(run_dir)
-        manifest["times"]["first_started"] = previous.get("times", {}).get("first_started") or previous.get("times", {}).get("started")
+        manifest["times"]["first_started"] = previous.get("times", {}).get("first_started") or previous.get(
+            "times", {}
+        ).get("started")
         manifest["resumed"] = previous.get("resumed", 0) + 1
         if previous.get("best"):  # a resumed run never ends with less than it started with
             manifest["best"] = previous["best"]
@@ -394,8 +426,16 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         side = plan.task.keras_side(plan.data)
         budget = plan.search.time_budget
         deadline = time.monotonic() + budget if budget else None
-        hypermodel = LstmHyperModel(plan.space, plan.data, side, plan.task.name, plan.search.epochs,
-                                    plan.search.patience, plan.search.seed, deadline)
+        hypermodel = LstmHyperModel(
+            plan.space,
+            plan.data,
+            side,
+            plan.task.name,
+            plan.search.epochs,
+            plan.search.patience,
+            plan.search.seed,
+            deadline,
+        )
         # A run killed before keras-tuner saved its state has no trial to keep: it starts afresh.
         fresh = not plan.request.resume or not _tuner_state(run_dir).is_file()
         # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.
@@ -408,14 +448,17 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         if plan.request.resume:
             _settle_finished_trials(tuner.oracle, run_dir)
             recorder.restore_missing(tuner.oracle.trials)
-        reporter.search_begin(total, recorder.done_before, plan.search.epochs, plan.data.objective.name,
-                              plan.data.figure_columns[0])
+        reporter.search_begin(
+            total, recorder.done_before, plan.search.epochs, plan.data.objective.name, plan.data.figure_columns[0]
+        )
         try:
             # keras-tuner gives each trial its own log directory and writes the HParams view itself.
             if plan.request.workers:
                 _serve_workers(plan, tuner, recorder, reporter, manifest, deadline)
             else:
-                callbacks = [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if plan.request.tensorboard else []
+                callbacks = (
+                    [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if plan.request.tensorboard else []
+                )
                 tuner.search(verbose=0, callbacks=callbacks)
         except BudgetSpent:  # no new trial after the deadline: a normal end, with what it has
             manifest["search"]["budget_ended_search"] = True
@@ -463,8 +506,14 @@ class WorkersLost(Exception):
 POLL_SECONDS = 0.5
 
 
-def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRecorder, reporter: Reporter,
-                   manifest: dict[str, Any], deadline: float | None) -> None:
+def _serve_workers(
+    plan: SearchPlan,
+    tuner: keras_tuner.Tuner,
+    recorder: TrialRecorder,
+    reporter: Reporter,
+    manifest: dict[str, Any],
+    deadline: float | None,
+) -> None:
     """The chief of a parallel search: serve the oracle, keep --workers local worker processes going,
     report the trials they finish; return when every worker has been told to stop."""
     from lstmtune.tuning.parallel import workers as parallel
@@ -494,8 +543,10 @@ def _serve_workers(plan: SearchPlan, tuner: keras_tuner.Tuner, recorder: TrialRe
         if budget_spent and remaining != 0:  # the workers stopped taking trials at the deadline
             manifest["search"]["budget_ended_search"] = True
         if local.deaths and remaining and not budget_spent:
-            raise WorkersLost(f"search stopped with {remaining} trials to go: every worker died "
-                              f"({len(local.deaths)} deaths); last: {local.deaths[-1]}")
+            raise WorkersLost(
+                f"search stopped with {remaining} trials to go: every worker died "
+                f"({len(local.deaths)} deaths); last: {local.deaths[-1]}"
+            )
     finally:
         server.stop(grace=None)  # first: after Ctrl-C no worker may take another trial
         local.stop()
@@ -577,8 +628,9 @@ def _tuner_state(run_dir: RunDir) -> Path:
     return run_dir.tuner / "search" / "oracle.json"
 
 
-def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, started: float,
-            recorder: TrialRecorder) -> None:
+def _finish(
+    run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, started: float, recorder: TrialRecorder
+) -> None:
     if status != RunStatus.COMPLETED:  # a trial cut off mid-way is not running any more
         for record in trial_records(run_dir):
             if record.get("status") == TrialStatus.RUNNING.value:
@@ -591,16 +643,22 @@ def _finish(run_dir: RunDir, manifest: dict[str, Any], status: RunStatus, starte
         status_.value: sum(1 for r in records if r.get("status") == status_.value) for status_ in TrialStatus
     }
     times = manifest["times"]
-    times.update({"finished": _now(), "seconds": round(time.monotonic() - started, 2),
-                  "trial_seconds": round(recorder.trial_seconds, 2)})
+    times.update(
+        {
+            "finished": _now(),
+            "seconds": round(time.monotonic() - started, 2),
+            "trial_seconds": round(recorder.trial_seconds, 2),
+        }
+    )
     if "search_seconds" in times and not manifest.get("workers"):  # trials overlap in a parallel search
         # Time the tuner spent choosing trials (the Gaussian process) and on bookkeeping.
         times["tuner_overhead_seconds"] = round(max(0.0, times["search_seconds"] - recorder.trial_seconds), 2)
     run_manifest.save(run_dir, manifest)
 
 
-def _save_best(plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, manifest: dict[str, Any],
-               recorder: TrialRecorder) -> None:
+def _save_best(
+    plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, manifest: dict[str, Any], recorder: TrialRecorder
+) -> None:
     """Evaluate the best completed trial once on validation and test, save its model and best.yaml."""
     table = recorder.table()
     completed = table[table["status"] == TrialStatus.COMPLETED.value]
@@ -653,12 +711,24 @@ def best_space_yaml(plan: SearchPlan, values: dict[str, Any], best_id: str | Non
             flags += [part for t in value for part in ("--target", t)]
         else:
             flags += [flag(key), ",".join(value) if isinstance(value, (tuple, list)) else str(value)]
-    command = shlex.join(["lstmtune", "search", str(request.data_path), *flags,
-                          "--space", str(plan.run_dir.best_space), "--out", "NEW_RUN_DIR"])
+    command = shlex.join(
+        [
+            "lstmtune",
+            "search",
+            str(request.data_path),
+            *flags,
+            "--space",
+            str(plan.run_dir.best_space),
+            "--out",
+            "NEW_RUN_DIR",
+        ]
+    )
     header = "# The best configuration found, every hyperparameter fixed. Reproduce it (same score) with:\n"
     if plan.search.tuner == "hyperband":
-        header = ("# The best configuration found, every hyperparameter fixed. Hyperband trained it from another\n"
-                  "# trial's weights for part of its epochs, so a search with this file can score differently:\n")
+        header = (
+            "# The best configuration found, every hyperparameter fixed. Hyperband trained it from another\n"
+            "# trial's weights for part of its epochs, so a search with this file can score differently:\n"
+        )
     header += f"#   {command}\n"
     best_record = read_json(plan.run_dir.trial_record(str(best_id))) if best_id is not None else {}
     if "time budget" in str(best_record.get("note", "")):

@@ -12,22 +12,23 @@ are computed once on exactly the windows the models are scored on.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lstmtune.data.compact_reader import ROUNDING, float32_rounding
-from lstmtune.errors import DataError
-from lstmtune.data.csv_reader import line_of
-from lstmtune.tasks.forecast.reader import DataSpec, Frame, load_frame
-from lstmtune.data.splits import SPLITS, Scaler, split_bounds
-from lstmtune.tasks.model_size import ModelShape
-from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Prepared
 from lstmtune.core.objective import Objective
-from lstmtune.tasks.scoring import REGRESSION_FIGURES
+from lstmtune.data.compact_reader import ROUNDING, float32_rounding
+from lstmtune.data.csv_reader import line_of
+from lstmtune.data.splits import SPLITS, Scaler, split_bounds
+from lstmtune.errors import DataError
+from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Prepared
 from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.encoder import SCALE_BLOCK, ForecastEncoder, row_blocks, transform_series
+from lstmtune.tasks.forecast.reader import DataSpec, Frame, load_frame
+from lstmtune.tasks.model_size import ModelShape
+from lstmtune.tasks.scoring import REGRESSION_FIGURES
 
 # Ranking and early stopping use the unregularised MSE of the scaled targets: val_loss includes the
 # L1/L2 penalties and would favour weak regularisation, which is exactly what is being tuned.
@@ -100,17 +101,20 @@ class ForecastData(Prepared):
         features = [values[c].to_numpy() for c in self.input_columns[n_targets:]]
         # One encoder, fitted on training rows, turns rows into model inputs and outputs into values,
         # here and later at prediction time (rebuilt from preprocessing.json).
-        scaler = Scaler.fit_blocks(self._series_blocks(features, self.first_row, self.a), cfg.scale,
-                                   len(self.input_columns))
-        self.encoder = ForecastEncoder.from_scaler(scaler, cfg.scale, self.input_columns, self.target_columns,
-                                                   cfg.horizon, cfg.transform, spec.time_col)
+        scaler = Scaler.fit_blocks(
+            self._series_blocks(features, self.first_row, self.a), cfg.scale, len(self.input_columns)
+        )
+        self.encoder = ForecastEncoder.from_scaler(
+            scaler, cfg.scale, self.input_columns, self.target_columns, cfg.horizon, cfg.transform, spec.time_col
+        )
         self.input_scaler = self.encoder.scaler
         self.target_offset, self.target_scale = self.encoder.target_offset, self.encoder.target_scale
         self.inputs = self.encoder.scale_blocks(self._series_blocks(features, 0, self.n_rows), self.n_rows)
         # Features a compact read held as float32 whose rounding is not small against their scale on the
         # training rows (values far from zero that hardly vary there): prepare() reads them exactly.
         self.coarse_features = [
-            name for j, (name, column) in enumerate(zip(self.input_columns[n_targets:], features), start=n_targets)
+            name
+            for j, (name, column) in enumerate(zip(self.input_columns[n_targets:], features), start=n_targets)
             if column.dtype == np.float32 and float32_rounding(column) > ROUNDING * self.input_scaler.scale[j]
         ]
         self.encoded = self._encode_all()
@@ -126,7 +130,7 @@ class ForecastData(Prepared):
             rows[:, :n_targets] = self.levels[first:high]
             for j, column in enumerate(features):
                 rows[:, n_targets + j] = column[first:high]
-            yield transform_series(rows, n_targets, self.transform)[0][low - first:]
+            yield transform_series(rows, n_targets, self.transform)[0][low - first :]
 
     # -- encoding --
 
@@ -135,10 +139,12 @@ class ForecastData(Prepared):
         n, H, T = self.n_rows, self.horizon, len(self.target_columns)
         base = self.base
         out = np.full((n, H, T), np.nan, dtype=np.float32)
-        for h in range(1, H + 1):  # a horizon longer than the data leaves NaN; check_rows then says how many rows are needed
+        for h in range(
+            1, H + 1
+        ):  # a horizon longer than the data leaves NaN; check_rows then says how many rows are needed
             for low in range(0, n - h, SCALE_BLOCK):
                 high = min(n - h, low + SCALE_BLOCK)
-                step = base[low + h: high + h] - (base[low:high] if self.transform != "none" else 0.0)
+                step = base[low + h : high + h] - (base[low:high] if self.transform != "none" else 0.0)
                 out[low:high, h - 1, :] = (step - self.target_offset) / self.target_scale
         return out
 
@@ -172,7 +178,9 @@ class ForecastData(Prepared):
             back = steps - season * np.ceil(steps / season).astype(int)
             rows = ends[:, None] + back[None, :]
             if rows.min() < 0:
-                raise DataError(f"{self.spec.path}: --season {season} reaches before the first row; it must be shorter than the training split")
+                raise DataError(
+                    f"{self.spec.path}: --season {season} reaches before the first row; it must be shorter than the training split"
+                )
             return self.levels[rows]
         raise ValueError(kind)
 
@@ -207,17 +215,22 @@ class ForecastData(Prepared):
     # -- the Prepared interface --
 
     def state(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {**self.preprocessing_state(), "lookback": int(values["lookback"]),
-                "time_format": self.info.get("time_format")}
+        return {
+            **self.preprocessing_state(),
+            "lookback": int(values["lookback"]),
+            "time_format": self.info.get("time_format"),
+        }
 
     def evaluate(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> dict[str, Any]:
         """rmse, mae, skill over persistence (and per target) of model outputs for `split`'s windows."""
         ends = self.window_ends(split, int(values["lookback"]))
         prediction = self.decode(np.asarray(outputs, dtype=np.float64), ends)
         truth, persistence = self.truth(ends), self.baseline("persistence", ends)
-        return {**metrics.summarise(truth, prediction, persistence),
-                "by_target": metrics.by_target(truth, prediction, persistence, self.target_columns),
-                "windows": int(len(ends))}
+        return {
+            **metrics.summarise(truth, prediction, persistence),
+            "by_target": metrics.by_target(truth, prediction, persistence, self.target_columns),
+            "windows": int(len(ends)),
+        }
 
     def baselines(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Naive forecasts on exactly the validation and test windows the models are scored on."""
@@ -229,8 +242,10 @@ class ForecastData(Prepared):
             if self.settings.season:
                 forecasts["seasonal"] = self.baseline("seasonal", ends, self.settings.season)
             out[split] = {
-                name: {**metrics.summarise(truth, forecast, persistence),
-                       "by_target": metrics.by_target(truth, forecast, persistence, self.target_columns)}
+                name: {
+                    **metrics.summarise(truth, forecast, persistence),
+                    "by_target": metrics.by_target(truth, forecast, persistence, self.target_columns),
+                }
                 for name, forecast in forecasts.items()
             }
         return out
@@ -252,15 +267,27 @@ class ForecastData(Prepared):
         truth, persistence = self.truth(ends)[:, 0, :], self.baseline("persistence", ends)[:, 0, :]
         rows = ends + 1
         items = self.time.iloc[rows].astype(str).to_numpy() if self.time is not None else rows
-        return pd.concat([
-            pd.DataFrame({"split": split, "item": items, "target": name, "truth": truth[:, t],
-                          "prediction": prediction[:, t], "persistence": persistence[:, t]})
-            for t, name in enumerate(self.target_columns)
-        ], ignore_index=True)
+        return pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "split": split,
+                        "item": items,
+                        "target": name,
+                        "truth": truth[:, t],
+                        "prediction": prediction[:, t],
+                        "persistence": persistence[:, t],
+                    }
+                )
+                for t, name in enumerate(self.target_columns)
+            ],
+            ignore_index=True,
+        )
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
-        return ModelShape(steps=int(values["lookback"]), width=self.inputs.shape[1],
-                          outputs=self.horizon * len(self.target_columns))
+        return ModelShape(
+            steps=int(values["lookback"]), width=self.inputs.shape[1], outputs=self.horizon * len(self.target_columns)
+        )
 
     def summary(self) -> str:
         return data_summary(self)
@@ -272,24 +299,30 @@ class ForecastData(Prepared):
         out = []
         gaps, longest = self.info.get("gaps", 0), self.info.get("longest_gap", 0)
         if gaps:
-            out.append(f"{self.spec.path}: --fill drop removed {self.info['rows_dropped']} of {self.info['rows_read']} rows "
-                       f"and left {gaps} gap{'s' if gaps != 1 else ''} inside the series (up to {longest} consecutive rows "
-                       "missing): windows across them join rows that were not neighbours; --fill interpolate or ffill "
-                       "keeps the steps regular")
+            out.append(
+                f"{self.spec.path}: --fill drop removed {self.info['rows_dropped']} of {self.info['rows_read']} rows "
+                f"and left {gaps} gap{'s' if gaps != 1 else ''} inside the series (up to {longest} consecutive rows "
+                "missing): windows across them join rows that were not neighbours; --fill interpolate or ffill "
+                "keeps the steps regular"
+            )
         lookback = int(space.params["lookback"].candidates_max())
         windows = self.window_counts(lookback)["train"]
         if windows < MIN_TRAINING_EXAMPLES:
-            out.append(f"{self.spec.path}: only {windows} training window{'s' if windows != 1 else ''} at lookback "
-                       f"{lookback} ({self.a} training rows): too few to learn from; use more rows or a shorter lookback")
+            out.append(
+                f"{self.spec.path}: only {windows} training window{'s' if windows != 1 else ''} at lookback "
+                f"{lookback} ({self.a} training rows): too few to learn from; use more rows or a shorter lookback"
+            )
         return out
 
     def check_lines(self, space: Any) -> list[str]:
         longest = int(space.params["lookback"].candidates_max())
         counts = self.window_counts(longest)
         persistence = self.baselines()["val"]["persistence"]
-        return [f"transform {self.transform}, horizon {self.horizon}; "
-                f"windows at lookback {longest}: train {counts['train']}, val {counts['val']}, test {counts['test']}; "
-                f"validation persistence RMSE {persistence['rmse']:.4g}"]
+        return [
+            f"transform {self.transform}, horizon {self.horizon}; "
+            f"windows at lookback {longest}: train {counts['train']}, val {counts['val']}, test {counts['test']}; "
+            f"validation persistence RMSE {persistence['rmse']:.4g}"
+        ]
 
 
 def settings_json(cfg: Any) -> dict[str, Any]:
@@ -304,7 +337,7 @@ def prepare(spec: DataSpec, max_lookback: int) -> ForecastData:
     return data
 
 
-def data_summary(data: "ForecastData") -> str:
+def data_summary(data: ForecastData) -> str:
     """One line saying what was read and what was done to it, so nothing happens silently."""
     info = data.info
     parts = [f"{info['rows_used']} rows"]

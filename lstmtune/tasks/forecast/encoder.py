@@ -7,18 +7,27 @@ training rows were.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lstmtune.errors import DataError
 from lstmtune.data.csv_reader import line_of, numeric_column, parse_time
 from lstmtune.data.splits import Scaler
+from lstmtune.errors import DataError
 
 SCALE_BLOCK = 1 << 16  # values scaled at a time (512 KB of float64)
-STATE_KEYS = ("input_columns", "target_columns", "lookback", "horizon", "transform", "input_scaler",
-              "target_scale", "target_offset")
+STATE_KEYS = (
+    "input_columns",
+    "target_columns",
+    "lookback",
+    "horizon",
+    "transform",
+    "input_scaler",
+    "target_scale",
+    "target_offset",
+)
 
 
 def row_blocks(start: int, stop: int, width: int) -> Iterator[tuple[int, int]]:
@@ -54,19 +63,37 @@ class ForecastEncoder:
         self.target_scale = np.asarray(state["target_scale"], dtype=float)
 
     @classmethod
-    def from_scaler(cls, scaler: Scaler, scale: str, inputs: list[str], targets: list[str], horizon: int,
-                    transform: str, time_col: str | None) -> "ForecastEncoder":
+    def from_scaler(
+        cls,
+        scaler: Scaler,
+        scale: str,
+        inputs: list[str],
+        targets: list[str],
+        horizon: int,
+        transform: str,
+        time_col: str | None,
+    ) -> ForecastEncoder:
         """The encoder of an input scaler fitted on the training rows."""
         n_targets = len(targets)
         # Targets are scaled like their input column: levels under "none", changes otherwise.
         # Changes over h steps are divided by the one-step scale and not centred, so zero is persistence.
         offset = scaler.offset[:n_targets] if transform == "none" else np.zeros(n_targets)
-        return cls({"input_columns": list(inputs), "target_columns": list(targets), "time_col": time_col,
-                    "horizon": horizon, "transform": transform, "scale": scale, "input_scaler": scaler.to_json(),
-                    "target_offset": np.asarray(offset).tolist(), "target_scale": scaler.scale[:n_targets].tolist()})
+        return cls(
+            {
+                "input_columns": list(inputs),
+                "target_columns": list(targets),
+                "time_col": time_col,
+                "horizon": horizon,
+                "transform": transform,
+                "scale": scale,
+                "input_scaler": scaler.to_json(),
+                "target_offset": np.asarray(offset).tolist(),
+                "target_scale": scaler.scale[:n_targets].tolist(),
+            }
+        )
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> "ForecastEncoder":
+    def from_state(cls, state: dict[str, Any]) -> ForecastEncoder:
         if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
             raise ValueError(f"it must be an object with {', '.join(STATE_KEYS)}")
         return cls(state)
@@ -90,7 +117,7 @@ class ForecastEncoder:
         out = np.empty((n_rows, len(self.inputs)), dtype=np.float32)
         start = 0
         for block in blocks:
-            out[start: start + len(block)] = np.nan_to_num(self.scaler.transform(block), copy=False)
+            out[start : start + len(block)] = np.nan_to_num(self.scaler.transform(block), copy=False)
             start += len(block)
         return out
 
@@ -125,32 +152,46 @@ class ForecastEncoder:
         """(windows (n, lookback, F) float32, context for decode): the last window, or every window."""
         frame = self._ordered(frame, source)
         if not all_windows:
-            frame = frame.iloc[-self.rows_needed:]
+            frame = frame.iloc[-self.rows_needed :]
         values = np.column_stack([numeric_column(frame, c, source, "input").to_numpy() for c in self.inputs])
         if len(values) < self.rows_needed or np.isnan(values).any():
-            what = f"the last {self.rows_needed} rows" if not all_windows else f"at least {self.rows_needed} rows, every one"
+            what = (
+                f"the last {self.rows_needed} rows"
+                if not all_windows
+                else f"at least {self.rows_needed} rows, every one"
+            )
             raise DataError(f"{source}: {what} of {', '.join(self.inputs)} must have values")
         levels = values[:, : len(self.targets)]
         if self.transform == "logdiff" and (levels <= 0).any():
             row = int(np.argwhere(levels <= 0)[0][0])
-            raise DataError(f"{source}: the logdiff transform needs every target value > 0, but line "
-                            f"{line_of(frame.index[row])} holds {levels[row].min():g}")
+            raise DataError(
+                f"{source}: the logdiff transform needs every target value > 0, but line "
+                f"{line_of(frame.index[row])} holds {levels[row].min():g}"
+            )
         series, base = transform_series(values, len(self.targets), self.transform)
         scaled = self.scale(series)
         first = 0 if self.transform == "none" else 1
         ends = np.arange(first + self.lookback - 1, len(values))
-        windows = np.stack([scaled[e - self.lookback + 1: e + 1] for e in ends])
+        windows = np.stack([scaled[e - self.lookback + 1 : e + 1] for e in ends])
         return windows, {"base": base[ends], "labels": frame.index[ends], "frame": frame, "all": all_windows}
 
     def decode(self, outputs: np.ndarray, context: dict[str, Any]) -> pd.DataFrame:
         """Forecasts in original units: one row per step (the next horizon), or per window and step."""
         forecast = self.to_values(outputs, context["base"])
         if not context["all"]:
-            return pd.DataFrame(forecast[-1], columns=self.targets, index=pd.RangeIndex(1, self.horizon + 1, name="step"))
+            return pd.DataFrame(
+                forecast[-1], columns=self.targets, index=pd.RangeIndex(1, self.horizon + 1, name="step")
+            )
         frame = context["frame"]
         time_col = self.state.get("time_col")
-        origin = (frame.loc[context["labels"], time_col].to_numpy() if time_col and time_col in frame.columns
-                  else [line_of(label) for label in context["labels"]])  # the file line of each window's last row
-        rows = [{"origin": origin[i], "step": h + 1, **{t: forecast[i, h, j] for j, t in enumerate(self.targets)}}
-                for i in range(len(forecast)) for h in range(self.horizon)]
+        origin = (
+            frame.loc[context["labels"], time_col].to_numpy()
+            if time_col and time_col in frame.columns
+            else [line_of(label) for label in context["labels"]]
+        )  # the file line of each window's last row
+        rows = [
+            {"origin": origin[i], "step": h + 1, **{t: forecast[i, h, j] for j, t in enumerate(self.targets)}}
+            for i in range(len(forecast))
+            for h in range(self.horizon)
+        ]
         return pd.DataFrame(rows).set_index(["origin", "step"])

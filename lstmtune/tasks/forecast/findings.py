@@ -18,13 +18,19 @@ def against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
     transform = manifest.get("data", {}).get("settings", {}).get("transform")
     if skill is not None and skill <= 0:
         verdict = "is worse than" if skill < -0.005 else "is no better than"
-        advice = ("Try --transform diff or logdiff (an LSTM cannot extrapolate levels), a longer lookback, or more data."
-                  if transform == "none" else
-                  "The diagnoses below say why where they can (unstable, overfits, not_learning); otherwise try a longer "
-                  "lookback, more epochs, other --features, or check that the series is predictable at all.")
-        findings.append(f"The best trial {verdict} repeating the last value on validation (skill {skill:.3g}). {advice}")
+        advice = (
+            "Try --transform diff or logdiff (an LSTM cannot extrapolate levels), a longer lookback, or more data."
+            if transform == "none"
+            else "The diagnoses below say why where they can (unstable, overfits, not_learning); otherwise try a longer "
+            "lookback, more epochs, other --features, or check that the series is predictable at all."
+        )
+        findings.append(
+            f"The best trial {verdict} repeating the last value on validation (skill {skill:.3g}). {advice}"
+        )
     elif skill is not None:
-        findings.append(f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better).")
+        findings.append(
+            f"The best trial beats persistence on validation: skill {skill:.3f} (1 = perfect, 0 = no better)."
+        )
 
     seasonal = manifest.get("baselines", {}).get("val", {}).get("seasonal")
     model_rmse = _number(best.get("val_rmse"))

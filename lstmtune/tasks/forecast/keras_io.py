@@ -76,8 +76,15 @@ class ForecastKeras(KerasSide):
     def metrics(self):
         return [keras.metrics.MeanSquaredError(name="mse"), keras.metrics.MeanAbsoluteError(name="mae")]
 
-    def dataset(self, split: str, values: dict[str, Any], batch_size: int, shuffle: bool = False,
-                seed: int | None = None, with_targets: bool = True):
+    def dataset(
+        self,
+        split: str,
+        values: dict[str, Any],
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int | None = None,
+        with_targets: bool = True,
+    ):
         lookback = int(values["lookback"])
         ends = self.data.window_ends(split, lookback)
         return window_dataset(self.data, ends, lookback, batch_size, shuffle, seed, with_targets)

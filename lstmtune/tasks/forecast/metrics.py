@@ -27,8 +27,9 @@ def summarise(truth: np.ndarray, prediction: np.ndarray, persistence: np.ndarray
     }
 
 
-def by_target(truth: np.ndarray, prediction: np.ndarray, persistence: np.ndarray,
-              names: list[str]) -> dict[str, dict[str, float]]:
+def by_target(
+    truth: np.ndarray, prediction: np.ndarray, persistence: np.ndarray, names: list[str]
+) -> dict[str, dict[str, float]]:
     """rmse, mae and skill of each target."""
     scores = errors_by_target(truth, prediction)
     naive = errors_by_target(truth, persistence)["rmse"]

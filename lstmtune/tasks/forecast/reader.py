@@ -13,8 +13,8 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from lstmtune.data.compact_reader import CompactColumns, release_freed_heap
-from lstmtune.errors import DataError, OptionError
 from lstmtune.data.csv_reader import _show, _unknown_column, file_text, line_of, numeric_column, parse_time, read_csv
+from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
 
@@ -67,7 +67,9 @@ def load_frame(spec: DataSpec, narrow: bool = True) -> Frame:
     for flag, names in (("--target", spec.targets), ("--features", spec.features or ())):
         repeated = sorted({name for name in names if list(names).count(name) > 1})
         if repeated:
-            raise OptionError(f"{path}: {flag} must name each column once, but names {_show(repeated[0])} more than once")
+            raise OptionError(
+                f"{path}: {flag} must name each column once, but names {_show(repeated[0])} more than once"
+            )
     if spec.features is not None:
         for name in spec.features:
             if name not in columns:
@@ -81,16 +83,23 @@ def load_frame(spec: DataSpec, narrow: bool = True) -> Frame:
         # Numeric columns with at least one value (pandas reads an all-empty column as numeric),
         # but not a saved pandas index ("Unnamed: 0"), which is a counter, not a signal.
         numeric = [
-            c for c in columns
-            if c != spec.time_col and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()
+            c
+            for c in columns
+            if c != spec.time_col
+            and pd.api.types.is_numeric_dtype(frame[c])
+            and frame[c].notna().any()
             and not re.fullmatch(r"Unnamed: \d+", c)
         ]
         inputs = list(spec.targets) + [c for c in numeric if c not in spec.targets]
         ignored = [c for c in columns if c not in inputs and c != spec.time_col]
 
     values = pd.DataFrame(
-        {c: numeric_column(frame, c, path, "--target" if c in spec.targets else "feature", booleans=c not in spec.targets)
-         for c in inputs},
+        {
+            c: numeric_column(
+                frame, c, path, "--target" if c in spec.targets else "feature", booleans=c not in spec.targets
+            )
+            for c in inputs
+        },
         index=frame.index,
         copy=False,  # the read's columns are not copied again
     )
@@ -163,8 +172,10 @@ def _several_series_hint(frame: pd.DataFrame, time_col: str, time: pd.Series) ->
         keys = frame[column].loc[time.index]
         count = keys.nunique()
         if 1 < count <= len(frame) // 2 and not pd.DataFrame({"k": keys, "t": time}).duplicated().any():
-            return (f"; the file seems to hold {count} series, one per value of {column!r}: forecast one series per "
-                    f"file (filter the rows), or give each series its own column")
+            return (
+                f"; the file seems to hold {count} series, one per value of {column!r}: forecast one series per "
+                f"file (filter the rows), or give each series its own column"
+            )
     return ""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from lstmtune.core.validate import Validator, between, integer, one_of, optional, split_fractions
 from lstmtune.space.settings import SCALES
 from lstmtune.space.specs import Spec
@@ -11,7 +12,9 @@ TRANSFORMS = ("diff", "logdiff", "none")
 FILLS = ("ffill", "interpolate", "drop")
 MAX_LOOKBACK = 100_000
 LOOKBACK_RULE = integer(1, MAX_LOOKBACK)  # --lookback fixes it from the command line
-LOOKBACK_SPEC = Spec(int, 24, f"1 <= value <= {MAX_LOOKBACK}", between(1, MAX_LOOKBACK), "input window length, in time steps")
+LOOKBACK_SPEC = Spec(
+    int, 24, f"1 <= value <= {MAX_LOOKBACK}", between(1, MAX_LOOKBACK), "input window length, in time steps"
+)
 
 
 @dataclass(frozen=True)

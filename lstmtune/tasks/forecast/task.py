@@ -9,10 +9,16 @@ from lstmtune.tasks.base import DataRequest, Presentation, Task
 from lstmtune.tasks.forecast import settings
 
 PRESENTATION = Presentation(
-    kind="forecast", model_column="forecast", skill="skill = 1 - RMSE / RMSE of persistence", original_units=True,
+    kind="forecast",
+    model_column="forecast",
+    skill="skill = 1 - RMSE / RMSE of persistence",
+    original_units=True,
     # The objective is measured on scaled (and differenced) targets, the baselines in original units.
-    baseline_in_objective_units=False, predictions="time",
-    reference=", with persistence (repeating the last value) for reference.", summary_prose=False)
+    baseline_in_objective_units=False,
+    predictions="time",
+    reference=", with persistence (repeating the last value) for reference.",
+    summary_prose=False,
+)
 
 
 class ForecastTask(Task):
@@ -30,8 +36,8 @@ class ForecastTask(Task):
     indexed_predictions = True
 
     def prepare(self, request: DataRequest, space: Any):
-        from lstmtune.tasks.forecast.reader import DataSpec
         from lstmtune.tasks.forecast.data import prepare
+        from lstmtune.tasks.forecast.reader import DataSpec
 
         columns = request.columns
         targets = columns.get("target") or ()
@@ -68,9 +74,13 @@ class ForecastTask(Task):
     def data_line(self, data: dict[str, Any]) -> str:
         rows = data.get("rows") or {}
         chosen = data.get("settings") or {}
-        parts = [f"data: {data.get('path')}", f"target: {', '.join(map(str, data.get('targets') or []))}",
-                 f"inputs: {', '.join(map(str, data.get('inputs') or []))}", f"transform: {chosen.get('transform')}",
-                 f"horizon: {chosen.get('horizon')}"]
+        parts = [
+            f"data: {data.get('path')}",
+            f"target: {', '.join(map(str, data.get('targets') or []))}",
+            f"inputs: {', '.join(map(str, data.get('inputs') or []))}",
+            f"transform: {chosen.get('transform')}",
+            f"horizon: {chosen.get('horizon')}",
+        ]
         if rows.get("rows_used") is not None:
             dropped = f", {rows['rows_dropped']} dropped" if rows.get("rows_dropped") else ""
             filled = f", {rows['values_filled']} values filled" if rows.get("values_filled") else ""

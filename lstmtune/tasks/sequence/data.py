@@ -23,26 +23,71 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.errors import DataError, OptionError
+from lstmtune.core.objective import Objective
 from lstmtune.data.csv_reader import _show, _unknown_column, line_of, numeric_column, read_csv
 from lstmtune.data.splits import SPLITS, Scaler, assign_splits, name_splits
+from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks import scoring
-from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
-from lstmtune.core.objective import Objective
+from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.sequence.encoder import Collected, SequenceEncoder, plain
 from lstmtune.tasks.sequence.settings import SequenceSettings, objective_for
 
 MAX_CLASSES = 20  # auto-detection: more distinct integers than this is regression
 MIN_PER_CLASS = 3  # a class needs a sequence in every split
-ROLE_FLAGS = {"target": "--target", "id_col": "--id-col", "order_col": "--order-col", "split_col": "--split-col",
-              "group_col": "--group-col"}
+ROLE_FLAGS = {
+    "target": "--target",
+    "id_col": "--id-col",
+    "order_col": "--order-col",
+    "split_col": "--split-col",
+    "group_col": "--group-col",
+}
 # Words that make an integer column look like an identifier (whole name tokens: case_id, subjectId, SPEAKER).
-ID_WORDS = {"id", "ids", "idx", "index", "key", "uid", "uuid", "guid", "subject", "patient", "speaker", "user",
-            "participant", "person", "session", "subj", "spk", "pid", "sid", "rec", "record", "recording"}
+ID_WORDS = {
+    "id",
+    "ids",
+    "idx",
+    "index",
+    "key",
+    "uid",
+    "uuid",
+    "guid",
+    "subject",
+    "patient",
+    "speaker",
+    "user",
+    "participant",
+    "person",
+    "session",
+    "subj",
+    "spk",
+    "pid",
+    "sid",
+    "rec",
+    "record",
+    "recording",
+}
 # Lower-case names glued to "id" (caseid, userid).
-ID_PREFIXES = {"case", "subject", "patient", "speaker", "user", "participant", "person", "session", "sample",
-               "record", "row", "item", "seq", "sequence", "series", "sensor", "device", "unit"}
+ID_PREFIXES = {
+    "case",
+    "subject",
+    "patient",
+    "speaker",
+    "user",
+    "participant",
+    "person",
+    "session",
+    "sample",
+    "record",
+    "row",
+    "item",
+    "seq",
+    "sequence",
+    "series",
+    "sensor",
+    "device",
+    "unit",
+}
 
 
 # -- rules --
@@ -163,8 +208,9 @@ def _check_columns(path: Any, frame: pd.DataFrame, columns: dict[str, Any], wide
     return roles
 
 
-def _choose_features(path: Any, frame: pd.DataFrame, roles: dict[str, str], features: Any,
-                     wide: bool) -> tuple[list[str], list[str]]:
+def _choose_features(
+    path: Any, frame: pd.DataFrame, roles: dict[str, str], features: Any, wide: bool
+) -> tuple[list[str], list[str]]:
     """(feature or step columns, ignored columns)."""
     names = list(frame.columns)
     used = set(roles.values())
@@ -182,8 +228,11 @@ def _choose_features(path: Any, frame: pd.DataFrame, roles: dict[str, str], feat
             raise DataError(f"{path}: --features must name each column once, but got {', '.join(features)}")
         return features, [c for c in names if c not in features and c not in used]
     chosen = [
-        c for c in names
-        if c not in used and not re.fullmatch(r"Unnamed: \d+", c) and frame[c].notna().any()
+        c
+        for c in names
+        if c not in used
+        and not re.fullmatch(r"Unnamed: \d+", c)
+        and frame[c].notna().any()
         and (pd.api.types.is_numeric_dtype(frame[c]) or _mostly_numbers(frame[c]))
     ]
     if not chosen:
@@ -221,11 +270,15 @@ def _check_identifiers(path: Any, frame: pd.DataFrame, features: list[str], coll
         series = frame[name]
         if not pd.api.types.is_numeric_dtype(series):
             continue
-        reason = identifier_reason(name, series.to_numpy(dtype=np.float64), None if wide else collected.row_sequence,
-                                   len(collected.ids))
+        reason = identifier_reason(
+            name, series.to_numpy(dtype=np.float64), None if wide else collected.row_sequence, len(collected.ids)
+        )
         if reason:
-            hint = (f"pass --id-col {name} if it names each sequence, or --group-col {name} if it names a subject"
-                    if wide else f"pass --features to name the feature columns, or --group-col {name} if it names a subject")
+            hint = (
+                f"pass --id-col {name} if it names each sequence, or --group-col {name} if it names a subject"
+                if wide
+                else f"pass --features to name the feature columns, or --group-col {name} if it names a subject"
+            )
             raise DataError(f"{path}: column {name!r} {reason}, so it is not taken as a feature; {hint}")
 
 
@@ -245,8 +298,9 @@ def _step_counters(frame: pd.DataFrame, features: list[str], collected: Collecte
         table = pd.DataFrame({"sequence": collected.row_sequence, "value": values})
         grouped = table.groupby("sequence")["value"].agg(["min", "max", "count", "nunique"])
         grouped = grouped[grouped["count"] >= 2]
-        if len(grouped) and bool(((grouped["nunique"] == grouped["count"])
-                                  & (grouped["max"] - grouped["min"] + 1 == grouped["count"])).all()):
+        if len(grouped) and bool(
+            ((grouped["nunique"] == grouped["count"]) & (grouped["max"] - grouped["min"] + 1 == grouped["count"])).all()
+        ):
             out.append(name)
     return out
 
@@ -257,9 +311,15 @@ def _per_sequence(path: Any, frame: pd.DataFrame, column: str, flag: str, collec
     missing = series.isna()
     if missing.any():
         # The last column is the one a row with too few fields leaves empty.
-        hint = "; a row with fewer fields than the header leaves its last columns empty" if frame.columns[-1] == column else ""
-        raise DataError(f"{path}: {flag} {column!r} must have a value on every row, but line {line_of(missing.idxmax())} "
-                        f"is empty{hint}")
+        hint = (
+            "; a row with fewer fields than the header leaves its last columns empty"
+            if frame.columns[-1] == column
+            else ""
+        )
+        raise DataError(
+            f"{path}: {flag} {column!r} must have a value on every row, but line {line_of(missing.idxmax())} "
+            f"is empty{hint}"
+        )
     counts = series.groupby(collected.row_sequence).nunique()
     if (counts > 1).any():
         position = int(counts.index[(counts > 1).to_numpy()].min())
@@ -271,8 +331,9 @@ def _per_sequence(path: Any, frame: pd.DataFrame, column: str, flag: str, collec
     return series.iloc[collected.first_rows].reset_index(drop=True)
 
 
-def _class_labels(path: Any, frame: pd.DataFrame, column: str, target: pd.Series,
-                  collected: Collected) -> tuple[list[Any], np.ndarray]:
+def _class_labels(
+    path: Any, frame: pd.DataFrame, column: str, target: pd.Series, collected: Collected
+) -> tuple[list[Any], np.ndarray]:
     """(class names in id order, class id per sequence): text sorted, integers numerically, booleans False first."""
     if pd.api.types.is_bool_dtype(target):
         values = [bool(v) for v in target]
@@ -294,8 +355,16 @@ def _class_labels(path: Any, frame: pd.DataFrame, column: str, target: pd.Series
     return labels, np.array([index[v] for v in values], dtype=np.int64)
 
 
-def _assign(path: Any, frame: pd.DataFrame, roles: dict[str, str], settings: SequenceSettings, seed: int,
-            collected: Collected, labels: np.ndarray | None, groups: np.ndarray | None) -> tuple[np.ndarray, str]:
+def _assign(
+    path: Any,
+    frame: pd.DataFrame,
+    roles: dict[str, str],
+    settings: SequenceSettings,
+    seed: int,
+    collected: Collected,
+    labels: np.ndarray | None,
+    groups: np.ndarray | None,
+) -> tuple[np.ndarray, str]:
     """(split name per sequence, how the splits were made)."""
     n = len(collected.ids)
     split_col = roles.get("split_col")
@@ -336,15 +405,20 @@ def _assign(path: Any, frame: pd.DataFrame, roles: dict[str, str], settings: Seq
     if "val" not in present:
         train = np.flatnonzero(names == "train")
         fraction = settings.split[1] / (settings.split[0] + settings.split[1])
-        carved = assign_splits(len(train), (1 - fraction, fraction), seed,
-                               labels=labels[train] if labels is not None else None,
-                               groups=groups[train] if groups is not None else None, names=("train", "val"))
+        carved = assign_splits(
+            len(train),
+            (1 - fraction, fraction),
+            seed,
+            labels=labels[train] if labels is not None else None,
+            groups=groups[train] if groups is not None else None,
+            names=("train", "val"),
+        )
         names[train] = carved
         how += f", validation carved from train: {fraction:.0%}{' stratified by class' if labels is not None else ''}, seed {seed}"
     return names.astype(str), how
 
 
-def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData":
+def prepare_sequences(request: DataRequest, space: Any = None) -> SequenceData:
     """Read, check, split and encode the CSV of `request` (see the module's rules)."""
     path = request.path
     settings = request.settings if request.settings is not None else SequenceSettings()
@@ -357,14 +431,21 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
     roles = _check_columns(path, frame, columns, wide)
     features, ignored = _choose_features(path, frame, roles, columns.get("features"), wide)
     encoder = SequenceEncoder(
-        format="wide" if wide else "long", features=features, id_col=roles.get("id_col"),
-        order_col=roles.get("order_col"), stride=settings.stride, max_length=settings.max_length, scale=settings.scale,
+        format="wide" if wide else "long",
+        features=features,
+        id_col=roles.get("id_col"),
+        order_col=roles.get("order_col"),
+        stride=settings.stride,
+        max_length=settings.max_length,
+        scale=settings.scale,
     )
     collected = encoder.collect(frame, path)
     encoder.order_format = collected.order_format
     if int(collected.lengths.max()) < 2 and settings.stride == 1:
-        raise DataError(f"{path}: every sequence has a single step; an LSTM needs steps to read (is --id-col naming "
-                        "one id per row, or is it a table of one row per item rather than sequences?)")
+        raise DataError(
+            f"{path}: every sequence has a single step; an LSTM needs steps to read (is --id-col naming "
+            "one id per row, or is it a table of one row per item rather than sequences?)"
+        )
     if int(collected.lengths.max()) < 2:
         raise DataError(
             f"{path}: --stride {settings.stride} leaves every sequence a single step (the longest has "
@@ -386,7 +467,9 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
     target = _per_sequence(path, frame, target_col, "--target", collected)
     groups = None
     if roles.get("group_col"):
-        groups = np.array([plain(v) for v in _per_sequence(path, frame, roles["group_col"], "--group-col", collected)], dtype=object)
+        groups = np.array(
+            [plain(v) for v in _per_sequence(path, frame, roles["group_col"], "--group-col", collected)], dtype=object
+        )
 
     n = len(collected.ids)
     if settings.problem == "auto":
@@ -397,7 +480,9 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
     how = f" (auto-detected: {target_col!r} {reason})" if problem_source == "auto" else ""
     objective = objective_for(settings, problem, how)
     if problem == "regression" and settings.class_weight == "auto":
-        raise OptionError(f"--class-weight auto is for classification, but the problem is regression{how}; leave --class-weight none")
+        raise OptionError(
+            f"--class-weight auto is for classification, but the problem is regression{how}; leave --class-weight none"
+        )
 
     labels: list[Any] = []
     class_ids = None
@@ -413,7 +498,11 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
             raise DataError(
                 f"{path}: --target {target_col!r} class {_show(labels[k])} has {counts[k]} sequence{'s' if counts[k] != 1 else ''}; "
                 f"every class needs at least {MIN_PER_CLASS} (one per split)"
-                + (f"; the problem was taken as classification{how}: pass --problem regression if it is a value" if how else "")
+                + (
+                    f"; the problem was taken as classification{how}: pass --problem regression if it is a value"
+                    if how
+                    else ""
+                )
             )
         values = None
     else:
@@ -456,11 +545,28 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> "SequenceData"
 
     x_all, mask_all = encoder.pad(collected.steps)
     return SequenceData(
-        path=path, settings=settings, roles=roles, encoder=encoder, objective=objective, problem=problem,
-        problem_source=problem_source, problem_reason=reason, collected=collected, index=index, x=x_all,
-        mask=mask_all, y=y_all, values=values, features=features, ignored=ignored, order_like=order_like,
+        path=path,
+        settings=settings,
+        roles=roles,
+        encoder=encoder,
+        objective=objective,
+        problem=problem,
+        problem_source=problem_source,
+        problem_reason=reason,
+        collected=collected,
+        index=index,
+        x=x_all,
+        mask=mask_all,
+        y=y_all,
+        values=values,
+        features=features,
+        ignored=ignored,
+        order_like=order_like,
         split_like=split_like,
-        rows=len(frame), split_how=split_how, seed=seed, encoding=(request.options or {}).get("encoding"),
+        rows=len(frame),
+        split_how=split_how,
+        seed=seed,
+        encoding=(request.options or {}).get("encoding"),
     )
 
 
@@ -471,11 +577,32 @@ class SequenceData(Prepared):
     class ids or float32 standardised targets (n,); ids the sequence ids.
     """
 
-    def __init__(self, *, path: Any, settings: SequenceSettings, roles: dict[str, str], encoder: SequenceEncoder,
-                 objective: Objective, problem: str, problem_source: str, problem_reason: str, collected: Collected,
-                 index: dict[str, np.ndarray], x: np.ndarray, mask: np.ndarray, y: np.ndarray,
-                 values: np.ndarray | None, features: list[str], ignored: list[str], order_like: list[str],
-                 split_like: list[str], rows: int, split_how: str, seed: int, encoding: str | None = None):
+    def __init__(
+        self,
+        *,
+        path: Any,
+        settings: SequenceSettings,
+        roles: dict[str, str],
+        encoder: SequenceEncoder,
+        objective: Objective,
+        problem: str,
+        problem_source: str,
+        problem_reason: str,
+        collected: Collected,
+        index: dict[str, np.ndarray],
+        x: np.ndarray,
+        mask: np.ndarray,
+        y: np.ndarray,
+        values: np.ndarray | None,
+        features: list[str],
+        ignored: list[str],
+        order_like: list[str],
+        split_like: list[str],
+        rows: int,
+        split_how: str,
+        seed: int,
+        encoding: str | None = None,
+    ):
         self.path = path
         self.encoding = encoding
         self.settings = settings
@@ -492,7 +619,7 @@ class SequenceData(Prepared):
         # Regression targets in original units (None for classification).
         self.target_values = {s: values[i] for s, i in index.items()} if values is not None else None
         self.labels: list[Any] = list(encoder.labels or [])
-        self.prior = (scoring.class_prior(self.y["train"], len(self.labels)) if problem == "classification" else None)
+        self.prior = scoring.class_prior(self.y["train"], len(self.labels)) if problem == "classification" else None
         lengths = collected.lengths
         self.info: dict[str, Any] = {
             "format": encoder.format,
@@ -521,9 +648,14 @@ class SequenceData(Prepared):
             "classes": [plain(v) for v in self.labels],
             "split_counts": {s: int(len(i)) for s, i in index.items()},
             "class_counts": {
-                s: {str(label): int(c) for label, c in zip(self.labels, np.bincount(self.y[s], minlength=len(self.labels)))}
+                s: {
+                    str(label): int(c)
+                    for label, c in zip(self.labels, np.bincount(self.y[s], minlength=len(self.labels)))
+                }
                 for s in SPLITS
-            } if problem == "classification" else {},
+            }
+            if problem == "classification"
+            else {},
             "splits_from": split_how,
             "seed": seed,
         }
@@ -582,19 +714,23 @@ class SequenceData(Prepared):
         info = self.info
         if info["format"] == "long":
             how = f"long: one row per step, by {info['id_col']!r}, " + (
-                f"ordered by {info['order_col']!r}" if info["order_col"] else "in file order")
+                f"ordered by {info['order_col']!r}" if info["order_col"] else "in file order"
+            )
         else:
             how = "wide: one row per sequence" + (f", ids from {info['id_col']!r}" if info["id_col"] else "")
         parts = [f"{info['sequences']} sequences from {info['rows']} rows ({how})"]
         features = self.features
         shown = ", ".join(features) if len(features) <= 6 else f"{features[0]}, {features[1]} ... {features[-1]}"
-        parts.append(f"{len(features)} {'step column' if info['format'] == 'wide' else 'feature'}{'s' if len(features) != 1 else ''} {shown}")
+        parts.append(
+            f"{len(features)} {'step column' if info['format'] == 'wide' else 'feature'}{'s' if len(features) != 1 else ''} {shown}"
+        )
         read, used = info["lengths_read"], info["lengths_used"]
         lengths = f"lengths {_span(read)} steps"
         if info["stride"] != 1 or info["max_length"] is not None:
             done = " and ".join(
                 ([f"--stride {info['stride']}"] if info["stride"] != 1 else [])
-                + ([f"--max-length {info['max_length']}"] if info["max_length"] is not None else []))
+                + ([f"--max-length {info['max_length']}"] if info["max_length"] is not None else [])
+            )
             lengths += f", {_span(used)} after {done} ({info['truncated']} truncated)"
         parts.append(lengths + f", padded to {info['padded_length']}")
         if self.problem == "classification":
@@ -607,12 +743,18 @@ class SequenceData(Prepared):
             problem += f" (auto: {info['target']!r} {info['problem_reason']}; --problem {other} to override)"
         parts.append(problem)
         counts = info["split_counts"]
-        parts.append(f"train {counts['train']} / val {counts['val']} / test {counts['test']} sequences ({info['splits_from']})")
-        parts.append(f"inputs scaled per channel ({info['scale']}, on train)" if info["scale"] != "none" else "inputs not scaled")
+        parts.append(
+            f"train {counts['train']} / val {counts['val']} / test {counts['test']} sequences ({info['splits_from']})"
+        )
+        parts.append(
+            f"inputs scaled per channel ({info['scale']}, on train)" if info["scale"] != "none" else "inputs not scaled"
+        )
         if info["ignored_columns"]:
             parts.append(f"ignored {', '.join(info['ignored_columns'])}")
         for column in info["order_like_columns"]:
-            parts.append(f"{column!r} increases within every sequence: pass --order-col {column} if it orders the steps")
+            parts.append(
+                f"{column!r} increases within every sequence: pass --order-col {column} if it orders the steps"
+            )
         for column in info["split_like_columns"]:
             parts.append(f"{column!r} names splits: pass --split-col {column} to use them")
         return "; ".join(parts)
@@ -631,11 +773,20 @@ class SequenceData(Prepared):
             "problem": self.problem,
             "problem_source": info["problem_source"],
             "labels": info["classes"],
-            "splits": {s: {"sequences": info["split_counts"][s], **({"classes": info["class_counts"][s]} if info["class_counts"] else {})}
-                       for s in SPLITS},
+            "splits": {
+                s: {
+                    "sequences": info["split_counts"][s],
+                    **({"classes": info["class_counts"][s]} if info["class_counts"] else {}),
+                }
+                for s in SPLITS
+            },
             "splits_from": info["splits_from"],
-            "lengths": {"read": info["lengths_read"], "used": info["lengths_used"], "padded_to": info["padded_length"],
-                        "truncated": info["truncated"]},
+            "lengths": {
+                "read": info["lengths_read"],
+                "used": info["lengths_used"],
+                "padded_to": info["padded_length"],
+                "truncated": info["truncated"],
+            },
             "settings": settings,
         }
         if self.problem == "regression":
@@ -658,7 +809,9 @@ class SequenceData(Prepared):
             raise ValueError(f"{len(outputs)} outputs for the {len(self.y[split])} sequences of the {split} split")
         if self.problem == "classification":
             truth = self.y[split]
-            figures = scoring.classification_figures(truth, scoring.as_probabilities(outputs, self.n_classes), self.prior)
+            figures = scoring.classification_figures(
+                truth, scoring.as_probabilities(outputs, self.n_classes), self.prior
+            )
             figures["majority_accuracy"] = scoring.majority_accuracy(truth, self.prior)
             return figures
         prediction = self.encoder.target_scaler.inverse(outputs.reshape(-1, 1)).reshape(-1)
@@ -670,10 +823,14 @@ class SequenceData(Prepared):
     def check_lines(self, space: Any = None) -> list[str]:
         info = self.info
         counts = info["split_counts"]
-        lines = [f"sequences: train {counts['train']}, val {counts['val']}, test {counts['test']} ({info['splits_from']})"]
+        lines = [
+            f"sequences: train {counts['train']}, val {counts['val']}, test {counts['test']} ({info['splits_from']})"
+        ]
         for split in SPLITS:
             if info["class_counts"]:
-                lines.append(f"{split} classes: " + ", ".join(f"{label} {c}" for label, c in info["class_counts"][split].items()))
+                lines.append(
+                    f"{split} classes: " + ", ".join(f"{label} {c}" for label, c in info["class_counts"][split].items())
+                )
         read, used = info["lengths_read"], info["lengths_used"]
         lines.append(
             f"lengths: {_span(read)} steps read; {_span(used)} used (--stride {info['stride']}, --max-length {info['max_length'] or 'none'}, "

@@ -27,14 +27,28 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.errors import DataError
 from lstmtune.data.csv_reader import _show, line_of, numeric_column, pandas_reason
 from lstmtune.data.splits import Scaler
+from lstmtune.errors import DataError
 from lstmtune.tasks.scoring import as_probabilities
 
 FORMATS = ("long", "wide")
-STATE_KEYS = ("format", "id_col", "order_col", "order_format", "features", "stride", "max_length", "length",
-              "scale", "scaler", "problem", "labels", "target_scaler", "train_mean")
+STATE_KEYS = (
+    "format",
+    "id_col",
+    "order_col",
+    "order_format",
+    "features",
+    "stride",
+    "max_length",
+    "length",
+    "scale",
+    "scaler",
+    "problem",
+    "labels",
+    "target_scaler",
+    "train_mean",
+)
 
 
 def plain(value: Any) -> Any:
@@ -47,7 +61,9 @@ def natural_key(value: Any) -> tuple:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return (0, (float(value),), "")
     text = str(value)
-    parts = tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in re.split(r"([0-9]+)", text) if p)
+    parts = tuple(
+        (0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in re.split(r"([0-9]+)", text) if p
+    )
     return (1, parts, text)
 
 
@@ -76,7 +92,9 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
     """
     missing = series.isna()
     if missing.any():
-        raise DataError(f"{source}: --order-col {column!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty")
+        raise DataError(
+            f"{source}: --order-col {column!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
+        )
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if fmt == "number" or (fmt is None and numeric):
         return numeric_column(pd.DataFrame({column: series}), column, source, "--order-col").to_numpy(), "number"
@@ -84,8 +102,10 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
         numbers = pd.to_numeric(series, errors="coerce")
         if pd.notna(numbers.iloc[0]):  # numbers from the first row on: the first that is not one is the culprit
             label = numbers.isna().idxmax()
-            raise DataError(f"{source}: --order-col {column!r} must hold numbers (as from line {line_of(series.index[0])}), "
-                            f"but line {line_of(label)} holds {_show(series[label])}")
+            raise DataError(
+                f"{source}: --order-col {column!r} must hold numbers (as from line {line_of(series.index[0])}), "
+                f"but line {line_of(label)} holds {_show(series[label])}"
+            )
     text = series.astype(str)
     used = fmt
     try:
@@ -101,16 +121,25 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
                     else:
                         used = guess_datetime_format(text.iloc[0])
             if parsed is None:
-                parsed = pd.to_datetime(text, format=used, errors="coerce") if used else pd.Series(pd.NaT, index=text.index)
+                parsed = (
+                    pd.to_datetime(text, format=used, errors="coerce") if used else pd.Series(pd.NaT, index=text.index)
+                )
     except (ValueError, TypeError) as exc:  # e.g. mixed time zones
         first = pandas_reason(exc)
-        raise DataError(f"{source}: --order-col {column!r} must hold numbers, or dates in one format and time zone ({first})") from None
+        raise DataError(
+            f"{source}: --order-col {column!r} must hold numbers, or dates in one format and time zone ({first})"
+        ) from None
     bad = parsed.isna()
     if bad.any():
         label = bad.idxmax()
-        rule = (f"must hold numbers or dates in one format (read as {used} from line {line_of(series.index[0])})" if used
-                else "must hold numbers or dates")
-        raise DataError(f"{source}: --order-col {column!r} {rule}, but line {line_of(label)} holds {_show(series[label])}")
+        rule = (
+            f"must hold numbers or dates in one format (read as {used} from line {line_of(series.index[0])})"
+            if used
+            else "must hold numbers or dates"
+        )
+        raise DataError(
+            f"{source}: --order-col {column!r} {rule}, but line {line_of(label)} holds {_show(series[label])}"
+        )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.to_numpy().astype("int64"), str(used)
@@ -119,11 +148,23 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
 class SequenceEncoder:
     """How rows become (x, mask) and outputs become labels or values; JSON state for preprocessing.json."""
 
-    def __init__(self, format: str, features: list[str], id_col: str | None = None, order_col: str | None = None,
-                 order_format: str | None = None, stride: int = 1, max_length: int | None = None,
-                 length: int | None = None, scale: str = "standard", scaler: Scaler | None = None,
-                 problem: str | None = None, labels: list[Any] | None = None, target_scaler: Scaler | None = None,
-                 train_mean: float | None = None):
+    def __init__(
+        self,
+        format: str,
+        features: list[str],
+        id_col: str | None = None,
+        order_col: str | None = None,
+        order_format: str | None = None,
+        stride: int = 1,
+        max_length: int | None = None,
+        length: int | None = None,
+        scale: str = "standard",
+        scaler: Scaler | None = None,
+        problem: str | None = None,
+        labels: list[Any] | None = None,
+        target_scaler: Scaler | None = None,
+        train_mean: float | None = None,
+    ):
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, but got {format!r}")
         self.format = format
@@ -180,7 +221,9 @@ class SequenceEncoder:
         ids_column = frame[self.id_col]
         missing = ids_column.isna()
         if missing.any():
-            raise DataError(f"{source}: --id-col {self.id_col!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty")
+            raise DataError(
+                f"{source}: --id-col {self.id_col!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
+            )
         codes, uniques = pd.factorize(ids_column, sort=False)
         unique_values = [plain(v) for v in uniques]
         in_order = sorted(range(len(unique_values)), key=lambda i: natural_key(unique_values[i]))
@@ -217,8 +260,15 @@ class SequenceEncoder:
         starts = np.flatnonzero(np.r_[True, sorted_sequence[1:] != sorted_sequence[:-1]])
         ends = np.r_[starts[1:], len(perm)]
         steps = [values[perm[s:e]] for s, e in zip(starts, ends)]
-        return Collected(ids=ids, steps=steps, lengths_read=ends - starts, first_rows=perm[starts],
-                         row_sequence=row_sequence, truncated=0, order_format=order_format)
+        return Collected(
+            ids=ids,
+            steps=steps,
+            lengths_read=ends - starts,
+            first_rows=perm[starts],
+            row_sequence=row_sequence,
+            truncated=0,
+            order_format=order_format,
+        )
 
     def _collect_wide(self, frame: pd.DataFrame, source: Any) -> Collected:
         present = [c for c in self.features if c in frame.columns]
@@ -250,7 +300,9 @@ class SequenceEncoder:
             column = frame[self.id_col]
             missing = column.isna()
             if missing.any():
-                raise DataError(f"{source}: --id-col {self.id_col!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty")
+                raise DataError(
+                    f"{source}: --id-col {self.id_col!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
+                )
             repeated = column.duplicated(keep=False)
             if repeated.any():
                 first = column[repeated].iloc[0]
@@ -264,8 +316,15 @@ class SequenceEncoder:
             ids = [line_of(label) for label in frame.index]
         steps = [values[i, : lengths[i], None] for i in range(len(values))]
         n = len(values)
-        return Collected(ids=ids, steps=steps, lengths_read=lengths.astype(np.int64), first_rows=np.arange(n),
-                         row_sequence=np.arange(n), truncated=0, order_format=None)
+        return Collected(
+            ids=ids,
+            steps=steps,
+            lengths_read=lengths.astype(np.int64),
+            first_rows=np.arange(n),
+            row_sequence=np.arange(n),
+            truncated=0,
+            order_format=None,
+        )
 
     def _values(self, frame: pd.DataFrame, source: Any, role: str, columns: list[str] | None = None) -> np.ndarray:
         columns = self.features if columns is None else columns
@@ -307,7 +366,9 @@ class SequenceEncoder:
         frame.columns = [str(c) for c in frame.columns]
         missing = [c for c in self.needed_columns() if c not in frame.columns]
         if missing:
-            raise DataError(f"{source}: must have the columns the model was trained with; missing: {', '.join(missing)}")
+            raise DataError(
+                f"{source}: must have the columns the model was trained with; missing: {', '.join(missing)}"
+            )
         collected = self.collect(frame, source)
         x, mask = self.pad(collected.steps)
         return x, mask, np.array(collected.ids, dtype=object)
@@ -321,7 +382,9 @@ class SequenceEncoder:
         if self.problem == "classification":
             labels = list(self.labels or [])
             probabilities = as_probabilities(outputs, len(labels))
-            out = pd.DataFrame({"id": ids, "label": pd.Series([labels[k] for k in probabilities.argmax(axis=1)], dtype=object)})
+            out = pd.DataFrame(
+                {"id": ids, "label": pd.Series([labels[k] for k in probabilities.argmax(axis=1)], dtype=object)}
+            )
             out["label"] = out["label"].infer_objects()
             for k, label in enumerate(labels):
                 out[f"p_{label}"] = probabilities[:, k]
@@ -353,16 +416,23 @@ class SequenceEncoder:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> "SequenceEncoder":
+    def from_state(cls, state: dict[str, Any]) -> SequenceEncoder:
         """Rebuild from to_state()'s object; a malformed one is a ValueError saying what must hold."""
         if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
             raise ValueError(f"it must be an object with {', '.join(STATE_KEYS)}")
         return cls(
-            format=state["format"], features=state["features"], id_col=state["id_col"], order_col=state["order_col"],
-            order_format=state["order_format"], stride=state["stride"], max_length=state["max_length"],
-            length=state["length"], scale=state["scale"],
+            format=state["format"],
+            features=state["features"],
+            id_col=state["id_col"],
+            order_col=state["order_col"],
+            order_format=state["order_format"],
+            stride=state["stride"],
+            max_length=state["max_length"],
+            length=state["length"],
+            scale=state["scale"],
             scaler=Scaler.from_json(state["scaler"]) if state["scaler"] is not None else None,
-            problem=state["problem"], labels=state["labels"],
+            problem=state["problem"],
+            labels=state["labels"],
             target_scaler=Scaler.from_json(state["target_scaler"]) if state["target_scaler"] is not None else None,
             train_mean=state["train_mean"],
         )

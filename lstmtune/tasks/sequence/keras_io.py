@@ -34,11 +34,22 @@ class SequenceKeras(heads.ItemsKeras):
     def metrics(self):
         return heads.classification_metrics(self.data.n_classes) if self.classify else heads.regression_metrics()
 
-    def dataset(self, split: str, values: dict[str, Any], batch_size: int, shuffle: bool = False,
-                seed: int | None = None, with_targets: bool = True):
+    def dataset(
+        self,
+        split: str,
+        values: dict[str, Any],
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int | None = None,
+        with_targets: bool = True,
+    ):
         x, mask = self.data.inputs(split, values)
         targets = None
         if with_targets:
             y = self.data.y[split]
-            targets = heads.classification_targets(y, self.data.n_classes) if self.classify else y.astype("float32").reshape(-1, 1)
+            targets = (
+                heads.classification_targets(y, self.data.n_classes)
+                if self.classify
+                else y.astype("float32").reshape(-1, 1)
+            )
         return heads.array_dataset({"values": x, "mask": mask}, targets, batch_size, shuffle, seed)

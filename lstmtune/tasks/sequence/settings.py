@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from lstmtune.errors import OptionError
-from lstmtune.core.validate import Validator, integer, one_of, optional, split_fractions
-from lstmtune.space.settings import CLASS_WEIGHTS, SCALES
+
 from lstmtune.core.objective import Direction, Objective
+from lstmtune.core.validate import Validator, integer, one_of, optional, split_fractions
+from lstmtune.errors import OptionError
+from lstmtune.space.settings import CLASS_WEIGHTS, SCALES
 from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
 
 PROBLEMS = ("auto", "classification", "regression")

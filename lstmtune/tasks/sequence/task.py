@@ -34,8 +34,11 @@ class SequenceTask(Task):
     column_flags = ("target", "id_col", "order_col", "split_col", "group_col", "features")
     option_flags = ("wide", "encoding")
     purpose = "Many short sequences, one label or value each (lstmtune search DATA.csv --task sequence ...)."
-    starter_ranges = {"input_noise": {"float": [0.0, 0.2]}, "bidirectional": {"choice": [False, True]},
-                      "batch_size": {"choice": [8, 16, 32]}}
+    starter_ranges = {
+        "input_noise": {"float": [0.0, 0.2]},
+        "bidirectional": {"choice": [False, True]},
+        "batch_size": {"choice": [8, 16, 32]},
+    }
 
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.sequence.data import prepare_sequences

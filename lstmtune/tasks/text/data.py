@@ -21,16 +21,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.errors import DataError, SpaceError
 from lstmtune.data.csv_reader import _show, _unknown_column, read_csv
 from lstmtune.data.splits import SPLITS, assign_splits, name_splits
-from lstmtune.tasks.model_size import ModelShape
+from lstmtune.errors import DataError, SpaceError
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
-from lstmtune.tasks.scoring import (CLASSIFICATION_FIGURES, as_probabilities, balanced_class_weights, class_prior,
-                                    classification_figures, majority_accuracy, prior_figures)
+from lstmtune.tasks.model_size import ModelShape
+from lstmtune.tasks.scoring import (
+    CLASSIFICATION_FIGURES,
+    CLASSIFICATION_OBJECTIVES,
+    as_probabilities,
+    balanced_class_weights,
+    class_prior,
+    classification_figures,
+    majority_accuracy,
+    prior_figures,
+)
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, label_kind, label_name, sort_labels, tokenize
-from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
 from lstmtune.tasks.text.settings import TEXT_SPECS, TextSettings
 
 DEFAULT_ENCODING = "utf-8"
@@ -83,11 +90,27 @@ class TextData(Prepared):
 
     figure_columns = CLASSIFICATION_FIGURES
 
-    def __init__(self, *, path: Path, text_col: str, target: str, split_col: str | None, encoding: str,
-                 settings: TextSettings, seed: int, encoder: TextEncoder, texts: dict[str, np.ndarray],
-                 rows: dict[str, np.ndarray], y: dict[str, np.ndarray], token_counts: dict[str, np.ndarray],
-                 tokens: dict[str, np.ndarray], sequence_cap: int, default_length: int,
-                 embeddings: tuple[np.ndarray, int] | None, info: dict[str, Any]):
+    def __init__(
+        self,
+        *,
+        path: Path,
+        text_col: str,
+        target: str,
+        split_col: str | None,
+        encoding: str,
+        settings: TextSettings,
+        seed: int,
+        encoder: TextEncoder,
+        texts: dict[str, np.ndarray],
+        rows: dict[str, np.ndarray],
+        y: dict[str, np.ndarray],
+        token_counts: dict[str, np.ndarray],
+        tokens: dict[str, np.ndarray],
+        sequence_cap: int,
+        default_length: int,
+        embeddings: tuple[np.ndarray, int] | None,
+        info: dict[str, Any],
+    ):
         self.path = path
         self.text_col, self.target, self.split_col, self.encoding = text_col, target, split_col, encoding
         self.settings, self.seed = settings, seed
@@ -113,7 +136,9 @@ class TextData(Prepared):
         """int32 (n, values['sequence_length']) ids; ids >= values['max_tokens'] become 1 (out of vocabulary)."""
         length = self._length(values)
         if length > self.sequence_cap:
-            raise ValueError(f"sequence_length {length} is above {self.sequence_cap}, the largest the space allowed when the data was prepared")
+            raise ValueError(
+                f"sequence_length {length} is above {self.sequence_cap}, the largest the space allowed when the data was prepared"
+            )
         out = np.ascontiguousarray(self.tokens[split][:, :length])
         max_tokens = values.get("max_tokens")
         if max_tokens is not None and int(max_tokens) < self.encoder.size:
@@ -174,10 +199,22 @@ class TextData(Prepared):
             "labels": list(self.labels),
             "label_kind": self.encoder.label_kind,
             "class_counts": info["class_counts"],
-            "rows": {key: info[key] for key in (
-                "rows_read", "rows_used", "rows_dropped", "empty_texts", "missing_labels", "duplicate_rows",
-                "duplicate_groups", "conflicting_duplicate_groups", "duplicates_across_splits", "split_rows",
-                "split_source")},
+            "rows": {
+                key: info[key]
+                for key in (
+                    "rows_read",
+                    "rows_used",
+                    "rows_dropped",
+                    "empty_texts",
+                    "missing_labels",
+                    "duplicate_rows",
+                    "duplicate_groups",
+                    "conflicting_duplicate_groups",
+                    "duplicates_across_splits",
+                    "split_rows",
+                    "split_source",
+                )
+            },
             "vocabulary_size": info["vocabulary_size"],
             "training_words": info["training_words"],
             "max_tokens": info["max_tokens"],
@@ -185,24 +222,39 @@ class TextData(Prepared):
             "default_sequence_length": info["default_sequence_length"],
             "sequence_length_cap": info["sequence_length_cap"],
             "truncated_texts": info["truncated_texts"],
-            "embeddings": None if info["embeddings"] is None else {
-                "path": info["embeddings"], "dim": info["embedding_dim"],
-                "found": info["embeddings_found"], "words": info["embedding_words"]},
+            "embeddings": None
+            if info["embeddings"] is None
+            else {
+                "path": info["embeddings"],
+                "dim": info["embedding_dim"],
+                "found": info["embeddings_found"],
+                "words": info["embedding_words"],
+            },
             "settings": {**dataclasses.asdict(self.settings), "split": list(self.settings.split)},
             "seed": self.seed,
         }
 
     def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> pd.DataFrame:
         chosen = as_probabilities(np.asarray(outputs), self.n_classes).argmax(axis=1)
-        return pd.DataFrame({"split": split, "item": self.rows[split], "target": self.target,
-                             "truth": [self.labels[i] for i in self.y[split]],
-                             "prediction": [self.labels[i] for i in chosen]})
+        return pd.DataFrame(
+            {
+                "split": split,
+                "item": self.rows[split],
+                "target": self.target,
+                "truth": [self.labels[i] for i in self.y[split]],
+                "prediction": [self.labels[i] for i in chosen],
+            }
+        )
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         rows = min(int(values["max_tokens"]), self.encoder.size)
         dim = int(values["embedding_dim"])
-        return ModelShape(steps=self._length(values), width=dim, outputs=1 if self.n_classes == 2 else self.n_classes,
-                          input_weights=rows * dim)
+        return ModelShape(
+            steps=self._length(values),
+            width=dim,
+            outputs=1 if self.n_classes == 2 else self.n_classes,
+            input_weights=rows * dim,
+        )
 
     def warnings(self, space: Any) -> list[str]:
         return too_few_items(self.path, len(self.y["train"]), "text")
@@ -218,7 +270,9 @@ class TextData(Prepared):
         if dropped:
             used += f" ({info['rows_dropped']} of {info['rows_read']} dropped: {', '.join(dropped)})"
         parts = [used]
-        parts.append(f"{self.n_classes} classes: " + ", ".join(f"{name} {count}" for name, count in info["classes"].items()))
+        parts.append(
+            f"{self.n_classes} classes: " + ", ".join(f"{name} {count}" for name, count in info["classes"].items())
+        )
         if info["duplicate_rows"]:
             text = f"{info['duplicate_rows']} rows are repeats of {_plural(info['duplicate_groups'], 'text')}, kept in one split each"
             if self.split_col is not None:
@@ -229,15 +283,23 @@ class TextData(Prepared):
                 text += f" ({info['conflicting_duplicate_groups']} with different labels)"
             parts.append(text)
         sizes = info["split_rows"]
-        parts.append(f"splits train {sizes['train']} / val {sizes['val']} / test {sizes['test']} ({info['split_source']})")
-        parts.append(f"vocabulary {info['vocabulary_size'] - 2} of {info['training_words']} training words "
-                     f"(max_tokens {info['max_tokens']}, padding and out-of-vocabulary ids included)")
-        parts.append(f"default sequence_length {info['default_sequence_length']} (95th percentile of training token counts)")
+        parts.append(
+            f"splits train {sizes['train']} / val {sizes['val']} / test {sizes['test']} ({info['split_source']})"
+        )
+        parts.append(
+            f"vocabulary {info['vocabulary_size'] - 2} of {info['training_words']} training words "
+            f"(max_tokens {info['max_tokens']}, padding and out-of-vocabulary ids included)"
+        )
+        parts.append(
+            f"default sequence_length {info['default_sequence_length']} (95th percentile of training token counts)"
+        )
         if info["truncated_texts"]:
             parts.append(f"{info['truncated_texts']} texts longer than {info['sequence_length_cap']} tokens cut")
         if info["embeddings"] is not None:
-            parts.append(f"embeddings: {info['embeddings_found']} of {info['embedding_words']} vocabulary words found "
-                         f"({info['embedding_dim']} dimensions)")
+            parts.append(
+                f"embeddings: {info['embeddings_found']} of {info['embedding_words']} vocabulary words found "
+                f"({info['embedding_dim']} dimensions)"
+            )
         return "; ".join(parts)
 
     def check_lines(self, space: Any) -> list[str]:
@@ -247,18 +309,24 @@ class TextData(Prepared):
             counts = ", ".join(f"{name} {count}" for name, count in info["class_counts"][split].items())
             lines.append(f"{split}: {info['split_rows'][split]} rows ({counts})")
         largest = int(space_max(space, "max_tokens"))
-        lines.append(f"vocabulary: {info['vocabulary_size']} ids (padding and out-of-vocabulary included) of "
-                     f"{info['training_words']} distinct training words; largest max_tokens {largest}")
+        lines.append(
+            f"vocabulary: {info['vocabulary_size']} ids (padding and out-of-vocabulary included) of "
+            f"{info['training_words']} distinct training words; largest max_tokens {largest}"
+        )
         stats = info["token_counts"]
-        lines.append(f"tokens per training text: median {stats['p50']:g}, 95th percentile {stats['p95']:g}, max {stats['max']}; "
-                     f"default sequence_length {info['default_sequence_length']}")
+        lines.append(
+            f"tokens per training text: median {stats['p50']:g}, 95th percentile {stats['p95']:g}, max {stats['max']}; "
+            f"default sequence_length {info['default_sequence_length']}"
+        )
         cap = space_max(space, "sequence_length") if _fixed_none(space) is False else self.default_sequence_length
         cut = self.truncated(int(cap))
         if any(cut.values()):
             lines.append(f"texts longer than sequence_length {cap}: " + ", ".join(f"{s} {cut[s]}" for s in SPLITS))
         if info["embeddings"] is not None:
-            lines.append(f"embeddings {info['embeddings']}: {info['embeddings_found']} of {info['embedding_words']} "
-                         f"vocabulary words found, {info['embedding_dim']} dimensions")
+            lines.append(
+                f"embeddings {info['embeddings']}: {info['embeddings_found']} of {info['embedding_words']} "
+                f"vocabulary words found, {info['embedding_dim']} dimensions"
+            )
         return lines
 
     def fix_defaults(self, space: Any) -> Any:
@@ -316,7 +384,9 @@ def _columns(request: DataRequest, path: Path, names: list[str]) -> tuple[str, s
             raise _unknown_column(path, "--split-col", split_col, names)
         for flag, name in (("--text-col", text_col), ("--target", target)):
             if split_col == name:
-                raise DataError(f"{path}: --split-col must be a column of its own, but {split_col!r} is also the {flag}")
+                raise DataError(
+                    f"{path}: --split-col must be a column of its own, but {split_col!r} is also the {flag}"
+                )
     return text_col, target, split_col
 
 
@@ -351,8 +421,10 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
 
     # -- texts and labels: drop (or refuse) rows without words or without a label --
     if pd.api.types.is_numeric_dtype(frame[text_col]) and frame[text_col].notna().any():
-        raise DataError(f"{path}: --text-col {text_col!r} must hold texts, but every value in it is a number; "
-                        "name the column that holds the texts")
+        raise DataError(
+            f"{path}: --text-col {text_col!r} must hold texts, but every value in it is a number; "
+            "name the column that holds the texts"
+        )
     raw_texts = [_text_value(v) for v in frame[text_col]]
     words = [tokenize(t) if t is not None else [] for t in raw_texts]
     no_words = np.array([len(w) == 0 for w in words], dtype=bool)
@@ -364,8 +436,11 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
         first = int(np.argmax(dropped))
         label = frame.index[first]
         if no_words[first]:
-            what = (f"has no text in --text-col {text_col!r}" if raw_texts[first] is None or not raw_texts[first].strip()
-                    else f"has no words in --text-col {text_col!r} (holds {raw_texts[first][:40]!r})")
+            what = (
+                f"has no text in --text-col {text_col!r}"
+                if raw_texts[first] is None or not raw_texts[first].strip()
+                else f"has no words in --text-col {text_col!r} (holds {raw_texts[first][:40]!r})"
+            )
         else:
             what = f"has no label in --target {target!r}"
         raise DataError(
@@ -409,7 +484,9 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
     across = 0
     carved = False
     if split_col is None:
-        small = [(labels[k], int(c)) for k, c in enumerate(np.bincount(y_all, minlength=len(labels))) if c < MIN_CLASS_ROWS]
+        small = [
+            (labels[k], int(c)) for k, c in enumerate(np.bincount(y_all, minlength=len(labels))) if c < MIN_CLASS_ROWS
+        ]
         if small:
             name, count = small[0]
             raise DataError(
@@ -426,7 +503,9 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
             position = int(np.argmax(assigned == ""))
             value = split_values.iloc[position]
             holds = "is empty" if pd.isna(value) else f"holds {_show(value)}"
-            raise DataError(f"{path}: --split-col {split_col!r} must name a split ({SPLIT_VALUES}), but row {row_of(index[position])} {holds}")
+            raise DataError(
+                f"{path}: --split-col {split_col!r} must name a split ({SPLIT_VALUES}), but row {row_of(index[position])} {holds}"
+            )
         present = sorted(set(assigned.tolist()), key=SPLITS.index)
         for needed in ("train", "test"):
             if needed not in present:
@@ -439,8 +518,14 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
         if "val" not in present:
             share = fractions[1] / (fractions[0] + fractions[1])
             train_at = np.flatnonzero(assigned == "train")
-            carved_names = assign_splits(len(train_at), (1.0 - share, share), seed, labels=y_all[train_at],
-                                         groups=keys[train_at], names=("train", "val"))
+            carved_names = assign_splits(
+                len(train_at),
+                (1.0 - share, share),
+                seed,
+                labels=y_all[train_at],
+                groups=keys[train_at],
+                names=("train", "val"),
+            )
             assigned[train_at] = carved_names
             carved = True
             source += f", validation {share:.3g} of train, stratified by class, seed {seed}"
@@ -448,8 +533,11 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
 
     in_train = np.bincount(y_all[assigned == "train"], minlength=len(labels))
     for k in np.flatnonzero(in_train == 0):
-        where = (f"--split-col {split_col!r} names none of them train" if split_col is not None and not carved
-                 else "none landed in the training split (repeated texts are kept together)")
+        where = (
+            f"--split-col {split_col!r} names none of them train"
+            if split_col is not None and not carved
+            else "none landed in the training split (repeated texts are kept together)"
+        )
         raise DataError(
             f"{path}: --target {target!r} class {labels[k]!r} has {_plural(class_count[labels[k]], 'row')}, but {where}; "
             "every class needs training rows"
@@ -457,8 +545,11 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
     sizes = {split: int((assigned == split).sum()) for split in SPLITS}
     for split in SPLITS:
         if sizes[split] == 0:
-            how = (f"--split {','.join(f'{f:g}' for f in fractions)}" if split_col is None or split == "val"
-                   else f"--split-col {split_col!r}")
+            how = (
+                f"--split {','.join(f'{f:g}' for f in fractions)}"
+                if split_col is None or split == "val"
+                else f"--split-col {split_col!r}"
+            )
             raise DataError(
                 f"{path}: the {split} split is empty ({len(kept)} rows split by {how}: train {sizes['train']}, "
                 f"val {sizes['val']}, test {sizes['test']}); every split needs rows: add rows or change the fractions"
@@ -519,13 +610,23 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
     }
     record_numbers = np.asarray(index, dtype=np.int64) + 1  # row_of for every kept row at once
     return TextData(
-        path=path, text_col=text_col, target=target, split_col=split_col, encoding=encoding, settings=settings,
-        seed=seed, encoder=encoder,
+        path=path,
+        text_col=text_col,
+        target=target,
+        split_col=split_col,
+        encoding=encoding,
+        settings=settings,
+        seed=seed,
+        encoder=encoder,
         texts={split: texts[at[split]] for split in SPLITS},
         rows={split: record_numbers[at[split]] for split in SPLITS},
         y={split: y_all[at[split]] for split in SPLITS},
-        token_counts=counts, tokens=tokens, sequence_cap=cap, default_length=default_length,
-        embeddings=embeddings, info=info,
+        token_counts=counts,
+        tokens=tokens,
+        sequence_cap=cap,
+        default_length=default_length,
+        embeddings=embeddings,
+        info=info,
     )
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmtune.errors import DataError
 from lstmtune.data.files import UNLIMITED, regular_file
+from lstmtune.errors import DataError
 
 FLAG = "--embeddings"
 
@@ -57,20 +57,26 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n").rstrip(" ")
                 if not line.strip():
                     if number == 1:
-                        raise DataError(f"{path}: {FLAG} line 1 is empty; a word then its numbers are needed on every line")
+                        raise DataError(
+                            f"{path}: {FLAG} line 1 is empty; a word then its numbers are needed on every line"
+                        )
                     continue
                 parts = line.split(" ")
                 if dim is None:
                     if len(parts) == 2 and _is_int(parts[0]) and _is_int(parts[1]):
                         dim = int(parts[1])  # word2vec header "N D"
                         if dim < 1:
-                            raise DataError(f"{path}: {FLAG} line 1 is a word2vec header 'N D' whose D must be >= 1, but got {parts[1]}")
+                            raise DataError(
+                                f"{path}: {FLAG} line 1 is a word2vec header 'N D' whose D must be >= 1, but got {parts[1]}"
+                            )
                         source = "the header says"
                         continue
                     dim = len(parts) - 1
                     source = f"line {number} has"
                     if dim < 1:
-                        raise DataError(f"{path}: {FLAG} line {number} must be a word then its numbers, but holds {line[:40]!r}")
+                        raise DataError(
+                            f"{path}: {FLAG} line {number} must be a word then its numbers, but holds {line[:40]!r}"
+                        )
                 if len(parts) < dim + 1 or (len(parts) > dim + 1 and _is_number(parts[1])):
                     raise DataError(
                         f"{path}: {FLAG} line {number} has {len(parts) - 1} value{'' if len(parts) == 2 else 's'} after "
@@ -88,10 +94,12 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
                 elif index in exact:
                     continue
                 try:
-                    vector = np.array(parts[len(parts) - dim:], dtype=np.float32)
+                    vector = np.array(parts[len(parts) - dim :], dtype=np.float32)
                 except ValueError:
-                    bad = next(p for p in parts[len(parts) - dim:] if not _is_number(p))
-                    raise DataError(f"{path}: {FLAG} line {number} must hold numbers after the word {word!r}, but holds {bad[:20]!r}") from None
+                    bad = next(p for p in parts[len(parts) - dim :] if not _is_number(p))
+                    raise DataError(
+                        f"{path}: {FLAG} line {number} must hold numbers after the word {word!r}, but holds {bad[:20]!r}"
+                    ) from None
                 if not np.isfinite(vector).all():
                     raise DataError(f"{path}: {FLAG} line {number} must hold finite numbers after the word {word!r}")
                 vectors[index] = vector
@@ -122,4 +130,3 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
         matrix[index] = vector
     matrix[0] = 0.0
     return matrix, len(vectors)
-

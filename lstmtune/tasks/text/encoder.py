@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,8 +47,11 @@ def label_kind(values: Iterable[Any]) -> str:
     if values and all(isinstance(v, (bool, np.bool_)) for v in values):
         return "boolean"
     if values and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-        or isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer()
+        isinstance(v, (int, np.integer))
+        and not isinstance(v, (bool, np.bool_))
+        or isinstance(v, (float, np.floating))
+        and math.isfinite(v)
+        and float(v).is_integer()
         for v in values
     ):
         return "integer"
@@ -84,14 +88,20 @@ class TextEncoder:
     # -- vocabulary -------------------------------------------------------------------------
 
     @classmethod
-    def fit(cls, train_texts: Iterable[str], max_tokens: int, labels: list[str] | None = None,
-            label_kind: str = "string") -> "TextEncoder":
+    def fit(
+        cls, train_texts: Iterable[str], max_tokens: int, labels: list[str] | None = None, label_kind: str = "string"
+    ) -> TextEncoder:
         """The vocabulary of training texts only: at most `max_tokens` ids, padding and OOV included."""
         return cls.fit_tokens((tokenize(text) for text in train_texts), max_tokens, labels, label_kind)
 
     @classmethod
-    def fit_tokens(cls, token_lists: Iterable[list[str]], max_tokens: int, labels: list[str] | None = None,
-                   label_kind: str = "string") -> "TextEncoder":
+    def fit_tokens(
+        cls,
+        token_lists: Iterable[list[str]],
+        max_tokens: int,
+        labels: list[str] | None = None,
+        label_kind: str = "string",
+    ) -> TextEncoder:
         """`fit` for training texts already split by `tokenize` (not split twice)."""
         if max_tokens < RESERVED:
             raise ValueError(f"max_tokens must be >= {RESERVED}, but got {max_tokens}")
@@ -116,8 +126,9 @@ class TextEncoder:
             raise ValueError(f"sequence_length must be >= 1, but got {sequence_length}")
         return self.encode_tokens((tokenize(text) for text in texts), sequence_length, max_tokens)
 
-    def encode_tokens(self, token_lists: Iterable[list[str]], sequence_length: int,
-                      max_tokens: int | None = None) -> np.ndarray:
+    def encode_tokens(
+        self, token_lists: Iterable[list[str]], sequence_length: int, max_tokens: int | None = None
+    ) -> np.ndarray:
         """`encode` for texts already split by `tokenize`."""
         if sequence_length < 1:
             raise ValueError(f"sequence_length must be >= 1, but got {sequence_length}")
@@ -189,7 +200,7 @@ class TextEncoder:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> "TextEncoder":
+    def from_state(cls, state: dict[str, Any]) -> TextEncoder:
         """The encoder saved by `to_state` (other keys of a larger state are ignored)."""
         if state.get("standardize") != STANDARDIZE or state.get("split", SPLIT) != SPLIT:
             raise ValueError(

@@ -24,8 +24,14 @@ class TextKeras(heads.ItemsKeras):
         options: dict[str, Any] = {}
         if pretrained is not None:  # embedding_dim was fixed to the vectors' width when the space was planned
             options["embeddings_initializer"] = keras.initializers.Constant(pretrained[0][:rows])
-        x = keras.layers.Embedding(rows, int(values["embedding_dim"]), mask_zero=True, trainable=bool(values["embedding_trainable"]),
-                                   name="embedding", **options)(tokens)
+        x = keras.layers.Embedding(
+            rows,
+            int(values["embedding_dim"]),
+            mask_zero=True,
+            trainable=bool(values["embedding_trainable"]),
+            name="embedding",
+            **options,
+        )(tokens)
         if values["embedding_dropout"]:
             x = keras.layers.SpatialDropout1D(values["embedding_dropout"], name="embedding_dropout")(x)
         return tokens, x, None
@@ -39,7 +45,14 @@ class TextKeras(heads.ItemsKeras):
     def metrics(self):
         return heads.classification_metrics(self.data.n_classes)
 
-    def dataset(self, split: str, values: dict[str, Any], batch_size: int, shuffle: bool = False,
-                seed: int | None = None, with_targets: bool = True):
+    def dataset(
+        self,
+        split: str,
+        values: dict[str, Any],
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int | None = None,
+        with_targets: bool = True,
+    ):
         targets = heads.classification_targets(self.data.y[split], self.data.n_classes) if with_targets else None
         return heads.array_dataset(self.data.inputs(split, values), targets, batch_size, shuffle, seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from lstmtune.core.validate import Validator, between, fraction, one_of, split_fractions
 from lstmtune.space.settings import CLASS_WEIGHTS
 from lstmtune.space.specs import MAX_UNITS, Spec
@@ -35,12 +36,23 @@ MAX_TOKENS = 2_000_000
 MAX_SEQUENCE_LENGTH = 20_000
 
 TEXT_SPECS: dict[str, Spec] = {
-    "max_tokens": Spec(int, 20000, f"2 <= value <= {MAX_TOKENS}", between(2, MAX_TOKENS),
-                       "vocabulary size, padding and out-of-vocabulary ids included (most frequent training words)"),
-    "sequence_length": Spec(int, None, f"1 <= value <= {MAX_SEQUENCE_LENGTH}", between(1, MAX_SEQUENCE_LENGTH),
-                            "tokens per text, longer texts cut (default: 95th percentile of training token counts)"),
+    "max_tokens": Spec(
+        int,
+        20000,
+        f"2 <= value <= {MAX_TOKENS}",
+        between(2, MAX_TOKENS),
+        "vocabulary size, padding and out-of-vocabulary ids included (most frequent training words)",
+    ),
+    "sequence_length": Spec(
+        int,
+        None,
+        f"1 <= value <= {MAX_SEQUENCE_LENGTH}",
+        between(1, MAX_SEQUENCE_LENGTH),
+        "tokens per text, longer texts cut (default: 95th percentile of training token counts)",
+    ),
     "embedding_dim": Spec(int, 64, f"1 <= value <= {MAX_UNITS}", between(1, MAX_UNITS), "width of the word embedding"),
-    "embedding_dropout": Spec(float, 0.0, "0 <= value < 1", fraction,
-                              "spatial dropout on the embedded sequence (whole embedding channels)"),
+    "embedding_dropout": Spec(
+        float, 0.0, "0 <= value < 1", fraction, "spatial dropout on the embedded sequence (whole embedding channels)"
+    ),
     "embedding_trainable": Spec(bool, True, help="train the embedding (with --embeddings: fine-tune the vectors)"),
 }

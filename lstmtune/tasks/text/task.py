@@ -43,8 +43,12 @@ class TextTask(Task):
     column_flags = ("target", "text_col", "split_col")
     option_flags = ("encoding", "embeddings", "strict")
     purpose = "Text classification (lstmtune search DATA.csv --task text --text-col TEXT --target LABEL ...)."
-    starter_ranges = {"max_tokens": {"choice": [5000, 10000, 20000]}, "embedding_dim": {"choice": [32, 64, 128]},
-                      "embedding_dropout": {"float": [0.0, 0.5]}, "bidirectional": {"choice": [False, True]}}
+    starter_ranges = {
+        "max_tokens": {"choice": [5000, 10000, 20000]},
+        "embedding_dim": {"choice": [32, 64, 128]},
+        "embedding_dropout": {"float": [0.0, 0.5]},
+        "bidirectional": {"choice": [False, True]},
+    }
     na_is_text = True  # "NA" or "None" in a review is a word
 
     def prepare(self, request: DataRequest, space: Any):

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lstmtune.core.status import TrialStatus
 from lstmtune.errors import LstmtuneError, OptionError, RunDirError
 from lstmtune.plan import parse_address
-from lstmtune.run.layout import RunDir
 from lstmtune.run.atomic import read_json, write_json
-from lstmtune.core.status import TrialStatus
+from lstmtune.run.layout import RunDir
 
 ID_ENV, IP_ENV, PORT_ENV = "KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"
 PARENT_ENV = "LSTMTUNE_PARENT_PID"  # a local worker exits when this process is gone
@@ -61,6 +61,7 @@ def worker_threads(workers: int) -> int:
 
 # --------------------------------------------------------------------------------------------- chief
 
+
 def serve_oracle(oracle: Any, host: str, port: int) -> tuple[Any, int]:
     """Start keras-tuner's gRPC servicer for `oracle` without blocking; returns (server, bound port)."""
     from concurrent import futures
@@ -76,7 +77,9 @@ def serve_oracle(oracle: Any, host: str, port: int) -> tuple[Any, int]:
     except RuntimeError:
         bound = 0
     if not bound:
-        raise OptionError(f"--listen {host}:{port}: cannot listen there (port in use, or not an address of this machine)")
+        raise OptionError(
+            f"--listen {host}:{port}: cannot listen there (port in use, or not an address of this machine)"
+        )
     server.start()
     return server, bound
 
@@ -129,8 +132,14 @@ def fail_record(run_dir: RunDir, trial_id: str, reason: str) -> dict[str, Any]:
         record["seconds"] = round((now - datetime.fromisoformat(record["started"])).total_seconds(), 3)
     except (KeyError, TypeError, ValueError):
         pass
-    record.update({"status": TrialStatus.FAILED.value, "reason": reason, "metrics": {},
-                   "finished": now.isoformat(timespec="seconds")})
+    record.update(
+        {
+            "status": TrialStatus.FAILED.value,
+            "reason": reason,
+            "metrics": {},
+            "finished": now.isoformat(timespec="seconds"),
+        }
+    )
     write_json(path, record)
     return record
 
@@ -179,8 +188,22 @@ class LocalWorkers:
         host, port = self.address
         connect = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
         threads = worker_threads(self.count)
-        command = [sys.executable, "-m", "lstmtune", "worker", str(self.run_dir.root), "--oracle", f"{connect}:{port}",
-                   "--id", tuner_id, "--threads", str(threads), "--wait", str(self.wait), "--quiet"]
+        command = [
+            sys.executable,
+            "-m",
+            "lstmtune",
+            "worker",
+            str(self.run_dir.root),
+            "--oracle",
+            f"{connect}:{port}",
+            "--id",
+            tuner_id,
+            "--threads",
+            str(threads),
+            "--wait",
+            str(self.wait),
+            "--quiet",
+        ]
         if self.recycle_after:
             command += ["--recycle-after", str(self.recycle_after)]
         env = {**os.environ, PARENT_ENV: str(os.getpid())}
@@ -189,7 +212,9 @@ class LocalWorkers:
         with open(log, "a", encoding="utf-8") as handle:
             handle.write(f"--- started {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(command)}\n")
             handle.flush()
-            process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+            process = subprocess.Popen(
+                command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            )
         self.workers[tuner_id] = Worker(tuner_id, process, log)
 
     def alive(self) -> bool:
@@ -208,7 +233,11 @@ class LocalWorkers:
                 if code == RECYCLE_EXIT and may_start:
                     self._spawn(tuner_id)
                 continue
-            how = f"killed by {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"exit code {code}"
+            how = (
+                f"killed by {signal.Signals(-code).name}"
+                if code < 0 and -code in signal.valid_signals()
+                else f"exit code {code}"
+            )
             reason = f"worker {tuner_id} died ({how}); its output: {worker.log}"
             self.deaths.append(reason)
             trial = forget_worker(oracle, tuner_id, reason)
@@ -254,6 +283,7 @@ def _device_env(tuner_id: str, count: int) -> dict[str, str]:
 
 # -------------------------------------------------------------------------------------------- worker
 
+
 def die_with_parent() -> None:
     """A local worker ends when the search that started it is gone, however it ended (Linux)."""
     parent = os.environ.get(PARENT_ENV)
@@ -279,8 +309,10 @@ def join_address(run_dir: RunDir, oracle: str | None, wait: float) -> tuple[tupl
         if manifest and oracle:
             return parse_address(oracle, "--oracle"), manifest
         if manifest and not parallel:
-            raise OptionError(f"{run_dir.root}: the search running there was not started with --workers; "
-                              "start it with --workers N (and --listen HOST:PORT for other machines)")
+            raise OptionError(
+                f"{run_dir.root}: the search running there was not started with --workers; "
+                "start it with --workers N (and --listen HOST:PORT for other machines)"
+            )
         if manifest and parallel.get("oracle"):
             return parse_address(parallel["oracle"], "run.json workers.oracle"), manifest
         if time.monotonic() >= deadline:
@@ -296,8 +328,10 @@ def _running_manifest(run_dir: RunDir, waiting: bool) -> dict[str, Any] | None:
         return None
     manifest = run_manifest.load(run_dir)
     if manifest.get("status") != "running":
-        raise RunDirError(f"{run_dir.root}: no search is running in it (run.json status: {manifest.get('status')}); "
-                          "a worker joins a search started with --workers")
+        raise RunDirError(
+            f"{run_dir.root}: no search is running in it (run.json status: {manifest.get('status')}); "
+            "a worker joins a search started with --workers"
+        )
     return manifest
 
 
@@ -311,14 +345,23 @@ def worker_plan(run_dir: RunDir, manifest: dict[str, Any], data: Path | None) ->
     recorded = manifest.get("data") or {}
     path = Path(data) if data is not None else Path(str(recorded.get("path")))
     if not path.is_file():
-        raise OptionError(f"--data {path}: not found on this machine; pass --data with the path of the run's data file here")
+        raise OptionError(
+            f"--data {path}: not found on this machine; pass --data with the path of the run's data file here"
+        )
     columns = {k: tuple(v) if isinstance(v, list) else v for k, v in (recorded.get("columns") or {}).items()}
     options = {k: Path(v) if k == "embeddings" else v for k, v in (recorded.get("options") or {}).items()}
-    request = SearchRequest(data_path=path, space_path=run_dir.space, task=str(manifest.get("task") or "forecast"),
-                            columns=columns, options=options)
+    request = SearchRequest(
+        data_path=path,
+        space_path=run_dir.space,
+        task=str(manifest.get("task") or "forecast"),
+        columns=columns,
+        options=options,
+    )
     plan = plan_search(request)
     if plan.data_sha256 != recorded.get("sha256"):
-        raise OptionError(f"--data {path}: not the data the search runs on (contents differ from {recorded.get('path')})")
+        raise OptionError(
+            f"--data {path}: not the data the search runs on (contents differ from {recorded.get('path')})"
+        )
     return dataclasses.replace(plan, run_dir=run_dir)
 
 
@@ -338,13 +381,23 @@ class Recycle(Exception):
     """The worker ran its --recycle-after trials: it exits and the chief starts a fresh one."""
 
 
-def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: Path | None, wait: float,
-               threads: int | None, recycle_after: int | None, reporter: Any) -> int:
+def run_worker(
+    run_dir: RunDir,
+    oracle: str | None,
+    tuner_id: str | None,
+    data: Path | None,
+    wait: float,
+    threads: int | None,
+    recycle_after: int | None,
+    reporter: Any,
+) -> int:
     """Join a running search and run trials until the chief says stop; returns the exit code."""
     die_with_parent()
     if tuner_id and LOCAL_ID.fullmatch(tuner_id) and not os.environ.get(PARENT_ENV):
-        raise OptionError(f"--id {tuner_id}: names of the form workerN are the search's own workers; "
-                          "choose another name (each worker's must differ), or leave it out (HOST-PID)")
+        raise OptionError(
+            f"--id {tuner_id}: names of the form workerN are the search's own workers; "
+            "choose another name (each worker's must differ), or leave it out (HOST-PID)"
+        )
     (host, port), manifest = join_address(run_dir, oracle, wait)
     plan = worker_plan(run_dir, manifest, data)
     tuner_id = tuner_id or f"{socket.gethostname()}-{os.getpid()}"
@@ -367,18 +420,30 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
     oracle_client.TIMEOUT = wait  # read at every call; keras-tuner's own is an hour
     side = plan.task.keras_side(plan.data)
     search = plan.search
-    hypermodel = LstmHyperModel(plan.space, plan.data, side, plan.task.name, search.epochs, search.patience,
-                                search.seed, deadline_of(manifest))
+    hypermodel = LstmHyperModel(
+        plan.space, plan.data, side, plan.task.name, search.epochs, search.patience, search.seed, deadline_of(manifest)
+    )
     recorder = TrialRecorder(run_dir, plan, reporter)
     recorder.number = 0  # a worker numbers the trials it runs itself
-    reporter.search_begin(None, 0, search.epochs, plan.data.objective.name, plan.data.figure_columns[0],
-                          worker=f"{tuner_id} at {host}:{port}")
+    reporter.search_begin(
+        None,
+        0,
+        search.epochs,
+        plan.data.objective.name,
+        plan.data.figure_columns[0],
+        worker=f"{tuner_id} at {host}:{port}",
+    )
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..."
-            tuner = make_tuner(plan, hypermodel, recorder, overwrite=False, deadline=hypermodel.deadline,
-                               recycle_after=recycle_after)
+            tuner = make_tuner(
+                plan, hypermodel, recorder, overwrite=False, deadline=hypermodel.deadline, recycle_after=recycle_after
+            )
         _pause_when_idle(tuner.oracle)
-        callbacks = [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if (manifest.get("search") or {}).get("tensorboard") else []
+        callbacks = (
+            [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))]
+            if (manifest.get("search") or {}).get("tensorboard")
+            else []
+        )
         tuner.search(verbose=0, callbacks=callbacks)
     except Recycle:
         return RECYCLE_EXIT
@@ -387,10 +452,14 @@ def run_worker(run_dir: RunDir, oracle: str | None, tuner_id: str | None, data: 
     except grpc.RpcError as error:
         code = error.code() if hasattr(error, "code") else None
         if code in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAVAILABLE):
-            raise WorkerError(f"--oracle {host}:{port}: no answer from the search's chief within {wait:g} s "
-                              "(is the search still running there, and reachable from this machine?)") from None
-        raise WorkerError(f"--oracle {host}:{port}: the chief answered with an error: "
-                          f"{error.details() if hasattr(error, 'details') else error}") from None
+            raise WorkerError(
+                f"--oracle {host}:{port}: no answer from the search's chief within {wait:g} s "
+                "(is the search still running there, and reachable from this machine?)"
+            ) from None
+        raise WorkerError(
+            f"--oracle {host}:{port}: the chief answered with an error: "
+            f"{error.details() if hasattr(error, 'details') else error}"
+        ) from None
     except KeyboardInterrupt:
         _interrupt_running(run_dir, tuner_id)
         raise
