@@ -38,7 +38,7 @@ LSTMTUNE = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from lstmtune.plan import SearchRequest, plan_search
-from lstmtune.progress import Reporter
+from lstmtune.tuning.events import Reporter
 from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 from lstmtune.tuning.search import run_search
@@ -65,7 +65,7 @@ WORKERS = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from lstmtune.plan import SearchRequest, plan_search
-from lstmtune.progress import Reporter
+from lstmtune.tuning.events import Reporter
 from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 from lstmtune.run.records import trial_records

@@ -65,10 +65,11 @@ import tensorflow as tf
 tf.config.threading.set_intra_op_parallelism_threads({threads})
 tf.config.threading.set_inter_op_parallelism_threads({threads})
 import keras_tuner
-from lstmtune.tuning import search as tuning
+from lstmtune.tuning import search as tuning_search
+from lstmtune.tuning import tuner as tuning_tuner
 from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchRequest, plan_search
-from lstmtune.progress import Reporter
+from lstmtune.tuning.events import Reporter
 from lstmtune.run.layout import RunDir
 
 BUDGET = {trials} * {epochs}
@@ -84,21 +85,21 @@ class BudgetedHyperband(keras_tuner.Hyperband):
         self.trained_epochs += 1
     def pre_create_trial(self):
         if self.trained_epochs >= BUDGET:
-            raise tuning.BudgetSpent()
+            raise tuning_tuner.BudgetSpent()
         super().pre_create_trial()
 
-tuning.TUNERS.update({{"stock": keras_tuner.BayesianOptimization, "fast": FastBayesianOptimization,
+tuning_tuner.TUNERS.update({{"stock": keras_tuner.BayesianOptimization, "fast": FastBayesianOptimization,
                       "hyperband": BudgetedHyperband}})
 for method in {methods!r}:
     tuner = "bayesian" if method in ("stock", "fast") else method
     if tuner == "bayesian":
-        tuning.TUNERS["bayesian"] = tuning.TUNERS[method]
+        tuning_tuner.TUNERS["bayesian"] = tuning_tuner.TUNERS[method]
     space = {work!r} + f"/{{method}}.yaml"
     open(space, "w").write({space!r}.format(trials={trials}, epochs={epochs}, tuner=tuner, seed={seed}))
     out = {work!r} + f"/{{method}}"
     request = SearchRequest({csv!r}, space, out, columns={columns!r})
     started = time.perf_counter()
-    manifest = tuning.run_search(plan_search(request), Reporter())
+    manifest = tuning_search.run_search(plan_search(request), Reporter())
     seconds = time.perf_counter() - started
     run = RunDir(out)
     objective = manifest["search"]["objective"]["name"]

@@ -42,7 +42,7 @@ def main() -> None:
     import keras
 
     from lstmtune.plan import SearchRequest, plan_search
-    from lstmtune.progress import Reporter
+    from lstmtune.tuning.events import Reporter
     from lstmtune.tuning.hypermodel import LstmHyperModel, declare  # first: it quiets TF's logs
     from lstmtune.tuning.model import build_model
     from lstmtune.tuning.search import run_search

@@ -64,12 +64,14 @@ from lstmtune.tuning.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 import keras_tuner
 from keras_tuner.src.engine import base_tuner, oracle as oracle_module, tuner as tuner_module, tuner_utils
-from lstmtune.run.table import write_tables
-from lstmtune.tuning import search as tuning
+
+from lstmtune.tuning import recorder as tuning_recorder
+from lstmtune.tuning import search as tuning_search
+from lstmtune.tuning import tuner as tuning_tuner
 from lstmtune.tuning.hypermodel import LstmHyperModel
 from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.plan import SearchRequest, plan_search
-from lstmtune.progress import Reporter
+from lstmtune.tuning.events import Reporter
 
 spent = collections.defaultdict(list)
 
@@ -85,17 +87,17 @@ def timed(owner, name, key):
 
 timed(oracle_module.Oracle, "create_trial", "oracle step")
 timed(base_tuner.BaseTuner, "on_trial_end", "oracle end")
-timed(tuning.TrialRecorder, "trial_begin", "record begin")
-timed(tuning.TrialRecorder, "trial_end", "records/tables")
-timed(store, "write_tables", "write_tables")
-timed(tuning.TrialRecorder, "epoch_end", "history")
+timed(tuning_recorder.TrialRecorder, "trial_begin", "record begin")
+timed(tuning_recorder.TrialRecorder, "trial_end", "records/tables")
+timed(tuning_recorder, "write_tables", "write_tables")
+timed(tuning_recorder.TrialRecorder, "epoch_end", "history")
 timed(tuner_utils.SaveBestEpoch, "on_epoch_end", "checkpoint")
 timed(tuner_module.Tuner, "_try_build", "build")
 timed(LstmHyperModel, "fit", "fit gross")
 timed(base_tuner.BaseTuner, "search", "search")
-tuning.TUNERS["bayesian"] = {{"stock": keras_tuner.BayesianOptimization, "fast": FastBayesianOptimization}}[{tuner!r}]
+tuning_tuner.TUNERS["bayesian"] = {{"stock": keras_tuner.BayesianOptimization, "fast": FastBayesianOptimization}}[{tuner!r}]
 request = SearchRequest({csv!r}, {space!r}, {out!r}, columns={{"target": ("y",), "time_col": "t"}})
-manifest = tuning.run_search(plan_search(request), Reporter())
+manifest = tuning_search.run_search(plan_search(request), Reporter())
 print(json.dumps({{"spent": spent, "initial_points": manifest["search"]["initial_points"]}}))
 """
 

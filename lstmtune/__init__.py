@@ -8,6 +8,7 @@
 """
 
 import os
+from typing import Any
 
 # Keep TensorFlow's C++ start-up chatter off stderr (set before anything imports TensorFlow).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -17,7 +18,7 @@ from lstmtune.version import __version__
 __all__ = ["search", "load_run", "Run", "Predictor", "__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """The API's names, imported on first use."""
     if name in ("search", "load_run", "Run"):
         from lstmtune import api

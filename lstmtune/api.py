@@ -16,30 +16,35 @@ redirects stdout, except the progress lines a search writes to stderr when progr
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from lstmtune.core.names import DEFAULT_TASK
 from lstmtune.errors import LstmtuneError, OptionError
-
-COLUMN_ARGUMENTS = ("target", "time_col", "features", "text_col", "id_col", "order_col", "split_col", "group_col")
-OPTION_ARGUMENTS = ("time_format", "wide", "encoding", "embeddings", "strict")
-DATA_ARGUMENTS = (
-    "horizon",
-    "split",
-    "scale",
-    "transform",
-    "fill",
-    "season",
-    "objective",
-    "class_weight",
-    "problem",
-    "max_length",
-    "stride",
+from lstmtune.plan import (
+    COLUMN_ARGUMENTS,
+    DATA_ARGUMENTS,
+    FIXED_ARGUMENTS,
+    OPTION_ARGUMENTS,
+    SEARCH_ARGUMENTS,
+    SearchPlan,
+    SearchRequest,
+    plan_search,
 )
-SEARCH_ARGUMENTS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget")
-FIXED_ARGUMENTS = ("lookback",)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lstmtune.predict import Predictor
+    from lstmtune.report.gate import Outcome
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
 # The command line's flags and the keyword arguments they are here.
 ARGUMENT_OF_FLAG = {
     f"--{name.replace('_', '-')}": name
@@ -77,12 +82,11 @@ def _python_names(error: LstmtuneError) -> LstmtuneError:
     return type(error)(message)
 
 
-def _with_python_names(function):
+def _with_python_names(function: Callable[Params, Result]) -> Callable[Params, Result]:
     """Re-raise the tool's errors with argument names; keeps the function's own name and docstring."""
-    import functools
 
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Params.args, **kwargs: Params.kwargs) -> Result:
         try:
             return function(*args, **kwargs)
         except LstmtuneError as error:
@@ -94,7 +98,7 @@ def _with_python_names(function):
 class Run:
     """A run directory, read without TensorFlow: its manifest, ranked trials, best trial and findings."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path) -> None:
         from lstmtune.run import manifest as run_manifest
         from lstmtune.run.layout import RunDir
 
@@ -107,11 +111,10 @@ class Run:
 
     @property
     def task(self) -> str:
-
         return self.manifest.task
 
     @property
-    def trials(self):
+    def trials(self) -> pd.DataFrame:
         """Every trial, best first (completed ones ranked by the run's objective and direction)."""
         from lstmtune.run.table import trials_table
 
@@ -131,21 +134,24 @@ class Run:
     @_with_python_names
     def report(self, format: str = "md", top: int = 5) -> str:
         """The report as text: "md", "json" or "csv" (the rich table is the command line's)."""
-        from lstmtune.report.build import build_report, render
+        from lstmtune.report.model import build_report
+        from lstmtune.report.render import render
 
         if format not in ("md", "json", "csv"):
             raise OptionError(f"--format must be one of md, json, csv, but got {format!r}")
-        return render(build_report(self.run_dir, top=top), format, console=None)  # type: ignore[arg-type]
+        text = render(build_report(self.run_dir, top=top), format, console=None)  # type: ignore[arg-type]
+        assert text is not None  # only the table format prints instead
+        return text
 
     @_with_python_names
-    def gate(self, rules: list[str] | None = None):
+    def gate(self, rules: list[str] | None = None) -> list[Outcome]:
         """Outcomes of the rules (and of the space file's gate: section): each has .rule, .value, .passed."""
         from lstmtune.report import gate as gates
 
         return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
 
     @_with_python_names
-    def predictor(self):
+    def predictor(self) -> Predictor:
         """The best model with the preprocessing it was trained with (imports TensorFlow)."""
         from lstmtune.predict import Predictor
 
@@ -164,7 +170,7 @@ def search(
     *,
     space: str | Path | dict[str, Any],
     out: str | Path,
-    task: str = "forecast",
+    task: str = DEFAULT_TASK,
     target: str | list[str] | None = None,
     resume: bool = False,
     overwrite: bool = False,
@@ -187,8 +193,6 @@ def search(
     trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU). `workers=N`
     runs trials in N worker processes at once (`listen`, `recycle_after`: as the command line's).
     """
-    from lstmtune.plan import SearchRequest, plan_search
-
     known = set(COLUMN_ARGUMENTS + OPTION_ARGUMENTS + DATA_ARGUMENTS + SEARCH_ARGUMENTS + FIXED_ARGUMENTS)
     unknown = sorted(set(options) - known)
     if unknown:
@@ -231,7 +235,7 @@ def search(
     return Run(out)
 
 
-def run_planned(plan: Any, progress: bool) -> None:
+def run_planned(plan: SearchPlan, progress: bool) -> None:
     """Run a validated plan (the command line calls this too)."""
     from rich.console import Console
 
@@ -262,7 +266,7 @@ def _data_path(data: Any, out: Path) -> tuple[Path, Any]:
     return Path(handle.name), data
 
 
-def _keep_frame(plan: Any, temporary: Path, out: Path) -> Any:
+def _keep_frame(plan: SearchPlan, temporary: Path, out: Path) -> SearchPlan:
     """Move a DataFrame's CSV to `<out>.data.csv` (the file run.json names; a resumed search finds the
     same contents there) and point the plan at it."""
     import dataclasses

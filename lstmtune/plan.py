@@ -32,17 +32,37 @@ from lstmtune.tasks.model_size import too_big
 # a bias, not unrolled, masks padded at the end). Every task has recurrent_dropout.
 GPU_FAST_FIXED = {"recurrent_dropout": 0.0}
 
+# The names in SearchRequest's groups of flags: the command line's options with underscores, and the
+# Python API's keyword arguments.
+COLUMN_ARGUMENTS = ("target", "time_col", "features", "text_col", "id_col", "order_col", "split_col", "group_col")
+OPTION_ARGUMENTS = ("time_format", "wide", "encoding", "embeddings", "strict")
+DATA_ARGUMENTS = (
+    "horizon",
+    "split",
+    "scale",
+    "transform",
+    "fill",
+    "season",
+    "objective",
+    "class_weight",
+    "problem",
+    "max_length",
+    "stride",
+)
+SEARCH_ARGUMENTS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget")
+FIXED_ARGUMENTS = ("lookback",)
+
 
 @dataclass(frozen=True)
 class SearchRequest:
     """Everything `lstmtune search` (or `check`) was given; None means "not given".
 
     columns: target (a name, or a tuple of names for forecasting), time_col, features, text_col,
-             id_col, order_col, split_col, group_col
-    options: time_format, wide, encoding, embeddings, strict
-    data_flags: the task's data settings (horizon, split, objective, max_length ...)
-    search_flags: tuner, max_trials, epochs, patience, initial_points, seed
-    fixed: hyperparameters fixed from the command line (lookback)
+             id_col, order_col, split_col, group_col (COLUMN_ARGUMENTS)
+    options: time_format, wide, encoding, embeddings, strict (OPTION_ARGUMENTS)
+    data_flags: the task's data settings (DATA_ARGUMENTS: horizon, split, objective, max_length ...)
+    search_flags: tuner, max_trials, epochs, patience, initial_points, seed, time_budget (SEARCH_ARGUMENTS)
+    fixed: hyperparameters fixed from the command line (FIXED_ARGUMENTS: lookback)
     gpu_fast: keep recurrent_dropout at 0 in every trial (cuDNN's fused LSTM kernel on a GPU)
     """
 
@@ -87,6 +107,7 @@ class SearchPlan:
 
 
 def flag(name: str) -> str:
+    """The command-line flag of an argument name: time_col -> --time-col."""
     return f"--{name.replace('_', '-')}"
 
 
@@ -103,16 +124,17 @@ def validate_flags(flags: dict[str, Any], rules: dict[str, Any]) -> dict[str, An
     return out
 
 
-def _given(value: Any) -> bool:
+def given(value: Any) -> bool:
+    """Whether a flag was given: None, False and an empty tuple or list mean it was not."""
     return value is not None and value is not False and value != () and value != []
 
 
 def _check_task_flags(task: Task, request: SearchRequest) -> None:
     """A flag of another task is an error naming the task it belongs to."""
     groups = ((request.columns, "column_flags"), (request.options, "option_flags"))
-    for given, kind in groups:
-        for key, value in given.items():
-            if _given(value) and key not in getattr(task, kind):
+    for values, kind in groups:
+        for key, value in values.items():
+            if given(value) and key not in getattr(task, kind):
                 owners = [t for t in TASK_NAMES if key in getattr(get_task(t), kind)]
                 raise OptionError(f"{flag(key)} applies to --task {' and '.join(owners)}, not to --task {task.name}")
     for key, value in request.data_flags.items():
@@ -126,6 +148,7 @@ def _check_task_flags(task: Task, request: SearchRequest) -> None:
 
 
 def sha256(path: Path) -> str:
+    """The SHA-256 of a file's contents, in hex."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -212,7 +235,7 @@ def _check_creatable(root: Path) -> None:
         raise RunDirError(f"--out {root}: cannot be written, no write permission in {ancestor}")
 
 
-def _read_manifest(run_dir: RunDir) -> dict[str, Any]:
+def _read_manifest(run_dir: RunDir) -> run_manifest.Manifest:
     try:
         return run_manifest.load(run_dir)
     except RunDirError as error:
@@ -277,7 +300,7 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     """Flags as run.json records them: tuples as lists, paths as text, unset flags left out."""
     out = {}
     for key, value in values.items():
-        if not _given(value):
+        if not given(value):
             continue
         out[key] = list(value) if isinstance(value, tuple) else str(value) if isinstance(value, Path) else value
     return out
@@ -332,6 +355,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
 
     if request.data_path is None:
         return SearchPlan(request, task, effective, search, None, run_dir, "", {}, notices=notices)
+    data_path = request.data_path
     columns = dict(request.columns)
     target = columns.get("target")
     if not task.multiple_targets and target is not None and not isinstance(target, str):
@@ -340,7 +364,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         columns["target"] = target[0] if target else None
     request = dataclasses.replace(request, columns=columns)
     data_request = DataRequest(
-        path=request.data_path, columns=columns, options=dict(request.options), settings=data_settings, seed=search.seed
+        path=data_path, columns=columns, options=dict(request.options), settings=data_settings, seed=search.seed
     )
     prepared = task.prepare(data_request, effective)
     effective = prepared.fix_defaults(effective)
@@ -352,7 +376,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         search=search,
         prepared=prepared,
         run_dir=run_dir,
-        data_sha256=sha256(request.data_path),
+        data_sha256=sha256(data_path),
         baselines=prepared.baselines(),
         warnings=tuple(prepared.warnings(effective)),
         notices=notices,

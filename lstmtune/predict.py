@@ -45,7 +45,7 @@ def load_model(path: Path) -> Any:
 class Predictor:
     """A run's best model plus the task's encoder (columns, scalers, vocabulary, labels)."""
 
-    def __init__(self, model: Any, encoder: Any, task: str, state: dict[str, Any]):
+    def __init__(self, model: Any, encoder: Any, task: str, state: dict[str, Any]) -> None:
         self.model = model
         self.encoder = encoder
         self.task = task
@@ -75,7 +75,7 @@ class Predictor:
     def predict(self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False) -> pd.DataFrame:
         """Forecast: the horizon after the last row (every window with all_windows); text and
         sequence: a label and class probabilities (or a value) per text / sequence."""
-        options = {"all_windows": all_windows} if self.task == "forecast" else {}
+        options = {"all_windows": all_windows} if "all_windows" in get_task(self.task).predict_options else {}
         inputs, context = self.encoder.encode_frame(frame, source, **options)
         outputs = self.model.predict(inputs, verbose=0)
         return self.encoder.decode(outputs, context)

@@ -5,41 +5,14 @@ Reporters live on the tuner, never inside a Keras callback (keras-tuner deep-cop
 
 from __future__ import annotations
 
-import math
-import sys
 import time
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-
-def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-class Reporter:
-    """Does nothing: the base for quiet runs and the interface for the others."""
-
-    def search_begin(
-        self,
-        total: int | None,
-        done: int,
-        epochs: int,
-        objective: str = "val_mse",
-        figure: str = "val_rmse",
-        worker: str | None = None,
-    ) -> None: ...
-    def trial_begin(self, number: int, trial_id: str) -> None: ...
-    def epoch_end(self, epoch: int, logs: dict[str, Any]) -> None: ...
-    def trial_end(self, number: int, record: dict[str, Any], best: float | None) -> None: ...
-    def search_end(self) -> None: ...
-
-    def warn(self, text: str) -> None:
-        """Something a person must hear even with -q (a worker died)."""
-        print(text, file=sys.stderr, flush=True)
+from lstmtune.core.text import cell
+from lstmtune.tuning.events import Reporter
 
 
 def trial_line(
@@ -54,11 +27,11 @@ def trial_line(
     of = f"/{total}" if total else ""
     head = f"trial {number}{of} [{record['trial_id']}] {record['status']}"
     if record["status"] != "completed":
-        return f"{head}: {record.get('reason') or ''} ({_fmt(record.get('seconds'))} s)"
+        return f"{head}: {record.get('reason') or ''} ({cell(record.get('seconds'))} s)"
     return (
-        f"{head}: score {_fmt(scores.get(objective))} {figure} {_fmt(scores.get(figure))} "
-        f"skill {_fmt(scores.get('skill'))} best_epoch {_fmt(int(scores.get('best_epoch') or 0))} "
-        f"({_fmt(record.get('seconds'))} s); best so far {_fmt(best)}"
+        f"{head}: score {cell(scores.get(objective))} {figure} {cell(scores.get(figure))} "
+        f"skill {cell(scores.get('skill'))} best_epoch {cell(int(scores.get('best_epoch') or 0))} "
+        f"({cell(record.get('seconds'))} s); best so far {cell(best)}"
     )
 
 
@@ -121,11 +94,11 @@ class RichReporter(Reporter):
         self.progress.reset(self.epoch_task, total=self.epochs, status=f"trial {trial_id}")
 
     def epoch_end(self, epoch, logs):
-        status = f"{self.names[0]} {_fmt(logs.get(self.names[0]))}  loss {_fmt(logs.get('loss'))}"
+        status = f"{self.names[0]} {cell(logs.get(self.names[0]))}  loss {cell(logs.get('loss'))}"
         self.progress.update(self.epoch_task, completed=epoch + 1, status=status)
 
     def trial_end(self, number, record, best):
-        self.progress.update(self.trials, advance=1, status=f"best score {_fmt(best)}")
+        self.progress.update(self.trials, advance=1, status=f"best score {cell(best)}")
         self.progress.console.print(
             trial_line(number, self.total, record, best, *self.names), highlight=False, markup=False, soft_wrap=True
         )

@@ -246,7 +246,7 @@ def test_no_task_name_is_compared_outside_tasks():
     "planted, broken",
     [
         ("core/text.py", "from lstmtune.run.layout import RunDir\n"),
-        ("run/layout.py", "def late():\n    from lstmtune.report.build import build_report\n"),
+        ("run/layout.py", "def late():\n    from lstmtune.report.model import build_report\n"),
         ("space/specs.py", "import keras\n"),
     ],
 )

@@ -13,7 +13,7 @@ import pytest
 from lstmtune.data import compact_reader as compact_csv
 from lstmtune.data.compact_reader import CompactColumns
 from lstmtune.data.csv_reader import read_csv
-from lstmtune.data.splits import Scaler
+from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
 from lstmtune.tasks.forecast.data import ForecastData, prepare
 from lstmtune.tasks.forecast.reader import DataSpec, load_frame

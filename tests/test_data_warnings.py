@@ -86,7 +86,8 @@ def test_monthly_day_first_dates_on_the_first_are_read_day_first(cli, write_file
     """01/02/2020 guessed month-first would make monthly data daily; the regular reading wins."""
     rows = "".join(f"01/{i % 12 + 1:02d}/{2010 + i // 12},{100 + i}\n" for i in range(60))
     path = write_file("monthly.csv", "date,y\n" + rows)
-    from lstmtune.data.csv_reader import parse_time, read_csv
+    from lstmtune.data.csv_reader import read_csv
+    from lstmtune.data.dates import parse_time
 
     times, used = parse_time(read_csv(path), "date", path, None)
     assert used == "%d/%m/%Y" and str(times.iloc[1].date()) == "2010-02-01"

@@ -236,8 +236,11 @@ def synthetic_run(root: Path, kind: str, trials=TRIALS) -> Path:
 
 
 def rendered(root: Path) -> dict[str, str]:
-    from lstmtune.report.build import build_report, render_json, render_markdown, render_table
     from lstmtune.report.html import render_html
+    from lstmtune.report.json_view import render_json
+    from lstmtune.report.markdown import render_markdown
+    from lstmtune.report.model import build_report
+    from lstmtune.report.text import render_table
 
     report = build_report(RunDir(root))
     console = Console(file=StringIO(), width=300, color_system=None)

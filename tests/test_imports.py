@@ -105,7 +105,7 @@ def test_check_is_light_for_every_task(tmp_path):
 def test_importing_every_task_is_light():
     code = (
         "import sys; from lstmtune.tasks import TASK_NAMES, get_task, hyperparameter_specs; "
-        "[hyperparameter_specs(t) for t in TASK_NAMES]; import lstmtune.predict, lstmtune.report.build, lstmtune.plan; "
+        "[hyperparameter_specs(t) for t in TASK_NAMES]; import lstmtune.predict, lstmtune.report.render, lstmtune.plan; "
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -94,7 +94,7 @@ def test_a_space_whose_smallest_model_cannot_be_trained_is_refused(cli, write_fi
 def test_a_model_too_big_to_build_is_a_failed_trial(airline_csv, write_file, tmp_path, monkeypatch):
     """Trials whose model would not fit fail with the reason; the others complete and the search ends."""
     from lstmtune.plan import SearchRequest, plan_search
-    from lstmtune.progress import Reporter
+    from lstmtune.tuning.events import Reporter
     from lstmtune.tuning.search import run_search
 
     values = {**BASE, "batch_size": 32}

@@ -170,9 +170,9 @@ def test_a_real_search_runs_with_it(tmp_path, monkeypatch, airline_csv):
     from typer.testing import CliRunner
 
     from lstmtune.cli import app
-    from lstmtune.tuning import search as tuning
+    from lstmtune.tuning import tuner
 
-    monkeypatch.setitem(tuning.TUNERS, "bayesian", FastBayesianOptimization)
+    monkeypatch.setitem(tuner.TUNERS, "bayesian", FastBayesianOptimization)
     out = tmp_path / "run"
     result = CliRunner().invoke(
         app,

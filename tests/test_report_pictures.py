@@ -1,4 +1,4 @@
-"""The report's pictures (lstmtune.report.plots) and its self-contained HTML page (lstmtune.report.html), on one
+"""The report's pictures (lstmtune.report.pictures) and its self-contained HTML page (lstmtune.report.html), on one
 real tiny forecast search and one real tiny text classification search."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def text_run(tmp_path_factory) -> Path:
 
 
 def load_report(path: Path):
-    from lstmtune.report.build import build_report
+    from lstmtune.report.model import build_report
     from lstmtune.run.layout import RunDir
 
     return build_report(RunDir(path))
@@ -157,7 +157,8 @@ def assert_self_contained(text: str, pictures: dict[str, bytes]) -> Page:
 
 @pytest.mark.search
 def test_forecast_pictures(forecast_run, tmp_path):
-    from lstmtune.report.plots import tuned_hyperparameters, write_plots
+    from lstmtune.report.pictures import write_plots
+    from lstmtune.report.pictures.canvas import tuned_hyperparameters
 
     report = load_report(forecast_run)
     written = write_plots(dataclasses.replace(report, importance=None), tmp_path / "plots")
@@ -176,14 +177,15 @@ def test_forecast_pictures(forecast_run, tmp_path):
 
 @pytest.mark.search
 def test_forecast_has_no_baseline_line_in_scaled_units(forecast_run):
-    from lstmtune.report.plots import _baseline_line
+    from lstmtune.report.pictures.canvas import baseline_line
 
-    assert _baseline_line(load_report(forecast_run)) is None
+    assert baseline_line(load_report(forecast_run)) is None
 
 
 @pytest.mark.search
 def test_forecast_predictions_picture_from_predictions_csv(forecast_run, tmp_path):
-    from lstmtune.report.plots import plot_predictions, render_plots
+    from lstmtune.report.pictures import render_plots
+    from lstmtune.report.pictures.predictions import plot_predictions
 
     run = copy_run(forecast_run, tmp_path / "run")
     months = pd.date_range("1959-02-01", periods=23, freq="MS").strftime("%Y-%m-%d")
@@ -210,7 +212,7 @@ def test_forecast_predictions_picture_from_predictions_csv(forecast_run, tmp_pat
 @pytest.mark.search
 def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
     from lstmtune.report.html import render_html
-    from lstmtune.report.plots import render_plots
+    from lstmtune.report.pictures import render_plots
 
     report = hand_filled(load_report(forecast_run))
     pictures = render_plots(report)
@@ -239,7 +241,9 @@ def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
 @pytest.mark.search
 def test_classification_pictures_and_confusion_matrix(text_run, tmp_path):
     from lstmtune.report.html import render_html
-    from lstmtune.report.plots import _baseline_line, confusion_matrix, render_plots, write_plots
+    from lstmtune.report.pictures import render_plots, write_plots
+    from lstmtune.report.pictures.canvas import baseline_line
+    from lstmtune.report.pictures.predictions import confusion_matrix
 
     report = load_report(text_run)
     assert report.kind == "classification"
@@ -251,7 +255,7 @@ def test_classification_pictures_and_confusion_matrix(text_run, tmp_path):
     assert labels == ["fresh", "rotten"]
     assert counts.tolist() == report.best["test"]["confusion_matrix"]
     # The prior's validation cross-entropy is drawn on the cross-entropy curves: the same units.
-    what, value = _baseline_line(report)
+    what, value = baseline_line(report)
     assert "prior" in what and value == pytest.approx(report.manifest["baselines"]["val"]["prior"]["cross_entropy"])
     # The confusion matrix needs no predictions.csv.
     run = copy_run(text_run, tmp_path / "run")
@@ -271,7 +275,7 @@ def test_classification_pictures_and_confusion_matrix(text_run, tmp_path):
 
 def test_a_run_without_finished_trials_renders_without_pictures(tmp_path):
     from lstmtune.report.html import render_html
-    from lstmtune.report.plots import render_plots, write_plots
+    from lstmtune.report.pictures import render_plots, write_plots
     from lstmtune.run.atomic import write_json
 
     run = tmp_path / "run"
@@ -292,7 +296,7 @@ def test_a_run_without_finished_trials_renders_without_pictures(tmp_path):
 
 def test_pictures_and_html_import_neither_tensorflow_nor_pyplot():
     code = (
-        "import sys, lstmtune.report.plots, lstmtune.report.html; "
+        "import sys, lstmtune.report.pictures, lstmtune.report.html; "
         "print(sorted(m for m in ('tensorflow', 'keras', 'keras_tuner', 'matplotlib.pyplot') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)

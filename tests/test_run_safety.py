@@ -67,10 +67,11 @@ def test_failures_in_a_row_keep_the_best_completed_trial(airline_csv, write_file
     best model, best.yaml and test figures."""
     from lstmtune.errors import SearchFailed
     from lstmtune.plan import SearchRequest, plan_search
-    from lstmtune.progress import Reporter
     from lstmtune.tuning import search as tuning
+    from lstmtune.tuning import tuner
+    from lstmtune.tuning.events import Reporter
 
-    monkeypatch.setattr(tuning, "MAX_CONSECUTIVE_FAILURES", 1)
+    monkeypatch.setattr(tuner, "MAX_CONSECUTIVE_FAILURES", 1)
     space = write_file(
         "explode.yaml",
         TINY_SPACE.replace(
@@ -199,10 +200,10 @@ def test_an_interrupt_lost_in_a_finaliser_is_raised_again(monkeypatch, capsys):
     import sys
     import time
 
-    from lstmtune import cli as cli_module
+    from lstmtune.cli.common import redeliver_interrupts_from_finalisers
 
     monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)  # restored after the test
-    cli_module._redeliver_interrupts_from_finalisers()
+    redeliver_interrupts_from_finalisers()
 
     class Finalised:
         def __del__(self):
@@ -220,8 +221,8 @@ def test_a_ctrl_c_wrapped_by_tensorflow_is_an_interruption(airline_csv, tiny_spa
     import keras_tuner
 
     from lstmtune.plan import SearchRequest, plan_search
-    from lstmtune.progress import Reporter
     from lstmtune.tuning import search as tuning
+    from lstmtune.tuning.events import Reporter
 
     def wrapped(*args, **kwargs):
         raise RuntimeError(

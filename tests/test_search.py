@@ -223,7 +223,7 @@ def test_report_formats(airline_run, cli, tmp_path):
 def test_interrupted_search_resumes(cli, airline_csv, tiny_space, tmp_path):
     """Ctrl-C in trial 2: the run is left consistent, report reads it, --resume finishes it."""
     from lstmtune.plan import SearchRequest, plan_search
-    from lstmtune.progress import Reporter
+    from lstmtune.tuning.events import Reporter
     from lstmtune.tuning.search import SearchInterrupted, run_search
 
     class InterruptSecondTrial(Reporter):

@@ -15,15 +15,11 @@ import pytest
 from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.base import DataRequest, Prepared
 from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
-from lstmtune.tasks.sequence.data import (
-    SequenceData,
-    identifier_reason,
-    looks_like_id_name,
-    prepare_sequences,
-    problem_rule,
-)
+from lstmtune.tasks.sequence.columns import identifier_reason, looks_like_id_name
+from lstmtune.tasks.sequence.data import SequenceData, prepare_sequences
 from lstmtune.tasks.sequence.encoder import SequenceEncoder, natural_key
 from lstmtune.tasks.sequence.settings import DATA_RULES, REGRESSION_OBJECTIVES, SequenceSettings, objective_for
+from lstmtune.tasks.sequence.targets import problem_rule
 
 DATA = Path(__file__).resolve().parent / "data"
 VOWELS = DATA / "japanese_vowels_120.csv"

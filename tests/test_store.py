@@ -1,4 +1,5 @@
-"""Fast tests of lstmtune.run.store, lstmtune.report.build and lstmtune.report.findings on a hand-made run directory."""
+"""Fast tests of lstmtune.run.store, the report model and renderers, and lstmtune.report.findings, on a hand-made
+run directory."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ import pytest
 from rich.console import Console
 
 from lstmtune.errors import OptionError, RunDirError
-from lstmtune.report import build as report
 from lstmtune.report import findings as diagnose_module
 from lstmtune.report.findings import diagnose
+from lstmtune.report.json_view import render_json
+from lstmtune.report.markdown import render_markdown
+from lstmtune.report.model import SUMMARY_COLUMNS, build_report
+from lstmtune.report.render import render
+from lstmtune.report.text import render_table
 from lstmtune.run import manifest as run_manifest
 from lstmtune.run.atomic import write_json
 from lstmtune.run.layout import RunDir
@@ -284,14 +289,14 @@ def test_load_manifest_reads_it(run_dir):
 
 
 def test_report_csv_top(run_dir):
-    text = report.render(report.build_report(run_dir, top=2), "csv", Console(file=io.StringIO()))
+    text = render(build_report(run_dir, top=2), "csv", Console(file=io.StringIO()))
     frame = pd.read_csv(io.StringIO(text), dtype={"trial_id": str})
     assert frame["trial_id"].tolist() == ["10", "7"]
     assert frame["rank"].tolist() == [1, 2]
 
 
 def test_report_json(run_dir):
-    text = report.render(report.build_report(run_dir, top=3), "json", Console(file=io.StringIO()))
+    text = render(build_report(run_dir, top=3), "json", Console(file=io.StringIO()))
     document = json.loads(text)
     assert document["status"] == "completed"
     assert document["state"] == "completed"
@@ -302,13 +307,13 @@ def test_report_json(run_dir):
 
 
 def test_report_markdown(run_dir):
-    text = report.render(report.build_report(run_dir, top=2), "md", Console(file=io.StringIO()))
+    text = render(build_report(run_dir, top=2), "md", Console(file=io.StringIO()))
     assert "- status: completed" in text
     assert "- trials: 7" in text
     assert "## Top trials" in text
     top = text.split("## Top trials")[1].split("## Best model")[0]
     rows = markdown_rows(top)
-    assert rows[0] == report.SUMMARY_COLUMNS + ["val_mse by epoch"] + TUNABLE
+    assert rows[0] == SUMMARY_COLUMNS + ["val_mse by epoch"] + TUNABLE
     assert [r[1] for r in rows[1:]] == ["10", "7"]
     assert "| val | best so far (trial 10) |" in text
     assert "| val | persistence | 2 | 1.5 | 0 |" in text
@@ -317,7 +322,7 @@ def test_report_markdown(run_dir):
 
 def test_report_table(run_dir):
     buffer = io.StringIO()
-    assert report.render(report.build_report(run_dir, top=3), "table", Console(file=buffer, width=200)) is None
+    assert render(build_report(run_dir, top=3), "table", Console(file=buffer, width=200)) is None
     out = buffer.getvalue()
     assert "status: completed" in out
     assert "Top 3 trials" in out
@@ -337,7 +342,7 @@ def test_report_table_with_best(tmp_path):
     }
     run_dir = make_run(tmp_path / "run", RECORDS, best=best)
     buffer = io.StringIO()
-    report.render(report.build_report(run_dir), "table", Console(file=buffer, width=200))
+    render(build_report(run_dir), "table", Console(file=buffer, width=200))
     out = buffer.getvalue()
     assert "best model (trial 10)" in out
     assert "best so far" not in out
@@ -346,39 +351,39 @@ def test_report_table_with_best(tmp_path):
 
 def test_report_table_without_trials(tmp_path):
     buffer = io.StringIO()
-    report.render(report.build_report(make_run(tmp_path / "run", [])), "table", Console(file=buffer, width=200))
+    render(build_report(make_run(tmp_path / "run", [])), "table", Console(file=buffer, width=200))
     assert "No trial has finished yet." in buffer.getvalue()
 
 
 def test_report_top_must_be_positive(run_dir):
     with pytest.raises(OptionError, match="--top"):
-        report.build_report(run_dir, top=0)
+        build_report(run_dir, top=0)
 
 
 def test_running_run_with_dead_process_is_stopped(tmp_path):
     run_dir = make_run(tmp_path / "run", RECORDS, status="running")
-    built = report.build_report(run_dir)
+    built = build_report(run_dir)
     assert built.state.startswith("stopped")
     assert "--resume" in built.state
-    assert json.loads(report.render_json(built))["state"].startswith("stopped")
-    assert "- status: stopped" in report.render_markdown(built)
+    assert json.loads(render_json(built))["state"].startswith("stopped")
+    assert "- status: stopped" in render_markdown(built)
 
 
 def test_running_run_with_live_process_stays_running(tmp_path):
     process = {"pid": os.getpid(), "host": socket.gethostname()}
     run_dir = make_run(tmp_path / "run", RECORDS, status="running", process=process)
-    assert report.build_report(run_dir).state == "running"
+    assert build_report(run_dir).state == "running"
 
 
 def test_running_run_on_another_host_stays_running(tmp_path):
     process = {"pid": DEAD_PID, "host": socket.gethostname() + "-elsewhere"}
     run_dir = make_run(tmp_path / "run", RECORDS, status="running", process=process)
-    assert report.build_report(run_dir).state == "running"
+    assert build_report(run_dir).state == "running"
 
 
 def test_interrupted_run_says_resume(tmp_path):
     run_dir = make_run(tmp_path / "run", RECORDS, status="interrupted")
-    assert report.build_report(run_dir).state == "interrupted (continue it with --resume)"
+    assert build_report(run_dir).state == "interrupted (continue it with --resume)"
 
 
 # --- diagnose ------------------------------------------------------------------------------
@@ -476,7 +481,7 @@ def test_failed_trials_are_counted():
 
 def test_report_findings_come_from_diagnose(tmp_path):
     records = [completed("1", 0.1, skill=-0.2, gap=3.0, best_epoch=EPOCHS, epochs_run=EPOCHS), failed("2", "OOM")]
-    built = report.build_report(make_run(tmp_path / "run", records))
+    built = build_report(make_run(tmp_path / "run", records))
     text = " ".join(built.findings)
     assert "worse than repeating the last value" in text and "Generalisation gap 3.00" in text
     # Still improving with no skill yet: learning slowly, not "not learning".
@@ -485,7 +490,7 @@ def test_report_findings_come_from_diagnose(tmp_path):
 
 
 def test_sparkline_learning_curve():
-    from lstmtune.report.build import sparkline
+    from lstmtune.report.lines import sparkline
 
     assert sparkline([1.0, 2.0, 3.0]) == "▁▅█"
     assert sparkline([2.0, float("nan"), 1.0]) == "█×▁"
@@ -525,7 +530,7 @@ def test_few_validation_windows_are_flagged():
     ],
 )
 def test_format_follows_the_output_extension(fmt, output, expected):
-    from lstmtune.report.build import format_for
+    from lstmtune.report.render import format_for
 
     assert format_for(fmt, Path(output) if output else None) == expected
 
@@ -538,7 +543,7 @@ def test_ranked_table_never_cuts_a_number(tmp_path, width):
         failed("14", "training loss became non-finite at epoch 1"),
     ]
     buffer = io.StringIO()
-    report.render_table(report.build_report(make_run(tmp_path / "run", records)), Console(file=buffer, width=width))
+    render_table(build_report(make_run(tmp_path / "run", records)), Console(file=buffer, width=width))
     text = buffer.getvalue()
     assert "…" not in text
     assert "-0.004002" in text and "interrupted" in text
@@ -681,6 +686,6 @@ def test_markdown_links_pictures_relative_to_itself(cli, tmp_path):
 
 
 def test_what_helped_says_when_there_are_too_few_trials(tmp_path):
-    built = report.build_report(make_run(tmp_path / "run", RECORDS), with_importance=True)
+    built = build_report(make_run(tmp_path / "run", RECORDS), with_importance=True)
     assert built.importance is None
     assert built.helped() == ["needs at least 8 completed trials to say (this run has 3)"]

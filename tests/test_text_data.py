@@ -20,9 +20,10 @@ from lstmtune.space.params import Param, Space
 from lstmtune.tasks.base import DataRequest
 from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES, classification_figures
 from lstmtune.tasks.text import settings as text_settings
-from lstmtune.tasks.text.data import TextData, encode_frame, prepare_text
+from lstmtune.tasks.text.data import TextData, prepare_text
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder, tokenize
+from lstmtune.tasks.text.rows import encode_frame
 from lstmtune.tasks.text.settings import DATA_RULES, TEXT_SPECS, TextSettings
 
 ROTTEN = Path(__file__).resolve().parent / "data" / "rotten_tomatoes_600.csv"

@@ -128,10 +128,18 @@ def test_text_predict_matches_the_search_scoring(text_run, cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     printed = pd.read_csv(io.StringIO(result.stdout))
     assert len(printed) == 3 and set(printed["label"]) <= set(labels)
+    assert list(printed.columns) == ["row", "label", "p_fresh", "p_rotten"]  # no index column
 
     empty = tmp_path / "empty.csv"
     empty.write_text('text\n"a fine film"\n"   "\n')
     assert_one_line_error(cli("predict", out, empty), "row 2", "'text'")
+    # "NA" and "None" are words in a text, not missing values.
+    words = tmp_path / "words.csv"
+    words.write_text("text\nNA\nNone\n")
+    result = cli("predict", out, words)
+    assert result.exit_code == 0, result.stderr
+    assert len(pd.read_csv(io.StringIO(result.stdout))) == 2
+    assert_one_line_error(cli("predict", out, new, "--all"), f"--all applies to forecast runs, but {out} is a text run")
 
 
 def test_text_report_and_check(text_run, cli, text_space):

@@ -64,6 +64,7 @@ class _GiveUp(Exception):
 
 
 def _kind(column: pd.Series) -> str:
+    """bool, uint, int, float or string: how pandas typed one chunk of a column."""
     if column.dtype == object:
         raise _GiveUp  # Python objects of several types (True beside a blank): typed by the one pass
     if pd.api.types.is_bool_dtype(column):
@@ -74,7 +75,7 @@ def _kind(column: pd.Series) -> str:
         return "int"
     if pd.api.types.is_float_dtype(column):
         return "float"
-    return "text"
+    return "string"
 
 
 def _times(column: pd.Series, time_format: str | None) -> pd.Series:
@@ -120,7 +121,7 @@ class _Column:
             raise _GiveUp  # e.g. text in one chunk and numbers in another: pandas' one pass types it
         if self.reread:
             return
-        if kind == "text":
+        if kind == "string":
             if self.is_time:
                 column = _times(column, self.time_format)
                 zoned = not isinstance(column.dtype, np.dtype)

@@ -1,4 +1,6 @@
-"""Read a CSV and check its cells, for every task: columns, encodings, numbers, dates. No TensorFlow.
+"""Read a CSV and check its cells, for every task: columns, encodings, numbers. No TensorFlow.
+
+Dates are read by lstmtune.data.dates.
 
 Every way the file can be unusable becomes one DataError line that names the file, the column or flag,
 and the line of the file.
@@ -7,16 +9,14 @@ and the line of the file.
 from __future__ import annotations
 
 import codecs
-import difflib
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.core.text import clip
+from lstmtune.core.text import clip, shown, suggestion
 from lstmtune.data.compact_reader import MAX_MAGNITUDE, CompactColumns, parse_compact
 from lstmtune.data.files import regular_file
 from lstmtune.errors import DataError, OptionError
@@ -25,11 +25,6 @@ from lstmtune.errors import DataError, OptionError
 def line_of(index_label: Any) -> int:
     """The file line of a data row (row label 0 is line 2, after the header; blank lines are not counted)."""
     return int(index_label) + 2
-
-
-def _show(value: Any) -> str:
-    """A cell value for a message: numpy scalars as plain Python values, cut to a readable length."""
-    return clip(repr(value.item() if hasattr(value, "item") else value))
 
 
 def file_text(path: Path, index_label: Any, column: str) -> str:
@@ -44,11 +39,12 @@ def file_text(path: Path, index_label: Any, column: str) -> str:
     return ""
 
 
-def _unknown_column(path: Path, flag: str, name: str, columns: list[str]) -> DataError:
-    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    shown = ", ".join(str(c) if str(c).isprintable() else repr(c) for c in columns)
-    return DataError(f"{path}: {flag} {clip(repr(name))} is not a column{hint}; columns are: {clip(shown, 300)}")
+def unknown_column(path: Path | str, flag: str, name: str, columns: list[str]) -> DataError:
+    """The error for a flag naming a column the file does not have, with the closest name and the columns."""
+    listed = ", ".join(str(c) if str(c).isprintable() else repr(c) for c in columns)
+    return DataError(
+        f"{path}: {flag} {shown(name)} is not a column{suggestion(name, columns)}; columns are: {clip(listed, 300)}"
+    )
 
 
 ENCODING_EXAMPLES = ("latin-1", "cp1252")
@@ -63,7 +59,7 @@ def check_encoding(encoding: str) -> str:
         return codec.name
     except (LookupError, TypeError, ValueError):
         raise OptionError(
-            f"--encoding must name a text encoding (like utf-8, latin-1 or cp1252), but got {_show(encoding)}"
+            f"--encoding must name a text encoding (like utf-8, latin-1 or cp1252), but got {shown(encoding)}"
         ) from None
 
 
@@ -225,7 +221,7 @@ def _refuse_repeated_names(path: Path, options: dict[str, Any]) -> None:
         key = str(name).strip()
         if key in seen:
             raise DataError(
-                f"{path}: column names must be unique, but {_show(key)} is the name of columns "
+                f"{path}: column names must be unique, but {shown(key)} is the name of columns "
                 f"{seen[key]} and {position}"
             )
         seen[key] = position
@@ -274,7 +270,7 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
         label = series.dropna().index[0]
         raise DataError(
             f"{path}: {role} column {column!r} must be numeric, but holds true/false values "
-            f"(line {line_of(label)}: {_show(series[label])}); encode them as 0 and 1 if they are a quantity"
+            f"(line {line_of(label)}: {shown(series[label])}); encode them as 0 and 1 if they are a quantity"
         )
     if series.dtype == np.float32:  # a compact read's float column: already checked, kept narrow
         converted = series
@@ -286,103 +282,20 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
         if bad.any():
             label = bad.idxmax()
             raise DataError(
-                f"{path}: {role} column {column!r} must be numeric, but line {line_of(label)} holds {_show(series[label])}"
+                f"{path}: {role} column {column!r} must be numeric, but line {line_of(label)} holds {shown(series[label])}"
             )
         converted = converted.astype(float)
     infinite = np.isinf(converted.to_numpy())
     if infinite.any():
         label = converted.index[infinite.argmax()]
         raise DataError(
-            f"{path}: {role} column {column!r} must be finite, but line {line_of(label)} holds {_show(series[label])}"
+            f"{path}: {role} column {column!r} must be finite, but line {line_of(label)} holds {shown(series[label])}"
         )
     huge = np.abs(converted.to_numpy()) > MAX_MAGNITUDE
     if huge.any():
         label = converted.index[huge.argmax()]
         raise DataError(
             f"{path}: {role} column {column!r} must hold numbers of magnitude at most {MAX_MAGNITUDE:g}, "
-            f"but line {line_of(label)} holds {_show(series[label])}"
+            f"but line {line_of(label)} holds {shown(series[label])}"
         )
     return converted
-
-
-def pandas_reason(exc: Exception) -> str:
-    """pandas' first sentence only: the rest is advice for pandas users ("Pass utc=True in to_datetime")."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text.split(". ")[0].rstrip(".")
-
-
-def parse_time(frame: pd.DataFrame, column: str, path: Path, time_format: str | None) -> tuple[pd.Series, str | None]:
-    """Parse the time column with ONE format for every row: ISO 8601, the format given, or the one
-    guessed from the first row (never a per-row guess, which reads 03/04 and 13/04 differently)."""
-    raw = frame[column]
-    if raw.isna().any():
-        label = raw.isna().idxmax()
-        raise DataError(
-            f"{path}: --time-col {column!r} must have a value in every row, but line {line_of(label)} is empty"
-        )
-    if time_format is None and pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        infinite = np.isinf(raw.to_numpy(dtype=float))
-        if infinite.any():
-            label = raw.index[infinite.argmax()]
-            raise DataError(
-                f"{path}: --time-col {column!r} must be finite, but line {line_of(label)} holds {_show(raw[label])}"
-            )
-        return raw, None
-    if pd.api.types.is_datetime64_any_dtype(raw):  # parsed chunk by chunk by a compact read
-        return raw, time_format or "ISO8601"
-    text = raw.astype(str)
-    fmt = time_format
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pandas warns about day-first formats, which are used on purpose
-            if fmt is None:
-                try:
-                    return pd.to_datetime(text, format="ISO8601"), "ISO8601"
-                except (ValueError, TypeError):
-                    fmt = guess_datetime_format(text.iloc[0])
-            parsed = pd.to_datetime(text, errors="coerce", format=fmt) if fmt else pd.to_datetime(text, errors="coerce")
-    except (ValueError, TypeError) as exc:  # e.g. mixed time zones
-        first = pandas_reason(exc)
-        raise DataError(
-            f"{path}: --time-col {column!r} must hold dates in one format and time zone, or numbers ({first})"
-        ) from None
-    bad = parsed.isna()
-    if bad.any():
-        label = bad.idxmax()
-        if time_format:
-            rule = f"must match --time-format {time_format!r}"
-        elif fmt:
-            rule = f"must all have the date format {fmt} of line {line_of(raw.index[0])} (else pass --time-format, e.g. %d/%m/%Y)"
-        else:
-            rule = "must hold dates or numbers"
-        raise DataError(f"{path}: --time-col {column!r} {rule}, but line {line_of(label)} holds {_show(raw[label])}")
-    if time_format is None and fmt and "%d" in fmt and "%m" in fmt:
-        parsed, fmt = _day_or_month_first(text, parsed, fmt, path, column)
-    return parsed, fmt
-
-
-def _day_or_month_first(text: pd.Series, parsed: pd.Series, fmt: str, path: Path, column: str) -> tuple[pd.Series, str]:
-    """When every date reads both day-first and month-first (all days up to 12, like monthly data on the
-    1st), take the reading whose steps are regular; if neither is clearly so, ask for --time-format."""
-    swapped_fmt = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        swapped = pd.to_datetime(text, errors="coerce", format=swapped_fmt)
-    if swapped.isna().any() or (swapped == parsed).all() or len(text) < 3:
-        return parsed, fmt  # only one reading is valid, both agree, or too few rows to tell
-    spread = {f: _irregularity(p) for f, p in ((fmt, parsed), (swapped_fmt, swapped))}
-    if spread[fmt] < 0.5 * spread[swapped_fmt]:
-        return parsed, fmt
-    if spread[swapped_fmt] < 0.5 * spread[fmt]:
-        return swapped, swapped_fmt
-    raise DataError(
-        f"{path}: --time-col {column!r} reads as day-first and as month-first alike ({_show(text.iloc[0])}); "
-        f"pass --time-format {fmt} or {swapped_fmt}"
-    )
-
-
-def _irregularity(times: pd.Series) -> float:
-    """How uneven the steps between sorted times are: their standard deviation over their mean."""
-    steps = np.diff(np.sort(times.to_numpy().astype("int64"))).astype(float)
-    steps = steps[steps > 0]
-    return float(steps.std() / steps.mean()) if len(steps) else float("inf")

@@ -1,16 +1,17 @@
-"""Train / validation / test splits and scalers fitted on training rows only (numpy / pandas; no TensorFlow).
+"""Train / validation / test splits (numpy / pandas; no TensorFlow).
 
 - ordered: chronological bounds for forecasting (`split_bounds`);
 - stratified and grouped: for one-label-per-item tasks, items of one group (a subject, a duplicate
   text) always land in one split, and class shares are kept close to the data's in every split;
-- named: a column whose values name the split (train / val|valid|validation|dev / test, any case).
+- named: a column whose values name the split (train / val|valid|validation|dev / test, any case);
+  it must name train and test items, and when it names no validation items they are carved from
+  train (`SplitColumn`).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 SPLITS = ("train", "val", "test")
+REQUIRED_SPLITS = ("train", "test")  # what a split column must name; validation may be carved from train
 SPLIT_NAMES = {
     "train": "train",
     "training": "train",
@@ -43,6 +45,59 @@ def name_splits(values: pd.Series) -> tuple[np.ndarray, Any | None]:
     names = np.array([SPLIT_NAMES.get(str(v).strip().lower(), "") if pd.notna(v) else "" for v in values], dtype=object)
     unknown = np.flatnonzero(names == "")
     return names, (values.iloc[unknown[0]] if len(unknown) else None)
+
+
+@dataclass
+class SplitColumn:
+    """A split column's values as split names, one per item."""
+
+    names: np.ndarray  # object: train / val / test, or "" where the value names no split (empty or unknown)
+
+    @classmethod
+    def read(cls, values: pd.Series) -> SplitColumn:
+        """The split named by each value (see `name_splits`)."""
+        return cls(name_splits(values)[0])
+
+    @property
+    def first_unnamed(self) -> int | None:
+        """The position of the first item whose value names no split, or None."""
+        unnamed = np.flatnonzero(self.names == "")
+        return int(unnamed[0]) if len(unnamed) else None
+
+    @property
+    def present(self) -> list[str]:
+        """The splits named, in SPLITS order."""
+        return [split for split in SPLITS if (self.names == split).any()]
+
+    @property
+    def absent(self) -> list[str]:
+        """The required splits (train, test) no item is named."""
+        present = self.present
+        return [split for split in REQUIRED_SPLITS if split not in present]
+
+    def carve_validation(
+        self,
+        fractions: Sequence[float],
+        seed: int,
+        labels: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
+    ) -> float | None:
+        """When no item is named val: validation carved out of the train items, in place, by `assign_splits`
+        (seeded, stratified by `labels`, groups kept whole) with the share val / (train + val) of `fractions`.
+        Returns that share, or None when the column names validation items."""
+        if "val" in self.present:
+            return None
+        share = fractions[1] / (fractions[0] + fractions[1])
+        train = np.flatnonzero(self.names == "train")
+        self.names[train] = assign_splits(
+            len(train),
+            (1.0 - share, share),
+            seed,
+            labels=labels[train] if labels is not None else None,
+            groups=groups[train] if groups is not None else None,
+            names=("train", "val"),
+        )
+        return share
 
 
 def _group_keys(n: int, groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -118,69 +173,3 @@ def _fill_empty_splits(assigned: np.ndarray, names: tuple[str, ...]) -> None:
         counts = {other: int((assigned == other).sum()) for other in names}
         donor = max(counts, key=lambda other: counts[other])
         assigned[np.flatnonzero(assigned == donor)[-1]] = name
-
-
-@dataclass(frozen=True)
-class Scaler:
-    """Per-column affine scaling, x' = (x - offset) / scale, fitted on training rows."""
-
-    offset: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, rows: np.ndarray, kind: str) -> Scaler:
-        width = rows.shape[1]
-        if kind == "none":
-            return cls(np.zeros(width), np.ones(width))
-        if kind == "standard":
-            offset, scale = np.nanmean(rows, axis=0), np.nanstd(rows, axis=0)
-        else:  # minmax
-            offset = np.nanmin(rows, axis=0)
-            scale = np.nanmax(rows, axis=0) - offset
-        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
-        return cls(np.nan_to_num(offset), scale)
-
-    @classmethod
-    def fit_blocks(cls, blocks: Iterable[np.ndarray], kind: str, width: int) -> Scaler:
-        """As `fit`, on rows given a block at a time, so that they are never held whole. Means and
-        variances are merged block by block (Chan et al.), NaN skipped as by numpy's nan-functions."""
-        if kind == "none":
-            return cls(np.zeros(width), np.ones(width))
-        count, mean, squares = np.zeros(width), np.zeros(width), np.zeros(width)
-        low, high = np.full(width, np.inf), np.full(width, -np.inf)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block column: left out below
-            for block in blocks:
-                n = (~np.isnan(block)).sum(axis=0)
-                if kind == "minmax":
-                    low, high = np.fmin(low, np.nanmin(block, axis=0)), np.fmax(high, np.nanmax(block, axis=0))
-                    continue
-                block_mean = np.where(n > 0, np.nanmean(block, axis=0), 0.0)
-                block_squares = np.nansum(np.square(block - block_mean), axis=0)
-                total = count + n
-                share = np.divide(n, total, out=np.zeros(width), where=total > 0)
-                delta = block_mean - mean
-                mean = mean + delta * share
-                squares = squares + block_squares + delta**2 * count * share
-                count = total
-        if kind == "standard":
-            offset = np.where(count > 0, mean, np.nan)
-            scale = np.sqrt(np.divide(squares, count, out=np.full(width, np.nan), where=count > 0))
-        else:
-            offset = np.where(np.isfinite(low), low, np.nan)
-            scale = high - offset
-        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
-        return cls(np.nan_to_num(offset), scale)
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return (values - self.offset) / self.scale
-
-    def inverse(self, values: np.ndarray) -> np.ndarray:
-        return values * self.scale + self.offset
-
-    def to_json(self) -> dict[str, list[float]]:
-        return {"offset": np.asarray(self.offset).tolist(), "scale": np.asarray(self.scale).tolist()}
-
-    @classmethod
-    def from_json(cls, state: dict[str, list[float]]) -> Scaler:
-        return cls(np.asarray(state["offset"], dtype=float), np.asarray(state["scale"], dtype=float))

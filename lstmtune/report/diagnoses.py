@@ -19,11 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.core.text import number
+from lstmtune.core.names import DIAGNOSIS_CODES
+from lstmtune.core.text import listed, number
 from lstmtune.report.findings import range_edges
-from lstmtune.run.layout import RunDir
-
-CODES = ("overfits", "not_learning", "unstable", "still_improving", "stopped_early", "range_edge")
+from lstmtune.run.layout import RunDir, sort_key
+from lstmtune.run.manifest import Manifest
 
 # Validation this much worse at the end than at its best epoch, while training improved, is overfitting
 # that early stopping caught late: a relative rise of 10% for losses and errors (minimised objectives),
@@ -52,7 +52,7 @@ class Diagnosis:
         return asdict(self)
 
 
-def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: dict[str, Any]) -> list[Diagnosis]:
+def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: Manifest) -> list[Diagnosis]:
     """Every diagnosis of every trial, best trial first (the table's order)."""
     objective = manifest.objective
     epochs = number((manifest.get("search") or {}).get("epochs"))
@@ -232,4 +232,20 @@ def _float(value: Any) -> float:
 
 def counts(diagnoses: list[Diagnosis]) -> dict[str, int]:
     """How many trials carry each code (every code present, 0 when none)."""
-    return {code: len({d.trial for d in diagnoses if d.code == code}) for code in CODES}
+    return {code: len({d.trial for d in diagnoses if d.code == code}) for code in DIAGNOSIS_CODES}
+
+
+def diagnosis_lines(diagnoses: list[dict[str, Any]], table: pd.DataFrame) -> list[str]:
+    """One line per code found: how many trials, which, and the best trial's reason when it has it."""
+    completed = table[table["status"] == "completed"]
+    best = str(completed.iloc[0]["trial_id"]) if len(completed) else None
+    lines = []
+    for code in DIAGNOSIS_CODES:
+        found = [d for d in diagnoses if d["code"] == code]
+        if not found:
+            continue
+        trials = sorted({d["trial"] for d in found}, key=sort_key)
+        mine = next((d for d in found if d["trial"] == best), found[0])
+        who = "the best trial" if mine["trial"] == best else f"trial {mine['trial']}"
+        lines.append(f"{code}: {len(trials)} of {len(table)} trials ({listed(trials)}); {who}: {mine['reason']}.")
+    return lines

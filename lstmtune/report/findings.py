@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any
 
 import pandas as pd
+
+from lstmtune.core.text import number
+from lstmtune.run.manifest import Manifest
 
 # A best trial 1.5 times further from perfect (relative to naive) on validation than on training has a
 # generalisation gap worth a look (1 = as good on unseen data; see hypermodel.generalisation_gap).
 GAP_WARNING = 1.5
 
 
-def number(value: Any) -> float | None:
-    """A finite float, or None for anything else (missing, text, NaN, inf)."""
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        return None
-    return result if math.isfinite(result) else None
+def damaged_lines(damaged: dict[str, str]) -> list[str]:
+    """A line per trial record that could not be read ({file name: problem})."""
+    return [
+        f"Damaged trial record history/{name} ({problem}): that trial is left out of the tables."
+        for name, problem in damaged.items()
+    ]
 
 
-def diagnose(table: pd.DataFrame, manifest: dict[str, Any]) -> list[str]:
-    warnings = (manifest.get("data") or {}).get("warnings") or []
+def diagnose(table: pd.DataFrame, manifest: Manifest) -> list[str]:
+    """Run-level findings for people: data warnings, failures, the best trial against its baselines, its gap."""
+    warnings = manifest.data.get("warnings") or []
     findings: list[str] = [f"Data warning: {w}" for w in warnings if isinstance(w, str)]
     completed = table[table["status"] == "completed"]
     failed = table[table["status"] == "failed"]

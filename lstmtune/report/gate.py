@@ -21,7 +21,7 @@ import operator
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from lstmtune.core.text import number as _number
+from lstmtune.core.text import number
 from lstmtune.errors import LstmtuneError, OptionError
 from lstmtune.report.diagnoses import counts as code_counts
 from lstmtune.report.diagnoses import diagnose_trials
@@ -62,15 +62,15 @@ def figures(run_dir: RunDir) -> dict[str, float | None]:
     manifest = run_manifest.load(run_dir)
     table = trials_table(run_dir, manifest)
     out: dict[str, float | None] = {}
-    best = manifest.get("best") or {}
+    best = manifest.best or {}
     keys = [name.removeprefix("val_") for name in manifest.figures]
     for split in ("val", "test"):
         for key in keys:
-            out[f"{split}.{key}"] = _number((best.get(split) or {}).get(key))
+            out[f"{split}.{key}"] = number((best.get(split) or {}).get(key))
     completed = table[table["status"] == "completed"]
     row = completed.iloc[0] if len(completed) else None
     for column in (*BEST_COLUMNS, *manifest.figures):
-        out[f"best.{column}"] = _number(row[column]) if row is not None and column in row else None
+        out[f"best.{column}"] = number(row[column]) if row is not None and column in row else None
     counts = table["status"].value_counts() if len(table) else {}
     for status in TRIAL_COUNTS[:-1]:
         out[f"trials.{status}"] = float(counts.get(status, 0))
@@ -83,7 +83,7 @@ def figures(run_dir: RunDir) -> dict[str, float | None]:
             if row is not None
             else None
         )
-    out["run.completed"] = 1.0 if manifest.get("status") == "completed" else 0.0
+    out["run.completed"] = 1.0 if manifest.status == "completed" else 0.0
     return out
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.core.text import number
-from lstmtune.report.build import HEADERS, SKILL, Report, data_line, figure_keys, figures_rows, sparkline, workers_line
+from lstmtune.core.text import cell, number
+from lstmtune.report.lines import HEADERS, sparkline, workers_line
+from lstmtune.report.model import Report, figure_keys, figures_rows
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
 CLEAR_RHO = 0.3
@@ -67,17 +68,6 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def fmt(value: Any) -> str:
-    """A cell: numbers to 4 significant digits, missing as '-' (the text renderers' convention)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.2e}"
-    return str(value)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value is not pd.NA
 
@@ -85,7 +75,7 @@ def _is_number(value: Any) -> bool:
 def _cell(value: Any, cls: str = "") -> str:
     classes = " ".join(c for c in (cls, "num" if _is_number(value) else "") if c)
     attribute = f' class="{classes}"' if classes else ""
-    return f"<td{attribute}>{esc(fmt(value))}</td>"
+    return f"<td{attribute}>{esc(cell(value))}</td>"
 
 
 def _table(headers: Iterable[str], rows: Iterable[str], caption: str | None = None) -> str:
@@ -100,17 +90,18 @@ def _table(headers: Iterable[str], rows: Iterable[str], caption: str | None = No
 def _run_section(report: Report) -> str:
     manifest = report.manifest
     search = manifest.get("search") or {}
-    data = manifest.get("data") or {}
+    data = manifest.data
     table = report.table
     counts = manifest.get("trials") or {}
     completed = counts.get("completed", int((table["status"] == "completed").sum()) if not table.empty else 0)
     failed = counts.get("failed", int((table["status"] == "failed").sum()) if not table.empty else 0)
     objective = report.objective
     better = "lower" if objective.direction == "min" else "higher"
-    state_class = "state" if manifest.get("status") == "completed" else "state other"
+    state_class = "state" if manifest.status == "completed" else "state other"
     facts = [
         ("directory", f"<code>{esc(report.run_dir.root)}</code>"),
-        ("task", esc(manifest.task) + (f" ({esc(report.kind)})" if report.kind != "forecast" else "")),
+        # Runs whose data summary reads as prose (not a list of settings) name their kind: classification...
+        ("task", esc(manifest.task) + (f" ({esc(report.kind)})" if report.presentation.summary_prose else "")),
         ("status", f'<span class="{state_class}">{esc(report.state)}</span>'),
         (
             "trials",
@@ -120,8 +111,8 @@ def _run_section(report: Report) -> str:
             ),
         ),
     ]
-    if manifest.task == "forecast":
-        facts.append(("data", f'<span class="mono">{esc(data_line(manifest).removeprefix("data: "))}</span>'))
+    if not report.presentation.summary_prose:
+        facts.append(("data", f'<span class="mono">{esc(report.data_line.removeprefix("data: "))}</span>'))
     else:  # the data line is the path and the task's summary: the summary reads better as prose
         facts.append(("data", f"<code>{esc(data.get('path'))}</code>"))
         if data.get("summary"):
@@ -163,7 +154,7 @@ def _findings_section(report: Report) -> str:
     if diagnoses:
         rows = [
             f'<tr><td><span class="badge">{esc(d.get("code", "?"))}</span></td>'
-            f'<td class="mono">{esc(fmt(d.get("trial")))}</td><td>{esc(d.get("reason", ""))}</td></tr>'
+            f'<td class="mono">{esc(cell(d.get("trial")))}</td><td>{esc(d.get("reason", ""))}</td></tr>'
             for d in diagnoses
         ]
         table = "<h3>Diagnoses</h3>" + _table(["code", "trial", "reason"], rows)
@@ -200,7 +191,7 @@ def _ranked_section(report: Report) -> str:
             f"score: {report.objective.label} ({better} is better)",
             "gap: the generalisation gap at the best epoch",
             *shortened,
-            SKILL[report.kind],
+            report.presentation.skill,
         ]
     )
     headers = [HEADERS.get(c, c) for c in summary]
@@ -237,8 +228,8 @@ def _best_section(report: Report) -> str:
     else:
         parts.append('<p class="muted">No best model yet: the search has not finished its final evaluation.</p>')
     keys = figure_keys(report)
-    model = "forecast" if report.kind == "forecast" else "model"
-    units = " (original units)" if report.kind != "classification" else ""
+    model = report.presentation.model_column
+    units = " (original units)" if report.presentation.original_units else ""
     rows = []
     for split, what, scores in figures_rows(report):
         is_model = what.startswith(("best model", "best so far"))
@@ -251,7 +242,8 @@ def _best_section(report: Report) -> str:
         )
     if rows:
         parts.append(
-            f"<h3>Against naive baselines{esc(units)}</h3>" + _table(["split", model, *keys], rows, SKILL[report.kind])
+            f"<h3>Against naive baselines{esc(units)}</h3>"
+            + _table(["split", model, *keys], rows, report.presentation.skill)
         )
     parts.append("</section>")
     return "".join(parts)
@@ -281,10 +273,9 @@ def _helped_section(report: Report) -> str:
     importance = report.importance if isinstance(report.importance, dict) else {}
     names = list(dict.fromkeys([*effects, *importance]))
     if not names:
-        completed = int((report.table["status"] == "completed").sum()) if len(report.table) else 0
         return (
             '<section id="helped"><h2>What helped</h2><p class="muted">Not measured for this run: it needs at '
-            f"least 8 completed trials with something tuned (it has {completed} completed).</p></section>"
+            f"least 8 completed trials with something tuned (it has {report.completed_count} completed).</p></section>"
         )
     lower = report.objective.direction == "min"
     names.sort(key=lambda n: -(number(importance.get(n)) or 0.0))
@@ -325,7 +316,7 @@ def _helped_section(report: Report) -> str:
 def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
     if not pictures:
         return ""
-    from lstmtune.report.plots import caption  # matplotlib only when there are pictures to caption
+    from lstmtune.report.pictures.captions import caption
 
     figures = []
     for name, png in pictures.items():

@@ -137,7 +137,7 @@ def _read(run_dir: RunDir) -> Any:
 
 def _expect(where: Any, key: str, value: Any, kind: type) -> None:
     if not isinstance(value, kind):
-        expected = {dict: "an object", list: "a list", str: "a string"}[kind]
+        expected = {"dict": "an object", "list": "a list", "str": "a string"}[kind.__name__]
         raise RunDirError(f"{where}: `{key}` must be {expected}, but got {type(value).__name__}")
 
 

@@ -19,6 +19,10 @@ fixed), which removes their uncertainty, so the next proposal goes elsewhere.
 
 No new persistent state: `get_state`/`set_state` are the stock oracle's, so a run started with either
 oracle resumes with either.
+
+The overriding `populate_space` reads the stock oracle's private helpers (`_random_populate_space`,
+`_nonfixed_space`, `_vector_to_values`, `_duplicate`, `_random_state`): a subclass's own business, kept
+here beside the algorithm that uses them rather than in lstmtune.tuning.kt.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ import keras_tuner
 import numpy as np
 import scipy.optimize
 import sklearn.gaussian_process
-from keras_tuner.src.engine import hyperparameters as hp_module
-from keras_tuner.src.engine import trial as trial_module
+from keras_tuner.engine import hyperparameters as hp_module
+from keras_tuner.engine import trial as trial_module
 
 GRID = 1000  # discrete hyperparameters are snapped through a lookup table of GRID + 1 points
 

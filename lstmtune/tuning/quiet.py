@@ -1,12 +1,18 @@
 """Importing TensorFlow without its C++ start-up lines ("oneDNN custom operations are on", absl's
 "All log messages before absl::InitializeLog()..."), which it writes to file descriptor 2 before any
-logging setting applies. Python errors raised by the import still reach the user."""
+logging setting applies. Python errors raised by the import still reach the user. And the libraries'
+routine chatter kept out of a search's progress output.
+
+Light at import: the CLI imports it before TensorFlow loads.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
+import warnings
 
 
 @contextlib.contextmanager
@@ -37,3 +43,17 @@ def import_tensorflow_quietly() -> None:
 
     with native_stderr_silenced():
         importlib.import_module("tensorflow")  # loaded once, quietly; later imports reuse it
+
+
+def quiet_library_logs() -> None:
+    """Keep routine library chatter out of the progress output."""
+    from lstmtune.tuning import kt
+
+    # Every trial's model.predict traces a new function; that is expected, not a problem.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    # The Gaussian process often hits its length-scale bounds on few trials; harmless.
+    warnings.filterwarnings("ignore", message="The optimal value found for dimension")
+    # Weights reloaded from a checkpoint (hyperband's next round, the best model) come without optimizer
+    # state, which is rebuilt on the first step; harmless.
+    warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+    kt.quiet_failed_trials()  # its reason is kept in the trial's record

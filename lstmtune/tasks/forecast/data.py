@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.core.objective import Objective
+from lstmtune.core.text import plural
 from lstmtune.data.compact_reader import ROUNDING, float32_rounding
 from lstmtune.data.csv_reader import line_of
-from lstmtune.data.splits import SPLITS, Scaler, split_bounds
+from lstmtune.data.scaler import Scaler
+from lstmtune.data.splits import SPLITS, split_bounds
 from lstmtune.errors import DataError
 from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Prepared
 from lstmtune.tasks.forecast import metrics
@@ -301,7 +303,7 @@ class ForecastData(Prepared):
         if gaps:
             out.append(
                 f"{self.spec.path}: --fill drop removed {self.info['rows_dropped']} of {self.info['rows_read']} rows "
-                f"and left {gaps} gap{'s' if gaps != 1 else ''} inside the series (up to {longest} consecutive rows "
+                f"and left {plural(gaps, 'gap')} inside the series (up to {longest} consecutive rows "
                 "missing): windows across them join rows that were not neighbours; --fill interpolate or ffill "
                 "keeps the steps regular"
             )
@@ -309,7 +311,7 @@ class ForecastData(Prepared):
         windows = self.window_counts(lookback)["train"]
         if windows < MIN_TRAINING_EXAMPLES:
             out.append(
-                f"{self.spec.path}: only {windows} training window{'s' if windows != 1 else ''} at lookback "
+                f"{self.spec.path}: only {plural(windows, 'training window')} at lookback "
                 f"{lookback} ({self.a} training rows): too few to learn from; use more rows or a shorter lookback"
             )
         return out

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.data.csv_reader import line_of, numeric_column, parse_time
-from lstmtune.data.splits import Scaler
+from lstmtune.data.csv_reader import line_of, numeric_column
+from lstmtune.data.dates import ISO8601, parse_time
+from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
 
 SCALE_BLOCK = 1 << 16  # values scaled at a time (512 KB of float64)
@@ -144,11 +145,13 @@ class ForecastEncoder:
         time_col = self.state.get("time_col")
         if time_col and time_col in frame.columns:
             fmt = self.state.get("time_format")
-            time, _ = parse_time(frame, time_col, source, None if fmt == "ISO8601" else fmt)
+            time, _ = parse_time(frame, time_col, source, None if fmt == ISO8601 else fmt)
             frame = frame.loc[time.sort_values(kind="stable").index]
         return frame
 
-    def encode_frame(self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False):
+    def encode_frame(
+        self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         """(windows (n, lookback, F) float32, context for decode): the last window, or every window."""
         frame = self._ordered(frame, source)
         if not all_windows:

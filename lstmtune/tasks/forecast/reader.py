@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
+from lstmtune.core.text import plural, shown
 from lstmtune.data.compact_reader import CompactColumns, release_freed_heap
-from lstmtune.data.csv_reader import _show, _unknown_column, file_text, line_of, numeric_column, parse_time, read_csv
+from lstmtune.data.csv_reader import file_text, line_of, numeric_column, read_csv, unknown_column
+from lstmtune.data.dates import guess_format, parse_time, read_dates
 from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
@@ -50,49 +50,8 @@ def load_frame(spec: DataSpec, narrow: bool = True) -> Frame:
     frame = read_csv(path, compact=CompactColumns(frozenset(spec.targets), spec.time_col, spec.time_format, narrow))
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
-
-    if not spec.targets:
-        raise DataError(f"{path}: --target is required; columns are: {', '.join(columns)}")
-    for name in spec.targets:
-        if name not in columns:
-            raise _unknown_column(path, "--target", name, columns)
-    if len(set(spec.targets)) != len(spec.targets):
-        raise DataError(f"{path}: each --target must be named once, but got {', '.join(spec.targets)}")
-    if spec.time_col is not None:
-        if spec.time_col not in columns:
-            raise _unknown_column(path, "--time-col", spec.time_col, columns)
-        if spec.time_col in spec.targets:
-            raise DataError(f"{path}: --time-col {spec.time_col!r} cannot also be a --target")
-
-    for flag, names in (("--target", spec.targets), ("--features", spec.features or ())):
-        repeated = sorted({name for name in names if list(names).count(name) > 1})
-        if repeated:
-            raise OptionError(
-                f"{path}: {flag} must name each column once, but names {_show(repeated[0])} more than once"
-            )
-    if spec.features is not None:
-        for name in spec.features:
-            if name not in columns:
-                raise _unknown_column(path, "--features", name, columns)
-            if name == spec.time_col:
-                raise DataError(f"{path}: --features cannot include the --time-col {name!r}")
-        # The targets' own past is always an input.
-        inputs = list(spec.targets) + [f for f in spec.features if f not in spec.targets]
-        ignored = [c for c in columns if c not in inputs and c != spec.time_col]
-    else:
-        # Numeric columns with at least one value (pandas reads an all-empty column as numeric),
-        # but not a saved pandas index ("Unnamed: 0"), which is a counter, not a signal.
-        numeric = [
-            c
-            for c in columns
-            if c != spec.time_col
-            and pd.api.types.is_numeric_dtype(frame[c])
-            and frame[c].notna().any()
-            and not re.fullmatch(r"Unnamed: \d+", c)
-        ]
-        inputs = list(spec.targets) + [c for c in numeric if c not in spec.targets]
-        ignored = [c for c in columns if c not in inputs and c != spec.time_col]
-
+    _check_columns(spec, columns)
+    inputs, ignored = _choose_inputs(frame, spec, columns)
     values = pd.DataFrame(
         {
             c: numeric_column(
@@ -104,30 +63,7 @@ def load_frame(spec: DataSpec, narrow: bool = True) -> Frame:
         copy=False,  # the read's columns are not copied again
     )
     rows_read = len(values)
-
-    time = None
-    reordered = False
-    time_format = None
-    if spec.time_format is not None and spec.time_col is None:
-        raise DataError(f"{path}: --time-format needs --time-col")
-    if spec.time_col is not None:
-        time, time_format = parse_time(frame, spec.time_col, path, spec.time_format)
-        stamps = time.values  # numbers, or datetime64 (in UTC for zoned times)
-        reordered = bool((stamps[1:] < stamps[:-1]).any())
-        if reordered:  # rows already in time order are not copied
-            order = np.argsort(stamps, kind="stable")
-            time = time.iloc[order]
-            values = values.iloc[order]
-            stamps = time.values
-        # In time order a repeated timestamp sits next to its repeat (the sort is stable: file order kept).
-        repeats = np.flatnonzero(stamps[1:] == stamps[:-1])
-        if len(repeats):
-            labels = time.index[[repeats[0], repeats[0] + 1]]
-            raise DataError(
-                f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
-                f"{_show(_as_written(frame, path, labels[0], spec.time_col))} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
-                + _several_series_hint(frame, spec.time_col, time)
-            )
+    time, time_format, reordered, values = _in_time_order(frame, spec, values)
 
     _refuse_empty_columns(values, path)
     before_fill = values.index
@@ -157,6 +93,86 @@ def load_frame(spec: DataSpec, narrow: bool = True) -> Frame:
     return Frame(values=values, targets=list(spec.targets), inputs=inputs, time=time, info=info)
 
 
+def _check_columns(spec: DataSpec, columns: list[str]) -> None:
+    """The targets, time column and features named are columns of the file, each named once and in one role."""
+    path = spec.path
+    if not spec.targets:
+        raise DataError(f"{path}: --target is required; columns are: {', '.join(columns)}")
+    for name in spec.targets:
+        if name not in columns:
+            raise unknown_column(path, "--target", name, columns)
+    if len(set(spec.targets)) != len(spec.targets):
+        raise DataError(f"{path}: each --target must be named once, but got {', '.join(spec.targets)}")
+    if spec.time_col is not None:
+        if spec.time_col not in columns:
+            raise unknown_column(path, "--time-col", spec.time_col, columns)
+        if spec.time_col in spec.targets:
+            raise DataError(f"{path}: --time-col {spec.time_col!r} cannot also be a --target")
+
+    for flag, names in (("--target", spec.targets), ("--features", spec.features or ())):
+        repeated = sorted({name for name in names if list(names).count(name) > 1})
+        if repeated:
+            raise OptionError(
+                f"{path}: {flag} must name each column once, but names {shown(repeated[0])} more than once"
+            )
+    for name in spec.features or ():
+        if name not in columns:
+            raise unknown_column(path, "--features", name, columns)
+        if name == spec.time_col:
+            raise DataError(f"{path}: --features cannot include the --time-col {name!r}")
+
+
+def _choose_inputs(frame: pd.DataFrame, spec: DataSpec, columns: list[str]) -> tuple[list[str], list[str]]:
+    """(input columns, the targets first; ignored columns): the --features named, else the numeric columns."""
+    if spec.features is not None:
+        # The targets' own past is always an input.
+        inputs = list(spec.targets) + [f for f in spec.features if f not in spec.targets]
+    else:
+        # Numeric columns with at least one value (pandas reads an all-empty column as numeric),
+        # but not a saved pandas index ("Unnamed: 0"), which is a counter, not a signal.
+        numeric = [
+            c
+            for c in columns
+            if c != spec.time_col
+            and pd.api.types.is_numeric_dtype(frame[c])
+            and frame[c].notna().any()
+            and not re.fullmatch(r"Unnamed: \d+", c)
+        ]
+        inputs = list(spec.targets) + [c for c in numeric if c not in spec.targets]
+    ignored = [c for c in columns if c not in inputs and c != spec.time_col]
+    return inputs, ignored
+
+
+def _in_time_order(
+    frame: pd.DataFrame, spec: DataSpec, values: pd.DataFrame
+) -> tuple[pd.Series | None, str | None, bool, pd.DataFrame]:
+    """(time, its format, whether the rows were reordered, values in time order); a repeated timestamp is
+    an error. Without --time-col: the rows in file order."""
+    path = spec.path
+    if spec.time_format is not None and spec.time_col is None:
+        raise DataError(f"{path}: --time-format needs --time-col")
+    if spec.time_col is None:
+        return None, None, False, values
+    time, time_format = parse_time(frame, spec.time_col, path, spec.time_format)
+    stamps = time.values  # numbers, or datetime64 (in UTC for zoned times)
+    reordered = bool((stamps[1:] < stamps[:-1]).any())
+    if reordered:  # rows already in time order are not copied
+        order = np.argsort(stamps, kind="stable")
+        time = time.iloc[order]
+        values = values.iloc[order]
+        stamps = time.values
+    # In time order a repeated timestamp sits next to its repeat (the sort is stable: file order kept).
+    repeats = np.flatnonzero(stamps[1:] == stamps[:-1])
+    if len(repeats):
+        labels = time.index[[repeats[0], repeats[0] + 1]]
+        raise DataError(
+            f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
+            f"{shown(_as_written(frame, path, labels[0], spec.time_col))} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
+            + _several_series_hint(frame, spec.time_col, time)
+        )
+    return time, time_format, reordered, values
+
+
 def _as_written(frame: pd.DataFrame, path: Path, label: Any, column: str) -> Any:
     """A cell for a message: as the file writes it where the read holds it parsed (times)."""
     if pd.api.types.is_datetime64_any_dtype(frame[column]):
@@ -184,10 +200,8 @@ def _looks_like_time(column: pd.Series) -> bool:
     head = column.dropna().astype(str).head(5)
     if head.empty or pd.api.types.is_numeric_dtype(column) or not head.str.contains(r"\d").all():
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fmt = guess_datetime_format(head.iloc[0])
-        return fmt is not None and bool(pd.to_datetime(head, errors="coerce", format=fmt).notna().all())
+    fmt = guess_format(head.iloc[0])
+    return fmt is not None and bool(read_dates(head, fmt)[0].notna().all())
 
 
 def _refuse_empty_columns(values: pd.DataFrame, path: Path) -> None:
@@ -217,7 +231,7 @@ def _handle_missing(values: pd.DataFrame, spec: DataSpec, path: Path) -> tuple[p
         label = row_has.idxmax()
         column = missing.loc[label].idxmax()
         raise DataError(
-            f"{path}: {count} missing value{'s' if count > 1 else ''} in the columns used "
+            f"{path}: {plural(count, 'missing value')} in the columns used "
             f"(first: column {column!r}, line {line_of(label)}); pass --fill ffill, interpolate or drop"
         )
     if fill == "drop":

@@ -19,16 +19,16 @@ the same rules:
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
-from lstmtune.data.csv_reader import _show, line_of, numeric_column, pandas_reason
-from lstmtune.data.splits import Scaler
+from lstmtune.core.text import shown
+from lstmtune.data.csv_reader import line_of, numeric_column
+from lstmtune.data.dates import pandas_reason, read_dates
+from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
 from lstmtune.tasks.scoring import as_probabilities
 
@@ -104,26 +104,10 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
             label = numbers.isna().idxmax()
             raise DataError(
                 f"{source}: --order-col {column!r} must hold numbers (as from line {line_of(series.index[0])}), "
-                f"but line {line_of(label)} holds {_show(series[label])}"
+                f"but line {line_of(label)} holds {shown(series[label])}"
             )
-    text = series.astype(str)
-    used = fmt
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = None
-            if used in (None, "ISO8601"):
-                try:
-                    parsed, used = pd.to_datetime(text, format="ISO8601"), "ISO8601"
-                except (ValueError, TypeError):
-                    if used == "ISO8601":
-                        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-                    else:
-                        used = guess_datetime_format(text.iloc[0])
-            if parsed is None:
-                parsed = (
-                    pd.to_datetime(text, format=used, errors="coerce") if used else pd.Series(pd.NaT, index=text.index)
-                )
+        parsed, used = read_dates(series.astype(str), fmt)
     except (ValueError, TypeError) as exc:  # e.g. mixed time zones
         first = pandas_reason(exc)
         raise DataError(
@@ -138,7 +122,7 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
             else "must hold numbers or dates"
         )
         raise DataError(
-            f"{source}: --order-col {column!r} {rule}, but line {line_of(label)} holds {_show(series[label])}"
+            f"{source}: --order-col {column!r} {rule}, but line {line_of(label)} holds {shown(series[label])}"
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -245,7 +229,7 @@ class SequenceEncoder:
             a, b = sorted(frame.index[perm[[i, i + 1]]])
             raise DataError(
                 f"{source}: --order-col {self.order_col!r} must not repeat within a sequence, but sequence "
-                f"{_show(ids[sorted_sequence[i]])} holds {_show(frame[self.order_col][a])} on lines {line_of(a)} and {line_of(b)}"
+                f"{shown(ids[sorted_sequence[i]])} holds {shown(frame[self.order_col][a])} on lines {line_of(a)} and {line_of(b)}"
             )
 
         values = self._values(frame, source, "feature")
@@ -254,7 +238,7 @@ class SequenceEncoder:
             row, col = np.argwhere(empty)[0]
             raise DataError(
                 f"{source}: feature column {self.features[col]!r} is empty on line {line_of(frame.index[row])} "
-                f"(sequence {_show(ids[row_sequence[row]])}); sequences must be complete: every step needs a value "
+                f"(sequence {shown(ids[row_sequence[row]])}); sequences must be complete: every step needs a value "
                 f"in every feature column"
             )
         starts = np.flatnonzero(np.r_[True, sorted_sequence[1:] != sorted_sequence[:-1]])
@@ -309,7 +293,7 @@ class SequenceEncoder:
                 lines = [line_of(label) for label in column.index[(column == first).to_numpy()][:2]]
                 raise DataError(
                     f"{source}: --id-col {self.id_col!r} must name each sequence once in wide format (one row per "
-                    f"sequence), but {_show(first)} is on lines {lines[0]} and {lines[1]}"
+                    f"sequence), but {shown(first)} is on lines {lines[0]} and {lines[1]}"
                 )
             ids = [plain(v) for v in column]
         else:

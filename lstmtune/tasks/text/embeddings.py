@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmtune.core.text import plural
 from lstmtune.data.files import UNLIMITED, regular_file
 from lstmtune.errors import DataError
 
@@ -43,13 +44,89 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
     """
     path = Path(path)
     wanted = {word: i for i, word in enumerate(vocabulary) if i >= 2}
-    vectors: dict[int, np.ndarray] = {}
-    exact: set[int] = set()
-    dim: int | None = None
-    source = ""  # what fixed the width, for messages: "the header says" or "line N has"
-    lines = vector_lines = 0
     # Streamed line by line, so no size limit; a device or pipe would be read forever.
     regular_file(path, f"{FLAG} file", DataError, max_bytes=UNLIMITED)
+    read = _read_file(path, wanted)
+    if read.dim is None or not read.vector_lines:
+        raise DataError(f"{path}: {FLAG} holds no vectors; a word then its numbers are needed on every line")
+    words = len(wanted)
+    if words and not read.vectors:
+        sample = ", ".join(repr(w) for w in list(wanted)[:3])
+        raise DataError(
+            f"{path}: {FLAG} holds none of the {words} vocabulary words (e.g. {sample}); its words must be "
+            "lower-case words like the texts' after removing punctuation"
+        )
+    return _matrix(read.vectors, len(vocabulary), read.dim, seed), len(read.vectors)
+
+
+class _Vectors:
+    """What a streamed read of the file has found so far: the width and the vectors of vocabulary words."""
+
+    def __init__(self, path: Path, wanted: dict[str, int]):
+        self.path = path
+        self.wanted = wanted  # vocabulary word -> id
+        self.vectors: dict[int, np.ndarray] = {}
+        self.exact: set[int] = set()  # ids whose vector came from the word as written (not lower-cased)
+        self.dim: int | None = None
+        self.source = ""  # what fixed the width, for messages: "the header says" or "line N has"
+        self.vector_lines = 0
+
+    def fix_width(self, parts: list[str], number: int, line: str) -> bool:
+        """Take the width from the first line; True when that line is a word2vec header "N D" (no vector)."""
+        if len(parts) == 2 and _is_int(parts[0]) and _is_int(parts[1]):
+            self.dim = int(parts[1])  # word2vec header "N D"
+            if self.dim < 1:
+                raise DataError(
+                    f"{self.path}: {FLAG} line 1 is a word2vec header 'N D' whose D must be >= 1, but got {parts[1]}"
+                )
+            self.source = "the header says"
+            return True
+        self.dim = len(parts) - 1
+        self.source = f"line {number} has"
+        if self.dim < 1:
+            raise DataError(
+                f"{self.path}: {FLAG} line {number} must be a word then its numbers, but holds {line[:40]!r}"
+            )
+        return False
+
+    def add(self, parts: list[str], number: int) -> None:
+        """One line of a word and its numbers: checked, and kept when the word is in the vocabulary."""
+        dim = self.dim
+        assert dim is not None
+        if len(parts) < dim + 1 or (len(parts) > dim + 1 and _is_number(parts[1])):
+            raise DataError(
+                f"{self.path}: {FLAG} line {number} has {plural(len(parts) - 1, 'value')} after "
+                f"the word, but {self.source} {dim}; every line must be a word and the same count of numbers"
+            )
+        self.vector_lines += 1
+        # GloVe 840B has a few words with spaces: the last `dim` fields are the numbers.
+        word = " ".join(parts[: len(parts) - dim])
+        index = self.wanted.get(word)
+        is_exact = index is not None
+        if index is None:
+            index = self.wanted.get(word.lower())
+            if index is None or index in self.vectors:
+                return
+        elif index in self.exact:
+            return
+        try:
+            vector = np.array(parts[len(parts) - dim :], dtype=np.float32)
+        except ValueError:
+            bad = next(p for p in parts[len(parts) - dim :] if not _is_number(p))
+            raise DataError(
+                f"{self.path}: {FLAG} line {number} must hold numbers after the word {word!r}, but holds {bad[:20]!r}"
+            ) from None
+        if not np.isfinite(vector).all():
+            raise DataError(f"{self.path}: {FLAG} line {number} must hold finite numbers after the word {word!r}")
+        self.vectors[index] = vector
+        if is_exact:
+            self.exact.add(index)
+
+
+def _read_file(path: Path, wanted: dict[str, int]) -> _Vectors:
+    """The file streamed line by line into the vectors of `wanted` words."""
+    read = _Vectors(path, wanted)
+    lines = 0
     try:
         with open(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
@@ -62,49 +139,9 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
                         )
                     continue
                 parts = line.split(" ")
-                if dim is None:
-                    if len(parts) == 2 and _is_int(parts[0]) and _is_int(parts[1]):
-                        dim = int(parts[1])  # word2vec header "N D"
-                        if dim < 1:
-                            raise DataError(
-                                f"{path}: {FLAG} line 1 is a word2vec header 'N D' whose D must be >= 1, but got {parts[1]}"
-                            )
-                        source = "the header says"
-                        continue
-                    dim = len(parts) - 1
-                    source = f"line {number} has"
-                    if dim < 1:
-                        raise DataError(
-                            f"{path}: {FLAG} line {number} must be a word then its numbers, but holds {line[:40]!r}"
-                        )
-                if len(parts) < dim + 1 or (len(parts) > dim + 1 and _is_number(parts[1])):
-                    raise DataError(
-                        f"{path}: {FLAG} line {number} has {len(parts) - 1} value{'' if len(parts) == 2 else 's'} after "
-                        f"the word, but {source} {dim}; every line must be a word and the same count of numbers"
-                    )
-                vector_lines += 1
-                # GloVe 840B has a few words with spaces: the last `dim` fields are the numbers.
-                word = " ".join(parts[: len(parts) - dim])
-                index = wanted.get(word)
-                is_exact = index is not None
-                if index is None:
-                    index = wanted.get(word.lower())
-                    if index is None or index in vectors:
-                        continue
-                elif index in exact:
+                if read.dim is None and read.fix_width(parts, number, line):
                     continue
-                try:
-                    vector = np.array(parts[len(parts) - dim :], dtype=np.float32)
-                except ValueError:
-                    bad = next(p for p in parts[len(parts) - dim :] if not _is_number(p))
-                    raise DataError(
-                        f"{path}: {FLAG} line {number} must hold numbers after the word {word!r}, but holds {bad[:20]!r}"
-                    ) from None
-                if not np.isfinite(vector).all():
-                    raise DataError(f"{path}: {FLAG} line {number} must hold finite numbers after the word {word!r}")
-                vectors[index] = vector
-                if is_exact:
-                    exact.add(index)
+                read.add(parts, number)
     except PermissionError:
         raise DataError(f"{path}: {FLAG} permission denied") from None
     except UnicodeDecodeError:
@@ -112,21 +149,18 @@ def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tupl
             f"{path}: {FLAG} line {lines} is not UTF-8 text; a GloVe or word2vec text file is needed "
             "(binary word2vec files are not read)"
         ) from None
-    if dim is None or not vector_lines:
-        raise DataError(f"{path}: {FLAG} holds no vectors; a word then its numbers are needed on every line")
-    words = len(wanted)
-    if words and not vectors:
-        sample = ", ".join(repr(w) for w in list(wanted)[:3])
-        raise DataError(
-            f"{path}: {FLAG} holds none of the {words} vocabulary words (e.g. {sample}); its words must be "
-            "lower-case words like the texts' after removing punctuation"
-        )
+    return read
+
+
+def _matrix(vectors: dict[int, np.ndarray], size: int, dim: int, seed: int) -> np.ndarray:
+    """float32 (size, dim): the vectors found at their ids, random normal (seeded) rows scaled to their std
+    elsewhere, zeros for padding."""
     found = np.stack(list(vectors.values())) if vectors else np.zeros((0, dim), dtype=np.float32)
     scale = float(found.std()) if found.size else 1.0
     scale = scale if scale > 0 else 1.0
     rng = np.random.default_rng(seed)
-    matrix = (rng.standard_normal((len(vocabulary), dim)) * scale).astype(np.float32)
+    matrix = (rng.standard_normal((size, dim)) * scale).astype(np.float32)
     for index, vector in vectors.items():
         matrix[index] = vector
     matrix[0] = 0.0
-    return matrix, len(vectors)
+    return matrix

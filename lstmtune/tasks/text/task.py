@@ -23,7 +23,7 @@ class TextPredictorEncoder:
         self.encoder = TextEncoder.from_state(state)
 
     def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
-        from lstmtune.tasks.text.data import encode_frame
+        from lstmtune.tasks.text.rows import encode_frame
 
         inputs, index = encode_frame(self.state, frame, source)
         return inputs, index

@@ -1,2 +1,2 @@
-"""Parallel searches on keras-tuner's chief / worker mode: the chief serves the oracle and supervises
-local worker processes; `lstmtune worker` joins from other machines."""
+"""Parallel searches on keras-tuner's chief / worker mode: the chief (`chief`) serves the oracle and
+supervises local worker processes; a worker (`worker`, `lstmtune worker`) joins it, also from other machines."""

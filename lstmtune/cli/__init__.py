@@ -1,0 +1,96 @@
+"""The `lstmtune` command line: parse flags, call one library function, print.
+
+TensorFlow, Keras and keras-tuner are imported only inside `search`, after every input is validated:
+`--help`, `check` and `report` answer in well under a second.
+
+This module holds the app, its one-line usage errors and global options; the commands live in
+search (search), runs (report, gate, worker, predict, forecast) and spaces (init, schema, check),
+with the options they share in options.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Annotated, Any
+
+import typer
+
+from lstmtune.cli import runs, search, spaces
+from lstmtune.cli.common import state
+from lstmtune.version import __version__
+
+try:  # typer >= 0.20 vendors click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException  # type: ignore[assignment]
+
+__all__ = ["app"]
+
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Print usage errors as one line on stderr (typer prints usage, a hint and the error)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        # numpy's RuntimeWarnings (an empty slice, an overflow in a cast) would print above the one
+        # line that says what is wrong with the input; every such case is checked and named instead.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return self._main(*args, standalone_mode=standalone_mode, **kwargs)
+
+    def _main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False  # errors and exit codes are handled here
+        if not standalone_mode:
+            return super().main(*args, **kwargs)
+        try:
+            code = super().main(*args, **kwargs)
+        except ClickException as error:
+            context = getattr(error, "ctx", None)
+            if type(error).__name__ == "NoArgsIsHelpError" or context is None:
+                error.show()
+            else:
+                sys.stderr.write(f"error: {error.format_message()} (see '{context.command_path} --help')\n")
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            sys.stderr.write("Aborted.\n")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    name="lstmtune",
+    cls=_OneLineErrors,
+    help="Find well-regularised LSTM models for your own CSV data (Keras Tuner search + honest reports).",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lstmtune {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    state["debug"] = debug
+
+
+# In the order `lstmtune --help` lists them.
+app.command()(search.search)
+app.command()(runs.gate)
+app.command()(runs.report)
+app.command()(spaces.check)
+app.command()(runs.worker)
+app.command()(spaces.init)
+app.command()(spaces.schema)
+app.command()(runs.predict)
+app.command()(runs.forecast)

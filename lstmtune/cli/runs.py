@@ -1,0 +1,312 @@
+"""The commands that use a run directory: report, gate, worker, predict and forecast."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from io import StringIO
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from lstmtune.cli.common import append_step_summary, fail, redeliver_interrupts_from_finalisers, stderr, stdout
+from lstmtune.cli.options import QuietOpt
+from lstmtune.errors import LstmtuneError
+
+RunDirArg = Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)]
+
+
+def report(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(help="A run directory written by `lstmtune search`.", metavar="RUN_DIR", show_default=False),
+    ],
+    top: Annotated[int, typer.Option("--top", "-k", help="How many of the best trials to show.")] = 5,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table | csv | md | json. Default: from --output's extension, else table.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots",
+            help="Also write the pictures (PNG) to this directory: learning curves, gap, hyperparameters, importance, predictions.",
+            show_default=False,
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write one self-contained HTML report (pictures inline) to this file.",
+            show_default=False,
+        ),
+    ] = None,
+    with_importance: Annotated[
+        bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")
+    ] = False,
+) -> None:
+    """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best
+    epoch, per-trial diagnoses (overfits, not_learning, ...), and what helped.
+
+    Works on finished, running and interrupted runs. Reads files only (no TensorFlow).
+
+    Examples:
+
+        lstmtune report runs/airline --top 3 --format md --output airline.md --plots airline_plots
+
+        lstmtune report runs/airline --html airline.html
+    """
+    from lstmtune.report.model import build_report
+    from lstmtune.report.render import format_for, render, run_inputs, write_pictures
+    from lstmtune.run.layout import RunDir
+    from lstmtune.run.output import write_output
+
+    try:
+        fmt = format_for(fmt, output)
+        built = build_report(RunDir(run_dir), top=top, with_importance=with_importance or bool(plots or html))
+        pictures = write_pictures(built, plots, html, output)
+        if plots is not None:
+            stderr().print(f"wrote {len(pictures)} pictures to {plots}", highlight=False, markup=False, soft_wrap=True)
+        if html is not None:
+            stderr().print(f"wrote {html}", highlight=False, markup=False, soft_wrap=True)
+        console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else stdout()
+        text = render(built, fmt, console, pictures)
+        if text is None and output:
+            text = console.file.getvalue()  # type: ignore[attr-defined]
+        if output:
+            write_output(text or "", output, kind=fmt, keep=run_inputs(built))
+        elif text is not None:
+            sys.stdout.write(text)
+    except LstmtuneError as error:
+        raise fail(error) from None
+
+
+def gate(
+    run_dir: RunDirArg,
+    require: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require",
+            "-r",
+            help="A rule: '<test|val|best|trials>.<figure> <op> <number>', e.g. 'test.skill >= 0.1'; repeat for several. Added to the space file's gate: section.",
+            show_default=False,
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write the results as JUnit XML to this file (CI test tabs).")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the results as one JSON document instead of lines.")
+    ] = False,
+) -> None:
+    """Check a run against rules, for CI: exit 0 when every rule holds, 3 when one does not.
+
+    One line per rule: PASS or FAIL, the rule and the value found. Figures: test.* and val.* (the best
+    model: skill, rmse, mae; or accuracy, macro_f1, cross_entropy), best.* (the best trial: gap,
+    best_epoch, epochs_run, score ...), trials.* (completed, failed, interrupted, total). Reads files only.
+
+    Example:
+
+        lstmtune gate runs/smoke --require "test.skill >= 0.1" --require "trials.failed == 0" --junit gate.xml
+    """
+    from lstmtune.report import gate as gates
+    from lstmtune.run.layout import RunDir
+    from lstmtune.run.output import write_output
+
+    try:
+        run = RunDir(run_dir)
+        outcomes = gates.check(run, gates.run_rules(run, list(require or [])))
+        if junit:
+            write_output(gates.as_junit(run, outcomes), junit, "--junit", kind="xml")
+    except LstmtuneError as error:
+        raise fail(error) from None
+    append_step_summary(gates.as_markdown(run, outcomes))
+    if json_output:
+        sys.stdout.write(gates.as_json(run, outcomes))
+    else:
+        for outcome in outcomes:
+            print(outcome.line())
+    failed = [o for o in outcomes if not o.passed]
+    if failed:  # a verdict, not an error: exit 3 with one line, with or without --debug
+        stderr().print(
+            f"error: {len(failed)} of {len(outcomes)} rules failed: {', '.join(o.rule.name for o in failed)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(gates.GateFailed.exit_code)
+
+
+def worker(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="The run directory of a search started with --workers (on a shared file system).",
+            metavar="RUN_DIR",
+            show_default=False,
+        ),
+    ],
+    oracle: Annotated[
+        str | None,
+        typer.Option(
+            "--oracle",
+            help="HOST:PORT of the search (its --listen). [default: the address in RUN_DIR/run.json]",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="The search's data file, where it is on this machine. [default: the path in RUN_DIR/run.json]",
+            show_default=False,
+        ),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for the search to answer before giving up.")
+    ] = 120.0,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads", help="CPU threads for training. [default: TensorFlow's, all cores]", show_default=False
+        ),
+    ] = None,
+    worker_id: Annotated[
+        str | None,
+        typer.Option("--id", help="This worker's name in the search. [default: HOST-PID]", show_default=False),
+    ] = None,
+    recycle_after: Annotated[
+        int | None,
+        typer.Option("--recycle-after", help="Exit after this many trials (exit code 75), to be started afresh."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Join a running parallel search and run its trials until it ends.
+
+    Start the search with --workers and --listen on one machine, then on others (with the run directory
+    on a shared file system, at the same path or given here):
+
+        lstmtune search data.csv --target y --space space.yaml --out /shared/run --workers 2 --listen 0.0.0.0:8470
+
+        lstmtune worker /shared/run --oracle first-machine:8470
+    """
+    from lstmtune.progress import reporter_for
+    from lstmtune.run.layout import RunDir
+    from lstmtune.tuning.parallel.worker import run_worker
+
+    try:
+        _check_worker_options(wait, threads, recycle_after)
+        redeliver_interrupts_from_finalisers()
+        with contextlib.redirect_stdout(sys.stderr):
+            reporter = reporter_for(stderr(), quiet, live=False)
+            code = run_worker(RunDir(run_dir), oracle, worker_id, data, wait, threads, recycle_after, reporter)
+    except LstmtuneError as error:
+        raise fail(error) from None
+    except KeyboardInterrupt:
+        stderr().print(
+            "interrupted: this worker's trial is kept for the search's --resume", highlight=False, markup=False
+        )
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
+
+
+def _check_worker_options(wait: float, threads: int | None, recycle_after: int | None) -> None:
+    from lstmtune.errors import OptionError
+
+    if wait <= 0:
+        raise OptionError(f"--wait must be more than 0 seconds, but got {wait:g}")
+    if threads is not None and threads < 1:
+        raise OptionError(f"--threads must be at least 1, but got {threads}")
+    if recycle_after is not None and recycle_after < 1:
+        raise OptionError(f"--recycle-after must be at least 1 trial, but got {recycle_after}")
+
+
+PredictDataArg = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV with the columns the run was trained on (the target is not needed).",
+        metavar="DATA.csv",
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", help="Write the predictions as CSV to this file.")]
+AllOpt = Annotated[
+    bool, typer.Option("--all", help="[forecast] Forecast from every window of DATA.csv, not only the last.")
+]
+PredictEncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding", help="Encoding of DATA.csv. [default: the run's --encoding, else utf-8]", show_default=False
+    ),
+]
+
+
+def predict(
+    run_dir: RunDirArg,
+    data: PredictDataArg,
+    output: OutputOpt = None,
+    all_windows: AllOpt = False,
+    encoding: PredictEncodingOpt = None,
+) -> None:
+    """Predict with a run's best model and the preprocessing it was trained with.
+
+    Forecast: the next steps after the last row of DATA.csv (every window with --all). Text and
+    sequence: one row per text / sequence with the predicted label and class probabilities (or value).
+
+    Example:
+
+        lstmtune predict runs/airline examples/data/airline.csv
+    """
+    _predict(run_dir, data, output, all_windows, encoding)
+
+
+def forecast(
+    run_dir: RunDirArg,
+    data: PredictDataArg,
+    output: OutputOpt = None,
+    all_windows: AllOpt = False,
+    encoding: PredictEncodingOpt = None,
+) -> None:
+    """Forecast the next steps after the last row of DATA.csv with a run's best model (alias of predict).
+
+    Example:
+
+        lstmtune forecast runs/airline examples/data/airline.csv
+    """
+    _predict(run_dir, data, output, all_windows, encoding)
+
+
+def _predict(run_dir: Path, data: Path, output: Path | None, all_windows: bool, encoding: str | None) -> None:
+    from lstmtune.data.csv_reader import read_csv
+    from lstmtune.errors import OptionError
+    from lstmtune.predict import Predictor
+    from lstmtune.run.output import write_output
+    from lstmtune.tasks import get_task
+
+    try:
+        from lstmtune.tuning.quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+        predictor = Predictor.load(run_dir)
+        task = get_task(predictor.task)
+        if all_windows and "all_windows" not in task.predict_options:
+            raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {task.name} run")
+        # The run's encoding is the default for its new files.
+        frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=task.na_is_text)
+        result = predictor.predict(frame, source=str(data), all_windows=all_windows)
+        text = result.to_csv(index=task.indexed_predictions)
+        if output:
+            write_output(text, output, kind="csv", keep=(data,))
+        else:
+            sys.stdout.write(text)
+    except LstmtuneError as error:
+        raise fail(error) from None

@@ -1,0 +1,188 @@
+"""`lstmtune search`: plan the search (no TensorFlow until every input is valid), run it, print the report."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from lstmtune.cli.common import append_step_summary, fail, redeliver_interrupts_from_finalisers, stderr, stdout
+from lstmtune.cli.options import (
+    ClassWeightOpt,
+    DataArg,
+    EmbeddingsOpt,
+    EncodingOpt,
+    EpochsOpt,
+    FeaturesOpt,
+    FillOpt,
+    GpuFastOpt,
+    GroupColOpt,
+    HorizonOpt,
+    IdColOpt,
+    InitialPointsOpt,
+    JsonOpt,
+    ListenOpt,
+    LookbackOpt,
+    MaxLengthOpt,
+    MaxTrialsOpt,
+    ObjectiveOpt,
+    OrderColOpt,
+    OutOpt,
+    OverwriteOpt,
+    PatienceOpt,
+    ProblemOpt,
+    QuietOpt,
+    RecycleAfterOpt,
+    ResumeOpt,
+    ScaleOpt,
+    SeasonOpt,
+    SeedOpt,
+    SpaceOpt,
+    SplitColOpt,
+    SplitOpt,
+    StrictOpt,
+    StrideOpt,
+    TargetOpt,
+    TaskOpt,
+    TensorboardOpt,
+    TextColOpt,
+    TimeBudgetOpt,
+    TimeColOpt,
+    TimeFormatOpt,
+    TransformOpt,
+    TunerOpt,
+    WideOpt,
+    WorkersOpt,
+    search_request,
+)
+from lstmtune.core.names import DEFAULT_TASK
+from lstmtune.errors import LstmtuneError
+
+if TYPE_CHECKING:
+    from lstmtune.plan import SearchPlan, SearchRequest
+
+
+def search(
+    ctx: typer.Context,
+    data: DataArg,
+    space: SpaceOpt,
+    out: OutOpt,
+    target: TargetOpt = None,
+    task: TaskOpt = DEFAULT_TASK,
+    split: SplitOpt = None,
+    split_col: SplitColOpt = None,
+    features: FeaturesOpt = None,
+    objective: ObjectiveOpt = None,
+    class_weight: ClassWeightOpt = None,
+    scale: ScaleOpt = None,
+    time_col: TimeColOpt = None,
+    time_format: TimeFormatOpt = None,
+    horizon: HorizonOpt = None,
+    lookback: LookbackOpt = None,
+    transform: TransformOpt = None,
+    fill: FillOpt = None,
+    season: SeasonOpt = None,
+    text_col: TextColOpt = None,
+    encoding: EncodingOpt = None,
+    embeddings: EmbeddingsOpt = None,
+    strict: StrictOpt = False,
+    id_col: IdColOpt = None,
+    order_col: OrderColOpt = None,
+    group_col: GroupColOpt = None,
+    wide: WideOpt = False,
+    stride: StrideOpt = None,
+    max_length: MaxLengthOpt = None,
+    problem: ProblemOpt = None,
+    tuner: TunerOpt = None,
+    max_trials: MaxTrialsOpt = None,
+    epochs: EpochsOpt = None,
+    patience: PatienceOpt = None,
+    initial_points: InitialPointsOpt = None,
+    seed: SeedOpt = None,
+    time_budget: TimeBudgetOpt = None,
+    json_output: JsonOpt = False,
+    tensorboard: TensorboardOpt = False,
+    gpu_fast: GpuFastOpt = False,
+    workers: WorkersOpt = 0,
+    listen: ListenOpt = None,
+    recycle_after: RecycleAfterOpt = None,
+    resume: ResumeOpt = False,
+    overwrite: OverwriteOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Search LSTM hyperparameters for a CSV and write ranked trial tables.
+
+    Options marked [forecast], [text] or [sequence] apply to that --task only.
+
+    Examples:
+
+        lstmtune search examples/data/airline.csv --target Passengers --time-col Date --space search_spaces/forecast.yaml --out runs/airline
+
+        lstmtune search reviews.csv --task text --text-col text --target label --space search_spaces/text.yaml --out runs/reviews
+
+        lstmtune search motions.csv --task sequence --id-col case_id --order-col t --target label --space search_spaces/sequence.yaml --out runs/motions
+    """
+    plan = _plan(search_request(ctx.params, command=("lstmtune", *sys.argv[1:])))
+    _run(plan, quiet=quiet, json_output=json_output)
+
+
+def _plan(request: SearchRequest) -> SearchPlan:
+    """The validated plan, its data warnings printed (even with -q), and TensorFlow imported."""
+    from lstmtune.plan import plan_search
+
+    try:
+        plan = plan_search(request)
+        for warning in plan.warnings:  # even with -q: the data is usable, but a person should know
+            stderr().print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+        from lstmtune.tuning.quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+    except LstmtuneError as error:
+        raise fail(error) from None
+    except KeyboardInterrupt:  # before anything was written
+        stderr().print(
+            f"interrupted: nothing was written to {request.out}", highlight=False, markup=False, soft_wrap=True
+        )
+        raise typer.Exit(130) from None
+    return plan
+
+
+def _run(plan: SearchPlan, quiet: bool, json_output: bool) -> None:
+    """Run the planned search with progress on stderr, then print its report on stdout."""
+    from lstmtune.progress import reporter_for
+    from lstmtune.report.json_view import render_json
+    from lstmtune.report.markdown import step_summary
+    from lstmtune.report.model import build_report
+    from lstmtune.report.text import render_table
+    from lstmtune.tuning.search import SearchInterrupted, run_search
+
+    errors = stderr()
+    if not quiet:
+        errors.print(f"data: {plan.data.summary()}", highlight=False, markup=False, soft_wrap=True)
+        for notice in plan.notices:  # e.g. what --gpu-fast fixed
+            errors.print(notice, highlight=False, markup=False, soft_wrap=True)
+
+    redeliver_interrupts_from_finalisers()
+    try:
+        # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
+        with contextlib.redirect_stdout(sys.stderr):
+            run_search(plan, reporter_for(errors, quiet, live=not plan.request.workers))
+    except (SearchInterrupted, KeyboardInterrupt):
+        errors.print(
+            f"interrupted: finished trials are kept in {plan.request.out}; continue with --resume",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+    except LstmtuneError as error:
+        raise fail(error) from None
+    assert plan.run_dir is not None  # a plan with --out
+    built = build_report(plan.run_dir, top=5)
+    append_step_summary(step_summary(built))
+    if json_output:
+        sys.stdout.write(render_json(built))
+    else:
+        render_table(built, stdout())

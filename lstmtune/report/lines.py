@@ -1,0 +1,69 @@
+"""Texts every renderer shows alike: short column headers, the sparkline, the workers and confusion lines."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lstmtune.report.model import Report
+
+# The ranked table's short headers, to fit 80 columns.
+HEADERS = {
+    "trial_id": "trial",
+    "val_rmse": "rmse",
+    "val_accuracy": "acc",
+    "val_macro_f1": "f1",
+    "best_epoch": "best",
+    "epochs_run": "epochs",
+    "seconds": "sec",
+}
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int = 24) -> str:
+    """A one-line learning curve, lowest value ▁, highest █; non-finite epochs show as ×."""
+    if len(values) > width:  # keep the last value, sample the rest evenly
+        step = len(values) / width
+        values = [values[min(len(values) - 1, round(i * step))] for i in range(width - 1)] + [values[-1]]
+    finite = [v for v in values if isinstance(v, float) and math.isfinite(v)]
+    if not finite:
+        return ""
+    low, high = min(finite), max(finite)
+    span = (high - low) or 1.0
+    return "".join(
+        SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))]
+        if isinstance(v, float) and math.isfinite(v)
+        else "×"
+        for v in values
+    )
+
+
+def workers_line(manifest: dict[str, Any]) -> str | None:
+    """A parallel search's workers: how many, who ran how many trials, deaths and restarts."""
+    workers = manifest.get("workers")
+    if not isinstance(workers, dict):
+        return None
+    ran = workers.get("trials_by_worker") or {}
+    parts = [f"workers: {workers.get('count')} local"]
+    if ran:
+        parts.append("trials by worker: " + ", ".join(f"{name} {count}" for name, count in sorted(ran.items())))
+    deaths, restarts = len(workers.get("deaths") or []), workers.get("restarts") or 0
+    if deaths or restarts:
+        parts.append(f"{deaths} died, {restarts} restarted (see RUN_DIR/workers/)")
+    return "  ".join(parts)
+
+
+def confusion_lines(report: Report) -> list[str]:
+    """The best model's test confusion matrix (rows: true class, columns: predicted), for classification."""
+    matrix = ((report.best or {}).get("test") or {}).get("confusion_matrix")
+    labels = report.manifest.data.get("labels")
+    if not matrix or not isinstance(labels, list) or len(labels) != len(matrix):
+        return []
+    names = [str(label) for label in labels]
+    width = max(6, *(len(n) for n in names), *(len(str(v)) for row in matrix for v in row))
+    lines = [
+        "Test confusion matrix (rows: true class, columns: predicted):",
+        " " * (width + 2) + " ".join(n.rjust(width) for n in names),
+    ]
+    lines += [names[i].rjust(width) + "  " + " ".join(str(v).rjust(width) for v in row) for i, row in enumerate(matrix)]
+    return lines

@@ -1,0 +1,189 @@
+"""The report model: what `report` shows of a run, read once and handed to every renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from lstmtune.core.objective import Objective
+from lstmtune.core.text import number
+from lstmtune.errors import OptionError
+from lstmtune.report import importance
+from lstmtune.report.diagnoses import diagnose_trials, diagnosis_lines
+from lstmtune.report.findings import damaged_lines, diagnose
+from lstmtune.report.gpu import CudnnCheck, cudnn_check
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run.layout import RunDir
+from lstmtune.run.lock import process_alive
+from lstmtune.run.manifest import Manifest
+from lstmtune.run.records import learning_curve, read_trial_records
+from lstmtune.run.table import rank_trials
+from lstmtune.tasks import get_task
+from lstmtune.tasks.base import Presentation
+
+SUMMARY_COLUMNS = [
+    "rank",
+    "trial_id",
+    "status",
+    "score",
+    "val_rmse",
+    "skill",
+    "gap",
+    "best_epoch",
+    "epochs_run",
+    "seconds",
+]
+
+
+@dataclass
+class Report:
+    run_dir: RunDir
+    manifest: Manifest
+    table: pd.DataFrame
+    top: pd.DataFrame
+    state: str
+    findings: list[str]
+    curves: dict[str, list[float]]  # the objective per epoch of each top trial
+    # How the run's task is spoken of: skill's meaning, units, which pictures apply.
+    presentation: Presentation
+    # Structured per-trial diagnoses: {"code", "trial", "reason"} (see lstmtune.report.diagnoses).
+    diagnoses: list[dict[str, Any]] = field(default_factory=list)
+    # Per tuned hyperparameter: how the score and the gap move with it {name: {"score": rho, "gap": rho}}.
+    effects: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    # Per tuned hyperparameter: importance for the score (None until computed: it needs scikit-learn).
+    importance: dict[str, float] | None = None
+    importance_asked: bool = False
+    # On a GPU run: which trials could not use cuDNN's fused LSTM kernel and what it cost (None on a CPU).
+    cudnn: CudnnCheck | None = None
+
+    def helped(self) -> list[str]:
+        """What helped, in lines for people (see lstmtune.report.importance.describe)."""
+        return importance.describe(
+            self.effects,
+            self.importance,
+            self.completed_count,
+            self.objective.direction == "max",
+            self.importance_asked,
+        )
+
+    @property
+    def completed_count(self) -> int:
+        return int((self.table["status"] == "completed").sum()) if len(self.table) else 0
+
+    @property
+    def objective(self) -> Objective:
+        return self.manifest.objective
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return self.manifest.figures
+
+    @property
+    def summary_columns(self) -> list[str]:
+        """Forecasting: rank, trial, status, score, val_rmse, skill, ...; other tasks their first figure."""
+        first = next((f for f in self.figures if f not in (self.objective.name, "skill")), self.figures[0])
+        return ["rank", "trial_id", "status", "score", first, "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+
+    @property
+    def kind(self) -> str:
+        """forecast, classification or regression: what skill and the figures mean."""
+        return self.presentation.kind
+
+    @property
+    def tunable(self) -> list[str]:
+        return self.manifest.tunable
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        return self.manifest.best
+
+    @property
+    def data_line(self) -> str:
+        """What data the run used and what was done to it, in one line."""
+        return get_task(self.manifest.task).data_line(self.manifest.data)
+
+
+def run_state(manifest: Manifest) -> str:
+    """The run's status for people: a running run whose process is gone reads as stopped."""
+    status = manifest.status
+    if status == "running" and process_alive(manifest.get("process")) is False:
+        return "stopped (the search process is gone; continue it with --resume)"
+    if status == "interrupted":
+        return "interrupted (continue it with --resume)"
+    search = manifest.get("search") or {}
+    if status == "completed" and search.get("budget_ended_search"):
+        budget = number(search.get("time_budget"))
+        return f"completed (the time budget{f' of {budget:g} s' if budget is not None else ''} ended the search)"
+    return status
+
+
+def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -> Report:
+    """Everything `report` shows; `with_importance` also fits the importance surrogate (scikit-learn)."""
+    if top < 1:
+        raise OptionError(f"--top must be an integer >= 1, but got {top}")
+    manifest = run_manifest.load(run_dir)
+    objective = manifest.objective
+    names = manifest.hyperparameter_names
+    records, damaged = read_trial_records(run_dir)
+    table = rank_trials(records, names, objective, manifest.figures)
+    shown = table.head(top)
+    curves = {}
+    for trial_id in shown["trial_id"]:
+        history = learning_curve(run_dir, str(trial_id))
+        if objective.name in history:
+            curves[str(trial_id)] = pd.to_numeric(history[objective.name], errors="coerce").tolist()
+    diagnoses = [d.to_json() for d in diagnose_trials(run_dir, table, manifest)]
+    return Report(
+        run_dir,
+        manifest,
+        table,
+        shown,
+        run_state(manifest),
+        damaged_lines(damaged) + diagnose(table, manifest) + diagnosis_lines(diagnoses, table),
+        curves,
+        presentation=get_task(manifest.task).presentation(manifest.figures),
+        diagnoses=diagnoses,
+        effects=importance.effects(table, names),
+        importance=importance.importance(table, names, objective.direction == "max") if with_importance else None,
+        importance_asked=with_importance,
+        cudnn=cudnn_check(run_dir, manifest, table),
+    )
+
+
+def figure_keys(report: Report) -> list[str]:
+    """The figures of the baselines table: rmse, mae, skill; or accuracy, macro_f1, cross_entropy, skill."""
+    return [name.removeprefix("val_") for name in report.figures]
+
+
+def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
+    """(split, model, figures) for the best model and the baselines on the same items; with several
+    forecast targets, one row per target too."""
+    rows = []
+    best = report.best
+    baselines = report.manifest.baselines
+    targets = report.manifest.data.get("targets", [])
+    for split in ("val", "test"):
+        entries: list[tuple[str, dict[str, Any]]] = []
+        if best and split in best:
+            entries.append((f"best model (trial {best['trial_id']})", best[split]))
+        elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
+            row = report.table.iloc[0]
+            entries.append(
+                (
+                    f"best so far (trial {row['trial_id']})",
+                    {key: row.get(column) for key, column in zip(figure_keys(report), report.figures)},
+                )
+            )
+        # Manifests written before baselines carried their skill: persistence's is 0 by definition.
+        entries += [
+            (name, {"skill": 0.0, **scores} if name == "persistence" else scores)
+            for name, scores in (baselines.get(split) or {}).items()
+        ]
+        for name, scores in entries:
+            rows.append((split, name, scores))
+            if len(targets) > 1:
+                for target, figures in (scores.get("by_target") or {}).items():
+                    rows.append((split, f"{name}: {target}", figures))
+    return rows

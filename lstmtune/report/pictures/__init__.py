@@ -1,0 +1,52 @@
+"""Pictures of a run for `lstmtune report --plots DIR` and the HTML report (matplotlib, Agg; no TensorFlow).
+
+Each picture is drawn only when its data is there; a missing piece skips that picture.
+
+    curves           learning curves of the top trials, best epoch marked, the naive baseline's line
+    gap              validation / training metric per epoch for the top trials, the recorded gap marked
+    hyperparameters  one panel per tuned hyperparameter: its value against the score
+    importance       the importance of each tuned hyperparameter for the score
+    predictions      the best model on the test split (over time, or predicted vs true)
+    confusion        classification: the best model's test confusion matrix
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from lstmtune.report.model import Report
+from lstmtune.report.pictures.predictions import plot_confusion, plot_predictions
+from lstmtune.report.pictures.training import plot_curves, plot_gap, plot_hyperparameters, plot_importance
+
+PICTURES: dict[str, Callable[[Report], bytes | None]] = {
+    "curves": plot_curves,
+    "gap": plot_gap,
+    "hyperparameters": plot_hyperparameters,
+    "importance": plot_importance,
+    "predictions": plot_predictions,
+    "confusion": plot_confusion,
+}
+
+
+def render_plots(report: Report) -> dict[str, bytes]:
+    """Every picture that applies to this run, as PNG bytes, in display order."""
+    pictures = {}
+    for name, draw in PICTURES.items():
+        png = draw(report)
+        if png:
+            pictures[name] = png
+    return pictures
+
+
+def write_plots(report: Report, directory: Path, pictures: dict[str, bytes] | None = None) -> dict[str, Path]:
+    """Write every picture that applies as DIRECTORY/<name>.png; returns {name: path}. `pictures`, from
+    `render_plots(report)`, saves drawing them twice when the HTML page needs them too."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, png in (render_plots(report) if pictures is None else pictures).items():
+        path = directory / f"{name}.png"
+        path.write_bytes(png)
+        written[name] = path
+    return written

@@ -1,0 +1,45 @@
+"""A sentence under each picture saying what it shows and how to read it (no matplotlib)."""
+
+from __future__ import annotations
+
+from lstmtune.report.model import Report
+from lstmtune.report.pictures.canvas import baseline_line
+
+
+def caption(report: Report, name: str) -> str:
+    """A sentence saying what a picture shows and how to read it."""
+    objective = report.objective
+    train = objective.name.removeprefix("val_")
+    baseline = baseline_line(report)
+    texts = {
+        "curves": (
+            f"Learning curves of the top trials: {objective.name} (solid) and its training twin {train} "
+            "(dashed) per epoch; the star is the epoch whose weights were kept. "
+            + (
+                f"The dotted line is the {baseline[0]} on validation."
+                if baseline
+                else "No baseline line: the objective is measured on scaled targets, the baselines in original units."
+                if not report.presentation.baseline_in_objective_units
+                else ""
+            )
+        ),
+        "gap": (
+            "How many times further from perfect each top trial is on validation than on training, each "
+            "split measured against its own naive baseline, after training, without dropout: "
+            "(1 - validation skill) / (1 - training skill). Diamonds: the weights kept (the best epoch); "
+            "circles: the last epoch trained, before early stopping put the best weights back. 1 means the "
+            "model does as well on data it never saw; a gap that grows from diamond to circle is overfitting "
+            "that early stopping caught. Trials that do not beat the naive baseline on training data have no gap."
+        ),
+        "hyperparameters": (
+            "Each completed trial's value of a tuned hyperparameter against its score; "
+            "the star is the best trial. Few trials make any trend a hint, not a finding."
+        ),
+        "importance": "How much each tuned hyperparameter mattered for the score across the completed trials.",
+        "predictions": "The best model on the test split against the truth" + report.presentation.reference,
+        "confusion": (
+            "The best model's test predictions: rows are the true classes, columns the predicted ones; "
+            "numbers are counts, colour the share of each true class."
+        ),
+    }
+    return texts.get(name, name)

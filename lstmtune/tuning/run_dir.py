@@ -1,0 +1,118 @@
+"""A search's start in its run directory: the initial manifest (versions, device, settings) and the
+directory prepared (or cleared for --overwrite) under the run's lock."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+from typing import Any
+
+import keras
+import keras_tuner
+
+from lstmtune.core.status import RunStatus
+from lstmtune.errors import RunDirError
+from lstmtune.plan import SearchPlan, gpu_fast_manifest, manifest_data
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run.atomic import write_text
+from lstmtune.run.layout import LOCK_NAME, RunDir
+from lstmtune.tuning.recorder import now
+from lstmtune.tuning.tuner import initial_points
+from lstmtune.version import __version__
+
+
+def versions() -> dict[str, str]:
+    import tensorflow as tf
+
+    return {
+        "lstmtune": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "keras_tuner": keras_tuner.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def device() -> dict[str, Any]:
+    """Where the trials train: the GPUs TensorFlow sees (none: the CPU) and the CPU cores."""
+    import tensorflow as tf
+
+    gpus = [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+    return {"kind": "gpu" if gpus else "cpu", "gpus": gpus, "cpu_cores": os.cpu_count()}
+
+
+def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
+    search = plan.search
+    return {
+        "task": plan.task.name,
+        "command": list(plan.request.command),
+        "versions": versions(),
+        "status": RunStatus.RUNNING.value,
+        "process": {"pid": os.getpid(), "host": socket.gethostname()},
+        "device": device(),
+        "data": manifest_data(plan),
+        "search": {
+            "tuner": search.tuner,
+            "max_trials": search.max_trials if search.tuner != "hyperband" else None,
+            "epochs": search.epochs,
+            "patience": search.patience,
+            "initial_points": initial_points(plan) if search.tuner == "bayesian" else None,
+            "seed": search.seed,
+            "time_budget": search.time_budget,
+            "tensorboard": plan.request.tensorboard,
+            "objective": plan.data.objective.to_json(),
+            "figures": list(plan.data.figure_columns),
+            **gpu_fast_manifest(plan),
+        },
+        "hyperparameters": {
+            "names": list(plan.space.params),
+            "tunable": [p.name for p in plan.space.tunable],
+            "space": plan.space.to_dict()["hyperparameters"],
+        },
+        "baselines": plan.baselines,
+        "times": {"started": now()},
+        # A parallel search: `lstmtune worker` waits for the address, added once the chief serves.
+        **({"workers": {"count": plan.request.workers}} if plan.request.workers else {}),
+    }
+
+
+def prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
+    """Under the run's lock: check again what planning saw (another search may have started on the
+    same directory since), clear it for --overwrite, write the manifest and the space."""
+    run_dir = plan.run_dir
+    request = plan.request
+    if not request.resume and not request.overwrite and not run_dir.is_empty():
+        raise RunDirError(
+            f"--out {run_dir.root}: already exists and is not empty (another search started on it "
+            "meanwhile?); pass --resume to continue it or --overwrite to replace it"
+        )
+    if request.overwrite:  # everything but the lock this process holds
+        for child in run_dir.root.iterdir():
+            if child.name != LOCK_NAME:
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    run_dir.root.mkdir(parents=True, exist_ok=True)
+    run_dir.history.mkdir(exist_ok=True)
+    manifest = initial_manifest(plan)
+    if plan.request.resume:
+        previous = run_manifest.load(run_dir)
+        manifest["times"]["first_started"] = previous.get("times", {}).get("first_started") or previous.get(
+            "times", {}
+        ).get("started")
+        manifest["resumed"] = previous.get("resumed", 0) + 1
+        if previous.get("best"):  # a resumed run never ends with less than it started with
+            manifest["best"] = previous["best"]
+    run_manifest.save(run_dir, manifest)
+    write_text(run_dir.space, plan.space.to_yaml())
+    return manifest
+
+
+def own_running_manifest(run_dir: RunDir) -> dict[str, Any] | None:
+    """run.json as this process wrote it, when an interrupt came before prepare_run_dir returned it."""
+    try:
+        manifest = run_manifest.load(run_dir)
+    except RunDirError:
+        return None
+    process = manifest.get("process") or {}
+    return manifest if manifest.get("status") == RunStatus.RUNNING.value and process.get("pid") == os.getpid() else None
