@@ -126,10 +126,18 @@ class Run:
         return self.manifest.get("best")
 
     @property
-    def findings(self) -> list[str]:
-        from lstmtune.report.findings import diagnose
+    def reference(self) -> dict[str, Any] | None:
+        """The reference model (the one a practitioner would fit instead): its name, parameters, seconds,
+        and validation and test figures, or why it could not be fitted (None: no reference)."""
+        return self.manifest.reference
 
-        return diagnose(self.trials, self.manifest)
+    @property
+    def findings(self) -> list[str]:
+        """The report's findings: the best trial against its baselines and the reference, its gap, and
+        the diagnoses of the trials."""
+        from lstmtune.report.model import build_report
+
+        return build_report(self.run_dir).findings
 
     @_with_python_names
     def report(self, format: str = "md", top: int = 5) -> str:
@@ -189,7 +197,7 @@ def search(
     command line's options with underscores: time_col, text_col, id_col, order_col, split_col,
     group_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill,
     season, objective, class_weight, problem, max_length, stride, lookback, tuner, max_trials, epochs,
-    patience, initial_points, seed, time_budget. `gpu_fast=True` keeps recurrent_dropout at 0 in every
+    patience, initial_points, seed, time_budget, reference. `gpu_fast=True` keeps recurrent_dropout at 0 in every
     trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU). `workers=N`
     runs trials in N worker processes at once (`listen`, `recycle_after`: as the command line's).
     """

@@ -62,6 +62,9 @@ class PlainReporter(Reporter):
     def warn(self, text):
         self.console.print(text, highlight=False, markup=False, soft_wrap=True)
 
+    def reference(self, line):
+        self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+
 
 class RichReporter(Reporter):
     """Live bars: trials (with elapsed / ETA and best score so far) and the current trial's epochs."""
@@ -108,6 +111,9 @@ class RichReporter(Reporter):
 
     def warn(self, text):
         self.progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+    def reference(self, line):
+        self.progress.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def reporter_for(console: Console, quiet: bool = False, live: bool = True) -> Reporter:

@@ -129,6 +129,51 @@ def test_baselines_match_a_hand_computation(airline_run, airline_csv_module):
     assert manifest["baselines"]["test"]["seasonal"]["mae"] == pytest.approx(np.mean(np.abs(test_errors)))
 
 
+def test_the_reference_model_is_fitted_once_and_shown_beside_the_baselines(airline_run, cli):
+    out, result = airline_run
+    manifest = read_json(out / "run.json")
+    reference = manifest["baselines"]["reference"]
+    assert reference["name"].startswith(("SARIMA", "ETS")) and manifest["search"]["reference"] == "auto"
+    assert reference["val"]["rmse"] < manifest["baselines"]["val"]["persistence"]["rmse"]
+    assert reference["test"]["rmse"] < manifest["baselines"]["test"]["persistence"]["rmse"]
+    assert manifest["times"]["reference_seconds"] > 0 and "reference: " in result.stderr
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert predictions["reference"].notna().all() and len(predictions) == manifest["best"]["test"]["windows"]
+    # The verdict is the test figures', in the report and the gate.
+    beats = manifest["best"]["test"]["rmse"] < reference["test"]["rmse"]
+    verdict = "beats" if beats else "does not beat"
+    assert f"The best LSTM {verdict} the reference model ({reference['name']}) on test" in result.stdout
+    document = json.loads(cli("report", out, "--format", "json").stdout)
+    assert document["comparison"]["beats_on_test"] is beats and document["reference"]["name"] == reference["name"]
+    gate = cli(
+        "gate", out, "--require", f"best.beats_reference == {int(beats)}", "--require", "reference.test_rmse > 0"
+    )
+    assert gate.exit_code == 0, gate.stdout
+
+
+def test_reference_off_fits_none(cli, airline_csv, tiny_space, tmp_path):
+    result = cli(
+        "search",
+        airline_csv,
+        "--target",
+        "Passengers",
+        "--space",
+        tiny_space,
+        "--out",
+        tmp_path / "run",
+        "--reference",
+        "off",
+        "--max-trials",
+        "1",
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.stderr
+    manifest = read_json(tmp_path / "run" / "run.json")
+    assert "reference" not in manifest["baselines"] and manifest["search"]["reference"] == "off"
+    assert "reference" not in pd.read_csv(tmp_path / "run" / "predictions.csv").columns
+    assert "reference model" not in result.stdout
+
+
 def test_ranked_table_and_history(airline_run):
     out, _ = airline_run
     table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})

@@ -240,6 +240,16 @@ TimeBudgetOpt = Annotated[
         help="Stop after this long, e.g. 90s, 10m, 1h: no trial starts later and a running one stops at its next epoch end.",
     ),
 ]
+ReferenceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reference",
+        help="The model to compare the LSTM with, fitted once on the training rows: auto (forecast: SARIMA or ETS "
+        "with --season, else AR; text: TF-IDF + logistic regression; sequence: MiniRocket + a linear model), off, "
+        "or a model's name (sarima, ets, ar, tfidf, minirocket). [default: auto]",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[
     bool,
     typer.Option("--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr)."),

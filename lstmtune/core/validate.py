@@ -105,6 +105,16 @@ def one_of(options: tuple[str, ...]) -> Validator:
     return Validator(check, {"type": "string", "enum": list(options)})
 
 
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", value.strip().lower()):
+        raise ValueError(f"must be a name (letters, digits and _), but got {shown(value)}")
+    return value.strip().lower()
+
+
+# A name whose meaning another layer checks (a task's reference models): letters, digits and _.
+name = Validator(_name, {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"})
+
+
 def optional(validator: Validator) -> Validator:
     """`validator`, or unset: None, "none", "null" or ""."""
 

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.core.text import number
+from lstmtune.report.comparison import Comparison, finding
 from lstmtune.run.manifest import Manifest
 
 # A best trial 1.5 times further from perfect (relative to naive) on validation than on training has a
@@ -98,3 +99,11 @@ def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:
         ):
             edges.append(f"{name} = {value:g} at the upper end of [{low:g}, {high:g}]")
     return edges
+
+
+def reference_findings(manifest: Manifest, comparison: Comparison | None, advice: str) -> list[str]:
+    """The reference model beating the best trial on validation (with what to try), or failing to fit."""
+    reference = manifest.reference
+    if isinstance(reference, dict) and reference.get("failed"):
+        return [f"No reference model: {reference.get('name')} could not be fitted ({reference['failed']})."]
+    return finding(comparison, advice)

@@ -7,6 +7,8 @@ A rule names a figure the run has, a comparison and a number:
     best.overfits == 0       1 when the best trial carries that diagnosis code (see lstmtune.report.diagnoses)
     trials.failed == 0       trial counts (completed, failed, interrupted, total)
     findings.unstable == 0   how many trials carry a diagnosis code (overfits, not_learning, unstable ...)
+    reference.test_rmse < 20 the reference model's figures (reference.val_<figure>, reference.test_<figure>)
+    best.beats_reference == 1  1 when the best model does better than the reference model on test
 
 Every gate also checks run.completed == 1: a failed, running or interrupted run does not pass.
 
@@ -19,14 +21,17 @@ import json
 import math
 import operator
 from dataclasses import dataclass
+from typing import Any
 from xml.etree import ElementTree
 
 from lstmtune.core.text import number
 from lstmtune.errors import LstmtuneError, OptionError
+from lstmtune.report.comparison import compare
 from lstmtune.report.diagnoses import counts as code_counts
 from lstmtune.report.diagnoses import diagnose_trials
 from lstmtune.run import manifest as run_manifest
 from lstmtune.run.layout import RunDir
+from lstmtune.run.manifest import Manifest
 from lstmtune.run.table import trials_table
 from lstmtune.space.rules import BEST_COLUMNS, RUN_COMPLETED, TRIAL_COUNTS, Rule, parse_rule
 
@@ -84,6 +89,21 @@ def figures(run_dir: RunDir) -> dict[str, float | None]:
             else None
         )
     out["run.completed"] = 1.0 if manifest.status == "completed" else 0.0
+    out.update(reference_figures(manifest, table))
+    return out
+
+
+def reference_figures(manifest: Manifest, table: Any) -> dict[str, float | None]:
+    """reference.<split>_<figure> of the reference model, and best.beats_reference (1 or 0 on test)."""
+    reference = manifest.reference or {}
+    out: dict[str, float | None] = {}
+    keys = [name.removeprefix("val_") for name in manifest.figures]
+    for split in ("val", "test"):
+        for key in keys:
+            out[f"reference.{split}_{key}"] = number((reference.get(split) or {}).get(key))
+    comparison = compare(manifest, table)
+    beats = comparison.beats("test") if comparison is not None else None
+    out["best.beats_reference"] = None if beats is None else float(beats)
     return out
 
 

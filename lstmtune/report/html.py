@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.core.text import cell, number
-from lstmtune.report.lines import HEADERS, sparkline, workers_line
+from lstmtune.report.lines import HEADERS, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
@@ -46,6 +46,8 @@ th { background: #f0f2f5; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 tr.best td { background: #fff8e1; }
 tr.baseline td { color: #4a5360; }
+tr.reference td { background: #eef4fb; }
+p.verdict { font-weight: 600; }
 td.spark { font-family: ui-monospace, Menlo, Consolas, monospace; letter-spacing: -1px; white-space: nowrap; }
 caption { caption-side: bottom; text-align: left; color: #6b7480; font-size: 0.85em; padding-top: 4px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.8em; font-weight: 600;
@@ -229,11 +231,14 @@ def _best_section(report: Report) -> str:
         parts.append('<p class="muted">No best model yet: the search has not finished its final evaluation.</p>')
     keys = figure_keys(report)
     model = report.presentation.model_column
-    units = " (original units)" if report.presentation.original_units else ""
     rows = []
     for split, what, scores in figures_rows(report):
         is_model = what.startswith(("best model", "best so far"))
-        cls = "best" if is_model and split == "test" else ("" if is_model else "baseline")
+        cls = (
+            "best"
+            if is_model and split == "test"
+            else ("" if is_model else "reference" if what.startswith("reference") else "baseline")
+        )
         attribute = f' class="{cls}"' if cls else ""
         rows.append(
             f"<tr{attribute}><td>{esc(split)}</td><td>{esc(what)}</td>"
@@ -242,9 +247,12 @@ def _best_section(report: Report) -> str:
         )
     if rows:
         parts.append(
-            f"<h3>Against naive baselines{esc(units)}</h3>"
+            f"<h3>{esc(figures_title(report).removeprefix('Best model against ').capitalize())}</h3>"
             + _table(["split", model, *keys], rows, report.presentation.skill)
         )
+    verdict = report.comparison.verdict() if report.comparison else None
+    if verdict:
+        parts.append(f'<p class="verdict">{esc(verdict)}</p>')
     parts.append("</section>")
     return "".join(parts)
 

@@ -67,3 +67,9 @@ def confusion_lines(report: Report) -> list[str]:
     ]
     lines += [names[i].rjust(width) + "  " + " ".join(str(v).rjust(width) for v in row) for i, row in enumerate(matrix)]
     return lines
+
+
+def figures_title(report: Report) -> str:
+    """The title of the table of the best model against the baselines (and the reference model)."""
+    against = "naive baselines and the reference model" if report.manifest.reference else "naive baselines"
+    return f"Best model against {against}" + (" (original units)" if report.presentation.original_units else "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lstmtune.core.text import cell
-from lstmtune.report.lines import confusion_lines, sparkline, workers_line
+from lstmtune.report.lines import confusion_lines, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 from lstmtune.run.table import to_markdown
 
@@ -25,7 +25,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "## Top trials",
         "",
         to_markdown(with_curves(report)) if not report.top.empty else "No trial has finished yet.\n",
-        "## Best model against naive baselines" + (" (original units)" if presentation.original_units else ""),
+        f"## {figures_title(report)}",
         "",
         f"| split | {presentation.model_column} | " + " | ".join(keys) + " |",
         "|---|---|" + "---|" * len(keys),
@@ -33,6 +33,9 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
     for split, what, scores in figures_rows(report):
         lines.append(f"| {split} | {what} | " + " | ".join(cell(scores.get(key)) for key in keys) + " |")
     lines += ["", presentation.skill]
+    verdict = report.comparison.verdict() if report.comparison else None
+    if verdict:
+        lines += ["", verdict]
     confusion = confusion_lines(report)
     if confusion:
         lines += ["", "```", *confusion, "```"]

@@ -11,8 +11,9 @@ from lstmtune.core.objective import Objective
 from lstmtune.core.text import number
 from lstmtune.errors import OptionError
 from lstmtune.report import importance
+from lstmtune.report.comparison import Comparison, compare
 from lstmtune.report.diagnoses import diagnose_trials, diagnosis_lines
-from lstmtune.report.findings import damaged_lines, diagnose
+from lstmtune.report.findings import damaged_lines, diagnose, reference_findings
 from lstmtune.report.gpu import CudnnCheck, cudnn_check
 from lstmtune.run import manifest as run_manifest
 from lstmtune.run.layout import RunDir
@@ -57,6 +58,8 @@ class Report:
     importance_asked: bool = False
     # On a GPU run: which trials could not use cuDNN's fused LSTM kernel and what it cost (None on a CPU).
     cudnn: CudnnCheck | None = None
+    # The best LSTM against the reference model (None: no reference, or its fit failed).
+    comparison: Comparison | None = None
 
     def helped(self) -> list[str]:
         """What helped, in lines for people (see lstmtune.report.importance.describe)."""
@@ -135,13 +138,16 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
         if objective.name in history:
             curves[str(trial_id)] = pd.to_numeric(history[objective.name], errors="coerce").tolist()
     diagnoses = [d.to_json() for d in diagnose_trials(run_dir, table, manifest)]
+    comparison = compare(manifest, table)
+    findings = damaged_lines(damaged) + diagnose(table, manifest)
+    findings += reference_findings(manifest, comparison, get_task(manifest.task).reference_advice)
     return Report(
         run_dir,
         manifest,
         table,
         shown,
         run_state(manifest),
-        damaged_lines(damaged) + diagnose(table, manifest) + diagnosis_lines(diagnoses, table),
+        findings + diagnosis_lines(diagnoses, table),
         curves,
         presentation=get_task(manifest.task).presentation(manifest.figures),
         diagnoses=diagnoses,
@@ -149,6 +155,7 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
         importance=importance.importance(table, names, objective.direction == "max") if with_importance else None,
         importance_asked=with_importance,
         cudnn=cudnn_check(run_dir, manifest, table),
+        comparison=comparison,
     )
 
 
@@ -158,11 +165,12 @@ def figure_keys(report: Report) -> list[str]:
 
 
 def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
-    """(split, model, figures) for the best model and the baselines on the same items; with several
-    forecast targets, one row per target too."""
+    """(split, model, figures) for the best model, the naive baselines and the reference model on the same
+    items; with several forecast targets, one row per target too."""
     rows = []
     best = report.best
     baselines = report.manifest.baselines
+    reference = report.manifest.reference
     targets = report.manifest.data.get("targets", [])
     for split in ("val", "test"):
         entries: list[tuple[str, dict[str, Any]]] = []
@@ -181,6 +189,8 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
             (name, {"skill": 0.0, **scores} if name == "persistence" else scores)
             for name, scores in (baselines.get(split) or {}).items()
         ]
+        if reference and isinstance(reference.get(split), dict):
+            entries.append((f"reference: {reference.get('name')}", reference[split]))
         for name, scores in entries:
             rows.append((split, name, scores))
             if len(targets) > 1:

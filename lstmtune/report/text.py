@@ -10,7 +10,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from lstmtune.core.text import cell
-from lstmtune.report.lines import HEADERS, confusion_lines, sparkline, workers_line
+from lstmtune.report.lines import HEADERS, confusion_lines, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 
@@ -68,8 +68,7 @@ def figures_table(report: Report) -> Table:
     keys = figure_keys(report)
     presentation = report.presentation
     model_column = presentation.model_column
-    units = " (original units)" if presentation.original_units else ""
-    figures = Table(title=f"Best model against naive baselines{units}", caption=presentation.skill)
+    figures = Table(title=figures_title(report), caption=presentation.skill)
     for column in ("split", model_column, *keys):
         figures.add_column(column, justify="left" if column in ("split", model_column) else "right")
     for split, what, scores in figures_rows(report):
@@ -100,6 +99,9 @@ def render_table(report: Report, console: Console) -> None:
     if report.tunable:
         console.print(values_table(report))
     console.print(figures_table(report))
+    verdict = report.comparison.verdict() if report.comparison else None
+    if verdict:
+        console.print(verdict, highlight=False, markup=False)
     confusion = confusion_lines(report)
     if confusion:
         console.print("\n".join(confusion), highlight=False, markup=False)

@@ -4,7 +4,9 @@
      "data": {"path", "sha256", ...the task's own part},
      "search": {"tuner", "max_trials", "epochs", "patience", "initial_points", "seed",
                 "objective": {"name", "direction", "label"}, "figures": [...]},
-     "hyperparameters": {"names", "tunable", "space"}, "baselines": {...}, "best": {...},
+     "hyperparameters": {"names", "tunable", "space"},
+     "baselines": {"val": {name: figures}, "test": {...}, "reference": {"name", "parameters", "val", "test", ...}},
+     "best": {...},
      "trials": {status: count}, "times": {...}, "versions": {...}, "process": {"pid", "host"}}
 
 Version 1 manifests (no schema_version) are forecasting runs ranked on val_mse, minimised.
@@ -28,6 +30,8 @@ FORECAST_FIGURES = ("val_rmse", "val_mae", "skill")
 # Sections every reader may treat as objects (an absent one reads as {}), and those present only once
 # there is something to say.
 SECTIONS = ("data", "search", "hyperparameters", "baselines", "times")
+# baselines.reference: the model a practitioner would fit instead (beside the naive baselines of each split).
+REFERENCE = "reference"
 LATER_SECTIONS = ("best", "trials", "process", "workers")
 
 
@@ -75,7 +79,13 @@ class Manifest(dict[str, Any]):
 
     @property
     def baselines(self) -> dict[str, dict[str, dict[str, Any]]]:
-        return self.get("baselines") or {}
+        """The naive baselines of each split: {"val": {name: figures}, "test": {...}}."""
+        return {split: figures for split, figures in (self.get("baselines") or {}).items() if split != REFERENCE}
+
+    @property
+    def reference(self) -> dict[str, Any] | None:
+        """The reference model: name, parameters, seconds, and its figures per split (or why it failed)."""
+        return (self.get("baselines") or {}).get(REFERENCE)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -149,6 +159,11 @@ def _check_nested(where: Any, manifest: Manifest) -> None:
             _expect(where, f"hyperparameters.{key}", value, list)
     for split, figures in manifest["baselines"].items():
         _expect(where, f"baselines.{split}", figures, dict)
+        if split == REFERENCE:
+            for key in ("val", "test"):
+                if figures.get(key) is not None:
+                    _expect(where, f"baselines.reference.{key}", figures[key], dict)
+            continue
         for name, scores in figures.items():
             _expect(where, f"baselines.{split}.{name}", scores, dict)
     best = manifest.get("best")

@@ -5,6 +5,8 @@
     best.overfits == 0       1 when the best trial carries that diagnosis code
     trials.failed == 0       trial counts (completed, failed, interrupted, total)
     findings.unstable == 0   how many trials carry a diagnosis code (overfits, not_learning, unstable ...)
+    reference.test_rmse < 20 the reference model's figures (val_<figure>, test_<figure>)
+    best.beats_reference == 1  1 when the best model does better than the reference model on test
 
 Which figures a run really has is decided when a run is gated (lstmtune.report.gate).
 """
@@ -20,9 +22,9 @@ from lstmtune.core.names import DIAGNOSIS_CODES
 from lstmtune.errors import OptionError, SpaceError
 
 RULE = re.compile(
-    r"^\s*(val|test|best|trials|run|findings)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+    r"^\s*(val|test|best|trials|run|findings|reference)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
 )
-RULE_FORM = "'<val|test|best|trials|findings>.<figure> <op> <number>', like 'test.skill >= 0.1'"
+RULE_FORM = "'<val|test|best|trials|findings|reference>.<figure> <op> <number>', like 'test.skill >= 0.1'"
 TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
 BEST_COLUMNS = (
     "score",
@@ -41,9 +43,14 @@ SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy"
 KNOWN = {
     "val": SPLIT_FIGURES,
     "test": SPLIT_FIGURES,
+    # The reference model's figures on validation and test (reference.test_rmse), and best.beats_reference.
+    "reference": tuple(f"{split}_{figure}" for split in ("val", "test") for figure in SPLIT_FIGURES),
     "trials": TRIAL_COUNTS,
     "run": ("completed",),
-    "best": BEST_COLUMNS + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill") + ("skill",) + DIAGNOSIS_CODES,
+    "best": BEST_COLUMNS
+    + tuple(f"val_{f}" for f in SPLIT_FIGURES if f != "skill")
+    + ("skill", "beats_reference")
+    + DIAGNOSIS_CODES,
     "findings": DIAGNOSIS_CODES,
 }
 # Every gate starts with this rule: a run that failed, is still running or was interrupted does not pass.

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from lstmtune.core.validate import Validator, duration, integer, one_of, optional
+from lstmtune.core.validate import Validator, duration, integer, name, one_of, optional
 
 TUNERS = ("bayesian", "random", "hyperband")
 # Choices more than one task's data settings offer.
@@ -35,6 +35,9 @@ class SearchSettings:
     seed: int = 42
     # Seconds after which no trial starts and a running one stops at its next epoch end; None: no limit.
     time_budget: float | None = None
+    # The model a practitioner would fit instead, fitted once per run: auto (the task's usual one),
+    # off, or a model's name (the task says which it has).
+    reference: str = "auto"
 
 
 def default_initial_points(max_trials: int) -> int:
@@ -54,6 +57,7 @@ SEARCH_RULES: dict[str, Validator] = {
     "initial_points": optional(integer(1, MAX_TRIALS)),
     "seed": integer(0, 2**32 - 1),  # what NumPy and TensorFlow seeding accept
     "time_budget": optional(duration),
+    "reference": name,
 }
 
 

@@ -24,6 +24,7 @@ from lstmtune.core.objective import Objective
 from lstmtune.core.validate import Validator
 from lstmtune.space.specs import Spec
 from lstmtune.tasks.model_size import ModelShape
+from lstmtune.tasks.reference import Reference
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Presentation:
     # The predictions picture: "time" (truth, prediction and the naive forecast over time), "scatter"
     # (predicted against true) or "" (none: classification shows a confusion matrix).
     predictions: str
-    reference: str  # the end of the predictions picture's caption: what is drawn for reference
+    predictions_note: str  # the end of the predictions picture's caption: what is drawn beside the model
     summary_prose: bool  # the data summary reads as prose (the forecast's data line is a list of settings)
 
 
@@ -50,7 +51,7 @@ CLASSIFICATION = Presentation(
     original_units=False,
     baseline_in_objective_units=True,
     predictions="",
-    reference="",
+    predictions_note="",
     summary_prose=True,
 )
 REGRESSION = Presentation(
@@ -60,7 +61,7 @@ REGRESSION = Presentation(
     original_units=True,
     baseline_in_objective_units=True,
     predictions="scatter",
-    reference="; points on the dashed line are perfect.",
+    predictions_note="; points on the dashed line are perfect.",
     summary_prose=True,
 )
 
@@ -91,6 +92,8 @@ class Prepared(ABC):
 
     objective: Objective
     info: dict[str, Any]
+    # The reference model fitted by `reference()`, whose test predictions `predictions()` adds.
+    fitted_reference: Reference | None = None
     # Per-trial figure columns of the ranked table after the score (keys of a trial's metrics).
     figure_columns: tuple[str, ...] = ()
 
@@ -136,6 +139,15 @@ class Prepared(ABC):
         """The space with data-derived defaults filled in (e.g. text sequence_length)."""
         return space
 
+    def reference_choices(self) -> tuple[str, ...]:
+        """The reference models this data allows (`--reference NAME`), the task's usual one first."""
+        return ()
+
+    def reference(self, choice: str) -> Reference | None:
+        """Fit the reference model named `choice` ("auto": the usual choice for this data) on the
+        training items and score it on validation and test; None when the task has none."""
+        return None
+
 
 def too_few_items(path: Any, count: int, kind: str) -> list[str]:
     """The warning of text and sequence data with fewer than MIN_TRAINING_EXAMPLES training items."""
@@ -173,6 +185,11 @@ class Task(ABC):
     predict_options: tuple[str, ...] = ()
     na_is_text: bool = False
     indexed_predictions: bool = False
+    # Every reference model `--reference NAME` may name for this task (the data may allow fewer), and
+    # what to try when the reference beats the best LSTM.
+    references: tuple[str, ...] = ()
+    reference_needs: dict[str, str] = {}  # what a model needs of the data ("--season M"), for messages
+    reference_advice: str = ""
 
     @abstractmethod
     def prepare(self, request: DataRequest, space: Any) -> Prepared:

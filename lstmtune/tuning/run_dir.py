@@ -1,5 +1,5 @@
-"""A search's start in its run directory: the initial manifest (versions, device, settings) and the
-directory prepared (or cleared for --overwrite) under the run's lock."""
+"""A search's start in its run directory: the initial manifest (versions, device, settings), the
+directory prepared (or cleared for --overwrite) under the run's lock, and the reference model fitted."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from lstmtune.plan import SearchPlan, gpu_fast_manifest, manifest_data
 from lstmtune.run import manifest as run_manifest
 from lstmtune.run.atomic import write_text
 from lstmtune.run.layout import LOCK_NAME, RunDir
+from lstmtune.tasks.reference import OFF, compared_on
+from lstmtune.tuning.events import Reporter
 from lstmtune.tuning.recorder import now
 from lstmtune.tuning.tuner import initial_points
 from lstmtune.version import __version__
@@ -61,6 +63,7 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "initial_points": initial_points(plan) if search.tuner == "bayesian" else None,
             "seed": search.seed,
             "time_budget": search.time_budget,
+            "reference": search.reference,
             "tensorboard": plan.request.tensorboard,
             "objective": plan.data.objective.to_json(),
             "figures": list(plan.data.figure_columns),
@@ -106,6 +109,26 @@ def prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
     run_manifest.save(run_dir, manifest)
     write_text(run_dir.space, plan.space.to_yaml())
     return manifest
+
+
+def record_reference(plan: SearchPlan, manifest: dict[str, Any], reporter: Reporter) -> None:
+    """Fit the reference model once, before the trials, and record it beside the naive baselines."""
+    choice = plan.search.reference
+    if choice == OFF or not plan.data.reference_choices():
+        return
+    reference = plan.data.reference(choice)
+    if reference is None:
+        return
+    manifest["baselines"]["reference"] = reference.to_json()
+    manifest["times"]["reference_seconds"] = round(reference.seconds, 2)
+    run_manifest.save(plan.run_dir, manifest)
+    if reference.failed:
+        reporter.warn(f"warning: the reference model could not be fitted: {reference.failed}")
+        return
+    figure, _ = compared_on(plan.data.objective)
+    value = reference.figures.get("val", {}).get(figure)
+    shown = f"validation {figure} {value:.4g}" if isinstance(value, float) else "no validation figure"
+    reporter.reference(f"reference: {reference.name}: {shown} ({reference.seconds:.1f} s)")
 
 
 def own_running_manifest(run_dir: RunDir) -> dict[str, Any] | None:

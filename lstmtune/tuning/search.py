@@ -22,7 +22,7 @@ from lstmtune.tuning.events import Reporter
 from lstmtune.tuning.parallel.chief import WorkersLost, serve_workers
 from lstmtune.tuning.quiet import quiet_library_logs
 from lstmtune.tuning.recorder import TrialRecorder, failure_reason, now
-from lstmtune.tuning.run_dir import own_running_manifest, prepare_run_dir
+from lstmtune.tuning.run_dir import own_running_manifest, prepare_run_dir, record_reference
 from lstmtune.tuning.tuner import BudgetSpent, Tuning, set_up
 
 
@@ -52,6 +52,7 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     status = RunStatus.FAILED
     try:  # once run.json is written, however the search ends, _finish leaves it saying how
         manifest = prepare_run_dir(plan)
+        record_reference(plan, manifest, reporter)
         budget = plan.search.time_budget
         deadline = time.monotonic() + budget if budget else None
         tuning = _set_up(plan, reporter, deadline)

@@ -11,6 +11,7 @@ def caption(report: Report, name: str) -> str:
     objective = report.objective
     train = objective.name.removeprefix("val_")
     baseline = baseline_line(report)
+    reference = report.manifest.reference
     texts = {
         "curves": (
             f"Learning curves of the top trials: {objective.name} (solid) and its training twin {train} "
@@ -36,7 +37,9 @@ def caption(report: Report, name: str) -> str:
             "the star is the best trial. Few trials make any trend a hint, not a finding."
         ),
         "importance": "How much each tuned hyperparameter mattered for the score across the completed trials.",
-        "predictions": "The best model on the test split against the truth" + report.presentation.reference,
+        "predictions": "The best model on the test split against the truth"
+        + report.presentation.predictions_note
+        + (f" The reference model ({reference['name']}) is drawn too." if reference and "name" in reference else ""),
         "confusion": (
             "The best model's test predictions: rows are the true classes, columns the predicted ones; "
             "numbers are counts, colour the share of each true class."

@@ -130,6 +130,10 @@ def plot_predictions(report: Report) -> bytes | None:
     figure = new_figure((5.5, 5.0))
     axes = figure.add_subplot()
     axes.scatter(truth, prediction, s=14, alpha=0.7, color=COLORS[0], label="test item")
+    if "reference" in frame and numeric(frame["reference"]).notna().any():
+        axes.scatter(
+            truth, numeric(frame["reference"]), s=12, alpha=0.6, marker="x", color=COLORS[2], label="reference model"
+        )
     low = float(np.nanmin([truth.min(), prediction.min()]))
     high = float(np.nanmax([truth.max(), prediction.max()]))
     axes.plot([low, high], [low, high], color="0.3", linestyle="--", linewidth=1.2, label="perfect: predicted = true")
@@ -171,6 +175,10 @@ def _plot_forecast(report: Report, frame: pd.DataFrame) -> bytes | None:
                 linewidth=0.9,
                 linestyle="--",
                 label="persistence (last value)",
+            )
+        if "reference" in rows and numeric(rows["reference"]).notna().any():
+            axes.plot(
+                x, numeric(rows["reference"]), color=COLORS[2], linewidth=1.2, linestyle="-.", label="reference model"
             )
         axes.set_ylabel(target, fontsize=8)
         axes.tick_params(labelsize=7)

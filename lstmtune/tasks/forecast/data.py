@@ -30,6 +30,7 @@ from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.encoder import SCALE_BLOCK, ForecastEncoder, row_blocks, transform_series
 from lstmtune.tasks.forecast.reader import DataSpec, Frame, load_frame
 from lstmtune.tasks.model_size import ModelShape
+from lstmtune.tasks.reference import Reference, timed
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
 
 # Ranking and early stopping use the unregularised MSE of the scaled targets: val_loss includes the
@@ -252,6 +253,17 @@ class ForecastData(Prepared):
             }
         return out
 
+    def reference_choices(self) -> tuple[str, ...]:
+        from lstmtune.tasks.forecast.reference import choices
+
+        return choices(self.settings.season)
+
+    def reference(self, choice: str) -> Reference:
+        from lstmtune.tasks.forecast.reference import fit_reference
+
+        self.fitted_reference = timed(lambda: fit_reference(self, choice), choice)
+        return self.fitted_reference
+
     def manifest_data(self) -> dict[str, Any]:
         return {
             "targets": list(self.target_columns),
@@ -269,22 +281,23 @@ class ForecastData(Prepared):
         truth, persistence = self.truth(ends)[:, 0, :], self.baseline("persistence", ends)[:, 0, :]
         rows = ends + 1
         items = self.time.iloc[rows].astype(str).to_numpy() if self.time is not None else rows
-        return pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "split": split,
-                        "item": items,
-                        "target": name,
-                        "truth": truth[:, t],
-                        "prediction": prediction[:, t],
-                        "persistence": persistence[:, t],
-                    }
-                )
-                for t, name in enumerate(self.target_columns)
-            ],
-            ignore_index=True,
-        )
+        reference = self.fitted_reference.predictions if self.fitted_reference is not None else None
+        frames = []
+        for t, name in enumerate(self.target_columns):
+            frame = pd.DataFrame(
+                {
+                    "split": split,
+                    "item": items,
+                    "target": name,
+                    "truth": truth[:, t],
+                    "prediction": prediction[:, t],
+                    "persistence": persistence[:, t],
+                }
+            )
+            if split == "test" and reference is not None and len(reference) == len(ends):
+                frame["reference"] = reference[:, t]
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         return ModelShape(

@@ -16,7 +16,7 @@ PRESENTATION = Presentation(
     # The objective is measured on scaled (and differenced) targets, the baselines in original units.
     baseline_in_objective_units=False,
     predictions="time",
-    reference=", with persistence (repeating the last value) for reference.",
+    predictions_note=", with persistence (repeating the last value) for reference.",
     summary_prose=False,
 )
 
@@ -34,6 +34,12 @@ class ForecastTask(Task):
     starter_ranges = {"lookback": {"choice": [12, 24, 48]}}
     predict_options = ("all_windows",)
     indexed_predictions = True
+    references = ("sarima", "ets", "ar")
+    reference_needs = {"sarima": "--season M (a seasonal model)", "ets": "--season M (a seasonal model)"}
+    reference_advice = (
+        "give the LSTM the season to start from (--transform sdiff, or log,sdiff for a positive series whose "
+        "swings grow with its level, with --season M), a lookback of at least one season, and search more trials"
+    )
 
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.forecast.data import prepare

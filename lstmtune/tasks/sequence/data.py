@@ -30,6 +30,7 @@ from lstmtune.errors import DataError
 from lstmtune.tasks import scoring
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
+from lstmtune.tasks.reference import Reference, timed, with_reference
 from lstmtune.tasks.sequence.columns import check_columns, choose_features, suspect_columns
 from lstmtune.tasks.sequence.encoder import Collected, SequenceEncoder, plain
 from lstmtune.tasks.sequence.settings import SequenceSettings
@@ -179,7 +180,7 @@ class SequenceData(Prepared):
         else:
             frame["truth"] = self.target_values[split]
             frame["prediction"] = self.encoder.target_scaler.inverse(outputs.reshape(-1, 1)).reshape(-1)
-        return frame
+        return with_reference(frame, split, self.fitted_reference)
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         outputs = (1 if self.n_classes == 2 else self.n_classes) if self.problem == "classification" else 1
@@ -294,6 +295,17 @@ class SequenceData(Prepared):
             return figures
         prediction = self.encoder.target_scaler.inverse(outputs.reshape(-1, 1)).reshape(-1)
         return scoring.regression_figures(self.target_values[split], prediction, self.encoder.train_mean)
+
+    def reference_choices(self) -> tuple[str, ...]:
+        return ("minirocket",)
+
+    def reference(self, choice: str) -> Reference:
+        from lstmtune.tasks.sequence.reference import NAME, fit_reference
+
+        self.fitted_reference = timed(
+            lambda: fit_reference(self, self.info["seed"]), NAME.format(model="a linear model")
+        )
+        return self.fitted_reference
 
     def state(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
         return {**self.encoder.to_state(), "encoding": self.encoding}

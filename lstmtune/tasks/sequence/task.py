@@ -39,6 +39,11 @@ class SequenceTask(Task):
         "bidirectional": {"choice": [False, True]},
         "batch_size": {"choice": [8, 16, 32]},
     }
+    references = ("minirocket",)
+    reference_advice = (
+        "search a convolutional front end (conv_filters > 0, the LSTM-FCN design), pooling over time, and a "
+        "--stride that shortens long sequences; or use the reference"
+    )
 
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.sequence.data import prepare_sequences

@@ -25,6 +25,7 @@ from lstmtune.data.splits import SPLITS
 from lstmtune.errors import SpaceError
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
+from lstmtune.tasks.reference import Reference, timed, with_reference
 from lstmtune.tasks.scoring import (
     CLASSIFICATION_FIGURES,
     CLASSIFICATION_OBJECTIVES,
@@ -165,6 +166,15 @@ class TextData(Prepared):
         figures["majority_accuracy"] = self.majority_accuracy(split)
         return figures
 
+    def reference_choices(self) -> tuple[str, ...]:
+        return ("tfidf",)
+
+    def reference(self, choice: str) -> Reference:
+        from lstmtune.tasks.text.reference import NAME, fit_reference
+
+        self.fitted_reference = timed(lambda: fit_reference(self), NAME)
+        return self.fitted_reference
+
     # -- records ----------------------------------------------------------------------------
 
     def state(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -225,7 +235,7 @@ class TextData(Prepared):
 
     def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> pd.DataFrame:
         chosen = as_probabilities(np.asarray(outputs), self.n_classes).argmax(axis=1)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "split": split,
                 "item": self.rows[split],
@@ -234,6 +244,7 @@ class TextData(Prepared):
                 "prediction": [self.labels[i] for i in chosen],
             }
         )
+        return with_reference(frame, split, self.fitted_reference)
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         rows = min(int(values["max_tokens"]), self.encoder.size)

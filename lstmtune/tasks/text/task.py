@@ -50,6 +50,11 @@ class TextTask(Task):
         "bidirectional": {"choice": [False, True]},
     }
     na_is_text = True  # "NA" or "None" in a review is a word
+    references = ("tfidf",)
+    reference_advice = (
+        "search pooling over time (pooling: max or mean) and bidirectional layers, start from pre-trained word "
+        "vectors (--embeddings), or use the reference: on short texts a bag of words is hard to beat"
+    )
 
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.text.data import prepare_text

@@ -1,0 +1,54 @@
+"""A parallel search's flags checked before anything is written: workers, recycling, the address to serve on."""
+
+from __future__ import annotations
+
+import socket
+
+from lstmtune.errors import OptionError
+from lstmtune.plan.request import SearchRequest
+
+MAX_WORKERS = 256
+
+
+def parse_address(text: str, option: str) -> tuple[str, int]:
+    """'HOST:PORT' (PORT 0 on the chief picks a free port)."""
+    host, sep, port = str(text).strip().rpartition(":")
+    host = host.strip("[]")  # [::1]:8470
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise OptionError(
+            f"{option} must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8470, but got {text!r}"
+        )
+    return host, int(port)
+
+
+def check_parallel(request: SearchRequest) -> None:
+    if not 0 <= request.workers <= MAX_WORKERS:
+        raise OptionError(
+            f"--workers must be from 0 to {MAX_WORKERS} (0: trials run in the search's own process), "
+            f"but got {request.workers}"
+        )
+    if request.recycle_after is not None and request.recycle_after < 1:
+        raise OptionError(f"--recycle-after must be at least 1 trial, but got {request.recycle_after}")
+    for name, value in (("--listen", request.listen), ("--recycle-after", request.recycle_after)):
+        if value is not None and not request.workers:
+            raise OptionError(f"{name} applies to a parallel search: add --workers N (N ≥ 1)")
+    if request.listen is not None:
+        _check_listen(*parse_address(request.listen, "--listen"))
+
+
+def _check_listen(host: str, port: int) -> None:
+    """The address must be one this machine can serve on, before the run directory is touched."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise OptionError(f"--listen {host}:{port}: unknown host ({exc.strerror or exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise OptionError(
+                f"--listen {host}:{port}: cannot listen there ({exc.strerror or exc}: port in use, "
+                "or not an address of this machine)"
+            ) from None

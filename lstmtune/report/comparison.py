@@ -1,0 +1,103 @@
+"""The best LSTM against the reference model: the figure they are compared on, and who wins where.
+
+The figure is the search's own objective where the reference has it (accuracy, macro-F1, cross-entropy),
+else RMSE in original units (lstmtune.tasks.reference.compared_on). Validation decides the finding (the
+search chose its best trial there too); test is the verdict, measured once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from lstmtune.core.text import number
+from lstmtune.run.manifest import Manifest
+from lstmtune.tasks.reference import compared_on
+
+# Bounded figures are compared in points, the others in per cent.
+BOUNDED = ("accuracy", "macro_f1")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One figure of the best LSTM and of the reference on validation and test (None: not known)."""
+
+    name: str
+    figure: str
+    maximised: bool
+    best: dict[str, float | None]  # {"val": ..., "test": ...}
+    reference: dict[str, float | None]
+
+    def beats(self, split: str) -> bool | None:
+        """Whether the best LSTM does better than the reference on `split` (None: a figure is missing)."""
+        mine, theirs = self.best.get(split), self.reference.get(split)
+        if mine is None or theirs is None:
+            return None
+        return mine > theirs if self.maximised else mine < theirs
+
+    def difference(self, split: str) -> str:
+        """How far apart the two are: '0.042 higher' for bounded figures, '26% lower' for the others."""
+        mine, theirs = self.best[split], self.reference[split]
+        assert mine is not None and theirs is not None
+        direction = "higher" if mine > theirs else "lower"
+        if self.figure in BOUNDED or theirs == 0:
+            return f"{abs(mine - theirs):.3g} {direction}"
+        return f"{abs(mine - theirs) / abs(theirs):.0%} {direction}"
+
+    def verdict(self) -> str | None:
+        """The line reports show: who wins on test (on validation while the search has no test figure)."""
+        split = "test" if self.beats("test") is not None else "val"
+        beats = self.beats(split)
+        if beats is None:
+            return None
+        where = "on test" if split == "test" else "on validation so far"
+        outcome = "beats" if beats else "does not beat"
+        return (
+            f"The best LSTM {outcome} the reference model ({self.name}) {where}: {self.figure} "
+            f"{self.best[split]:.4g} against {self.reference[split]:.4g} ({self.difference(split)})."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "figure": self.figure,
+            "higher_is_better": self.maximised,
+            "best": self.best,
+            "reference": self.reference,
+            "beats_on_val": self.beats("val"),
+            "beats_on_test": self.beats("test"),
+        }
+
+
+def compare(manifest: Manifest, table: pd.DataFrame) -> Comparison | None:
+    """The comparison, or None when the run has no reference (or its fit failed)."""
+    reference = manifest.reference
+    if not isinstance(reference, dict) or reference.get("failed") or "name" not in reference:
+        return None
+    figure, maximised = compared_on(manifest.objective)
+    best = manifest.best or {}
+    completed = table[table["status"] == "completed"] if len(table) else table
+    row = completed.iloc[0] if len(completed) else None
+    val = number((best.get("val") or {}).get(figure))
+    if val is None and row is not None:
+        val = number(row.get(f"val_{figure}"))
+    return Comparison(
+        name=str(reference["name"]),
+        figure=figure,
+        maximised=maximised,
+        best={"val": val, "test": number((best.get("test") or {}).get(figure))},
+        reference={split: number((reference.get(split) or {}).get(figure)) for split in ("val", "test")},
+    )
+
+
+def finding(comparison: Comparison | None, advice: str) -> list[str]:
+    """A finding when the reference does better than the best trial on validation, with what to try."""
+    if comparison is None or comparison.beats("val") is not False:
+        return []
+    return [
+        f"The reference model ({comparison.name}) does better than the best trial on validation "
+        f"({comparison.figure} {comparison.reference['val']:.4g} against {comparison.best['val']:.4g}): "
+        f"{advice}."
+    ]
