@@ -159,11 +159,12 @@ class Run:
         return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
 
     @_with_python_names
-    def predictor(self) -> Predictor:
-        """The best model with the preprocessing it was trained with (imports TensorFlow)."""
+    def predictor(self, ensemble: bool = False) -> Predictor:
+        """The best model with the preprocessing it was trained with, or the mean of the run's ensemble
+        (search with ensemble=K); imports TensorFlow."""
         from lstmtune.predict import Predictor
 
-        return Predictor.load(self.path)
+        return Predictor.load(self.path, ensemble=ensemble)
 
 
 @_with_python_names
@@ -197,7 +198,7 @@ def search(
     command line's options with underscores: time_col, text_col, id_col, order_col, split_col,
     group_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill,
     season, objective, class_weight, problem, max_length, stride, lookback, tuner, max_trials, epochs,
-    patience, initial_points, seed, time_budget, reference. `gpu_fast=True` keeps recurrent_dropout at 0 in every
+    patience, initial_points, seed, time_budget, reference, ensemble. `gpu_fast=True` keeps recurrent_dropout at 0 in every
     trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU). `workers=N`
     runs trials in N worker processes at once (`listen`, `recycle_after`: as the command line's).
     """

@@ -14,11 +14,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lstmtune.core.text import clip
 from lstmtune.errors import RunDirError
 from lstmtune.run.atomic import read_json
+from lstmtune.run.layout import ENSEMBLE_MEMBERS as MEMBERS_FILE
 from lstmtune.run.layout import RunDir
 from lstmtune.tasks import TASK_NAMES, get_task
 
@@ -30,6 +32,8 @@ def load_model(path: Path) -> Any:
             f"{path}: damaged model file (not a .keras zip archive; truncated?); search again to rebuild it"
         )
     import keras
+
+    import lstmtune.tuning.layers  # noqa: F401  (registers lstmtune's own layers with Keras)
 
     try:
         return keras.saving.load_model(path, safe_mode=True)
@@ -43,39 +47,87 @@ def load_model(path: Path) -> Any:
 
 
 class Predictor:
-    """A run's best model plus the task's encoder (columns, scalers, vocabulary, labels)."""
+    """A run's best model (or its ensemble's members) plus the task's encoder (columns, scalers,
+    vocabulary, labels) each was trained with."""
 
-    def __init__(self, model: Any, encoder: Any, task: str, state: dict[str, Any]) -> None:
+    def __init__(
+        self, model: Any, encoder: Any, task: str, state: dict[str, Any], members: list[tuple[Any, Any]] | None = None
+    ) -> None:
         self.model = model
         self.encoder = encoder
         self.task = task
         self.state = state
+        # (model, encoder) of every ensemble member; the best model alone when None.
+        self.members = members or [(model, encoder)]
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> Predictor:
+    def load(cls, run_dir: str | Path, ensemble: bool = False) -> Predictor:
+        """The run's best model, or with `ensemble` the mean of its ensemble's members (search --ensemble K)."""
         run = RunDir(run_dir)
         if run.root.is_file():
             raise RunDirError(f"{run.root}: is a file, but a run directory (made by lstmtune search) is needed")
+        if ensemble:
+            return cls._ensemble(run)
         if not run.best_model.is_file() or not run.preprocessing.is_file():
             raise RunDirError(
                 f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search completes)"
             )
-        try:
-            state = read_json(run.preprocessing)
-            if not isinstance(state, dict):
-                raise ValueError("it must be a JSON object")
-            task = state.get("task", "forecast")  # runs before schema version 2 were forecasts
-            if task not in TASK_NAMES:
-                raise ValueError(f"unknown task {task!r}")
-            encoder = get_task(task).predictor_encoder(state)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise RunDirError(f"{run.preprocessing}: unreadable preprocessing state ({exc})") from None
+        state = _state(run.preprocessing, read_json_or_none(run.preprocessing))
+        task, encoder = _encoder(run.preprocessing, state)
         return cls(load_model(run.best_model), encoder, task, state)
+
+    @classmethod
+    def _ensemble(cls, run: RunDir) -> Predictor:
+        listing = run.ensemble / MEMBERS_FILE
+        if not listing.is_file():
+            raise RunDirError(f"{run.root}: no ensemble (search with --ensemble K of at least 2 writes one)")
+        document = _state(listing, read_json_or_none(listing))
+        members = []
+        for member in document.get("members") or []:
+            if not isinstance(member, dict) or not isinstance(member.get("preprocessing"), dict):
+                raise RunDirError(f"{listing}: unreadable ensemble listing (a member is not an object)")
+            state = {"task": document.get("task"), **member["preprocessing"]}
+            task, encoder = _encoder(listing, state)
+            members.append((load_model(run.ensemble / str(member.get("model"))), encoder))
+        if len(members) < 2:
+            raise RunDirError(f"{listing}: an ensemble needs at least 2 members, but lists {len(members)}")
+        model, encoder = members[0]
+        return cls(model, encoder, task, state, members)
 
     def predict(self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False) -> pd.DataFrame:
         """Forecast: the horizon after the last row (every window with all_windows); text and
-        sequence: a label and class probabilities (or a value) per text / sequence."""
+        sequence: a label and class probabilities (or a value) per text / sequence. An ensemble's
+        members' outputs are averaged before they are decoded."""
         options = {"all_windows": all_windows} if "all_windows" in get_task(self.task).predict_options else {}
-        inputs, context = self.encoder.encode_frame(frame, source, **options)
-        outputs = self.model.predict(inputs, verbose=0)
-        return self.encoder.decode(outputs, context)
+        found = []
+        for model, encoder in self.members:
+            inputs, context = encoder.encode_frame(frame, source, **options)
+            found.append((model.predict(inputs, verbose=0), encoder, context))
+        # Members may read different lookbacks: their windows all end at the last row, so the last ones agree.
+        outputs, encoder, context = min(found, key=lambda item: len(item[0]))
+        mean = np.mean([o[len(o) - len(outputs) :] for o, _, _ in found], axis=0)
+        return encoder.decode(mean, context)
+
+
+def read_json_or_none(path: Path) -> Any:
+    try:
+        return read_json(path)
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{path}: unreadable preprocessing state ({exc})") from None
+
+
+def _state(path: Path, state: Any) -> dict[str, Any]:
+    if not isinstance(state, dict):
+        raise RunDirError(f"{path}: unreadable preprocessing state (it must be a JSON object)")
+    return state
+
+
+def _encoder(path: Path, state: dict[str, Any]) -> tuple[str, Any]:
+    """(task, encoder) rebuilt from a preprocessing state."""
+    try:
+        task = state.get("task") or "forecast"  # runs before schema version 2 were forecasts
+        if task not in TASK_NAMES:
+            raise ValueError(f"unknown task {task!r}")
+        return task, get_task(task).predictor_encoder(state)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunDirError(f"{path}: unreadable preprocessing state ({exc})") from None

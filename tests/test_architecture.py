@@ -31,7 +31,7 @@ LAYERS: dict[str, set[str]] = {
     "plan": {"core", "data", "space", "tasks", "run", "errors"},
     "tuning": {"core", "data", "space", "tasks", "run", "plan", "errors", "version"},
     "report": {"core", "data", "space", "tasks", "run", "errors"},
-    "predict": {"core", "data", "tasks", "run", "errors"},
+    "predict": {"core", "data", "tasks", "run", "tuning", "errors"},
     "progress": {"core", "tuning", "errors"},
     "check": {"core", "plan", "errors"},
     "api": {"core", "plan", "run", "report", "tuning", "predict", "progress", "errors"},

@@ -113,7 +113,12 @@ def test_missing_space_file(search, tmp_path):
         (["--split", "0.5,0.6"], ("--split", "sum", "'0.5,0.6'")),
         (["--tuner", "grid"], ("--tuner", "bayesian, random, hyperband", "'grid'")),
         (["--epochs", "0"], ("--epochs", "in [1, 100000]", "got 0")),
-        (["--transform", "log"], ("--transform", "diff, logdiff, none")),
+        (["--transform", "sqrt"], ("--transform", "auto, diff, sdiff, logdiff, log,sdiff, log, none", "'sqrt'")),
+        (["--transform", "sdiff"], ("--transform sdiff needs --season M",)),
+        (
+            ["--transform", "log,sdiff", "--season", "2", "--horizon", "3"],
+            ("--horizon must be at most --season (2), but got 3",),
+        ),
         (["--scale", "robust"], ("--scale",)),
         (["--fill", "zero"], ("--fill",)),
         (["--season", "1"], ("--season", "in [2, 100000]")),

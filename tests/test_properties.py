@@ -826,7 +826,9 @@ def forecast_case(draw) -> dict[str, Any]:
             "horizon": flag_value(draw, st.integers(1, 6), st.integers()),
             "split": flag_value(draw, SPLIT_FLAGS, BAD_SPLIT_FLAGS),
             "scale": flag_value(draw, st.sampled_from(["standard", "minmax", "none"]), st.just("nope")),
-            "transform": flag_value(draw, st.sampled_from(["diff", "logdiff", "none"]), st.just("nope")),
+            "transform": flag_value(
+                draw, st.sampled_from(["diff", "logdiff", "none", "log", "sdiff", "log,sdiff"]), st.just("nope")
+            ),
             "fill": flag_value(draw, st.sampled_from(["ffill", "interpolate", "drop"]), st.just("nope")),
             "season": flag_value(draw, st.integers(2, 30), st.integers()),
         },

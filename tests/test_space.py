@@ -322,7 +322,14 @@ ERRORS = {
     "split-sum": ("data:\n  split: [0.5, 0.6, 0.1]\n", ["data.split", "must be three fractions", "[0.5, 0.6, 0.1]"]),
     "split-two": ("data:\n  split: [0.5, 0.5]\n", ["data.split", "must be three fractions"]),
     "split-zero-part": ("data:\n  split: [0.8, 0.2, 0]\n", ["data.split", "each > 0"]),
-    "transform-log": ("data:\n  transform: log\n", ["data.transform", "must be one of diff, logdiff, none", "'log'"]),
+    "transform-sqrt": (
+        "data:\n  transform: sqrt\n",
+        ["data.transform", "must be one of auto, diff, sdiff, logdiff, log,sdiff, log, none", "'sqrt'"],
+    ),
+    "transform-two-kinds": (
+        "data:\n  transform: diff,sdiff\n",
+        ["data.transform", "(log may be combined", "'diff,sdiff'"],
+    ),
     "season-one": ("data:\n  season: 1\n", ["data.season", "must be an integer in [2, 100000]", "1"]),
     "horizon-bool": ("data:\n  horizon: true\n", ["data.horizon", "must be an integer in [1, 100000]", "True"]),
 }
@@ -543,6 +550,8 @@ def test_build_without_layers_gives_defaults():
         (DATA_RULES, "season", "24", 24),
         (DATA_RULES, "scale", "NONE", "none"),  # a real option here, not "unset"
         (DATA_RULES, "transform", "LogDiff", "logdiff"),
+        (DATA_RULES, "transform", "SDiff, Log", "log,sdiff"),
+        (DATA_RULES, "transform", "log,diff", "logdiff"),
         (DATA_RULES, "horizon", "3", 3),
         (SEARCH_RULES, "initial_points", "NONE", None),
         (SEARCH_RULES, "initial_points", "", None),

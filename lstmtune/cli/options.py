@@ -250,6 +250,15 @@ ReferenceOpt = Annotated[
         show_default=False,
     ),
 ]
+EnsembleOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--ensemble",
+        help="Also score the mean prediction of the top K trials' models on validation and test, and save them "
+        "for `predict --ensemble`. [default: 0, none]",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[
     bool,
     typer.Option("--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr)."),

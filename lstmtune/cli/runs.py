@@ -242,6 +242,13 @@ OutputOpt = Annotated[Path | None, typer.Option("--output", help="Write the pred
 AllOpt = Annotated[
     bool, typer.Option("--all", help="[forecast] Forecast from every window of DATA.csv, not only the last.")
 ]
+EnsembleOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ensemble",
+        help="Predict with the mean of the run's ensemble (search --ensemble K) instead of its best model.",
+    ),
+]
 PredictEncodingOpt = Annotated[
     str | None,
     typer.Option(
@@ -256,6 +263,7 @@ def predict(
     output: OutputOpt = None,
     all_windows: AllOpt = False,
     encoding: PredictEncodingOpt = None,
+    ensemble: EnsembleOpt = False,
 ) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
@@ -266,7 +274,7 @@ def predict(
 
         lstmtune predict runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble)
 
 
 def forecast(
@@ -275,6 +283,7 @@ def forecast(
     output: OutputOpt = None,
     all_windows: AllOpt = False,
     encoding: PredictEncodingOpt = None,
+    ensemble: EnsembleOpt = False,
 ) -> None:
     """Forecast the next steps after the last row of DATA.csv with a run's best model (alias of predict).
 
@@ -282,10 +291,12 @@ def forecast(
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble)
 
 
-def _predict(run_dir: Path, data: Path, output: Path | None, all_windows: bool, encoding: str | None) -> None:
+def _predict(
+    run_dir: Path, data: Path, output: Path | None, all_windows: bool, encoding: str | None, ensemble: bool
+) -> None:
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.errors import OptionError
     from lstmtune.predict import Predictor
@@ -293,10 +304,11 @@ def _predict(run_dir: Path, data: Path, output: Path | None, all_windows: bool, 
     from lstmtune.tasks import get_task
 
     try:
-        from lstmtune.tuning.quiet import import_tensorflow_quietly
+        from lstmtune.tuning.quiet import import_tensorflow_quietly, quiet_library_logs
 
         import_tensorflow_quietly()
-        predictor = Predictor.load(run_dir)
+        quiet_library_logs()
+        predictor = Predictor.load(run_dir, ensemble=ensemble)
         task = get_task(predictor.task)
         if all_windows and "all_windows" not in task.predict_options:
             raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {task.name} run")

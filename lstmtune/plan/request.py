@@ -31,7 +31,17 @@ DATA_ARGUMENTS = (
     "max_length",
     "stride",
 )
-SEARCH_ARGUMENTS = ("tuner", "max_trials", "epochs", "patience", "initial_points", "seed", "time_budget", "reference")
+SEARCH_ARGUMENTS = (
+    "tuner",
+    "max_trials",
+    "epochs",
+    "patience",
+    "initial_points",
+    "seed",
+    "time_budget",
+    "reference",
+    "ensemble",
+)
 FIXED_ARGUMENTS = ("lookback",)
 
 

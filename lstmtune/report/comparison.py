@@ -29,17 +29,20 @@ class Comparison:
     maximised: bool
     best: dict[str, float | None]  # {"val": ..., "test": ...}
     reference: dict[str, float | None]
+    ensemble: dict[str, float | None] | None = None  # the ensemble's, with --ensemble K
+    members: int = 0
 
-    def beats(self, split: str) -> bool | None:
-        """Whether the best LSTM does better than the reference on `split` (None: a figure is missing)."""
-        mine, theirs = self.best.get(split), self.reference.get(split)
+    def beats(self, split: str, ensemble: bool = False) -> bool | None:
+        """Whether the best LSTM (or the ensemble) does better than the reference on `split` (None: a
+        figure is missing)."""
+        mine, theirs = (self.ensemble or {}).get(split) if ensemble else self.best.get(split), self.reference.get(split)
         if mine is None or theirs is None:
             return None
         return mine > theirs if self.maximised else mine < theirs
 
-    def difference(self, split: str) -> str:
+    def difference(self, split: str, ensemble: bool = False) -> str:
         """How far apart the two are: '0.042 higher' for bounded figures, '26% lower' for the others."""
-        mine, theirs = self.best[split], self.reference[split]
+        mine, theirs = (self.ensemble or {}).get(split) if ensemble else self.best[split], self.reference[split]
         assert mine is not None and theirs is not None
         direction = "higher" if mine > theirs else "lower"
         if self.figure in BOUNDED or theirs == 0:
@@ -47,20 +50,27 @@ class Comparison:
         return f"{abs(mine - theirs) / abs(theirs):.0%} {direction}"
 
     def verdict(self) -> str | None:
-        """The line reports show: who wins on test (on validation while the search has no test figure)."""
+        """The line reports show: who wins on test (on validation while the search has no test figure),
+        and with --ensemble, whether the ensemble does."""
         split = "test" if self.beats("test") is not None else "val"
         beats = self.beats(split)
         if beats is None:
             return None
         where = "on test" if split == "test" else "on validation so far"
-        outcome = "beats" if beats else "does not beat"
-        return (
-            f"The best LSTM {outcome} the reference model ({self.name}) {where}: {self.figure} "
+        line = (
+            f"The best LSTM {_outcome(beats)} the reference model ({self.name}) {where}: {self.figure} "
             f"{self.best[split]:.4g} against {self.reference[split]:.4g} ({self.difference(split)})."
         )
+        together = self.beats(split, ensemble=True)
+        if together is not None and self.ensemble is not None:
+            line += (
+                f" The ensemble of the top {self.members} {_outcome(together)} it: {self.figure} "
+                f"{self.ensemble[split]:.4g} ({self.difference(split, ensemble=True)})."
+            )
+        return line
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "figure": self.figure,
             "higher_is_better": self.maximised,
@@ -69,6 +79,13 @@ class Comparison:
             "beats_on_val": self.beats("val"),
             "beats_on_test": self.beats("test"),
         }
+        if self.ensemble is not None:
+            out.update({"ensemble": self.ensemble, "ensemble_beats_on_test": self.beats("test", ensemble=True)})
+        return out
+
+
+def _outcome(beats: bool) -> str:
+    return "beats" if beats else "does not beat"
 
 
 def compare(manifest: Manifest, table: pd.DataFrame) -> Comparison | None:
@@ -83,12 +100,17 @@ def compare(manifest: Manifest, table: pd.DataFrame) -> Comparison | None:
     val = number((best.get("val") or {}).get(figure))
     if val is None and row is not None:
         val = number(row.get(f"val_{figure}"))
+    ensemble = best.get("ensemble") if isinstance(best.get("ensemble"), dict) else None
     return Comparison(
         name=str(reference["name"]),
         figure=figure,
         maximised=maximised,
         best={"val": val, "test": number((best.get("test") or {}).get(figure))},
         reference={split: number((reference.get(split) or {}).get(figure)) for split in ("val", "test")},
+        ensemble={split: number((ensemble.get(split) or {}).get(figure)) for split in ("val", "test")}
+        if ensemble and "failed" not in ensemble
+        else None,
+        members=len((ensemble or {}).get("members") or []),
     )
 
 

@@ -176,6 +176,9 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
         entries: list[tuple[str, dict[str, Any]]] = []
         if best and split in best:
             entries.append((f"best model (trial {best['trial_id']})", best[split]))
+            ensemble = best.get("ensemble") or {}
+            if isinstance(ensemble.get(split), dict):
+                entries.append((f"ensemble of the top {len(ensemble.get('members') or [])}", ensemble[split]))
         elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
             row = report.table.iloc[0]
             entries.append(

@@ -29,6 +29,7 @@ class RunDir:
     tuner = property(lambda self: self.root / "tuner")
     tensorboard = property(lambda self: self.root / "tensorboard")
     workers = property(lambda self: self.root / "workers")
+    ensemble = property(lambda self: self.root / "ensemble")  # the top trials' models, with --ensemble K
     # keras-tuner's state: the project directory, and its oracle's file (needed to resume).
     tuner_project = property(lambda self: self.tuner / "search")
     oracle_state = property(lambda self: self.tuner / "search" / "oracle.json")
@@ -52,6 +53,7 @@ class RunDir:
 
 
 LOCK_NAME = ".lock"
+ENSEMBLE_MEMBERS = "members.json"  # RUN_DIR/ensemble/members.json: each member's model file and preprocessing
 # What a search writes at the top of its run directory (the rest of it is the user's).
 RUN_FILES = (
     "run.json",
@@ -67,6 +69,7 @@ RUN_FILES = (
     "trials.json",
     "tensorboard",
     "workers",
+    "ensemble",
     LOCK_NAME,
 )
 

@@ -20,6 +20,7 @@ CLASS_WEIGHTS = ("none", "auto")
 # Far beyond any search worth running; bounded so trial ids and tables stay readable.
 MAX_TRIALS = 10_000
 MAX_EPOCHS = 100_000
+MAX_ENSEMBLE = 50
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class SearchSettings:
     # The model a practitioner would fit instead, fitted once per run: auto (the task's usual one),
     # off, or a model's name (the task says which it has).
     reference: str = "auto"
+    # Also score the mean prediction of the top-K trials' models (0: no ensemble).
+    ensemble: int = 0
 
 
 def default_initial_points(max_trials: int) -> int:
@@ -58,6 +61,7 @@ SEARCH_RULES: dict[str, Validator] = {
     "seed": integer(0, 2**32 - 1),  # what NumPy and TensorFlow seeding accept
     "time_budget": optional(duration),
     "reference": name,
+    "ensemble": integer(0, MAX_ENSEMBLE),
 }
 
 

@@ -33,6 +33,10 @@ MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-10, 10.0
 
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop")
+POOLINGS = ("last", "mean", "max", "attention")
+PLACEMENTS = ("beside", "before")
+MAX_KERNEL = 64
+MAX_CONV_LAYERS = 4
 REGULARISED = ("kernel", "recurrent", "bias", "activity")
 
 # The shared LSTM body's hyperparameters; each task adds its own (tasks/<name>) and may leave some out.
@@ -54,6 +58,37 @@ COMMON_SPECS: dict[str, Spec] = {
         for kind in ("l1", "l2")
     },
     "layer_norm": Spec(bool, False, help="LayerNormalization after each LSTM layer"),
+    "pooling": Spec(
+        str,
+        "last",
+        f"one of {', '.join(POOLINGS)}",
+        member(POOLINGS),
+        "what the last LSTM layer hands on: its last state, or its states pooled over time (attention: "
+        "weighted by their agreement with the mean state)",
+    ),
+    "conv_filters": Spec(
+        int,
+        0,
+        f"0 <= value <= {MAX_UNITS} (0 = no convolution)",
+        between(0, MAX_UNITS),
+        "filters of a 1-D convolutional branch (with batch norm and ReLU) beside or before the LSTM",
+    ),
+    "conv_kernel": Spec(int, 8, f"1 <= value <= {MAX_KERNEL}", between(1, MAX_KERNEL), "the convolutions' kernel size"),
+    "conv_layers": Spec(
+        int,
+        3,
+        f"1 <= value <= {MAX_CONV_LAYERS}",
+        between(1, MAX_CONV_LAYERS),
+        "stacked convolutions (their kernels shrink: k, then about 2k/3, then k/3)",
+    ),
+    "conv_placement": Spec(
+        str,
+        "beside",
+        f"one of {', '.join(PLACEMENTS)}",
+        member(PLACEMENTS),
+        "beside: a fully convolutional branch pooled over time and joined to the LSTM's output (LSTM-FCN); "
+        "before: the convolutions' outputs are the LSTM's input",
+    ),
     "input_noise": Spec(
         float,
         0.0,

@@ -6,17 +6,16 @@ would otherwise take the whole machine down with it (the kernel's out-of-memory 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
+
+from lstmtune.core.machine import memory_limit
 
 BYTES_PER_FLOAT = 4
 # Weights, their gradients and two Adam moments.
 COPIES_OF_WEIGHTS = 4
 # Per step and unit, training keeps the four gates, the cell and the output for backpropagation.
 ACTIVATIONS_PER_UNIT = 6
-# A trial may plan on at most this share of the machine's memory (the data and TensorFlow need the rest).
-SHARE_OF_MEMORY = 0.5
 
 
 @dataclass(frozen=True)
@@ -29,13 +28,37 @@ class ModelShape:
     input_weights: int = 0  # weights before the LSTM body (an embedding table)
 
 
+def conv_kernels(values: dict[str, Any]) -> list[int]:
+    """The kernel sizes of the stacked convolutions: k, shrinking to about k/layers (8, 5, 3 for k = 8)."""
+    k, layers = int(values.get("conv_kernel") or 1), int(values.get("conv_layers") or 1)
+    return [max(1, round(k * (layers - i) / layers)) for i in range(layers)]
+
+
+def conv_weights(values: dict[str, Any], width: int) -> tuple[int, int]:
+    """(weights of the convolutional layers, their output width) for the values (0, width without them)."""
+    filters = int(values.get("conv_filters") or 0)
+    if not filters:
+        return 0, width
+    count = 0
+    for kernel in conv_kernels(values):
+        count += (kernel * width + 1) * filters + 4 * filters  # and batch norm's four per filter
+        width = filters
+    return count, width
+
+
 def weight_count(values: dict[str, Any], shape: ModelShape) -> int:
     directions = 2 if values["bidirectional"] else 1
     units = int(values["units"])
     count, width = shape.input_weights, shape.width
+    convolution, conv_width = conv_weights(values, width)
+    count += convolution
+    if values.get("conv_placement") == "before":
+        width = conv_width
     for _ in range(int(values["layers"])):
         count += directions * 4 * (units * (width + units) + units)
         width = units * directions
+    if convolution and values.get("conv_placement") == "beside":
+        width += conv_width
     if values["dense_units"]:
         count += (width + 1) * int(values["dense_units"])
         width = int(values["dense_units"])
@@ -53,16 +76,9 @@ def training_bytes(values: dict[str, Any], shape: ModelShape) -> int:
         * int(values["layers"])
         * ACTIVATIONS_PER_UNIT
     )
+    filters = int(values.get("conv_filters") or 0)
+    activations += int(values["batch_size"]) * shape.steps * filters * int(values.get("conv_layers") or 1) * 3
     return BYTES_PER_FLOAT * (COPIES_OF_WEIGHTS * weight_count(values, shape) + activations)
-
-
-def memory_limit() -> int:
-    """Bytes a trial may plan on: a share of this machine's physical memory."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # not POSIX: assume a small machine
-        total = 8 * 2**30
-    return int(total * SHARE_OF_MEMORY)
 
 
 def too_big(values: dict[str, Any], shape: ModelShape, limit: int | None = None) -> str | None:

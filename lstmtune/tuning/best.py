@@ -1,5 +1,5 @@
-"""The best trial at a search's end: evaluated once on validation and test, its model saved, and best.yaml
-(the space with its values fixed) written."""
+"""The best trial at a search's end: evaluated once on validation and test, its model saved, best.yaml
+(the space with its values fixed) and predictions.csv written (the ensemble's too, with --ensemble)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Any
 
 import keras
 import keras_tuner
+import pandas as pd
 
 from lstmtune.core.names import DEFAULT_TASK
 from lstmtune.core.status import TrialStatus
 from lstmtune.core.text import plain
 from lstmtune.plan import SearchPlan, flag
 from lstmtune.run.atomic import read_json, write_json, write_text
+from lstmtune.tuning.ensemble import evaluate_ensemble, with_ensemble
 from lstmtune.tuning.hypermodel import evaluate, predict_outputs
 from lstmtune.tuning.recorder import TrialRecorder
 
@@ -22,17 +24,27 @@ from lstmtune.tuning.recorder import TrialRecorder
 def save_best(
     plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, manifest: dict[str, Any], recorder: TrialRecorder
 ) -> None:
-    """Evaluate the best completed trial once on validation and test, save its model and best.yaml."""
+    """Evaluate the best completed trial once on validation and test, save its model and best.yaml; with
+    --ensemble K, the mean of the top K trials' models too."""
     table = recorder.table()
     completed = table[table["status"] == TrialStatus.COMPLETED.value]
     if completed.empty:
         return
-    manifest["best"] = evaluate_best(plan, side, tuner, str(completed.iloc[0]["trial_id"]))
+    ranked = [str(trial_id) for trial_id in completed["trial_id"]]
+    manifest["best"], predictions = evaluate_best(plan, side, tuner, ranked[0])
+    ensemble = evaluate_ensemble(plan, side, tuner, ranked)
+    if ensemble is not None:
+        predictions = with_ensemble(predictions, ensemble)
+        manifest["best"]["ensemble"] = {key: value for key, value in ensemble.items() if key != "predictions"}
+    write_text(plan.run_dir.predictions, predictions.to_csv(index=False))
     write_text(plan.run_dir.best_space, best_space_yaml(plan, manifest["best"]["values"], manifest["best"]["trial_id"]))
 
 
-def evaluate_best(plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:
-    """Reload the best trial's weights, score it on validation and (once) on test, save it."""
+def evaluate_best(
+    plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, trial_id: str
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Reload the best trial's weights, score it on validation and (once) on test, save it; its figures
+    and its test predictions."""
     trial = tuner.oracle.get_trial(trial_id)
     model = tuner.load_model(trial)
     values = dict(trial.hyperparameters.values)
@@ -41,9 +53,8 @@ def evaluate_best(plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, trial_i
         result[split] = evaluate(model, plan.data, side, split, values)
     outputs = predict_outputs(model, side, "test", values)
     result["test"] = plan.data.evaluate("test", outputs, values)
-    write_text(plan.run_dir.predictions, plan.data.predictions("test", outputs, values).to_csv(index=False))
     save_model(plan, model, values)
-    return result
+    return result, plan.data.predictions("test", outputs, values)
 
 
 def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> None:

@@ -9,6 +9,9 @@ from typing import Any
 
 import keras
 
+from lstmtune.tasks.model_size import conv_kernels
+from lstmtune.tuning.layers import MaskedPooling
+
 
 def _regularizer(l1: float, l2: float):
     return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
@@ -29,14 +32,39 @@ def make_optimizer(values: dict[str, Any]) -> keras.optimizers.Optimizer:
 
 
 def lstm_body(x, values: dict[str, Any], mask=None):
-    """Stacked (optionally bidirectional) LSTM layers, then the optional dense layer and dropout.
+    """Convolutions (optional), stacked (optionally bidirectional) LSTM layers, pooling over time
+    (optional), then the optional dense layer and dropout.
 
     `mask` marks real steps of padded sequences when the input layer does not carry one itself.
     """
+    branch = None
+    if values.get("conv_filters"):
+        convolved = convolutions(x, values)
+        if values.get("conv_placement") == "before":
+            x = convolved
+        else:  # beside: the LSTM-FCN design
+            branch = MaskedPooling("mean", name="conv_pooling")(convolved, mask=mask)
+    x = lstm_stack(x, values, mask)
+    pooling = values.get("pooling", "last")
+    if pooling != "last":
+        pool = MaskedPooling(pooling, name=f"{pooling}_pooling")
+        x = pool(x, mask=mask) if mask is not None else pool(x)  # a mask the input carries passes by itself
+    if branch is not None:
+        x = keras.layers.Concatenate(name="lstm_and_convolutions")([x, branch])
+    if values["dense_units"]:
+        x = keras.layers.Dense(values["dense_units"], activation="relu", name="dense")(x)
+    if values["dense_dropout"]:
+        x = keras.layers.Dropout(values["dense_dropout"], name="dense_dropout")(x)
+    return x
+
+
+def lstm_stack(x, values: dict[str, Any], mask=None):
+    """The LSTM layers; the last returns every step's state when they are pooled over time."""
+    sequences = values.get("pooling", "last") != "last"
     for i in range(values["layers"]):
         lstm = keras.layers.LSTM(
             values["units"],
-            return_sequences=i < values["layers"] - 1,
+            return_sequences=i < values["layers"] - 1 or sequences,
             dropout=values["dropout"],
             recurrent_dropout=values["recurrent_dropout"],
             kernel_regularizer=_regularizer(values["kernel_l1"], values["kernel_l2"]),
@@ -49,10 +77,15 @@ def lstm_body(x, values: dict[str, Any], mask=None):
         x = layer(x, mask=mask) if mask is not None else layer(x)  # inner layers return sequences: same mask
         if values["layer_norm"]:
             x = keras.layers.LayerNormalization(name=f"layer_norm_{i + 1}")(x)
-    if values["dense_units"]:
-        x = keras.layers.Dense(values["dense_units"], activation="relu", name="dense")(x)
-    if values["dense_dropout"]:
-        x = keras.layers.Dropout(values["dense_dropout"], name="dense_dropout")(x)
+    return x
+
+
+def convolutions(x, values: dict[str, Any]):
+    """1-D convolutions keeping the steps' positions ("same" padding), each with batch norm and ReLU."""
+    for i, kernel in enumerate(conv_kernels(values)):
+        x = keras.layers.Conv1D(values["conv_filters"], kernel, padding="same", name=f"conv_{i + 1}")(x)
+        x = keras.layers.BatchNormalization(name=f"conv_norm_{i + 1}")(x)
+        x = keras.layers.Activation("relu", name=f"conv_relu_{i + 1}")(x)
     return x
 
 

@@ -64,6 +64,7 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "seed": search.seed,
             "time_budget": search.time_budget,
             "reference": search.reference,
+            "ensemble": search.ensemble,
             "tensorboard": plan.request.tensorboard,
             "objective": plan.data.objective.to_json(),
             "figures": list(plan.data.figure_columns),

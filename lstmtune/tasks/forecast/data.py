@@ -24,11 +24,12 @@ from lstmtune.data.compact_reader import ROUNDING, float32_rounding
 from lstmtune.data.csv_reader import line_of
 from lstmtune.data.scaler import Scaler
 from lstmtune.data.splits import SPLITS, split_bounds
-from lstmtune.errors import DataError
+from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.base import MIN_TRAINING_EXAMPLES, Prepared
-from lstmtune.tasks.forecast import metrics
+from lstmtune.tasks.forecast import metrics, transforms
 from lstmtune.tasks.forecast.encoder import SCALE_BLOCK, ForecastEncoder, row_blocks, transform_series
 from lstmtune.tasks.forecast.reader import DataSpec, Frame, load_frame
+from lstmtune.tasks.forecast.transforms import Transform
 from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.reference import Reference, timed
 from lstmtune.tasks.scoring import REGRESSION_FIGURES
@@ -69,7 +70,8 @@ class ForecastData(Prepared):
         self.input_columns = frame.inputs
         self.target_columns = frame.targets
         self.horizon = cfg.horizon
-        self.transform = cfg.transform
+        self.transform = forecast_transform(cfg, split_bounds(len(frame.values), cfg.split)[0])
+        cfg = self.settings = dataclasses.replace(cfg, transform=self.transform.name)  # auto, resolved
         self.time = frame.time
         self.info = frame.info
 
@@ -80,16 +82,16 @@ class ForecastData(Prepared):
         levels = [values[c].to_numpy(dtype=np.float64) for c in self.target_columns]
         self.levels = levels[0][:, None] if n_targets == 1 else np.column_stack(levels)  # one target: no copy
         self.n_rows = len(self.levels)
-        if cfg.transform == "logdiff":
+        if self.transform.log:
             bad = self.levels <= 0
             if bad.any():
                 row, col = np.argwhere(bad)[0]
                 raise DataError(
-                    f"{spec.path}: --transform logdiff needs every target value > 0, but column "
+                    f"{spec.path}: --transform {cfg.transform} needs every target value > 0, but column "
                     f"{self.target_columns[col]!r} holds {self.levels[row, col]:g} on line "
-                    f"{line_of(values.index[row])}; use --transform diff"
+                    f"{line_of(values.index[row])}; use --transform {self.transform.kind}"
                 )
-        self.first_row = 0 if cfg.transform == "none" else 1
+        self.first_row = self.transform.first_row
         self.a, self.b = split_bounds(self.n_rows, cfg.split)
         if max_lookback is not None:  # before anything is fitted on the training rows
             self.check_rows(max_lookback)
@@ -100,7 +102,7 @@ class ForecastData(Prepared):
                     f"{spec.path}: --target {name!r} must vary over the training rows, but all {len(train)} "
                     f"hold {train[0]:g}: there is nothing to learn"
                 )
-        self.base = np.log(self.levels) if cfg.transform == "logdiff" else self.levels
+        self.base = self.transform.base(self.levels)
         features = [values[c].to_numpy() for c in self.input_columns[n_targets:]]
         # One encoder, fitted on training rows, turns rows into model inputs and outputs into values,
         # here and later at prediction time (rebuilt from preprocessing.json).
@@ -108,7 +110,7 @@ class ForecastData(Prepared):
             self._series_blocks(features, self.first_row, self.a), cfg.scale, len(self.input_columns)
         )
         self.encoder = ForecastEncoder.from_scaler(
-            scaler, cfg.scale, self.input_columns, self.target_columns, cfg.horizon, cfg.transform, spec.time_col
+            scaler, cfg.scale, self.input_columns, self.target_columns, cfg.horizon, self.transform, spec.time_col
         )
         self.input_scaler = self.encoder.scaler
         self.target_offset, self.target_scale = self.encoder.target_offset, self.encoder.target_scale
@@ -124,11 +126,12 @@ class ForecastData(Prepared):
 
     def _series_blocks(self, features: list[np.ndarray], start: int, stop: int) -> Iterator[np.ndarray]:
         """Rows start..stop of the series the model sees (transform_series of the target levels, then the
-        features), float64, a block of rows at a time; each block starts a row early for the first change."""
+        features), float64, a block of rows at a time; each block starts early by the rows its first
+        change looks back on."""
         n_targets = self.levels.shape[1]
         width = n_targets + len(features)
         for low, high in row_blocks(start, stop, width):
-            first = max(low - 1, 0)
+            first = max(low - self.first_row, 0)
             rows = np.empty((high - first, width))
             rows[:, :n_targets] = self.levels[first:high]
             for j, column in enumerate(features):
@@ -142,18 +145,18 @@ class ForecastData(Prepared):
         n, H, T = self.n_rows, self.horizon, len(self.target_columns)
         base = self.base
         out = np.full((n, H, T), np.nan, dtype=np.float32)
-        for h in range(
-            1, H + 1
-        ):  # a horizon longer than the data leaves NaN; check_rows then says how many rows are needed
-            for low in range(0, n - h, SCALE_BLOCK):
+        # A horizon longer than the data leaves NaN; check_rows then says how many rows are needed.
+        first = self.transform.season if self.transform.kind == "sdiff" else 0  # a season back must exist
+        for h in range(1, H + 1):
+            for low in range(first or 0, n - h, SCALE_BLOCK):
                 high = min(n - h, low + SCALE_BLOCK)
-                step = base[low + h : high + h] - (base[low:high] if self.transform != "none" else 0.0)
-                out[low:high, h - 1, :] = (step - self.target_offset) / self.target_scale
+                origin = self.transform.origin_step(base, np.arange(low, high), h)
+                out[low:high, h - 1, :] = (base[low + h : high + h] - origin - self.target_offset) / self.target_scale
         return out
 
     def decode(self, encoded: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Model outputs (windows, H, T) -> predictions in original units."""
-        return self.encoder.to_values(encoded, self.base[ends])
+        return self.encoder.to_values(encoded, self.transform.origin(self.base, ends, self.horizon))
 
     # -- windows --
 
@@ -194,7 +197,8 @@ class ForecastData(Prepared):
             split = "/".join(f"{f:g}" for f in self.settings.split)
             notes = [" the validation and test splits need at least a horizon of rows each"] if self.horizon > 1 else []
             if self.first_row:
-                notes.append(f" the {self.transform} transform uses one more row")
+                extra = "one more row" if self.first_row == 1 else f"{self.first_row} more rows"
+                notes.append(f" the {self.transform.name} transform uses {extra}")
             raise DataError(
                 f"{self.spec.path}: {self.n_rows} rows are too few for lookback {max_lookback} + horizon "
                 f"{self.horizon} with split {split}: at least {needed} rows are needed"
@@ -334,10 +338,26 @@ class ForecastData(Prepared):
         counts = self.window_counts(longest)
         persistence = self.baselines()["val"]["persistence"]
         return [
-            f"transform {self.transform}, horizon {self.horizon}; "
+            f"transform {self.transform.name}, horizon {self.horizon}; "
             f"windows at lookback {longest}: train {counts['train']}, val {counts['val']}, test {counts['test']}; "
             f"validation persistence RMSE {persistence['rmse']:.4g}"
         ]
+
+
+def forecast_transform(cfg: Any, train_rows: int) -> Transform:
+    """The transform the settings ask for (auto resolved); sdiff needs a season at least as long as the horizon."""
+    name = transforms.resolved(cfg.transform, cfg.season, cfg.horizon, train_rows)
+    if "sdiff" in name:
+        if cfg.season is None:
+            raise OptionError(
+                f"--transform {name} needs --season M (the change is taken from the value a season before)"
+            )
+        if cfg.horizon > cfg.season:
+            raise OptionError(
+                f"--transform {name} forecasts at most a season ahead: --horizon must be at "
+                f"most --season ({cfg.season}), but got {cfg.horizon}"
+            )
+    return Transform.named(name, cfg.season)
 
 
 def settings_json(cfg: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from lstmtune.data.csv_reader import line_of, numeric_column
 from lstmtune.data.dates import ISO8601, parse_time
 from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
+from lstmtune.tasks.forecast.transforms import Transform
 
 SCALE_BLOCK = 1 << 16  # values scaled at a time (512 KB of float64)
 STATE_KEYS = (
@@ -38,16 +39,15 @@ def row_blocks(start: int, stop: int, width: int) -> Iterator[tuple[int, int]]:
         yield low, min(stop, low + step)
 
 
-def transform_series(values: np.ndarray, n_targets: int, transform: str) -> tuple[np.ndarray, np.ndarray]:
-    """(series the model sees, base): under diff / logdiff the target columns become their one-step
-    (log) changes, the first row NaN; base is what the changes are taken of (log levels for logdiff)."""
+def transform_series(values: np.ndarray, n_targets: int, transform: Transform) -> tuple[np.ndarray, np.ndarray]:
+    """(series the model sees, base): the target columns become what the transform makes of them (their
+    changes, NaN where undefined); base is what the changes are taken of (the logs under log)."""
     levels = values[:, :n_targets]
-    base = np.log(levels) if transform == "logdiff" else levels
-    if transform == "none":
+    base = transform.base(levels)
+    if transform.kind == "none" and not transform.log:
         return values, base  # nothing changes: no copy (callers only read the series)
     series = values.copy()
-    series[0, :n_targets] = np.nan
-    np.subtract(base[1:], base[:-1], out=series[1:, :n_targets])  # np.diff, without its temporary copies
+    transform.changes(base, series[:, :n_targets])
     return series, base
 
 
@@ -58,7 +58,7 @@ class ForecastEncoder:
         self.targets: list[str] = state["target_columns"]
         self.lookback: int | None = state.get("lookback")
         self.horizon: int = state["horizon"]
-        self.transform: str = state["transform"]
+        self.transform = Transform.named(state["transform"], state.get("season"))
         self.scaler = Scaler.from_json(state["input_scaler"])
         self.target_offset = np.asarray(state["target_offset"], dtype=float)
         self.target_scale = np.asarray(state["target_scale"], dtype=float)
@@ -71,21 +71,22 @@ class ForecastEncoder:
         inputs: list[str],
         targets: list[str],
         horizon: int,
-        transform: str,
+        transform: Transform,
         time_col: str | None,
     ) -> ForecastEncoder:
         """The encoder of an input scaler fitted on the training rows."""
         n_targets = len(targets)
-        # Targets are scaled like their input column: levels under "none", changes otherwise.
-        # Changes over h steps are divided by the one-step scale and not centred, so zero is persistence.
-        offset = scaler.offset[:n_targets] if transform == "none" else np.zeros(n_targets)
+        # Targets are scaled like their input column: levels under "none", changes otherwise. Changes over
+        # h steps are divided by the one-step scale and not centred, so zero is the naive forecast.
+        offset = scaler.offset[:n_targets] if transform.centred else np.zeros(n_targets)
         return cls(
             {
                 "input_columns": list(inputs),
                 "target_columns": list(targets),
                 "time_col": time_col,
                 "horizon": horizon,
-                "transform": transform,
+                "transform": transform.name,
+                "season": transform.season,
                 "scale": scale,
                 "input_scaler": scaler.to_json(),
                 "target_offset": np.asarray(offset).tolist(),
@@ -122,21 +123,19 @@ class ForecastEncoder:
             start += len(block)
         return out
 
-    def to_values(self, encoded: np.ndarray, last_base: np.ndarray) -> np.ndarray:
-        """Model outputs (windows, H, T) -> values in original units, given each window's last base row."""
+    def to_values(self, encoded: np.ndarray, origin: np.ndarray) -> np.ndarray:
+        """Model outputs (windows, H, T) -> values in original units, given what a zero output forecasts
+        for each window (Transform.origin)."""
         values = np.asarray(encoded, dtype=np.float64) * self.target_scale + self.target_offset
-        if self.transform == "none":
-            return values
-        values = values + last_base[:, None, :]
-        return np.exp(values) if self.transform == "logdiff" else values
+        return self.transform.values(values + origin)
 
     # -- prediction on new rows --
 
     @property
     def rows_needed(self) -> int:
-        """The fewest rows a forecast needs: a window, plus one more to difference under diff / logdiff."""
+        """The fewest rows a forecast needs: a window, plus those its first change looks back on."""
         assert self.lookback is not None
-        return self.lookback + (0 if self.transform == "none" else 1)
+        return self.lookback + self.transform.first_row
 
     def _ordered(self, frame: pd.DataFrame, source: str) -> pd.DataFrame:
         missing = [c for c in self.inputs if c not in frame.columns]
@@ -165,22 +164,22 @@ class ForecastEncoder:
             )
             raise DataError(f"{source}: {what} of {', '.join(self.inputs)} must have values")
         levels = values[:, : len(self.targets)]
-        if self.transform == "logdiff" and (levels <= 0).any():
+        if self.transform.log and (levels <= 0).any():
             row = int(np.argwhere(levels <= 0)[0][0])
             raise DataError(
-                f"{source}: the logdiff transform needs every target value > 0, but line "
+                f"{source}: the {self.transform.name} transform needs every target value > 0, but line "
                 f"{line_of(frame.index[row])} holds {levels[row].min():g}"
             )
         series, base = transform_series(values, len(self.targets), self.transform)
         scaled = self.scale(series)
-        first = 0 if self.transform == "none" else 1
-        ends = np.arange(first + self.lookback - 1, len(values))
+        ends = np.arange(self.transform.first_row + self.lookback - 1, len(values))
         windows = np.stack([scaled[e - self.lookback + 1 : e + 1] for e in ends])
-        return windows, {"base": base[ends], "labels": frame.index[ends], "frame": frame, "all": all_windows}
+        origin = self.transform.origin(base, ends, self.horizon)
+        return windows, {"origin": origin, "labels": frame.index[ends], "frame": frame, "all": all_windows}
 
     def decode(self, outputs: np.ndarray, context: dict[str, Any]) -> pd.DataFrame:
         """Forecasts in original units: one row per step (the next horizon), or per window and step."""
-        forecast = self.to_values(outputs, context["base"])
+        forecast = self.to_values(outputs, context["origin"])
         if not context["all"]:
             return pd.DataFrame(
                 forecast[-1], columns=self.targets, index=pd.RangeIndex(1, self.horizon + 1, name="step")

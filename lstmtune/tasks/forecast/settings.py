@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from lstmtune.core.text import shown
 from lstmtune.core.validate import Validator, between, integer, one_of, optional, split_fractions
 from lstmtune.space.settings import SCALES
 from lstmtune.space.specs import Spec
+from lstmtune.tasks.forecast import transforms
 
-TRANSFORMS = ("diff", "logdiff", "none")
 FILLS = ("ffill", "interpolate", "drop")
 MAX_LOOKBACK = 100_000
 LOOKBACK_RULE = integer(1, MAX_LOOKBACK)  # --lookback fixes it from the command line
@@ -24,18 +26,29 @@ class ForecastSettings:
     horizon: int = 1
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     scale: str = "standard"
-    # diff: the model sees and predicts changes of the target from its last observed value,
-    # so an output of zero is persistence and trends beyond the training range do not matter.
-    transform: str = "diff"
+    # auto: sdiff with a season (an output of zero is the seasonal random walk), diff without (zero is
+    # persistence): changes, so trends beyond the training range do not matter (see transforms).
+    transform: str = "auto"
     fill: str | None = None
     season: int | None = None
+
+
+def _transform(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{transforms.RULE}, but got {shown(value)}")
+    if value.strip().lower() == transforms.AUTO:
+        return transforms.AUTO
+    try:
+        return transforms.canonical(value)
+    except ValueError:
+        raise ValueError(f"{transforms.RULE}, but got {shown(value)}") from None
 
 
 DATA_RULES: dict[str, Validator] = {
     "horizon": integer(1, MAX_LOOKBACK),
     "split": split_fractions,
     "scale": one_of(SCALES),
-    "transform": one_of(TRANSFORMS),
+    "transform": Validator(_transform, {"type": "string", "enum": [transforms.AUTO, *transforms.NAMES]}),
     "fill": optional(one_of(FILLS)),
     "season": optional(integer(2, MAX_LOOKBACK)),
 }

@@ -37,7 +37,9 @@ class TextPredictorEncoder:
 class TextTask(Task):
     name = "text"
     specs = settings.TEXT_SPECS
-    excluded = ("input_noise",)  # the inputs are token ids; embedding_dropout regularises them instead
+    # The inputs are token ids (embedding_dropout regularises them instead of noise); convolutions would
+    # drop the embedding's mask of padded steps.
+    excluded = ("input_noise", "conv_filters", "conv_kernel", "conv_layers", "conv_placement")
     data_rules = settings.DATA_RULES
     settings_class = settings.TextSettings
     column_flags = ("target", "text_col", "split_col")

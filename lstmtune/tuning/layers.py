@@ -1,0 +1,49 @@
+"""Layers of lstmtune's own, registered with Keras so a saved model loads in safe mode (imported before
+loading: lstmtune.predict does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+POOLINGS = ("mean", "max", "attention")
+
+
+@keras.saving.register_keras_serializable(package="lstmtune")
+class MaskedPooling(keras.layers.Layer):
+    """A sequence (batch, steps, features) pooled over its real steps: their mean, their maximum, or an
+    attention-weighted sum (a learnt scoring vector, softmax over the steps). Padded steps never count."""
+
+    def __init__(self, kind: str = "mean", **kwargs: Any):
+        super().__init__(**kwargs)
+        if kind not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, but got {kind!r}")
+        self.kind = kind
+        self.supports_masking = True
+
+    def build(self, input_shape: Any) -> None:
+        if self.kind == "attention":
+            self.score = self.add_weight(shape=(input_shape[-1], 1), initializer="glorot_uniform", name="score")
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        real = ops.ones_like(inputs[..., :1]) if mask is None else ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        if self.kind == "mean":
+            return ops.sum(inputs * real, axis=1) / ops.maximum(ops.sum(real, axis=1), 1.0)
+        if self.kind == "max":
+            lowest = ops.min(inputs, axis=1, keepdims=True)  # padded steps take the lowest value: never the max
+            return ops.max(ops.where(real > 0, inputs, lowest), axis=1)
+        scores = ops.matmul(inputs, self.score)
+        scores = ops.where(real > 0, scores, ops.full_like(scores, -1e9))
+        weights = ops.softmax(scores, axis=1)
+        return ops.sum(weights * inputs, axis=1)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        return None
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        return (input_shape[0], input_shape[-1])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "kind": self.kind}
