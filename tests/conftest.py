@@ -51,6 +51,9 @@ hyperparameters:
   units: {int: [2, 4], step: 2}
   dropout: {float: [0.0, 0.2]}
   input_noise: {float: [0.0, 0.1]}
+  pooling: {choice: [last, attention]}
+  conv_filters: {choice: [0, 4]}
+  conv_layers: 2
   learning_rate: 0.01
   batch_size: 16
 search: {max_trials: 2, epochs: 2, patience: 1}

@@ -239,7 +239,7 @@ def test_saved_model_reproduces_the_test_score(airline_run, airline_csv_module):
     manifest = read_json(out / "run.json")
     state = read_json(out / "preprocessing.json")
     model = keras.saving.load_model(out / "best_model.keras")
-    spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings())
+    spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings(season=12))
     data = ForecastData(load_frame(spec), spec)
     assert data.input_scaler.to_json() == state["input_scaler"]
     ends = data.window_ends("test", state["lookback"])
@@ -487,7 +487,7 @@ def test_predictor_matches_the_search_scoring(airline_run, airline_csv_module, c
     out, _ = airline_run
     predictor = Predictor.load(out)
     raw = pd.read_csv(airline_csv_module)
-    spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings())
+    spec = DataSpec(airline_csv_module, ("Passengers",), "Date", settings=DataSettings(season=12))
     data = ForecastData(load_frame(spec), spec)
     end = int(data.window_ends("test", predictor.encoder.lookback)[5])
     expected = predict_original(

@@ -47,7 +47,8 @@ def vowels_run(tmp_path_factory, sequence_space):
 
     out = tmp_path_factory.mktemp("vowels") / "run"
     result = CliRunner().invoke(
-        app, ["search", str(VOWELS), *VOWEL_FLAGS, "--space", str(sequence_space), "--out", str(out)]
+        app,
+        ["search", str(VOWELS), *VOWEL_FLAGS, "--space", str(sequence_space), "--out", str(out), "--ensemble", "2"],
     )
     assert result.exit_code == 0, result.stderr + result.stdout
     return out, result
@@ -95,6 +96,31 @@ def test_sequence_predict_matches_the_search_scoring(vowels_run, cli, tmp_path):
     assert accuracy == pytest.approx(manifest["best"]["test"]["accuracy"])
     probabilities = predicted[[f"p_{k}" for k in range(1, 10)]].to_numpy()
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_the_ensemble_is_the_mean_of_its_members_in_the_search_and_in_predict(vowels_run, cli, tmp_path):
+    from lstmtune.predict import Predictor
+
+    out, result = vowels_run
+    manifest = read_json(out / "run.json")
+    ensemble = manifest["best"]["ensemble"]
+    assert len(ensemble["members"]) == 2 and ensemble["members"][0] == manifest["best"]["trial_id"]
+    assert {"accuracy", "cross_entropy"} <= set(ensemble["test"]) and "ensemble of the top 2" in result.stdout
+    assert "ensemble" in pd.read_csv(out / "predictions.csv").columns
+    raw = pd.read_csv(VOWELS)
+    path = tmp_path / "new.csv"
+    raw[raw["split"] == "TEST"].drop(columns=["label", "split"]).to_csv(path, index=False)
+    together = cli("predict", out, path, "--ensemble")
+    assert together.exit_code == 0, together.stderr
+    mean = pd.read_csv(io.StringIO(together.stdout))
+    predictor = Predictor.load(out, ensemble=True)
+    columns = [f"p_{k}" for k in range(1, 10)]
+    singles = [
+        Predictor(model, encoder, "sequence", {}).predict(pd.read_csv(path)) for model, encoder in predictor.members
+    ]
+    expected = np.mean([single[columns].to_numpy() for single in singles], axis=0)
+    np.testing.assert_allclose(mean[columns].to_numpy(), expected, atol=1e-6)
+    assert_one_line_error(cli("predict", out, path, "--ensemble", "--all"), "--all applies to forecast runs")
 
 
 def test_wide_format_run(cli, sequence_space, tmp_path):

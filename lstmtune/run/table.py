@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from lstmtune.core.names import TRIAL_COLUMNS
 from lstmtune.core.objective import FORECAST_OBJECTIVE, Objective
 from lstmtune.core.status import TrialStatus
 from lstmtune.run.atomic import write_json, write_text
@@ -15,18 +16,7 @@ from lstmtune.run.manifest import FORECAST_FIGURES, Manifest
 from lstmtune.run.records import trial_records
 
 # score, then the task's figures (forecasting's by default), then what every task records.
-COMMON_COLUMNS = [
-    "train_loss",
-    "val_loss",
-    "train_skill",
-    "gap",
-    "gap_end",
-    "val_rise",
-    "best_epoch",
-    "epochs_run",
-    "seconds",
-    "diverged_epoch",
-]
+COMMON_COLUMNS = list(TRIAL_COLUMNS)
 METRIC_COLUMNS = ["score", *FORECAST_FIGURES, *COMMON_COLUMNS]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]
 STATUS_ORDER = {

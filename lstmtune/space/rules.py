@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lstmtune.core.names import DIAGNOSIS_CODES
+from lstmtune.core.names import DIAGNOSIS_CODES, TRIAL_COLUMNS
 from lstmtune.errors import OptionError, SpaceError
 
 RULE = re.compile(
@@ -26,18 +26,7 @@ RULE = re.compile(
 )
 RULE_FORM = "'<val|test|best|trials|findings|reference>.<figure> <op> <number>', like 'test.skill >= 0.1'"
 TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
-BEST_COLUMNS = (
-    "score",
-    "train_loss",
-    "val_loss",
-    "train_skill",
-    "gap",
-    "gap_end",
-    "val_rise",
-    "best_epoch",
-    "epochs_run",
-    "seconds",
-)
+BEST_COLUMNS = ("score", *TRIAL_COLUMNS)
 # Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
 SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")
 KNOWN = {
