@@ -199,7 +199,8 @@ def synthetic_space():
 def oracle_part(args: argparse.Namespace, work: Path) -> None:
     import keras_tuner
 
-    from lstmtune.tuning.oracle import FastBayesianOracle, _Snapper
+    from lstmtune.tuning.oracle import FastBayesianOracle
+    from lstmtune.tuning.unit_cube import Snapper, position
 
     kinds = {
         "stock": (keras_tuner.oracles.BayesianOptimizationOracle, {}),
@@ -243,9 +244,9 @@ def oracle_part(args: argparse.Namespace, work: Path) -> None:
                 proposals[name] = values
                 if name == "stock":
                     gp = oracle.gpr
-            snap = _Snapper(tuned)
+            snap = Snapper(tuned)
             for name, values in proposals.items():
-                x = snap(np.array([[hp.value_to_prob(values[hp.name]) for hp in tuned]]))
+                x = snap(np.array([[position(hp, values[hp.name]) for hp in tuned]]))
                 mu, sigma = gp.predict(x, return_std=True)
                 reached[name] = float(mu[0] - 2.6 * sigma[0])
             rows.append((n, seed, seconds, reached))

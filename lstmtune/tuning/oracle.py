@@ -20,9 +20,17 @@ fixed), which removes their uncertainty, so the next proposal goes elsewhere.
 No new persistent state: `get_state`/`set_state` are the stock oracle's, so a run started with either
 oracle resumes with either.
 
+Values are placed in the unit cube and read back by lstmtune.tuning.unit_cube: keras-tuner's embedding
+with stepped linear floats placed by rounding, so every value of such a range can be proposed (keras-tuner's
+floor division makes 0.45 of `Float(0, 0.5, step=0.05)` unreachable and drops 0.5). Candidates are snapped
+exactly to a value's place, whatever the size of a discrete range: per proposal `num_candidates` uniform
+points plus `num_best` x `num_local` local ones (2,000 + 500 by default) and `num_polish` polished ones
+are scored. Random initial points are still keras-tuner's own sampling, which never draws the top value
+of a stepped linear float; the model-driven proposals can.
+
 The overriding `populate_space` reads the stock oracle's private helpers (`_random_populate_space`,
-`_nonfixed_space`, `_vector_to_values`, `_duplicate`, `_random_state`): a subclass's own business, kept
-here beside the algorithm that uses them rather than in lstmtune.tuning.kt.
+`_nonfixed_space`, `_duplicate`, `_random_state`): a subclass's own business, kept here beside the
+algorithm that uses them rather than in lstmtune.tuning.kt.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import sklearn.gaussian_process
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine import trial as trial_module
 
-GRID = 1000  # discrete hyperparameters are snapped through a lookup table of GRID + 1 points
+from lstmtune.tuning.unit_cube import Snapper, position, value_at
 
 
 class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
@@ -79,7 +87,7 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         x, y = self._observations(completed, space)
         self.gpr.fit(x, y)  # the stock GP and its hyperparameter fit (20 restarts)
         gp = self._with_pending(self.gpr, x, y, space)
-        snap = _Snapper(space)
+        snap = Snapper(space)
 
         candidates = snap(self._candidates(x, y, len(space)))
         scores = self._acquisition(gp, candidates)
@@ -99,13 +107,25 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
     # -- pieces ------------------------------------------------------------------------------------
 
     def _vector(self, trial: trial_module.Trial, space: list) -> list[float]:
-        """A trial's values in the unit cube, as stock `_vectorize_trials` embeds them (defaults for
-        hyperparameters a trial does not have)."""
+        """A trial's values in the unit cube (defaults for hyperparameters a trial does not have, as stock
+        `_vectorize_trials` does)."""
         hps = trial.hyperparameters
         return [
-            hp.value_to_prob(hps.values[hp.name] if hps.is_active(hp) and hp.name in hps.values else hp.default)
+            position(hp, hps.values[hp.name] if hps.is_active(hp) and hp.name in hps.values else hp.default)
             for hp in space
         ]
+
+    def _vector_to_values(self, vector) -> dict[str, Any]:
+        """Stock `_vector_to_values` (fixed values kept, inactive conditional ones left out), each value read
+        back with `unit_cube.value_at`."""
+        hps = hp_module.HyperParameters()
+        tuned = iter(vector)
+        for hp in self.hyperparameters.space:
+            hps.merge([hp])
+            value = hp.value if isinstance(hp, hp_module.Fixed) else value_at(hp, next(tuned))
+            if hps.is_active(hp):
+                hps.values[hp.name] = value
+        return hps.values
 
     def _observations(self, completed: list, space: list) -> tuple[np.ndarray, np.ndarray]:
         """Completed trials as (x, y) to minimise; non-finite values replaced as the stock oracle does."""
@@ -146,7 +166,7 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         mu, sigma = gp.predict(x, return_std=True)
         return np.asarray(mu).ravel() - self.beta * np.asarray(sigma).ravel()
 
-    def _polish(self, gp, start: np.ndarray, snap: _Snapper) -> np.ndarray:
+    def _polish(self, gp, start: np.ndarray, snap: Snapper) -> np.ndarray:
         """A few L-BFGS-B steps over the continuous hyperparameters only; discrete ones stay at the
         (snapped) values the candidate already has, so the polished point is one that can run."""
         free = snap.continuous
@@ -166,30 +186,6 @@ class FastBayesianOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         point = start.copy()
         point[free] = np.clip(result.x, 0.0, 1.0)
         return snap(point[None, :])[0]
-
-
-class _Snapper:
-    """Maps unit-cube points to the embedding of the value a trial would really run (int steps, choices,
-    stepped floats), vectorised through a lookup table per discrete hyperparameter."""
-
-    def __init__(self, space: list):
-        grid = np.linspace(0.0, 1.0, GRID + 1)
-        self.continuous = np.array([_is_continuous(hp) for hp in space])
-        self.tables = [
-            None if free else np.array([hp.value_to_prob(hp.prob_to_value(p)) for p in grid])
-            for hp, free in zip(space, self.continuous)
-        ]
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        x = np.clip(np.array(x, dtype=float), 0.0, 1.0)
-        for column, table in enumerate(self.tables):
-            if table is not None:
-                x[:, column] = table[np.rint(x[:, column] * GRID).astype(int)]
-        return x
-
-
-def _is_continuous(hp) -> bool:
-    return isinstance(hp, hp_module.Float) and not hp.step
 
 
 class FastBayesianOptimization(keras_tuner.Tuner):
