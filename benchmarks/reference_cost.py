@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "examples" / "data"
-SPACES = ROOT / "search_spaces"
+SPACES = ROOT / "lstmtune" / "spaces"
 EXAMPLES = {
     "airline": [
         str(DATA / "airline.csv"),

@@ -1,4 +1,4 @@
-"""The CI smoke profile's wall time: `lstmtune search` with search_spaces/smoke.yaml on the shipped
+"""The CI smoke profile's wall time: `lstmtune search` with the shipped smoke space on the shipped
 airline series, then `lstmtune gate`, each as a fresh process (as a CI job runs them), against a plain
 Keras fit of the same small LSTM on the same windows in one process, measured side by side.
 
@@ -27,7 +27,7 @@ SEARCH = [
     "--time-col",
     "Date",
     "--space",
-    str(ROOT / "search_spaces/smoke.yaml"),
+    str(ROOT / "lstmtune" / "spaces" / "smoke.yaml"),
     "--quiet",
     "--overwrite",
 ]

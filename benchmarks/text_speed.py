@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--vocabulary", type=int, default=30_000)
     parser.add_argument("--max-tokens", type=int, default=20_000)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=64, help="search_spaces/text.yaml's batch_size")
+    parser.add_argument("--batch", type=int, default=64, help="the shipped text space's batch_size")
     parser.add_argument("--skip-fit", action="store_true")
     args = parser.parse_args()
 

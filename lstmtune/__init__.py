@@ -1,7 +1,7 @@
 """lstmtune: find well-regularised LSTM models for your own CSV data.
 
     import lstmtune
-    run = lstmtune.search(data="data.csv", target="y", time_col="date", space="search_spaces/forecast.yaml", out="runs/y")
+    run = lstmtune.search(data="data.csv", target="y", time_col="date", space="forecast", out="runs/y")
     lstmtune.load_run("runs/y").trials
 
 `import lstmtune` stays light: TensorFlow is imported only when a search trains or a model is loaded.

@@ -2,7 +2,7 @@
 
     import lstmtune
     run = lstmtune.search(data="reviews.csv", task="text", text_col="text", target="label",
-                          space="search_spaces/text.yaml", out="runs/reviews")
+                          space="text", out="runs/reviews")
     run.trials            # the ranked table (a DataFrame)
     run.best              # the best trial: values, validation and test figures
     run.findings          # plain-language findings

@@ -90,7 +90,7 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
     """The Python block under README's "Python API", run as written (in a folder with the same examples)."""
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"## Python API.*?```python\n(.*?)```", readme, re.S).group(1)
-    for name in ("examples", "search_spaces"):
+    for name in ("examples",):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})

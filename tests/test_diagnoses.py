@@ -156,7 +156,7 @@ def test_a_harder_validation_period_is_not_called_overfitting(cli, tmp_path):
     Each split measured against its own naive forecast, the gap is about 1."""
     from lstmtune.report.findings import GAP_WARNING
 
-    space = (Path(__file__).resolve().parent.parent / "search_spaces" / "smoke.yaml").read_text()
+    space = (Path(__file__).resolve().parent.parent / "lstmtune" / "spaces" / "smoke.yaml").read_text()
     report = _search(cli, tmp_path, "smoke", space, "--max-trials", "3")
     best = report["trials"][0]
     assert best["gap"] < GAP_WARNING and best["val_loss"] / best["train_loss"] > GAP_WARNING

@@ -4,7 +4,9 @@ example GitHub Actions workflow's own commands, run through the real CLI."""
 from __future__ import annotations
 
 import json
-import shlex
+import os
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -47,7 +49,7 @@ def test_rules_parse():
 def test_space_gate_section_is_validated(write_file):
     from lstmtune.tasks import read_space
 
-    assert read_space(ROOT / "search_spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > -0.5")
+    assert read_space(ROOT / "lstmtune" / "spaces" / "smoke.yaml").gate == ("trials.failed == 0", "val.skill > -0.5")
     with pytest.raises(SpaceError, match="bad.yaml: gate must be a rule"):
         read_space(write_file("bad.yaml", "gate: ['skill >= 1']"))
     with pytest.raises(SpaceError, match="tset.skill"):  # a misspelt scope is caught when the file is read
@@ -58,40 +60,50 @@ def test_space_gate_section_is_validated(write_file):
         read_space(write_file("bad2.yaml", "gate: test.skill >= 1"))
 
 
-def workflow_commands(run_dir: Path) -> list[list[str]]:
-    """The `lstmtune ...` commands of the example workflow, with its run directory moved to run_dir."""
-    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["smoke"]["steps"]
-    commands = []
-    for step in steps:
-        line = " ".join(str(step.get("run", "")).split())
-        if line.startswith("lstmtune "):
-            commands.append([part.replace("runs/smoke", str(run_dir)) for part in shlex.split(line)[1:]])
-    return commands
+def workflow_steps() -> tuple[dict[str, str], list[str]]:
+    """The example workflow's job environment and the shell lines of its `lstmtune` steps."""
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["smoke"]
+    lines = [" ".join(str(step.get("run", "")).split()) for step in job["steps"]]
+    return {k: str(v) for k, v in job["env"].items()}, [line for line in lines if line.startswith("lstmtune ")]
 
 
 @pytest.mark.search
 def test_the_example_workflow_end_to_end(tmp_path, monkeypatch):
-    """The workflow's own commands: smoke search within a time budget, gate passing, report; then a
-    planted failing rule gives the gate's own exit code, a JUnit file and a step summary."""
+    """The workflow as written, in a repository that holds only a CSV (outside this checkout, so the
+    shipped space comes from the installed package): smoke search within a time budget, gate passing,
+    report; then a planted failing rule gives the gate's own exit code, a JUnit file and a step summary."""
     from typer.testing import CliRunner
 
     from lstmtune.cli import app
 
-    monkeypatch.chdir(ROOT)
+    repo = tmp_path / "repo"
+    env, lines = workflow_steps()
+    (repo / Path(env["DATA"]).parent).mkdir(parents=True)
+    airline = (ROOT / "examples" / "data" / "airline.csv").read_text().splitlines()
+    (repo / env["DATA"]).write_text("\n".join([f"{env['TIME_COL']},{env['TARGET']}", *airline[1:]]) + "\n")
     summary = tmp_path / "summary.md"
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    run = tmp_path / "smoke"
-    commands = workflow_commands(run)
-    assert [c[0] for c in commands] == ["search", "gate", "report"] and "--time-budget" in commands[0]
-    runner = CliRunner()
-    for command in commands:
-        result = runner.invoke(app, command)
-        assert result.exit_code == 0, (command, result.stdout, result.stderr)
+    assert [line.split()[1] for line in lines] == ["search", "gate", "report"] and "--time-budget" in lines[0]
+    bin_dir = str(Path(sys.executable).parent)
+    environment = {
+        **os.environ,
+        **env,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": bin_dir + os.pathsep + os.environ["PATH"],
+    }
+    for line in lines:
+        done = subprocess.run(
+            ["bash", "-c", line], cwd=repo, env=environment, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+    assert sorted(p.name for p in repo.iterdir()) == ["data", "runs"]
+    run = repo / "runs" / "smoke"
     passed = ElementTree.parse(run / "gate.xml").getroot()
     assert passed.get("tests") == "4" and passed.get("failures") == "0"  # run.completed, smoke.yaml's two, --require
     assert (run / "report.md").read_text().startswith("# lstmtune run")
     assert "### lstmtune search" in summary.read_text() and "### lstmtune gate passed" in summary.read_text()
 
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    runner = CliRunner()
     junit = tmp_path / "fail.xml"
     failing = runner.invoke(app, ["gate", str(run), "--require", "test.skill >= 0.99", "--junit", str(junit)])
     assert failing.exit_code == 3, failing.stderr

@@ -86,7 +86,7 @@ def test_check_is_light_for_every_task(tmp_path):
     line = run_cli_in_fresh_interpreter(
         "check",
         "--space",
-        ROOT / "search_spaces" / "sequence.yaml",
+        ROOT / "lstmtune" / "spaces" / "sequence.yaml",
         "--task",
         "sequence",
         VOWELS,

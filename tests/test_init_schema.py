@@ -39,7 +39,7 @@ def test_schema_validates_every_shipped_space(cli, name, task):
     assert result.exit_code == 0, result.stderr
     schema = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
-    jsonschema.validate(read_document((ROOT / "search_spaces" / name).read_text()), schema)
+    jsonschema.validate(read_document((ROOT / "lstmtune" / "spaces" / name).read_text()), schema)
 
 
 @pytest.mark.parametrize("task", ["forecast", "text", "sequence"])

@@ -184,7 +184,7 @@ def test_a_real_search_runs_with_it(tmp_path, monkeypatch, airline_csv):
             "--time-col",
             "Date",
             "--space",
-            str(ROOT / "search_spaces" / "smoke.yaml"),
+            str(ROOT / "lstmtune" / "spaces" / "smoke.yaml"),
             "--out",
             str(out),
             "--tuner",

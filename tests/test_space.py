@@ -24,7 +24,7 @@ from lstmtune.tasks.forecast.settings import ForecastSettings as DataSettings
 
 SOURCE = "my_space.yaml"
 SPECS = grammar("forecast").specs
-SHIPPED = Path(__file__).parent.parent / "search_spaces"
+SHIPPED = Path(__file__).parent.parent / "lstmtune" / "spaces"
 
 
 def parse(text: str) -> Space:

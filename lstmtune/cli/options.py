@@ -56,7 +56,13 @@ def search_request(params: Mapping[str, Any], **extra: Any) -> SearchRequest:
 
 TaskOpt = Annotated[str, typer.Option("--task", help="forecast | text | sequence: what kind of data DATA.csv holds.")]
 SpaceOpt = Annotated[
-    Path, typer.Option("--space", "-s", help="Search-space YAML file (see search_spaces/).", show_default=False)
+    Path,
+    typer.Option(
+        "--space",
+        "-s",
+        help="Search-space YAML file, or a shipped space by name: forecast, text, sequence, smoke (lstmtune init --list).",
+        show_default=False,
+    ),
 ]
 TargetOpt = Annotated[
     list[str] | None,

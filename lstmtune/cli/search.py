@@ -122,11 +122,11 @@ def search(
 
     Examples:
 
-        lstmtune search examples/data/airline.csv --target Passengers --time-col Date --space search_spaces/forecast.yaml --out runs/airline
+        lstmtune search examples/data/airline.csv --target Passengers --time-col Date --space forecast --out runs/airline
 
-        lstmtune search reviews.csv --task text --text-col text --target label --space search_spaces/text.yaml --out runs/reviews
+        lstmtune search reviews.csv --task text --text-col text --target label --space text --out runs/reviews
 
-        lstmtune search motions.csv --task sequence --id-col case_id --order-col t --target label --space search_spaces/sequence.yaml --out runs/motions
+        lstmtune search motions.csv --task sequence --id-col case_id --order-col t --target label --space sequence --out runs/motions
     """
     plan = _plan(search_request(ctx.params, command=("lstmtune", *sys.argv[1:])))
     _run(plan, quiet=quiet, json_output=json_output)

@@ -50,6 +50,9 @@ def init(
     ] = None,
     task: TaskOpt = DEFAULT_TASK,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    list_shipped: Annotated[
+        bool, typer.Option("--list", help="List the spaces installed with lstmtune (--space NAME) and stop.")
+    ] = False,
 ) -> None:
     """Write a commented starter space file for a task: the main knobs with suggested ranges, every
     other one commented out with its default.
@@ -60,8 +63,15 @@ def init(
     """
     from lstmtune.errors import OptionError
     from lstmtune.run.output import write_output
+    from lstmtune.space.shipped import description, shipped_spaces
     from lstmtune.tasks import get_task, starter_text
 
+    if list_shipped:
+        spaces = shipped_spaces()
+        width = max(map(len, spaces))
+        for name, path in spaces.items():
+            sys.stdout.write(f"{name:<{width}}  {description(path)}  ({path})\n")
+        return
     try:
         text = starter_text(get_task(task).name)
         if file is None:
@@ -139,9 +149,9 @@ def check(
 
     Examples:
 
-        lstmtune check --space search_spaces/forecast.yaml examples/data/airline.csv --target Passengers
+        lstmtune check --space forecast examples/data/airline.csv --target Passengers
 
-        lstmtune check --space search_spaces/text.yaml --task text reviews.csv --text-col text --target label
+        lstmtune check --space text --task text reviews.csv --text-col text --target label
     """
     from lstmtune.check import check_inputs
 

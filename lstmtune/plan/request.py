@@ -12,6 +12,7 @@ from lstmtune.errors import OptionError
 from lstmtune.run.layout import RunDir
 from lstmtune.space.params import Space
 from lstmtune.space.settings import SearchSettings
+from lstmtune.space.shipped import space_file
 from lstmtune.tasks.base import Prepared, Task
 
 # The names in SearchRequest's groups of flags: the command line's options with underscores, and the
@@ -76,6 +77,10 @@ class SearchRequest:
     workers: int = 0  # parallel worker processes (keras-tuner's chief/worker mode); 0: trials run in this process
     listen: str | None = None  # HOST:PORT the chief serves the oracle on (other machines' workers join there)
     recycle_after: int | None = None  # a worker process is replaced after this many trials (bounds memory)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.space_path, dict):  # a shipped space's name stands for its file
+            object.__setattr__(self, "space_path", space_file(self.space_path))
 
 
 @dataclass

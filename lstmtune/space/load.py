@@ -28,6 +28,7 @@ from lstmtune.errors import SpaceError
 from lstmtune.space import settings
 from lstmtune.space.params import Param, Space
 from lstmtune.space.rules import space_rules
+from lstmtune.space.shipped import shipped_spaces
 from lstmtune.space.specs import Spec
 from lstmtune.space.yaml_reader import read_document
 
@@ -48,7 +49,14 @@ class Grammar:
 
 def load_space(path: str | Path, grammar: Grammar) -> Space:
     """Read and validate a space file; every problem raises SpaceError naming the file and key."""
-    path = regular_file(Path(path), "space file", SpaceError, SPACE_FILE_LIMIT)
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        shipped = shipped_spaces()
+        raise SpaceError(
+            f"{path}: space file not found{suggestion(path, shipped)}; give the path of a space file, "
+            f"or the name of a shipped one: {', '.join(shipped)}"
+        )
+    path = regular_file(path, "space file", SpaceError, SPACE_FILE_LIMIT)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
