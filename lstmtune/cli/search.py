@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from typing import TYPE_CHECKING
 
 import typer
 
-from lstmtune.cli.common import append_step_summary, fail, redeliver_interrupts_from_finalisers, stderr, stdout
+from lstmtune.cli.common import (
+    append_step_summary,
+    fail,
+    redeliver_interrupts_from_finalisers,
+    stderr,
+    stdout,
+    terminations_interrupt,
+)
 from lstmtune.cli.options import (
     ClassWeightOpt,
     DataArg,
@@ -169,18 +177,21 @@ def _run(plan: SearchPlan, quiet: bool, json_output: bool) -> None:
             errors.print(notice, highlight=False, markup=False, soft_wrap=True)
 
     redeliver_interrupts_from_finalisers()
+    received: dict[str, int] = {}
     try:
         # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
-        with contextlib.redirect_stdout(sys.stderr):
+        with terminations_interrupt() as received, contextlib.redirect_stdout(sys.stderr):
             run_search(plan, reporter_for(errors, quiet, live=not plan.request.workers))
     except (SearchInterrupted, KeyboardInterrupt):
+        number = received.get("signal")
+        how = f"stopped by {signal.Signals(number).name}" if number else "interrupted"
         errors.print(
-            f"interrupted: finished trials are kept in {plan.request.out}; continue with --resume",
+            f"{how}: finished trials are kept in {plan.request.out}; continue with --resume",
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(128 + number if number else 130) from None
     except LstmtuneError as error:
         raise fail(error) from None
     assert plan.run_dir is not None  # a plan with --out
