@@ -22,6 +22,7 @@ from lstmtune.errors import RunDirError
 from lstmtune.run.atomic import read_json
 from lstmtune.run.layout import ENSEMBLE_MEMBERS as MEMBERS_FILE
 from lstmtune.run.layout import RunDir
+from lstmtune.run.manifest import load as load_manifest
 from lstmtune.tasks import TASK_NAMES, get_task
 
 
@@ -74,7 +75,10 @@ class Predictor:
             )
         state = _state(run.preprocessing, read_json_or_none(run.preprocessing))
         task, encoder = _encoder(run.preprocessing, state)
-        return cls(load_model(run.best_model), encoder, task, state)
+        _check_against_manifest(run, run.preprocessing, task, state)
+        model = load_model(run.best_model)
+        check_model(model, run.best_model, encoder, run.preprocessing, task)
+        return cls(model, encoder, task, state)
 
     @classmethod
     def _ensemble(cls, run: RunDir) -> Predictor:
@@ -88,7 +92,11 @@ class Predictor:
                 raise RunDirError(f"{listing}: unreadable ensemble listing (a member is not an object)")
             state = {"task": document.get("task"), **member["preprocessing"]}
             task, encoder = _encoder(listing, state)
-            members.append((load_model(run.ensemble / str(member.get("model"))), encoder))
+            _check_against_manifest(run, listing, task, state)
+            path = run.ensemble / str(member.get("model"))
+            model = load_model(path)
+            check_model(model, path, encoder, listing, task)
+            members.append((model, encoder))
         if len(members) < 2:
             raise RunDirError(f"{listing}: an ensemble needs at least 2 members, but lists {len(members)}")
         model, encoder = members[0]
@@ -131,3 +139,72 @@ def _encoder(path: Path, state: dict[str, Any]) -> tuple[str, Any]:
         return task, get_task(task).predictor_encoder(state)
     except (ValueError, KeyError, TypeError) as exc:
         raise RunDirError(f"{path}: unreadable preprocessing state ({exc})") from None
+
+
+# What a run's data settings (run.json) and a preprocessing state both record, and must agree on.
+SHARED_SETTINGS = ("horizon", "season", "stride", "max_length", "scale")
+
+
+def _check_against_manifest(run: RunDir, path: Path, task: str, state: dict[str, Any]) -> None:
+    """The preprocessing state against run.json, when the run has one (a model and its preprocessing.json
+    copied elsewhere predict without it): same task, same data settings, same labels."""
+    if not run.manifest.is_file():
+        return
+    manifest = load_manifest(run)  # refuses a newer schema_version, as report and gate do
+    if manifest.task != task:
+        raise RunDirError(
+            f"{path}: task {task}, but {run.manifest.name} says task {manifest.task}; both must come from one search"
+        )
+    settings = manifest.data.get("settings") or {}
+    for key in SHARED_SETTINGS:
+        if key in state and key in settings and state[key] != settings[key]:
+            raise RunDirError(
+                f"{path}: {key} is {state[key]!r}, but {run.manifest.name} records {settings[key]!r}; "
+                "both must come from one search"
+            )
+    labels = manifest.data.get("labels")
+    if (
+        isinstance(labels, list)
+        and "labels" in state
+        and [str(x) for x in state["labels"] or []] != [str(x) for x in labels]
+    ):
+        raise RunDirError(
+            f"{path}: labels {clip(str(state['labels']), 80)} differ from the {len(labels)} run.json records"
+        )
+
+
+def check_model(model: Any, model_path: Path, encoder: Any, state_path: Path, task: str) -> None:
+    """A loaded model against the preprocessing state it is used with: the task it was built for, and the
+    shape of every input and of the output; one line naming both files and the fields that disagree."""
+    built_for = str(getattr(model, "name", ""))
+    if built_for.startswith("lstmtune_") and built_for != f"lstmtune_{task}":
+        raise RunDirError(
+            f"{model_path}: a model of task {built_for.removeprefix('lstmtune_')}, but {state_path.name} describes "
+            f"task {task}; the model and {state_path.name} must come from one search"
+        )
+    expected = encoder.model_shapes()
+    found = {str(t.name): tuple(t.shape)[1:] for t in model.inputs}
+    found["output"] = tuple(model.outputs[0].shape)[1:] if len(model.outputs) == 1 else ("several outputs",)
+    for name, shape in expected.items():
+        got = found.get(name)
+        if got is None or not _same_shape(got, shape.dims):
+            what = "writes" if name == "output" else f"reads {name!r} as"
+            raise RunDirError(
+                f"{model_path}: the model {what} {_shown_shape(got)}, but {state_path.name} ({shape.fields}) says "
+                f"{_shown_shape(shape.dims)}; the model and {state_path.name} must come from one search"
+            )
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        raise RunDirError(
+            f"{model_path}: the model reads inputs {', '.join(extra)} that {state_path.name} does not provide"
+        )
+
+
+def _same_shape(got: tuple, want: tuple) -> bool:
+    return len(got) == len(want) and all(g is None or w is None or g == w for g, w in zip(got, want))
+
+
+def _shown_shape(dims: tuple | None) -> str:
+    if dims is None:
+        return "nothing of that name"
+    return "(" + ", ".join("any" if d is None else str(d) for d in dims) + ")"

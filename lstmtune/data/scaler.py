@@ -71,5 +71,17 @@ class Scaler:
         return {"offset": np.asarray(self.offset).tolist(), "scale": np.asarray(self.scale).tolist()}
 
     @classmethod
-    def from_json(cls, state: dict[str, list[float]]) -> Scaler:
-        return cls(np.asarray(state["offset"], dtype=float), np.asarray(state["scale"], dtype=float))
+    def from_json(cls, state: dict[str, list[float]], name: str = "scaler", width: int | None = None) -> Scaler:
+        """The scaler `to_json` wrote; ValueError naming `name` unless its offsets are finite, its scales
+        finite and above 0 (as `fit` leaves them), and both `width` long when given."""
+        if not isinstance(state, dict) or "offset" not in state or "scale" not in state:
+            raise ValueError(f"{name} must be an object with offset and scale")
+        offset, scale = np.asarray(state["offset"], dtype=float), np.asarray(state["scale"], dtype=float)
+        if offset.ndim != 1 or offset.shape != scale.shape or (width is not None and len(scale) != width):
+            want = f"{width} numbers each" if width is not None else "lists of one length"
+            raise ValueError(f"{name}: offset and scale must be {want}, but hold {offset.size} and {scale.size}")
+        if not np.isfinite(offset).all() or not (np.isfinite(scale) & (scale > 0)).all():
+            raise ValueError(
+                f"{name}: offsets must be finite and scales finite and above 0, but got scale {scale.tolist()}"
+            )
+        return cls(offset, scale)

@@ -28,6 +28,21 @@ from lstmtune.tasks.reference import Reference
 
 
 @dataclass(frozen=True)
+class Shape:
+    """A model input's or output's shape without the batch dimension, and the preprocessing.json fields
+    that set it (named when a model and its preprocessing state disagree)."""
+
+    dims: tuple[int | None, ...]
+    fields: str
+
+
+def check_labels(labels: Any) -> None:
+    """A classifier's labels as preprocessing.json keeps them: two or more, all different."""
+    if not isinstance(labels, list) or len(labels) < 2 or len({str(label) for label in labels}) != len(labels):
+        raise ValueError(f"labels must list two or more different classes, but got {labels!r}")
+
+
+@dataclass(frozen=True)
 class Presentation:
     """How reports speak of a task's runs: what differs in their words and pictures."""
 

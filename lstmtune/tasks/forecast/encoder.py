@@ -17,6 +17,7 @@ from lstmtune.data.csv_reader import line_of, numeric_column
 from lstmtune.data.dates import ISO8601, parse_time
 from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
+from lstmtune.tasks.base import Shape
 from lstmtune.tasks.forecast.transforms import Transform
 
 SCALE_BLOCK = 1 << 16  # values scaled at a time (512 KB of float64)
@@ -59,9 +60,26 @@ class ForecastEncoder:
         self.lookback: int | None = state.get("lookback")
         self.horizon: int = state["horizon"]
         self.transform = Transform.named(state["transform"], state.get("season"))
-        self.scaler = Scaler.from_json(state["input_scaler"])
-        self.target_offset = np.asarray(state["target_offset"], dtype=float)
-        self.target_scale = np.asarray(state["target_scale"], dtype=float)
+        if not _names(self.inputs) or not _names(self.targets) or self.targets != self.inputs[: len(self.targets)]:
+            raise ValueError(
+                "input_columns and target_columns must be lists of names, the targets first among the inputs"
+            )
+        self.scaler = Scaler.from_json(state["input_scaler"], "input_scaler", len(self.inputs))
+        target = Scaler.from_json(
+            {"offset": state["target_offset"], "scale": state["target_scale"]}, "target_scale", len(self.targets)
+        )
+        self.target_offset, self.target_scale = target.offset, target.scale
+        if not _positive_int(self.horizon) or not (self.lookback is None or _positive_int(self.lookback)):
+            raise ValueError(
+                f"horizon and lookback must be whole numbers above 0, but got {self.horizon!r}, {self.lookback!r}"
+            )
+
+    def model_shapes(self) -> dict[str, Shape]:
+        """The shapes a model trained with this state reads and writes (batch dimension left out)."""
+        return {
+            "window": Shape((self.lookback, len(self.inputs)), "lookback, input_columns"),
+            "output": Shape((self.horizon, len(self.targets)), "horizon, target_columns"),
+        }
 
     @classmethod
     def from_scaler(
@@ -197,3 +215,11 @@ class ForecastEncoder:
             for h in range(self.horizon)
         ]
         return pd.DataFrame(rows).set_index(["origin", "step"])
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

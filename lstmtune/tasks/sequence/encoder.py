@@ -414,9 +414,11 @@ class SequenceEncoder:
             max_length=state["max_length"],
             length=state["length"],
             scale=state["scale"],
-            scaler=Scaler.from_json(state["scaler"]) if state["scaler"] is not None else None,
+            scaler=Scaler.from_json(state["scaler"], "scaler") if state["scaler"] is not None else None,
             problem=state["problem"],
             labels=state["labels"],
-            target_scaler=Scaler.from_json(state["target_scaler"]) if state["target_scaler"] is not None else None,
+            target_scaler=Scaler.from_json(state["target_scaler"], "target_scaler")
+            if state["target_scaler"] is not None
+            else None,
             train_mean=state["train_mean"],
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.tasks.base import DataRequest, Task
+from lstmtune.tasks.base import DataRequest, Shape, Task, check_labels
 from lstmtune.tasks.sequence import settings
 
 
@@ -17,6 +17,27 @@ class SequencePredictorEncoder:
         from lstmtune.tasks.sequence.encoder import SequenceEncoder
 
         self.encoder = SequenceEncoder.from_state(state)
+        encoder = self.encoder
+        for name in ("length", "stride"):
+            value = getattr(encoder, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a whole number above 0, but got {value!r}")
+        if encoder.scaler is not None and len(encoder.scaler.scale) != encoder.n_features:
+            raise ValueError(f"scaler must hold one offset and scale per channel ({encoder.n_features})")
+        if encoder.problem == "classification":
+            check_labels(encoder.labels)
+        elif encoder.problem != "regression":
+            raise ValueError(f"problem must be classification or regression, but got {encoder.problem!r}")
+
+    def model_shapes(self) -> dict[str, Shape]:
+        """The shapes a model trained with this state reads and writes (batch dimension left out)."""
+        encoder = self.encoder
+        n = encoder.n_classes
+        return {
+            "values": Shape((encoder.length, encoder.n_features), "length, features"),
+            "mask": Shape((encoder.length,), "length"),
+            "output": Shape((1 if n in (0, 2) else n,), "labels" if n else "problem"),
+        }
 
     def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
         x, mask, ids = self.encoder.encode_frame(frame, source)

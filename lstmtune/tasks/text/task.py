@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.tasks.base import DataRequest, Task
+from lstmtune.tasks.base import DataRequest, Shape, Task, check_labels
 from lstmtune.tasks.text import settings
 
 
@@ -21,6 +21,18 @@ class TextPredictorEncoder:
                 raise ValueError(f"it must have {key!r}")
         self.state = state
         self.encoder = TextEncoder.from_state(state)
+        length, labels = state["sequence_length"], state["labels"]
+        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+            raise ValueError(f"sequence_length must be a whole number above 0, but got {length!r}")
+        check_labels(labels)
+
+    def model_shapes(self) -> dict[str, Shape]:
+        """The shapes a model trained with this state reads and writes (batch dimension left out)."""
+        n = len(self.state["labels"])
+        return {
+            "tokens": Shape((self.state["sequence_length"],), "sequence_length"),
+            "output": Shape((1 if n == 2 else n,), "labels"),
+        }
 
     def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
         from lstmtune.tasks.text.rows import encode_frame

@@ -1,0 +1,150 @@
+"""`predict` checks a run directory's files against each other before it predicts: the model against
+preprocessing.json (task, every input's shape, the output's), preprocessing.json's own numbers, and both
+against run.json. Each tampered run is refused with one line naming the file and the field, exit 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import AIRLINE, REVIEWS, SEQUENCE_SPACE, TEXT_SPACE, TINY_SPACE, VOWELS, assert_one_line_error
+from typer.testing import CliRunner
+
+from lstmtune.cli import app
+
+pytestmark = pytest.mark.search
+
+SOURCES = {
+    "forecast": (AIRLINE, TINY_SPACE, ["--target", "Passengers", "--time-col", "Date"]),
+    "text": (
+        REVIEWS,
+        TEXT_SPACE,
+        ["--task", "text", "--text-col", "text", "--target", "category"],
+    ),
+    "sequence": (
+        VOWELS,
+        SEQUENCE_SPACE,
+        ["--task", "sequence", "--id-col", "case_id", "--order-col", "t", "--target", "label"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """One finished tiny run per task (no reference model: not what is checked here)."""
+    root = tmp_path_factory.mktemp("predict_checks")
+    made = {}
+    for task, (data, space, flags) in SOURCES.items():
+        space_file = root / f"{task}.yaml"
+        space_file.write_text(space)
+        out = root / task
+        args = [
+            "search",
+            str(data),
+            *flags,
+            "--space",
+            str(space_file),
+            "--out",
+            str(out),
+            "--quiet",
+            "--reference",
+            "off",
+        ]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        made[task] = out
+    return made
+
+
+def edit(key: str, value) -> Callable[[dict], None]:
+    return lambda state: state.__setitem__(key, value)
+
+
+def edit_scaler(key: str, scale: list[float]) -> Callable[[dict], None]:
+    return lambda state: state[key].__setitem__("scale", scale)
+
+
+# (id, task, change to preprocessing.json, model taken from another task's run, change to run.json, expected fragments)
+CASES = [
+    (
+        "forecast-lookback",
+        "forecast",
+        edit("lookback", 8),
+        None,
+        None,
+        ("best_model.keras", "'window'", "lookback", "(8, 1)"),
+    ),
+    (
+        "forecast-horizon",
+        "forecast",
+        edit("horizon", 3),
+        None,
+        None,
+        ("preprocessing.json", "horizon is 3", "run.json"),
+    ),
+    (
+        "forecast-inputs",
+        "forecast",
+        edit("input_columns", ["Passengers", "Other"]),
+        None,
+        None,
+        ("input_scaler", "2 numbers"),
+    ),
+    ("forecast-scale-0", "forecast", edit_scaler("input_scaler", [0.0]), None, None, ("input_scaler", "above 0")),
+    ("forecast-target-scale-nan", "forecast", edit("target_scale", [float("nan")]), None, None, ("target_scale",)),
+    ("forecast-transform", "forecast", edit("transform", "sqrt"), None, None, ("preprocessing.json", "must be one of")),
+    ("forecast-lookback-zero", "forecast", edit("lookback", 0), None, None, ("lookback", "above 0")),
+    ("forecast-model-of-sequence", "forecast", None, "sequence", None, ("a model of task sequence", "task forecast")),
+    ("forecast-newer-run-json", "forecast", None, None, edit("schema_version", 99), ("run.json", "schema_version 99")),
+    ("forecast-other-task-run-json", "forecast", None, None, edit("task", "text"), ("run.json says task text",)),
+    ("text-one-label", "text", edit("labels", ["fresh"]), None, None, ("labels", "two or more")),
+    ("text-repeated-label", "text", edit("labels", ["fresh", "fresh"]), None, None, ("labels", "different")),
+    ("text-three-labels", "text", edit("labels", ["fresh", "rotten", "meh"]), None, None, ("labels", "run.json")),
+    ("text-sequence-length", "text", edit("sequence_length", 48), None, None, ("'tokens'", "sequence_length", "(48)")),
+    ("text-model-of-sequence", "text", None, "sequence", None, ("a model of task sequence",)),
+    ("sequence-length", "sequence", edit("length", 40), None, None, ("'values'", "length, features", "(40, 12)")),
+    ("sequence-features", "sequence", edit("features", ["lpc0", "lpc1"]), None, None, ("scaler", "per channel")),
+    ("sequence-stride", "sequence", edit("stride", 2), None, None, ("stride is 2", "run.json records 1")),
+    ("sequence-labels", "sequence", edit("labels", [1, 2]), None, None, ("labels", "run.json")),
+    ("sequence-scale-0", "sequence", edit_scaler("scaler", [0.0] * 12), None, None, ("scaler", "above 0")),
+    ("sequence-problem", "sequence", edit("problem", "ranking"), None, None, ("problem", "ranking")),
+    ("sequence-model-of-text", "sequence", None, "text", None, ("a model of task text", "task sequence")),
+]
+
+
+def tampered(runs: dict[str, Path], tmp_path: Path, task: str, state_edit, model_from, manifest_edit) -> Path:
+    run = tmp_path / "run"
+    shutil.copytree(runs[task], run)
+    for name, change in (("preprocessing.json", state_edit), ("run.json", manifest_edit)):
+        if change is not None:
+            document = json.loads((run / name).read_text())
+            change(document)
+            (run / name).write_text(json.dumps(document))
+    if model_from:
+        shutil.copy(runs[model_from] / "best_model.keras", run / "best_model.keras")
+    return run
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_a_tampered_run_is_refused_before_anything_is_written(runs, tmp_path, cli, case):
+    _, task, state_edit, model_from, manifest_edit, fragments = case
+    run = tampered(runs, tmp_path, task, state_edit, model_from, manifest_edit)
+    output = tmp_path / "predictions.csv"
+    result = cli("predict", run, SOURCES[task][0], "--output", output)
+    assert_one_line_error(result, *fragments)
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("task", list(SOURCES))
+def test_the_untouched_runs_predict_and_a_copied_model_needs_no_run_json(runs, tmp_path, cli, task):
+    assert cli("predict", runs[task], SOURCES[task][0]).exit_code == 0
+    deployed = tmp_path / "deployed"
+    deployed.mkdir()
+    for name in ("best_model.keras", "preprocessing.json"):
+        shutil.copy(runs[task] / name, deployed / name)
+    copied = cli("predict", deployed, SOURCES[task][0])
+    assert copied.exit_code == 0, copied.stderr
+    assert copied.stdout == cli("predict", runs[task], SOURCES[task][0]).stdout
