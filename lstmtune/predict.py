@@ -97,8 +97,8 @@ class Predictor:
             model = load_model(path)
             check_model(model, path, encoder, listing, task)
             members.append((model, encoder))
-        if len(members) < 2:
-            raise RunDirError(f"{listing}: an ensemble needs at least 2 members, but lists {len(members)}")
+        if not members:
+            raise RunDirError(f"{listing}: an ensemble needs at least 1 member, but lists none")
         model, encoder = members[0]
         return cls(model, encoder, task, state, members)
 

@@ -104,8 +104,13 @@ def test_the_ensemble_is_the_mean_of_its_members_in_the_search_and_in_predict(vo
     out, result = vowels_run
     manifest = read_json(out / "run.json")
     ensemble = manifest["best"]["ensemble"]
-    assert len(ensemble["members"]) == 2 and ensemble["members"][0] == manifest["best"]["trial_id"]
-    assert {"accuracy", "cross_entropy"} <= set(ensemble["test"]) and "ensemble of the top 2" in result.stdout
+    ranked = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})["trial_id"].tolist()
+    assert ensemble["candidates"] == ranked[:2] and ensemble["members"][0] == manifest["best"]["trial_id"]
+    assert set(ensemble["members"]) <= set(ranked[:2]) and ensemble["selected_on"] == "val cross_entropy"
+    label = "ensemble of 2 of the top 2" if len(ensemble["members"]) == 2 else "the best model alone"
+    assert {"accuracy", "cross_entropy"} <= set(ensemble["test"]) and label in " ".join(result.stdout.split())
+    saved = sorted(p.name for p in (out / "ensemble").glob("*.keras"))
+    assert saved == sorted(f"trial_{t}.keras" for t in ensemble["members"])
     assert "ensemble" in pd.read_csv(out / "predictions.csv").columns
     raw = pd.read_csv(VOWELS)
     path = tmp_path / "new.csv"

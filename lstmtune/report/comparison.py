@@ -30,7 +30,7 @@ class Comparison:
     best: dict[str, float | None]  # {"val": ..., "test": ...}
     reference: dict[str, float | None]
     ensemble: dict[str, float | None] | None = None  # the ensemble's, with --ensemble K
-    members: int = 0
+    ensemble_label: str = "ensemble"  # e.g. "ensemble of 3 of the top 5"
 
     def beats(self, split: str, ensemble: bool = False) -> bool | None:
         """Whether the best LSTM (or the ensemble) does better than the reference on `split` (None: a
@@ -64,7 +64,7 @@ class Comparison:
         together = self.beats(split, ensemble=True)
         if together is not None and self.ensemble is not None:
             line += (
-                f" The ensemble of the top {self.members} {_outcome(together)} it: {self.figure} "
+                f" The {self.ensemble_label} {_outcome(together)} it: {self.figure} "
                 f"{self.ensemble[split]:.4g} ({self.difference(split, ensemble=True)})."
             )
         return line
@@ -110,7 +110,7 @@ def compare(manifest: Manifest, table: pd.DataFrame) -> Comparison | None:
         ensemble={split: number((ensemble.get(split) or {}).get(figure)) for split in ("val", "test")}
         if ensemble and "failed" not in ensemble
         else None,
-        members=len((ensemble or {}).get("members") or []),
+        ensemble_label=ensemble_label(ensemble or {}),
     )
 
 
@@ -123,3 +123,14 @@ def finding(comparison: Comparison | None, advice: str) -> list[str]:
         f"({comparison.figure} {comparison.reference['val']:.4g} against {comparison.best['val']:.4g}): "
         f"{advice}."
     ]
+
+
+def ensemble_label(ensemble: dict[str, Any]) -> str:
+    """How the report names a run's ensemble: its members and the candidates they were chosen from."""
+    members = len(ensemble.get("members") or [])
+    candidates = ensemble.get("candidates")
+    if not isinstance(candidates, list):  # runs made before members were selected: the top K, all of them
+        return f"ensemble of the top {members}"
+    if members == 1:
+        return f"ensemble chosen from the top {len(candidates)} (the best model alone)"
+    return f"ensemble of {members} of the top {len(candidates)}"

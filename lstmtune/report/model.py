@@ -11,7 +11,7 @@ from lstmtune.core.objective import Objective
 from lstmtune.core.text import number
 from lstmtune.errors import OptionError
 from lstmtune.report import importance
-from lstmtune.report.comparison import Comparison, compare
+from lstmtune.report.comparison import Comparison, compare, ensemble_label
 from lstmtune.report.diagnoses import diagnose_trials, diagnosis_lines
 from lstmtune.report.findings import damaged_lines, diagnose, reference_findings
 from lstmtune.report.gpu import CudnnCheck, cudnn_check
@@ -178,7 +178,7 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
             entries.append((f"best model (trial {best['trial_id']})", best[split]))
             ensemble = best.get("ensemble") or {}
             if isinstance(ensemble.get(split), dict):
-                entries.append((f"ensemble of the top {len(ensemble.get('members') or [])}", ensemble[split]))
+                entries.append((ensemble_label(ensemble), ensemble[split]))
         elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
             row = report.table.iloc[0]
             entries.append(

@@ -1,6 +1,9 @@
-"""The ensemble of a search (--ensemble K): the mean output of its top K trials' models (the mean of
-their class probabilities, or of their scaled forecasts), scored on validation and test beside the best
-single model and saved for `predict --ensemble`.
+"""The ensemble of a search (--ensemble K): members chosen from the top K trials by greedy forward
+selection on validation (Caruana et al. 2004, without replacement): start from the best trial, add the
+candidate whose models' mean output scores best, stop when no candidate improves the validation figure.
+The mean output (class probabilities, or scaled forecasts) is scored on validation and test beside the
+best single model and saved for `predict --ensemble`. Test data plays no part in the choice; trials that
+learned little do not dilute the mean, and when no addition helps the ensemble is the best model alone.
 
 Every trial of a run encodes its targets the same way (the transform and scalers are the run's), so the
 members' raw outputs can be averaged before they are decoded.
@@ -9,6 +12,7 @@ members' raw outputs can be averaged before they are decoded.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import keras_tuner
@@ -24,35 +28,81 @@ from lstmtune.tuning.hypermodel import predict_outputs
 def evaluate_ensemble(
     plan: SearchPlan, side: Any, tuner: keras_tuner.Tuner, ranked: list[str]
 ) -> dict[str, Any] | None:
-    """The ensemble of the first plan.search.ensemble trials of `ranked` (completed, best first), saved in
-    RUN_DIR/ensemble; None without --ensemble or with fewer than two completed trials."""
+    """The ensemble chosen from the first plan.search.ensemble trials of `ranked` (completed, best first),
+    saved in RUN_DIR/ensemble; None without --ensemble or with fewer than two completed trials."""
     size = min(plan.search.ensemble, len(ranked))
     if size < 2:
         return None
-    members = ranked[:size]
-    folder = plan.run_dir.ensemble
-    folder.mkdir(parents=True, exist_ok=True)
-    outputs: dict[str, list[np.ndarray]] = {"val": [], "test": []}
-    states = []
-    for trial_id in members:
+    candidates = ranked[:size]
+    models, outputs = [], {"val": [], "test": []}
+    for trial_id in candidates:
         trial = tuner.oracle.get_trial(trial_id)
         model = tuner.load_model(trial)
-        values = dict(trial.hyperparameters.values)
         for split in outputs:
-            outputs[split].append(predict_outputs(model, side, split, values))
+            outputs[split].append(predict_outputs(model, side, split, dict(trial.hyperparameters.values)))
+        models.append(model)
+    if any(len({o.shape for o in outputs[split]}) > 1 for split in outputs):
+        return {"members": candidates, "failed": "the members' outputs are not of one shape"}
+    values = dict(tuner.oracle.get_trial(candidates[0]).hyperparameters.values)
+    figure, maximised = selection_figure(plan, plan.data.evaluate("val", outputs["val"][0], values))
+
+    def score(chosen: list[int]) -> float:
+        mean = np.mean([outputs["val"][i] for i in chosen], axis=0)
+        return float(plan.data.evaluate("val", mean, values)[figure])
+
+    chosen = greedy_selection(len(candidates), score, maximised)
+    members = [candidates[i] for i in chosen]
+    _save(plan, tuner, members, [models[i] for i in chosen])
+    mean = {split: np.mean([found[i] for i in chosen], axis=0) for split, found in outputs.items()}
+    result = {
+        "members": members,
+        "candidates": candidates,
+        "selected_on": f"val {figure}",
+        **{split: plan.data.evaluate(split, mean[split], values) for split in mean},
+    }
+    result["predictions"] = plan.data.predictions("test", mean["test"], values)["prediction"].tolist()
+    return result
+
+
+def selection_figure(plan: SearchPlan, figures: dict[str, Any]) -> tuple[str, bool]:
+    """(figure, maximised): the search's own objective where the evaluation has it in its own units
+    (accuracy, macro_f1, cross_entropy), else RMSE in original units (forecasts rank on scaled MSE)."""
+    name = plan.data.objective.name.removeprefix("val_")
+    if name in figures:
+        return name, plan.data.objective.maximised
+    return "rmse", False
+
+
+def greedy_selection(count: int, score: Callable[[list[int]], float], maximised: bool) -> list[int]:
+    """Indices into the candidates (0 is the best trial, always kept), added one at a time while the
+    score of their mean improves."""
+    chosen, best = [0], score([0])
+    while len(chosen) < count:
+        tried = [(score([*chosen, i]), i) for i in range(count) if i not in chosen]
+        value, index = max(tried) if maximised else min(tried)
+        if not (value > best if maximised else value < best):
+            break
+        chosen.append(index)
+        best = value
+    return chosen
+
+
+def _save(plan: SearchPlan, tuner: keras_tuner.Tuner, members: list[str], models: list[Any]) -> None:
+    """The members' models and RUN_DIR/ensemble/members.json (what `predict --ensemble` reads)."""
+    folder = plan.run_dir.ensemble
+    folder.mkdir(parents=True, exist_ok=True)
+    states = []
+    for trial_id, model in zip(members, models):
         path = folder / f"trial_{trial_id}.keras"
         model.optimizer.build(model.trainable_variables)
         model.save(folder / ".member.tmp.keras")
         os.replace(folder / ".member.tmp.keras", path)
+        values = dict(tuner.oracle.get_trial(trial_id).hyperparameters.values)
         states.append({"trial_id": trial_id, "model": path.name, "preprocessing": plan.data.state(values)})
-    if any(len({o.shape for o in outputs[split]}) > 1 for split in outputs):
-        return {"members": members, "failed": "the members' outputs are not of one shape"}
-    values = dict(tuner.oracle.get_trial(members[0]).hyperparameters.values)
-    mean = {split: np.mean(np.stack(found), axis=0) for split, found in outputs.items()}
+    for stale in folder.glob("trial_*.keras"):  # a resumed run may have chosen other members before
+        if stale.name not in {state["model"] for state in states}:
+            stale.unlink()
     write_json(folder / ENSEMBLE_MEMBERS, {"task": plan.task.name, "members": states})
-    result = {"members": members, **{split: plan.data.evaluate(split, mean[split], values) for split in mean}}
-    result["predictions"] = plan.data.predictions("test", mean["test"], values)["prediction"].tolist()
-    return result
 
 
 def with_ensemble(frame: pd.DataFrame, ensemble: dict[str, Any] | None) -> pd.DataFrame:
