@@ -29,7 +29,7 @@ def report(
         typer.Option(
             "--format",
             "-f",
-            help="table | csv | md | json. Default: from --output's extension, else table.",
+            help="table | csv | md | json. Default: from --output's extension (.html writes the --html page), else table.",
             show_default=False,
         ),
     ] = None,
@@ -65,14 +65,22 @@ def report(
 
         lstmtune report runs/airline --html airline.html
     """
+    from lstmtune.errors import OptionError
     from lstmtune.report.model import build_report
-    from lstmtune.report.render import format_for, render, run_inputs, write_pictures
+    from lstmtune.report.render import check_outputs, format_for, render, run_inputs, write_pictures
     from lstmtune.run.layout import RunDir
     from lstmtune.run.output import write_output
 
     try:
         fmt = format_for(fmt, output)
+        if fmt == "html":  # --output page.html: the page --html writes
+            if html is not None:
+                raise OptionError(
+                    f"--output {output}: an HTML page, and --html {html} asks for one too; give one of them"
+                )
+            html, output, fmt = output, None, "table"  # the terminal shows the table, as with --html
         built = build_report(RunDir(run_dir), top=top, with_importance=with_importance or bool(plots or html))
+        check_outputs(built, fmt, output, plots, html)
         pictures = write_pictures(built, plots, html, output)
         if plots is not None:
             stderr().print(f"wrote {len(pictures)} pictures to {plots}", highlight=False, markup=False, soft_wrap=True)
@@ -317,8 +325,20 @@ def _predict(
         result = predictor.predict(frame, source=str(data), all_windows=all_windows)
         text = result.to_csv(index=task.indexed_predictions)
         if output:
-            write_output(text, output, kind="csv", keep=(data,))
+            write_output(text, output, kind="csv", keep=(data, *_run_data(run_dir)))
         else:
             sys.stdout.write(text)
     except LstmtuneError as error:
         raise fail(error) from None
+
+
+def _run_data(run_dir: Path) -> tuple[str, ...]:
+    """The data file a run was made from (run.json), which predictions must not replace."""
+    from lstmtune.run.atomic import read_json
+    from lstmtune.run.layout import RunDir
+
+    try:
+        path = read_json(RunDir(run_dir).manifest)["data"]["path"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+    return (path,) if isinstance(path, str) else ()

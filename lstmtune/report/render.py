@@ -13,18 +13,26 @@ from lstmtune.report.markdown import render_markdown
 from lstmtune.report.model import Report
 from lstmtune.report.text import render_table
 from lstmtune.run.layout import owning_run
-from lstmtune.run.output import write_output
+from lstmtune.run.output import check_output, distinct_outputs, write_output
 
 FORMATS = ("table", "csv", "md", "json")
+# The formats an --output file's extension names; .html is the page --html writes.
+EXTENSIONS = {".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
 
 
 def format_for(fmt: str | None, output: Path | None) -> str:
-    """--format, or the one --output's extension names, or table."""
+    """--format, or the one --output's extension names ("html": the --html page), or table. A --format
+    that contradicts the extension is an error."""
+    named = EXTENSIONS.get(output.suffix.lower()) if output else None
     if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output else ""
-        fmt = {"markdown": "md"}.get(suffix, suffix) if suffix in ("csv", "md", "markdown", "json") else "table"
+        return named or "table"
     if fmt not in FORMATS:
         raise OptionError(f"--format must be one of {', '.join(FORMATS)}, but got {fmt!r}")
+    if named is not None and named != fmt:
+        raise OptionError(
+            f"--output {output}: its extension names the {named} format, but --format is {fmt}; "
+            "drop --format, or give the file a matching extension"
+        )
     return fmt
 
 
@@ -47,6 +55,16 @@ def run_inputs(report: Report) -> tuple[str | None, ...]:
     command = report.manifest.get("command") or []
     space = next((command[i + 1] for i, arg in enumerate(command[:-1]) if arg in ("--space", "-s")), None)
     return (data if isinstance(data, str) else None, space if isinstance(space, str) else None)
+
+
+def check_outputs(report: Report, fmt: str, output: Path | None, plots: Path | None, html: Path | None) -> None:
+    """Every output path of `report`, checked together before anything is written."""
+    distinct_outputs({"--output": output, "--html": html, "--plots": plots})
+    check_picture_paths(plots, html)
+    if output is not None:
+        check_output(output, "--output", fmt, run_inputs(report))
+    if html is not None:
+        check_output(html, "--html", "html", run_inputs(report))
 
 
 def check_picture_paths(plots: Path | None, html: Path | None) -> None:

@@ -26,6 +26,29 @@ def write_output(
 ) -> None:
     """Write an output file atomically. Never over a file of the run, an input named in `keep` (the
     data a run was made from, the CSV being predicted), or an existing file of another kind."""
+    check_output(output, flag, kind, keep)
+    try:
+        write_text(output, text)
+    except OSError as exc:
+        raise OptionError(f"{flag} {output}: cannot write it ({exc.strerror or exc})") from None
+
+
+def distinct_outputs(outputs: dict[str, Path | None]) -> None:
+    """A command's output paths (by flag) must differ: one file written over by another is lost."""
+    seen: dict[Path, str] = {}
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        resolved = path.resolve()
+        if resolved in seen:
+            raise OptionError(f"{flag} {path}: is also given to {seen[resolved]}; give each output its own path")
+        seen[resolved] = flag
+
+
+def check_output(
+    output: Path, flag: str = "--output", kind: str | None = None, keep: tuple[Path | str | None, ...] = ()
+) -> None:
+    """What `write_output` checks, for checking every output of a command before any is written."""
     if output.is_dir():
         raise OptionError(f"{flag} {output}: is a directory; give a file path")
     for path in keep:
@@ -42,7 +65,3 @@ def write_output(
             f"{flag} {output}: is a file of the run directory {run} (written by the search); "
             "give another name, such as report.md"
         )
-    try:
-        write_text(output, text)
-    except OSError as exc:
-        raise OptionError(f"{flag} {output}: cannot write it ({exc.strerror or exc})") from None
