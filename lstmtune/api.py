@@ -17,6 +17,7 @@ redirects stdout, except the progress lines a search writes to stderr when progr
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tempfile
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from lstmtune.core.names import DEFAULT_TASK
-from lstmtune.errors import LstmtuneError, OptionError
+from lstmtune.errors import LstmtuneError, OptionError, SpaceError
 from lstmtune.plan import (
     COLUMN_ARGUMENTS,
     DATA_ARGUMENTS,
@@ -102,7 +103,7 @@ class Run:
         from lstmtune.run import manifest as run_manifest
         from lstmtune.run.layout import RunDir
 
-        self.path = Path(path)
+        self.path = _path(path, "path")
         self.run_dir = RunDir(self.path)
         self.manifest = run_manifest.load(self.run_dir)
 
@@ -147,6 +148,8 @@ class Run:
 
         if format not in ("md", "json", "csv"):
             raise OptionError(f"--format must be one of md, json, csv, but got {format!r}")
+        if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+            raise OptionError(f"top must be a whole number of at least 1, but got {top!r}")
         text = render(build_report(self.run_dir, top=top), format, console=None)  # type: ignore[arg-type]
         assert text is not None  # only the table format prints instead
         return text
@@ -156,6 +159,12 @@ class Run:
         """Outcomes of the rules (and of the space file's gate: section): each has .rule, .value, .passed."""
         from lstmtune.report import gate as gates
 
+        if isinstance(rules, str):  # one rule
+            rules = [rules]
+        if rules is not None and (
+            not isinstance(rules, (list, tuple)) or not all(isinstance(rule, str) for rule in rules)
+        ):
+            raise OptionError(f"rules must be a list of rule strings such as 'test.skill >= 0.1', but got {rules!r}")
         return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
 
     @_with_python_names
@@ -206,17 +215,24 @@ def search(
     unknown = sorted(set(options) - known)
     if unknown:
         raise OptionError(f"unknown keyword argument {unknown[0]!r}; known: {', '.join(sorted(known | {'target'}))}")
-    columns = {name: options.get(name) for name in COLUMN_ARGUMENTS}
-    columns["target"] = tuple([target] if isinstance(target, str) else target) if target else None
-    features = columns.get("features")
+    columns = {
+        name: _column(options.get(name), name) for name in COLUMN_ARGUMENTS if name not in ("target", "features")
+    }
+    columns["target"] = _target(target, "target")
+    features = options.get("features")
     if isinstance(features, str):  # "a,b" as on the command line
         features = [part.strip() for part in features.split(",") if part.strip()]
-    columns["features"] = tuple(features) if features else None
-    out = Path(out).absolute()
+    columns["features"] = _target(features, "features") if features else None
+    out = _path(out, "out").absolute()
+    if isinstance(space, dict):
+        if not space:
+            raise SpaceError("space: the space is empty; it needs a `hyperparameters:` mapping")
+    else:
+        space = _path(space, "space")
     data_path, frame = _data_path(data, out)
     request = SearchRequest(
         data_path=data_path,
-        space_path=space if isinstance(space, dict) else Path(space),
+        space_path=space,
         out=Path(out),
         task=task,
         columns=columns,
@@ -237,6 +253,11 @@ def search(
         plan = plan_search(request)
         if frame is not None:  # only now, with every input valid, the frame becomes the run's data file
             plan = _keep_frame(plan, data_path, out)
+    except LstmtuneError as error:
+        if frame is None:
+            raise
+        # The temporary CSV's name means nothing to the caller: name the argument.
+        raise type(error)(str(error).replace(str(data_path), "data (the DataFrame)")) from None
     finally:
         if frame is not None:
             data_path.unlink(missing_ok=True)
@@ -266,9 +287,9 @@ def _data_path(data: Any, out: Path) -> tuple[Path, Any]:
 
     if not isinstance(data, pd.DataFrame):
         raise OptionError(f"data must be a CSV path or a pandas DataFrame, but got {type(data).__name__}")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    # In the system's temporary folder: nothing is created beside `out` before the request is valid.
     handle = tempfile.NamedTemporaryFile(
-        "w", suffix=".csv", prefix=f".{out.name}.data.", dir=out.parent, delete=False, encoding="utf-8", newline=""
+        "w", suffix=".csv", prefix=f".{out.name}.data.", delete=False, encoding="utf-8", newline=""
     )
     with handle:
         data.to_csv(handle, index=False)
@@ -279,9 +300,37 @@ def _keep_frame(plan: SearchPlan, temporary: Path, out: Path) -> SearchPlan:
     """Move a DataFrame's CSV to `<out>.data.csv` (the file run.json names; a resumed search finds the
     same contents there) and point the plan at it."""
     import dataclasses
-    import os
+    import shutil
 
     final = out.parent / f"{out.name}.data.csv"
-    os.replace(temporary, final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(temporary, final)  # across file systems too
     plan.request = dataclasses.replace(plan.request, data_path=final)
     return plan
+
+
+def _path(value: Any, name: str) -> Path:
+    """A path argument: a non-empty str or os.PathLike, else an error naming the argument."""
+    if isinstance(value, (str, os.PathLike)) and str(value).strip():
+        return Path(value)
+    raise OptionError(f"{name} must be a path (a str or pathlib.Path), but got {value!r}")
+
+
+def _column(value: Any, name: str) -> str | None:
+    """A column argument: a name (an int names a DataFrame's integer column, as its CSV header has it)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise OptionError(f"{name} must be a column name, but got {value!r}")
+
+
+def _target(target: Any, name: str) -> tuple[str, ...] | None:
+    """target (or features): a column name or a list of them (ints name a DataFrame's integer columns)."""
+    if target is None:
+        return None
+    names = [target] if isinstance(target, (str, int)) else target
+    valid = isinstance(names, (list, tuple)) and bool(names)
+    if not valid or not all(isinstance(n, (str, int)) and not isinstance(n, bool) for n in names):
+        raise OptionError(f"{name} must be a column name or a list of column names, but got {target!r}")
+    return tuple(str(n) for n in names)

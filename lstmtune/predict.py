@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.core.text import clip
-from lstmtune.errors import RunDirError
+from lstmtune.errors import OptionError, RunDirError
 from lstmtune.run.atomic import read_json
 from lstmtune.run.layout import ENSEMBLE_MEMBERS as MEMBERS_FILE
 from lstmtune.run.layout import RunDir
@@ -106,6 +106,8 @@ class Predictor:
         """Forecast: the horizon after the last row (every window with all_windows); text and
         sequence: a label and class probabilities (or a value) per text / sequence. An ensemble's
         members' outputs are averaged before they are decoded."""
+        if not isinstance(frame, pd.DataFrame):
+            raise OptionError(f"frame must be a pandas DataFrame of new rows, but got {type(frame).__name__}")
         options = {"all_windows": all_windows} if "all_windows" in get_task(self.task).predict_options else {}
         found = []
         for model, encoder in self.members:

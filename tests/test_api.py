@@ -54,6 +54,51 @@ def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
     forecast = run.predictor().predict(frame)
     assert list(forecast.columns) == ["Passengers"] and len(forecast) == 1
     assert lstmtune.load_run(tmp_path / "run").best == run.best
+    # Arguments of the wrong type are refused naming them, on the Run as on search.
+    assert [o.rule.name for o in run.gate("trials.completed == 2")][-1] == "trials.completed == 2"  # one rule
+    with pytest.raises(OptionError, match="rules must be a list of rule strings"):
+        run.gate(["trials.completed == 2", 3])
+    with pytest.raises(OptionError, match="top must be a whole number"):
+        run.report("md", top="3")
+    with pytest.raises(OptionError, match="frame must be a pandas DataFrame"):
+        run.predictor().predict(None)
+
+
+def test_integer_column_names_of_a_dataframe(tmp_path):
+    frame = pd.read_csv(AIRLINE)
+    frame.columns = [0, 1]
+    run = lstmtune.search(frame, target=1, time_col=0, space=SPACE, out=tmp_path / "run")
+    assert run.manifest["status"] == "completed" and run.manifest["data"]["targets"] == ["1"]
+
+
+@pytest.mark.parametrize(
+    "arguments,fragment",
+    [
+        ({"space": 42}, "space must be a path"),
+        ({"space": None}, "space must be a path"),
+        ({"space": {}}, "space: the space is empty"),
+        ({"out": None}, "out must be a path"),
+        ({"out": ""}, "out must be a path"),
+        ({"target": 1.5}, "target must be a column name"),
+        ({"target": []}, "target must be a column name"),
+        ({"time_col": ["Date"]}, "time_col must be a column name"),
+        ({"features": [True]}, "features must be a column name"),
+    ],
+)
+def test_arguments_of_the_wrong_type_are_named_and_nothing_is_created(tmp_path, arguments, fragment):
+    given = {"target": "Passengers", "time_col": "Date", "space": SPACE, "out": tmp_path / "a" / "run", **arguments}
+    with pytest.raises(lstmtune.errors.LstmtuneError, match=re.escape(fragment)):
+        lstmtune.search(pd.read_csv(AIRLINE), **given)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dataframe_error_names_the_argument_not_a_temporary_file(tmp_path):
+    with pytest.raises(lstmtune.errors.LstmtuneError) as info:
+        lstmtune.search(pd.DataFrame(), target="y", time_col="t", space=SPACE, out=tmp_path / "a" / "run")
+    assert "data (the DataFrame)" in str(info.value) and ".data." not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OptionError, match="path must be a path"):
+        lstmtune.load_run(None)
 
 
 def test_errors_name_keyword_arguments(tmp_path):
@@ -65,7 +110,7 @@ def test_errors_name_keyword_arguments(tmp_path):
     with pytest.raises(lstmtune.errors.DataError, match="target 'nope' is not a column"):
         lstmtune.search(AIRLINE, target="nope", space=SPACE, out=tmp_path / "r")
     with pytest.raises(OptionError, match="data must be a CSV path or a pandas DataFrame"):
-        lstmtune.search([1, 2], target="y", space={}, out=tmp_path / "r")
+        lstmtune.search([1, 2], target="y", space=SPACE, out=tmp_path / "r")
     assert not (tmp_path / "r").exists()
     with pytest.raises(lstmtune.errors.RunDirError, match="not a run directory"):
         lstmtune.load_run(tmp_path / "nothing")
