@@ -526,13 +526,22 @@ def test_few_validation_windows_are_flagged():
         (None, "r.json", "json"),
         (None, "r.MD", "md"),
         (None, "r.txt", "table"),
-        ("csv", "r.json", "csv"),
+        (None, "r.html", "html"),
+        ("csv", "r.txt", "csv"),
+        ("md", "r.markdown", "md"),
     ],
 )
 def test_format_follows_the_output_extension(fmt, output, expected):
     from lstmtune.report.render import format_for
 
     assert format_for(fmt, Path(output) if output else None) == expected
+
+
+def test_a_format_contradicting_the_extension_is_refused():
+    from lstmtune.report.render import format_for
+
+    with pytest.raises(OptionError, match="its extension names the json format, but --format is csv"):
+        format_for("csv", Path("r.json"))
 
 
 @pytest.mark.parametrize("width", [80, 90, 100, 140])
