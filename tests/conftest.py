@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,28 @@ hyperparameters:
   batch_size: 32
 search: {max_trials: 2, epochs: 2, patience: 1}
 """
+
+
+def airline_search(space: Path, out: Path, *extra: str) -> list[str]:
+    """The argv of a real `lstmtune search` process on the airline series (quiet), for tests that start,
+    signal or kill searches."""
+    return [
+        sys.executable,
+        "-m",
+        "lstmtune",
+        "search",
+        str(AIRLINE),
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        str(space),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
 
 
 # Tiny spaces for the other tasks: a few units, one or two epochs.

@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import AIRLINE, ROOT, TINY_SPACE
+from conftest import ROOT, TINY_SPACE, airline_search
 
 MAX_TRIALS = 4
 EXTENDED = 6
@@ -193,25 +193,7 @@ ALIVE_LOCK = threading.Lock()
 
 
 def command(space: Path, out: Path, *extra: str, max_trials: int = MAX_TRIALS) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "lstmtune",
-        "search",
-        str(AIRLINE),
-        "--target",
-        "Passengers",
-        "--time-col",
-        "Date",
-        "--space",
-        str(space),
-        "--out",
-        str(out),
-        "-q",
-        "--max-trials",
-        str(max_trials),
-        *extra,
-    ]
+    return airline_search(space, out, "--max-trials", str(max_trials), *extra)
 
 
 class Search:
@@ -378,7 +360,7 @@ def edge_cases(base: Path, finished_copy: Future) -> dict[str, Any]:
     shutil.copytree(finished, lost)
     deleted = sorted(results["finished_records"])[1]
     (lost / "history" / f"trial_{deleted}.json").unlink()
-    argv = [a for a in command(space, lost, "--resume") if a != "-q"]  # not quiet: a warning is wanted
+    argv = [a for a in command(space, lost, "--resume") if a != "--quiet"]  # not quiet: a warning is wanted
     results["lost"] = run_to_end(argv, base / "logs-lost")
     results["lost"].update(deleted=deleted, manifest=read_json(lost / "run.json"), table=read_table(lost))
 
@@ -540,7 +522,9 @@ def assert_signal_outcome(step: dict, signame: str, when: str) -> None:
 def assert_restart_went_on(step: dict, when: str) -> None:
     restart = step["restart"]
     flags = " ".join(
-        a for a in restart["argv"][3:] if a.startswith("--") and a not in ("--target", "--time-col", "--space", "--out")
+        a
+        for a in restart["argv"][3:]
+        if a.startswith("--") and a not in ("--target", "--time-col", "--space", "--out", "--quiet")
     )
     assert restart["reached"], (
         f"{when}: the next `search ... {flags}` did not go on: rc {restart['rc']}, "

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
+from conftest import AIRLINE, TINY_SPACE, airline_search, assert_one_line_error
 
 from lstmtune.errors import RunDirError, SpaceError
 from lstmtune.run.layout import RunDir
@@ -33,22 +33,7 @@ def test_two_searches_started_at_once_on_one_directory(tmp_path):
     space = tmp_path / "tiny.yaml"
     space.write_text(TINY_SPACE)
     out = tmp_path / "run"
-    command = [
-        sys.executable,
-        "-m",
-        "lstmtune",
-        "search",
-        str(AIRLINE),
-        "--target",
-        "Passengers",
-        "--time-col",
-        "Date",
-        "--space",
-        str(space),
-        "--out",
-        str(out),
-        "-q",
-    ]
+    command = airline_search(space, out)
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
     codes = sorted(code for code, _ in results)
@@ -197,7 +182,6 @@ def test_resume_rebuilds_a_deleted_trial_record_and_refuses_fewer_trials(cli, ai
 def test_an_interrupt_lost_in_a_finaliser_is_raised_again(monkeypatch, capsys):
     """Ctrl-C landing in a finaliser: Python would print "Exception ignored" and drop it; the CLI raises
     it again a moment later in the main flow, silently."""
-    import sys
     import time
 
     from lstmtune.cli.common import redeliver_interrupts_from_finalisers

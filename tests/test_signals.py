@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import AIRLINE, TINY_SPACE
+from conftest import TINY_SPACE, airline_search
 
 pytestmark = [
     pytest.mark.search,
@@ -23,25 +23,7 @@ ENV = {**os.environ, "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1
 
 
 def command(space: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "lstmtune",
-        "search",
-        str(AIRLINE),
-        "--target",
-        "Passengers",
-        "--time-col",
-        "Date",
-        "--space",
-        str(space),
-        "--out",
-        str(out),
-        "--max-trials",
-        "3",
-        "--quiet",
-        *extra,
-    ]
+    return airline_search(space, out, "--max-trials", "3", *extra)
 
 
 def statuses(out: Path) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import AIRLINE, TINY_SPACE
+from conftest import AIRLINE, TINY_SPACE, airline_search
 
 pytestmark = [pytest.mark.search, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals, /proc")]
 
@@ -29,23 +29,7 @@ MOMENT_TIMEOUT_S = 150
 
 
 def search_command(out: Path, space: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "lstmtune",
-        "search",
-        str(AIRLINE),
-        "--target",
-        "Passengers",
-        "--time-col",
-        "Date",
-        "--space",
-        str(space),
-        "--out",
-        str(out),
-        "--quiet",
-        *extra,
-    ]
+    return airline_search(space, out, *extra)
 
 
 def start(command: list[str]) -> subprocess.Popen:

@@ -79,8 +79,8 @@ def check_picture_paths(plots: Path | None, html: Path | None) -> None:
 
 
 def write_pictures(report: Report, plots: Path | None, html: Path | None, output: Path | None) -> dict[str, str]:
-    """Write --plots PNGs and the --html page; {picture: path as the Markdown should reference it}."""
-    check_picture_paths(plots, html)
+    """Write --plots PNGs and the --html page (paths checked by `check_outputs` first); {picture: path as
+    the Markdown should reference it}."""
     if plots is None and html is None:
         return {}
     # matplotlib, and the HTML renderer, only when pictures are asked for
