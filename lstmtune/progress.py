@@ -26,10 +26,11 @@ def trial_line(
     scores = record.get("metrics") or {}
     of = f"/{total}" if total else ""
     head = f"trial {number}{of} [{record['trial_id']}] {record['status']}"
-    if record["status"] != "completed":
+    if record["status"] not in ("completed", "pruned"):
         return f"{head}: {record.get('reason') or ''} ({cell(record.get('seconds'))} s)"
+    pruned = f" at epoch {cell(int(scores.get('pruned_epoch') or 0))}" if record["status"] == "pruned" else ""
     return (
-        f"{head}: score {cell(scores.get(objective))} {figure} {cell(scores.get(figure))} "
+        f"{head}{pruned}: score {cell(scores.get(objective))} {figure} {cell(scores.get(figure))} "
         f"skill {cell(scores.get('skill'))} best_epoch {cell(int(scores.get('best_epoch') or 0))} "
         f"({cell(record.get('seconds'))} s); best so far {cell(best)}"
     )

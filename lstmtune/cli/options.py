@@ -265,6 +265,30 @@ EnsembleOpt = Annotated[
         show_default=False,
     ),
 ]
+PruneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prune",
+        help="Stop hopeless trials early: median (a trial whose best validation objective so far is worse than "
+        "the completed trials' median at that epoch stops), halving (asynchronous successive halving: at epochs "
+        "W, 3W, 9W ... only the best third goes on), or off. Not with --tuner hyperband. [default: median]",
+        show_default=False,
+    ),
+]
+PruneWarmupTrialsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--prune-warmup-trials", help="Trials that complete before any is pruned. [default: 5]", show_default=False
+    ),
+]
+PruneWarmupEpochsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--prune-warmup-epochs",
+        help="Epochs every trial trains before it may be pruned (W, the first rung of halving). [default: 5]",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[
     bool,
     typer.Option("--json", help="Print the run's report as one JSON document on stdout (progress stays on stderr)."),

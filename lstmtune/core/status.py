@@ -8,6 +8,7 @@ from enum import Enum
 class TrialStatus(str, Enum):
     RUNNING = "running"
     COMPLETED = "completed"
+    PRUNED = "pruned"  # stopped early by --prune: its curve was worse than finished trials' at that epoch
     INTERRUPTED = "interrupted"  # cut off by Ctrl-C or an error; --resume runs it again
     FAILED = "failed"
 
@@ -20,4 +21,4 @@ class RunStatus(str, Enum):
 
 
 # A finished trial is never run again, not even on --resume.
-FINISHED = (TrialStatus.COMPLETED.value, TrialStatus.FAILED.value)
+FINISHED = (TrialStatus.COMPLETED.value, TrialStatus.PRUNED.value, TrialStatus.FAILED.value)

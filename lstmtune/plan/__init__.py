@@ -101,6 +101,11 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         space, notices = _gpu_fast(space)
     if search_flags.get("max_trials") and search_flags.get("tuner", space.search.get("tuner")) == "hyperband":
         raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
+    if (
+        search_flags.get("prune", "off") != "off"
+        and search_flags.get("tuner", space.search.get("tuner")) == "hyperband"
+    ):
+        raise OptionError("--prune does not apply to --tuner hyperband, which stops trials by its own brackets")
     resumed = {}
     if request.resume and run_dir is not None:  # a derived default must not change because --max-trials grew
         # ...and a resumed run keeps the budget it had unless --max-trials says otherwise

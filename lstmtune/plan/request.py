@@ -42,6 +42,9 @@ SEARCH_ARGUMENTS = (
     "time_budget",
     "reference",
     "ensemble",
+    "prune",
+    "prune_warmup_trials",
+    "prune_warmup_epochs",
 )
 FIXED_ARGUMENTS = ("lookback",)
 
@@ -54,8 +57,8 @@ class SearchRequest:
              id_col, order_col, split_col, group_col (COLUMN_ARGUMENTS)
     options: time_format, wide, encoding, embeddings, strict (OPTION_ARGUMENTS)
     data_flags: the task's data settings (DATA_ARGUMENTS: horizon, split, objective, max_length ...)
-    search_flags: tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference
-                  (SEARCH_ARGUMENTS)
+    search_flags: tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference,
+                  ensemble, prune, prune_warmup_trials, prune_warmup_epochs (SEARCH_ARGUMENTS)
     fixed: hyperparameters fixed from the command line (FIXED_ARGUMENTS: lookback)
     gpu_fast: keep recurrent_dropout at 0 in every trial (cuDNN's fused LSTM kernel on a GPU)
     """

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from lstmtune.core.status import FINISHED
 from lstmtune.errors import OptionError, RunDirError
 from lstmtune.plan.request import SearchPlan, SearchRequest, flag, jsonable, plain
 from lstmtune.run import manifest as run_manifest
@@ -138,7 +139,7 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
             plan.space.to_dict()["hyperparameters"],
         ),
     ]
-    done = sum(((previous.get("trials") or {}).get(status) or 0) for status in ("completed", "failed"))
+    done = sum(((previous.get("trials") or {}).get(status) or 0) for status in FINISHED)
     if search.tuner != "hyperband" and isinstance(done, int) and search.max_trials < done:
         raise OptionError(
             f"--max-trials must be at least the {done} trials the run has already finished "

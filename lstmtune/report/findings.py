@@ -69,8 +69,24 @@ def diagnose(table: pd.DataFrame, manifest: Manifest) -> list[str]:
     if not failed.empty:
         reason, count = Counter(failed["note"].astype(str)).most_common(1)[0]
         findings.append(f"{len(failed)} of {len(table)} trials failed (most often: {reason} ×{count}).")
-
+    findings += pruning_findings(table, manifest)
     return findings
+
+
+def pruning_findings(table: pd.DataFrame, manifest: Manifest) -> list[str]:
+    """How many trials pruning stopped, and the epochs they trained against the completed ones'."""
+    pruned = table[table["status"] == "pruned"]
+    if pruned.empty:
+        return []
+    completed = table[table["status"] == "completed"]
+    rule = (((manifest.get("search") or {}).get("prune") or {}).get("rule")) or "median"
+    pruned_epochs = pd.to_numeric(pruned["epochs_run"], errors="coerce").mean()
+    completed_epochs = pd.to_numeric(completed["epochs_run"], errors="coerce").mean()
+    return [
+        f"Pruning ({rule} rule) stopped {len(pruned)} of {len(table)} trials early as hopeless: they trained "
+        f"{pruned_epochs:.1f} epochs on average, the completed trials {completed_epochs:.1f}. Pruned trials are "
+        "never the best model; search with --prune off to train every trial to its end."
+    ]
 
 
 def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:

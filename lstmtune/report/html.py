@@ -97,6 +97,7 @@ def _run_section(report: Report) -> str:
     counts = manifest.get("trials") or {}
     completed = counts.get("completed", int((table["status"] == "completed").sum()) if not table.empty else 0)
     failed = counts.get("failed", int((table["status"] == "failed").sum()) if not table.empty else 0)
+    pruned = counts.get("pruned", int((table["status"] == "pruned").sum()) if not table.empty else 0)
     objective = report.objective
     better = "lower" if objective.direction == "min" else "higher"
     state_class = "state" if manifest.status == "completed" else "state other"
@@ -108,7 +109,9 @@ def _run_section(report: Report) -> str:
         (
             "trials",
             esc(
-                f"{len(table)} recorded: {completed} completed, {failed} failed"
+                f"{len(table)} recorded: {completed} completed, "
+                + (f"{pruned} pruned, " if pruned else "")
+                + f"{failed} failed"
                 + (f"; budget {search['max_trials']}" if search.get("max_trials") is not None else "")
             ),
         ),

@@ -80,8 +80,11 @@ def render_table(report: Report, console: Console) -> None:
     """Print the report to the console: the run, its top trials, the best model and the findings."""
     trials = report.manifest.get("trials") or {}
     failed = trials.get("failed", int((report.table["status"] == "failed").sum()))
+    pruned = trials.get("pruned", int((report.table["status"] == "pruned").sum()))
+    pruned_part = f"{pruned} pruned, " if pruned else ""
     console.print(
-        f"[bold]{escape(str(report.run_dir.root))}[/]  status: {report.state}  trials: {len(report.table)} ({failed} failed)"
+        f"[bold]{escape(str(report.run_dir.root))}[/]  status: {report.state}  "
+        f"trials: {len(report.table)} ({pruned_part}{failed} failed)"
     )
     console.print(report.data_line, highlight=False, markup=False)
     workers = workers_line(report.manifest)

@@ -22,7 +22,7 @@ LEADING_COLUMNS = ["rank", "trial_id", "status"]
 STATUS_ORDER = {
     status.value: order
     for order, status in enumerate(
-        (TrialStatus.COMPLETED, TrialStatus.RUNNING, TrialStatus.INTERRUPTED, TrialStatus.FAILED)
+        (TrialStatus.COMPLETED, TrialStatus.PRUNED, TrialStatus.RUNNING, TrialStatus.INTERRUPTED, TrialStatus.FAILED)
     )
 }
 
@@ -61,7 +61,7 @@ def rank_trials(
     table = pd.DataFrame(rows, columns=[c for c in columns if c != "rank"])
     if table.empty:
         return pd.DataFrame(columns=columns)
-    table["_status"] = table["status"].map(STATUS_ORDER).fillna(3)
+    table["_status"] = table["status"].map(STATUS_ORDER).fillna(len(STATUS_ORDER))
     score = pd.to_numeric(table["score"], errors="coerce")
     table["_score"] = score if objective.direction == "min" else -score
     table["_id"] = table["trial_id"].map(sort_key)

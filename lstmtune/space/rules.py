@@ -25,7 +25,7 @@ RULE = re.compile(
     r"^\s*(val|test|best|trials|run|findings|reference)\.([a-z_0-9]+)\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
 )
 RULE_FORM = "'<val|test|best|trials|findings|reference>.<figure> <op> <number>', like 'test.skill >= 0.1'"
-TRIAL_COUNTS = ("completed", "failed", "interrupted", "total")
+TRIAL_COUNTS = ("completed", "pruned", "failed", "interrupted", "total")
 BEST_COLUMNS = ("score", *TRIAL_COLUMNS)
 # Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
 SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")

@@ -17,6 +17,8 @@ TUNERS = ("bayesian", "random", "hyperband")
 # Choices more than one task's data settings offer.
 SCALES = ("standard", "minmax", "none")
 CLASS_WEIGHTS = ("none", "auto")
+# Stopping hopeless trials early (lstmtune.tuning.pruning); hyperband stops trials by its own brackets.
+PRUNE_RULES = ("off", "median", "halving")
 # Far beyond any search worth running; bounded so trial ids and tables stay readable.
 MAX_TRIALS = 10_000
 MAX_EPOCHS = 100_000
@@ -41,6 +43,16 @@ class SearchSettings:
     reference: str = "auto"
     # Also score the mean prediction of the top-K trials' models (0: no ensemble).
     ensemble: int = 0
+    # Stop a trial whose curve is worse than finished trials' at the same epoch (PRUNE_RULES), once
+    # prune_warmup_trials trials have completed and from epoch prune_warmup_epochs on.
+    prune: str = "median"
+    prune_warmup_trials: int = 5
+    prune_warmup_epochs: int = 5
+
+    @property
+    def pruning(self) -> str:
+        """The pruning rule in force: hyperband prunes by its own brackets."""
+        return "off" if self.tuner == "hyperband" else self.prune
 
 
 def default_initial_points(max_trials: int) -> int:
@@ -62,6 +74,9 @@ SEARCH_RULES: dict[str, Validator] = {
     "time_budget": optional(duration),
     "reference": name,
     "ensemble": integer(0, MAX_ENSEMBLE),
+    "prune": one_of(PRUNE_RULES),
+    "prune_warmup_trials": integer(1, MAX_TRIALS),
+    "prune_warmup_epochs": integer(1, MAX_EPOCHS),
 }
 
 

@@ -91,6 +91,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         self.patience = patience
         self.seed = seed
         self.deadline = deadline  # time.monotonic() after which a trial stops at its next epoch end
+        self.pruned_epoch = 0  # set by the tuner when it prunes the trial being fitted (1-based; 0: not pruned)
 
     def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
         declare(hp, self.space)
@@ -104,6 +105,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
         values = {name: hp.get(name) for name in self.space.params}
+        self.pruned_epoch = 0
         train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=self.seed)
         val = self.side.dataset("val", values, EVAL_BATCH)
         early = keras.callbacks.EarlyStopping(
@@ -133,10 +135,11 @@ class LstmHyperModel(keras_tuner.HyperModel):
             shuffle=False,
             **self.side.fit_options(values),
         )
-        if budget.stopped_epoch and early.best_weights is not None:
-            model.set_weights(early.best_weights)  # some Keras 3 releases restore them only when early stopping stops
+        if (budget.stopped_epoch or self.pruned_epoch) and early.best_weights is not None:
+            model.set_weights(early.best_weights)  # Keras restores them only when early stopping stops training
         scores = self.score(model, history.history, values, initial_epoch)
         scores["budget_stopped_epoch"] = float(budget.stopped_epoch)  # Keras numbers epochs from 0 across rounds
+        scores["pruned_epoch"] = float(self.pruned_epoch)
         scores["gap_end"] = (
             generalisation_gap(at_end.skill["val"], at_end.skill["train"]) if at_end.skill else float("nan")
         )

@@ -47,6 +47,8 @@ from lstmtune.run.records import trial_records
 KtStatus = keras_tuner.engine.trial.TrialStatus
 # keras-tuner's statuses of a finished trial, as lstmtune's records name them.
 FINISHED_STATUSES = {KtStatus.COMPLETED: TrialStatus.COMPLETED, KtStatus.FAILED: TrialStatus.FAILED}
+# lstmtune's records of the trials keras-tuner counts as completed (it learns from a pruned trial's score).
+PASSED = (TrialStatus.COMPLETED.value, TrialStatus.PRUNED.value)
 
 
 def _save_json_atomically(path: str, obj: Any) -> str:
@@ -128,7 +130,7 @@ def settle_finished_trials(oracle: Any, run_dir: RunDir) -> None:
         record = records.get(str(trial_id)) or {}
         if trial is None:
             continue
-        if trial.status not in FINISHED_STATUSES and record.get("status") == TrialStatus.COMPLETED.value:
+        if trial.status not in FINISHED_STATUSES and record.get("status") in PASSED:
             for name, value in (record.get("metrics") or {}).items():
                 trial.metrics.update(name, value)
             trial.status = KtStatus.COMPLETED

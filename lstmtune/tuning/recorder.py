@@ -54,6 +54,7 @@ class TrialRecorder:
         self.number = 0 if worker else self.done_before
         self.trial_seconds = 0.0
         self.tables_written = self.table_seconds = 0.0
+        self.prune_notes: dict[str, str] = {}  # trial id -> why the pruner stopped it
 
     def restore_missing(self, trials: dict[str, Any]) -> None:
         """Rewrite the record of a finished trial whose file was deleted or damaged, from keras-tuner's
@@ -67,7 +68,9 @@ class TrialRecorder:
                 self.run_dir.trial_record(str(trial_id)),
                 {
                     "trial_id": str(trial_id),
-                    "status": kt.FINISHED_STATUSES[trial.status].value,
+                    "status": record_status(
+                        trial.status, {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
+                    ).value,
                     "values": dict(trial.hyperparameters.values),
                     "metrics": {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
                     if completed
@@ -120,7 +123,7 @@ class TrialRecorder:
         record = read_json(self.run_dir.trial_record(trial_id))
         record.update(
             {
-                "status": (TrialStatus.COMPLETED if completed else TrialStatus.FAILED).value,
+                "status": record_status(trial.status, scores).value,
                 "metrics": scores or {},
                 "seconds": round(seconds, 3),
                 "finished": now(),
@@ -129,6 +132,10 @@ class TrialRecorder:
         )
         if not completed:
             record["reason"] = failure_reason(trial.message)
+        elif scores and scores.get("pruned_epoch"):
+            record["note"] = self.prune_notes.pop(
+                trial_id, f"pruned at epoch {int(scores['pruned_epoch'])}; best weights kept"
+            )
         elif scores and scores.get("diverged_epoch"):
             record["note"] = (
                 f"training loss became non-finite or exploded at epoch {int(scores['diverged_epoch'])}; best weights kept"
@@ -154,6 +161,14 @@ class TrialRecorder:
         write_tables(self.run_dir, table)
         self.tables_written = time.monotonic()
         self.table_seconds = self.tables_written - started
+
+
+def record_status(status: Any, scores: dict[str, Any] | None) -> TrialStatus:
+    """A finished trial's status in lstmtune's records: keras-tuner's, or pruned (completed for the tuner,
+    which learns from its score)."""
+    if status != kt.KtStatus.COMPLETED:
+        return TrialStatus.FAILED
+    return TrialStatus.PRUNED if (scores or {}).get("pruned_epoch") else TrialStatus.COMPLETED
 
 
 def resident_mb() -> float | None:

@@ -65,6 +65,11 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "time_budget": search.time_budget,
             "reference": search.reference,
             "ensemble": search.ensemble,
+            "prune": {
+                "rule": search.pruning,
+                "warmup_trials": search.prune_warmup_trials,
+                "warmup_epochs": search.prune_warmup_epochs,
+            },
             "tensorboard": plan.request.tensorboard,
             "objective": plan.data.objective.to_json(),
             "figures": list(plan.data.figure_columns),

@@ -18,6 +18,7 @@ from lstmtune.tuning import kt
 from lstmtune.tuning.events import Reporter
 from lstmtune.tuning.hypermodel import LstmHyperModel
 from lstmtune.tuning.oracle import FastBayesianOptimization
+from lstmtune.tuning.pruning import Pruner, PruneRule
 from lstmtune.tuning.recorder import TrialRecorder
 
 TUNERS = {
@@ -85,6 +86,8 @@ def make_tuner(
     kt.write_state_atomically()
     base = TUNERS[plan.search.tuner] if plan.space.tunable else TUNERS["random"]
     seed = plan.search.seed
+    rule = PruneRule.of(plan.search)
+    pruner = Pruner(plan.run_dir, plan.data.objective, rule) if rule.active else None
 
     class RecordingTuner(kt.DeclaredSpace, base):  # type: ignore[misc, valid-type]
         trials_run = 0
@@ -104,16 +107,25 @@ def make_tuner(
             # on the trials before it, and best.yaml reproduces the best score, not only its values.
             keras.utils.set_random_seed(seed)
             recorder.trial_begin(trial)
+            if pruner is not None:
+                pruner.begin(trial.trial_id)
 
         def on_epoch_end(self, trial, model, epoch, logs=None):
             super().on_epoch_end(trial, model, epoch, logs)
             recorder.epoch_end(trial, epoch, logs or {})
+            reason = pruner.observe(trial.trial_id, logs or {}) if pruner is not None else None
+            if reason is not None:
+                model.stop_training = True
+                hypermodel.pruned_epoch = epoch + 1
+                recorder.prune_notes[trial.trial_id] = reason
 
         def on_trial_end(self, trial):
             if kt.is_worker(self) and trial.status == kt.KtStatus.COMPLETED:
                 # A worker's trial object does not get the metrics it sent: the chief's copy has them.
                 trial.metrics = self.oracle.get_trial(trial.trial_id).metrics
             recorder.trial_end(trial)
+            if pruner is not None:
+                pruner.end(trial.trial_id)
             super().on_trial_end(trial)
             self.trials_run += 1
 

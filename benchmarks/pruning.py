@@ -1,0 +1,104 @@
+"""What pruning saves and what it costs: real `lstmtune search` runs on the shipped examples with the
+default space, once per pruning rule (off, median, halving) and seed, at the same trial budget.
+
+    python benchmarks/pruning.py --examples airline --seeds 1 2 3 4 5 --trials 30
+    python benchmarks/pruning.py --read DIR     # summarise runs this script wrote earlier into DIR
+
+Compute is counted in epochs trained (the sum of every trial's `epochs_run`, read from its per-epoch
+history), which is what pruning cuts; wall seconds are printed beside it. Quality is the best completed
+trial's validation objective (what the search ranks on). Per example and rule it prints, over seeds, the
+median ratio of epochs trained to the unpruned run's of the same seed and the median relative
+difference of the best validation objective (positive: worse than unpruned). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_cost import EXAMPLES  # noqa: E402  (the shipped examples' flags)
+
+RULES = ("off", "median", "halving")
+
+
+def run(example: str, seed: int, rule: str, trials: int, out: Path) -> Path:
+    target = out / example / f"seed{seed}" / rule
+    if (target / "run.json").is_file() and json.loads((target / "run.json").read_text()).get("status") == "completed":
+        return target  # already done: the script can be re-run after an interruption
+    command = [sys.executable, "-m", "lstmtune", "search", *EXAMPLES[example], "--out", str(target), "--quiet"]
+    command += ["--max-trials", str(trials), "--seed", str(seed), "--prune", rule, "--reference", "off"]
+    command += ["--overwrite"] if target.exists() else []
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return target
+
+
+def figures(target: Path) -> dict[str, float]:
+    manifest = json.loads((target / "run.json").read_text())
+    objective = manifest["search"]["objective"]
+    rows = json.loads((target / "trials.json").read_text())
+    completed = [r["score"] for r in rows if r["status"] == "completed" and r["score"] is not None]
+    best = min(completed) if objective["direction"] == "min" else max(completed)
+    return {
+        "epochs": float(sum(r.get("epochs_run") or 0 for r in rows)),
+        "best": float(best),
+        "seconds": float(manifest["times"]["seconds"]),
+        "pruned": float(sum(r["status"] == "pruned" for r in rows)),
+        "maximised": float(objective["direction"] == "max"),
+    }
+
+
+def summarise(out: Path) -> None:
+    for example_dir in sorted(p for p in out.iterdir() if p.is_dir()):
+        seeds = sorted(p for p in example_dir.iterdir() if (p / "off" / "run.json").is_file())
+        print(f"\n{example_dir.name}: {len(seeds)} seeds")
+        for rule in RULES[1:]:
+            ratios, changes = [], []
+            for seed in seeds:
+                if not (seed / rule / "trials.json").is_file():
+                    continue
+                base, pruned = figures(seed / "off"), figures(seed / rule)
+                ratios.append(pruned["epochs"] / base["epochs"])
+                sign = -1 if base["maximised"] else 1
+                changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
+                print(
+                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {base['epochs']:5.0f} "
+                    f"({pruned['epochs'] / base['epochs']:.2f}x), {pruned['pruned']:.0f} pruned; best val "
+                    f"{pruned['best']:.4g} vs {base['best']:.4g}; seconds {pruned['seconds']:.0f} vs {base['seconds']:.0f}"
+                )
+            if ratios:
+                print(
+                    f"  {rule}: median epochs ratio {median(ratios):.2f} (compute saved {1 - median(ratios):.0%}), "
+                    f"median best-val change {median(changes):+.1%} (positive = worse) over {len(ratios)} seeds"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", nargs="*", default=["airline", "reviews"], choices=list(EXAMPLES))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[1, 2, 3, 4, 5])
+    parser.add_argument("--rules", nargs="*", default=list(RULES), choices=list(RULES))
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--out", type=Path, help="where the runs go (default: a new temporary folder)")
+    parser.add_argument("--read", type=Path, help="only summarise the runs in this folder")
+    args = parser.parse_args()
+    if args.read:
+        summarise(args.read)
+        return
+    out = args.out or Path(tempfile.mkdtemp(prefix="pruning."))
+    print(f"runs in {out}", flush=True)
+    for example in args.examples:
+        for seed in args.seeds:
+            for rule in args.rules:
+                run(example, seed, rule, args.trials, out)
+                print(f"done {example} seed {seed} {rule}", flush=True)
+    summarise(out)
+
+
+if __name__ == "__main__":
+    main()
