@@ -317,3 +317,25 @@ def test_report_of_a_gpu_fast_run_on_a_gpu_shows_no_section(fast_run, tmp_path):
     assert "cuDNN" not in invoke("report", copy).stdout
     html = rendered(copy)["html"]
     assert 'id="cudnn"' not in html and "gpu-fast (recurrent_dropout 0)" in html  # the run's facts name the flag
+
+
+@pytest.mark.parametrize(
+    "kind, expected",
+    [("gpu", "device: 1 GPU (/physical_device:GPU:0)"), ("cpu", "device: CPU (2 cores), no GPU seen by TensorFlow")],
+)
+def test_every_report_names_the_device(tmp_path, kind, expected):
+    out = rendered(synthetic_run(tmp_path / kind, kind))
+    assert expected in out["table"] and expected in out["md"]
+    assert expected.removeprefix("device: ") in out["html"]
+    assert json.loads(out["json"])["device"]["kind"] == kind
+
+
+def test_the_documented_gpu_install_brings_a_gpu_capable_tensorflow():
+    """The gpu extra asks for TensorFlow's CUDA libraries, and the base install for the full tensorflow wheel
+    (tensorflow-cpu could never see a GPU and would clash with it)."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+    assert not any(d.startswith("tensorflow-cpu") for d in project["dependencies"])
+    assert any(d.startswith("tensorflow>=") for d in project["dependencies"])
+    assert any(d.startswith("tensorflow[and-cuda]") for d in project["optional-dependencies"]["gpu"])

@@ -602,7 +602,7 @@ def test_report_on_a_manifest_with_an_unknown_task(tmp_path, cli):
     [
         (-0.01, "no better than guessing the training class shares"),
         (0.01, "barely better than guessing the training class shares"),
-        (0.3, "beats the class prior on validation: skill 0.300"),
+        (0.3, "beats guessing the training class shares on validation: skill 0.300"),
     ],
 )
 def test_classification_skill_findings(skill, fragment):

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.core.text import cell, number
-from lstmtune.report.lines import HEADERS, figures_title, sparkline, workers_line
+from lstmtune.report.lines import HEADERS, device_line, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
@@ -122,6 +122,9 @@ def _run_section(report: Report) -> str:
         facts.append(("data", f"<code>{esc(data.get('path'))}</code>"))
         if data.get("summary"):
             facts.append(("summary", esc(data["summary"])))
+    device = device_line(manifest)
+    if device:
+        facts.append(("device", esc(device.removeprefix("device: "))))
     workers = workers_line(manifest)
     if workers:
         facts.append(("workers", esc(workers.removeprefix("workers: "))))

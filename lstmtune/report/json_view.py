@@ -19,6 +19,7 @@ def render_json(report: Report) -> str:
         "state": report.state,
         "data": report.manifest.get("data"),
         "search": report.manifest.get("search"),
+        "device": report.manifest.get("device"),
         "workers": report.manifest.get("workers"),
         "baselines": report.manifest.baselines,
         "reference": report.manifest.reference,

@@ -38,6 +38,18 @@ def sparkline(values: list[float], width: int = 24) -> str:
     )
 
 
+def device_line(manifest: dict[str, Any]) -> str | None:
+    """Where the trials trained: the GPUs TensorFlow saw, or the CPU and its cores (run.json `device`)."""
+    device = manifest.get("device")
+    if not isinstance(device, dict):
+        return None
+    gpus = [str(gpu) for gpu in device.get("gpus") or [] if gpu]
+    if device.get("kind") == "gpu" and gpus:
+        return f"device: {len(gpus)} GPU{'s' if len(gpus) > 1 else ''} ({', '.join(gpus)})"
+    cores = device.get("cpu_cores")
+    return "device: CPU" + (f" ({cores} cores)" if isinstance(cores, int) else "") + ", no GPU seen by TensorFlow"
+
+
 def workers_line(manifest: dict[str, Any]) -> str | None:
     """A parallel search's workers: how many, who ran how many trials, deaths and restarts."""
     workers = manifest.get("workers")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lstmtune.core.text import cell
-from lstmtune.report.lines import confusion_lines, figures_title, sparkline, workers_line
+from lstmtune.report.lines import confusion_lines, device_line, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 from lstmtune.run.table import to_markdown
 
@@ -19,7 +19,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "",
         f"- status: {report.state}",
         f"- {report.data_line}",
-        *(f"- {line}" for line in [workers_line(report.manifest)] if line),
+        *(f"- {line}" for line in [device_line(report.manifest), workers_line(report.manifest)] if line),
         f"- trials: {len(report.table)}",
         "",
         "## Top trials",

@@ -149,7 +149,7 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
         run_state(manifest),
         findings + diagnosis_lines(diagnoses, table),
         curves,
-        presentation=get_task(manifest.task).presentation(manifest.figures),
+        presentation=get_task(manifest.task).presentation(manifest.figures, manifest.data),
         diagnoses=diagnoses,
         effects=importance.effects(table, names),
         importance=importance.importance(table, names, objective.direction == "max") if with_importance else None,

@@ -10,7 +10,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from lstmtune.core.text import cell
-from lstmtune.report.lines import HEADERS, confusion_lines, figures_title, sparkline, workers_line
+from lstmtune.report.lines import HEADERS, confusion_lines, device_line, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 
@@ -87,9 +87,9 @@ def render_table(report: Report, console: Console) -> None:
         f"trials: {len(report.table)} ({pruned_part}{failed} failed)"
     )
     console.print(report.data_line, highlight=False, markup=False)
-    workers = workers_line(report.manifest)
-    if workers:
-        console.print(workers, highlight=False, markup=False)
+    for line in (device_line(report.manifest), workers_line(report.manifest)):
+        if line:
+            console.print(line, highlight=False, markup=False)
     if report.table.empty:
         console.print("No trial has finished yet.")
         return

@@ -63,6 +63,7 @@ def starter_space(grammar: Grammar, purpose: str, ranges: dict[str, Any], data_d
         "  patience: 6",
         "  # tuner: bayesian    # bayesian | random | hyperband",
         "  # time_budget: 30m  # stop after this long",
+        "  # prune: median      # median | halving | off: stop hopeless trials early",
         "data:",
     ]
     for name in grammar.data_rules:

@@ -14,7 +14,7 @@ One HyperModel builds input -> the shared LSTM body -> head for every task.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from lstmtune.core.validate import Validator
 from lstmtune.space.specs import Spec
 from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.reference import Reference
+from lstmtune.tasks.scoring import SKILL_CAPTIONS
 
 
 @dataclass(frozen=True)
@@ -223,9 +224,14 @@ class Task(ABC):
         """Findings about the best trial (a ranked-table row) against this task's baselines."""
         return []
 
-    def presentation(self, figures: tuple[str, ...]) -> Presentation:
-        """How reports speak of a run of this task with these figure columns."""
-        return CLASSIFICATION if "val_accuracy" in figures else REGRESSION
+    def presentation(self, figures: tuple[str, ...], data: dict[str, Any] | None = None) -> Presentation:
+        """How reports speak of a run of this task with these figure columns and run.json data section
+        (whose skill_basis says what classification skill was computed on; cross-entropy before it was
+        recorded)."""
+        if "val_accuracy" not in figures:
+            return REGRESSION
+        basis = (data or {}).get("skill_basis")
+        return replace(CLASSIFICATION, skill=SKILL_CAPTIONS.get(str(basis), CLASSIFICATION.skill))
 
     def data_line(self, data: dict[str, Any]) -> str:
         """run.json's data section in one line: the file and what was done to it."""

@@ -16,6 +16,14 @@ SMALL_SKILL = 0.05
 IMBALANCE = 1.2
 
 
+# What a classification skill compares (run.json data.skill_basis): the naive baseline, and on what.
+SKILL_WORDS = {
+    "cross_entropy": ("guessing the training class shares", "cross-entropy against the prior's"),
+    "accuracy": ("always predicting the majority class", "accuracy against the majority class's"),
+    "macro_f1": ("always predicting the majority class", "macro-F1 against the majority class's"),
+}
+
+
 def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
     findings = []
     skill = number(best.get("skill"))
@@ -23,21 +31,23 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
     if "prior" in baselines:
         prior = baselines["prior"]
         accuracy, majority = number(best.get("val_accuracy")), number(prior.get("accuracy"))
+        basis = str((manifest.get("data") or {}).get("skill_basis") or "cross_entropy")
+        naive, measured = SKILL_WORDS.get(basis, SKILL_WORDS["cross_entropy"])
         if skill is not None and skill <= 0:
             findings.append(
-                f"The best trial is no better than guessing the training class shares on validation (skill {skill:.3g}, "
-                f"cross-entropy against the prior's): it has not learned. The diagnoses below say why where they can "
+                f"The best trial is no better than {naive} on validation (skill {skill:.3g}, "
+                f"{measured}): it has not learned. The diagnoses below say why where they can "
                 "(unstable, overfits, not_learning); check that the labels follow from the inputs."
             )
         elif skill is not None and skill < SMALL_SKILL:
             findings.append(
-                f"The best trial is barely better than guessing the training class shares on validation (skill {skill:.3f}): "
+                f"The best trial is barely better than {naive} on validation (skill {skill:.3f}, {measured}): "
                 "it has hardly learned; the diagnoses below say why where they can."
             )
         elif skill is not None:
             findings.append(
-                f"The best trial beats the class prior on validation: skill {skill:.3f} "
-                "(1 - cross-entropy / the prior's; 1 = perfect, 0 = no better)."
+                f"The best trial beats {naive} on validation: skill {skill:.3f} "
+                f"({measured}; 1 = perfect, 0 = no better)."
             )
         if accuracy is not None and majority is not None and accuracy <= majority:
             data = manifest.get("data") or {}
@@ -57,10 +67,19 @@ def against_prior(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
                 if imbalanced and untried
                 else "it does not tell the classes apart yet."
             )
-            findings.append(
-                f"Its validation accuracy {accuracy:.3f} is no better than always predicting the majority class "
-                f"({majority:.3f}): {advice}"
-            )
+            if basis == "macro_f1" and skill is not None and skill >= SMALL_SKILL:
+                # Class weights and macro-F1 trade hits on the majority class for hits on the others.
+                findings.append(
+                    f"Its validation accuracy {accuracy:.3f} is below always predicting the majority class "
+                    f"({majority:.3f}), as expected when the search values every class alike "
+                    f"(macro-F1 {number(best.get('val_macro_f1')) or 0:.3f} against the majority class's "
+                    f"{number(prior.get('macro_f1')) or 0:.3f})."
+                )
+            else:
+                findings.append(
+                    f"Its validation accuracy {accuracy:.3f} is no better than always predicting the majority class "
+                    f"({majority:.3f}): {advice}"
+                )
         items = prior.get("items")
     else:
         if skill is not None and skill <= 0:

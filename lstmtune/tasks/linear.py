@@ -14,7 +14,7 @@ import numpy as np
 
 from lstmtune.core.objective import Objective
 from lstmtune.tasks.reference import Candidate, best_on_validation
-from lstmtune.tasks.scoring import classification_figures, regression_figures
+from lstmtune.tasks.scoring import classification_figures, regression_figures, skill_basis
 
 SPLITS = ("train", "val", "test")
 C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
@@ -44,7 +44,8 @@ def classifier(
         model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
         model.fit(features["train"], labels["train"])
         probabilities = {split: _all_classes(model, features[split], n_classes) for split in ("val", "test")}
-        figures = {split: classification_figures(labels[split], p, prior) for split, p in probabilities.items()}
+        basis = skill_basis(objective.name.removeprefix("val_"), balanced)
+        figures = {split: classification_figures(labels[split], p, prior, basis) for split, p in probabilities.items()}
         candidates.append(Candidate(f"C={c:g}", {"C": c}, figures, predictions=probabilities["test"]))
     chosen = best_on_validation(candidates, figure_of(objective), objective.maximised)
     return Candidate(

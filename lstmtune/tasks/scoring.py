@@ -1,7 +1,11 @@
 """Figures for one-label-per-item tasks (text, sequence): classification and regression (numpy only).
 
-Classification skill is 1 - CE_model / CE_prior, where the prior predicts the training class
-frequencies for every item: 0 means no better than guessing the class shares, 1 is perfect.
+Classification skill is measured on what the search optimises (its basis, `skill_basis`): with the
+cross-entropy objective 1 - CE_model / CE_prior, the prior predicting the training class frequencies
+for every item; with accuracy or macro-F1 (and with class weights, which tilt probabilities away from
+the class shares on purpose, so cross-entropy would call a good model worse than the prior: macro-F1)
+(F_model - F_majority) / (1 - F_majority), the majority class predicted for every item. 0 means no
+better than that naive baseline, 1 is perfect, whichever the basis.
 Regression skill is 1 - RMSE_model / RMSE_mean, the mean being the training targets' mean.
 """
 
@@ -21,6 +25,23 @@ CLASSIFICATION_OBJECTIVES: dict[str, Objective] = {
     "accuracy": Objective("val_accuracy", Direction.MAX, "validation accuracy"),
     "macro_f1": Objective("val_macro_f1", Direction.MAX, "validation macro-F1"),
 }
+
+
+# What skill is computed on, and how the report's caption says it.
+SKILL_CAPTIONS = {
+    "cross_entropy": "skill = 1 - cross-entropy / cross-entropy of the training class shares (prior)",
+    "accuracy": "skill = (accuracy - the majority class's) / (1 - the majority class's)",
+    "macro_f1": "skill = (macro-F1 - the majority class's) / (1 - the majority class's)",
+}
+
+
+def skill_basis(objective: str, class_weighted: bool) -> str:
+    """The figure classification skill is computed on: the objective's own; macro-F1 instead of
+    cross-entropy when class weights are on (weighted training moves probabilities away from the class
+    shares, which cross-entropy against the prior would count as a loss)."""
+    if objective == "cross_entropy" and class_weighted:
+        return "macro_f1"
+    return objective
 
 
 def class_prior(train_labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -68,21 +89,29 @@ def as_probabilities(outputs: np.ndarray, n_classes: int) -> np.ndarray:
     return outputs.reshape(len(outputs), n_classes)
 
 
-def classification_figures(labels: np.ndarray, probabilities: np.ndarray, prior: np.ndarray) -> dict[str, Any]:
-    """accuracy, macro_f1, cross_entropy and skill over the class prior, plus the prior's own figures."""
+def classification_figures(
+    labels: np.ndarray, probabilities: np.ndarray, prior: np.ndarray, basis: str = "cross_entropy"
+) -> dict[str, Any]:
+    """accuracy, macro_f1, cross_entropy, and skill on `basis` (see `skill_basis`) over the naive baseline."""
     n_classes = len(prior)
     predicted = probabilities.argmax(axis=1)
     matrix = confusion_matrix(labels, predicted, n_classes)
-    model_ce = cross_entropy(labels, probabilities)
-    prior_ce = cross_entropy(labels, np.tile(prior, (len(labels), 1)))
-    return {
+    figures: dict[str, Any] = {
         "accuracy": float(np.mean(predicted == labels)) if len(labels) else float("nan"),
         "macro_f1": macro_f1(matrix),
-        "cross_entropy": model_ce,
-        "skill": 1.0 - model_ce / prior_ce if prior_ce > 0 else float("nan"),
-        "items": int(len(labels)),
-        "confusion_matrix": matrix.tolist(),
+        "cross_entropy": cross_entropy(labels, probabilities),
     }
+    if basis == "cross_entropy":
+        prior_ce = cross_entropy(labels, np.tile(prior, (len(labels), 1)))
+        skill = 1.0 - figures["cross_entropy"] / prior_ce if prior_ce > 0 else float("nan")
+    else:
+        majority = np.full(len(labels), int(np.argmax(prior)))
+        naive = {
+            "accuracy": float(np.mean(majority == labels)) if len(labels) else float("nan"),
+            "macro_f1": macro_f1(confusion_matrix(labels, majority, n_classes)),
+        }[basis]
+        skill = (figures[basis] - naive) / (1.0 - naive) if naive < 1 else float("nan")
+    return {**figures, "skill": skill, "items": int(len(labels)), "confusion_matrix": matrix.tolist()}
 
 
 def majority_accuracy(labels: np.ndarray, prior: np.ndarray) -> float:
@@ -91,10 +120,10 @@ def majority_accuracy(labels: np.ndarray, prior: np.ndarray) -> float:
     return float(np.mean(labels == int(np.argmax(prior)))) if len(labels) else float("nan")
 
 
-def prior_figures(labels: np.ndarray, prior: np.ndarray) -> dict[str, Any]:
-    """The class-prior baseline (its accuracy is the majority class's)."""
+def prior_figures(labels: np.ndarray, prior: np.ndarray, basis: str = "cross_entropy") -> dict[str, Any]:
+    """The class-prior baseline (its accuracy is the majority class's; its skill 0 on every basis)."""
     probabilities = np.tile(prior, (len(labels), 1))
-    figures = classification_figures(labels, probabilities, prior)
+    figures = classification_figures(labels, probabilities, prior, basis)
     figures.pop("confusion_matrix")
     return figures
 

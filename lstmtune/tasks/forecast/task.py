@@ -74,7 +74,7 @@ class ForecastTask(Task):
 
         return against_baselines(best, manifest)
 
-    def presentation(self, figures: tuple[str, ...]) -> Presentation:
+    def presentation(self, figures: tuple[str, ...], data: dict[str, Any] | None = None) -> Presentation:
         return PRESENTATION
 
     def data_line(self, data: dict[str, Any]) -> str:

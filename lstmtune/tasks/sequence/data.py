@@ -90,6 +90,8 @@ class SequenceData(Prepared):
         self.encoder = encoder
         self.objective = objective
         self.problem = problem
+        # What classification skill is computed on (lstmtune.tasks.scoring.skill_basis).
+        self.skill_basis = scoring.skill_basis(objective.name.removeprefix("val_"), settings.class_weight == "auto")
         self.features = features
         self.index = index
         self._x = {s: x[i] for s, i in index.items()}
@@ -252,6 +254,7 @@ class SequenceData(Prepared):
             "problem": self.problem,
             "problem_source": info["problem_source"],
             "labels": info["classes"],
+            **({"skill_basis": self.skill_basis} if self.problem == "classification" else {}),
             "splits": {
                 s: {
                     "sequences": info["split_counts"][s],
@@ -276,7 +279,7 @@ class SequenceData(Prepared):
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for split in ("val", "test"):
             if self.problem == "classification":
-                out[split] = {"prior": scoring.prior_figures(self.y[split], self.prior)}
+                out[split] = {"prior": scoring.prior_figures(self.y[split], self.prior, self.skill_basis)}
             else:
                 out[split] = {"mean": scoring.mean_figures(self.target_values[split], self.encoder.train_mean)}
         return out
@@ -289,7 +292,7 @@ class SequenceData(Prepared):
         if self.problem == "classification":
             truth = self.y[split]
             figures = scoring.classification_figures(
-                truth, scoring.as_probabilities(outputs, self.n_classes), self.prior
+                truth, scoring.as_probabilities(outputs, self.n_classes), self.prior, self.skill_basis
             )
             figures["majority_accuracy"] = scoring.majority_accuracy(truth, self.prior)
             return figures

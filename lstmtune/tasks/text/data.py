@@ -35,6 +35,7 @@ from lstmtune.tasks.scoring import (
     classification_figures,
     majority_accuracy,
     prior_figures,
+    skill_basis,
 )
 from lstmtune.tasks.text.embeddings import read_vectors
 from lstmtune.tasks.text.encoder import TextEncoder
@@ -114,6 +115,7 @@ class TextData(Prepared):
         self.prior = class_prior(y["train"], self.n_classes)
         self._embeddings = embeddings
         self.objective = CLASSIFICATION_OBJECTIVES[settings.objective]
+        self.skill_basis = skill_basis(settings.objective, settings.class_weight == "auto")
         self.info = info
 
     # -- arrays for the Keras side ----------------------------------------------------------
@@ -156,13 +158,16 @@ class TextData(Prepared):
         return majority_accuracy(self.y[split], self.prior)
 
     def baselines(self) -> dict[str, dict[str, dict[str, Any]]]:
-        return {split: {"prior": prior_figures(self.y[split], self.prior)} for split in ("val", "test")}
+        return {
+            split: {"prior": prior_figures(self.y[split], self.prior, self.skill_basis)} for split in ("val", "test")
+        }
 
     def evaluate(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> dict[str, Any]:
         outputs = np.asarray(outputs)
         if len(outputs) != len(self.y[split]):
             raise ValueError(f"{len(outputs)} outputs for the {len(self.y[split])} {split} rows")
-        figures = classification_figures(self.y[split], as_probabilities(outputs, self.n_classes), self.prior)
+        probabilities = as_probabilities(outputs, self.n_classes)
+        figures = classification_figures(self.y[split], probabilities, self.prior, self.skill_basis)
         figures["majority_accuracy"] = self.majority_accuracy(split)
         return figures
 
@@ -198,6 +203,7 @@ class TextData(Prepared):
             "labels": list(self.labels),
             "label_kind": self.encoder.label_kind,
             "class_counts": info["class_counts"],
+            "skill_basis": self.skill_basis,
             "rows": {
                 key: info[key]
                 for key in (
