@@ -134,3 +134,25 @@ def assert_one_line_error(result, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
+
+
+# The longest test files, longest first. `pytest -n 2 --dist loadfile` hands files to its two processes in
+# collection order, so running these first keeps one long file from running alone at the end.
+LONGEST_FIRST = (
+    "test_kill_resume.py",
+    "test_workers.py",
+    "test_worker_failures.py",
+    "test_search.py",
+    "test_run_safety.py",
+    "test_text_search.py",
+    "test_diagnoses.py",
+    "test_api.py",
+    "test_pruning.py",
+    "test_sequence_search.py",
+    "test_signals.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: order for order, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
