@@ -115,7 +115,7 @@ hyperparameters:
   units: {int: [2, 8], step: 2}
   learning_rate: {choice: [0.00001, 0.03]}
   batch_size: 32
-search: {max_trials: 7, epochs: 5, patience: 5, tuner: random, prune_warmup_trials: 2, prune_warmup_epochs: 1}
+search: {max_trials: 6, epochs: 4, patience: 4, tuner: random, prune_warmup_trials: 2, prune_warmup_epochs: 2}
 """
 
 
@@ -126,7 +126,7 @@ def search(cli, airline_csv, space: Path, out: Path, *extra: str):
 
 @pytest.mark.search
 def test_a_real_search_prunes_hopeless_trials(cli, airline_csv, write_file, tmp_path):
-    """A learning rate of 1e-5 learns little in 5 epochs: once two trials completed, trials behind their
+    """A learning rate of 1e-5 learns little in 4 epochs: once two trials completed, trials behind their
     median stop early as pruned; they are never the best and the gate counts them."""
     space = write_file("prune.yaml", SPACE)
     out = tmp_path / "pruned"
@@ -137,13 +137,13 @@ def test_a_real_search_prunes_hopeless_trials(cli, airline_csv, write_file, tmp_
     assert pruned, rows
     for row in pruned:
         assert row["rank"] is None and row["note"].startswith("pruned at epoch")
-        assert row["epochs_run"] < 5 and row["score"] > rows[0]["score"]
+        assert row["epochs_run"] < 4 and row["score"] > rows[0]["score"]
     assert rows[0]["status"] == "completed" and rows[0]["rank"] == 1
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["trials"]["pruned"] == len(pruned)
-    assert manifest["search"]["prune"] == {"rule": "median", "warmup_trials": 2, "warmup_epochs": 1}
+    assert manifest["search"]["prune"] == {"rule": "median", "warmup_trials": 2, "warmup_epochs": 2}
     assert manifest["best"]["trial_id"] == rows[0]["trial_id"]
-    assert finished_count(RunDir(out)) == 7  # pruned trials are finished: --resume never runs them again
+    assert finished_count(RunDir(out)) == 6  # pruned trials are finished: --resume never runs them again
     assert any("Pruning (median rule) stopped" in finding for finding in json.loads(result.stdout)["findings"])
     gate = cli("gate", out, "--require", f"trials.pruned == {len(pruned)}", "--require", "trials.completed >= 2")
     assert gate.exit_code == 0, gate.stdout + gate.stderr
@@ -153,7 +153,7 @@ def test_a_real_search_prunes_hopeless_trials(cli, airline_csv, write_file, tmp_
     unpruned = tmp_path / "unpruned"
     assert search(cli, airline_csv, space, unpruned, "--prune", "off").exit_code == 0
     rows = json.loads((unpruned / "trials.json").read_text())
-    assert {row["status"] for row in rows} == {"completed"} and all(row["epochs_run"] == 5 for row in rows)
+    assert {row["status"] for row in rows} == {"completed"} and all(row["epochs_run"] == 4 for row in rows)
 
 
 def test_prune_flags_are_checked(cli, airline_csv, tiny_space, tmp_path):

@@ -111,7 +111,7 @@ def test_run_directory_contract(airline_run, airline_csv_module):
     assert manifest["data"]["splits"]["val"]["time"] == ["1957-05-01 00:00:00", "1959-01-01 00:00:00"]
     assert manifest["search"]["objective"]["name"] == "val_mse"
     assert manifest["search"]["initial_points"] == 2
-    assert manifest["trials"] == {"running": 0, "completed": 2, "interrupted": 0, "failed": 0}
+    assert manifest["trials"] == {"running": 0, "completed": 2, "pruned": 0, "interrupted": 0, "failed": 0}
     assert {"val", "test"} <= set(manifest["best"]) and "seasonal" in manifest["baselines"]["test"]
     # The run summary went to stdout, progress lines to stderr.
     assert "Best model against naive baselines" in result.stdout

@@ -18,7 +18,7 @@ pytestmark = [
     pytest.mark.search,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals sent to a child process"),
 ]
-SPACE = TINY_SPACE.replace("search: {max_trials: 2, epochs: 2, patience: 1}", "search: {epochs: 40, patience: 40}")
+SPACE = TINY_SPACE.replace("search: {max_trials: 2, epochs: 2, patience: 1}", "search: {epochs: 15, patience: 15}")
 ENV = {**os.environ, "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 
 
