@@ -1583,6 +1583,91 @@ OTHER_COMMAND_CASES = [
     ),
 ]
 
+WORKER_CASES = [
+    command(
+        "wk-oracle-port-not-ascii",
+        {},
+        "worker",
+        "{dir}/run",
+        "--oracle",
+        "127.0.0.1:\u00b2",
+        expect=("--oracle must be HOST:PORT", "'127.0.0.1:\u00b2'"),
+    ),
+    command(
+        "wk-oracle-host-label-too-long",
+        {},
+        "worker",
+        "{dir}/run",
+        "--oracle",
+        "a" * 70 + ".example:8470",
+        expect=("--oracle", "at most 63 characters", "has 70"),
+    ),
+    command(
+        "wk-oracle-host-with-a-space",
+        {},
+        "worker",
+        "{dir}/run",
+        "--oracle",
+        "my host:8470",
+        expect=("--oracle", "ASCII letters, digits"),
+    ),
+    command("wk-wait-nan", {}, "worker", "{dir}/run", "--wait", "nan", expect=("--wait", "but got nan")),
+    command("wk-wait-inf", {}, "worker", "{dir}/run", "--wait", "inf", expect=("--wait", "but got inf")),
+    command(
+        "se-listen-port-not-ascii",
+        {"space.yaml": TINY_SPACE},
+        "search",
+        "{airline}",
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        "{dir}/space.yaml",
+        "--out",
+        "{out}",
+        "--workers",
+        "2",
+        "--listen",
+        "127.0.0.1:\u0663",
+        expect=("--listen must be HOST:PORT",),
+    ),
+    command(
+        "se-prune-with-hyperband",
+        {"space.yaml": TINY_SPACE},
+        "search",
+        "{airline}",
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        "{dir}/space.yaml",
+        "--out",
+        "{out}",
+        "--tuner",
+        "hyperband",
+        "--prune",
+        "halving",
+        expect=("--prune does not apply to --tuner hyperband",),
+    ),
+    command(
+        "se-prune-key-in-space",
+        {"space.yaml": TINY_SPACE.replace("patience: 1}", "patience: 1, prune: always}")},
+        "search",
+        "{airline}",
+        "--target",
+        "Passengers",
+        "--time-col",
+        "Date",
+        "--space",
+        "{dir}/space.yaml",
+        "--out",
+        "{out}",
+        expect=("search.prune", "'always'"),
+    ),
+]
+
 CASES = (
     FORECAST_CASES
     + TEXT_CASES
@@ -1592,6 +1677,7 @@ CASES = (
     + NON_REGULAR_CASES
     + RUN_DIR_CASES
     + OTHER_COMMAND_CASES
+    + WORKER_CASES
 )
 
 

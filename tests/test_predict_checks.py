@@ -148,3 +148,17 @@ def test_the_untouched_runs_predict_and_a_copied_model_needs_no_run_json(runs, t
     copied = cli("predict", deployed, SOURCES[task][0])
     assert copied.exit_code == 0, copied.stderr
     assert copied.stdout == cli("predict", runs[task], SOURCES[task][0]).stdout
+
+
+@pytest.mark.parametrize("where", ["in the last window", "earlier"])
+def test_a_repeated_timestamp_is_refused_as_the_search_refuses_it(runs, tmp_path, cli, where):
+    """Sorting rows around a repeated month forecast from the wrong window without a word."""
+    lines = SOURCES["forecast"][0].read_text().splitlines()
+    row = len(lines) - 3 if where == "in the last window" else 10
+    data = tmp_path / "repeat.csv"
+    data.write_text("\n".join([*lines[: row + 1], lines[row], *lines[row + 1 :]]) + "\n")
+    month = lines[row].split(",")[0]
+    result = cli("predict", runs["forecast"], data)
+    assert_one_line_error(
+        result, "repeat.csv", "--time-col 'Date' must not repeat a timestamp", month, f"lines {row + 1} and {row + 2}"
+    )

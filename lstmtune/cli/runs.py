@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import contextlib
 import sys
 from io import StringIO
@@ -213,6 +215,10 @@ def worker(
 
     try:
         _check_worker_options(wait, threads, recycle_after)
+        if oracle is not None:  # its form, before the run directory is looked at
+            from lstmtune.plan import parse_address
+
+            parse_address(oracle, "--oracle")
         redeliver_interrupts_from_finalisers()
         with contextlib.redirect_stdout(sys.stderr):
             reporter = reporter_for(stderr(), quiet, live=False)
@@ -227,11 +233,14 @@ def worker(
     raise typer.Exit(code)
 
 
+MAX_WAIT_S = 7 * 24 * 3600
+
+
 def _check_worker_options(wait: float, threads: int | None, recycle_after: int | None) -> None:
     from lstmtune.errors import OptionError
 
-    if wait <= 0:
-        raise OptionError(f"--wait must be more than 0 seconds, but got {wait:g}")
+    if not math.isfinite(wait) or wait <= 0 or wait > MAX_WAIT_S:
+        raise OptionError(f"--wait must be more than 0 and at most {MAX_WAIT_S:g} seconds (a week), but got {wait:g}")
     if threads is not None and threads < 1:
         raise OptionError(f"--threads must be at least 1, but got {threads}")
     if recycle_after is not None and recycle_after < 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 from lstmtune.errors import OptionError
@@ -14,11 +15,35 @@ def parse_address(text: str, option: str) -> tuple[str, int]:
     """'HOST:PORT' (PORT 0 on the chief picks a free port)."""
     host, sep, port = str(text).strip().rpartition(":")
     host = host.strip("[]")  # [::1]:8470
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    # isdigit() alone accepts '²' and other non-ASCII digits, which int() then refuses
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not 0 <= int(port) <= 65535:
         raise OptionError(
             f"{option} must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8470, but got {text!r}"
         )
+    problem = _host_problem(host)
+    if problem:
+        raise OptionError(f"{option} {text!r}: {problem}")
     return host, int(port)
+
+
+def _host_problem(host: str) -> str | None:
+    """Why `host` cannot be an IP address or a DNS name, or None (what getaddrinfo would refuse with a
+    UnicodeError or a long wait)."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    if len(host) > 253:
+        return f"a host name is at most 253 characters, but this one has {len(host)}"
+    for label in host.rstrip(".").split("."):
+        if not label:
+            return "a host name has no empty parts between its dots"
+        if len(label) > 63:
+            return f"each dot-separated part of a host name is at most 63 characters, but {label[:20]}... has {len(label)}"
+        if not all(c.isascii() and (c.isalnum() or c in "-_") for c in label):  # _: container names
+            return f"a host name holds ASCII letters, digits, hyphens, underscores and dots only, but got {host!r}"
+    return None
 
 
 def check_parallel(request: SearchRequest) -> None:

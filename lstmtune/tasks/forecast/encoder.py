@@ -163,7 +163,17 @@ class ForecastEncoder:
         if time_col and time_col in frame.columns:
             fmt = self.state.get("time_format")
             time, _ = parse_time(frame, time_col, source, None if fmt == ISO8601 else fmt)
-            frame = frame.loc[time.sort_values(kind="stable").index]
+            time = time.sort_values(kind="stable")
+            # The search refuses a repeated timestamp; here it would make a window of the wrong rows.
+            stamps = time.to_numpy()
+            repeats = np.flatnonzero(stamps[1:] == stamps[:-1])
+            if len(repeats):
+                first, second = time.index[repeats[0]], time.index[repeats[0] + 1]
+                raise DataError(
+                    f"{source}: --time-col {time_col!r} must not repeat a timestamp, but "
+                    f"{frame.loc[first, time_col]!r} is on lines {line_of(first)} and {line_of(second)}"
+                )
+            frame = frame.loc[time.index]
         return frame
 
     def encode_frame(
