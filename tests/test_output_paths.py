@@ -86,3 +86,18 @@ def test_predictions_never_replace_the_runs_own_data(cli, run, tmp_path):
     assert_one_line_error(cli("predict", run, new, "--output", data), "is an input of this command")
     assert data.read_bytes() == before
     assert cli("predict", run, new, "--output", tmp_path / "predictions.csv").exit_code == 0
+
+
+def test_a_run_whose_history_was_deleted_reports_its_saved_table(cli, run):
+    """trials.json, best.yaml and the model are still there: the report and the gate read the table the
+    search last wrote, and say what is missing, instead of "No trial has finished yet"."""
+    shutil.rmtree(run / "history")
+    result = cli("report", run, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [trial["status"] for trial in document["trials"]] == ["completed", "completed"]
+    assert document["trials"][0]["rank"] == 1 and document["trials"][0]["score"] is not None
+    assert any("history is missing" in finding and "trials.json" in finding for finding in document["findings"])
+    assert "No trial has finished yet" not in cli("report", run).stdout
+    gate = cli("gate", run, "--require", "trials.completed == 2", "--require", "best.score > 0")
+    assert gate.exit_code == 0, gate.stdout + gate.stderr

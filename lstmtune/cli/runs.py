@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 import contextlib
+import math
 import sys
 from io import StringIO
 from pathlib import Path

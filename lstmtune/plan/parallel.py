@@ -40,7 +40,9 @@ def _host_problem(host: str) -> str | None:
         if not label:
             return "a host name has no empty parts between its dots"
         if len(label) > 63:
-            return f"each dot-separated part of a host name is at most 63 characters, but {label[:20]}... has {len(label)}"
+            return (
+                f"each dot-separated part of a host name is at most 63 characters, but {label[:20]}... has {len(label)}"
+            )
         if not all(c.isascii() and (c.isalnum() or c in "-_") for c in label):  # _: container names
             return f"a host name holds ASCII letters, digits, hyphens, underscores and dots only, but got {host!r}"
     return None

@@ -20,7 +20,7 @@ from lstmtune.run.layout import RunDir
 from lstmtune.run.lock import process_alive
 from lstmtune.run.manifest import Manifest
 from lstmtune.run.records import learning_curve, read_trial_records
-from lstmtune.run.table import rank_trials
+from lstmtune.run.table import rank_trials, saved_table
 from lstmtune.tasks import get_task
 from lstmtune.tasks.base import Presentation
 
@@ -131,6 +131,14 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
     names = manifest.hyperparameter_names
     records, damaged = read_trial_records(run_dir)
     table = rank_trials(records, names, objective, manifest.figures)
+    saved = saved_table(run_dir, manifest) if not records and not run_dir.history.is_dir() else None
+    lost: list[str] = []
+    if saved is not None:
+        table = saved
+        lost = [
+            f"{run_dir.history} is missing: the trials shown come from trials.json as the search last wrote "
+            "it, without their records or learning curves (diagnoses need them)."
+        ]
     shown = table.head(top)
     curves = {}
     for trial_id in shown["trial_id"]:
@@ -139,7 +147,7 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
             curves[str(trial_id)] = pd.to_numeric(history[objective.name], errors="coerce").tolist()
     diagnoses = [d.to_json() for d in diagnose_trials(run_dir, table, manifest)]
     comparison = compare(manifest, table)
-    findings = damaged_lines(damaged) + diagnose(table, manifest)
+    findings = lost + damaged_lines(damaged) + diagnose(table, manifest)
     findings += reference_findings(manifest, comparison, get_task(manifest.task).reference_advice)
     return Report(
         run_dir,

@@ -10,7 +10,7 @@ import pandas as pd
 from lstmtune.core.names import TRIAL_COLUMNS
 from lstmtune.core.objective import FORECAST_OBJECTIVE, Objective
 from lstmtune.core.status import TrialStatus
-from lstmtune.run.atomic import write_json, write_text
+from lstmtune.run.atomic import read_json, write_json, write_text
 from lstmtune.run.layout import RunDir, sort_key
 from lstmtune.run.manifest import FORECAST_FIGURES, Manifest
 from lstmtune.run.records import trial_records
@@ -83,8 +83,31 @@ def best_score(table: pd.DataFrame) -> float | None:
 
 
 def trials_table(run_dir: RunDir, manifest: Manifest) -> pd.DataFrame:
-    """The run's ranked table, read from its trial records."""
-    return rank_trials(trial_records(run_dir), manifest.hyperparameter_names, manifest.objective, manifest.figures)
+    """The run's ranked table, read from its trial records (or from trials.json when history/ is gone)."""
+    records = trial_records(run_dir)
+    if not records and not run_dir.history.is_dir():
+        saved = saved_table(run_dir, manifest)
+        if saved is not None:
+            return saved
+    return rank_trials(records, manifest.hyperparameter_names, manifest.objective, manifest.figures)
+
+
+def saved_table(run_dir: RunDir, manifest: Manifest) -> pd.DataFrame | None:
+    """The ranked table as the search last wrote it (trials.json), or None when it is missing or not a
+    list of rows: what is left of a run whose history/ folder was deleted."""
+    try:
+        rows = read_json(run_dir.table("json"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rows, list) or not rows or not all(isinstance(row, dict) for row in rows):
+        return None
+    columns = LEADING_COLUMNS + metric_columns(manifest.figures) + ["note"] + list(manifest.hyperparameter_names)
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    table["trial_id"] = table["trial_id"].astype(str)
+    table["note"] = table["note"].fillna("")
+    for column in ("rank", "best_epoch", "epochs_run", "diverged_epoch"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
+    return table
 
 
 def to_markdown(table: pd.DataFrame) -> str:
