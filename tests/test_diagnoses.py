@@ -63,6 +63,15 @@ def test_a_flat_validation_curve_is_not_learning(tmp_path):
     assert any(d["code"] == "not_learning" and "stayed within 1%" in d["reason"] for d in found)
 
 
+def test_a_flat_curve_best_at_its_last_epoch_by_a_hair_is_not_learning_only(tmp_path):
+    """-0.8 % over 6 epochs, best at the last: not_learning, and not also still_improving (README: one
+    cause per trial)."""
+    found = _diagnoses(
+        tmp_path, {"mse": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], "val_mse": [1.0, 0.999, 0.997, 0.995, 0.994, 0.992]}
+    )
+    assert {d["code"] for d in found} == {"not_learning"}
+
+
 def test_accuracy_falling_after_its_best_epoch_overfits(tmp_path):
     manifest = {
         **MANIFEST,

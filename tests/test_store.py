@@ -212,7 +212,8 @@ def test_empty_history_gives_empty_table_with_all_columns(tmp_path):
 
 
 def markdown_rows(text: str) -> list[list[str]]:
-    lines = text.strip().splitlines()
+    """The rows of the Markdown table in `text` (lines after it, such as its caption, left out)."""
+    lines = [line for line in text.strip().splitlines() if line.startswith("|")]
     assert lines[1].startswith("|---")
     return [[c.strip() for c in line.strip("|").split(" | ")] for line in [lines[0], *lines[2:]]]
 
@@ -497,6 +498,15 @@ def test_sparkline_learning_curve():
     assert sparkline([]) == ""
     long = sparkline([float(i) for i in range(100)], width=10)
     assert len(long) == 10 and long[0] == "▁" and long[-1] == "█"
+
+
+def test_a_sparkline_of_a_nearly_flat_curve_looks_flat():
+    """Scaled to its own range alone, a 0.8 % change and a 45 % drop drew the same shape."""
+    from lstmtune.report.lines import sparkline
+
+    assert sparkline([1.0, 0.998, 0.995, 0.992]) == "▁▁▁▁"
+    assert sparkline([1.0, 0.8, 0.6, 0.55]) == "█▅▁▁"
+    assert sparkline([0.0, 0.0, 0.0]) == "▁▁▁"
 
 
 def test_seasonal_naive_that_wins_is_reported():

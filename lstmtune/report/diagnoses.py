@@ -101,8 +101,10 @@ def _from_history(
         if overfits:
             out.append(Diagnosis("overfits", trial, overfits))
     still = best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run
+    learnt_nothing = False
     if not unstable and not overfits:
         if skill is not None and skill < NO_SKILL and not still:
+            learnt_nothing = True
             out.append(
                 Diagnosis(
                     "not_learning",
@@ -112,6 +114,7 @@ def _from_history(
                 )
             )
         elif len(val) >= 3 and _flat(val):
+            learnt_nothing = True  # best at its last epoch by a hair is not "still improving"
             out.append(
                 Diagnosis(
                     "not_learning",
@@ -126,11 +129,14 @@ def _from_history(
             if skill is not None and skill < NO_SKILL
             else ""
         )
-        out.append(
-            Diagnosis(
-                "still_improving", trial, f"best at its last epoch ({int(epochs_run)}): more epochs might help{slow}"
+        if not learnt_nothing:
+            out.append(
+                Diagnosis(
+                    "still_improving",
+                    trial,
+                    f"best at its last epoch ({int(epochs_run)}): more epochs might help{slow}",
+                )
             )
-        )
     elif (
         epochs is not None
         and epochs_run is not None

@@ -79,7 +79,8 @@ def pruning_findings(table: pd.DataFrame, manifest: Manifest) -> list[str]:
     if pruned.empty:
         return []
     completed = table[table["status"] == "completed"]
-    rule = (((manifest.get("search") or {}).get("prune") or {}).get("rule")) or "median"
+    prune = (manifest.get("search") or {}).get("prune")
+    rule = str(prune.get("rule") or "median") if isinstance(prune, dict) else "median"
     pruned_epochs = pd.to_numeric(pruned["epochs_run"], errors="coerce").mean()
     completed_epochs = pd.to_numeric(completed["epochs_run"], errors="coerce").mean()
     return [

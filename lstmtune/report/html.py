@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.core.text import cell, number
-from lstmtune.report.lines import HEADERS, device_line, figures_title, sparkline, workers_line
+from lstmtune.report.lines import HEADERS, SPARK_SCALE, device_line, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
@@ -200,6 +200,7 @@ def _ranked_section(report: Report) -> str:
             "gap: the generalisation gap at the best epoch",
             *shortened,
             report.presentation.skill,
+            SPARK_SCALE,
         ]
     )
     headers = [HEADERS.get(c, c) for c in summary]

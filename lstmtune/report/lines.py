@@ -20,8 +20,15 @@ HEADERS = {
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
+# A sparkline's height spans its curve's own range, but at least this share of the curve's magnitude:
+# a curve that moved 1% stays flat (▁), one that halved fills the height.
+SPARK_MIN_SPAN = 0.1
+SPARK_SCALE = "curves: ▁ = the trial's lowest value, full height = its range or 10% of its value, whichever is larger"
+
+
 def sparkline(values: list[float], width: int = 24) -> str:
-    """A one-line learning curve, lowest value ▁, highest █; non-finite epochs show as ×."""
+    """A one-line learning curve, lowest value ▁; its height spans the curve's range, but at least
+    SPARK_MIN_SPAN of its magnitude, so a nearly flat curve looks flat; non-finite epochs show as ×."""
     if len(values) > width:  # keep the last value, sample the rest evenly
         step = len(values) / width
         values = [values[min(len(values) - 1, round(i * step))] for i in range(width - 1)] + [values[-1]]
@@ -29,7 +36,7 @@ def sparkline(values: list[float], width: int = 24) -> str:
     if not finite:
         return ""
     low, high = min(finite), max(finite)
-    span = (high - low) or 1.0
+    span = max(high - low, SPARK_MIN_SPAN * max(abs(low), abs(high))) or 1.0
     return "".join(
         SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))]
         if isinstance(v, float) and math.isfinite(v)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lstmtune.core.text import cell
-from lstmtune.report.lines import confusion_lines, device_line, figures_title, sparkline, workers_line
+from lstmtune.report.lines import SPARK_SCALE, confusion_lines, device_line, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 from lstmtune.run.table import to_markdown
 
@@ -24,7 +24,9 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "",
         "## Top trials",
         "",
-        to_markdown(with_curves(report)) if not report.top.empty else "No trial has finished yet.\n",
+        to_markdown(with_curves(report)) + f"\n{SPARK_SCALE}\n\n"
+        if not report.top.empty
+        else "No trial has finished yet.\n",
         f"## {figures_title(report)}",
         "",
         f"| split | {presentation.model_column} | " + " | ".join(keys) + " |",

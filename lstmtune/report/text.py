@@ -10,7 +10,15 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from lstmtune.core.text import cell
-from lstmtune.report.lines import HEADERS, confusion_lines, device_line, figures_title, sparkline, workers_line
+from lstmtune.report.lines import (
+    HEADERS,
+    SPARK_SCALE,
+    confusion_lines,
+    device_line,
+    figures_title,
+    sparkline,
+    workers_line,
+)
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 
@@ -27,7 +35,8 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     )
     table = Table(
         title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",
-        caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch",
+        caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch"
+        + (f"; {SPARK_SCALE}" if curve_width else ""),
         box=box.SIMPLE_HEAD,
         show_edge=False,
         padding=(0, 1, 0, 0),
