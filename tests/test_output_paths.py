@@ -101,3 +101,13 @@ def test_a_run_whose_history_was_deleted_reports_its_saved_table(cli, run):
     assert "No trial has finished yet" not in cli("report", run).stdout
     gate = cli("gate", run, "--require", "trials.completed == 2", "--require", "best.score > 0")
     assert gate.exit_code == 0, gate.stdout + gate.stderr
+
+
+def test_report_and_predict_say_which_file_they_wrote(cli, run, tmp_path):
+    table = tmp_path / "t.md"
+    result = cli("report", run, "--output", table)
+    assert result.exit_code == 0 and result.stderr.strip() == f"wrote {table}" and table.is_file()
+    predictions = tmp_path / "p.csv"
+    result = cli("predict", run, AIRLINE, "--output", predictions)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == f"wrote {predictions} (1 prediction row)" and result.stdout == ""

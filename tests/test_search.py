@@ -565,3 +565,29 @@ def test_a_model_holding_code_is_not_loaded(airline_run, airline_csv_module, cli
     keras.Model(inputs, outputs).save(run / "best_model.keras")
     assert_one_line_error(cli("predict", run, airline_csv_module), "best_model.keras", "Python code", "safe mode")
     assert not marker.exists()
+
+
+@pytest.mark.search
+def test_boolean_choices_stay_booleans(cli, airline_csv, write_file, tmp_path):
+    """keras-tuner stores a choice of [false, true] as 0 and 1; records, tables, best.yaml and the report
+    say true and false."""
+    space = write_file(
+        "bools.yaml",
+        TINY_SPACE.replace("batch_size: 32", "batch_size: 32\n  bidirectional: {choice: [false, true]}").replace(
+            "max_trials: 2", "max_trials: 3"
+        ),
+    )
+    out = tmp_path / "run"
+    argv = ["search", airline_csv, "--target", "Passengers", "--time-col", "Date", "--space", space, "--out", out]
+    assert cli(*argv, "--reference", "off", "--tuner", "random", "--quiet").exit_code == 0
+    rows = json.loads((out / "trials.json").read_text())
+    assert {type(row["bidirectional"]) for row in rows} == {bool}
+    for path in (out / "history").glob("trial_*.json"):
+        assert isinstance(json.loads(path.read_text())["values"]["bidirectional"], bool)
+    assert (
+        "bidirectional: true" in (out / "best.yaml").read_text()
+        or "bidirectional: false" in (out / "best.yaml").read_text()
+    )
+    values = cli("report", out).stdout.split("Their tuned hyperparameters")[1]
+    line = next(line for line in values.splitlines() if "bidirectional" in line)
+    assert ("True" in line or "False" in line) and " 1 " not in line and " 0 " not in line

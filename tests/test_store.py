@@ -332,6 +332,9 @@ def test_report_table(run_dir):
     assert "persistence" in out
     assert "(2 failed)" in out
     assert "running" not in out  # the 4th and later trials (running, failed) are cut by --top
+    single = io.StringIO()
+    render(build_report(run_dir, top=1), "table", Console(file=single, width=200))
+    assert "Top 1 trial (" in single.getvalue()
 
 
 def test_report_table_with_best(tmp_path):
@@ -517,6 +520,27 @@ def test_seasonal_naive_that_wins_is_reported():
     assert any("Seasonal naive (period 12) beats the best trial" in f for f in diagnose(table, Manifest(manifest)))
     manifest["baselines"]["val"]["seasonal"]["rmse"] = 45.0
     assert not any("Seasonal naive" in f for f in diagnose(table, Manifest(manifest)))
+
+
+@pytest.mark.parametrize(
+    "lookback, transform, advice",
+    [
+        (6, "diff", "a lookback of at least 12"),
+        (12, "diff", "its lookback (12) already spans a season: try --transform sdiff"),
+        (24, "log,sdiff", "its lookback (24) already spans a season: search more trials"),
+    ],
+)
+def test_seasonal_naive_advice_follows_the_best_trials_lookback(lookback, transform, advice):
+    from lstmtune.report.findings import diagnose
+
+    table = pd.DataFrame(
+        [{"trial_id": "1", "status": "completed", "skill": 0.2, "val_rmse": 40.0, "lookback": lookback, "note": ""}]
+    )
+    manifest = {
+        "data": {"settings": {"season": 12, "transform": transform}},
+        "baselines": {"val": {"seasonal": {"rmse": 31.0}}},
+    }
+    assert any(advice in f for f in diagnose(table, Manifest(manifest)))
 
 
 def test_few_validation_windows_are_flagged():

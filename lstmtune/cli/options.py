@@ -55,6 +55,10 @@ def search_request(params: Mapping[str, Any], **extra: Any) -> SearchRequest:
 # --- shared by search and check (and --task by init and schema) ---------------------------------------
 
 TaskOpt = Annotated[str, typer.Option("--task", help="forecast | text | sequence: what kind of data DATA.csv holds.")]
+# init and schema take no data: the task says which hyperparameters and data settings the space has.
+SpaceTaskOpt = Annotated[
+    str, typer.Option("--task", help="forecast | text | sequence: the kind of data the space is for.")
+]
 SpaceOpt = Annotated[
     Path,
     typer.Option(
@@ -66,7 +70,9 @@ SpaceOpt = Annotated[
 ]
 TargetOpt = Annotated[
     list[str] | None,
-    typer.Option("--target", "-t", help="Column to predict (forecast: repeat for several).", show_default=False),
+    typer.Option(
+        "--target", "-t", help="Column to predict (forecast: repeat for several).", metavar="COLUMN", show_default=False
+    ),
 ]
 SplitColOpt = Annotated[
     str | None,

@@ -93,6 +93,7 @@ def report(
             text = console.file.getvalue()  # type: ignore[attr-defined]
         if output:
             write_output(text or "", output, kind=fmt, keep=run_inputs(built))
+            stderr().print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
         elif text is not None:
             sys.stdout.write(text)
     except LstmtuneError as error:
@@ -334,6 +335,13 @@ def _predict(
         text = result.to_csv(index=task.indexed_predictions)
         if output:
             write_output(text, output, kind="csv", keep=(data, *_run_data(run_dir)))
+            rows = len(result)
+            stderr().print(
+                f"wrote {output} ({rows} prediction row{'s' if rows != 1 else ''})",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         else:
             sys.stdout.write(text)
     except LstmtuneError as error:

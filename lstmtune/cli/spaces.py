@@ -26,6 +26,7 @@ from lstmtune.cli.options import (
     ScaleOpt,
     SeasonOpt,
     SpaceOpt,
+    SpaceTaskOpt,
     SplitColOpt,
     SplitOpt,
     StrictOpt,
@@ -48,7 +49,7 @@ def init(
         Path | None,
         typer.Argument(help="Where to write it. Default: print it.", metavar="[FILE]", show_default=False),
     ] = None,
-    task: TaskOpt = DEFAULT_TASK,
+    task: SpaceTaskOpt = DEFAULT_TASK,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
     list_shipped: Annotated[
         bool, typer.Option("--list", help="List the spaces installed with lstmtune (--space NAME) and stop.")
@@ -90,7 +91,7 @@ def init(
     )
 
 
-def schema(task: TaskOpt = DEFAULT_TASK) -> None:
+def schema(task: SpaceTaskOpt = DEFAULT_TASK) -> None:
     """Print the JSON Schema of a task's space file (for editors that complete and check YAML).
 
     Example:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.core.text import cell, number
+from lstmtune.core.text import cell, number, plural
 from lstmtune.report.lines import HEADERS, SPARK_SCALE, device_line, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
@@ -205,7 +205,7 @@ def _ranked_section(report: Report) -> str:
     )
     headers = [HEADERS.get(c, c) for c in summary]
     return (
-        f'<section id="trials"><h2>Top {len(report.top)} trials</h2>'
+        f'<section id="trials"><h2>Top {plural(len(report.top), "trial")}</h2>'
         + _table([*headers, curve, *tuned], rows, note)
         + "</section>"
     )

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from lstmtune.core.text import cell
+from lstmtune.core.text import cell, plural
 from lstmtune.report.lines import (
     HEADERS,
     SPARK_SCALE,
@@ -34,7 +34,7 @@ def ranked_table(report: Report, curve_width: int) -> Table:
         else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}"
     )
     table = Table(
-        title=f"Top {len(report.top)} trials (score: {objective.label}; {better} is better)",
+        title=f"Top {plural(len(report.top), 'trial')} (score: {objective.label}; {better} is better)",
         caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch"
         + (f"; {SPARK_SCALE}" if curve_width else ""),
         box=box.SIMPLE_HEAD,

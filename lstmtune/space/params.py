@@ -87,6 +87,16 @@ class Space:
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
+    def typed(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A trial's values with the space's booleans as booleans: keras-tuner's Choice stores
+        [false, true] as 0 and 1."""
+        out = dict(values)
+        for name, param in self.params.items():
+            options = param.values if param.kind == "choice" else (param.value,)
+            if name in out and options and all(isinstance(v, bool) for v in options):
+                out[name] = bool(out[name])
+        return out
+
     def with_fixed(self, values: dict[str, Any], **search: Any) -> Space:
         """This space with the hyperparameters named in `values` fixed (unknown names ignored)."""
         params = {n: Param(n, "fixed", value=values[n]) if n in values else p for n, p in self.params.items()}

@@ -47,7 +47,7 @@ def evaluate_best(
     and its test predictions."""
     trial = tuner.oracle.get_trial(trial_id)
     model = tuner.load_model(trial)
-    values = dict(trial.hyperparameters.values)
+    values = plan.space.typed(trial.hyperparameters.values)
     result: dict[str, Any] = {"trial_id": trial_id, "values": values}
     for split in ("train", "val"):
         result[split] = evaluate(model, plan.data, side, split, values)

@@ -39,11 +39,11 @@ def evaluate_ensemble(
         trial = tuner.oracle.get_trial(trial_id)
         model = tuner.load_model(trial)
         for split in outputs:
-            outputs[split].append(predict_outputs(model, side, split, dict(trial.hyperparameters.values)))
+            outputs[split].append(predict_outputs(model, side, split, plan.space.typed(trial.hyperparameters.values)))
         models.append(model)
     if any(len({o.shape for o in outputs[split]}) > 1 for split in outputs):
         return {"members": candidates, "failed": "the members' outputs are not of one shape"}
-    values = dict(tuner.oracle.get_trial(candidates[0]).hyperparameters.values)
+    values = plan.space.typed(tuner.oracle.get_trial(candidates[0]).hyperparameters.values)
     figure, maximised = selection_figure(plan, plan.data.evaluate("val", outputs["val"][0], values))
 
     def score(chosen: list[int]) -> float:
@@ -97,7 +97,7 @@ def _save(plan: SearchPlan, tuner: keras_tuner.Tuner, members: list[str], models
         model.optimizer.build(model.trainable_variables)
         model.save(folder / ".member.tmp.keras")
         os.replace(folder / ".member.tmp.keras", path)
-        values = dict(tuner.oracle.get_trial(trial_id).hyperparameters.values)
+        values = plan.space.typed(tuner.oracle.get_trial(trial_id).hyperparameters.values)
         states.append({"trial_id": trial_id, "model": path.name, "preprocessing": plan.data.state(values)})
     for stale in folder.glob("trial_*.keras"):  # a resumed run may have chosen other members before
         if stale.name not in {state["model"] for state in states}:

@@ -29,7 +29,7 @@ def declare(hp: keras_tuner.HyperParameters, space: Space) -> dict[str, Any]:
             hp.Int(p.name, int(p.low), int(p.high), sampling="log" if p.log else "linear", **extra)
         else:
             hp.Float(p.name, p.low, p.high, step=p.step, sampling="log" if p.log else "linear")
-    return {name: hp.get(name) for name in space.params}
+    return space.typed({name: hp.get(name) for name in space.params})
 
 
 def predict_outputs(model: keras.Model, side: KerasSide, split: str, values: dict[str, Any]) -> np.ndarray:
@@ -104,7 +104,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         return build_model(self.side, values, name=f"lstmtune_{self.task}")
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
-        values = {name: hp.get(name) for name in self.space.params}
+        values = self.space.typed({name: hp.get(name) for name in self.space.params})
         self.pruned_epoch = 0
         train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=self.seed)
         val = self.side.dataset("val", values, EVAL_BATCH)

@@ -45,6 +45,7 @@ class TrialRecorder:
     def __init__(self, run_dir: RunDir, plan: SearchPlan, reporter: Reporter, worker: str | None = None):
         self.run_dir = run_dir
         self.hp_names = list(plan.space.params)
+        self.space = plan.space
         self.objective = plan.data.objective
         self.figures = plan.data.figure_columns
         self.reporter = reporter
@@ -71,7 +72,7 @@ class TrialRecorder:
                     "status": record_status(
                         trial.status, {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
                     ).value,
-                    "values": dict(trial.hyperparameters.values),
+                    "values": self.space.typed(trial.hyperparameters.values),
                     "metrics": {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
                     if completed
                     else {},
@@ -92,7 +93,7 @@ class TrialRecorder:
                 "trial_id": trial_id,
                 "status": TrialStatus.RUNNING.value,
                 "started": now(),
-                "values": dict(trial.hyperparameters.values),
+                "values": self.space.typed(trial.hyperparameters.values),
                 "metrics": {},
                 **({"worker": self.worker, "pid": os.getpid()} if self.worker else {}),
             },

@@ -35,10 +35,22 @@ def against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
     seasonal = manifest.get("baselines", {}).get("val", {}).get("seasonal")
     model_rmse = _number(best.get("val_rmse"))
     if seasonal and model_rmse is not None and seasonal.get("rmse") is not None and seasonal["rmse"] <= model_rmse:
-        season = manifest.get("data", {}).get("settings", {}).get("season")
+        settings = manifest.get("data", {}).get("settings", {})
+        season = settings.get("season")
+        lookback = _number(best.get("lookback"))
+        if lookback is not None and isinstance(season, int) and lookback >= season:
+            transform = settings.get("transform")
+            advice = (
+                f"its lookback ({lookback:g}) already spans a season: try --transform sdiff (or log,sdiff), "
+                "which leaves the model the changes from a season ago to predict"
+                if transform not in ("sdiff", "log,sdiff")
+                else f"its lookback ({lookback:g}) already spans a season: search more trials and epochs"
+            )
+        else:
+            advice = f"give the model a lookback of at least {season} and more epochs"
         findings.append(
             f"Seasonal naive (period {season}) beats the best trial on validation (RMSE {seasonal['rmse']:.4g} "
-            f"against {model_rmse:.4g}): give the model a lookback of at least {season} and more epochs."
+            f"against {model_rmse:.4g}): {advice}."
         )
     rows = manifest.get("data", {}).get("splits", {}).get("val", {}).get("rows")
     if rows and rows[1] - rows[0] < FEW_WINDOWS:
