@@ -10,8 +10,9 @@
     run.gate(["test.skill >= 0.1"])
 
 Errors are the tool's own (lstmtune.errors.LstmtuneError and its kinds), with messages that name the
-keyword argument (text_col) rather than the command-line flag. Nothing here prints, exits or
-redirects stdout, except the progress lines a search writes to stderr when progress=True.
+keyword argument (text_col) rather than the command-line flag. Nothing here exits or redirects stdout;
+a search shows its progress (on stderr in a terminal, in the notebook in Jupyter) unless progress=False,
+and TensorFlow is imported without its start-up lines, as the command line does.
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def search(
     target: str | list[str] | None = None,
     resume: bool = False,
     overwrite: bool = False,
-    progress: bool = False,
+    progress: bool | None = None,
     tensorboard: bool = False,
     gpu_fast: bool = False,
     workers: int = 0,
@@ -265,13 +266,20 @@ def search(
     return Run(out)
 
 
-def run_planned(plan: SearchPlan, progress: bool) -> None:
-    """Run a validated plan (the command line calls this too)."""
+def run_planned(plan: SearchPlan, progress: bool | None) -> None:
+    """Run a validated plan. progress=None: shown in a terminal or a Jupyter notebook, not in a pipe or
+    a log file."""
     from rich.console import Console
 
     from lstmtune.progress import Reporter, reporter_for
+    from lstmtune.tuning.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     from lstmtune.tuning.search import run_search
 
+    if progress is None:
+        console = Console(stderr=True)
+        progress = console.is_terminal or console.is_jupyter
     if progress:
         for notice in getattr(plan, "notices", ()):  # e.g. what gpu_fast fixed, as the command line says it
             Console(stderr=True).print(notice, highlight=False, markup=False, soft_wrap=True)

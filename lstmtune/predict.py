@@ -32,6 +32,9 @@ def load_model(path: Path) -> Any:
         raise RunDirError(
             f"{path}: damaged model file (not a .keras zip archive; truncated?); search again to rebuild it"
         )
+    from lstmtune.tuning.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # without TensorFlow's start-up lines, in the API as on the command line
     import keras
 
     import lstmtune.tuning.layers  # noqa: F401  (registers lstmtune's own layers with Keras)

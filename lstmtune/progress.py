@@ -121,4 +121,4 @@ def reporter_for(console: Console, quiet: bool = False, live: bool = True) -> Re
     """live=False: lines only (a parallel search has no single current trial to draw)."""
     if quiet:
         return Reporter()
-    return RichReporter(console) if console.is_terminal and live else PlainReporter(console)
+    return RichReporter(console) if (console.is_terminal or console.is_jupyter) and live else PlainReporter(console)

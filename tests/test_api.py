@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 
 import pandas as pd
 import pytest
@@ -140,3 +141,32 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
     assert lstmtune.load_run(tmp_path / "runs" / "api-demo").manifest["status"] == "completed"
+
+
+@pytest.mark.search
+def test_the_api_is_as_quiet_as_the_command_line(tmp_path):
+    """In a fresh process (TensorFlow not yet imported), with stderr a file: no TensorFlow start-up lines
+    from search or predict, and no progress lines unless progress=True."""
+    script = tmp_path / "use.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            import pandas as pd
+            import lstmtune
+            space = {{"hyperparameters": {{"lookback": 4, "units": 2, "batch_size": 32}},
+                      "search": {{"max_trials": 1, "epochs": 1}}}}
+            progress = sys.argv[1] == "progress"
+            run = lstmtune.search({str(AIRLINE)!r}, target="Passengers", time_col="Date", space=space,
+                                  out=sys.argv[2], reference="off", progress=True if progress else None)
+            run.predictor().predict(pd.read_csv({str(AIRLINE)!r}))
+            """
+        )
+    )
+    for mode in ("auto", "progress"):
+        done = subprocess.run(
+            [sys.executable, str(script), mode, str(tmp_path / mode)], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert "oneDNN" not in done.stderr and "absl::InitializeLog" not in done.stderr, done.stderr
+        assert ("trial 1/1" in done.stderr) == (mode == "progress"), done.stderr
