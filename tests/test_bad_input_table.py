@@ -483,6 +483,18 @@ TEXT_CASES = [
         ("search", "{dir}/data.csv", *TEXT, *SEARCH_TAIL, "--embeddings", "{dir}/vectors.txt"),
         ("vectors.txt", "--embeddings line 1", "finite"),
     ),
+    Case(
+        "txt-embeddings-wider-than-embedding-dim-allows",
+        {"data.csv": reviews(30), "space.yaml": TEXT_SPACE, "vectors.txt": "film " + " ".join(["0.1"] * 5000) + "\n"},
+        ("search", "{dir}/data.csv", *TEXT, *SEARCH_TAIL, "--embeddings", "{dir}/vectors.txt"),
+        ("vectors.txt", "at most 4096 wide", "line 1 has 5000"),
+    ),
+    Case(
+        "txt-embeddings-word2vec-header-too-wide",
+        {"data.csv": reviews(30), "space.yaml": TEXT_SPACE, "vectors.txt": "3 300000\nfilm 0.1\n"},
+        ("search", "{dir}/data.csv", *TEXT, *SEARCH_TAIL, "--embeddings", "{dir}/vectors.txt"),
+        ("vectors.txt", "at most 4096 wide", "the header says 300000"),
+    ),
     text("txt-unknown-encoding", reviews(), "--encoding", "klingon", expect=("--encoding", "'klingon'")),
     text("txt-utf16-file", reviews().encode("utf-16"), expect=("data.csv", "utf-16")),
     text(

@@ -226,6 +226,30 @@ def test_pretrained_embeddings(cli, write_file, tmp_path):
     embedding = model.get_layer("embedding")
     assert not embedding.trainable and embedding.get_weights()[0].shape[1] == 5
 
+    # The same file name with other vectors is another search: --resume refuses it.
+    vectors.write_text("".join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=5))}\n" for w in words))
+    resumed = cli(
+        "search",
+        REVIEWS,
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "category",
+        "--space",
+        space,
+        "--out",
+        out,
+        "--embeddings",
+        vectors,
+        "--max-trials",
+        "2",
+        "--resume",
+    )
+    assert resumed.exit_code == 2
+    assert "--embeddings (the file's contents) changed (was " in resumed.stderr
+
 
 def test_best_yaml_reproduces_the_best_text_score(text_run, cli, tmp_path):
     out, _ = text_run

@@ -6,6 +6,7 @@ memory would end in the kernel's out-of-memory killer rather than a message.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -48,3 +49,12 @@ def _size(count: int) -> str:
         if count >= scale:
             return f"{count / scale:.1f} {unit}"
     return f"{count} bytes"
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's contents, in hex (read in blocks: any size)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from lstmtune.core.text import clip
+from lstmtune.data.files import sha256
 from lstmtune.errors import OptionError, SpaceError
 from lstmtune.plan.parallel import check_parallel, parse_address
 from lstmtune.plan.request import (
@@ -24,7 +25,6 @@ from lstmtune.plan.request import (
     flag,
     given,
     jsonable,
-    sha256,
     validate_flags,
 )
 from lstmtune.plan.run_dir import check_resumable, check_run_dir, read_manifest

@@ -3,7 +3,6 @@ the command line's flags and the Python API's arguments, and their validation.""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,15 +127,6 @@ def validate_flags(flags: dict[str, Any], rules: dict[str, Any]) -> dict[str, An
 def given(value: Any) -> bool:
     """Whether a flag was given: None, False and an empty tuple or list mean it was not."""
     return value is not None and value is not False and value != () and value != []
-
-
-def sha256(path: Path) -> str:
-    """The SHA-256 of a file's contents, in hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from lstmtune.core.status import FINISHED
 from lstmtune.errors import OptionError, RunDirError
@@ -123,11 +124,18 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     old_settings = old_data.get("settings") or {}
     old_columns, old_options = old_data.get("columns") or {}, old_data.get("options") or {}
     named = "columns" in old_data  # runs written before schema version 2 did not record the flags
+    old_vectors: dict[str, Any] = old_data.get("embeddings") or {}
+    new_vectors: dict[str, Any] = new_data.get("embeddings") or {}
     new_columns, new_options = jsonable(request.columns), jsonable(request.options)
     checks = [  # both ways: a flag dropped since the run started counts as a change too
         *((flag(key), old_columns.get(key), new_columns.get(key)) for key in {**old_columns, **new_columns} if named),
         *((flag(key), old_options.get(key), new_options.get(key)) for key in {**old_options, **new_options} if named),
         *((flag(key), old_settings.get(key), value) for key, value in new_data.get("settings", {}).items()),
+        *(
+            (("--embeddings (the file's contents)", old_vectors["sha256"], new_vectors.get("sha256")),)
+            if "sha256" in old_vectors
+            else ()
+        ),
         ("--tuner", old_search.get("tuner"), search.tuner),
         ("--epochs", old_search.get("epochs"), search.epochs),
         ("--patience", old_search.get("patience"), search.patience),

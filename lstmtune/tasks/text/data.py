@@ -21,6 +21,7 @@ import pandas as pd
 
 from lstmtune.core.text import plural
 from lstmtune.data.csv_reader import read_csv
+from lstmtune.data.files import sha256
 from lstmtune.data.splits import SPLITS
 from lstmtune.errors import SpaceError
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
@@ -231,6 +232,7 @@ class TextData(Prepared):
             if info["embeddings"] is None
             else {
                 "path": info["embeddings"],
+                "sha256": info["embeddings_sha256"],
                 "dim": info["embedding_dim"],
                 "found": info["embeddings_found"],
                 "words": info["embedding_words"],
@@ -408,6 +410,8 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
         "sequence_length_cap": int(cap),
         "truncated_texts": int(sum(int((c > cap).sum()) for c in counts.values())),
         "embeddings": None if embeddings is None else str(embeddings_path),
+        # A resumed search must train on the same vectors, not only a file of the same name.
+        "embeddings_sha256": None if embeddings is None else sha256(Path(embeddings_path)),
         "embedding_dim": None if embeddings is None else int(embeddings[0].shape[1]),
         "embeddings_found": None if embeddings is None else int(embeddings[1]),
         "embedding_words": None if embeddings is None else int(encoder.size - 2),

@@ -16,6 +16,7 @@ import numpy as np
 from lstmtune.core.text import plural
 from lstmtune.data.files import UNLIMITED, regular_file
 from lstmtune.errors import DataError
+from lstmtune.space.specs import MAX_UNITS
 
 FLAG = "--embeddings"
 
@@ -75,6 +76,7 @@ class _Vectors:
         """Take the width from the first line; True when that line is a word2vec header "N D" (no vector)."""
         if len(parts) == 2 and _is_int(parts[0]) and _is_int(parts[1]):
             self.dim = int(parts[1])  # word2vec header "N D"
+            self._check_width(self.dim, "the header says")
             if self.dim < 1:
                 raise DataError(
                     f"{self.path}: {FLAG} line 1 is a word2vec header 'N D' whose D must be >= 1, but got {parts[1]}"
@@ -83,11 +85,21 @@ class _Vectors:
             return True
         self.dim = len(parts) - 1
         self.source = f"line {number} has"
+        self._check_width(self.dim, f"line {number} has")
         if self.dim < 1:
             raise DataError(
                 f"{self.path}: {FLAG} line {number} must be a word then its numbers, but holds {line[:40]!r}"
             )
         return False
+
+    def _check_width(self, dim: int, source: str) -> None:
+        """At the first line: vectors wider than embedding_dim's bound would pass planning only to fail
+        the model (and a very wide file cost gigabytes to read)."""
+        if dim > MAX_UNITS:
+            raise DataError(
+                f"{self.path}: {FLAG} vectors must be at most {MAX_UNITS} wide (embedding_dim's bound), "
+                f"but {source} {dim}"
+            )
 
     def add(self, parts: list[str], number: int) -> None:
         """One line of a word and its numbers: checked, and kept when the word is in the vocabulary."""
