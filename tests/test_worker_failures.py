@@ -36,6 +36,23 @@ def space_file(tmp_path_factory) -> Path:
     return path
 
 
+def test_an_interrupted_worker_stops_the_search_as_ctrl_c_does(tmp_path, space_file):
+    """SIGINT to one local worker (its trial kept for --resume) is never taken for a death to replace."""
+    out = tmp_path / "run"
+    process = start(search_command(out, space_file, "--max-trials", "6", "--workers", "2"))
+    running = wait_for(
+        "a trial running in a worker",
+        lambda: next((r for r in records(out).values() if r["status"] == "running" and "pid" in r), None),
+    )
+    os.kill(running["pid"], signal.SIGINT)
+    code, _, err = finish(process)
+    assert code == 130, err[-3000:]
+    assert "started a new" not in err and "died" not in err, err
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    assert records(out)[str(running["trial_id"])]["status"] == "interrupted"
+    assert not worker_pids(out)
+
+
 def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, space_file):
     out = tmp_path / "run"
     process = start(search_command(out, space_file, "--max-trials", "6", "--workers", "2"))

@@ -211,7 +211,7 @@ def worker(
     """
     from lstmtune.progress import reporter_for
     from lstmtune.run.layout import RunDir
-    from lstmtune.tuning.parallel.worker import run_worker
+    from lstmtune.tuning.parallel.worker import INTERRUPTED_EXIT, run_worker
 
     try:
         _check_worker_options(wait, threads, recycle_after)
@@ -229,7 +229,7 @@ def worker(
         stderr().print(
             "interrupted: this worker's trial is kept for the search's --resume", highlight=False, markup=False
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     raise typer.Exit(code)
 
 

@@ -32,7 +32,7 @@ from lstmtune.run.records import trial_records
 from lstmtune.run.table import best_score
 from lstmtune.tuning import kt
 from lstmtune.tuning.events import Reporter
-from lstmtune.tuning.parallel.worker import DEFAULT_WAIT, PARENT_ENV, RECYCLE_EXIT
+from lstmtune.tuning.parallel.worker import DEFAULT_WAIT, INTERRUPTED_EXIT, PARENT_ENV, RECYCLE_EXIT
 from lstmtune.tuning.recorder import TrialRecorder
 
 POLL_SECONDS = 0.5
@@ -196,6 +196,10 @@ class LocalWorkers:
             if code is None:
                 continue
             del self.workers[tuner_id]
+            if code in (INTERRUPTED_EXIT, -signal.SIGINT):
+                # Ctrl-C reaches the search and its workers together (one process group); a worker
+                # interrupted is never replaced: the search stops as on Ctrl-C, its trial kept for --resume.
+                raise KeyboardInterrupt
             if code in (0, RECYCLE_EXIT):  # told to stop, out of time, or recycled
                 forget_worker(oracle, tuner_id, f"{tuner_id} exited while running it")
                 if code == RECYCLE_EXIT and may_start:

@@ -39,6 +39,8 @@ PARENT_ENV = "LSTMTUNE_PARENT_PID"  # a local worker exits when this process is 
 # A worker that ran its --recycle-after trials exits with this code and is replaced by a fresh
 # process: TensorFlow's memory grows with every model built in a process and is only returned at exit.
 RECYCLE_EXIT = 75
+# A worker stopped by Ctrl-C (SIGINT) exits with this code, its trial kept for the search's --resume.
+INTERRUPTED_EXIT = 130
 LOCAL_ID = re.compile(r"worker\d+")  # the ids of a search's own workers
 DEFAULT_WAIT = 120.0  # seconds a worker waits for its chief to answer (keras-tuner's own: an hour)
 IDLE_PAUSE = 0.5
