@@ -20,6 +20,7 @@ from lstmtune.tuning.hypermodel import LstmHyperModel
 from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.tuning.pruning import Pruner, PruneRule
 from lstmtune.tuning.recorder import TrialRecorder
+from lstmtune.tuning.release import GradientRegistrations
 
 TUNERS = {
     # keras-tuner's Bayesian optimisation with a batched acquisition search: the same GP and acquisition,
@@ -87,6 +88,7 @@ def make_tuner(
     base = TUNERS[plan.search.tuner] if plan.space.tunable else TUNERS["random"]
     seed = plan.search.seed
     rule = PruneRule.of(plan.search)
+    registrations = GradientRegistrations()  # what TensorFlow keeps of each finished trial (see release.py)
     pruner = Pruner(plan.run_dir, plan.data.objective, rule) if rule.active else None
 
     class RecordingTuner(kt.DeclaredSpace, base):  # type: ignore[misc, valid-type]
@@ -127,6 +129,7 @@ def make_tuner(
             if pruner is not None:
                 pruner.end(trial.trial_id)
             super().on_trial_end(trial)
+            registrations.release()
             self.trials_run += 1
 
     return RecordingTuner(**_tuner_arguments(plan, hypermodel, overwrite))
