@@ -37,6 +37,7 @@ def load_model(path: Path) -> Any:
     import_tensorflow_quietly()  # without TensorFlow's start-up lines, in the API as on the command line
     import keras
 
+    import lstmtune.tasks.heads  # noqa: F401  (registers lstmtune's own metric with Keras)
     import lstmtune.tuning.layers  # noqa: F401  (registers lstmtune's own layers with Keras)
 
     try:

@@ -109,3 +109,33 @@ def test_class_weighted_macro_f1_search_is_judged_on_macro_f1(cli, write_file, t
     for trial in document["trials"]:
         assert math.isfinite(trial["gap"]) and trial["gap"] > 0
     assert "skill = (macro-F1 - the majority class's)" in cli("report", out).stdout
+    # macro-F1's training twin is logged every epoch beside it, as accuracy's and the loss's are.
+    import pandas as pd
+
+    history = pd.read_csv(next((out / "history").glob("trial_*.csv")))
+    assert {"macro_f1", "val_macro_f1", "accuracy", "val_accuracy"} <= set(history.columns)
+    assert history["macro_f1"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_the_keras_macro_f1_metric_is_the_scoring_figure(n_classes):
+    """Summed over batches, the metric Keras logs (macro_f1, val_macro_f1) equals scoring.macro_f1."""
+    from lstmtune.tuning.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from lstmtune.tasks.heads import MacroF1, classification_targets
+
+    rng = np.random.default_rng(n_classes)
+    labels = rng.integers(0, n_classes, 300)
+    labels[labels == n_classes - 1] = 0  # a class never true, sometimes predicted
+    probabilities = rng.dirichlet(np.ones(n_classes), 300)
+    outputs = probabilities[:, 1:] if n_classes == 2 else probabilities
+    metric = MacroF1(n_classes)
+    targets = classification_targets(labels, n_classes)
+    for start in range(0, 300, 64):  # batches, as in an epoch
+        metric.update_state(targets[start : start + 64], outputs[start : start + 64].astype("float32"))
+    predicted = scoring.as_probabilities(outputs, n_classes).argmax(axis=1)
+    expected = scoring.macro_f1(scoring.confusion_matrix(labels, predicted, n_classes))
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
+    metric.reset_state()
+    assert float(metric.result()) == 0.0

@@ -11,7 +11,6 @@ import numpy as np
 import tensorflow as tf
 
 from lstmtune.tasks.base import KerasSide
-from lstmtune.tasks.scoring import as_probabilities, confusion_matrix, macro_f1
 
 
 def classification_head(x, n_classes: int):
@@ -26,11 +25,17 @@ def classification_loss(n_classes: int):
 
 
 def classification_metrics(n_classes: int) -> list[Any]:
+    """Cross-entropy, accuracy and macro-F1: each objective and its training twin in every epoch's logs."""
     if n_classes == 2:
-        return [keras.metrics.BinaryCrossentropy(name="cross_entropy"), keras.metrics.BinaryAccuracy(name="accuracy")]
+        return [
+            keras.metrics.BinaryCrossentropy(name="cross_entropy"),
+            keras.metrics.BinaryAccuracy(name="accuracy"),
+            MacroF1(n_classes),
+        ]
     return [
         keras.metrics.SparseCategoricalCrossentropy(name="cross_entropy"),
         keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+        MacroF1(n_classes),
     ]
 
 
@@ -47,25 +52,44 @@ def regression_metrics() -> list[Any]:
     return [keras.metrics.MeanSquaredError(name="mse"), keras.metrics.MeanAbsoluteError(name="mae")]
 
 
-class MacroF1(keras.callbacks.Callback):
-    """Adds val_macro_f1 to each epoch's logs (Keras has no unthresholded multi-class macro-F1 metric
-    for integer labels); placed before early stopping and keras-tuner's own callbacks."""
+@keras.saving.register_keras_serializable(package="lstmtune")
+class MacroF1(keras.metrics.Metric):
+    """Macro-F1 over an epoch's batches, from a confusion matrix summed over them (Keras has no
+    multi-class macro-F1 for integer labels): the unweighted mean of per-class F1 over the classes in
+    truth or prediction, as lstmtune.tasks.scoring.macro_f1 computes it. On validation that is the exact
+    figure; on training it is, like Keras' training accuracy, taken as the weights change, with dropout
+    on. Class weights do not weight it (macro-F1 weighs the classes alike already)."""
 
-    def __init__(self, dataset, labels: np.ndarray, n_classes: int):
-        super().__init__()
-        self.dataset = dataset
-        self.labels = np.asarray(labels, dtype=int)
-        self.n_classes = n_classes
+    def __init__(self, n_classes: int, name: str = "macro_f1", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.n_classes = int(n_classes)
+        self.matrix = self.add_variable(
+            shape=(self.n_classes, self.n_classes), initializer="zeros", name="confusion", dtype="float32"
+        )
 
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None:
-            return
-        outputs = np.asarray(self.model.predict(self.dataset, verbose=0), dtype=np.float64)
-        if not np.isfinite(outputs).all():
-            logs["val_macro_f1"] = float("nan")
-            return
-        predicted = as_probabilities(outputs, self.n_classes).argmax(axis=1)
-        logs["val_macro_f1"] = macro_f1(confusion_matrix(self.labels, predicted, self.n_classes))
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        k = self.n_classes
+        truth = keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32")
+        if k == 2:
+            predicted = keras.ops.cast(keras.ops.reshape(y_pred, (-1,)) > 0.5, "int32")
+        else:
+            predicted = keras.ops.cast(keras.ops.argmax(keras.ops.reshape(y_pred, (-1, k)), axis=-1), "int32")
+        counts = keras.ops.bincount(truth * k + predicted, minlength=k * k)
+        self.matrix.assign_add(keras.ops.cast(keras.ops.reshape(counts[: k * k], (k, k)), "float32"))
+
+    def result(self):
+        matrix = keras.ops.convert_to_tensor(self.matrix)
+        true_positive = keras.ops.diagonal(matrix)
+        both = keras.ops.sum(matrix, axis=0) + keras.ops.sum(matrix, axis=1)
+        present = keras.ops.cast(both > 0, "float32")
+        f1 = keras.ops.where(both > 0, 2.0 * true_positive / keras.ops.maximum(both, 1.0), 0.0)
+        return keras.ops.sum(f1 * present) / keras.ops.maximum(keras.ops.sum(present), 1.0)
+
+    def reset_state(self):
+        self.matrix.assign(keras.ops.zeros((self.n_classes, self.n_classes), dtype="float32"))
+
+    def get_config(self):
+        return {**super().get_config(), "n_classes": self.n_classes}
 
 
 def array_dataset(
@@ -89,11 +113,6 @@ class ItemsKeras(KerasSide):
     `self.data` (y per split, n_classes, objective, class_weights())."""
 
     data: Any
-
-    def callbacks(self, values: dict[str, Any]):
-        if self.data.objective.name != "val_macro_f1":
-            return []
-        return [MacroF1(self.dataset("val", values, 256, with_targets=False), self.data.y["val"], self.data.n_classes)]
 
     def fit_options(self, values: dict[str, Any]):
         weights = self.data.class_weights()
