@@ -214,3 +214,26 @@ def _shown_shape(dims: tuple | None) -> str:
     if dims is None:
         return "nothing of that name"
     return "(" + ", ".join("any" if d is None else str(d) for d in dims) + ")"
+
+
+def backtest_lines(result: Any) -> list[str]:
+    """Per forecast step: RMSE and MAE of the forecasts whose truth the data holds (predict --all on a
+    forecast run), one line per step; [] for other predictions."""
+    import numpy as np
+
+    errors = [str(c) for c in result.columns if str(c).endswith("_error")]
+    if not errors or "step" not in (result.index.names or []):
+        return []
+    lines = []
+    for step, part in result.groupby(level="step"):
+        cells = []
+        for column in errors:
+            error = part[column].dropna().to_numpy(dtype=float)
+            if len(error):
+                cells.append(
+                    f"{column.removesuffix('_error')} RMSE {np.sqrt(np.mean(error**2)):.4g}, "
+                    f"MAE {np.mean(np.abs(error)):.4g} over {len(error)} windows"
+                )
+        if cells:
+            lines.append(f"backtest step {step}: " + "; ".join(cells))
+    return lines

@@ -533,6 +533,19 @@ def test_predict_every_window(airline_run, airline_csv_module, cli):
     test_rmse = float(np.sqrt(np.mean(errors.iloc[-manifest["best"]["test"]["windows"] :] ** 2)))
     assert test_rmse == pytest.approx(manifest["best"]["test"]["rmse"], rel=1e-5)
 
+    # Each row names the month it forecasts, as the data writes its months, with the truth and the error
+    # where the data has it; stderr sums the errors up per step.
+    assert list(plain.columns) == ["step", "Date", "Passengers"] and plain["Date"].iloc[0] == "1961-01"
+    assert table["Date"].iloc[-2] == "1960-12" and table["Passengers_truth"].iloc[-2] == 432
+    assert table["Passengers_error"].iloc[-2] == pytest.approx(table["Passengers"].iloc[-2] - 432)
+    assert pd.isna(table["Passengers_truth"].iloc[-1])  # January 1961 is not in the data
+    every_error = table["Passengers_error"].dropna()
+    rmse = float(np.sqrt(np.mean(every_error**2)))
+    assert (
+        every.stderr.strip()
+        == f"backtest step 1: Passengers RMSE {rmse:.4g}, MAE {every_error.abs().mean():.4g} over {len(every_error)} windows"
+    )
+
 
 def _copy_run(airline_run, tmp_path) -> Path:
     import shutil

@@ -316,7 +316,7 @@ def _predict(
 ) -> None:
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.errors import OptionError
-    from lstmtune.predict import Predictor
+    from lstmtune.predict import Predictor, backtest_lines
     from lstmtune.run.output import write_output
     from lstmtune.tasks import get_task
 
@@ -332,6 +332,8 @@ def _predict(
         # The run's encoding is the default for its new files.
         frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=task.na_is_text)
         result = predictor.predict(frame, source=str(data), all_windows=all_windows)
+        for line in backtest_lines(result):  # --all on a forecast run: how the forecasts did, per step
+            stderr().print(line, highlight=False, markup=False, soft_wrap=True)
         text = result.to_csv(index=task.indexed_predictions)
         if output:
             write_output(text, output, kind="csv", keep=(data, *_run_data(run_dir)))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.data.csv_reader import line_of, numeric_column
-from lstmtune.data.dates import ISO8601, parse_time
+from lstmtune.data.dates import ISO8601, guess_format, parse_time
 from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
 from lstmtune.tasks.base import Shape
@@ -155,6 +155,15 @@ class ForecastEncoder:
         assert self.lookback is not None
         return self.lookback + self.transform.first_row
 
+    def _times(self, frame: pd.DataFrame, source: str) -> pd.Series | None:
+        """The time column parsed (numbers or dates), in the frame's order; None without one."""
+        time_col = self.state.get("time_col")
+        if not time_col or time_col not in frame.columns:
+            return None
+        fmt = self.state.get("time_format")
+        time, _ = parse_time(frame, time_col, source, None if fmt == ISO8601 else fmt)
+        return time
+
     def _ordered(self, frame: pd.DataFrame, source: str) -> pd.DataFrame:
         missing = [c for c in self.inputs if c not in frame.columns]
         if missing:
@@ -203,27 +212,49 @@ class ForecastEncoder:
         ends = np.arange(self.transform.first_row + self.lookback - 1, len(values))
         windows = np.stack([scaled[e - self.lookback + 1 : e + 1] for e in ends])
         origin = self.transform.origin(base, ends, self.horizon)
-        return windows, {"origin": origin, "labels": frame.index[ends], "frame": frame, "all": all_windows}
+        context = {"origin": origin, "labels": frame.index[ends], "frame": frame, "all": all_windows, "values": values}
+        context["times"] = self._times(frame, source)
+        return windows, context
 
     def decode(self, outputs: np.ndarray, context: dict[str, Any]) -> pd.DataFrame:
-        """Forecasts in original units: one row per step (the next horizon), or per window and step."""
+        """Forecasts in original units: one row per step (the next horizon), or per window and step.
+
+        With a time column each row names the time it forecasts (the last row's time plus the series'
+        regular step, which the data must show); with every window (`all`), the truth and the error
+        beside each forecast whose time is in the data."""
         forecast = self.to_values(outputs, context["origin"])
+        time_col = self.state.get("time_col")
+        times = context.get("times")
+        step = regular_step(times) if times is not None else None
+        shown = _time_format(context["frame"][time_col], times, self.state) if step is not None else None
         if not context["all"]:
-            return pd.DataFrame(
+            out = pd.DataFrame(
                 forecast[-1], columns=self.targets, index=pd.RangeIndex(1, self.horizon + 1, name="step")
             )
+            if step is not None and times is not None:
+                out.insert(0, time_col, [_shown_time(times.iloc[-1] + step * h, shown) for h in out.index])
+            return out
         frame = context["frame"]
-        time_col = self.state.get("time_col")
         origin = (
             frame.loc[context["labels"], time_col].to_numpy()
-            if time_col and time_col in frame.columns
+            if times is not None
             else [line_of(label) for label in context["labels"]]
         )  # the file line of each window's last row
-        rows = [
-            {"origin": origin[i], "step": h + 1, **{t: forecast[i, h, j] for j, t in enumerate(self.targets)}}
-            for i in range(len(forecast))
-            for h in range(self.horizon)
-        ]
+        positions = frame.index.get_indexer(context["labels"])
+        values = context["values"]
+        rows = []
+        for i in range(len(forecast)):
+            for h in range(self.horizon):
+                row: dict[str, Any] = {"origin": origin[i], "step": h + 1}
+                if step is not None and times is not None:
+                    row[time_col] = _shown_time(times.iloc[positions[i]] + step * (h + 1), shown)
+                at = positions[i] + h + 1  # the row this step forecasts, when the data holds it
+                for j, target in enumerate(self.targets):
+                    row[target] = forecast[i, h, j]
+                    truth = values[at, j] if at < len(values) else np.nan
+                    row[f"{target}_truth"] = truth
+                    row[f"{target}_error"] = forecast[i, h, j] - truth
+                rows.append(row)
         return pd.DataFrame(rows).set_index(["origin", "step"])
 
 
@@ -233,3 +264,38 @@ def _names(value: Any) -> bool:
 
 def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def regular_step(times: pd.Series) -> Any:
+    """The series' step (a number, a pd.DateOffset such as a month start, or a Timedelta), read from the
+    time column's last rows, or None when they are not evenly spaced."""
+    tail = times.iloc[-min(len(times), 25) :]
+    if len(tail) < 3:
+        return None
+    if pd.api.types.is_datetime64_any_dtype(tail):
+        frequency = pd.infer_freq(pd.DatetimeIndex(tail))
+        return pd.tseries.frequencies.to_offset(frequency) if frequency else None
+    gaps = np.diff(tail.to_numpy(dtype=float))
+    return float(gaps[0]) if gaps[0] > 0 and np.allclose(gaps, gaps[0]) else None
+
+
+def _time_format(raw: pd.Series, times: pd.Series, state: dict[str, Any]) -> str | None:
+    """The strftime format the data writes its times in (1960-12 for months), or None (ISO 8601)."""
+    fmt = state.get("time_format")
+    if fmt and fmt != ISO8601:
+        return str(fmt)
+    last = times.iloc[-1]
+    if not isinstance(last, pd.Timestamp):
+        return None
+    written = str(raw.iloc[-1])
+    guessed = guess_format(written)
+    return guessed if guessed and last.strftime(guessed) == written else None
+
+
+def _shown_time(value: Any, fmt: str | None) -> Any:
+    """A forecast's time as the data writes its times."""
+    if not isinstance(value, pd.Timestamp):
+        return int(value) if float(value).is_integer() else value
+    if fmt:
+        return value.strftime(fmt)
+    return value.isoformat() if (value.hour, value.minute, value.second) != (0, 0, 0) else value.date().isoformat()
