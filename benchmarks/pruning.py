@@ -38,6 +38,12 @@ def run(example: str, seed: int, rule: str, trials: int, out: Path) -> Path:
     return target
 
 
+def finished(target: Path) -> bool:
+    """A run this script may summarise: completed (a run still going, or cut off, is left out)."""
+    manifest = target / "run.json"
+    return manifest.is_file() and json.loads(manifest.read_text()).get("status") == "completed"
+
+
 def figures(target: Path) -> dict[str, float]:
     manifest = json.loads((target / "run.json").read_text())
     objective = manifest["search"]["objective"]
@@ -55,12 +61,12 @@ def figures(target: Path) -> dict[str, float]:
 
 def summarise(out: Path) -> None:
     for example_dir in sorted(p for p in out.iterdir() if p.is_dir()):
-        seeds = sorted(p for p in example_dir.iterdir() if (p / "off" / "run.json").is_file())
+        seeds = sorted(p for p in example_dir.iterdir() if finished(p / "off"))
         print(f"\n{example_dir.name}: {len(seeds)} seeds")
         for rule in RULES[1:]:
             ratios, changes = [], []
             for seed in seeds:
-                if not (seed / rule / "trials.json").is_file():
+                if not finished(seed / rule):
                     continue
                 base, pruned = figures(seed / "off"), figures(seed / rule)
                 ratios.append(pruned["epochs"] / base["epochs"])

@@ -103,6 +103,7 @@ def hand_filled(report):
         diagnoses=[
             {"code": "overfit", "trial": first, "reason": "val_loss rose <after> epoch 2"},
             {"code": "no_skill", "trial": last, "reason": "no better than persistence"},
+            {"code": "still_improving", "trial": last, "reason": "best at its last epoch"},
         ],
         effects={name: {"score": -0.9 + 0.6 * i, "gap": None if i else 0.45} for i, name in enumerate(tuned)},
         importance={name: round(0.7 / (i + 1), 3) for i, name in enumerate(tuned)},
@@ -222,8 +223,9 @@ def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
     assert len(text) < 600_000  # small pictures keep the page light
     best = report.best["trial_id"]
     assert f'Trial <strong class="mono">{best}</strong>' in text and f"best model (trial {best})" in text
-    for diagnosis in report.diagnoses:
-        assert f'<span class="badge">{diagnosis["code"]}</span>' in text
+    for diagnosis in report.diagnoses:  # what is wrong in the alarm colour, what happened in a neutral one
+        neutral = diagnosis["code"] in ("still_improving", "stopped_early", "range_edge")
+        assert f'<span class="badge{" info" if neutral else ""}">{diagnosis["code"]}</span>' in text
     assert html.escape(FINDING) in text and FINDING not in text
     assert "val_loss rose &lt;after&gt; epoch 2" in text
     for name in report.tunable:  # what helped: every hyperparameter with its importance and effect

@@ -53,6 +53,7 @@ caption { caption-side: bottom; text-align: left; color: #6b7480; font-size: 0.8
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.8em; font-weight: 600;
          font-family: ui-monospace, Menlo, Consolas, monospace; background: #fde7e7; color: #9b1c1c;
          border: 1px solid #f5c2c2; white-space: nowrap; }
+.badge.info { background: #e8eef7; color: #274b7a; border-color: #c5d4ea; }
 .state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.85em; font-weight: 600;
          background: #e6f4ea; color: #1e6b34; border: 1px solid #b7dfc3; }
 .state.other { background: #fff4e0; color: #8a5300; border-color: #f1d39b; }
@@ -152,6 +153,14 @@ def _cudnn_section(report: Report) -> str:
     )
 
 
+# Diagnoses that say what happened, not that something is wrong: drawn in a neutral colour.
+INFORMATIONAL = ("still_improving", "stopped_early", "range_edge")
+
+
+def _badge_class(code: str) -> str:
+    return "badge info" if code in INFORMATIONAL else "badge"
+
+
 def _findings_section(report: Report) -> str:
     findings = (
         '<ul class="findings">' + "".join(f"<li>{esc(f)}</li>" for f in report.findings) + "</ul>"
@@ -161,7 +170,7 @@ def _findings_section(report: Report) -> str:
     diagnoses = [d for d in (report.diagnoses or []) if isinstance(d, dict)]
     if diagnoses:
         rows = [
-            f'<tr><td><span class="badge">{esc(d.get("code", "?"))}</span></td>'
+            f'<tr><td><span class="{_badge_class(str(d.get("code")))}">{esc(d.get("code", "?"))}</span></td>'
             f'<td class="mono">{esc(cell(d.get("trial")))}</td><td>{esc(d.get("reason", ""))}</td></tr>'
             for d in diagnoses
         ]
