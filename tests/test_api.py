@@ -53,7 +53,8 @@ def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
     data_file = run.manifest["data"]["path"]
     assert data_file == str(tmp_path / "run.data.csv") and pd.read_csv(data_file).equals(frame)
     forecast = run.predictor().predict(frame)
-    assert list(forecast.columns) == ["Passengers"] and len(forecast) == 1
+    assert list(forecast.columns) == ["Date", "Passengers"] and len(forecast) == 1
+    assert forecast["Date"].iloc[0] == "1961-01"  # the month after the last, as the data writes months
     assert lstmtune.load_run(tmp_path / "run").best == run.best
     # Arguments of the wrong type are refused naming them, on the Run as on search.
     assert [o.rule.name for o in run.gate("trials.completed == 2")][-1] == "trials.completed == 2"  # one rule
