@@ -111,6 +111,16 @@ def tiny_space(write_file) -> Path:
     return write_file("tiny.yaml", TINY_SPACE)
 
 
+@pytest.fixture(scope="module")
+def parallel_space(tmp_path_factory) -> Path:
+    """The parallel-search tests' tiny space (parallel_helpers.SPACE), as a file."""
+    from parallel_helpers import SPACE
+
+    path = tmp_path_factory.mktemp("space") / "space.yaml"
+    path.write_text(SPACE)
+    return path
+
+
 @pytest.fixture
 def cli():
     """Invoke the real CLI in-process; returns typer's Result (stdout and stderr kept apart)."""

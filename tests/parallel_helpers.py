@@ -97,3 +97,11 @@ def check_each_trial_once(out: Path, expected: int) -> dict[str, dict]:
     oracle = json.loads((out / "tuner" / "search" / "oracle.json").read_text())
     assert len(oracle["end_order"]) == len(set(oracle["end_order"])) == expected
     return found
+
+
+def running_in_a_worker(out: Path) -> dict:
+    """The record of a trial a worker is running (it names the worker's pid), once there is one."""
+    return wait_for(
+        "a trial running in a worker",
+        lambda: next((r for r in records(out).values() if r["status"] == "running" and "pid" in r), None),
+    )

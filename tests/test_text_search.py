@@ -192,29 +192,16 @@ def test_pretrained_embeddings(cli, write_file, tmp_path):
     """Vectors from a GloVe-style file start the embedding; its width wins over embedding_dim."""
     words = ["the", "film", "a", "movie", "and", "of", "nothingword"]
     rng = np.random.default_rng(0)
-    vectors = write_file(
-        "vectors.txt", "".join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=5))}\n" for w in words)
-    )
+
+    def write_vectors() -> str:
+        return "".join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=5))}\n" for w in words)
+
+    vectors = write_file("vectors.txt", write_vectors())
     space = write_file("emb.yaml", TEXT_SPACE.replace("embedding_dim: 8", "embedding_trainable: false"))
     out = tmp_path / "emb"
-    result = cli(
-        "search",
-        REVIEWS,
-        "--task",
-        "text",
-        "--text-col",
-        "text",
-        "--target",
-        "category",
-        "--space",
-        space,
-        "--out",
-        out,
-        "--embeddings",
-        vectors,
-        "--max-trials",
-        "1",
-    )
+    argv = ["search", REVIEWS, "--task", "text", "--text-col", "text", "--target", "category", "--space", space]
+    argv += ["--out", out, "--embeddings", vectors]
+    result = cli(*argv, "--max-trials", "1")
     assert result.exit_code == 0, result.stderr
     assert "vocabulary words found" in result.stderr
     manifest = read_json(out / "run.json")
@@ -227,26 +214,8 @@ def test_pretrained_embeddings(cli, write_file, tmp_path):
     assert not embedding.trainable and embedding.get_weights()[0].shape[1] == 5
 
     # The same file name with other vectors is another search: --resume refuses it.
-    vectors.write_text("".join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=5))}\n" for w in words))
-    resumed = cli(
-        "search",
-        REVIEWS,
-        "--task",
-        "text",
-        "--text-col",
-        "text",
-        "--target",
-        "category",
-        "--space",
-        space,
-        "--out",
-        out,
-        "--embeddings",
-        vectors,
-        "--max-trials",
-        "2",
-        "--resume",
-    )
+    vectors.write_text(write_vectors())
+    resumed = cli(*argv, "--max-trials", "2", "--resume")
     assert resumed.exit_code == 2
     assert "--embeddings (the file's contents) changed (was " in resumed.stderr
 

@@ -9,17 +9,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from conftest import AIRLINE
 from parallel_helpers import (
     ENV,
-    SPACE,
     alive,
     check_each_trial_once,
     finish,
     records,
+    running_in_a_worker,
     search_command,
     start,
     wait_for,
@@ -29,21 +28,11 @@ from parallel_helpers import (
 pytestmark = [pytest.mark.search, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals, /proc")]
 
 
-@pytest.fixture(scope="module")
-def space_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("space") / "space.yaml"
-    path.write_text(SPACE)
-    return path
-
-
-def test_an_interrupted_worker_stops_the_search_as_ctrl_c_does(tmp_path, space_file):
+def test_an_interrupted_worker_stops_the_search_as_ctrl_c_does(tmp_path, parallel_space):
     """SIGINT to one local worker (its trial kept for --resume) is never taken for a death to replace."""
     out = tmp_path / "run"
-    process = start(search_command(out, space_file, "--max-trials", "6", "--workers", "2"))
-    running = wait_for(
-        "a trial running in a worker",
-        lambda: next((r for r in records(out).values() if r["status"] == "running" and "pid" in r), None),
-    )
+    process = start(search_command(out, parallel_space, "--max-trials", "6", "--workers", "2"))
+    running = running_in_a_worker(out)
     os.kill(running["pid"], signal.SIGINT)
     code, _, err = finish(process)
     assert code == 130, err[-3000:]
@@ -53,13 +42,10 @@ def test_an_interrupted_worker_stops_the_search_as_ctrl_c_does(tmp_path, space_f
     assert not worker_pids(out)
 
 
-def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, space_file):
+def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, parallel_space):
     out = tmp_path / "run"
-    process = start(search_command(out, space_file, "--max-trials", "6", "--workers", "2"))
-    running = wait_for(
-        "a trial running in a worker",
-        lambda: next((r for r in records(out).values() if r["status"] == "running" and "pid" in r), None),
-    )
+    process = start(search_command(out, parallel_space, "--max-trials", "6", "--workers", "2"))
+    running = running_in_a_worker(out)
     os.kill(running["pid"], signal.SIGKILL)
     code, _, err = finish(process)
     assert code == 0, err[-3000:]
@@ -74,9 +60,9 @@ def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, space_
     assert manifest["status"] == "completed"
 
 
-def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, space_file):
+def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, parallel_space):
     out = tmp_path / "run"
-    process = start(search_command(out, space_file, "--max-trials", "5", "--workers", "2"))
+    process = start(search_command(out, parallel_space, "--max-trials", "5", "--workers", "2"))
     wait_for("a completed trial", lambda: any(r["status"] == "completed" for r in records(out).values()))
     workers = wait_for("the worker processes", lambda: worker_pids(out))
     process.kill()
@@ -84,7 +70,7 @@ def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, space_file
     wait_for("the workers to end with their chief", lambda: not any(alive(pid) for pid in workers), timeout=30)
     done_before = {i: r for i, r in records(out).items() if r["status"] == "completed"}
 
-    code, _, err = finish(start(search_command(out, space_file, "--resume", "--workers", "2")))
+    code, _, err = finish(start(search_command(out, parallel_space, "--resume", "--workers", "2")))
     assert code == 0, err[-3000:]
     found = check_each_trial_once(out, 5)
     assert all(found[i]["status"] == "completed" for i in found)
@@ -92,12 +78,12 @@ def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, space_file
         assert found[trial_id] == record
 
 
-def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, space_file):
+def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, parallel_space):
     """Ctrl-C in a terminal reaches the search and its workers (one process group): no trial starts
     after it, the running ones are interrupted, and --resume finishes the run."""
     out = tmp_path / "run"
     process = subprocess.Popen(
-        search_command(out, space_file, "--max-trials", "8", "--workers", "2"),
+        search_command(out, parallel_space, "--max-trials", "8", "--workers", "2"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -117,14 +103,14 @@ def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, space_fil
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
     assert not worker_pids(out)
     kept = {i: r for i, r in records(out).items() if r["status"] == "completed"}
-    code, _, err = finish(start(search_command(out, space_file, "--resume", "--workers", "2")))
+    code, _, err = finish(start(search_command(out, parallel_space, "--resume", "--workers", "2")))
     assert code == 0, err[-3000:]
     found = check_each_trial_once(out, 8)
     assert all(r["status"] == "completed" for r in found.values())
     assert {i: found[i] for i in kept} == kept
 
 
-def test_listen_on_a_busy_port_is_refused_before_anything_is_written(cli, tmp_path, space_file):
+def test_listen_on_a_busy_port_is_refused_before_anything_is_written(cli, tmp_path, parallel_space):
     import socket
 
     with socket.socket() as held:
@@ -139,7 +125,7 @@ def test_listen_on_a_busy_port_is_refused_before_anything_is_written(cli, tmp_pa
             "--time-col",
             "Date",
             "--space",
-            str(space_file),
+            str(parallel_space),
             "--out",
             str(tmp_path / "run"),
             "--workers",
@@ -152,7 +138,7 @@ def test_listen_on_a_busy_port_is_refused_before_anything_is_written(cli, tmp_pa
     assert not (tmp_path / "run").exists()
 
 
-def test_a_worker_started_before_its_search_joins_it(tmp_path, space_file):
+def test_a_worker_started_before_its_search_joins_it(tmp_path, parallel_space):
     """As on another machine: `lstmtune worker RUN_DIR` started first waits for the search, reads its
     address from run.json and runs trials beside the search's own worker."""
     out = tmp_path / "run"
@@ -166,7 +152,7 @@ def test_a_worker_started_before_its_search_joins_it(tmp_path, space_file):
     time.sleep(1)
     # The local worker is replaced after every trial, so the joining one surely gets trials too.
     code, _, err = finish(
-        start(search_command(out, space_file, "--max-trials", "5", "--workers", "1", "--recycle-after", "1"))
+        start(search_command(out, parallel_space, "--max-trials", "5", "--workers", "1", "--recycle-after", "1"))
     )
     assert code == 0, err[-3000:]
     _, joined_err = joining.communicate(timeout=60)

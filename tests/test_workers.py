@@ -18,7 +18,6 @@ import pytest
 from conftest import AIRLINE
 from parallel_helpers import (
     ENV,
-    SPACE,
     check_each_trial_once,
     finish,
     records,
@@ -31,18 +30,11 @@ pytestmark = [pytest.mark.search, pytest.mark.skipif(not sys.platform.startswith
 
 
 @pytest.fixture(scope="module")
-def space_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("space") / "space.yaml"
-    path.write_text(SPACE)
-    return path
-
-
-@pytest.fixture(scope="module")
-def parallel_run(tmp_path_factory, space_file) -> tuple[Path, int, str]:
+def parallel_run(tmp_path_factory, parallel_space) -> tuple[Path, int, str]:
     """6 trials on 2 workers, each worker replaced by a fresh process after 2 trials."""
     out = tmp_path_factory.mktemp("parallel") / "run"
     code, _, err = finish(
-        start(search_command(out, space_file, "--max-trials", "6", "--workers", "2", "--recycle-after", "2"))
+        start(search_command(out, parallel_space, "--max-trials", "6", "--workers", "2", "--recycle-after", "2"))
     )
     return out, code, err
 
@@ -149,7 +141,7 @@ def test_a_worker_without_its_chief_gives_up_within_wait(parallel_run, tmp_path,
         (["--workers", "2", "--listen", "host:99999"], "--listen must be HOST:PORT"),
     ],
 )
-def test_parallel_flag_errors(cli, tmp_path, space_file, args, message):
+def test_parallel_flag_errors(cli, tmp_path, parallel_space, args, message):
     result = cli(
         "search",
         str(AIRLINE),
@@ -158,7 +150,7 @@ def test_parallel_flag_errors(cli, tmp_path, space_file, args, message):
         "--time-col",
         "Date",
         "--space",
-        str(space_file),
+        str(parallel_space),
         "--out",
         str(tmp_path / "run"),
         *args,
@@ -191,11 +183,16 @@ def test_worker_errors(cli, parallel_run, tmp_path):
     assert result.exit_code == 2 and "not found on this machine" in result.stderr
 
 
-def test_the_api_names_parallel_arguments(tmp_path, space_file):
+def test_the_api_names_parallel_arguments(tmp_path, parallel_space):
     import lstmtune
     from lstmtune.errors import OptionError
 
     with pytest.raises(OptionError, match="listen applies to a parallel search: add workers N"):
         lstmtune.search(
-            AIRLINE, space=space_file, out=tmp_path / "run", target="Passengers", time_col="Date", listen="127.0.0.1:0"
+            AIRLINE,
+            space=parallel_space,
+            out=tmp_path / "run",
+            target="Passengers",
+            time_col="Date",
+            listen="127.0.0.1:0",
         )
