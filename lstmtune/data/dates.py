@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,3 +124,11 @@ def irregularity(times: pd.Series) -> float:
     steps = np.diff(np.sort(times.to_numpy().astype("int64"))).astype(float)
     steps = steps[steps > 0]
     return float(steps.std() / steps.mean()) if len(steps) else float("inf")
+
+
+def first_repeat(time: pd.Series) -> tuple[Any, Any] | None:
+    """The row labels of the first timestamp that appears twice in `time` (sorted; a stable sort keeps a
+    repeat next to its first occurrence, in file order), or None."""
+    stamps = time.to_numpy()
+    repeats = np.flatnonzero(stamps[1:] == stamps[:-1])
+    return (time.index[repeats[0]], time.index[repeats[0] + 1]) if len(repeats) else None

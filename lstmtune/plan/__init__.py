@@ -99,12 +99,10 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     notices: tuple[str, ...] = ()
     if request.gpu_fast:
         space, notices = _gpu_fast(space)
-    if search_flags.get("max_trials") and search_flags.get("tuner", space.search.get("tuner")) == "hyperband":
+    hyperband = search_flags.get("tuner", space.search.get("tuner")) == "hyperband"
+    if search_flags.get("max_trials") and hyperband:
         raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
-    if (
-        search_flags.get("prune", "off") != "off"
-        and search_flags.get("tuner", space.search.get("tuner")) == "hyperband"
-    ):
+    if search_flags.get("prune", "off") != "off" and hyperband:
         raise OptionError("--prune does not apply to --tuner hyperband, which stops trials by its own brackets")
     resumed = {}
     if request.resume and run_dir is not None:  # a derived default must not change because --max-trials grew

@@ -20,7 +20,7 @@ from lstmtune.run.layout import RunDir
 from lstmtune.run.lock import process_alive
 from lstmtune.run.manifest import Manifest
 from lstmtune.run.records import learning_curve, read_trial_records
-from lstmtune.run.table import rank_trials, saved_table
+from lstmtune.run.table import ranked_or_saved
 from lstmtune.tasks import get_task
 from lstmtune.tasks.base import Presentation
 
@@ -130,11 +130,9 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
     objective = manifest.objective
     names = manifest.hyperparameter_names
     records, damaged = read_trial_records(run_dir)
-    table = rank_trials(records, names, objective, manifest.figures)
-    saved = saved_table(run_dir, manifest) if not records and not run_dir.history.is_dir() else None
+    table, from_saved = ranked_or_saved(run_dir, manifest, records)
     lost: list[str] = []
-    if saved is not None:
-        table = saved
+    if from_saved:
         lost = [
             f"{run_dir.history} is missing: the trials shown come from trials.json as the search last wrote "
             "it, without their records or learning curves (diagnoses need them)."

@@ -84,12 +84,17 @@ def best_score(table: pd.DataFrame) -> float | None:
 
 def trials_table(run_dir: RunDir, manifest: Manifest) -> pd.DataFrame:
     """The run's ranked table, read from its trial records (or from trials.json when history/ is gone)."""
-    records = trial_records(run_dir)
+    return ranked_or_saved(run_dir, manifest, trial_records(run_dir))[0]
+
+
+def ranked_or_saved(run_dir: RunDir, manifest: Manifest, records: list[dict[str, Any]]) -> tuple[pd.DataFrame, bool]:
+    """(the ranked table of `records`, False); when there are none because history/ is gone, (the table
+    the search last wrote, True)."""
     if not records and not run_dir.history.is_dir():
         saved = saved_table(run_dir, manifest)
         if saved is not None:
-            return saved
-    return rank_trials(records, manifest.hyperparameter_names, manifest.objective, manifest.figures)
+            return saved, True
+    return rank_trials(records, manifest.hyperparameter_names, manifest.objective, manifest.figures), False
 
 
 def saved_table(run_dir: RunDir, manifest: Manifest) -> pd.DataFrame | None:

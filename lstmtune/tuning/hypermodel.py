@@ -29,6 +29,11 @@ def declare(hp: keras_tuner.HyperParameters, space: Space) -> dict[str, Any]:
             hp.Int(p.name, int(p.low), int(p.high), sampling="log" if p.log else "linear", **extra)
         else:
             hp.Float(p.name, p.low, p.high, step=p.step, sampling="log" if p.log else "linear")
+    return trial_values(hp, space)
+
+
+def trial_values(hp: keras_tuner.HyperParameters, space: Space) -> dict[str, Any]:
+    """A trial's value of every hyperparameter of the space (booleans as booleans)."""
     return space.typed({name: hp.get(name) for name in space.params})
 
 
@@ -104,7 +109,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         return build_model(self.side, values, name=f"lstmtune_{self.task}")
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
-        values = self.space.typed({name: hp.get(name) for name in self.space.params})
+        values = trial_values(hp, self.space)
         self.pruned_epoch = 0
         train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=self.seed)
         val = self.side.dataset("val", values, EVAL_BATCH)

@@ -57,6 +57,7 @@ class Pruner:
         self.objective = objective
         self.rule = rule
         self._finished: dict[str, tuple[str, np.ndarray]] = {}  # trial id -> (status, best-so-far curve)
+        self._failed: set[str] = set()  # finished but no evidence: never read again
         self.running: dict[str, list[float]] = {}  # this process's trials: the objective per epoch so far
 
     def begin(self, trial_id: str) -> None:
@@ -84,10 +85,12 @@ class Pruner:
         history = self.run_dir.history
         for path in history.glob("trial_*.json") if history.is_dir() else []:
             trial_id = path.stem.removeprefix("trial_")
-            if trial_id in self._finished:
+            if trial_id in self._finished or trial_id in self._failed:
                 continue
             try:
                 status = json.loads(path.read_text(encoding="utf-8")).get("status")
+                if status == TrialStatus.FAILED.value:
+                    self._failed.add(trial_id)
                 if status not in PEER_STATUSES:
                     continue
                 curve = pd.read_csv(self.run_dir.trial_history(trial_id))[self.objective.name].to_numpy(float)

@@ -65,17 +65,14 @@ class TrialRecorder:
             if str(trial_id) in have or trial.status not in kt.FINISHED_STATUSES:
                 continue
             completed = trial.status == kt.KtStatus.COMPLETED
+            metrics = {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
             write_json(
                 self.run_dir.trial_record(str(trial_id)),
                 {
                     "trial_id": str(trial_id),
-                    "status": record_status(
-                        trial.status, {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
-                    ).value,
+                    "status": record_status(trial.status, metrics).value,
                     "values": self.space.typed(trial.hyperparameters.values),
-                    "metrics": {name: trial.metrics.get_last_value(name) for name in trial.metrics.metrics}
-                    if completed
-                    else {},
+                    "metrics": metrics if completed else {},
                     **({} if completed else {"reason": failure_reason(trial.message)}),
                     "note": "record rebuilt from keras-tuner's state (the file was missing or damaged)",
                 },

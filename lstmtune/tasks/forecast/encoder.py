@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.data.csv_reader import line_of, numeric_column
-from lstmtune.data.dates import ISO8601, guess_format, parse_time
+from lstmtune.data.dates import ISO8601, first_repeat, guess_format, parse_time
 from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
 from lstmtune.tasks.base import Shape
@@ -155,43 +155,34 @@ class ForecastEncoder:
         assert self.lookback is not None
         return self.lookback + self.transform.first_row
 
-    def _times(self, frame: pd.DataFrame, source: str) -> pd.Series | None:
-        """The time column parsed (numbers or dates), in the frame's order; None without one."""
-        time_col = self.state.get("time_col")
-        if not time_col or time_col not in frame.columns:
-            return None
-        fmt = self.state.get("time_format")
-        time, _ = parse_time(frame, time_col, source, None if fmt == ISO8601 else fmt)
-        return time
-
-    def _ordered(self, frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    def _ordered(self, frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.Series | None]:
+        """(the rows in time order, their parsed times; None without a time column)."""
         missing = [c for c in self.inputs if c not in frame.columns]
         if missing:
             raise DataError(f"{source}: must have the model's input columns; missing: {', '.join(missing)}")
         time_col = self.state.get("time_col")
-        if time_col and time_col in frame.columns:
-            fmt = self.state.get("time_format")
-            time, _ = parse_time(frame, time_col, source, None if fmt == ISO8601 else fmt)
-            time = time.sort_values(kind="stable")
-            # The search refuses a repeated timestamp; here it would make a window of the wrong rows.
-            stamps = time.to_numpy()
-            repeats = np.flatnonzero(stamps[1:] == stamps[:-1])
-            if len(repeats):
-                first, second = time.index[repeats[0]], time.index[repeats[0] + 1]
-                raise DataError(
-                    f"{source}: --time-col {time_col!r} must not repeat a timestamp, but "
-                    f"{frame.loc[first, time_col]!r} is on lines {line_of(first)} and {line_of(second)}"
-                )
-            frame = frame.loc[time.index]
-        return frame
+        if not time_col or time_col not in frame.columns:
+            return frame, None
+        fmt = self.state.get("time_format")
+        time, _ = parse_time(frame, time_col, source, None if fmt == ISO8601 else fmt)
+        time = time.sort_values(kind="stable")
+        # The search refuses a repeated timestamp; here it would make a window of the wrong rows.
+        repeat = first_repeat(time)
+        if repeat:
+            raise DataError(
+                f"{source}: --time-col {time_col!r} must not repeat a timestamp, but "
+                f"{frame.loc[repeat[0], time_col]!r} is on lines {line_of(repeat[0])} and {line_of(repeat[1])}"
+            )
+        return frame.loc[time.index], time
 
     def encode_frame(
         self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """(windows (n, lookback, F) float32, context for decode): the last window, or every window."""
-        frame = self._ordered(frame, source)
+        frame, times = self._ordered(frame, source)
         if not all_windows:
             frame = frame.iloc[-self.rows_needed :]
+            times = times.iloc[-self.rows_needed :] if times is not None else None
         values = np.column_stack([numeric_column(frame, c, source, "input").to_numpy() for c in self.inputs])
         if len(values) < self.rows_needed or np.isnan(values).any():
             what = (
@@ -212,9 +203,8 @@ class ForecastEncoder:
         ends = np.arange(self.transform.first_row + self.lookback - 1, len(values))
         windows = np.stack([scaled[e - self.lookback + 1 : e + 1] for e in ends])
         origin = self.transform.origin(base, ends, self.horizon)
-        context = {"origin": origin, "labels": frame.index[ends], "frame": frame, "all": all_windows, "values": values}
-        context["times"] = self._times(frame, source)
-        return windows, context
+        context = {"origin": origin, "labels": frame.index[ends], "frame": frame, "all": all_windows}
+        return windows, {**context, "values": values, "times": times}
 
     def decode(self, outputs: np.ndarray, context: dict[str, Any]) -> pd.DataFrame:
         """Forecasts in original units: one row per step (the next horizon), or per window and step.
@@ -231,7 +221,7 @@ class ForecastEncoder:
             out = pd.DataFrame(
                 forecast[-1], columns=self.targets, index=pd.RangeIndex(1, self.horizon + 1, name="step")
             )
-            if step is not None and times is not None:
+            if step is not None:
                 out.insert(0, time_col, [_shown_time(times.iloc[-1] + step * h, shown) for h in out.index])
             return out
         frame = context["frame"]
@@ -246,7 +236,7 @@ class ForecastEncoder:
         for i in range(len(forecast)):
             for h in range(self.horizon):
                 row: dict[str, Any] = {"origin": origin[i], "step": h + 1}
-                if step is not None and times is not None:
+                if step is not None:
                     row[time_col] = _shown_time(times.iloc[positions[i]] + step * (h + 1), shown)
                 at = positions[i] + h + 1  # the row this step forecasts, when the data holds it
                 for j, target in enumerate(self.targets):

@@ -13,7 +13,7 @@ import pandas as pd
 from lstmtune.core.text import plural, shown
 from lstmtune.data.compact_reader import CompactColumns, release_freed_heap
 from lstmtune.data.csv_reader import file_text, line_of, numeric_column, read_csv, unknown_column
-from lstmtune.data.dates import guess_format, parse_time, read_dates
+from lstmtune.data.dates import first_repeat, guess_format, parse_time, read_dates
 from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.forecast.settings import ForecastSettings
 
@@ -160,14 +160,11 @@ def _in_time_order(
         order = np.argsort(stamps, kind="stable")
         time = time.iloc[order]
         values = values.iloc[order]
-        stamps = time.values
-    # In time order a repeated timestamp sits next to its repeat (the sort is stable: file order kept).
-    repeats = np.flatnonzero(stamps[1:] == stamps[:-1])
-    if len(repeats):
-        labels = time.index[[repeats[0], repeats[0] + 1]]
+    repeat = first_repeat(time)
+    if repeat:
         raise DataError(
             f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
-            f"{shown(_as_written(frame, path, labels[0], spec.time_col))} is on lines {line_of(labels[0])} and {line_of(labels[1])}"
+            f"{shown(_as_written(frame, path, repeat[0], spec.time_col))} is on lines {line_of(repeat[0])} and {line_of(repeat[1])}"
             + _several_series_hint(frame, spec.time_col, time)
         )
     return time, time_format, reordered, values

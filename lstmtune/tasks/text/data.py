@@ -12,6 +12,7 @@ numpy / pandas only. The rows are read and split by lstmtune.tasks.text.rows:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ import pandas as pd
 
 from lstmtune.core.text import plural
 from lstmtune.data.csv_reader import read_csv
-from lstmtune.data.files import sha256
 from lstmtune.data.splits import SPLITS
 from lstmtune.errors import SpaceError
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
@@ -393,8 +393,9 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
 
     embeddings = None
     embeddings_path = options.get("embeddings")
+    digest = hashlib.sha256()  # of the embeddings file, read as it streams: a resume must find the same vectors
     if embeddings_path is not None:
-        embeddings = read_vectors(Path(embeddings_path), encoder.vocabulary, seed=seed)
+        embeddings = read_vectors(Path(embeddings_path), encoder.vocabulary, seed=seed, digest=digest)
 
     info: dict[str, Any] = {
         "text_col": text_col,
@@ -410,8 +411,7 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
         "sequence_length_cap": int(cap),
         "truncated_texts": int(sum(int((c > cap).sum()) for c in counts.values())),
         "embeddings": None if embeddings is None else str(embeddings_path),
-        # A resumed search must train on the same vectors, not only a file of the same name.
-        "embeddings_sha256": None if embeddings is None else sha256(Path(embeddings_path)),
+        "embeddings_sha256": None if embeddings is None else digest.hexdigest(),
         "embedding_dim": None if embeddings is None else int(embeddings[0].shape[1]),
         "embeddings_found": None if embeddings is None else int(embeddings[1]),
         "embedding_words": None if embeddings is None else int(encoder.size - 2),

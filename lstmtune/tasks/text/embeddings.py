@@ -10,6 +10,7 @@ row 0 (padding) is zeros.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,17 +38,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0) -> tuple[np.ndarray, int]:
+def read_vectors(path: Path | str, vocabulary: list[str], seed: int = 0, digest: Any = None) -> tuple[np.ndarray, int]:
     """(matrix float32 (len(vocabulary), D), how many vocabulary words were found).
 
     `vocabulary` is TextEncoder.vocabulary: id 0 padding, id 1 out-of-vocabulary, then words; found
     counts words (ids >= 2) only. Every unusable line is one DataError naming the file and line.
+    `digest` (a hashlib object), when given, is fed the file's bytes as they stream past (one read).
     """
     path = Path(path)
     wanted = {word: i for i, word in enumerate(vocabulary) if i >= 2}
     # Streamed line by line, so no size limit; a device or pipe would be read forever.
     regular_file(path, f"{FLAG} file", DataError, max_bytes=UNLIMITED)
-    read = _read_file(path, wanted)
+    read = _read_file(path, wanted, digest)
     if read.dim is None or not read.vector_lines:
         raise DataError(f"{path}: {FLAG} holds no vectors; a word then its numbers are needed on every line")
     words = len(wanted)
@@ -135,14 +137,16 @@ class _Vectors:
             self.exact.add(index)
 
 
-def _read_file(path: Path, wanted: dict[str, int]) -> _Vectors:
-    """The file streamed line by line into the vectors of `wanted` words."""
+def _read_file(path: Path, wanted: dict[str, int], digest: Any = None) -> _Vectors:
+    """The file streamed line by line into the vectors of `wanted` words (and into `digest`)."""
     read = _Vectors(path, wanted)
     lines = 0
     try:
         with open(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 lines = number
+                if digest is not None:
+                    digest.update(raw)
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n").rstrip(" ")
                 if not line.strip():
                     if number == 1:
