@@ -38,7 +38,7 @@ def load_model(path: Path) -> Any:
     import keras
 
     import lstmtune.tasks.heads  # noqa: F401  (registers lstmtune's own metric with Keras)
-    import lstmtune.tuning.layers  # noqa: F401  (registers lstmtune's own layers with Keras)
+    import lstmtune.tasks.layers  # noqa: F401  (registers lstmtune's own layers with Keras)
 
     try:
         return keras.saving.load_model(path, safe_mode=True)

@@ -77,6 +77,7 @@ hyperparameters:
   pooling: {choice: [last, attention]}
   conv_filters: {choice: [0, 4]}
   conv_layers: 2
+  downsample: {choice: [1, 3]}
   learning_rate: 0.01
   batch_size: 16
 search: {max_trials: 2, epochs: 2, patience: 1}

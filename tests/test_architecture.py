@@ -65,7 +65,7 @@ def heavy_allowed(module: str) -> bool:
         return False
     return (
         parts[1] == "tuning"
-        or module in ("lstmtune.predict", "lstmtune.tasks.heads")
+        or module in ("lstmtune.predict", "lstmtune.tasks.heads", "lstmtune.tasks.layers")
         or (parts[1] == "tasks" and parts[-1] == "keras_io")
     )
 

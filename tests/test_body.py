@@ -12,7 +12,7 @@ keras = pytest.importorskip("keras")
 
 
 def pool(kind: str, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    from lstmtune.tuning.layers import MaskedPooling
+    from lstmtune.tasks.layers import MaskedPooling
 
     layer = MaskedPooling(kind)
     return np.asarray(layer(values.astype("float32"), mask=mask))
@@ -36,10 +36,34 @@ def test_attention_pooling_weights_real_steps_only_and_sums_them():
 
 
 def test_an_unknown_pooling_is_refused():
-    from lstmtune.tuning.layers import MaskedPooling
+    from lstmtune.tasks.layers import MaskedPooling
 
     with pytest.raises(ValueError, match="pooling must be one of mean, max, attention"):
         MaskedPooling("median")
+
+
+def test_downsampling_averages_real_steps_and_keeps_a_step_real_when_any_of_its_run_is():
+    from lstmtune.tasks.layers import Downsample
+
+    values = np.arange(2 * 5 * 2, dtype="float32").reshape(2, 5, 2)
+    mask = np.array([[True] * 5, [True, True, True, False, False]])
+    pooled, real = Downsample(2)(values, mask)
+    pooled, real = np.asarray(pooled), np.asarray(real)
+    assert pooled.shape == (2, 3, 2)  # 5 steps in runs of 2: the last run is one step long
+    np.testing.assert_allclose(pooled[0], [values[0, :2].mean(0), values[0, 2:4].mean(0), values[0, 4]])
+    np.testing.assert_allclose(pooled[1, 1], values[1, 2])  # its run's second step is padding: not in the mean
+    np.testing.assert_allclose(pooled[1, 2], 0.0)  # a run of padding only
+    assert real.tolist() == [[True, True, True], [True, True, False]]
+
+
+def test_downsampling_by_one_step_changes_nothing_and_a_bad_factor_is_refused():
+    from lstmtune.tasks.layers import Downsample
+
+    pooled, real = Downsample(1)(SEQUENCES.astype("float32"), MASK)
+    np.testing.assert_allclose(np.asarray(pooled), SEQUENCES * MASK[..., None])
+    assert np.asarray(real).tolist() == MASK.tolist()
+    with pytest.raises(ValueError, match="factor must be a whole number above 0, but got 0"):
+        Downsample(0)
 
 
 def body_values(**overrides):

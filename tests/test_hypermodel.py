@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import AIRLINE, REVIEWS, SEQUENCE_SPACE, TEXT_SPACE, TINY_SPACE, VOWELS
 
@@ -171,6 +172,25 @@ def test_a_configuration_too_big_fails_its_trial_with_the_memory_reason(plans, t
     monkeypatch.setattr(model_size, "memory_limit", lambda: 1000)  # bytes: nothing fits
     with pytest.raises(keras_tuner.errors.FailedTrialError, match="the model needs at least .* units=6, layers=2"):
         build(plans[task], RICH)
+
+
+def test_downsampling_shortens_the_sequences_the_lstm_reads_and_the_saved_model_loads(plans, tmp_path):
+    """downsample: 4 puts the layer between the inputs and the LSTM: 29 padded vowel steps become 8, the
+    mask follows, and the model saves and loads in safe mode with the same outputs."""
+    from lstmtune.predict import load_model
+
+    plan = plans["sequence"]
+    model, values, side = build(plan, {**PLAIN, "downsample": 4})
+    steps = plan.data.max_length
+    assert model.get_layer("downsample").factor == 4
+    assert model.get_layer("lstm_1").input[0].shape[1] == -(-steps // 4)  # (values, mask)
+    inputs, _ = next(iter(side.dataset("val", values, 8)))
+    model.save(tmp_path / "model.keras")
+    loaded = load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(loaded.predict_on_batch(inputs), model.predict_on_batch(inputs), rtol=1e-5)
+    plain, _, _ = build(plan, PLAIN)
+    assert "downsample" not in {layer.name for layer in plain.layers}
+    assert plan.data.model_shape({**values, "downsample": 4}).steps == -(-steps // 4)
 
 
 def test_declare_registers_the_space_with_keras_tuner(plans):

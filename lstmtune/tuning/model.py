@@ -9,8 +9,8 @@ from typing import Any
 
 import keras
 
+from lstmtune.tasks.layers import MaskedPooling
 from lstmtune.tasks.model_size import conv_kernels
-from lstmtune.tuning.layers import MaskedPooling
 
 
 def _regularizer(l1: float, l2: float):

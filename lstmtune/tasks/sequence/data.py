@@ -186,7 +186,8 @@ class SequenceData(Prepared):
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         outputs = (1 if self.n_classes == 2 else self.n_classes) if self.problem == "classification" else 1
-        return ModelShape(steps=self.max_length, width=self.n_features, outputs=outputs)
+        steps = -(-self.max_length // int(values.get("downsample") or 1))
+        return ModelShape(steps=steps, width=self.n_features, outputs=outputs)
 
     def warnings(self, space: Any) -> list[str]:
         return too_few_items(self.path, len(self.y["train"]), "sequence")

@@ -1,5 +1,5 @@
-"""Sequence's Keras side: padded steps plus a mask of real steps -> (input noise) -> the shared LSTM
-body -> a classification or regression head."""
+"""Sequence's Keras side: padded steps plus a mask of real steps -> (input noise, downsampling) -> the
+shared LSTM body -> a classification or regression head."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import keras
 
 from lstmtune.tasks import heads
+from lstmtune.tasks.layers import Downsample
 from lstmtune.tasks.sequence.data import SequenceData
 
 
@@ -23,7 +24,10 @@ class SequenceKeras(heads.ItemsKeras):
         x = steps
         if values["input_noise"]:
             x = keras.layers.GaussianNoise(values["input_noise"], name="input_noise")(x)
-        return {"values": steps, "mask": mask}, x, mask
+        real = mask
+        if int(values.get("downsample") or 1) > 1:
+            x, real = Downsample(int(values["downsample"]), name="downsample")(x, mask)
+        return {"values": steps, "mask": mask}, x, real
 
     def head(self, x, values: dict[str, Any]):
         return heads.classification_head(x, self.data.n_classes) if self.classify else heads.regression_head(x)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lstmtune.core.objective import Direction, Objective
-from lstmtune.core.validate import Validator, integer, one_of, optional, split_fractions
+from lstmtune.core.validate import Validator, between, integer, one_of, optional, split_fractions
 from lstmtune.errors import OptionError
 from lstmtune.space.settings import CLASS_WEIGHTS, SCALES
+from lstmtune.space.specs import Spec
 from lstmtune.tasks.scoring import CLASSIFICATION_OBJECTIVES
 
 PROBLEMS = ("auto", "classification", "regression")
@@ -30,6 +31,17 @@ class SequenceSettings:
     max_length: int | None = None  # keep at most the first max_length steps of each sequence
     stride: int = 1  # keep every stride-th step (before max_length)
     scale: str = "standard"  # per channel, fitted on training sequences' real steps
+
+
+MAX_DOWNSAMPLE = 1024
+DOWNSAMPLE_SPEC = Spec(
+    int,
+    1,
+    f"1 <= value <= {MAX_DOWNSAMPLE}",
+    between(1, MAX_DOWNSAMPLE),
+    "inside the model, each run of this many steps becomes their mean (1 = off): long sequences give the "
+    "LSTM fewer steps to carry its state across",
+)
 
 
 DATA_RULES: dict[str, Validator] = {

@@ -49,7 +49,7 @@ class SequencePredictorEncoder:
 
 class SequenceTask(Task):
     name = "sequence"
-    specs: dict = {}
+    specs = {"downsample": settings.DOWNSAMPLE_SPEC}
     data_rules = settings.DATA_RULES
     settings_class = settings.SequenceSettings
     column_flags = ("target", "id_col", "order_col", "split_col", "group_col", "features")
@@ -63,7 +63,7 @@ class SequenceTask(Task):
     references = ("minirocket",)
     reference_advice = (
         "search a convolutional front end (conv_filters > 0, the LSTM-FCN design), pooling over time, and a "
-        "--stride that shortens long sequences; or use the reference"
+        "downsampling that shortens long sequences (downsample: {choice: [1, 2, 4]}); or use the reference"
     )
 
     def prepare(self, request: DataRequest, space: Any):

@@ -47,3 +47,33 @@ class MaskedPooling(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "kind": self.kind}
+
+
+@keras.saving.register_keras_serializable(package="lstmtune")
+class Downsample(keras.layers.Layer):
+    """Padded sequences (batch, steps, features) and their mask of real steps, shortened by `factor`: each
+    run of `factor` steps becomes the mean of its real steps, real when any of them is. Long sequences
+    give the LSTM fewer steps to carry its state across; padding never enters a mean."""
+
+    def __init__(self, factor: int = 2, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not isinstance(factor, int) or factor < 1:
+            raise ValueError(f"factor must be a whole number above 0, but got {factor!r}")
+        self.factor = factor
+
+    def call(self, values: Any, real_steps: Any) -> list[Any]:
+        k = self.factor
+        steps, width = values.shape[1], values.shape[2]
+        padded = -(-steps // k) * k
+        real = ops.cast(real_steps, values.dtype)
+        if padded != steps:
+            values = ops.pad(values, [[0, 0], [0, padded - steps], [0, 0]])
+            real = ops.pad(real, [[0, 0], [0, padded - steps]])
+        groups = ops.reshape(values, (-1, padded // k, k, width))
+        weights = ops.reshape(real, (-1, padded // k, k, 1))
+        total = ops.sum(weights, axis=2)
+        pooled = ops.sum(groups * weights, axis=2) / ops.maximum(total, 1.0)
+        return [pooled, ops.squeeze(total, -1) > 0]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
