@@ -169,12 +169,29 @@ class Run:
         return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
 
     @_with_python_names
-    def predictor(self, ensemble: bool = False) -> Predictor:
-        """The best model with the preprocessing it was trained with, or the mean of the run's ensemble
-        (search with ensemble=K); imports TensorFlow."""
+    def predictor(self, ensemble: bool = False, model: str = "best") -> Predictor:
+        """The best model with the preprocessing it was trained with; model="ensemble" (or ensemble=True):
+        the mean of the run's ensemble (search with ensemble=K); model="refit": the best configuration
+        trained on train + validation (Run.refit()). Imports TensorFlow."""
         from lstmtune.predict import Predictor
 
-        return Predictor.load(self.path, ensemble=ensemble)
+        if not isinstance(ensemble, bool):
+            raise OptionError(f"ensemble must be True or False, but got {ensemble!r}")
+        return Predictor.load(self.path, ensemble=ensemble, model=model)
+
+    @_with_python_names
+    def refit(self, data: str | Path | None = None, seed: int | None = None) -> dict[str, Any]:
+        """Train the best configuration on training + validation data for the epochs its trial chose and
+        score it once on test; saved under RUN_DIR/refit for predictor(model="refit"). `data`: the run's
+        data file where it is now, if it moved. Returns what RUN_DIR/refit/refit.json holds."""
+        from lstmtune.tuning.quiet import import_tensorflow_quietly
+
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+            raise OptionError(f"seed must be a whole number of at least 0, but got {seed!r}")
+        import_tensorflow_quietly()
+        from lstmtune.tuning.refit import refit
+
+        return refit(self.path, None if data is None else _path(data, "data"), seed)
 
 
 @_with_python_names

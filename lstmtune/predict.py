@@ -21,7 +21,7 @@ from lstmtune.core.text import clip
 from lstmtune.errors import OptionError, RunDirError
 from lstmtune.run.atomic import read_json
 from lstmtune.run.layout import ENSEMBLE_MEMBERS as MEMBERS_FILE
-from lstmtune.run.layout import RunDir
+from lstmtune.run.layout import REFIT_FILE, RunDir
 from lstmtune.run.manifest import load as load_manifest
 from lstmtune.tasks import TASK_NAMES, get_task
 
@@ -51,6 +51,10 @@ def load_model(path: Path) -> Any:
         raise RunDirError(f"{path}: cannot load the model ({type(exc).__name__}: {clip(text, 160)})") from None
 
 
+# The models of a run predict can use: the best trial's, the ensemble's mean, the refit one.
+MODELS = ("best", "ensemble", "refit")
+
+
 class Predictor:
     """A run's best model (or its ensemble's members) plus the task's encoder (columns, scalers,
     vocabulary, labels) each was trained with."""
@@ -66,13 +70,21 @@ class Predictor:
         self.members = members or [(model, encoder)]
 
     @classmethod
-    def load(cls, run_dir: str | Path, ensemble: bool = False) -> Predictor:
-        """The run's best model, or with `ensemble` the mean of its ensemble's members (search --ensemble K)."""
+    def load(cls, run_dir: str | Path, ensemble: bool = False, model: str = "best") -> Predictor:
+        """The run's best model; with model="ensemble" (or `ensemble`) the mean of its ensemble's members
+        (search --ensemble K); with model="refit" the best configuration trained on train + validation
+        (lstmtune refit)."""
+        if model not in MODELS:
+            raise OptionError(f"--model must be one of {', '.join(MODELS)}, but got {model!r}")
+        if ensemble and model not in ("best", "ensemble"):
+            raise OptionError(f"--ensemble and --model {model} name different models; give one of them")
         run = RunDir(run_dir)
         if run.root.is_file():
             raise RunDirError(f"{run.root}: is a file, but a run directory (made by lstmtune search) is needed")
-        if ensemble:
+        if ensemble or model == "ensemble":
             return cls._ensemble(run)
+        if model == "refit":
+            return cls._refit(run)
         if not run.best_model.is_file() or not run.preprocessing.is_file():
             raise RunDirError(
                 f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search completes)"
@@ -82,6 +94,26 @@ class Predictor:
         _check_against_manifest(run, run.preprocessing, task, state)
         model = load_model(run.best_model)
         check_model(model, run.best_model, encoder, run.preprocessing, task)
+        return cls(model, encoder, task, state)
+
+    @classmethod
+    def _refit(cls, run: RunDir) -> Predictor:
+        listing = run.refit / REFIT_FILE
+        if not listing.is_file() or not run.refit_model.is_file() or not run.refit_preprocessing.is_file():
+            raise RunDirError(f"{run.root}: no refit model (`lstmtune refit {run.root}` trains one)")
+        refitted = read_json_or_none(listing)
+        best = load_manifest(run).best or {}
+        if not isinstance(refitted, dict) or str(refitted.get("trial_id")) != str(best.get("trial_id")):
+            trial = refitted.get("trial_id") if isinstance(refitted, dict) else None
+            raise RunDirError(
+                f"{listing}: the refit model is trial {trial}'s, but the run's best is now trial "
+                f"{best.get('trial_id')} (the search went on since); run `lstmtune refit {run.root}` again"
+            )
+        state = _state(run.refit_preprocessing, read_json_or_none(run.refit_preprocessing))
+        task, encoder = _encoder(run.refit_preprocessing, state)
+        _check_against_manifest(run, run.refit_preprocessing, task, state)
+        model = load_model(run.refit_model)
+        check_model(model, run.refit_model, encoder, run.refit_preprocessing, task)
         return cls(model, encoder, task, state)
 
     @classmethod

@@ -329,7 +329,6 @@ def test_a_run_resumes_with_the_same_flags_and_data(started):
 @pytest.mark.parametrize(
     "change, what",
     [
-        ({"search_flags": {"epochs": 3}}, "--epochs changed (was 2, now 3)"),
         ({"search_flags": {"seed": 7}}, "--seed changed (was 42, now 7)"),
         ({"search_flags": {"tuner": "random"}}, "--tuner changed (was bayesian, now random)"),
         ({"data_flags": {"horizon": 2}}, "--horizon changed (was 1, now 2)"),
@@ -343,6 +342,23 @@ def test_a_resumed_run_refuses_changed_flags(started, change, what):
     message = refused(dataclasses.replace(request, **change), RunDirError)
     assert message.startswith(f"--resume {request.out}: {what}")
     assert message.endswith("resume with the same data, space and flags, or use --overwrite")
+
+
+def test_a_resumed_run_may_raise_its_epochs_but_not_lower_them(started):
+    from types import SimpleNamespace
+
+    from lstmtune.plan.run_dir import raised_epochs
+
+    request, _ = started
+    assert plan_search(dataclasses.replace(request, search_flags={"epochs": 3})).search.epochs == 3
+    message = refused(dataclasses.replace(request, search_flags={"epochs": 1}), RunDirError)
+    assert message == (
+        f"--resume {request.out}: --epochs may be raised on --resume, not lowered (was 2, now 1); resume with "
+        "--epochs 2 or more, or use --overwrite"
+    )
+    # Hyperband's brackets follow from the epochs: any change there is refused as a changed flag.
+    assert not raised_epochs({"epochs": 2}, SimpleNamespace(tuner="hyperband", epochs=3))
+    assert raised_epochs({"epochs": 2}, SimpleNamespace(tuner="random", epochs=3))
 
 
 def test_a_resumed_run_refuses_other_data(started):

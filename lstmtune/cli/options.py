@@ -335,5 +335,12 @@ RecycleAfterOpt = Annotated[
         help="Replace each worker process by a fresh one after this many trials: bounds the memory TensorFlow keeps growing over many trials.",
     ),
 ]
-ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue the search in an existing RUN_DIR.")]
+ResumeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resume",
+        help="Continue the search in an existing RUN_DIR (--max-trials may grow to add trials, --epochs to train "
+        "new trials longer).",
+    ),
+]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing RUN_DIR.")]

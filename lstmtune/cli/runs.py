@@ -1,4 +1,4 @@
-"""The commands that use a run directory: report, gate, worker, predict and forecast."""
+"""The commands that use a run directory: report, gate, worker, predict and forecast (refit: cli.refit)."""
 
 from __future__ import annotations
 
@@ -266,6 +266,15 @@ EnsembleOpt = Annotated[
         help="Predict with the mean of the run's ensemble (search --ensemble K) instead of its best model.",
     ),
 ]
+ModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        help="Which of the run's models predicts: best (the best trial's), ensemble (search --ensemble K) or "
+        "refit (the best configuration trained on train + validation by lstmtune refit).",
+        metavar="best|ensemble|refit",
+    ),
+]
 PredictEncodingOpt = Annotated[
     str | None,
     typer.Option(
@@ -281,6 +290,7 @@ def predict(
     all_windows: AllOpt = False,
     encoding: PredictEncodingOpt = None,
     ensemble: EnsembleOpt = False,
+    model: ModelOpt = "best",
 ) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
@@ -291,7 +301,7 @@ def predict(
 
         lstmtune predict runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding, ensemble)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model)
 
 
 def forecast(
@@ -301,6 +311,7 @@ def forecast(
     all_windows: AllOpt = False,
     encoding: PredictEncodingOpt = None,
     ensemble: EnsembleOpt = False,
+    model: ModelOpt = "best",
 ) -> None:
     """Forecast the next steps after the last row of DATA.csv with a run's best model (alias of predict).
 
@@ -308,11 +319,11 @@ def forecast(
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding, ensemble)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model)
 
 
 def _predict(
-    run_dir: Path, data: Path, output: Path | None, all_windows: bool, encoding: str | None, ensemble: bool
+    run_dir: Path, data: Path, output: Path | None, all_windows: bool, encoding: str | None, ensemble: bool, model: str
 ) -> None:
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.errors import OptionError
@@ -325,7 +336,7 @@ def _predict(
 
         import_tensorflow_quietly()
         quiet_library_logs()
-        predictor = Predictor.load(run_dir, ensemble=ensemble)
+        predictor = Predictor.load(run_dir, ensemble=ensemble, model=model)
         task = get_task(predictor.task)
         if all_windows and "all_windows" not in task.predict_options:
             raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {task.name} run")

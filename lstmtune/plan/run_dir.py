@@ -104,6 +104,13 @@ def read_manifest(run_dir: RunDir) -> run_manifest.Manifest:
         raise RunDirError(f"{error}; use --overwrite") from None
 
 
+def raised_epochs(old_search: dict[str, Any], search: Any) -> bool:
+    """Whether a resumed search raises the epoch budget of its new trials: allowed (finished trials keep
+    theirs), except under Hyperband, whose brackets follow from it."""
+    old = old_search.get("epochs")
+    return search.tuner != "hyperband" and isinstance(old, int) and search.epochs > old
+
+
 def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     """A resumed run must search the same data, space and settings; only --max-trials may grow."""
     previous = read_manifest(run_dir)
@@ -137,7 +144,7 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
             else ()
         ),
         ("--tuner", old_search.get("tuner"), search.tuner),
-        ("--epochs", old_search.get("epochs"), search.epochs),
+        *((("--epochs", old_search.get("epochs"), search.epochs),) if not raised_epochs(old_search, search) else ()),
         ("--patience", old_search.get("patience"), search.patience),
         ("--seed", old_search.get("seed"), search.seed),
         *((("--gpu-fast", bool(old_search["gpu_fast"]), request.gpu_fast),) if "gpu_fast" in old_search else ()),
@@ -156,6 +163,12 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     if search.tuner == "bayesian":
         wanted = search.initial_points or settings.default_initial_points(search.max_trials)
         checks.append(("--initial-points", old_search.get("initial_points"), wanted))
+    old_epochs = old_search.get("epochs")
+    if search.tuner != "hyperband" and isinstance(old_epochs, int) and search.epochs < old_epochs:
+        raise RunDirError(
+            f"--resume {run_dir.root}: --epochs may be raised on --resume, not lowered (was {old_epochs}, "
+            f"now {search.epochs}); resume with --epochs {old_epochs} or more, or use --overwrite"
+        )
     for what, old, new in checks:
         if old != new:
             change = "" if isinstance(new, dict) else f" (was {plain(old)}, now {plain(new)})"

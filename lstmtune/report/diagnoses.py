@@ -134,7 +134,8 @@ def _from_history(
                 Diagnosis(
                     "still_improving",
                     trial,
-                    f"best at its last epoch ({int(epochs_run)}): more epochs might help{slow}",
+                    f"best at its last epoch ({int(epochs_run)}): more epochs might help (--resume --epochs N "
+                    f"raises the budget of new trials){slow}",
                 )
             )
     elif (

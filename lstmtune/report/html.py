@@ -249,7 +249,7 @@ def _best_section(report: Report) -> str:
     model = report.presentation.model_column
     rows = []
     for split, what, scores in figures_rows(report):
-        is_model = what.startswith(("best model", "best so far", "ensemble"))
+        is_model = what.startswith(("best model", "best so far", "ensemble", "refit"))
         cls = (
             "best"
             if is_model and split == "test"

@@ -25,6 +25,7 @@ def render_json(report: Report) -> str:
         "reference": report.manifest.reference,
         "comparison": report.comparison.to_json() if report.comparison else None,
         "best": report.best,
+        "refit": report.refit,
         "trials": table_records(report.top),
         "curves": {t: [v if math.isfinite(v) else None for v in c] for t, c in report.curves.items()},
         "findings": report.findings,

@@ -16,7 +16,8 @@ from lstmtune.report.diagnoses import diagnose_trials, diagnosis_lines
 from lstmtune.report.findings import damaged_lines, diagnose, reference_findings
 from lstmtune.report.gpu import CudnnCheck, cudnn_check
 from lstmtune.run import manifest as run_manifest
-from lstmtune.run.layout import RunDir
+from lstmtune.run.atomic import read_json
+from lstmtune.run.layout import REFIT_FILE, RunDir
 from lstmtune.run.lock import process_alive
 from lstmtune.run.manifest import Manifest
 from lstmtune.run.records import learning_curve, read_trial_records
@@ -60,6 +61,8 @@ class Report:
     cudnn: CudnnCheck | None = None
     # The best LSTM against the reference model (None: no reference, or its fit failed).
     comparison: Comparison | None = None
+    # lstmtune refit's figures (RUN_DIR/refit/refit.json) when they are of the run's best trial.
+    refit: dict[str, Any] | None = None
 
     def helped(self) -> list[str]:
         """What helped, in lines for people (see lstmtune.report.importance.describe)."""
@@ -147,6 +150,8 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
     comparison = compare(manifest, table)
     findings = lost + damaged_lines(damaged) + diagnose(table, manifest)
     findings += reference_findings(manifest, comparison, get_task(manifest.task).reference_advice)
+    refit, stale = read_refit(run_dir, manifest)
+    findings += stale
     return Report(
         run_dir,
         manifest,
@@ -162,7 +167,26 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
         importance_asked=with_importance,
         cudnn=cudnn_check(run_dir, manifest, table),
         comparison=comparison,
+        refit=refit,
     )
+
+
+def read_refit(run_dir: RunDir, manifest: Manifest) -> tuple[dict[str, Any] | None, list[str]]:
+    """(refit.json when it is of the run's best trial, a finding when it is of an earlier best)."""
+    path = run_dir.refit / REFIT_FILE
+    try:
+        refit = read_json(path) if path.is_file() else None
+    except (OSError, ValueError):
+        return None, [f"{path} is unreadable; `lstmtune refit {run_dir.root}` writes it again."]
+    if not isinstance(refit, dict) or not isinstance(refit.get("test"), dict):
+        return None, []
+    best = str((manifest.best or {}).get("trial_id"))
+    if str(refit.get("trial_id")) != best:
+        return None, [
+            f"The refit model ({path.parent}) is trial {refit.get('trial_id')}'s, but the best is now trial {best}: "
+            f"`lstmtune refit {run_dir.root}` trains the new best on train + validation."
+        ]
+    return refit, []
 
 
 def figure_keys(report: Report) -> list[str]:
@@ -185,6 +209,8 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
             ensemble = best.get("ensemble") or {}
             if isinstance(ensemble.get(split), dict):
                 entries.append((ensemble_label(ensemble), ensemble[split]))
+            if split == "test" and report.refit is not None:
+                entries.append((f"refit on train + val ({report.refit.get('epochs')} epochs)", report.refit["test"]))
         elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
             row = report.table.iloc[0]
             entries.append(

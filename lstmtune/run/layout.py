@@ -8,6 +8,7 @@ RUN_DIR/best_model.keras    the best model, with preprocessing.json beside it
 RUN_DIR/history/            trial_<id>.json (record) and trial_<id>.csv (per-epoch history)
 RUN_DIR/tuner/              keras-tuner's own files (tuner/search/oracle.json: its state)
 RUN_DIR/workers/            a parallel search's worker logs (search --workers)
+RUN_DIR/refit/              the best configuration trained on train + validation (lstmtune refit)
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class RunDir:
     tensorboard = property(lambda self: self.root / "tensorboard")
     workers = property(lambda self: self.root / "workers")
     ensemble = property(lambda self: self.root / "ensemble")  # the top trials' models, with --ensemble K
+    refit = property(lambda self: self.root / "refit")  # the best configuration on train + val (lstmtune refit)
+    refit_model = property(lambda self: self.root / "refit" / "model.keras")
+    refit_preprocessing = property(lambda self: self.root / "refit" / "preprocessing.json")
     # keras-tuner's state: the project directory, and its oracle's file (needed to resume).
     tuner_project = property(lambda self: self.tuner / "search")
     oracle_state = property(lambda self: self.tuner / "search" / "oracle.json")
@@ -53,6 +57,7 @@ class RunDir:
 
 
 LOCK_NAME = ".lock"
+REFIT_FILE = "refit.json"  # RUN_DIR/refit/refit.json: what was trained, and its test figures
 ENSEMBLE_MEMBERS = "members.json"  # RUN_DIR/ensemble/members.json: each member's model file and preprocessing
 # What a search writes at the top of its run directory (the rest of it is the user's).
 RUN_FILES = (
@@ -70,6 +75,7 @@ RUN_FILES = (
     "tensorboard",
     "workers",
     "ensemble",
+    "refit",
     LOCK_NAME,
 )
 

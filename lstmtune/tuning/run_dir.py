@@ -12,7 +12,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from lstmtune.core.status import RunStatus
+from lstmtune.core.status import FINISHED, RunStatus
 from lstmtune.errors import RunDirError
 from lstmtune.plan import SearchPlan, gpu_fast_manifest, manifest_data
 from lstmtune.run import manifest as run_manifest
@@ -110,6 +110,13 @@ def prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
             "times", {}
         ).get("started")
         manifest["resumed"] = previous.get("resumed", 0) + 1
+        raised = list((previous.get("search") or {}).get("epochs_raised") or [])
+        old_epochs = (previous.get("search") or {}).get("epochs")
+        if old_epochs != plan.search.epochs:  # --resume --epochs N: the budget of the trials from here on
+            done = sum((previous.get("trials") or {}).get(status) or 0 for status in FINISHED)
+            raised.append({"from": old_epochs, "to": plan.search.epochs, "after_trials": done})
+        if raised:
+            manifest["search"]["epochs_raised"] = raised
         if previous.get("best"):  # a resumed run never ends with less than it started with
             manifest["best"] = previous["best"]
     run_manifest.save(run_dir, manifest)

@@ -1,0 +1,178 @@
+"""A final model: the best trial's configuration trained again on training + validation data.
+
+The search chose the configuration and its number of epochs on validation; with no data left to stop
+on, the refit trains for exactly the epochs the best trial's early stopping chose (each epoch now
+holds more batches, so more gradient steps). The run's preprocessing (scalers, vocabulary, transform)
+was fitted on the training rows and is kept as it is, so the refit model reads inputs exactly as the
+best model does. Test data is used once, to score the refit model beside the best one.
+
+RUN_DIR/refit/model.keras, preprocessing.json and refit.json (what was trained and its test figures)
+are written; nothing else in the run directory changes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lstmtune.errors import RunDirError
+from lstmtune.plan import SearchPlan, SearchRequest, plan_search
+from lstmtune.run import manifest as run_manifest
+from lstmtune.run.atomic import read_json, write_json
+from lstmtune.run.layout import REFIT_FILE, RunDir
+from lstmtune.run.lock import RunLock
+from lstmtune.tuning.ensemble import selection_figure
+from lstmtune.tuning.hypermodel import predict_outputs
+from lstmtune.tuning.model import StopOnDivergence, build_model
+
+
+def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPlan, dict[str, Any], int]:
+    """The run's data read again as the search read it, its best values and the epochs they chose.
+    Refused (RunDirError) before any training when the run has no best trial or the data changed."""
+    manifest = run_manifest.load(run_dir)
+    best = manifest.best
+    if not best or not isinstance(best.get("values"), dict) or best.get("trial_id") is None:
+        raise RunDirError(f"{run_dir.root}: no best trial to refit (a search writes one when it completes)")
+    record = read_json_or_empty(run_dir.trial_record(str(best["trial_id"])))
+    epochs = (record.get("metrics") or {}).get("best_epoch")
+    if not isinstance(epochs, (int, float)) or not np.isfinite(epochs) or epochs < 1:
+        raise RunDirError(
+            f"{run_dir.trial_record(str(best['trial_id']))}: the best trial's record holds no best_epoch; "
+            "it is needed to know how long to train"
+        )
+    data = manifest.data
+    path = Path(data_path) if data_path is not None else Path(str(data.get("path")))
+    if not path.is_file():
+        raise RunDirError(
+            f"{run_dir.root}: the run's data file {path} is not there; pass --data with the same file where it is now"
+        )
+    if not run_dir.space.is_file():
+        raise RunDirError(f"{run_dir.space}: missing; the run's space is needed to read its data again")
+    request = SearchRequest(
+        data_path=path,
+        space_path=run_dir.space,
+        task=manifest.task,
+        columns=dict(data.get("columns") or {}),
+        options=dict(data.get("options") or {}),
+        search_flags={"reference": "off"},
+    )
+    plan = plan_search(request)
+    if data.get("sha256") and plan.data_sha256 != data["sha256"]:
+        raise RunDirError(
+            f"{run_dir.root}: {path} is not the data the run was searched on (contents differ); refit needs the same file"
+        )
+    return plan, plan.space.typed(best["values"]), int(epochs)
+
+
+def read_json_or_empty(path: Path) -> dict[str, Any]:
+    try:
+        document = read_json(path)
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def refit(run_dir: str | Path, data_path: Path | None = None, seed: int | None = None) -> dict[str, Any]:
+    """Train the best configuration on training + validation, score it once on test, save it under
+    RUN_DIR/refit; return what refit.json holds."""
+    run = RunDir(run_dir)
+    plan, values, epochs = refit_plan(run, data_path)
+    seed = plan.search.seed if seed is None else seed
+    lock = RunLock(run).acquire()  # a search must not rewrite the run while its best is refitted
+    try:
+        started = time.monotonic()
+        keras.utils.set_random_seed(seed)
+        side = plan.task.keras_side(plan.data)
+        model = build_model(side, values, name=f"lstmtune_{plan.task.name}")  # predict checks the task by this name
+        stop = StopOnDivergence()
+        history = model.fit(
+            train_and_validation(side, values, seed),
+            epochs=epochs,
+            callbacks=[stop],
+            verbose=0,
+            shuffle=False,  # the dataset shuffles
+            **side.fit_options(values),
+        )
+        losses = [float(loss) for loss in history.history.get("loss", [])]
+        outputs = predict_outputs(model, side, "test", values)
+        if len(losses) < epochs or not np.isfinite(outputs).all():
+            raise RunDirError(
+                f"{run.root}: the refit diverged (training loss {losses[-1] if losses else float('nan'):.3g} at "
+                f"epoch {len(losses)}); the best model stays the one to use"
+            )
+        figures = plan.data.evaluate("test", outputs, values)
+        manifest = run_manifest.load(run)
+        result = {
+            "trial_id": str((manifest.best or {}).get("trial_id")),
+            "epochs": epochs,
+            "seed": seed,
+            "trained_on": ["train", "val"],
+            "examples": {split: count_items(side, split, values) for split in ("train", "val")},
+            "final_loss": losses[-1],
+            "figure": selection_figure(plan, figures)[0],  # the objective's own figure where test has it
+            "test": figures,
+            "best_test": (manifest.best or {}).get("test"),
+            "seconds": round(time.monotonic() - started, 2),
+        }
+        save(run, plan, model, values, result)
+        return result
+    finally:
+        lock.release()
+
+
+def train_and_validation(side: Any, values: dict[str, Any], seed: int) -> tf.data.Dataset:
+    """Shuffled batches of the training and the validation items, interleaved at random in proportion
+    to their numbers of batches (each split is batched as the search batched it)."""
+    batch = int(values["batch_size"])
+    train = side.dataset("train", values, batch, shuffle=True, seed=seed)
+    val = side.dataset("val", values, batch, shuffle=True, seed=seed + 1)
+    counts = [int(train.cardinality()), int(val.cardinality())]
+    if min(counts) < 1:  # a length tf.data cannot tell: the splits one after the other
+        return train.concatenate(val)
+    mixed = tf.data.Dataset.sample_from_datasets(
+        [train, val], weights=[float(c) for c in counts], seed=seed, stop_on_empty_dataset=False
+    )
+    # Its length is unknown to tf.data; Keras needs it to end each epoch without a warning.
+    return mixed.apply(tf.data.experimental.assert_cardinality(sum(counts)))
+
+
+def count_items(side: Any, split: str, values: dict[str, Any]) -> int:
+    """Training items (windows, texts or sequences) of a split."""
+    batches = side.dataset(split, values, 1024, with_targets=False)
+    return sum(int(next(iter(b.values())).shape[0] if isinstance(b, dict) else b.shape[0]) for b in batches)
+
+
+def save(run: RunDir, plan: SearchPlan, model: keras.Model, values: dict[str, Any], result: dict[str, Any]) -> None:
+    """RUN_DIR/refit: the model, the preprocessing it reads with (the run's), and refit.json last (a
+    refit.json names a complete refit)."""
+    folder = run.refit
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / REFIT_FILE).unlink(missing_ok=True)  # a refit interrupted from here on is no refit
+    temporary = folder / ".model.tmp.keras"
+    try:
+        model.save(temporary)
+        os.replace(temporary, run.refit_model)
+    finally:
+        temporary.unlink(missing_ok=True)
+    write_json(run.refit_preprocessing, {"task": plan.task.name, **plan.data.state(values)})
+    write_json(folder / REFIT_FILE, {"task": plan.task.name, "values": values, **result})
+
+
+def summary_lines(run_dir: str | Path, result: dict[str, Any]) -> list[str]:
+    """What a person reads after a refit: what was trained, and its test figure beside the best model's."""
+    examples = result.get("examples") or {}
+    test, best = result.get("test") or {}, result.get("best_test") or {}
+    figure = str(result.get("figure", "skill"))
+    line = (
+        f"refit trial {result['trial_id']} on train + validation ({examples.get('train')} + {examples.get('val')} "
+        f"items, {result['epochs']} epochs, {result['seconds']:.1f} s): test {figure} {test.get(figure, float('nan')):.4g}"
+    )
+    if isinstance(best.get(figure), (int, float)):
+        line += f" (the best model, trained on train only: {best[figure]:.4g})"
+    return [line, f"predict with it: lstmtune predict {run_dir} DATA.csv --model refit"]

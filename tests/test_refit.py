@@ -1,0 +1,184 @@
+"""`lstmtune refit`: the best configuration trained on train + validation for the epochs its trial chose,
+scored once on test, used by `predict --model refit` and shown by the report; and `--resume --epochs N`,
+which raises the epoch budget of a run's new trials."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import AIRLINE, TINY_SPACE, assert_one_line_error
+
+SPACE = TINY_SPACE.replace("epochs: 2, patience: 1", "epochs: 4, patience: 2")
+SEARCH = ("--target", "Passengers", "--time-col", "Date")
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory) -> Path:
+    """A finished tiny airline search (2 trials, up to 4 epochs), with its own copy of the data."""
+    from typer.testing import CliRunner
+
+    from lstmtune.cli import app
+
+    base = tmp_path_factory.mktemp("refit")
+    (base / "space.yaml").write_text(SPACE)
+    shutil.copy(AIRLINE, base / "airline.csv")
+    out = base / "run"
+    result = CliRunner().invoke(
+        app,
+        ["search", str(base / "airline.csv"), *SEARCH, "--space", str(base / "space.yaml"), "--out", str(out), "-q"],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def run(searched, tmp_path) -> Path:
+    """A copy of the finished run, its data beside it as run.json names it."""
+    copy = tmp_path / "run"
+    shutil.copytree(searched, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def refitted(searched, tmp_path_factory) -> tuple[Path, dict, object]:
+    """The finished run refitted once by the command line: (run, refit.json, the command's result)."""
+    from typer.testing import CliRunner
+
+    from lstmtune.cli import app
+
+    run = tmp_path_factory.mktemp("refitted") / "run"
+    shutil.copytree(searched, run)
+    result = CliRunner().invoke(app, ["refit", str(run)])
+    assert result.exit_code == 0, result.output
+    return run, json.loads((run / "refit" / "refit.json").read_text()), result
+
+
+def test_refit_trains_the_best_configuration_on_train_and_validation_for_its_best_epoch(refitted):
+    run, refit, result = refitted
+    manifest = json.loads((run / "run.json").read_text())
+    best = manifest["best"]
+    record = json.loads((run / "history" / f"trial_{best['trial_id']}.json").read_text())
+    assert refit["trial_id"] == str(best["trial_id"]) and refit["values"] == best["values"]
+    assert refit["epochs"] == int(record["metrics"]["best_epoch"])
+    windows = manifest["best"]["test"]["windows"]
+    assert refit["test"]["windows"] == windows  # the same test windows as the best model
+    assert refit["examples"]["train"] == best["train"]["windows"]
+    assert refit["examples"]["val"] == best["val"]["windows"]  # validation windows were trained on
+    assert refit["best_test"] == best["test"] and refit["figure"] == "rmse"
+    assert np.isfinite(refit["test"]["rmse"]) and refit["test"]["rmse"] != best["test"]["rmse"]
+    assert f"refit trial {best['trial_id']} on train + validation" in result.stdout
+    assert "--model refit" in result.stdout and "wrote" in result.stderr
+    state = json.loads((run / "refit" / "preprocessing.json").read_text())
+    assert state == json.loads((run / "preprocessing.json").read_text())  # the run's scalers, unchanged
+
+
+def test_the_mixed_batches_hold_every_training_and_validation_window_once(searched):
+    from lstmtune.run.layout import RunDir
+    from lstmtune.tuning.refit import refit_plan, train_and_validation
+
+    plan, values, _ = refit_plan(RunDir(searched))
+    side = plan.task.keras_side(plan.data)
+    seen = np.concatenate([targets.numpy().ravel() for _, targets in train_and_validation(side, values, 7)])
+    expected = np.concatenate(
+        [targets.numpy().ravel() for split in ("train", "val") for _, targets in side.dataset(split, values, 64)]
+    )
+    assert len(seen) == len(expected) == len(plan.data.window_ends("train", 4)) + len(plan.data.window_ends("val", 4))
+    np.testing.assert_array_equal(np.sort(seen), np.sort(expected))
+    assert not np.array_equal(seen, expected)  # shuffled and interleaved, not train then validation
+
+
+def test_predict_and_report_use_the_refit_model(refitted, cli):
+    run, refit, _ = refitted
+    best = cli("predict", run, AIRLINE, "--all")
+    refit_out = cli("predict", run, AIRLINE, "--all", "--model", "refit")
+    assert best.exit_code == 0 and refit_out.exit_code == 0, refit_out.output
+    best_frame = pd.read_csv(io.StringIO(best.stdout))
+    refit_frame = pd.read_csv(io.StringIO(refit_out.stdout))
+    assert list(best_frame.columns) == list(refit_frame.columns) and len(best_frame) == len(refit_frame)
+    assert not np.allclose(best_frame["Passengers"], refit_frame["Passengers"])
+    markdown = cli("report", run, "--format", "md")
+    assert f"refit on train + val ({refit['epochs']} epochs)" in markdown.stdout
+    document = json.loads(cli("report", run, "--format", "json").stdout)
+    assert document["refit"]["test"]["rmse"] == pytest.approx(refit["test"]["rmse"])
+
+
+def test_the_api_refits_and_predicts_with_the_refit_model(run):
+    from lstmtune.api import load_run
+
+    loaded = load_run(run)
+    result = loaded.refit()
+    assert result["trial_id"] == str(loaded.best["trial_id"])
+    frame = pd.read_csv(AIRLINE)
+    assert len(loaded.predictor(model="refit").predict(frame)) == 1
+    from lstmtune.errors import OptionError
+
+    with pytest.raises(OptionError, match="seed must be a whole number of at least 0, but got -1"):
+        loaded.refit(seed=-1)
+
+
+def test_a_refit_of_changed_data_is_refused_before_anything_is_written(run, cli):
+    manifest = json.loads((run / "run.json").read_text())
+    data = Path(manifest["data"]["path"])
+    changed = run.parent / "changed.csv"
+    changed.write_text(data.read_text().replace("112", "113", 1))
+    assert_one_line_error(cli("refit", run, "--data", changed), "is not the data the run was searched on")
+    assert not (run / "refit").exists()
+    assert_one_line_error(cli("refit", run, "--data", run.parent / "nowhere.csv"), "nowhere.csv is not there", "--data")
+    moved = run.parent / "moved.csv"
+    shutil.copy(data, moved)
+    assert cli("refit", run, "--data", moved, "-q").exit_code == 0
+    assert (run / "refit" / "refit.json").is_file()
+
+
+def test_a_run_without_a_best_trial_has_nothing_to_refit(run, cli):
+    manifest = json.loads((run / "run.json").read_text())
+    del manifest["best"]
+    (run / "run.json").write_text(json.dumps(manifest))
+    assert_one_line_error(cli("refit", run), "no best trial to refit")
+    assert_one_line_error(cli("predict", run, AIRLINE, "--model", "refit"), "no refit model", "lstmtune refit")
+
+
+def test_model_choices_are_checked(refitted, cli):
+    run, _, _ = refitted
+    assert_one_line_error(
+        cli("predict", run, AIRLINE, "--model", "last"), "--model must be one of best, ensemble, refit"
+    )
+    assert_one_line_error(
+        cli("predict", run, AIRLINE, "--model", "refit", "--ensemble"), "--ensemble and --model refit"
+    )
+
+
+def test_resume_raises_the_epoch_budget_of_new_trials_and_never_lowers_it(run, cli):
+    data = json.loads((run / "run.json").read_text())["data"]["path"]
+    space = run / "space.yaml"
+    resumed = cli(
+        "search", data, *SEARCH, "--space", space, "--out", run, "--resume", "--max-trials", "4", "--epochs", "6", "-q"
+    )
+    assert resumed.exit_code == 0, resumed.output
+    manifest = json.loads((run / "run.json").read_text())
+    assert manifest["search"]["epochs"] == 6
+    assert manifest["search"]["epochs_raised"] == [{"from": 4, "to": 6, "after_trials": 2}]
+    runs = [json.loads((run / "history" / f"trial_{t}.json").read_text()) for t in ("2", "3")]
+    assert max(r["metrics"]["epochs_run"] for r in runs) <= 6
+    assert_one_line_error(
+        cli("search", data, *SEARCH, "--space", space, "--out", run, "--resume", "--epochs", "3"),
+        "--epochs may be raised on --resume, not lowered (was 6, now 3)",
+    )
+
+
+def test_a_refit_of_an_earlier_best_is_refused_by_predict_and_named_by_the_report(run, cli):
+    assert cli("refit", run, "-q").exit_code == 0
+    listing = run / "refit" / "refit.json"
+    refit = json.loads(listing.read_text())
+    listing.write_text(json.dumps({**refit, "trial_id": "99"}))  # as after a resume found a new best
+    assert_one_line_error(
+        cli("predict", run, AIRLINE, "--model", "refit"), "the refit model is trial 99's", "run `lstmtune refit"
+    )
+    markdown = cli("report", run, "--format", "md").stdout
+    assert "The refit model" in markdown and "trial 99's" in markdown and "refit on train + val" not in markdown
