@@ -3,8 +3,8 @@
 
     python scripts/check_html.py report.html [--screenshot OUT.png] [--width 1200] [--height 3000]
 
-The page must be self-contained: every <img src> a data: URI, no <script> (inline or not), no
-<link>, <iframe>, <object>, <embed>, no url(...) in CSS or a style attribute that leaves the page, no
+The page must be self-contained: every <img src> a data: URI, no <script> but inline ones that
+reach nothing outside the page (no src, no fetch, XMLHttpRequest, WebSocket, import or URL), no <link>, <iframe>, <object>, <embed>, no url(...) in CSS or a style attribute that leaves the page, no
 http(s):// or protocol-relative src/href. The problems are listed and the exit status is 1; otherwise the
 number of images is printed. Then the page is rendered with headless Chromium (found as `chromium` or
 `chromium-browser`, or $CHROMIUM) and the screenshot's path printed; without Chromium the check still
@@ -25,9 +25,13 @@ from pathlib import Path
 
 INSTALL = "apt-get update && apt-get install -y chromium"
 URL_ATTRIBUTES = {"src", "href", "srcset", "poster", "data", "action", "formaction", "background", "xlink:href"}
-FORBIDDEN_TAGS = {"script", "link", "iframe", "object", "embed", "frame", "base", "applet", "audio", "video", "source"}
+FORBIDDEN_TAGS = {"link", "iframe", "object", "embed", "frame", "base", "applet", "audio", "video", "source"}
 CSS_URL = re.compile(r"url\(\s*['\"]?\s*(?!data:|#)([^)'\"]*)", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"@import\b", re.IGNORECASE)
+# What an inline script would need to reach outside the page.
+SCRIPT_REACH = re.compile(
+    r"fetch\s*\(|XMLHttpRequest|WebSocket|EventSource|import\s*\(|sendBeacon|https?:|//[a-z]|location", re.IGNORECASE
+)
 
 
 class Checker(HTMLParser):
@@ -37,6 +41,8 @@ class Checker(HTMLParser):
         self.images = 0
         self.data_images = 0
         self._in_style = False
+        self._in_script = False
+        self.scripts = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         where = f"line {self.getpos()[0]}"
@@ -46,6 +52,11 @@ class Checker(HTMLParser):
             self.problems.append(f"{where}: <meta http-equiv=refresh>")
         if tag == "style":
             self._in_style = True
+        if tag == "script":
+            self._in_script = True
+            self.scripts += 1
+            if any(name == "src" for name, _ in attrs):
+                self.problems.append(f"{where}: <script src=...> (a self-contained report's scripts are inline)")
         for name, value in attrs:
             value = value or ""
             if name.startswith("on"):
@@ -67,10 +78,15 @@ class Checker(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":
             self._in_style = False
+        if tag == "script":
+            self._in_script = False
 
     def handle_data(self, data: str) -> None:
         if self._in_style:
             self._check_css(data, f"line {self.getpos()[0]}")
+        if self._in_script:
+            for match in SCRIPT_REACH.finditer(data):
+                self.problems.append(f"line {self.getpos()[0]}: the inline script uses {match.group(0)!r}")
 
     def _check_css(self, css: str, where: str) -> None:
         for match in CSS_URL.finditer(css):
@@ -130,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"problem: {problem}")
     status = 1 if checker.problems else 0
     if not checker.problems:
-        print("self-contained: no script, no link, no external reference")
+        print("self-contained: no link, no external reference, inline scripts only")
 
     chromium = find_chromium()
     if chromium is None:

@@ -144,7 +144,8 @@ def check_html_module():
 def assert_self_contained(text: str, pictures: dict[str, bytes]) -> Page:
     page = parse(text)
     assert text.startswith("<!DOCTYPE html>") and "</html>" in text
-    assert not {"script", "link", "iframe", "object", "embed"} & set(page.tags)
+    assert not {"link", "iframe", "object", "embed"} & set(page.tags)
+    assert page.tags.count("script") == 1 and "<script>" in text  # the inline table sorter, no src
     assert page.external == []
     assert len(page.images) == len(pictures) and all(src.startswith("data:image/png;base64,") for src in page.images)
     assert "http://" not in text and "https://" not in text and "url(" not in text
@@ -217,7 +218,7 @@ def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
 
     report = hand_filled(load_report(forecast_run))
     pictures = render_plots(report)
-    assert {"curves", "gap", "hyperparameters", "importance"} <= set(pictures)
+    assert {"curves", "gap", "hyperparameters", "importance", "parallel"} <= set(pictures)
     text = render_html(report, pictures)
     assert_self_contained(text, pictures)
     assert len(text) < 600_000  # small pictures keep the page light
@@ -231,8 +232,18 @@ def test_forecast_html_is_self_contained_and_complete(forecast_run, tmp_path):
     for name in report.tunable:  # what helped: every hyperparameter with its importance and effect
         assert f"<td>{name}</td>" in text
     assert "-0.90" in text and "+0.45" in text
-    # The ranked table has the Markdown renderer's columns: the summary, the curve, the tuned values.
-    assert f"{report.objective.name} by epoch" in text
+    # Every trial in a table that sorts (numbers by their exact values), the curve of the top ones; the
+    # top trials' tuned values side by side, one column per trial.
+    assert f"{report.objective.name} by epoch" in text and '<table class="sortable">' in text
+    trials = text.split('<section id="trials">')[1].split("</section>")[0]
+    assert trials.count("<tr") == len(report.table) + 1
+    score = float(report.table.iloc[0]["score"])
+    assert f'data-sort="{score!r}"' in trials
+    side = text.split('<section id="configurations">')[1].split("</section>")[0]
+    for trial_id in report.top["trial_id"]:
+        assert f"trial {trial_id}" in side
+    for name in report.tunable:
+        assert f"<th>{name}</th>" in side
     assert "persistence" in text and "seasonal" in text  # the test figures beside the baselines
     (tmp_path / "report.html").write_text(text, encoding="utf-8")
 
@@ -304,3 +315,21 @@ def test_pictures_and_html_import_neither_tensorflow_nor_pyplot():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.search
+def test_parallel_coordinates_place_values_on_their_axes(forecast_run):
+    from lstmtune.report.pictures.parallel import axis_positions, plot_parallel
+
+    report = load_report(forecast_run)
+    # kernel_l2 is sampled on a log scale: its geometric middle lies half way up the axis.
+    places, ticks = axis_positions(report, "kernel_l2", pd.Series([1e-5, 1e-4, 1e-3]))
+    np.testing.assert_allclose(places, [0.0, 0.5, 1.0])
+    assert [text for _, text in ticks] == ["1e-05", "0.001"]
+    places, _ = axis_positions(report, "dropout", pd.Series([0.0, 0.05, 0.2]))
+    np.testing.assert_allclose(places, [0.0, 0.25, 1.0])  # linear
+    places, ticks = axis_positions(report, "optimizer", pd.Series(["rmsprop", "adam", "adamw", "adam"]))
+    assert [text for _, text in ticks] == ["adam", "adamw", "rmsprop"] and places.tolist() == [1.0, 0.0, 0.5, 0.0]
+    assert plot_parallel(report)  # three trials, three tuned hyperparameters
+    few = dataclasses.replace(report, table=report.table.head(2))
+    assert plot_parallel(few) is None  # fewer than three trials draw no lines worth reading

@@ -1,8 +1,9 @@
 """One self-contained HTML page of a run for `lstmtune report --html FILE` (no TensorFlow).
 
-Inline CSS, pictures as `data:image/png;base64,...`, no script, no external link: the file can be mailed,
-attached to a CI job or opened offline. Every text from the run (paths, labels, findings, reasons) is
-escaped.
+Inline CSS, pictures as `data:image/png;base64,...`, no external link: the file can be mailed, attached to
+a CI job or opened offline. One small inline script sorts the trials table when a header is clicked; with
+scripts off the table stays ranked, and the page's Content-Security-Policy lets nothing load from outside.
+Every text from the run (paths, labels, findings, reasons) is escaped.
 """
 
 from __future__ import annotations
@@ -63,8 +64,48 @@ figure { margin: 1.4em 0; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e3e6ea; }
 figcaption { color: #4a5360; font-size: 0.9em; margin-top: 6px; max-width: 90ch; }
 details { margin: 0.6em 0; } summary { cursor: pointer; color: #2b5ea7; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[aria-sort="ascending"]::after { content: " \25B2"; font-size: 0.75em; }
+table.sortable th[aria-sort="descending"]::after { content: " \25BC"; font-size: 0.75em; }
+th.trial { text-align: right; }
 footer { margin-top: 2.5em; color: #8a929c; font-size: 0.8em; }
 """
+
+
+# Sorts a table.sortable by the clicked header (again: the other way): numbers by the cells' data-sort
+# values, missing ones last, words alphabetically. Nothing else runs.
+SORT_SCRIPT = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  var headers = table.querySelectorAll("thead th");
+  headers.forEach(function (header, column) {
+    header.tabIndex = 0;
+    header.title = "sort by " + header.textContent;
+    function key(row) {
+      var cell = row.cells[column];
+      var value = cell && cell.dataset.sort !== undefined ? parseFloat(cell.dataset.sort) : NaN;
+      return {number: value, text: cell ? cell.textContent : ""};
+    }
+    function sort() {
+      var up = header.getAttribute("aria-sort") !== "ascending";
+      headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+      header.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (isNaN(x.number) !== isNaN(y.number)) { return isNaN(x.number) ? 1 : -1; }
+        var order = isNaN(x.number) ? x.text.localeCompare(y.text) : x.number - y.number;
+        return up ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    }
+    header.addEventListener("click", sort);
+    header.addEventListener("keydown", function (event) { if (event.key === "Enter") { sort(); } });
+  });
+});
+"""
+# Nothing loads from outside the page; styles and the sorting script are inline.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 
 def esc(value: Any) -> str:
@@ -76,15 +117,22 @@ def _is_number(value: Any) -> bool:
 
 
 def _cell(value: Any, cls: str = "") -> str:
-    classes = " ".join(c for c in (cls, "num" if _is_number(value) else "") if c)
+    number_ = _is_number(value)
+    classes = " ".join(c for c in (cls, "num" if number_ else "") if c)
     attribute = f' class="{classes}"' if classes else ""
+    if number_ and math.isfinite(float(value)):
+        attribute += f' data-sort="{float(value)!r}"'
     return f"<td{attribute}>{esc(cell(value))}</td>"
 
 
-def _table(headers: Iterable[str], rows: Iterable[str], caption: str | None = None) -> str:
+def _table(headers: Iterable[str], rows: Iterable[str], caption: str | None = None, sortable: bool = False) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    kind = ' class="sortable"' if sortable else ""
+    return (
+        f'<div class="scroll"><table{kind}>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+        "</table></div>"
+    )
 
 
 # --- sections ---------------------------------------------------------------------------------
@@ -180,26 +228,19 @@ def _findings_section(report: Report) -> str:
     return f'<section id="findings"><h2>Findings</h2>{findings}{table}</section>'
 
 
-def ranked_columns(report: Report) -> tuple[list[str], str]:
-    """The Markdown renderer's columns: the summary columns, the objective by epoch, the tuned values."""
-    columns = [c for c in report.summary_columns if c in report.top.columns]
-    return columns + [c for c in report.tunable if c in report.top.columns], f"{report.objective.name} by epoch"
-
-
 def _ranked_section(report: Report) -> str:
+    """Every trial, ranked, with the summary figures (the tuned values are in the side-by-side table and
+    trials.csv), sortable by any column; the objective's sparkline for the top trials."""
     if report.top.empty:
-        return '<section id="trials"><h2>Top trials</h2><p class="muted">No trial has finished yet.</p></section>'
-    columns, curve = ranked_columns(report)
-    summary = [c for c in columns if c in report.summary_columns]
-    tuned = [c for c in columns if c not in summary]
+        return '<section id="trials"><h2>Trials</h2><p class="muted">No trial has finished yet.</p></section>'
+    summary = [c for c in report.summary_columns if c in report.table.columns]
     best_id = str((report.best or {}).get("trial_id")) if report.best else None
     rows = []
-    for record in report.top.to_dict(orient="records"):
+    for record in report.table.to_dict(orient="records"):
         trial = str(record.get("trial_id"))
         cls = ' class="best"' if trial == best_id else ""
         cells = [_cell(record.get(c)) for c in summary]
         cells.append(f'<td class="spark">{esc(sparkline(report.curves.get(trial, [])))}</td>')
-        cells += [_cell(record.get(c)) for c in tuned]
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     better = "lower" if report.objective.direction == "min" else "higher"
     shortened = [f"{HEADERS[c]}: {c.replace('_', ' ')}" for c in summary if HEADERS.get(c, c) != c]
@@ -209,14 +250,39 @@ def _ranked_section(report: Report) -> str:
             "gap: the generalisation gap at the best epoch",
             *shortened,
             report.presentation.skill,
-            SPARK_SCALE,
+            f"{report.objective.name} by epoch for the top {plural(len(report.top), 'trial')} ({SPARK_SCALE})",
+            "click a column's header to sort by it",
         ]
     )
     headers = [HEADERS.get(c, c) for c in summary]
     return (
-        f'<section id="trials"><h2>Top {plural(len(report.top), "trial")}</h2>'
-        + _table([*headers, curve, *tuned], rows, note)
+        f'<section id="trials"><h2>Trials ({len(report.table)})</h2>'
+        + _table([*headers, f"{report.objective.name} by epoch"], rows, note, sortable=True)
         + "</section>"
+    )
+
+
+def _configurations_section(report: Report) -> str:
+    """The top trials' tuned values side by side: one column per trial, one row per hyperparameter."""
+    tuned = [c for c in report.tunable if c in report.top.columns]
+    if report.top.empty or not tuned:
+        return ""
+    records = report.top.to_dict(orient="records")
+    best_id = str((report.best or {}).get("trial_id")) if report.best else None
+    heads = "".join(
+        f'<th class="trial">trial {esc(r.get("trial_id"))}{" (best)" if str(r.get("trial_id")) == best_id else ""}</th>'
+        for r in records
+    )
+    rows = [
+        f"<tr><th>{esc(name)}</th>{''.join(_cell(record.get(name)) for record in records)}</tr>"
+        for name in [*tuned, "score", "best_epoch"]
+        if name in report.top.columns
+    ]
+    caption = "The tuned values of the top trials, best first; the last rows repeat their score and best epoch."
+    return (
+        f'<section id="configurations"><h2>The top {plural(len(records), "configuration")} side by side</h2>'
+        f'<div class="scroll"><table><caption>{esc(caption)}</caption><thead><tr><th>hyperparameter</th>{heads}'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 
@@ -365,6 +431,7 @@ def render_html(report: Report, pictures: dict[str, bytes]) -> str:
             _findings_section(report),
             _cudnn_section(report),
             _ranked_section(report),
+            _configurations_section(report),
             _best_section(report),
             _helped_section(report),
             _pictures_section(report, pictures),
@@ -374,7 +441,8 @@ def render_html(report: Report, pictures: dict[str, bytes]) -> str:
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>lstmtune run {esc(root)}</title><style>{CSS}</style></head>"
-        f"<body><main>{body}</main></body></html>\n"
+        f"<body><main>{body}</main><script>{SORT_SCRIPT}</script></body></html>\n"
     )

@@ -5,6 +5,7 @@ Each picture is drawn only when its data is there; a missing piece skips that pi
     curves           learning curves of the top trials, best epoch marked, the naive baseline's line
     gap              validation / training metric per epoch for the top trials, the recorded gap marked
     hyperparameters  one panel per tuned hyperparameter: its value against the score
+    parallel         parallel coordinates: each trial a line across the tuned hyperparameters, coloured by score
     importance       the importance of each tuned hyperparameter for the score
     predictions      the best model on the test split (over time, or predicted vs true)
     confusion        classification: the best model's test confusion matrix
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lstmtune.report.model import Report
+from lstmtune.report.pictures.parallel import plot_parallel
 from lstmtune.report.pictures.predictions import plot_confusion, plot_predictions
 from lstmtune.report.pictures.training import plot_curves, plot_gap, plot_hyperparameters, plot_importance
 
@@ -23,6 +25,7 @@ PICTURES: dict[str, Callable[[Report], bytes | None]] = {
     "curves": plot_curves,
     "gap": plot_gap,
     "hyperparameters": plot_hyperparameters,
+    "parallel": plot_parallel,
     "importance": plot_importance,
     "predictions": plot_predictions,
     "confusion": plot_confusion,

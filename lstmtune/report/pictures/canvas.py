@@ -147,3 +147,46 @@ def tuned_hyperparameters(report: Report) -> list[str]:
     names = [n for n in report.tunable if n in completed]
     names += [n for n in report.manifest.hyperparameter_names if n in completed and n not in names]
     return [n for n in names if completed[n].dropna().astype(str).nunique() > 1]
+
+
+def is_numeric(values: pd.Series) -> bool:
+    present = values.dropna()
+    if present.empty or present.map(lambda v: isinstance(v, (bool, np.bool_))).any():
+        return False
+    return bool(pd.to_numeric(present, errors="coerce").notna().all())
+
+
+def log_in_space(report: Report, name: str) -> bool:
+    """Whether the space samples this hyperparameter on a log scale (`{float: [a, b], log: true}`)."""
+    space = (report.manifest.get("hyperparameters") or {}).get("space") or {}
+    entry = space.get(name) if isinstance(space, dict) else None
+    return isinstance(entry, dict) and bool(entry.get("log"))
+
+
+def choice_in_space(report: Report, name: str) -> bool:
+    """A `{choice: [...]}` hyperparameter is drawn as categories, numbers or not."""
+    space = (report.manifest.get("hyperparameters") or {}).get("space") or {}
+    entry = space.get(name) if isinstance(space, dict) else None
+    return isinstance(entry, dict) and "choice" in entry
+
+
+def category_order(label: str) -> tuple:
+    """Numbers by value, then words alphabetically, the missing value last."""
+    try:
+        return (label == "-", 0, float(label), "")
+    except ValueError:
+        return (label == "-", 1, 0.0, label)
+
+
+def tick(value: float, _position: Any = None) -> str:
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def category(value: Any) -> str:
+    """A category's tick label. Not `core.text.cell`: a column of whole numbers read back as floats
+    (a choice of units next to a missing value) keeps its labels whole, and every value stays exact."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -36,6 +36,12 @@ def caption(report: Report, name: str) -> str:
             "Each completed trial's value of a tuned hyperparameter against its score; "
             "the star is the best trial. Few trials make any trend a hint, not a finding."
         ),
+        "parallel": (
+            "Every completed trial as a line through one axis per tuned hyperparameter (its range, on a log "
+            "scale where the space samples it so; choices evenly spaced), coloured by score, the best trial in "
+            "red: where good lines bunch on an axis, that value range worked; lines spread over an axis say "
+            "it mattered little."
+        ),
         "importance": "How much each tuned hyperparameter mattered for the score across the completed trials.",
         "predictions": "The best model on the test split against the truth"
         + report.presentation.predictions_note

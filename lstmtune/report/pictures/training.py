@@ -4,7 +4,6 @@ score, and their importance."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,13 +19,19 @@ from lstmtune.report.pictures.canvas import (
     SIZE,
     baseline_line,
     best_trial_id,
+    category,
+    category_order,
+    choice_in_space,
     completed_trials,
     epoch_numbers,
+    is_numeric,
+    log_in_space,
     metric_names,
     new_figure,
     numeric,
     png,
     spans_decades,
+    tick,
     top_histories,
     trial_label,
     trial_row,
@@ -187,49 +192,6 @@ def plot_gap(report: Report) -> bytes | None:
     return png(figure)
 
 
-def _is_numeric(values: pd.Series) -> bool:
-    present = values.dropna()
-    if present.empty or present.map(lambda v: isinstance(v, (bool, np.bool_))).any():
-        return False
-    return bool(pd.to_numeric(present, errors="coerce").notna().all())
-
-
-def _log_in_space(report: Report, name: str) -> bool:
-    """Whether the space samples this hyperparameter on a log scale (`{float: [a, b], log: true}`)."""
-    space = (report.manifest.get("hyperparameters") or {}).get("space") or {}
-    entry = space.get(name) if isinstance(space, dict) else None
-    return isinstance(entry, dict) and bool(entry.get("log"))
-
-
-def _choice_in_space(report: Report, name: str) -> bool:
-    """A `{choice: [...]}` hyperparameter is drawn as categories, numbers or not."""
-    space = (report.manifest.get("hyperparameters") or {}).get("space") or {}
-    entry = space.get(name) if isinstance(space, dict) else None
-    return isinstance(entry, dict) and "choice" in entry
-
-
-def _category_order(label: str) -> tuple:
-    """Numbers by value, then words alphabetically, the missing value last."""
-    try:
-        return (label == "-", 0, float(label), "")
-    except ValueError:
-        return (label == "-", 1, 0.0, label)
-
-
-def _tick(value: float, _position: Any = None) -> str:
-    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def _category(value: Any) -> str:
-    """A category's tick label. Not `core.text.cell`: a column of whole numbers read back as floats
-    (a choice of units next to a missing value) keeps its labels whole, and every value stays exact."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def plot_hyperparameters(report: Report) -> bytes | None:
     """One panel per tuned hyperparameter: value against score; the best trial highlighted."""
     names = tuned_hyperparameters(report)[:MAX_PANELS]
@@ -246,9 +208,9 @@ def plot_hyperparameters(report: Report) -> bytes | None:
     for index, name in enumerate(names):
         axes = panels[index // columns][index % columns]
         values = completed[name]
-        if _is_numeric(values) and not _choice_in_space(report, name):
+        if is_numeric(values) and not choice_in_space(report, name):
             x = numeric(values).to_numpy()
-            if spans_decades(x, 2) or (_log_in_space(report, name) and np.nanmin(x) > 0):
+            if spans_decades(x, 2) or (log_in_space(report, name) and np.nanmin(x) > 0):
                 axes.set_xscale("log")
                 subs = (1.0,) if spans_decades(x, 2) else (1.0, 3.0) if spans_decades(x, 1) else (1.0, 2.0, 5.0)
                 axes.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
@@ -256,10 +218,10 @@ def plot_hyperparameters(report: Report) -> bytes | None:
             else:
                 whole = bool(np.all(np.isclose(x[np.isfinite(x)], np.round(x[np.isfinite(x)]))))
                 axes.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=whole))
-            axes.xaxis.set_major_formatter(FuncFormatter(_tick))
+            axes.xaxis.set_major_formatter(FuncFormatter(tick))
         else:
-            labels = values.map(_category)
-            categories = sorted(labels.unique(), key=_category_order)
+            labels = values.map(category)
+            categories = sorted(labels.unique(), key=category_order)
             x = labels.map({c: i for i, c in enumerate(categories)}).to_numpy(dtype=float)
             axes.set_xticks(range(len(categories)), categories, fontsize=7)
             axes.set_xlim(-0.5, len(categories) - 0.5)
