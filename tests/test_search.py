@@ -423,6 +423,13 @@ def test_multi_target_multi_step(cli, seattle_csv, tiny_space, tmp_path):
     manifest = read_json(out / "run.json")
     assert manifest["data"]["inputs"] == ["temp_max", "temp_min", "precipitation", "wind"]
     assert set(manifest["best"]["test"]["by_target"]) == {"temp_max", "temp_min"}
+    # Two targets: each in its own units, never their RMSEs averaged; the all-targets row has the mean skill.
+    report = cli("report", out, "--format", "md").stdout
+    assert "each target in its own units; the all-targets rows: mean skill" in report
+    skill = manifest["best"]["test"]["skill"]
+    assert f"| test | best model (trial 0): all targets | - | - | {skill:.4g} |" in report
+    rmse = manifest["best"]["test"]["by_target"]["temp_min"]["rmse"]
+    assert f"| test | best model (trial 0): temp_min | {rmse:.4g} |" in report
     import keras
 
     model = keras.saving.load_model(out / "best_model.keras")

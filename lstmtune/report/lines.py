@@ -91,4 +91,9 @@ def confusion_lines(report: Report) -> list[str]:
 def figures_title(report: Report) -> str:
     """The title of the table of the best model against the baselines (and the reference model)."""
     against = "naive baselines and the reference model" if report.manifest.reference else "naive baselines"
-    return f"Best model against {against}" + (" (original units)" if report.presentation.original_units else "")
+    units = ""
+    if report.presentation.original_units:
+        several = len(report.manifest.data.get("targets") or []) > 1
+        # Errors of targets on different scales are not averaged: each target's row is in its own units.
+        units = " (each target in its own units; the all-targets rows: mean skill)" if several else " (original units)"
+    return f"Best model against {against}{units}"

@@ -227,8 +227,12 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
         if reference and isinstance(reference.get(split), dict):
             entries.append((f"reference: {reference.get('name')}", reference[split]))
         for name, scores in entries:
-            rows.append((split, name, scores))
-            if len(targets) > 1:
-                for target, figures in (scores.get("by_target") or {}).items():
-                    rows.append((split, f"{name}: {target}", figures))
+            by_target = scores.get("by_target") if len(targets) > 1 else None
+            if not isinstance(by_target, dict) or not by_target:
+                rows.append((split, name, scores))
+                continue
+            # RMSE and MAE of targets on different scales mean nothing averaged: only the skill is.
+            rows.append((split, f"{name}: all targets", {"skill": scores.get("skill")}))
+            for target, figures in by_target.items():
+                rows.append((split, f"{name}: {target}", figures))
     return rows
