@@ -138,13 +138,17 @@ class Predictor:
         model, encoder = members[0]
         return cls(model, encoder, task, state, members)
 
-    def predict(self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False) -> pd.DataFrame:
+    def predict(
+        self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False, strict: bool = False
+    ) -> pd.DataFrame:
         """Forecast: the horizon after the last row (every window with all_windows); text and
         sequence: a label and class probabilities (or a value) per text / sequence. An ensemble's
-        members' outputs are averaged before they are decoded."""
+        members' outputs are averaged before they are decoded. Texts without words are skipped and
+        listed in the result's attrs["skipped_rows"] (data rows, 1-based); `strict` refuses them."""
         if not isinstance(frame, pd.DataFrame):
             raise OptionError(f"frame must be a pandas DataFrame of new rows, but got {type(frame).__name__}")
-        options = {"all_windows": all_windows} if "all_windows" in get_task(self.task).predict_options else {}
+        given = {"all_windows": all_windows, "strict": strict}
+        options = {name: given[name] for name in get_task(self.task).predict_options}
         found = []
         for model, encoder in self.members:
             inputs, context = encoder.encode_frame(frame, source, **options)
@@ -153,6 +157,18 @@ class Predictor:
         outputs, encoder, context = min(found, key=lambda item: len(item[0]))
         mean = np.mean([o[len(o) - len(outputs) :] for o, _, _ in found], axis=0)
         return encoder.decode(mean, context)
+
+
+def skipped_lines(result: pd.DataFrame) -> list[str]:
+    """The stderr note on rows left out of the predictions (texts without words)."""
+    skipped = list(result.attrs.get("skipped_rows") or [])
+    if not skipped:
+        return []
+    shown = ", ".join(str(row) for row in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
+    return [
+        f"skipped {len(skipped)} row{'s' if len(skipped) != 1 else ''} without words (data row {shown}): no "
+        "prediction for them; --strict refuses such a file"
+    ]
 
 
 def read_json_or_none(path: Path) -> Any:

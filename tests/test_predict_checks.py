@@ -4,11 +4,13 @@ against run.json. Each tampered run is refused with one line naming the file and
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import AIRLINE, REVIEWS, SEQUENCE_SPACE, TEXT_SPACE, TINY_SPACE, VOWELS, assert_one_line_error
 from typer.testing import CliRunner
@@ -161,4 +163,27 @@ def test_a_repeated_timestamp_is_refused_as_the_search_refuses_it(runs, tmp_path
     result = cli("predict", runs["forecast"], data)
     assert_one_line_error(
         result, "repeat.csv", "--time-col 'Date' must not repeat a timestamp", month, f"lines {row + 1} and {row + 2}"
+    )
+
+
+def test_texts_without_words_are_skipped_and_named_unless_strict(runs, tmp_path):
+    """One numbering everywhere: the data row, 1 = the first row after the header; a row with no words
+    gets no prediction and is named on stderr; --strict refuses the file; other tasks refuse --strict."""
+    new = tmp_path / "new.csv"
+    new.write_text('text\n"a fine film"\n""\n"..."\n"dull and long"\n', encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["predict", str(runs["text"]), str(new)])
+    assert result.exit_code == 0, result.stderr
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert frame["row"].tolist() == [1, 4]
+    assert result.stderr.strip() == (
+        "skipped 2 rows without words (data row 2, 3): no prediction for them; --strict refuses such a file"
+    )
+    assert_one_line_error(
+        runner.invoke(app, ["predict", str(runs["text"]), str(new), "--strict"]),
+        "every row needs a text to predict (--strict), but row 2 of column 'text' is empty",
+    )
+    assert_one_line_error(
+        runner.invoke(app, ["predict", str(runs["forecast"]), str(AIRLINE), "--strict"]),
+        "--strict applies to text runs",
     )

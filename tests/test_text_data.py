@@ -529,10 +529,15 @@ def test_state_and_encode_frame_for_prediction(tmp_path):
     frame = pd.DataFrame({"text": list(data.texts["test"]), "other": 1})
     inputs, index = encode_frame(state, frame, "new.csv")
     assert (inputs == data.inputs("test", values)).all() and list(index) == list(frame.index)
+    # A row without words is skipped (its position left out), or refused with strict; no text at all is refused.
+    inputs, kept = encode_frame(state, pd.DataFrame({"text": ["fine", "  ", "...", "good fun"]}), "new.csv")
+    assert kept.tolist() == [0, 3] and len(inputs) == 2
     with pytest.raises(
-        DataError, match=r"new.csv: every row needs a text to predict, but row 2 of column 'text' is empty"
+        DataError, match=r"new.csv: every row needs a text to predict \(--strict\), but row 2 of column 'text' is empty"
     ):
-        encode_frame(state, pd.DataFrame({"text": ["fine", "  "]}), "new.csv")
+        encode_frame(state, pd.DataFrame({"text": ["fine", "  "]}), "new.csv", strict=True)
+    with pytest.raises(DataError, match=r"new.csv: no row of column 'text' holds a word: there is no text to predict"):
+        encode_frame(state, pd.DataFrame({"text": ["", "  "]}), "new.csv")
     with pytest.raises(
         DataError,
         match=r"new.csv: the model reads texts from column 'text', which is not a column \(did you mean 'texts'\?\)",

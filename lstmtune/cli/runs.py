@@ -266,6 +266,13 @@ EnsembleOpt = Annotated[
         help="Predict with the mean of the run's ensemble (search --ensemble K) instead of its best model.",
     ),
 ]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="[text] Refuse a file with a row that has no words (by default such rows are skipped and named on stderr).",
+    ),
+]
 ModelOpt = Annotated[
     str,
     typer.Option(
@@ -291,6 +298,7 @@ def predict(
     encoding: PredictEncodingOpt = None,
     ensemble: EnsembleOpt = False,
     model: ModelOpt = "best",
+    strict: StrictOpt = False,
 ) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
@@ -301,7 +309,7 @@ def predict(
 
         lstmtune predict runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding, ensemble, model)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, strict)
 
 
 def forecast(
@@ -319,15 +327,22 @@ def forecast(
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding, ensemble, model)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, False)
 
 
 def _predict(
-    run_dir: Path, data: Path, output: Path | None, all_windows: bool, encoding: str | None, ensemble: bool, model: str
+    run_dir: Path,
+    data: Path,
+    output: Path | None,
+    all_windows: bool,
+    encoding: str | None,
+    ensemble: bool,
+    model: str,
+    strict: bool,
 ) -> None:
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.errors import OptionError
-    from lstmtune.predict import Predictor, backtest_lines
+    from lstmtune.predict import Predictor, backtest_lines, skipped_lines
     from lstmtune.run.output import write_output
     from lstmtune.tasks import get_task
 
@@ -340,10 +355,15 @@ def _predict(
         task = get_task(predictor.task)
         if all_windows and "all_windows" not in task.predict_options:
             raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {task.name} run")
+        if strict and "strict" not in task.predict_options:
+            raise OptionError(f"--strict applies to text runs, but {run_dir} is a {task.name} run")
         # The run's encoding is the default for its new files.
         frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=task.na_is_text)
-        result = predictor.predict(frame, source=str(data), all_windows=all_windows)
-        for line in backtest_lines(result):  # --all on a forecast run: how the forecasts did, per step
+        result = predictor.predict(frame, source=str(data), all_windows=all_windows, strict=strict)
+        for line in [
+            *backtest_lines(result),
+            *skipped_lines(result),
+        ]:  # --all on a forecast run: how the forecasts did, per step
             stderr().print(line, highlight=False, markup=False, soft_wrap=True)
         text = result.to_csv(index=task.indexed_predictions)
         if output:

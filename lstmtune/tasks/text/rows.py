@@ -271,11 +271,12 @@ def _from_column(
     return column.names, source, across, share is not None
 
 
-def encode_frame(state: dict[str, Any], frame: pd.DataFrame, source: str) -> tuple[np.ndarray, pd.Index]:
-    """Model inputs for every row of a new CSV (labels not needed): (int32 (n, sequence_length), index).
-
-    Every row is predicted, so a row without words is an error naming it rather than dropped.
-    """
+def encode_frame(
+    state: dict[str, Any], frame: pd.DataFrame, source: str, strict: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model inputs for the rows of a new CSV that hold a text (labels not needed): (int32 (n,
+    sequence_length), the positions of those rows). A row without words is skipped (`strict`: an error
+    naming it); a file with no text at all is an error."""
     encoder = TextEncoder.from_state(state)
     text_col = state["text_col"]
     names = [str(c) for c in frame.columns]
@@ -286,11 +287,19 @@ def encode_frame(state: dict[str, Any], frame: pd.DataFrame, source: str) -> tup
         )
     column = frame.iloc[:, names.index(text_col)]
     texts = [text_value(v) for v in column]
+    kept = []
     for position, text in enumerate(texts):
-        if text is None or not tokenize(text):
+        if text is not None and tokenize(text):
+            kept.append(position)
+        elif strict or len(texts) == 1:
             holds = "is empty" if text is None or not text.strip() else f"holds {text[:40]!r}, which has no words"
             raise DataError(
-                f"{source}: every row needs a text to predict, but row {row_of(position)} of column {text_col!r} {holds}"
+                f"{source}: every row needs a text to predict (--strict), but row {row_of(position)} of column "
+                f"{text_col!r} {holds}"
+                if strict
+                else f"{source}: row {row_of(position)} of column {text_col!r} {holds}: there is no text to predict"
             )
-    inputs = encoder.encode(texts, int(state["sequence_length"]), max_tokens=state.get("max_tokens"))
-    return inputs, frame.index
+    if not kept:
+        raise DataError(f"{source}: no row of column {text_col!r} holds a word: there is no text to predict")
+    inputs = encoder.encode([texts[p] for p in kept], int(state["sequence_length"]), max_tokens=state.get("max_tokens"))
+    return inputs, np.asarray(kept, dtype=np.int64)

@@ -34,15 +34,19 @@ class TextPredictorEncoder:
             "output": Shape((1 if n == 2 else n,), "labels"),
         }
 
-    def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
+    def encode_frame(self, frame: pd.DataFrame, source: str = "the data", strict: bool = False):
         from lstmtune.tasks.text.rows import encode_frame
 
-        inputs, index = encode_frame(self.state, frame, source)
-        return inputs, index
+        inputs, kept = encode_frame(self.state, frame, source, strict)
+        return inputs, (kept, len(frame))
 
-    def decode(self, outputs, index) -> pd.DataFrame:
+    def decode(self, outputs, context) -> pd.DataFrame:
+        """One row per text predicted, named by its data row (1 = the first row after the header); the rows
+        skipped for having no words are listed in the frame's attrs["skipped_rows"]."""
+        kept, total = context
         out = self.encoder.decode(outputs)
-        out.insert(0, "row", [int(i) + 1 for i in range(len(out))])
+        out.insert(0, "row", [int(p) + 1 for p in kept])
+        out.attrs["skipped_rows"] = sorted(set(range(1, total + 1)) - set(out["row"]))
         return out
 
 
@@ -64,6 +68,7 @@ class TextTask(Task):
         "bidirectional": {"choice": [False, True]},
     }
     na_is_text = True  # "NA" or "None" in a review is a word
+    predict_options = ("strict",)
     references = ("tfidf",)
     reference_advice = (
         "search pooling over time (pooling: max or mean) and bidirectional layers, start from pre-trained word "
