@@ -185,6 +185,7 @@ def test_downsampling_shortens_the_sequences_the_lstm_reads_and_the_saved_model_
     assert model.get_layer("downsample").factor == 4
     assert model.get_layer("lstm_1").input[0].shape[1] == -(-steps // 4)  # (values, mask)
     inputs, _ = next(iter(side.dataset("val", values, 8)))
+    model.optimizer.build(model.trainable_variables)  # as the search saves its best model
     model.save(tmp_path / "model.keras")
     loaded = load_model(tmp_path / "model.keras")
     np.testing.assert_allclose(loaded.predict_on_batch(inputs), model.predict_on_batch(inputs), rtol=1e-5)

@@ -419,7 +419,8 @@ def test_best_epoch_at_last_epoch_is_still_improving(tmp_path):
     assert {
         "code": "still_improving",
         "trial": "1",
-        "reason": f"best at its last epoch ({EPOCHS}): more epochs might help",
+        "reason": f"best at its last epoch ({EPOCHS}): more epochs might help (--resume --epochs N raises the "
+        "budget of new trials)",
     } in found
     stopped = diagnoses_for([completed("1", 0.1, best_epoch=EPOCHS - 4, epochs_run=EPOCHS - 1)], tmp_path)
     assert [d["code"] for d in stopped] == ["stopped_early"]
