@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.core.text import clip
-from lstmtune.errors import OptionError, RunDirError
+from lstmtune.core.text import clip, suggestion
+from lstmtune.errors import DataError, OptionError, RunDirError
 from lstmtune.run.atomic import read_json
 from lstmtune.run.layout import ENSEMBLE_MEMBERS as MEMBERS_FILE
 from lstmtune.run.layout import REFIT_FILE, RunDir
@@ -139,14 +139,23 @@ class Predictor:
         return cls(model, encoder, task, state, members)
 
     def predict(
-        self, frame: pd.DataFrame, source: str = "the data", all_windows: bool = False, strict: bool = False
+        self,
+        frame: pd.DataFrame,
+        source: str = "the data",
+        all_windows: bool = False,
+        strict: bool = False,
+        keep: tuple[str, ...] | list[str] = (),
     ) -> pd.DataFrame:
         """Forecast: the horizon after the last row (every window with all_windows); text and
         sequence: a label and class probabilities (or a value) per text / sequence. An ensemble's
         members' outputs are averaged before they are decoded. Texts without words are skipped and
-        listed in the result's attrs["skipped_rows"] (data rows, 1-based); `strict` refuses them."""
+        listed in the result's attrs["skipped_rows"] (data rows, 1-based); `strict` refuses them. `keep`
+        names columns of `frame` carried into the result beside each text's or sequence's prediction."""
         if not isinstance(frame, pd.DataFrame):
             raise OptionError(f"frame must be a pandas DataFrame of new rows, but got {type(frame).__name__}")
+        keep = [keep] if isinstance(keep, str) else keep
+        if not isinstance(keep, (list, tuple)) or not all(isinstance(name, str) for name in keep):
+            raise OptionError(f"keep must be a list of column names, but got {keep!r}")
         given = {"all_windows": all_windows, "strict": strict}
         options = {name: given[name] for name in get_task(self.task).predict_options}
         found = []
@@ -156,7 +165,42 @@ class Predictor:
         # Members may read different lookbacks: their windows all end at the last row, so the last ones agree.
         outputs, encoder, context = min(found, key=lambda item: len(item[0]))
         mean = np.mean([o[len(o) - len(outputs) :] for o, _, _ in found], axis=0)
-        return encoder.decode(mean, context)
+        result = encoder.decode(mean, context)
+        return with_kept_columns(result, frame, list(keep), encoder, context, source) if keep else result
+
+
+def with_kept_columns(
+    result: pd.DataFrame, frame: pd.DataFrame, keep: list[str], encoder: Any, context: Any, source: str
+) -> pd.DataFrame:
+    """The result with `keep`'s columns of the new rows after its first column (row or id): each output row's
+    value, which must be one per sequence. A column named like one of the output's (a true `label` beside
+    the predicted one) is kept as <name>_data."""
+    if not hasattr(encoder, "source_rows"):
+        raise OptionError("--keep applies to text and sequence runs, whose output has a row per text or sequence")
+    names = [str(c) for c in frame.columns]
+    for name in keep:
+        if name not in names:
+            raise DataError(
+                f"{source}: --keep {name!r} is not a column{suggestion(name, names)}; columns are: "
+                f"{clip(', '.join(names), 200)}"
+            )
+    rows = encoder.source_rows(context)
+    out = result.copy()
+    out.attrs = dict(result.attrs)
+    for offset, name in enumerate(keep, start=1):
+        column = frame.iloc[:, names.index(name)]
+        values = []
+        for item, positions in zip(out.iloc[:, 0], rows):
+            held = column.iloc[list(positions)]
+            distinct = held.drop_duplicates()
+            if len(distinct) > 1:
+                raise DataError(
+                    f"{source}: --keep {name!r} must hold one value per sequence, but sequence {item} holds "
+                    f"{distinct.iloc[0]!r} and {distinct.iloc[1]!r}"
+                )
+            values.append(held.iloc[0] if len(held) else None)
+        out.insert(offset, f"{name}_data" if name in result.columns else name, values)
+    return out
 
 
 def skipped_lines(result: pd.DataFrame) -> list[str]:

@@ -187,3 +187,37 @@ def test_texts_without_words_are_skipped_and_named_unless_strict(runs, tmp_path)
         runner.invoke(app, ["predict", str(runs["forecast"]), str(AIRLINE), "--strict"]),
         "--strict applies to text runs",
     )
+
+
+def test_keep_carries_columns_beside_each_text_and_sequence(runs, tmp_path):
+    runner = CliRunner()
+    reviews = pd.read_csv(REVIEWS).head(5).assign(ticket=[f"T{i}" for i in range(5)])
+    reviews.loc[2, "text"] = ""
+    new = tmp_path / "reviews.csv"
+    reviews.to_csv(new, index=False)
+    result = runner.invoke(app, ["predict", str(runs["text"]), str(new), "--keep", "ticket,category"])
+    assert result.exit_code == 0, result.stderr
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert frame.columns.tolist()[:3] == ["row", "ticket", "category"]
+    assert frame["ticket"].tolist() == ["T0", "T1", "T3", "T4"]  # the empty text's row skipped with its values
+    assert frame["category"].tolist() == reviews["category"].drop(index=2).tolist()
+    # A sequence's rows must agree on a kept value; one named like an output column is kept as <name>_data.
+    vowels = runner.invoke(app, ["predict", str(runs["sequence"]), str(VOWELS), "--keep", "split", "--keep", "label"])
+    assert vowels.exit_code == 0, vowels.stderr
+    table = pd.read_csv(io.StringIO(vowels.stdout))
+    truth = pd.read_csv(VOWELS).groupby("case_id")[["split", "label"]].first()
+    assert table.columns.tolist()[:4] == ["id", "split", "label_data", "label"]
+    assert (table.set_index("id")["split"] == truth.loc[table["id"], "split"].to_numpy()).all()
+    assert (table["label_data"].to_numpy() == truth.loc[table["id"], "label"].to_numpy()).all()
+    assert_one_line_error(
+        runner.invoke(app, ["predict", str(runs["sequence"]), str(VOWELS), "--keep", "t"]),
+        "--keep 't' must hold one value per sequence, but sequence",
+    )
+    assert_one_line_error(
+        runner.invoke(app, ["predict", str(runs["text"]), str(new), "--keep", "tiket"]),
+        "--keep 'tiket' is not a column (did you mean 'ticket'?)",
+    )
+    assert_one_line_error(
+        runner.invoke(app, ["predict", str(runs["forecast"]), str(AIRLINE), "--keep", "Date"]),
+        "--keep applies to text and sequence runs",
+    )

@@ -125,11 +125,12 @@ def test_wide_reading_gunpoint():
         data.info["split_counts"]["test"] == 45
         and data.info["split_counts"]["train"] + data.info["split_counts"]["val"] == 15
     )
-    # ids are file lines; with scale none the inputs are the CSV's values.
+    # ids are data rows (1 = the first after the header), as in predictions; with scale none the inputs
+    # are the CSV's values.
     x, mask = data.inputs("test", {})
     first = int(data.ids["test"][0])
     np.testing.assert_allclose(
-        x[0, :, 0], frame.loc[first - 2, [f"t{i}" for i in range(150)]].to_numpy(float), rtol=1e-6
+        x[0, :, 0], frame.loc[first - 1, [f"t{i}" for i in range(150)]].to_numpy(float), rtol=1e-6
     )
     assert mask.all()
 
@@ -612,7 +613,7 @@ def test_state_round_trip_reproduces_the_arrays():
     state = json.loads(json.dumps(data.state({})))
     assert state == {**data.encoder.to_state(), "encoding": None}
     encoder = SequenceEncoder.from_state(state)
-    x, mask, ids = encoder.encode_frame(pd.read_csv(VOWELS), "vowels.csv")
+    x, mask, ids, _ = encoder.encode_frame(pd.read_csv(VOWELS), "vowels.csv")
     position = {sid: i for i, sid in enumerate(ids)}
     for split in SPLITS:
         rows = [position[s] for s in data.ids[split]]
@@ -625,7 +626,7 @@ def test_state_round_trip_reproduces_the_arrays():
 def test_wide_state_round_trip():
     data = prepare(GUNPOINT, wide=True, target="label", split_col="split", scale="minmax")
     encoder = SequenceEncoder.from_state(json.loads(json.dumps(data.state({}))))
-    x, mask, ids = encoder.encode_frame(pd.read_csv(GUNPOINT).drop(columns=["label", "split"]), "g.csv")
+    x, mask, ids, _ = encoder.encode_frame(pd.read_csv(GUNPOINT).drop(columns=["label", "split"]), "g.csv")
     position = {sid: i for i, sid in enumerate(ids)}
     rows = [position[s] for s in data.ids["val"]]
     np.testing.assert_array_equal(x[rows], data.inputs("val", {})[0])
@@ -645,7 +646,7 @@ def test_encode_frame_on_new_data_and_decode(tmp_path):
             "b": [0.0] * 7,
         }
     )  # no label column
-    x, mask, ids = encoder.encode_frame(new, "new.csv")
+    x, mask, ids, _ = encoder.encode_frame(new, "new.csv")
     assert ids.tolist() == ["long", "short"] and x.shape == (2, 3, 2)
     assert mask.tolist() == [[True, True, True], [True, True, False]]
     scaler = data.encoder.scaler
@@ -670,8 +671,8 @@ def test_wide_encode_frame_shorter_rows_and_missing_columns(tmp_path):
     data = prepare(GUNPOINT, wide=True, target="label", split_col="split")
     frame = pd.read_csv(GUNPOINT).iloc[:2]
     short = frame[[f"t{i}" for i in range(100)]]  # fewer step columns: shorter sequences
-    x, mask, ids = data.encoder.encode_frame(short, "short.csv")
-    assert x.shape == (2, 150, 1) and mask.sum(axis=1).tolist() == [100, 100] and ids.tolist() == [2, 3]
+    x, mask, ids, _ = data.encoder.encode_frame(short, "short.csv")
+    assert x.shape == (2, 150, 1) and mask.sum(axis=1).tolist() == [100, 100] and ids.tolist() == [1, 2]  # data rows
     with pytest.raises(
         DataError, match=r"gap.csv: must have the model's step columns from the first on .*t5 is missing"
     ):

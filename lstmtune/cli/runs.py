@@ -266,6 +266,16 @@ EnsembleOpt = Annotated[
         help="Predict with the mean of the run's ensemble (search --ensemble K) instead of its best model.",
     ),
 ]
+KeepOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--keep",
+        help="[text, sequence] Carry these columns of DATA.csv into the output, beside each prediction "
+        "(repeat, or separate with commas); one named like an output column is kept as <name>_data.",
+        metavar="COLUMN",
+        show_default=False,
+    ),
+]
 StrictOpt = Annotated[
     bool,
     typer.Option(
@@ -299,6 +309,7 @@ def predict(
     ensemble: EnsembleOpt = False,
     model: ModelOpt = "best",
     strict: StrictOpt = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
@@ -309,7 +320,8 @@ def predict(
 
         lstmtune predict runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, strict)
+    kept = tuple(part.strip() for value in keep or () for part in value.split(",") if part.strip())
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, strict, kept)
 
 
 def forecast(
@@ -327,7 +339,7 @@ def forecast(
 
         lstmtune forecast runs/airline examples/data/airline.csv
     """
-    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, False)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, False, ())
 
 
 def _predict(
@@ -339,6 +351,7 @@ def _predict(
     ensemble: bool,
     model: str,
     strict: bool,
+    keep: tuple[str, ...],
 ) -> None:
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.errors import OptionError
@@ -359,7 +372,7 @@ def _predict(
             raise OptionError(f"--strict applies to text runs, but {run_dir} is a {task.name} run")
         # The run's encoding is the default for its new files.
         frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=task.na_is_text)
-        result = predictor.predict(frame, source=str(data), all_windows=all_windows, strict=strict)
+        result = predictor.predict(frame, source=str(data), all_windows=all_windows, strict=strict, keep=keep)
         for line in [
             *backtest_lines(result),
             *skipped_lines(result),

@@ -27,6 +27,11 @@ def line_of(index_label: Any) -> int:
     return int(index_label) + 2
 
 
+def row_of(index_label: Any) -> int:
+    """The data row of a frame row, as predictions number items: 1 is the first row after the header."""
+    return int(index_label) + 1
+
+
 def file_text(path: Path, index_label: Any, column: str) -> str:
     """A cell's text as the file writes it (for a message about a column a compact read holds parsed)."""
     label = int(index_label)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.core.text import shown
-from lstmtune.data.csv_reader import line_of, numeric_column
+from lstmtune.data.csv_reader import line_of, numeric_column, row_of
 from lstmtune.data.dates import pandas_reason, read_dates
 from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
@@ -297,7 +297,7 @@ class SequenceEncoder:
                 )
             ids = [plain(v) for v in column]
         else:
-            ids = [line_of(label) for label in frame.index]
+            ids = [row_of(label) for label in frame.index]  # the data row: 1 is the first after the header
         steps = [values[i, : lengths[i], None] for i in range(len(values))]
         n = len(values)
         return Collected(
@@ -341,8 +341,11 @@ class SequenceEncoder:
             return [c for c in (self.id_col,) if c] + self.features[:1]
         return [c for c in (self.id_col, self.order_col) if c] + self.features
 
-    def encode_frame(self, frame: pd.DataFrame, source: Any = "the data") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(x float32 (n, T, F), mask bool (n, T), ids object (n,)) for the sequences of a new CSV's frame.
+    def encode_frame(
+        self, frame: pd.DataFrame, source: Any = "the data"
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(x float32 (n, T, F), mask bool (n, T), ids object (n,), each sequence's frame row positions) for
+        the sequences of a new CSV's frame.
 
         Read by the rules of the search; the target, split and group columns are not needed (and are ignored).
         """
@@ -355,7 +358,10 @@ class SequenceEncoder:
             )
         collected = self.collect(frame, source)
         x, mask = self.pad(collected.steps)
-        return x, mask, np.array(collected.ids, dtype=object)
+        order = np.argsort(collected.row_sequence, kind="stable")
+        counts = np.bincount(collected.row_sequence, minlength=len(collected.ids))
+        rows = np.split(order, np.cumsum(counts)[:-1])
+        return x, mask, np.array(collected.ids, dtype=object), rows
 
     def decode(self, outputs: np.ndarray, ids: Any) -> pd.DataFrame:
         """One row per sequence: id, then label and p_<class> per class, or value (original units)."""

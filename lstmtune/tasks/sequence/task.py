@@ -40,11 +40,15 @@ class SequencePredictorEncoder:
         }
 
     def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
-        x, mask, ids = self.encoder.encode_frame(frame, source)
-        return {"values": x, "mask": mask}, ids
+        x, mask, ids, rows = self.encoder.encode_frame(frame, source)
+        return {"values": x, "mask": mask}, (ids, rows)
 
-    def decode(self, outputs, ids) -> pd.DataFrame:
-        return self.encoder.decode(outputs, ids)
+    def decode(self, outputs, context) -> pd.DataFrame:
+        return self.encoder.decode(outputs, context[0])
+
+    def source_rows(self, context) -> list:
+        """The frame row positions each output row was read from (a sequence's rows)."""
+        return list(context[1])
 
 
 class SequenceTask(Task):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.core.text import plural, shown, suggestion
-from lstmtune.data.csv_reader import unknown_column
+from lstmtune.data.csv_reader import row_of, unknown_column
 from lstmtune.data.splits import SPLITS, SplitColumn, assign_splits
 from lstmtune.errors import DataError
 from lstmtune.tasks.base import DataRequest
@@ -24,11 +24,6 @@ from lstmtune.tasks.text.encoder import TextEncoder, label_kind, label_name, sor
 
 MIN_CLASS_ROWS = 3  # one per split for a stratified train / validation / test split
 SPLIT_VALUES = "train; val, valid, validation or dev; test (any case)"
-
-
-def row_of(label: Any) -> int:
-    """The record number of a frame row (row 1 is the first record after the header)."""
-    return int(label) + 1
 
 
 def text_value(value: Any) -> str | None:

@@ -49,6 +49,10 @@ class TextPredictorEncoder:
         out.attrs["skipped_rows"] = sorted(set(range(1, total + 1)) - set(out["row"]))
         return out
 
+    def source_rows(self, context) -> list:
+        """The frame row position each output row was read from."""
+        return [[int(p)] for p in context[0]]
+
 
 class TextTask(Task):
     name = "text"
