@@ -132,7 +132,10 @@ def test_text_predict_matches_the_search_scoring(text_run, cli, tmp_path):
 
     empty = tmp_path / "empty.csv"
     empty.write_text('text\n"a fine film"\n"   "\n')
-    assert_one_line_error(cli("predict", out, empty), "row 2", "'text'")
+    skipped = cli("predict", out, empty)  # the empty row gets no prediction and is named
+    assert skipped.exit_code == 0 and pd.read_csv(io.StringIO(skipped.stdout))["row"].tolist() == [1]
+    assert "skipped 1 row without words (data row 2)" in skipped.stderr
+    assert_one_line_error(cli("predict", out, empty, "--strict"), "row 2", "'text'")
     # "NA" and "None" are words in a text, not missing values.
     words = tmp_path / "words.csv"
     words.write_text("text\nNA\nNone\n")
