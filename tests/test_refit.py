@@ -1,6 +1,6 @@
 """`lstmtune refit`: the best configuration trained on train + validation for the epochs its trial chose,
 scored once on test, used by `predict --model refit` and shown by the report; and `--resume --epochs N`,
-which raises the epoch budget of a run's new trials."""
+which raises the epoch budget of a run's new trials; and `report --watch`, the live page, on the same runs."""
 
 from __future__ import annotations
 
@@ -182,3 +182,57 @@ def test_a_refit_of_an_earlier_best_is_refused_by_predict_and_named_by_the_repor
     )
     markdown = cli("report", run, "--format", "md").stdout
     assert "The refit model" in markdown and "trial 99's" in markdown and "refit on train + val" not in markdown
+
+
+def test_watch_rewrites_a_live_page_while_the_run_runs_and_a_last_one_when_it_ends(run, tmp_path):
+    """report --watch on a running run: pages that reload themselves, then, once run.json says the run
+    ended, one that does not (and is self-contained)."""
+    import os
+    import socket
+    import sys
+
+    from lstmtune.report.watch import watch
+    from lstmtune.run.layout import RunDir
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from check_html import check
+
+    manifest_path = run / "run.json"
+    finished = json.loads(manifest_path.read_text())
+    manifest_path.write_text(
+        json.dumps({**finished, "status": "running", "process": {"pid": os.getpid(), "host": socket.gethostname()}})
+    )
+    page = tmp_path / "live.html"
+    seen: list[tuple[bool, str]] = []
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:  # the search ends during the second wait
+            manifest_path.write_text(json.dumps(finished))
+
+    def wrote(report, live: bool) -> None:
+        seen.append((live, page.read_text(encoding="utf-8")))
+
+    assert watch(RunDir(run), page, 7.0, wrote=wrote, sleep=sleep) == 3
+    assert [live for live, _ in seen] == [True, True, False] and waits == [7.0, 7.0]
+    assert all(
+        '<meta http-equiv="refresh" content="7">' in text and "Live: rewritten every 7 s" in text
+        for live, text in seen
+        if live
+    )
+    final = seen[-1][1]
+    assert 'http-equiv="refresh"' not in final and "Live:" not in final
+    assert check(final).problems == []
+
+
+def test_watch_needs_an_html_page_and_writes_only_it(refitted, cli, tmp_path):
+    run, _, _ = refitted
+    assert_one_line_error(cli("report", run, "--watch", "5"), "--watch rewrites an HTML page: give --html FILE")
+    assert_one_line_error(
+        cli("report", run, "--html", tmp_path / "p.html", "--watch", "5", "--plots", tmp_path / "plots"),
+        "--watch writes only the --html page",
+    )
+    done = cli("report", run, "--html", tmp_path / "p.html", "--watch", "5")  # a finished run: one last page
+    assert done.exit_code == 0 and "the run is completed; the page no longer reloads" in done.stderr
+    assert "refresh" not in (tmp_path / "p.html").read_text(encoding="utf-8")

@@ -54,6 +54,18 @@ def report(
     with_importance: Annotated[
         bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")
     ] = False,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            "--watch",
+            help="Rewrite the --html page every SECONDS while the search runs; the page reloads itself (a live "
+            "view: open it in a browser). Ends when the run does, or on Ctrl-C.",
+            metavar="SECONDS",
+            show_default=False,
+            min=1.0,
+            max=86400.0,
+        ),
+    ] = None,
 ) -> None:
     """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best
     epoch, per-trial diagnoses (overfits, not_learning, ...), and what helped.
@@ -65,6 +77,8 @@ def report(
         lstmtune report runs/airline --top 3 --format md --output airline.md --plots airline_plots
 
         lstmtune report runs/airline --html airline.html
+
+        lstmtune report runs/airline --html live.html --watch 10
     """
     from lstmtune.errors import OptionError
     from lstmtune.report.model import build_report
@@ -73,6 +87,9 @@ def report(
     from lstmtune.run.output import write_output
 
     try:
+        if watch is not None:
+            _watch(run_dir, html, watch, top, output, plots, fmt)
+            return
         fmt = format_for(fmt, output)
         if fmt == "html":  # --output page.html: the page --html writes
             if html is not None:
@@ -98,6 +115,36 @@ def report(
             sys.stdout.write(text)
     except LstmtuneError as error:
         raise fail(error) from None
+
+
+def _watch(
+    run_dir: Path, html: Path | None, every: float, top: int, output: Path | None, plots: Path | None, fmt: str | None
+) -> None:
+    """report --watch: the live HTML page (see lstmtune.report.watch)."""
+    from lstmtune.errors import OptionError
+    from lstmtune.report.model import build_report
+    from lstmtune.report.render import check_outputs
+    from lstmtune.report.watch import watch
+    from lstmtune.run.layout import RunDir
+
+    if html is None:
+        raise OptionError("--watch rewrites an HTML page: give --html FILE")
+    given = [name for name, value in (("--output", output), ("--plots", plots), ("--format", fmt)) if value]
+    if given:
+        raise OptionError(f"--watch writes only the --html page; run report again without --watch for {given[0]}")
+    run = RunDir(run_dir)
+    check_outputs(build_report(run, top=top), "table", None, None, html)
+
+    def wrote(report, live: bool) -> None:
+        if live:
+            best = report.table.iloc[0] if not report.table.empty else None
+            lead = f"; best so far trial {best['trial_id']}, score {best['score']:.4g}" if best is not None else ""
+            line = f"wrote {html}: {len(report.table)} trials{lead}"
+        else:
+            line = f"wrote {html}: the run is {report.state}; the page no longer reloads"
+        stderr().print(line, highlight=False, markup=False, soft_wrap=True)
+
+    watch(run, html, every, top, wrote)
 
 
 def gate(

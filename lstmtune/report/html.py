@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,6 +69,7 @@ table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th[aria-sort="ascending"]::after { content: " \25B2"; font-size: 0.75em; }
 table.sortable th[aria-sort="descending"]::after { content: " \25BC"; font-size: 0.75em; }
 th.trial { text-align: right; }
+p.live { background: #e8eef7; color: #274b7a; border: 1px solid #c5d4ea; border-radius: 6px; padding: 4px 10px; }
 footer { margin-top: 2.5em; color: #8a929c; font-size: 0.8em; }
 """
 
@@ -419,14 +421,25 @@ def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
     return f'<section id="pictures"><h2>Pictures</h2>{"".join(figures)}</section>'
 
 
-def render_html(report: Report, pictures: dict[str, bytes]) -> str:
-    """The whole report as one self-contained HTML document (pictures: {name: PNG bytes}, shown in order)."""
+def render_html(report: Report, pictures: dict[str, bytes], refresh: float | None = None) -> str:
+    """The whole report as one self-contained HTML document (pictures: {name: PNG bytes}, shown in order);
+    with `refresh` (seconds), a live page that reloads itself (report --watch)."""
     root = str(report.run_dir.root)
+    live = ""
+    reload = ""
+    if refresh is not None:
+        seconds = f"{refresh:g}"
+        reload = f'<meta http-equiv="refresh" content="{esc(seconds)}">'
+        live = (
+            f'<p class="live">Live: rewritten every {esc(seconds)} s while the search runs (last at '
+            f"{esc(time.strftime('%H:%M:%S'))}); the page stops reloading when it ends.</p>"
+        )
     version = ((report.manifest.get("versions") or {}).get("lstmtune")) or ""
     body = "".join(
         [
             f"<h1>lstmtune run <code>{esc(report.run_dir.root.name or root)}</code></h1>",
             f'<p class="sub">{esc(report.manifest.task)} · {esc(report.state)}</p>',
+            live,
             _run_section(report),
             _findings_section(report),
             _cudnn_section(report),
@@ -441,7 +454,7 @@ def render_html(report: Report, pictures: dict[str, bytes]) -> str:
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">{reload}'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>lstmtune run {esc(root)}</title><style>{CSS}</style></head>"
         f"<body><main>{body}</main><script>{SORT_SCRIPT}</script></body></html>\n"
