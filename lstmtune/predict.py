@@ -23,6 +23,7 @@ from lstmtune.run.atomic import read_json
 from lstmtune.run.layout import ENSEMBLE_MEMBERS as MEMBERS_FILE
 from lstmtune.run.layout import REFIT_FILE, RunDir
 from lstmtune.run.manifest import load as load_manifest
+from lstmtune.run.table import best_trial
 from lstmtune.tasks import TASK_NAMES, get_task
 
 
@@ -87,7 +88,8 @@ class Predictor:
             return cls._refit(run)
         if not run.best_model.is_file() or not run.preprocessing.is_file():
             raise RunDirError(
-                f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search completes)"
+                f"{run.root}: no best model yet (best_model.keras and preprocessing.json are written when a search "
+                f"completes); `lstmtune refit {run.root}` trains the best completed trial so far, for --model refit"
             )
         state = _state(run.preprocessing, read_json_or_none(run.preprocessing))
         task, encoder = _encoder(run.preprocessing, state)
@@ -102,12 +104,12 @@ class Predictor:
         if not listing.is_file() or not run.refit_model.is_file() or not run.refit_preprocessing.is_file():
             raise RunDirError(f"{run.root}: no refit model (`lstmtune refit {run.root}` trains one)")
         refitted = read_json_or_none(listing)
-        best = load_manifest(run).best or {}
-        if not isinstance(refitted, dict) or str(refitted.get("trial_id")) != str(best.get("trial_id")):
+        best_id, _ = best_trial(run, load_manifest(run))
+        if not isinstance(refitted, dict) or str(refitted.get("trial_id")) != best_id:
             trial = refitted.get("trial_id") if isinstance(refitted, dict) else None
             raise RunDirError(
                 f"{listing}: the refit model is trial {trial}'s, but the run's best is now trial "
-                f"{best.get('trial_id')} (the search went on since); run `lstmtune refit {run.root}` again"
+                f"{best_id} (the search went on since); run `lstmtune refit {run.root}` again"
             )
         state = _state(run.refit_preprocessing, read_json_or_none(run.refit_preprocessing))
         task, encoder = _encoder(run.refit_preprocessing, state)

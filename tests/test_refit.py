@@ -103,7 +103,7 @@ def test_predict_and_report_use_the_refit_model(refitted, cli):
     assert list(best_frame.columns) == list(refit_frame.columns) and len(best_frame) == len(refit_frame)
     assert not np.allclose(best_frame["Passengers"], refit_frame["Passengers"])
     markdown = cli("report", run, "--format", "md")
-    assert f"refit on train + val ({refit['epochs']} epochs)" in markdown.stdout
+    assert f"refit on train + val (trial {refit['trial_id']}, {refit['epochs']} epochs)" in markdown.stdout
     document = json.loads(cli("report", run, "--format", "json").stdout)
     assert document["refit"]["test"]["rmse"] == pytest.approx(refit["test"]["rmse"])
 
@@ -136,12 +136,26 @@ def test_a_refit_of_changed_data_is_refused_before_anything_is_written(run, cli)
     assert (run / "refit" / "refit.json").is_file()
 
 
-def test_a_run_without_a_best_trial_has_nothing_to_refit(run, cli):
+def test_an_interrupted_run_refits_its_best_completed_trial_so_far(run, cli):
+    """Interrupted before its final evaluation: no best section, no best model; its best completed trial
+    is still usable through refit."""
     manifest = json.loads((run / "run.json").read_text())
-    del manifest["best"]
-    (run / "run.json").write_text(json.dumps(manifest))
-    assert_one_line_error(cli("refit", run), "no best trial to refit")
+    best_id = str(manifest.pop("best")["trial_id"])
+    (run / "run.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    for name in ("best_model.keras", "preprocessing.json"):
+        (run / name).unlink()
+    assert_one_line_error(cli("predict", run, AIRLINE), "no best model yet", f"`lstmtune refit {run}`")
     assert_one_line_error(cli("predict", run, AIRLINE, "--model", "refit"), "no refit model", "lstmtune refit")
+    assert cli("refit", run, "-q").exit_code == 0
+    refit = json.loads((run / "refit" / "refit.json").read_text())
+    assert refit["trial_id"] == best_id and refit["run_status"] == "interrupted" and refit["best_test"] is None
+    assert cli("predict", run, AIRLINE, "--model", "refit").exit_code == 0
+    assert f"refit on train + val (trial {best_id}," in cli("report", run, "--format", "md").stdout
+    # Without a completed trial there is nothing to refit.
+    for path in (run / "history").glob("trial_*.json"):
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "status": "interrupted"}))
+    assert_one_line_error(cli("refit", run), "no completed trial to refit yet")
 
 
 def test_model_choices_are_checked(refitted, cli):

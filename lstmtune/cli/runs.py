@@ -19,6 +19,37 @@ from lstmtune.errors import LstmtuneError
 RunDirArg = Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR", show_default=False)]
 
 
+PlotsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plots",
+        help="Also write the pictures (PNG) to this directory: learning curves, gap, hyperparameters, parallel "
+        "coordinates, importance, predictions.",
+        show_default=False,
+    ),
+]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        help="Also write one self-contained HTML report (pictures inline) to this file.",
+        show_default=False,
+    ),
+]
+WatchOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--watch",
+        help="Rewrite the --html page every SECONDS while the search runs; the page reloads itself (a live "
+        "view: open it in a browser). Ends when the run does, or on Ctrl-C.",
+        metavar="SECONDS",
+        show_default=False,
+        min=1.0,
+        max=86400.0,
+    ),
+]
+
+
 def report(
     run_dir: Annotated[
         Path,
@@ -35,37 +66,12 @@ def report(
         ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
-    plots: Annotated[
-        Path | None,
-        typer.Option(
-            "--plots",
-            help="Also write the pictures (PNG) to this directory: learning curves, gap, hyperparameters, importance, predictions.",
-            show_default=False,
-        ),
-    ] = None,
-    html: Annotated[
-        Path | None,
-        typer.Option(
-            "--html",
-            help="Also write one self-contained HTML report (pictures inline) to this file.",
-            show_default=False,
-        ),
-    ] = None,
+    plots: PlotsOpt = None,
+    html: HtmlOpt = None,
     with_importance: Annotated[
         bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")
     ] = False,
-    watch: Annotated[
-        float | None,
-        typer.Option(
-            "--watch",
-            help="Rewrite the --html page every SECONDS while the search runs; the page reloads itself (a live "
-            "view: open it in a browser). Ends when the run does, or on Ctrl-C.",
-            metavar="SECONDS",
-            show_default=False,
-            min=1.0,
-            max=86400.0,
-        ),
-    ] = None,
+    watch: WatchOpt = None,
 ) -> None:
     """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best
     epoch, per-trial diagnoses (overfits, not_learning, ...), and what helped.

@@ -9,7 +9,7 @@ import pandas as pd
 
 from lstmtune.core.objective import Objective
 from lstmtune.core.text import number
-from lstmtune.errors import OptionError
+from lstmtune.errors import OptionError, RunDirError
 from lstmtune.report import importance
 from lstmtune.report.comparison import Comparison, compare, ensemble_label
 from lstmtune.report.diagnoses import diagnose_trials, diagnosis_lines
@@ -21,7 +21,7 @@ from lstmtune.run.layout import REFIT_FILE, RunDir
 from lstmtune.run.lock import process_alive
 from lstmtune.run.manifest import Manifest
 from lstmtune.run.records import learning_curve, read_trial_records
-from lstmtune.run.table import ranked_or_saved
+from lstmtune.run.table import best_trial, ranked_or_saved
 from lstmtune.tasks import get_task
 from lstmtune.tasks.base import Presentation
 
@@ -180,7 +180,10 @@ def read_refit(run_dir: RunDir, manifest: Manifest) -> tuple[dict[str, Any] | No
         return None, [f"{path} is unreadable; `lstmtune refit {run_dir.root}` writes it again."]
     if not isinstance(refit, dict) or not isinstance(refit.get("test"), dict):
         return None, []
-    best = str((manifest.best or {}).get("trial_id"))
+    try:
+        best = best_trial(run_dir, manifest)[0]
+    except RunDirError:
+        best = None
     if str(refit.get("trial_id")) != best:
         return None, [
             f"The refit model ({path.parent}) is trial {refit.get('trial_id')}'s, but the best is now trial {best}: "
@@ -209,8 +212,6 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
             ensemble = best.get("ensemble") or {}
             if isinstance(ensemble.get(split), dict):
                 entries.append((ensemble_label(ensemble), ensemble[split]))
-            if split == "test" and report.refit is not None:
-                entries.append((f"refit on train + val ({report.refit.get('epochs')} epochs)", report.refit["test"]))
         elif split == "val" and not report.table.empty and report.table.iloc[0]["status"] == "completed":
             row = report.table.iloc[0]
             entries.append(
@@ -219,6 +220,9 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
                     {key: row.get(column) for key, column in zip(figure_keys(report), report.figures)},
                 )
             )
+        if split == "test" and report.refit is not None:  # an unfinished run's refit too
+            what = f"refit on train + val (trial {report.refit.get('trial_id')}, {report.refit.get('epochs')} epochs)"
+            entries.append((what, report.refit["test"]))
         # Manifests written before baselines carried their skill: persistence's is 0 by definition.
         entries += [
             (name, {"skill": 0.0, **scores} if name == "persistence" else scores)

@@ -10,6 +10,7 @@ import pandas as pd
 from lstmtune.core.names import TRIAL_COLUMNS
 from lstmtune.core.objective import FORECAST_OBJECTIVE, Objective
 from lstmtune.core.status import TrialStatus
+from lstmtune.errors import RunDirError
 from lstmtune.run.atomic import read_json, write_json, write_text
 from lstmtune.run.layout import RunDir, sort_key
 from lstmtune.run.manifest import FORECAST_FIGURES, Manifest
@@ -141,3 +142,23 @@ def write_tables(run_dir: RunDir, table: pd.DataFrame) -> None:
     write_text(run_dir.table("csv"), table.to_csv(index=False))
     write_text(run_dir.table("md"), to_markdown(table))
     write_json(run_dir.table("json"), table_records(table))
+
+
+def best_trial(run_dir: RunDir, manifest: Manifest) -> tuple[str, dict[str, Any]]:
+    """(trial id, values) of the run's best trial: the search's final choice, or for a run that has not
+    finished (interrupted, or still running) its best completed trial so far."""
+    best = manifest.best
+    if best and isinstance(best.get("values"), dict) and best.get("trial_id") is not None:
+        return str(best["trial_id"]), best["values"]
+    table = trials_table(run_dir, manifest)
+    completed = table[table["status"] == "completed"] if not table.empty else table
+    if completed.empty:
+        raise RunDirError(f"{run_dir.root}: no completed trial to refit yet; let the search run (or --resume it)")
+    trial_id = str(completed.iloc[0]["trial_id"])
+    try:
+        record = read_json(run_dir.trial_record(trial_id))
+    except (OSError, ValueError):
+        record = None
+    if not isinstance(record, dict) or not isinstance(record.get("values"), dict):
+        raise RunDirError(f"{run_dir.trial_record(trial_id)}: unreadable trial record (it holds no values)")
+    return trial_id, record["values"]

@@ -27,6 +27,7 @@ from lstmtune.run import manifest as run_manifest
 from lstmtune.run.atomic import read_json, write_json
 from lstmtune.run.layout import REFIT_FILE, RunDir
 from lstmtune.run.lock import RunLock
+from lstmtune.run.table import best_trial
 from lstmtune.tuning.ensemble import selection_figure
 from lstmtune.tuning.hypermodel import predict_outputs
 from lstmtune.tuning.model import StopOnDivergence, build_model
@@ -34,16 +35,14 @@ from lstmtune.tuning.model import StopOnDivergence, build_model
 
 def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPlan, dict[str, Any], int]:
     """The run's data read again as the search read it, its best values and the epochs they chose.
-    Refused (RunDirError) before any training when the run has no best trial or the data changed."""
+    Refused (RunDirError) before any training when the run has no completed trial or the data changed."""
     manifest = run_manifest.load(run_dir)
-    best = manifest.best
-    if not best or not isinstance(best.get("values"), dict) or best.get("trial_id") is None:
-        raise RunDirError(f"{run_dir.root}: no best trial to refit (a search writes one when it completes)")
-    record = read_json_or_empty(run_dir.trial_record(str(best["trial_id"])))
+    trial_id, values = best_trial(run_dir, manifest)
+    record = read_json_or_empty(run_dir.trial_record(trial_id))
     epochs = (record.get("metrics") or {}).get("best_epoch")
     if not isinstance(epochs, (int, float)) or not np.isfinite(epochs) or epochs < 1:
         raise RunDirError(
-            f"{run_dir.trial_record(str(best['trial_id']))}: the best trial's record holds no best_epoch; "
+            f"{run_dir.trial_record(trial_id)}: the best trial's record holds no best_epoch; "
             "it is needed to know how long to train"
         )
     data = manifest.data
@@ -67,7 +66,7 @@ def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPl
         raise RunDirError(
             f"{run_dir.root}: {path} is not the data the run was searched on (contents differ); refit needs the same file"
         )
-    return plan, plan.space.typed(best["values"]), int(epochs)
+    return plan, plan.space.typed(values), int(epochs)
 
 
 def read_json_or_empty(path: Path) -> dict[str, Any]:
@@ -108,8 +107,10 @@ def refit(run_dir: str | Path, data_path: Path | None = None, seed: int | None =
             )
         figures = plan.data.evaluate("test", outputs, values)
         manifest = run_manifest.load(run)
+        trial_id, _ = best_trial(run, manifest)
         result = {
-            "trial_id": str((manifest.best or {}).get("trial_id")),
+            "trial_id": trial_id,
+            "run_status": manifest.status,  # a refit of an unfinished run's best trial so far
             "epochs": epochs,
             "seed": seed,
             "trained_on": ["train", "val"],
