@@ -981,6 +981,23 @@ SPACE_CASES = [
         expect=("hyperparameters.lookback applies to task forecast, not to task sequence",),
     ),
     space(
+        "sp-downsample-zero",
+        "hyperparameters:\n  downsample: 0\n",
+        task="sequence",
+        expect=("hyperparameters.downsample", "1 <= value <= 1024", "0"),
+    ),
+    space(
+        "sp-downsample-choice-of-words",
+        "hyperparameters:\n  downsample: {choice: [1, half]}\n",
+        task="sequence",
+        expect=("hyperparameters.downsample", "half"),
+    ),
+    space(
+        "sp-downsample-for-forecast",
+        "hyperparameters:\n  downsample: 2\n",
+        expect=("hyperparameters.downsample applies to task sequence, not to task forecast",),
+    ),
+    space(
         "sp-input-noise-for-text",
         "hyperparameters:\n  input_noise: 0.1\n",
         task="text",
@@ -1541,6 +1558,93 @@ RUN_DIR_CASES = [
     ),
 ]
 
+# refit, predict's model choice and report's live view (the refit and --keep rows that need a trained
+# model are in test_refit.py and test_predict_checks.py)
+FINAL_MODEL_CASES = [
+    command("fm-refit-path-is-a-file", {"run": "x\n"}, "refit", "{dir}/run", expect=("run", "run directory")),
+    command("fm-refit-no-run-json", {"run": DIR}, "refit", "{dir}/run", expect=("run", "no run.json")),
+    command(
+        "fm-refit-nothing-completed",
+        {"run/run.json": manifest(status="interrupted")},
+        "refit",
+        "{dir}/run",
+        expect=("run", "no completed trial to refit yet"),
+    ),
+    command(
+        "fm-refit-negative-seed",
+        {"run/run.json": manifest()},
+        "refit",
+        "{dir}/run",
+        "--seed",
+        "-1",
+        expect=("--seed must be a whole number of at least 0, but got -1",),
+    ),
+    command(
+        "fm-predict-unknown-model",
+        {"run/run.json": manifest(), "new.csv": series()},
+        "predict",
+        "{dir}/run",
+        "{dir}/new.csv",
+        "--model",
+        "last",
+        expect=("--model must be one of best, ensemble, refit", "'last'"),
+    ),
+    command(
+        "fm-predict-refit-and-ensemble",
+        {"run/run.json": manifest(), "new.csv": series()},
+        "predict",
+        "{dir}/run",
+        "{dir}/new.csv",
+        "--model",
+        "refit",
+        "--ensemble",
+        expect=("--ensemble and --model refit name different models",),
+    ),
+    command(
+        "fm-predict-refit-missing",
+        {"run/run.json": manifest(), "new.csv": series()},
+        "predict",
+        "{dir}/run",
+        "{dir}/new.csv",
+        "--model",
+        "refit",
+        expect=("run", "no refit model", "lstmtune refit"),
+    ),
+    command(
+        "fm-watch-without-html",
+        {"run/run.json": manifest()},
+        "report",
+        "{dir}/run",
+        "--watch",
+        "5",
+        expect=("--watch rewrites an HTML page: give --html FILE",),
+    ),
+    command(
+        "fm-watch-too-often",
+        {"run/run.json": manifest()},
+        "report",
+        "{dir}/run",
+        "--html",
+        "{dir}/p.html",
+        "--watch",
+        "0.1",
+        expect=("--watch must be from 1 to 86400 seconds, but got 0.1",),
+    ),
+    command(
+        "fm-watch-with-output",
+        {"run/run.json": manifest()},
+        "report",
+        "{dir}/run",
+        "--html",
+        "{dir}/p.html",
+        "--watch",
+        "5",
+        "--output",
+        "{dir}/r.md",
+        expect=("--watch writes only the --html page", "--output"),
+    ),
+]
+
 OTHER_COMMAND_CASES = [
     command("in-unknown-task", {}, "init", "--task", "images", expect=("--task must be one of", "'images'")),
     command(
@@ -1658,6 +1762,7 @@ CASES = (
     + RUN_DIR_CASES
     + OTHER_COMMAND_CASES
     + WORKER_CASES
+    + FINAL_MODEL_CASES
 )
 
 

@@ -9,7 +9,7 @@ import typer
 
 from lstmtune.cli.common import fail, stderr, stdout
 from lstmtune.cli.options import QuietOpt
-from lstmtune.errors import LstmtuneError
+from lstmtune.errors import LstmtuneError, OptionError
 
 
 def refit(
@@ -26,7 +26,7 @@ def refit(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", help="Random seed of the refit. [default: the run's]", show_default=False, min=0),
+        typer.Option("--seed", help="Random seed of the refit. [default: the run's]", show_default=False),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -42,6 +42,8 @@ def refit(
         lstmtune refit runs/airline
     """
     try:
+        if seed is not None and seed < 0:
+            raise OptionError(f"--seed must be a whole number of at least 0, but got {seed}")
         from lstmtune.tuning.quiet import import_tensorflow_quietly, quiet_library_logs
 
         import_tensorflow_quietly()

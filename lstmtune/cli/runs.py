@@ -44,8 +44,6 @@ WatchOpt = Annotated[
         "view: open it in a browser). Ends when the run does, or on Ctrl-C.",
         metavar="SECONDS",
         show_default=False,
-        min=1.0,
-        max=86400.0,
     ),
 ]
 
@@ -133,6 +131,8 @@ def _watch(
     from lstmtune.report.watch import watch
     from lstmtune.run.layout import RunDir
 
+    if not 1 <= every <= 86400:  # also refuses nan
+        raise OptionError(f"--watch must be from 1 to 86400 seconds, but got {every:g}")
     if html is None:
         raise OptionError("--watch rewrites an HTML page: give --html FILE")
     given = [name for name, value in (("--output", output), ("--plots", plots), ("--format", fmt)) if value]
