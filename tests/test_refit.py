@@ -250,3 +250,24 @@ def test_watch_needs_an_html_page_and_writes_only_it(refitted, cli, tmp_path):
     done = cli("report", run, "--html", tmp_path / "p.html", "--watch", "5")  # a finished run: one last page
     assert done.exit_code == 0 and "the run is completed; the page no longer reloads" in done.stderr
     assert "refresh" not in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def test_compare_tables_several_runs_on_the_html_page(refitted, run, cli, tmp_path):
+    """report --compare: this run first, then each other, with status, trials, the best trial's score and
+    validation figure, test figures and the reference's; a path that is not a run is named."""
+    first, _, _ = refitted
+    manifest = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    page = tmp_path / "page.html"
+    result = cli("report", first, "--html", page, "--compare", run)
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text(encoding="utf-8")
+    section = text.split('<section id="runs">')[1].split("</section>")[0]
+    assert "Runs compared (2)" in section and section.index(str(first)) < section.index(str(run))
+    assert "interrupted" in section and "val rmse" in section and "test rmse" in section
+    best = json.loads((first / "run.json").read_text())["best"]
+    assert f'data-sort="{float(best["test"]["rmse"])!r}"' in section
+    assert_one_line_error(
+        cli("report", first, "--html", page, "--compare", tmp_path / "nowhere"), "--compare", "nowhere"
+    )
+    assert_one_line_error(cli("report", first, "--compare", run), "--compare adds a table of runs to an HTML page")

@@ -36,6 +36,15 @@ HtmlOpt = Annotated[
         show_default=False,
     ),
 ]
+CompareOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--compare",
+        help="Add a table of runs to the --html page: this run and each RUN_DIR given (repeat the flag).",
+        metavar="RUN_DIR",
+        show_default=False,
+    ),
+]
 WatchOpt = Annotated[
     float | None,
     typer.Option(
@@ -70,6 +79,7 @@ def report(
         bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")
     ] = False,
     watch: WatchOpt = None,
+    compare: CompareOpt = None,
 ) -> None:
     """Show the best configurations of a run and why: score, skill over a naive baseline, gap, best
     epoch, per-trial diagnoses (overfits, not_learning, ...), and what helped.
@@ -91,8 +101,10 @@ def report(
     from lstmtune.run.output import write_output
 
     try:
+        if compare and html is None and not (output and str(output).lower().endswith((".html", ".htm"))):
+            raise OptionError("--compare adds a table of runs to an HTML page: give --html FILE")
         if watch is not None:
-            _watch(run_dir, html, watch, top, output, plots, fmt)
+            _watch(run_dir, html, watch, top, output, plots, fmt, list(compare or []))
             return
         fmt = format_for(fmt, output)
         if fmt == "html":  # --output page.html: the page --html writes
@@ -103,7 +115,12 @@ def report(
             html, output, fmt = output, None, "table"  # the terminal shows the table, as with --html
         built = build_report(RunDir(run_dir), top=top, with_importance=with_importance or bool(plots or html))
         check_outputs(built, fmt, output, plots, html)
-        pictures = write_pictures(built, plots, html, output)
+        runs = None
+        if compare:
+            from lstmtune.report.runs import compare_runs
+
+            runs = compare_runs([Path(run_dir), *compare])
+        pictures = write_pictures(built, plots, html, output, runs)
         if plots is not None:
             stderr().print(f"wrote {len(pictures)} pictures to {plots}", highlight=False, markup=False, soft_wrap=True)
         if html is not None:
@@ -122,7 +139,14 @@ def report(
 
 
 def _watch(
-    run_dir: Path, html: Path | None, every: float, top: int, output: Path | None, plots: Path | None, fmt: str | None
+    run_dir: Path,
+    html: Path | None,
+    every: float,
+    top: int,
+    output: Path | None,
+    plots: Path | None,
+    fmt: str | None,
+    compare: list[Path],
 ) -> None:
     """report --watch: the live HTML page (see lstmtune.report.watch)."""
     from lstmtune.errors import OptionError
@@ -150,7 +174,10 @@ def _watch(
             line = f"wrote {html}: the run is {report.state}; the page no longer reloads"
         stderr().print(line, highlight=False, markup=False, soft_wrap=True)
 
-    watch(run, html, every, top, wrote)
+    from lstmtune.report.runs import compare_runs
+
+    compare_runs(compare)  # every run to compare is readable before the first page
+    watch(run, html, every, top, wrote, compare=compare)
 
 
 def gate(

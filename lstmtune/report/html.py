@@ -18,96 +18,12 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.core.text import cell, number, plural
+from lstmtune.report.html_style import CSP, CSS, SORT_SCRIPT
 from lstmtune.report.lines import HEADERS, SPARK_SCALE, device_line, figures_title, sparkline, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
 CLEAR_RHO = 0.3
-
-CSS = """
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { margin: 0; background: #f6f7f9; color: #1d2430;
-       font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 24px 28px 48px; background: #fff;
-       box-shadow: 0 0 0 1px #e3e6ea; }
-h1 { font-size: 1.55rem; margin: 0.2em 0 0.1em; }
-h2 { font-size: 1.2rem; margin: 1.8em 0 0.5em; padding-bottom: 0.25em; border-bottom: 2px solid #e3e6ea; }
-h3 { font-size: 1.0rem; margin: 1.2em 0 0.4em; }
-p, li { max-width: 80ch; }
-code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.88em; }
-.sub { color: #5a6472; margin: 0 0 1em; }
-.muted { color: #6b7480; font-size: 0.9em; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 0; }
-dl.facts dt { color: #5a6472; font-weight: 600; }
-dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-.scroll { overflow-x: auto; margin: 0.5em 0 0.3em; }
-table { border-collapse: collapse; font-size: 0.84rem; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #dde1e6; padding: 3px 7px; text-align: left; vertical-align: middle; }
-th { background: #f0f2f5; font-weight: 600; }
-td.num { text-align: right; white-space: nowrap; }
-tr.best td { background: #fff8e1; }
-tr.baseline td { color: #4a5360; }
-tr.reference td { background: #eef4fb; }
-p.verdict { font-weight: 600; }
-td.spark { font-family: ui-monospace, Menlo, Consolas, monospace; letter-spacing: -1px; white-space: nowrap; }
-caption { caption-side: bottom; text-align: left; color: #6b7480; font-size: 0.85em; padding-top: 4px; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.8em; font-weight: 600;
-         font-family: ui-monospace, Menlo, Consolas, monospace; background: #fde7e7; color: #9b1c1c;
-         border: 1px solid #f5c2c2; white-space: nowrap; }
-.badge.info { background: #e8eef7; color: #274b7a; border-color: #c5d4ea; }
-.state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.85em; font-weight: 600;
-         background: #e6f4ea; color: #1e6b34; border: 1px solid #b7dfc3; }
-.state.other { background: #fff4e0; color: #8a5300; border-color: #f1d39b; }
-ul.findings li { margin: 0.3em 0; }
-.pos { color: #1e6b34; } .neg { color: #9b1c1c; }
-figure { margin: 1.4em 0; }
-figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e3e6ea; }
-figcaption { color: #4a5360; font-size: 0.9em; margin-top: 6px; max-width: 90ch; }
-details { margin: 0.6em 0; } summary { cursor: pointer; color: #2b5ea7; }
-table.sortable th { cursor: pointer; user-select: none; }
-table.sortable th[aria-sort="ascending"]::after { content: " \25B2"; font-size: 0.75em; }
-table.sortable th[aria-sort="descending"]::after { content: " \25BC"; font-size: 0.75em; }
-th.trial { text-align: right; }
-p.live { background: #e8eef7; color: #274b7a; border: 1px solid #c5d4ea; border-radius: 6px; padding: 4px 10px; }
-footer { margin-top: 2.5em; color: #8a929c; font-size: 0.8em; }
-"""
-
-
-# Sorts a table.sortable by the clicked header (again: the other way): numbers by the cells' data-sort
-# values, missing ones last, words alphabetically. Nothing else runs.
-SORT_SCRIPT = """
-document.querySelectorAll("table.sortable").forEach(function (table) {
-  var headers = table.querySelectorAll("thead th");
-  headers.forEach(function (header, column) {
-    header.tabIndex = 0;
-    header.title = "sort by " + header.textContent;
-    function key(row) {
-      var cell = row.cells[column];
-      var value = cell && cell.dataset.sort !== undefined ? parseFloat(cell.dataset.sort) : NaN;
-      return {number: value, text: cell ? cell.textContent : ""};
-    }
-    function sort() {
-      var up = header.getAttribute("aria-sort") !== "ascending";
-      headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
-      header.setAttribute("aria-sort", up ? "ascending" : "descending");
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b);
-        if (isNaN(x.number) !== isNaN(y.number)) { return isNaN(x.number) ? 1 : -1; }
-        var order = isNaN(x.number) ? x.text.localeCompare(y.text) : x.number - y.number;
-        return up ? order : -order;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
-    }
-    header.addEventListener("click", sort);
-    header.addEventListener("keydown", function (event) { if (event.key === "Enter") { sort(); } });
-  });
-});
-"""
-# Nothing loads from outside the page; styles and the sorting script are inline.
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 
 def esc(value: Any) -> str:
@@ -405,6 +321,60 @@ def _helped_section(report: Report) -> str:
     return '<section id="helped"><h2>What helped</h2>' + _table(headers, rows, note) + "</section>"
 
 
+def _runs_section(runs: list[dict[str, Any]] | None) -> str:
+    """The runs compared (report --compare): this run first, one row each."""
+    if not runs:
+        return ""
+    figures = [
+        name
+        for name in ("rmse", "accuracy", "macro_f1", "cross_entropy", "skill")
+        if any(name in r["test"] for r in runs)
+    ]
+    shown_val = [name for name in ("rmse", "accuracy", "macro_f1") if any(name in r["val"] for r in runs)]
+    rows = []
+    for index, row in enumerate(runs):
+        trials = row["trials"]
+        cells = [
+            f"<td><code>{esc(row['run'])}</code></td>",
+            _cell(row["status"]),
+            _cell(f"{trials['completed']} completed, {trials['pruned']} pruned, {trials['failed']} failed"),
+            _cell(row["objective"]),
+            _cell(row["best_trial"]),
+            _cell(row["best_score"]),
+            *(_cell(row["val"].get(name)) for name in shown_val),
+            *(_cell(row["test"].get(name)) for name in figures),
+            _cell(
+                ", ".join(f"{name} {cell(value)}" for name, value in row["reference_test"].items() if name in figures)
+                if row["reference"]
+                else None
+            ),
+        ]
+        attribute = ' class="best"' if index == 0 else ""
+        rows.append(f"<tr{attribute}>{''.join(cells)}</tr>")
+    caption = (
+        "This run first. The best score is on each run's own objective and scaling (a forecast's transform "
+        "changes it): compare runs by the best trial's validation figures, which are in the data's units, on "
+        "the same validation split; test figures are the final best models' (none until a run completes); "
+        "the last column is each run's reference model on test."
+    )
+    headers = [
+        "run",
+        "status",
+        "trials",
+        "objective",
+        "best trial",
+        "best score",
+        *[f"val {f}" for f in shown_val],
+        *[f"test {f}" for f in figures],
+        "reference on test",
+    ]
+    return (
+        f'<section id="runs"><h2>Runs compared ({len(runs)})</h2>'
+        + _table(headers, rows, caption, sortable=True)
+        + "</section>"
+    )
+
+
 def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
     if not pictures:
         return ""
@@ -421,9 +391,12 @@ def _pictures_section(report: Report, pictures: dict[str, bytes]) -> str:
     return f'<section id="pictures"><h2>Pictures</h2>{"".join(figures)}</section>'
 
 
-def render_html(report: Report, pictures: dict[str, bytes], refresh: float | None = None) -> str:
+def render_html(
+    report: Report, pictures: dict[str, bytes], refresh: float | None = None, runs: list[dict[str, Any]] | None = None
+) -> str:
     """The whole report as one self-contained HTML document (pictures: {name: PNG bytes}, shown in order);
-    with `refresh` (seconds), a live page that reloads itself (report --watch)."""
+    with `refresh` (seconds), a live page that reloads itself (report --watch); with `runs` (report
+    --compare), a table of several runs after the run's facts."""
     root = str(report.run_dir.root)
     live = ""
     reload = ""
@@ -441,6 +414,7 @@ def render_html(report: Report, pictures: dict[str, bytes], refresh: float | Non
             f'<p class="sub">{esc(report.manifest.task)} · {esc(report.state)}</p>',
             live,
             _run_section(report),
+            _runs_section(runs),
             _findings_section(report),
             _cudnn_section(report),
             _ranked_section(report),

@@ -78,7 +78,9 @@ def check_picture_paths(plots: Path | None, html: Path | None) -> None:
         raise OptionError(f"--html {html}: is a directory; give a file path like report.html")
 
 
-def write_pictures(report: Report, plots: Path | None, html: Path | None, output: Path | None) -> dict[str, str]:
+def write_pictures(
+    report: Report, plots: Path | None, html: Path | None, output: Path | None, runs: list[dict] | None = None
+) -> dict[str, str]:
     """Write --plots PNGs and the --html page (paths checked by `check_outputs` first); {picture: path as
     the Markdown should reference it}."""
     if plots is None and html is None:
@@ -99,5 +101,5 @@ def write_pictures(report: Report, plots: Path | None, html: Path | None, output
     if html is not None:
         from lstmtune.report.html import render_html
 
-        write_output(render_html(report, rendered), html, "--html", kind="html", keep=run_inputs(report))
+        write_output(render_html(report, rendered, runs=runs), html, "--html", kind="html", keep=run_inputs(report))
     return referenced

@@ -19,11 +19,13 @@ def running(report: Report) -> bool:
     return report.state == "running"
 
 
-def write_page(report: Report, html: Path, refresh: float | None) -> None:
+def write_page(report: Report, html: Path, refresh: float | None, compare: list[Path] = ()) -> None:
     from lstmtune.report.html import render_html
     from lstmtune.report.pictures import render_plots
+    from lstmtune.report.runs import compare_runs
 
-    page = render_html(report, render_plots(report), refresh=refresh)
+    runs = compare_runs([report.run_dir.root, *compare]) if compare else None
+    page = render_html(report, render_plots(report), refresh=refresh, runs=runs)
     write_output(page, html, "--html", kind="html", keep=run_inputs(report))
 
 
@@ -34,20 +36,22 @@ def watch(
     top: int = 5,
     wrote: Callable[[Report, bool], None] = lambda report, live: None,
     sleep: Callable[[float], None] = time.sleep,
+    compare: list[Path] = (),
 ) -> int:
     """Rewrite `html` every `every` seconds while the run is running; the last page does not reload.
-    `wrote(report, live)` is told of each page. Returns the number of pages written."""
+    `wrote(report, live)` is told of each page; `compare`: other runs tabled beside it. Returns the number
+    of pages written."""
     pages = 0
     report = build_report(run_dir, top=top, with_importance=True)
     try:
         while running(report):
-            write_page(report, html, refresh=every)
+            write_page(report, html, refresh=every, compare=compare)
             pages += 1
             wrote(report, True)
             sleep(every)
             report = build_report(run_dir, top=top, with_importance=True)
     except KeyboardInterrupt:  # the usual way to stop watching: the page stops reloading
         report = build_report(run_dir, top=top, with_importance=True)
-    write_page(report, html, refresh=None)
+    write_page(report, html, refresh=None, compare=compare)
     wrote(report, False)
     return pages + 1
