@@ -188,7 +188,7 @@ def with_kept_columns(
             )
     rows = encoder.source_rows(context)
     out = result.copy()
-    out.attrs = dict(result.attrs)
+    out.attrs = dict(result.attrs)  # the notes on what reading left out
     for offset, name in enumerate(keep, start=1):
         column = frame.iloc[:, names.index(name)]
         values = []
@@ -206,14 +206,17 @@ def with_kept_columns(
 
 
 def skipped_lines(result: pd.DataFrame) -> list[str]:
-    """The stderr note on rows left out of the predictions (texts without words)."""
+    """The stderr notes on what reading the new rows cut or left out: texts without words (no prediction),
+    sequences cut to the trained length, columns the model does not read."""
+    notes = [str(note) for note in result.attrs.get("notes") or []]
     skipped = list(result.attrs.get("skipped_rows") or [])
     if not skipped:
-        return []
+        return notes
     shown = ", ".join(str(row) for row in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
     return [
+        *notes,
         f"skipped {len(skipped)} row{'s' if len(skipped) != 1 else ''} without words (data row {shown}): no "
-        "prediction for them; --strict refuses such a file"
+        "prediction for them; --strict refuses such a file",
     ]
 
 

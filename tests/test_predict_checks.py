@@ -221,3 +221,23 @@ def test_keep_carries_columns_beside_each_text_and_sequence(runs, tmp_path):
         runner.invoke(app, ["predict", str(runs["forecast"]), str(AIRLINE), "--keep", "Date"]),
         "--keep applies to text and sequence runs",
     )
+
+
+def test_predict_says_what_it_cut_or_left_out_of_sequences(runs, tmp_path):
+    """A sequence longer than the model reads is cut to its first steps, and columns the model does not
+    read are left out: both said on stderr, one line each, and the predictions still written."""
+    frame = pd.read_csv(VOWELS)
+    first = frame["case_id"].iloc[0]
+    steps = frame[frame["case_id"] == first]
+    longer = pd.concat([steps] * 8, ignore_index=True).assign(t=range(8 * len(steps)))
+    new = pd.concat([longer, frame[frame["case_id"] != first]], ignore_index=True).assign(note="x")
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["predict", str(runs["sequence"]), str(path)])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith(f"{path}: 1 of {new['case_id'].nunique()} sequences are longer than the ")
+    assert f"(the longest has {len(longer)} steps as read): only their first steps were used" in lines[0]
+    assert lines[1].startswith(f"{path}: not read by the model: ") and "note" in lines[1]
+    assert len(pd.read_csv(io.StringIO(result.stdout))) == new["case_id"].nunique()

@@ -345,7 +345,14 @@ class SequenceEncoder:
         self, frame: pd.DataFrame, source: Any = "the data"
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
         """(x float32 (n, T, F), mask bool (n, T), ids object (n,), each sequence's frame row positions) for
-        the sequences of a new CSV's frame.
+        the sequences of a new CSV's frame (see encode_frame_with_notes)."""
+        return self.encode_frame_with_notes(frame, source)[:4]
+
+    def encode_frame_with_notes(
+        self, frame: pd.DataFrame, source: Any = "the data"
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], list[str]]:
+        """encode_frame's arrays and what reading left out, in words: sequences cut to the trained length,
+        columns the model does not read.
 
         Read by the rules of the search; the target, split and group columns are not needed (and are ignored).
         """
@@ -361,7 +368,23 @@ class SequenceEncoder:
         order = np.argsort(collected.row_sequence, kind="stable")
         counts = np.bincount(collected.row_sequence, minlength=len(collected.ids))
         rows = np.split(order, np.cumsum(counts)[:-1])
-        return x, mask, np.array(collected.ids, dtype=object), rows
+        return x, mask, np.array(collected.ids, dtype=object), rows, self._notes(frame, collected, source)
+
+    def _notes(self, frame: pd.DataFrame, collected: Collected, source: Any) -> list[str]:
+        notes = []
+        if collected.truncated:
+            stride = f" (after --stride {self.stride})" if self.stride != 1 else ""
+            notes.append(
+                f"{source}: {collected.truncated} of {len(collected.ids)} sequences are longer than the {self.cap} "
+                f"steps the model reads{stride} (the longest has {int(collected.lengths_read.max())} steps as read): "
+                "only their first steps were used"
+            )
+        read = {c for c in (self.id_col, self.order_col) if c} | set(self.features)
+        ignored = [c for c in frame.columns if c not in read]
+        if ignored:
+            shown = ", ".join(ignored[:6]) + (f" and {len(ignored) - 6} more" if len(ignored) > 6 else "")
+            notes.append(f"{source}: not read by the model: {shown}")
+        return notes
 
     def decode(self, outputs: np.ndarray, ids: Any) -> pd.DataFrame:
         """One row per sequence: id, then label and p_<class> per class, or value (original units)."""

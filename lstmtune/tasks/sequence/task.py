@@ -40,11 +40,14 @@ class SequencePredictorEncoder:
         }
 
     def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
-        x, mask, ids, rows = self.encoder.encode_frame(frame, source)
-        return {"values": x, "mask": mask}, (ids, rows)
+        x, mask, ids, rows, notes = self.encoder.encode_frame_with_notes(frame, source)
+        return {"values": x, "mask": mask}, (ids, rows, notes)
 
     def decode(self, outputs, context) -> pd.DataFrame:
-        return self.encoder.decode(outputs, context[0])
+        """One row per sequence; what reading cut or left out is in the frame's attrs["notes"]."""
+        out = self.encoder.decode(outputs, context[0])
+        out.attrs["notes"] = list(context[2])
+        return out
 
     def source_rows(self, context) -> list:
         """The frame row positions each output row was read from (a sequence's rows)."""
