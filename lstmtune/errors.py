@@ -27,3 +27,7 @@ class SearchFailed(LstmtuneError):
     """The search itself stopped (for example: too many trials failed in a row)."""
 
     exit_code = 1
+
+
+class DiskFull(SearchFailed):
+    """The run directory's disk (or quota) filled during a search; the run can be resumed once there is room."""

@@ -161,6 +161,8 @@ LONGEST_FIRST = (
     "test_pruning.py",
     "test_sequence_search.py",
     "test_signals.py",
+    "test_full_disk.py",
+    "test_refit.py",
 )
 
 

@@ -49,6 +49,8 @@ def redeliver_interrupts_from_finalisers() -> None:
         if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
             threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
             return
+        if "No space left on device" in str(unraisable.exc_value):
+            return  # a checkpoint file closed after a full disk; the search says so in one line
         default(unraisable)
 
     sys.unraisablehook = hook

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from typing import TYPE_CHECKING
@@ -71,7 +72,7 @@ from lstmtune.cli.options import (
     search_request,
 )
 from lstmtune.core.names import DEFAULT_TASK
-from lstmtune.errors import LstmtuneError
+from lstmtune.errors import DiskFull, LstmtuneError
 
 if TYPE_CHECKING:
     from lstmtune.plan import SearchPlan, SearchRequest
@@ -198,6 +199,13 @@ def _run(plan: SearchPlan, quiet: bool, json_output: bool) -> None:
             soft_wrap=True,
         )
         raise typer.Exit(128 + number if number else 130) from None
+    except DiskFull as error:
+        fail(error)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # HDF5 (h5py, which Keras writes checkpoints with) can crash the interpreter at exit after a write
+        # that failed for want of space; the run directory is already consistent, so end here.
+        os._exit(error.exit_code)
     except LstmtuneError as error:
         raise fail(error) from None
     assert plan.run_dir is not None  # a plan with --out

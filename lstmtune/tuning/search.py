@@ -3,6 +3,7 @@ trial evaluated and saved, and run.json saying how the search ended."""
 
 from __future__ import annotations
 
+import errno
 import time
 from typing import Any
 
@@ -10,7 +11,7 @@ import keras
 
 from lstmtune.core.status import RunStatus, TrialStatus
 from lstmtune.core.text import clip, plural
-from lstmtune.errors import LstmtuneError, SearchFailed
+from lstmtune.errors import DiskFull, LstmtuneError, SearchFailed
 from lstmtune.plan import SearchPlan
 from lstmtune.run import manifest as run_manifest
 from lstmtune.run.layout import RunDir
@@ -71,13 +72,38 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         if kt.interrupted_in_native_code(exc) and not isinstance(exc, LstmtuneError):
             status = RunStatus.INTERRUPTED
             raise SearchInterrupted(str(run_dir.root)) from None
+        full = disk_full(exc)
+        if full is not None:
+            status = RunStatus.INTERRUPTED  # nothing wrong with the search: resume once there is room
+            raise DiskFull(
+                f"--out {run_dir.root}: the disk is full ({full}); the completed trials are kept: free some "
+                "space, then continue with --resume"
+            ) from None
         _stopped_early(plan, tuning, manifest, exc)
         raise
     finally:
         manifest = manifest if manifest is not None else own_running_manifest(run_dir)
         if manifest is not None:
             recorder = tuning.recorder if tuning is not None else TrialRecorder(run_dir, plan, reporter)
-            _finish(run_dir, manifest, status, started, recorder)
+            try:
+                _finish(run_dir, manifest, status, started, recorder)
+            except OSError as error:  # a full disk: run.json keeps its last state (resumable), the error is said
+                if disk_full(error) is None:
+                    raise
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """The system's words when `exc` (or an error it was raised from) says the disk or quota is full."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain of causes, bounded
+        if seen is None:
+            return None
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return seen.strerror or "no space left on device"
+        if "No space left on device" in str(seen):  # TensorFlow's own errors when it writes a checkpoint
+            return "No space left on device"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _set_up(plan: SearchPlan, reporter: Reporter, deadline: float | None) -> Tuning:

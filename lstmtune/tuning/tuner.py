@@ -13,6 +13,7 @@ import keras
 import keras_tuner
 
 from lstmtune.plan import SearchPlan
+from lstmtune.run.disk import Room
 from lstmtune.space.settings import default_initial_points
 from lstmtune.tuning import kt
 from lstmtune.tuning.events import Reporter
@@ -90,6 +91,7 @@ def make_tuner(
     rule = PruneRule.of(plan.search)
     registrations = GradientRegistrations()  # what TensorFlow keeps of each finished trial (see release.py)
     pruner = Pruner(plan.run_dir, plan.data.objective, rule) if rule.active else None
+    room = Room(plan.run_dir)  # no trial starts without room for its files on the disk
 
     class RecordingTuner(kt.DeclaredSpace, base):  # type: ignore[misc, valid-type]
         trials_run = 0
@@ -102,6 +104,7 @@ def make_tuner(
                 raise BudgetSpent()
             if recycle_after and self.trials_run >= recycle_after:
                 raise Recycle()
+            room.check()
 
         def on_trial_begin(self, trial):
             super().on_trial_begin(trial)
@@ -129,6 +132,7 @@ def make_tuner(
             if pruner is not None:
                 pruner.end(trial.trial_id)
             super().on_trial_end(trial)
+            room.trial_ended(trial.trial_id)
             registrations.release()
             self.trials_run += 1
 
