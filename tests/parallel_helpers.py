@@ -86,7 +86,8 @@ def worker_pids(out: Path) -> set[int]:
 def check_each_trial_once(out: Path, expected: int) -> dict[str, dict]:
     """`expected` trials, each id once in the table, each history trained once (epochs 1, 2, ... once)."""
     table = pd.read_csv(out / "trials.csv")
-    assert len(table) == expected
+    shown = table[[c for c in ("trial_id", "status", "note") if c in table]].to_string()
+    assert len(table) == expected, f"{len(table)} trials, {expected} expected:\n{shown}"
     assert table["trial_id"].astype(str).is_unique
     found = records(out)
     assert sorted(found) == sorted(table["trial_id"].astype(str))
