@@ -36,7 +36,7 @@ SOURCES = {
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    """One finished tiny run per task (no reference model: not what is checked here)."""
+    """One finished tiny run per task: one trial of one epoch, no reference model (not what is checked here)."""
     root = tmp_path_factory.mktemp("predict_checks")
     made = {}
     for task, (data, space, flags) in SOURCES.items():
@@ -54,6 +54,10 @@ def runs(tmp_path_factory) -> dict[str, Path]:
             "--quiet",
             "--reference",
             "off",
+            "--max-trials",
+            "1",
+            "--epochs",
+            "1",
         ]
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.stderr
