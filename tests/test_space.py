@@ -430,11 +430,11 @@ def test_shipped_task_spaces_load_for_their_task_only(name, task):
         (
             "hyperparameters: {input_noise: 0.1}",
             "text",
-            "input_noise applies to task forecast and sequence, not to task text",
+            "input_noise applies to task forecast, sequence and autoencoder, not to task text",
         ),
         ("hyperparameters: {embedding_dim: 8}", "sequence", "applies to task text, not to task sequence"),
         ("data: {horizon: 3}", "text", "data.horizon applies to task forecast, not to task text"),
-        ("data: {stride: 2}", "forecast", "data.stride applies to task sequence, not to task forecast"),
+        ("data: {stride: 2}", "forecast", "data.stride applies to task sequence and autoencoder, not to task forecast"),
         (
             "data: {objective: accuracy}",
             "forecast",

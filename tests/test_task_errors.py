@@ -36,8 +36,8 @@ def test_unknown_task(search):
         (["--time-col", "movie_name"], "--time-col applies to --task forecast, not to --task text"),
         (["--horizon", "3"], "--horizon applies to --task forecast, not to --task text"),
         (["--lookback", "4"], "--lookback applies to --task forecast, not to --task text"),
-        (["--wide"], "--wide applies to --task sequence, not to --task text"),
-        (["--stride", "2"], "--stride applies to --task sequence, not to --task text"),
+        (["--wide"], "--wide applies to --task sequence and autoencoder, not to --task text"),
+        (["--stride", "2"], "--stride applies to --task sequence and autoencoder, not to --task text"),
     ],
 )
 def test_flags_of_another_task_name_their_task(search, flags, fragment):

@@ -78,13 +78,14 @@ SplitColOpt = Annotated[
     str | None,
     typer.Option(
         "--split-col",
-        help="[text, sequence] Column whose values name the split: train, val (valid, validation, dev), test.",
+        help="[text, sequence, autoencoder] Column whose values name the split: train, val (valid, validation, dev), test.",
     ),
 ]
 FeaturesOpt = Annotated[
     str | None,
     typer.Option(
-        "--features", help="[forecast, sequence] Comma-separated input columns. Default: every numeric column."
+        "--features",
+        help="[forecast, sequence, autoencoder] Comma-separated input columns. Default: every numeric column.",
     ),
 ]
 SplitOpt = Annotated[
@@ -115,7 +116,7 @@ ScaleOpt = Annotated[
     str | None,
     typer.Option(
         "--scale",
-        help="[forecast, sequence] standard | minmax | none, fitted on training rows. [default: standard]",
+        help="[forecast, sequence, autoencoder] standard | minmax | none, fitted on training rows. [default: standard]",
         show_default=False,
     ),
 ]
@@ -161,7 +162,7 @@ EncodingOpt = Annotated[
     str | None,
     typer.Option(
         "--encoding",
-        help="[text, sequence] Encoding of DATA.csv, e.g. latin-1 or cp1252. [default: utf-8]",
+        help="[text, sequence, autoencoder] Encoding of DATA.csv, e.g. latin-1 or cp1252. [default: utf-8]",
         show_default=False,
     ),
 ]
@@ -175,27 +176,55 @@ StrictOpt = Annotated[
     bool, typer.Option("--strict", help="[text] Empty texts or missing labels are an error instead of being dropped.")
 ]
 IdColOpt = Annotated[
-    str | None, typer.Option("--id-col", help="[sequence] Column naming the sequence of each row (long format).")
+    str | None,
+    typer.Option("--id-col", help="[sequence, autoencoder] Column naming the sequence of each row (long format)."),
 ]
 OrderColOpt = Annotated[
     str | None,
-    typer.Option("--order-col", help="[sequence] Column ordering the steps within a sequence. Default: file order."),
+    typer.Option(
+        "--order-col", help="[sequence, autoencoder] Column ordering the steps within a sequence. Default: file order."
+    ),
 ]
 GroupColOpt = Annotated[
     str | None,
     typer.Option(
-        "--group-col", help="[sequence] Column naming a subject / patient / device: each group stays in one split."
+        "--group-col",
+        help="[sequence, autoencoder] Column naming a subject / patient / device: each group stays in one split.",
     ),
 ]
 WideOpt = Annotated[
-    bool, typer.Option("--wide", help="[sequence] One row per sequence; its numeric columns are the steps (UCR style).")
+    bool,
+    typer.Option(
+        "--wide", help="[sequence, autoencoder] One row per sequence; its numeric columns are the steps (UCR style)."
+    ),
 ]
 StrideOpt = Annotated[
-    int | None, typer.Option("--stride", help="[sequence] Keep every K-th step. [default: 1]", show_default=False)
+    int | None,
+    typer.Option("--stride", help="[sequence, autoencoder] Keep every K-th step. [default: 1]", show_default=False),
 ]
 MaxLengthOpt = Annotated[
     int | None,
-    typer.Option("--max-length", help="[sequence] Keep at most this many steps per sequence (the first ones)."),
+    typer.Option(
+        "--max-length", help="[sequence, autoencoder] Keep at most this many steps per sequence (the first ones)."
+    ),
+]
+LabelColOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--label-col",
+        help="[autoencoder] Column labelling each sequence; with --normal, only normal sequences are trained and ranked on, and test reports ROC / PR AUC.",
+    ),
+]
+NormalOpt = Annotated[
+    str | None, typer.Option("--normal", help="[autoencoder] The --label-col value of normal sequences, e.g. 1.")
+]
+ThresholdPctOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold-pct",
+        help="[autoencoder] Flag a sequence whose score is above this percentile of the normal validation sequences' scores. [default: 99]",
+        show_default=False,
+    ),
 ]
 ProblemOpt = Annotated[
     str | None,

@@ -33,10 +33,12 @@ from lstmtune.cli.options import (
     IdColOpt,
     InitialPointsOpt,
     JsonOpt,
+    LabelColOpt,
     ListenOpt,
     LookbackOpt,
     MaxLengthOpt,
     MaxTrialsOpt,
+    NormalOpt,
     ObjectiveOpt,
     OrderColOpt,
     OutOpt,
@@ -62,6 +64,7 @@ from lstmtune.cli.options import (
     TaskOpt,
     TensorboardOpt,
     TextColOpt,
+    ThresholdPctOpt,
     TimeBudgetOpt,
     TimeColOpt,
     TimeFormatOpt,
@@ -109,6 +112,9 @@ def search(
     stride: StrideOpt = None,
     max_length: MaxLengthOpt = None,
     problem: ProblemOpt = None,
+    label_col: LabelColOpt = None,
+    normal: NormalOpt = None,
+    threshold_pct: ThresholdPctOpt = None,
     tuner: TunerOpt = None,
     max_trials: MaxTrialsOpt = None,
     epochs: EpochsOpt = None,
@@ -133,7 +139,7 @@ def search(
 ) -> None:
     """Search LSTM hyperparameters for a CSV and write ranked trial tables.
 
-    Options marked [forecast], [text] or [sequence] apply to that --task only.
+    Options marked [forecast], [text], [sequence] or [autoencoder] apply to that --task only.
 
     Examples:
 
@@ -142,6 +148,8 @@ def search(
         lstmtune search reviews.csv --task text --text-col text --target label --space text --out runs/reviews
 
         lstmtune search motions.csv --task sequence --id-col case_id --order-col t --target label --space sequence --out runs/motions
+
+        lstmtune search examples/data/ecg200.csv --task autoencoder --wide --label-col label --normal 1 --split-col split --space autoencoder --out runs/ecg200
     """
     plan = _plan(search_request(ctx.params, command=("lstmtune", *sys.argv[1:])))
     _run(plan, quiet=quiet, json_output=json_output)

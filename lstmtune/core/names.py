@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Each task is a plug-in in lstmtune.tasks.<name>; the first is the default.
-TASK_NAMES = ("forecast", "text", "sequence")
+TASK_NAMES = ("forecast", "text", "sequence", "autoencoder")
 DEFAULT_TASK = TASK_NAMES[0]
 
 # Per-trial diagnoses (lstmtune.report.diagnoses); a gate rule may count them (findings.overfits == 0).

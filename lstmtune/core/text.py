@@ -65,6 +65,12 @@ def listed(items: Iterable[Any], limit: int = 8) -> str:
     return shown_items + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
+def either(items: Iterable[Any]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(item) for item in items]
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def suggestion(word: Any, known: Iterable[Any]) -> str:
     """' (did you mean 'x'?)' for the closest known name, or ''."""
     close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)

@@ -185,3 +185,36 @@ duration = Validator(
         ]
     },
 )
+
+
+def number_in(low: float, high: float) -> Validator:
+    """A finite number in [low, high]; "99.5" from a command line counts as 99.5."""
+
+    def check(value: Any) -> float:
+        rule = f"must be a number in [{low:g}, {high:g}], but got {shown(value)}"
+        if isinstance(value, bool):
+            raise ValueError(rule)
+        try:
+            number = float(value.strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(rule) from None
+        if not (math.isfinite(number) and low <= number <= high):
+            raise ValueError(rule)
+        return number
+
+    return Validator(check, {"type": "number", "minimum": low, "maximum": high})
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, (str, int, float)) or not str(value).strip():
+        raise ValueError(f"must be a value of the column (text or a number), but got {shown(value)}")
+    return str(value).strip()
+
+
+# A value of a data column as text (a class such as "1", "normal" or "true"), compared with the column's
+# values written the same way.
+column_value = Validator(_value, {"type": ["string", "number", "boolean"]})

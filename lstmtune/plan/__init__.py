@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from lstmtune.core.text import clip
+from lstmtune.core.text import clip, either
 from lstmtune.data.files import sha256
 from lstmtune.errors import OptionError, SpaceError
 from lstmtune.plan.parallel import check_parallel, parse_address
@@ -68,15 +68,15 @@ def _check_task_flags(task: Task, request: SearchRequest) -> None:
         for key, value in values.items():
             if given(value) and key not in getattr(task, kind):
                 owners = [t for t in TASK_NAMES if key in getattr(get_task(t), kind)]
-                raise OptionError(f"{flag(key)} applies to --task {' and '.join(owners)}, not to --task {task.name}")
+                raise OptionError(f"{flag(key)} applies to --task {either(owners)}, not to --task {task.name}")
     for key, value in request.data_flags.items():
         if value is not None and key not in task.data_rules:
             owners = [t for t in TASK_NAMES if key in get_task(t).data_rules]
-            raise OptionError(f"{flag(key)} applies to --task {' and '.join(owners)}, not to --task {task.name}")
+            raise OptionError(f"{flag(key)} applies to --task {either(owners)}, not to --task {task.name}")
     for key, value in request.fixed.items():
         if value is not None and key not in task.specs:
             owners = [t for t in TASK_NAMES if key in get_task(t).specs]
-            raise OptionError(f"{flag(key)} applies to --task {' and '.join(owners)}, not to --task {task.name}")
+            raise OptionError(f"{flag(key)} applies to --task {either(owners)}, not to --task {task.name}")
 
 
 def plan_search(request: SearchRequest) -> SearchPlan:

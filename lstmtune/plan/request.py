@@ -16,7 +16,17 @@ from lstmtune.tasks.base import Prepared, Task
 
 # The names in SearchRequest's groups of flags: the command line's options with underscores, and the
 # Python API's keyword arguments.
-COLUMN_ARGUMENTS = ("target", "time_col", "features", "text_col", "id_col", "order_col", "split_col", "group_col")
+COLUMN_ARGUMENTS = (
+    "target",
+    "time_col",
+    "features",
+    "text_col",
+    "id_col",
+    "order_col",
+    "split_col",
+    "group_col",
+    "label_col",
+)
 OPTION_ARGUMENTS = ("time_format", "wide", "encoding", "embeddings", "strict")
 DATA_ARGUMENTS = (
     "horizon",
@@ -30,6 +40,8 @@ DATA_ARGUMENTS = (
     "problem",
     "max_length",
     "stride",
+    "normal",
+    "threshold_pct",
 )
 SEARCH_ARGUMENTS = (
     "tuner",
@@ -53,7 +65,7 @@ class SearchRequest:
     """Everything `lstmtune search` (or `check`) was given; None means "not given".
 
     columns: target (a name, or a tuple of names for forecasting), time_col, features, text_col,
-             id_col, order_col, split_col, group_col (COLUMN_ARGUMENTS)
+             id_col, order_col, split_col, group_col, label_col (COLUMN_ARGUMENTS)
     options: time_format, wide, encoding, embeddings, strict (OPTION_ARGUMENTS)
     data_flags: the task's data settings (DATA_ARGUMENTS: horizon, split, objective, max_length ...)
     search_flags: tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference,

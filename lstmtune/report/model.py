@@ -90,7 +90,8 @@ class Report:
     def summary_columns(self) -> list[str]:
         """Forecasting: rank, trial, status, score, val_rmse, skill, ...; other tasks their first figure."""
         first = next((f for f in self.figures if f not in (self.objective.name, "skill")), self.figures[0])
-        return ["rank", "trial_id", "status", "score", first, "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+        shown = [first] if first != self.objective.name else []  # the score is the objective already
+        return ["rank", "trial_id", "status", "score", *shown, "skill", "gap", "best_epoch", "epochs_run", "seconds"]
 
     @property
     def kind(self) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lstmtune.core.names import DEFAULT_TASK, TASK_NAMES
+from lstmtune.core.text import either
 from lstmtune.errors import OptionError
 
 if TYPE_CHECKING:
@@ -62,13 +63,13 @@ def grammar(name: str) -> Grammar:
     specs = hyperparameter_specs(name)
     data_rules = get_task(name).data_rules
     foreign_specs = {
-        key: " and ".join(t for t in others if key in hyperparameter_specs(t))
+        key: either(t for t in others if key in hyperparameter_specs(t))
         for t in others
         for key in hyperparameter_specs(t)
         if key not in specs
     }
     foreign_data = {
-        key: " and ".join(t for t in others if key in get_task(t).data_rules)
+        key: either(t for t in others if key in get_task(t).data_rules)
         for t in others
         for key in get_task(t).data_rules
         if key not in data_rules

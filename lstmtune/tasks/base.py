@@ -267,6 +267,10 @@ class KerasSide(ABC):
         with_targets: bool = True,
     ) -> Any: ...
 
+    def weighted_metrics(self) -> list[Any]:
+        """Unregularised Keras metrics weighted by the datasets' sample weights (masked steps)."""
+        return []
+
     def callbacks(self, values: dict[str, Any]) -> list[Any]:
         """Callbacks that add figures to the epoch logs (before early stopping reads them)."""
         return []

@@ -11,6 +11,11 @@ from keras import ops
 POOLINGS = ("mean", "max", "attention")
 
 
+def regularizer(l1: float, l2: float) -> Any:
+    """An L1/L2 penalty, or None when both are 0."""
+    return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+
 @keras.saving.register_keras_serializable(package="lstmtune")
 class MaskedPooling(keras.layers.Layer):
     """A sequence (batch, steps, features) pooled over its real steps: their mean, their maximum, or an

@@ -59,7 +59,7 @@ def weight_count(values: dict[str, Any], shape: ModelShape) -> int:
         width = units * directions
     if convolution and values.get("conv_placement") == "beside":
         width += conv_width
-    if values["dense_units"]:
+    if values.get("dense_units"):
         count += (width + 1) * int(values["dense_units"])
         width = int(values["dense_units"])
     return count + (width + 1) * shape.outputs

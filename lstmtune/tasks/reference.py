@@ -19,15 +19,17 @@ from lstmtune.core.objective import Objective
 
 # `--reference` values every task takes besides the names of its own models.
 OFF, AUTO = "off", "auto"
-CLASSIFICATION_FIGURES = ("accuracy", "macro_f1", "cross_entropy")
+# Objectives a reference model is scored on as they are (the others: RMSE in original units).
+OWN_FIGURES = ("accuracy", "macro_f1", "cross_entropy", "recon_mse")
 
 
 def compared_on(objective: Objective) -> tuple[str, bool]:
     """The figure a model and its reference are compared on, and whether higher is better: the objective's
-    own where both have it (accuracy, macro-F1, cross-entropy), else RMSE in original units (forecast and
-    regression objectives are an MSE of scaled targets, which ranks models as their RMSE does)."""
+    own where both have it (accuracy, macro-F1, cross-entropy, reconstruction MSE), else RMSE in original
+    units (forecast and regression objectives are an MSE of scaled targets, which ranks models as their
+    RMSE does)."""
     figure = objective.name.removeprefix("val_")
-    if figure in CLASSIFICATION_FIGURES:
+    if figure in OWN_FIGURES:
         return figure, objective.maximised
     return "rmse", False
 

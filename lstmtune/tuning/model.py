@@ -9,12 +9,8 @@ from typing import Any
 
 import keras
 
-from lstmtune.tasks.layers import MaskedPooling
+from lstmtune.tasks.layers import MaskedPooling, regularizer
 from lstmtune.tasks.model_size import conv_kernels
-
-
-def _regularizer(l1: float, l2: float):
-    return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
 
 
 def make_optimizer(values: dict[str, Any]) -> keras.optimizers.Optimizer:
@@ -51,9 +47,9 @@ def lstm_body(x, values: dict[str, Any], mask=None):
         x = pool(x, mask=mask) if mask is not None else pool(x)  # a mask the input carries passes by itself
     if branch is not None:
         x = keras.layers.Concatenate(name="lstm_and_convolutions")([x, branch])
-    if values["dense_units"]:
+    if values.get("dense_units"):
         x = keras.layers.Dense(values["dense_units"], activation="relu", name="dense")(x)
-    if values["dense_dropout"]:
+    if values.get("dense_dropout"):
         x = keras.layers.Dropout(values["dense_dropout"], name="dense_dropout")(x)
     return x
 
@@ -67,10 +63,10 @@ def lstm_stack(x, values: dict[str, Any], mask=None):
             return_sequences=i < values["layers"] - 1 or sequences,
             dropout=values["dropout"],
             recurrent_dropout=values["recurrent_dropout"],
-            kernel_regularizer=_regularizer(values["kernel_l1"], values["kernel_l2"]),
-            recurrent_regularizer=_regularizer(values["recurrent_l1"], values["recurrent_l2"]),
-            bias_regularizer=_regularizer(values["bias_l1"], values["bias_l2"]),
-            activity_regularizer=_regularizer(values["activity_l1"], values["activity_l2"]),
+            kernel_regularizer=regularizer(values["kernel_l1"], values["kernel_l2"]),
+            recurrent_regularizer=regularizer(values["recurrent_l1"], values["recurrent_l2"]),
+            bias_regularizer=regularizer(values["bias_l1"], values["bias_l2"]),
+            activity_regularizer=regularizer(values["activity_l1"], values["activity_l2"]),
             name=f"lstm_{i + 1}",
         )
         layer = keras.layers.Bidirectional(lstm, name=f"bidirectional_{i + 1}") if values["bidirectional"] else lstm
@@ -94,7 +90,12 @@ def build_model(side: Any, values: dict[str, Any], name: str) -> keras.Model:
     inputs, x, mask = side.inputs(values)
     outputs = side.head(lstm_body(x, values, mask), values)
     model = keras.Model(inputs, outputs, name=name)
-    model.compile(optimizer=make_optimizer(values), loss=side.loss(), metrics=side.metrics())
+    model.compile(
+        optimizer=make_optimizer(values),
+        loss=side.loss(),
+        metrics=side.metrics(),
+        weighted_metrics=side.weighted_metrics() or None,
+    )
     return model
 
 

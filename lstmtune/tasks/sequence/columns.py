@@ -21,6 +21,7 @@ ROLE_FLAGS = {
     "order_col": "--order-col",
     "split_col": "--split-col",
     "group_col": "--group-col",
+    "label_col": "--label-col",
 }
 # Words that make an integer column look like an identifier (whole name tokens: case_id, subjectId, SPEAKER).
 ID_WORDS = {
@@ -122,7 +123,9 @@ def _mostly_numbers(series: pd.Series) -> bool:
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() > 0.5
 
 
-def check_columns(path: Any, frame: pd.DataFrame, columns: dict[str, Any], wide: bool) -> dict[str, str]:
+def check_columns(
+    path: Any, frame: pd.DataFrame, columns: dict[str, Any], wide: bool, needs_target: bool = True
+) -> dict[str, str]:
     """The role columns named by flags (target, id_col, ...), each an existing, distinct column."""
     names = list(frame.columns)
     if wide:
@@ -132,7 +135,7 @@ def check_columns(path: Any, frame: pd.DataFrame, columns: dict[str, Any], wide:
                     f"{flag} is for long format (one row per step); with --wide each row is one sequence and its "
                     f"steps are the numeric columns other than the target, id, split and group columns, in file order"
                 )
-    if not columns.get("target"):
+    if needs_target and not columns.get("target"):
         raise DataError(f"{path}: --target is required; columns are: {', '.join(names)}")
     if not wide and not columns.get("id_col"):
         raise DataError(

@@ -37,13 +37,13 @@ from lstmtune.tasks.sequence.settings import SequenceSettings
 from lstmtune.tasks.sequence.targets import encode_target, read_target, split_sequences
 
 
-def _stats(lengths: np.ndarray) -> dict[str, Any]:
+def length_stats(lengths: np.ndarray) -> dict[str, Any]:
     if len(lengths) == 0:
         return {"min": 0, "median": 0.0, "max": 0}
     return {"min": int(lengths.min()), "median": float(np.median(lengths)), "max": int(lengths.max())}
 
 
-def _span(stats: dict[str, Any]) -> str:
+def length_span(stats: dict[str, Any]) -> str:
     """'7-29 (median 15)', or '150' when every sequence has the same length."""
     if stats["min"] == stats["max"]:
         return str(stats["min"])
@@ -117,8 +117,8 @@ class SequenceData(Prepared):
             "ignored_columns": list(ignored),
             "order_like_columns": list(order_like),
             "split_like_columns": list(split_like),
-            "lengths_read": _stats(collected.lengths_read),
-            "lengths_used": _stats(lengths),
+            "lengths_read": length_stats(collected.lengths_read),
+            "lengths_used": length_stats(lengths),
             "stride": settings.stride,
             "max_length": settings.max_length,
             "padded_length": int(encoder.length),
@@ -207,13 +207,13 @@ class SequenceData(Prepared):
             f"{len(features)} {'step column' if info['format'] == 'wide' else 'feature'}{'s' if len(features) != 1 else ''} {shown}"
         )
         read, used = info["lengths_read"], info["lengths_used"]
-        lengths = f"lengths {_span(read)} steps"
+        lengths = f"lengths {length_span(read)} steps"
         if info["stride"] != 1 or info["max_length"] is not None:
             done = " and ".join(
                 ([f"--stride {info['stride']}"] if info["stride"] != 1 else [])
                 + ([f"--max-length {info['max_length']}"] if info["max_length"] is not None else [])
             )
-            lengths += f", {_span(used)} after {done} ({info['truncated']} truncated)"
+            lengths += f", {length_span(used)} after {done} ({info['truncated']} truncated)"
         parts.append(lengths + f", padded to {info['padded_length']}")
         if self.problem == "classification":
             problem = f"classification, {self.n_classes} classes"
@@ -327,7 +327,7 @@ class SequenceData(Prepared):
                 )
         read, used = info["lengths_read"], info["lengths_used"]
         lines.append(
-            f"lengths: {_span(read)} steps read; {_span(used)} used (--stride {info['stride']}, --max-length {info['max_length'] or 'none'}, "
+            f"lengths: {length_span(read)} steps read; {length_span(used)} used (--stride {info['stride']}, --max-length {info['max_length'] or 'none'}, "
             f"{info['truncated']} truncated); padded to {info['padded_length']}"
         )
         return lines
@@ -354,7 +354,7 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> SequenceData:
         max_length=settings.max_length,
         scale=settings.scale,
     )
-    collected = _collect(encoder, frame, path, settings)
+    collected = collect_sequences(encoder, frame, path, settings)
     named = columns.get("features") is not None
     order_like, split_like = suspect_columns(path, frame, roles, features, ignored, collected, wide, named)
     target, groups = read_target(path, frame, roles, settings, collected)
@@ -389,7 +389,9 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> SequenceData:
     )
 
 
-def _collect(encoder: SequenceEncoder, frame: pd.DataFrame, path: Any, settings: SequenceSettings) -> Collected:
+def collect_sequences(
+    encoder: SequenceEncoder, frame: pd.DataFrame, path: Any, settings: SequenceSettings
+) -> Collected:
     """The sequences of the frame (the encoder learns the order column's format); some must have 2 steps or more."""
     collected = encoder.collect(frame, path)
     encoder.order_format = collected.order_format

@@ -53,7 +53,7 @@ def problem_rule(target: pd.Series, n_sequences: int) -> tuple[str, str]:
     return "regression", f"{counted} (classes need at most {MAX_CLASSES} values, and fewer than half the sequences)"
 
 
-def _per_sequence(path: Any, frame: pd.DataFrame, column: str, flag: str, collected: Collected) -> pd.Series:
+def per_sequence(path: Any, frame: pd.DataFrame, column: str, flag: str, collected: Collected) -> pd.Series:
     """A role column's value for each sequence (index 0..n-1); it must be filled and constant within a sequence."""
     series = frame[column]
     missing = series.isna()
@@ -109,11 +109,11 @@ def read_target(
     """(the target, the group of each sequence or None): both constant within a sequence. A classification
     target needs 2 classes or more, each with a sequence for every split."""
     column = roles["target"]
-    target = _per_sequence(path, frame, column, "--target", collected)
+    target = per_sequence(path, frame, column, "--target", collected)
     groups = None
     if roles.get("group_col"):
         groups = np.array(
-            [plain(v) for v in _per_sequence(path, frame, roles["group_col"], "--group-col", collected)], dtype=object
+            [plain(v) for v in per_sequence(path, frame, roles["group_col"], "--group-col", collected)], dtype=object
         )
     if settings.problem == "auto":
         problem, reason = problem_rule(target, len(collected.ids))
@@ -162,7 +162,7 @@ def split_sequences(
 ) -> tuple[dict[str, np.ndarray], str]:
     """(positions of each split's sequences, how the splits were made); every split needs sequences, and
     every class training sequences."""
-    names, how = _assign(path, frame, roles, settings, seed, collected, target.class_ids, groups)
+    names, how = assign_split_names(path, frame, roles, settings, seed, collected, target.class_ids, groups)
     index = {s: np.flatnonzero(names == s) for s in SPLITS}
     for split in SPLITS:
         if len(index[split]) == 0:
@@ -181,7 +181,7 @@ def split_sequences(
     return index, how
 
 
-def _assign(
+def assign_split_names(
     path: Any,
     frame: pd.DataFrame,
     roles: dict[str, str],
@@ -208,7 +208,7 @@ def _assign(
             f"{path}: --split-col {split_col!r} must hold train, val (or valid, validation, dev) or test in any case, "
             f"but line {line_of(frame.index[row])} {held}"
         )
-    _per_sequence(path, frame, split_col, "--split-col", collected)
+    per_sequence(path, frame, split_col, "--split-col", collected)
     column = SplitColumn(per_row.names[collected.first_rows])
     if column.absent:
         raise DataError(

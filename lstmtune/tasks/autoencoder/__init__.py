@@ -1,0 +1,1 @@
+"""The autoencoder task: sequences reconstructed through a bottleneck; reconstruction error as an anomaly score."""

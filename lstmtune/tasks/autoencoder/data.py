@@ -1,0 +1,439 @@
+"""A CSV of many sequences -> scaled, padded arrays to reconstruct, and which of them are normal (numpy /
+pandas only).
+
+Sequences are read exactly as the sequence task reads them (long or wide, ids, order, strides, splits by
+sequence, groups kept whole). With --label-col and --normal, only normal training sequences are trained on
+and only normal validation sequences are scored for choosing a model; the other sequences' labels are read
+for the test figures alone. Inputs are scaled per channel on the normal training sequences' real steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmtune.core.text import shown
+from lstmtune.data.csv_reader import read_csv
+from lstmtune.data.splits import SPLITS
+from lstmtune.errors import DataError, OptionError
+from lstmtune.tasks.autoencoder import scores
+from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings
+from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
+from lstmtune.tasks.model_size import ModelShape
+from lstmtune.tasks.reference import Reference, timed, with_reference
+from lstmtune.tasks.sequence.columns import check_columns, choose_features, suspect_columns
+from lstmtune.tasks.sequence.data import collect_sequences, length_span, length_stats
+from lstmtune.tasks.sequence.encoder import Collected, SequenceEncoder, plain
+from lstmtune.tasks.sequence.targets import assign_split_names, per_sequence
+
+PROBLEM = "reconstruction"
+
+
+class AutoencoderData(Prepared):
+    """The sequences of one CSV to reconstruct, per split: x float32 (n, T, F) scaled and zero-padded,
+    mask bool (n, T) true on real steps, `normal` bool (n,) (all true without labels).
+
+    The train split holds the normal training sequences only; val and test hold all of theirs, and the
+    figures (and the Keras metric the search ranks on) weigh only the normal ones' steps.
+    """
+
+    objective = OBJECTIVE
+
+    def __init__(
+        self,
+        *,
+        path: Any,
+        settings: AutoencoderSettings,
+        roles: dict[str, str],
+        encoder: SequenceEncoder,
+        collected: Collected,
+        index: dict[str, np.ndarray],
+        x: np.ndarray,
+        mask: np.ndarray,
+        labels: np.ndarray | None,
+        normal: np.ndarray,
+        features: list[str],
+        ignored: list[str],
+        rows: int,
+        split_how: str,
+        seed: int,
+        train_sequences: int,
+        encoding: str | None = None,
+    ):
+        self.path = path
+        self.settings = settings
+        self.roles = roles
+        self.encoder = encoder
+        self.features = features
+        self.encoding = encoding
+        self.labelled = labels is not None
+        self.index = index
+        self._x = {s: x[i] for s, i in index.items()}
+        self._mask = {s: mask[i] for s, i in index.items()}
+        self.normal = {s: normal[i] for s, i in index.items()}
+        self.labels = {s: (labels[i] if labels is not None else None) for s, i in index.items()}
+        self.ids = {s: np.array([collected.ids[j] for j in i], dtype=object) for s, i in index.items()}
+        self.means = scores.step_means(self._x["train"], self._mask["train"])
+        # The latest validation scores of normal sequences, by the values they were computed for: the test
+        # figures' threshold and predict's percentiles come from the same model's validation scores.
+        self._val_scores: tuple[int, dict[str, Any], np.ndarray] | None = None
+        self.latent_median = 8
+        self.info: dict[str, Any] = {
+            "format": encoder.format,
+            "rows": int(rows),
+            "sequences": len(collected.ids),
+            "label_col": roles.get("label_col"),
+            "normal": settings.normal,
+            "lengths_read": length_stats(collected.lengths_read),
+            "lengths_used": length_stats(collected.lengths),
+            "padded_length": int(encoder.length or 0),
+            "truncated": int(collected.truncated),
+            # Sequences per split as assigned (the train split keeps only its normal ones).
+            "split_counts": {**{s: int(len(i)) for s, i in index.items()}, "train": int(train_sequences)},
+            "normal_counts": {s: int(self.normal[s].sum()) for s in SPLITS},
+            "splits_from": split_how,
+            "seed": seed,
+        }
+
+    @property
+    def figure_columns(self) -> tuple[str, ...]:  # type: ignore[override]
+        """With labels, how well each trial's scores tell anomalies apart on validation: a figure to read,
+        never what the search ranks on."""
+        ranking = ("val_roc_auc", "val_pr_auc") if self.labelled else ()
+        return ("val_recon_mse", *ranking, "skill")
+
+    # -- arrays for the Keras side --
+
+    def inputs(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._x[split], self._mask[split]
+
+    def weights(self, split: str) -> np.ndarray:
+        """(n, T) float32: 1 on the real steps of the split's normal sequences, else 0 (what the loss and
+        the ranked metric count)."""
+        return (self._mask[split] & self.normal[split][:, None]).astype(np.float32)
+
+    @property
+    def n_features(self) -> int:
+        return self.encoder.n_features
+
+    @property
+    def max_length(self) -> int:
+        return int(self.encoder.length or 0)
+
+    # -- figures --
+
+    def figures_of(self, split: str, outputs: np.ndarray, threshold: float | None) -> dict[str, Any]:
+        x, mask, normal = self._x[split], self._mask[split], self.normal[split]
+        outputs = np.asarray(outputs, dtype=np.float64)
+        if outputs.shape != x.shape:
+            raise ValueError(f"outputs of shape {outputs.shape} for the {split} split's inputs of shape {x.shape}")
+        weights = self.weights(split)
+        mse = scores.weighted_mse(x, outputs, weights)
+        naive = scores.weighted_mse(x, np.broadcast_to(self.means, x.shape), weights)
+        figures: dict[str, Any] = {
+            "recon_mse": mse,
+            "skill": 1.0 - mse / naive if naive > 0 else float("nan"),
+            "items": int(normal.sum()),
+        }
+        per_sequence_scores = scores.sequence_scores(x, outputs, mask)
+        anomalous = ~normal if self.labelled else None
+        if anomalous is not None and split != "train":
+            figures.update(scores.ranking_figures(per_sequence_scores, anomalous))
+        if split == "test" and threshold is not None:
+            figures.update(scores.flag_figures(per_sequence_scores, threshold, anomalous))
+        return figures
+
+    def _val_threshold(self, val_scores: np.ndarray) -> float:
+        return scores.threshold_at(val_scores, self.settings.threshold_pct)
+
+    def evaluate(self, split: str, outputs: np.ndarray, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Reconstruction MSE and skill on the split's normal sequences; on validation the threshold its
+        normal sequences' scores set; on test the anomaly figures (ROC / PR AUC with labels, and what the
+        threshold of the same model's validation scores flags)."""
+        values = values or {}
+        threshold = None
+        if split == "test":
+            threshold = self.threshold_for(values)
+        figures = self.figures_of(split, outputs, threshold)
+        if split == "val":
+            x, mask = self._x["val"], self._mask["val"]
+            val_scores = scores.sequence_scores(x, np.asarray(outputs, dtype=np.float64), mask)[self.normal["val"]]
+            self._val_scores = (id(values), dict(values), np.sort(val_scores))
+            figures["threshold"] = self._val_threshold(val_scores)
+        return figures
+
+    def val_scores_for(self, values: dict[str, Any]) -> np.ndarray | None:
+        """The normal validation sequences' scores (sorted) of the model last evaluated on validation with
+        these values, or None."""
+        if self._val_scores is None:
+            return None
+        key, seen, found = self._val_scores
+        return found if key == id(values) and seen == dict(values) else None
+
+    def threshold_for(self, values: dict[str, Any]) -> float | None:
+        found = self.val_scores_for(values)
+        return self._val_threshold(found) if found is not None and len(found) else None
+
+    def baselines(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """The per-step, per-channel training mean reconstructs every sequence (skill 0); its scores are the
+        distance to the mean sequence, a naive anomaly score of its own."""
+        outputs = {s: np.broadcast_to(self.means, self._x[s].shape) for s in ("val", "test")}
+        val_scores = scores.sequence_scores(self._x["val"], outputs["val"], self._mask["val"])[self.normal["val"]]
+        threshold = self._val_threshold(val_scores)
+        return {
+            "val": {"mean": {**self.figures_of("val", outputs["val"], None), "threshold": threshold}},
+            "test": {"mean": self.figures_of("test", outputs["test"], threshold)},
+        }
+
+    def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any] | None = None) -> pd.DataFrame:
+        """One row per sequence: its label (truth), score (prediction) and whether the threshold flags it."""
+        x, mask = self._x[split], self._mask[split]
+        found = scores.sequence_scores(x, np.asarray(outputs, dtype=np.float64), mask)
+        labels = self.labels[split]
+        frame = pd.DataFrame(
+            {
+                "split": split,
+                "item": self.ids[split],
+                "target": "reconstruction error",
+                "truth": labels if labels is not None else "",
+                "prediction": found,
+            }
+        )
+        threshold = self.threshold_for(values or {})
+        if threshold is not None:
+            frame["flagged"] = found > threshold
+        return with_reference(frame, split, self.fitted_reference)
+
+    def model_shape(self, values: dict[str, Any]) -> ModelShape:
+        # The decoder runs over every step too: its activations count as more steps of the same width.
+        layers = int(values.get("layers") or 1)
+        steps = -(-self.max_length * (layers + int(values.get("decoder_layers") or 1)) // layers)
+        return ModelShape(steps=steps, width=self.n_features, outputs=self.n_features)
+
+    def warnings(self, space: Any) -> list[str]:
+        return too_few_items(self.path, len(self.normal["train"]), "normal sequence" if self.labelled else "sequence")
+
+    def fix_defaults(self, space: Any) -> Any:
+        """Remembers the middle of latent_units' range: the reference's number of components."""
+        param = space.params.get("latent_units")
+        if param is not None:
+            if param.kind == "fixed":
+                self.latent_median = int(param.value)
+            elif param.kind == "choice":
+                self.latent_median = int(np.median(sorted(param.values)))
+            else:
+                self.latent_median = int(round((float(param.low) + float(param.high)) / 2))
+        return space
+
+    # -- words and records --
+
+    def summary(self) -> str:
+        info = self.info
+        if info["format"] == "long":
+            how = f"long: one row per step, by {self.roles.get('id_col')!r}, " + (
+                f"ordered by {self.roles['order_col']!r}" if self.roles.get("order_col") else "in file order"
+            )
+        else:
+            how = "wide: one row per sequence"
+        parts = [f"{info['sequences']} sequences from {info['rows']} rows ({how})"]
+        features = self.features
+        shown_features = (
+            ", ".join(features) if len(features) <= 6 else f"{features[0]}, {features[1]} ... {features[-1]}"
+        )
+        parts.append(f"{len(features)} {'step' if info['format'] == 'wide' else 'feature'} columns {shown_features}")
+        parts.append(f"lengths {length_span(info['lengths_read'])} steps, padded to {info['padded_length']}")
+        counts, normal = info["split_counts"], info["normal_counts"]
+        if self.labelled:
+            parts.append(
+                f"normal = {info['label_col']!r} {info['normal']}: trained on {normal['train']} of {counts['train']} "
+                f"training sequences, ranked on {normal['val']} of {counts['val']} validation sequences, "
+                f"test {counts['test']} ({counts['test'] - normal['test']} anomalous)"
+            )
+        else:
+            parts.append(f"train {counts['train']} / val {counts['val']} / test {counts['test']} sequences (no labels)")
+        parts.append(f"splits {info['splits_from']}")
+        parts.append(
+            f"inputs scaled per channel ({self.settings.scale}, on {'normal ' if self.labelled else ''}training sequences)"
+            if self.settings.scale != "none"
+            else "inputs not scaled"
+        )
+        parts.append(f"flag above the {self.settings.threshold_pct:g}th percentile of normal validation scores")
+        return "; ".join(parts)
+
+    def manifest_data(self) -> dict[str, Any]:
+        info = self.info
+        settings = dataclasses.asdict(self.settings)
+        settings["split"] = list(settings["split"])
+        return {
+            "format": info["format"],
+            "roles": {
+                key: self.roles.get(key) for key in ("label_col", "id_col", "order_col", "split_col", "group_col")
+            },
+            "features": list(self.features),
+            "rows": info["rows"],
+            "sequences": info["sequences"],
+            "problem": PROBLEM,
+            # The confusion matrix's classes (the report draws it as a classification's).
+            **({"labels": list(scores.CLASSES)} if self.labelled else {}),
+            "normal": self.settings.normal,
+            "splits": {s: {"sequences": info["split_counts"][s], "normal": info["normal_counts"][s]} for s in SPLITS},
+            "splits_from": info["splits_from"],
+            "lengths": {
+                "read": info["lengths_read"],
+                "used": info["lengths_used"],
+                "padded_to": info["padded_length"],
+                "truncated": info["truncated"],
+            },
+            "settings": settings,
+        }
+
+    def check_lines(self, space: Any = None) -> list[str]:
+        info = self.info
+        counts, normal = info["split_counts"], info["normal_counts"]
+        return [
+            "sequences: "
+            + ", ".join(f"{s} {counts[s]}" + (f" ({normal[s]} normal)" if self.labelled else "") for s in SPLITS)
+            + f" ({info['splits_from']})",
+            f"lengths: {length_span(info['lengths_read'])} steps read; padded to {info['padded_length']}",
+        ]
+
+    def state(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The encoder, and the normal validation scores predict places new sequences' scores among."""
+        found = self.val_scores_for(values or {})
+        return {
+            **self.encoder.to_state(),
+            "labels": list(scores.CLASSES) if self.labelled else None,  # as run.json records them
+            "encoding": self.encoding,
+            "threshold_pct": self.settings.threshold_pct,
+            "val_scores": [float(v) for v in found] if found is not None else None,
+        }
+
+    def reference_choices(self) -> tuple[str, ...]:
+        return ("pca",)
+
+    def reference(self, choice: str) -> Reference:
+        from lstmtune.tasks.autoencoder.reference import fit_reference
+
+        self.fitted_reference = timed(lambda: fit_reference(self, self.latent_median), "PCA reconstruction")
+        return self.fitted_reference
+
+
+def prepare_autoencoder(request: DataRequest, space: Any = None) -> AutoencoderData:
+    """Read, check, split and encode the sequences of `request` (see the module's rules)."""
+    path = request.path
+    settings = request.settings if request.settings is not None else AutoencoderSettings()
+    columns = dict(request.columns or {})
+    options = request.options or {}
+    wide = bool(options.get("wide", False))
+    seed = int(request.seed)
+    if settings.normal is not None and not columns.get("label_col"):
+        raise OptionError("--normal names the normal sequences' value of --label-col, which is not given")
+    if columns.get("label_col") and settings.normal is None:
+        raise OptionError(
+            f"--label-col {columns['label_col']!r} needs --normal VALUE: the label of the sequences to learn from"
+        )
+
+    frame = read_csv(path, encoding=options.get("encoding"))
+    frame.columns = [str(c) for c in frame.columns]
+    roles = check_columns(path, frame, columns, wide, needs_target=False)
+    features, ignored = choose_features(path, frame, roles, columns.get("features"), wide)
+    encoder = SequenceEncoder(
+        format="wide" if wide else "long",
+        features=features,
+        id_col=roles.get("id_col"),
+        order_col=roles.get("order_col"),
+        stride=settings.stride,
+        max_length=settings.max_length,
+        scale=settings.scale,
+        problem=PROBLEM,
+    )
+    collected = collect_sequences(encoder, frame, path, settings)
+    suspect_columns(path, frame, roles, features, ignored, collected, wide, columns.get("features") is not None)
+    labels, normal = _read_labels(path, frame, roles, settings, collected)
+    groups = None
+    if roles.get("group_col"):
+        groups = np.array(
+            [plain(v) for v in per_sequence(path, frame, roles["group_col"], "--group-col", collected)], dtype=object
+        )
+    strata = normal.astype(np.int64) if labels is not None else None
+    names, how = assign_split_names(path, frame, roles, settings, seed, collected, strata, groups)
+    if strata is not None:
+        how = how.replace("stratified by class", "stratified by normal / anomalous")
+    index = {s: np.flatnonzero(names == s) for s in SPLITS}
+    _check_splits(path, index, normal, labels is not None, len(collected.ids), how)
+
+    train = index["train"][normal[index["train"]]]
+    encoder.fit([collected.steps[i] for i in train], int(collected.lengths.max()))
+    x_all, mask_all = encoder.pad(collected.steps)
+    train_sequences = len(index["train"])
+    index = {**index, "train": train}
+    return AutoencoderData(
+        path=path,
+        settings=settings,
+        roles=roles,
+        encoder=encoder,
+        collected=collected,
+        index=index,
+        x=x_all,
+        mask=mask_all,
+        labels=labels,
+        normal=normal,
+        features=features,
+        ignored=ignored,
+        rows=len(frame),
+        split_how=how,
+        seed=seed,
+        train_sequences=train_sequences,
+        encoding=options.get("encoding"),
+    )
+
+
+def _read_labels(
+    path: Any, frame: pd.DataFrame, roles: dict[str, str], settings: AutoencoderSettings, collected: Collected
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(each sequence's label as text, or None without --label-col; whether it is normal)."""
+    column = roles.get("label_col")
+    if column is None:
+        return None, np.ones(len(collected.ids), dtype=bool)
+    values = per_sequence(path, frame, column, "--label-col", collected)
+    labels = np.array([_as_text(v) for v in values], dtype=object)
+    normal = labels == settings.normal
+    if not normal.any():
+        found = sorted(set(labels.tolist()))
+        raise DataError(
+            f"{path}: --normal {settings.normal!r} is not a value of --label-col {column!r}; it holds "
+            f"{', '.join(shown(v) for v in found[:10])}{' ...' if len(found) > 10 else ''}"
+        )
+    return labels, normal
+
+
+def _as_text(value: Any) -> str:
+    """A label written as --normal is compared: 1.0 as 1, True as true, text stripped."""
+    value = plain(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _check_splits(
+    path: Any, index: dict[str, np.ndarray], normal: np.ndarray, labelled: bool, total: int, how: str
+) -> None:
+    """Every split needs sequences; train and validation need normal ones."""
+    for split in SPLITS:
+        if len(index[split]) == 0:
+            raise DataError(
+                f"{path}: the {split} split has no sequences ({total} sequences, split {how}); "
+                f"more sequences, or a larger {split} fraction (--split), are needed"
+            )
+    if labelled:
+        for split in ("train", "val"):
+            if not normal[index[split]].any():
+                raise DataError(
+                    f"{path}: the {split} split has no normal sequence ({how}); an autoencoder learns and is "
+                    "chosen on normal sequences: more of them, or a larger --split fraction, are needed"
+                )

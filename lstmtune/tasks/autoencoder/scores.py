@@ -1,0 +1,90 @@
+"""Reconstruction errors and anomaly figures (numpy; scikit-learn for the ranking figures).
+
+A sequence's score is its reconstruction error: the mean over its real steps (padding left out) of the
+squared error averaged over channels, on the scaled inputs. A split's reconstruction MSE weighs every
+real step of its normal sequences alike, exactly as the Keras metric the search ranks on does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# The confusion matrix's classes, in its row and column order.
+CLASSES = ["normal", "anomaly"]
+
+
+def step_errors(x: np.ndarray, reconstruction: np.ndarray) -> np.ndarray:
+    """(n, T): each step's squared error averaged over channels."""
+    return np.mean((np.asarray(reconstruction, dtype=np.float64) - x) ** 2, axis=-1)
+
+
+def sequence_scores(x: np.ndarray, reconstruction: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(n,): each sequence's mean squared error over its real steps."""
+    errors = step_errors(x, reconstruction) * mask
+    return errors.sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+
+
+def weighted_mse(x: np.ndarray, reconstruction: np.ndarray, weights: np.ndarray) -> float:
+    """The mean of the steps' errors weighted by `weights` (n, T): 1 on normal sequences' real steps."""
+    total = float(weights.sum())
+    if total == 0:
+        return float("nan")
+    return float((step_errors(x, reconstruction) * weights).sum() / total)
+
+
+def step_means(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(T, F): each step's per-channel mean over the sequences that reach it (0, the scaled mean, where none does)."""
+    counts = mask.sum(axis=0)[:, None]
+    sums = (x * mask[..., None]).sum(axis=0)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+
+
+def threshold_at(scores: np.ndarray, pct: float) -> float:
+    """The score at percentile `pct` of the (normal validation) sequences' scores."""
+    return float(np.percentile(scores, pct)) if len(scores) else float("nan")
+
+
+def ranking_figures(scores: np.ndarray, anomalous: np.ndarray) -> dict[str, Any]:
+    """ROC AUC and PR AUC (average precision) of the scores for telling anomalies from normal sequences;
+    NaN where a split holds only one of the two."""
+    if anomalous.all() or not anomalous.any():
+        return {"roc_auc": float("nan"), "pr_auc": float("nan")}
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    return {
+        "roc_auc": float(roc_auc_score(anomalous, scores)),
+        "pr_auc": float(average_precision_score(anomalous, scores)),
+    }
+
+
+def flag_figures(scores: np.ndarray, threshold: float, anomalous: np.ndarray | None) -> dict[str, Any]:
+    """What the threshold flags: the share of sequences above it and, with labels, the confusion matrix
+    (rows: true normal / anomaly, columns: flagged normal / anomaly), precision and recall."""
+    flagged = scores > threshold
+    out: dict[str, Any] = {
+        "threshold": float(threshold),
+        "flagged_share": float(flagged.mean()) if len(scores) else 0.0,
+    }
+    if anomalous is None:
+        return out
+    matrix = [
+        [int((~anomalous & ~flagged).sum()), int((~anomalous & flagged).sum())],
+        [int((anomalous & ~flagged).sum()), int((anomalous & flagged).sum())],
+    ]
+    true_positive = matrix[1][1]
+    out["precision"] = true_positive / int(flagged.sum()) if flagged.any() else float("nan")
+    out["recall"] = true_positive / int(anomalous.sum()) if anomalous.any() else float("nan")
+    out["confusion_matrix"] = matrix
+    return out
+
+
+def roc_points(scores: np.ndarray, anomalous: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(false positive rates, true positive rates) of the ROC curve; None without both classes."""
+    if anomalous.all() or not anomalous.any():
+        return None
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(anomalous, scores)
+    return fpr, tpr

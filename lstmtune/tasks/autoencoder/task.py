@@ -1,0 +1,149 @@
+"""The autoencoder task: many sequences reconstructed through a bottleneck; each sequence's reconstruction
+error is its anomaly score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmtune.tasks.autoencoder import settings
+from lstmtune.tasks.base import DataRequest, Presentation, Shape, Task
+
+PRESENTATION = Presentation(
+    kind="reconstruction",
+    model_column="model",
+    skill="skill = 1 - reconstruction MSE / MSE of rebuilding every sequence as the training steps' mean",
+    original_units=False,
+    baseline_in_objective_units=True,
+    predictions="",
+    predictions_note="",
+    summary_prose=True,
+)
+
+
+class AutoencoderPredictorEncoder:
+    """New rows -> padded, scaled, masked sequences; reconstructions -> each sequence's score, its
+    percentile among the normal validation sequences' scores, and the flag."""
+
+    def __init__(self, state: dict[str, Any]):
+        from lstmtune.tasks.sequence.encoder import SequenceEncoder
+
+        self.encoder = SequenceEncoder.from_state(state)
+        for name in ("length", "stride"):
+            value = getattr(self.encoder, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a whole number above 0, but got {value!r}")
+        if self.encoder.scaler is None or len(self.encoder.scaler.scale) != self.encoder.n_features:
+            raise ValueError(f"scaler must hold one offset and scale per channel ({self.encoder.n_features})")
+        pct = state.get("threshold_pct")
+        if isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 50 <= pct <= 100:
+            raise ValueError(f"threshold_pct must be a number in [50, 100], but got {pct!r}")
+        self.threshold_pct = float(pct)
+        found = state.get("val_scores")
+        if found is not None:
+            if (
+                not isinstance(found, list)
+                or not found
+                or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 0 for v in found
+                )
+            ):
+                raise ValueError("val_scores must list the validation sequences' scores (numbers >= 0)")
+            found = np.sort(np.asarray(found, dtype=np.float64))
+        self.val_scores = found
+
+    def model_shapes(self) -> dict[str, Shape]:
+        encoder = self.encoder
+        return {
+            "values": Shape((encoder.length, encoder.n_features), "length, features"),
+            "mask": Shape((encoder.length,), "length"),
+            "output": Shape((encoder.length, encoder.n_features), "length, features"),
+        }
+
+    def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
+        x, mask, ids, rows, notes = self.encoder.encode_frame_with_notes(frame, source)
+        return {"values": x, "mask": mask}, (ids, rows, notes, x, mask)
+
+    def decode(self, outputs, context) -> pd.DataFrame:
+        """One row per sequence: id, score (its reconstruction error on the scaled inputs), its percentile
+        among the normal validation sequences' scores and whether it lies above the threshold. The
+        reconstructed steps, in original units, are in attrs["reconstruction"]."""
+        from lstmtune.tasks.autoencoder.scores import sequence_scores
+
+        ids, _, notes, x, mask = context
+        outputs = np.asarray(outputs, dtype=np.float64)
+        found = sequence_scores(x, outputs, mask)
+        out = pd.DataFrame({"id": list(ids), "score": found})
+        if self.val_scores is not None:
+            out["percentile"] = 100.0 * np.searchsorted(self.val_scores, found, side="right") / len(self.val_scores)
+            out["flagged"] = found > float(np.percentile(self.val_scores, self.threshold_pct))
+        out.attrs["notes"] = list(notes) + (
+            []
+            if self.val_scores is not None
+            else ["no validation scores in the preprocessing state (a refit model): scores only, no flag"]
+        )
+        out.attrs["reconstruction"] = self.reconstruction(outputs, ids, mask)
+        return out
+
+    def reconstruction(self, outputs: np.ndarray, ids: Any, mask: np.ndarray) -> pd.DataFrame:
+        """The reconstructed real steps in original units: id, step, then one column per feature (long
+        format, whatever the input's format)."""
+        encoder = self.encoder
+        assert encoder.scaler is not None
+        names = encoder.features if encoder.format == "long" else ["value"]
+        rows = []
+        for item, rebuilt, real in zip(ids, outputs, mask):
+            steps = rebuilt[real]
+            frame = pd.DataFrame(encoder.scaler.inverse(steps), columns=names)
+            frame.insert(0, "step", np.arange(len(steps)))
+            frame.insert(0, "id", [item] * len(steps))
+            rows.append(frame)
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["id", "step", *names])
+
+    def source_rows(self, context) -> list:
+        return list(context[1])
+
+
+class AutoencoderTask(Task):
+    name = "autoencoder"
+    specs = settings.SPECS
+    excluded = settings.EXCLUDED
+    data_rules = settings.DATA_RULES
+    settings_class = settings.AutoencoderSettings
+    column_flags = ("label_col", "id_col", "order_col", "split_col", "group_col", "features")
+    option_flags = ("wide", "encoding")
+    purpose = (
+        "Sequences reconstructed through a bottleneck; the reconstruction error scores anomalies "
+        "(lstmtune search DATA.csv --task autoencoder --label-col label --normal 1 ...)."
+    )
+    starter_ranges = {
+        "latent_units": {"int": [2, 32]},
+        "input_noise": {"float": [0.0, 0.2]},
+        "batch_size": {"choice": [8, 16, 32]},
+    }
+    references = ("pca",)
+    reference_advice = (
+        "search a smaller bottleneck (latent_units), input noise (a denoising autoencoder) and more dropout; "
+        "or use the reference"
+    )
+
+    def prepare(self, request: DataRequest, space: Any):
+        from lstmtune.tasks.autoencoder.data import prepare_autoencoder
+
+        return prepare_autoencoder(request, space)
+
+    def keras_side(self, prepared):
+        from lstmtune.tasks.autoencoder.keras_io import AutoencoderKeras
+
+        return AutoencoderKeras(prepared)
+
+    def predictor_encoder(self, state: dict[str, Any]):
+        return AutoencoderPredictorEncoder(state)
+
+    def presentation(self, figures: tuple[str, ...], data: dict[str, Any] | None = None) -> Presentation:
+        return PRESENTATION
+
+
+TASK = AutoencoderTask()
