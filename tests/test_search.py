@@ -151,29 +151,6 @@ def test_the_reference_model_is_fitted_once_and_shown_beside_the_baselines(airli
     assert gate.exit_code == 0, gate.stdout
 
 
-def test_reference_off_fits_none(cli, airline_csv, tiny_space, tmp_path):
-    result = cli(
-        "search",
-        airline_csv,
-        "--target",
-        "Passengers",
-        "--space",
-        tiny_space,
-        "--out",
-        tmp_path / "run",
-        "--reference",
-        "off",
-        "--max-trials",
-        "1",
-        "--quiet",
-    )
-    assert result.exit_code == 0, result.stderr
-    manifest = read_json(tmp_path / "run" / "run.json")
-    assert "reference" not in manifest["baselines"] and manifest["search"]["reference"] == "off"
-    assert "reference" not in pd.read_csv(tmp_path / "run" / "predictions.csv").columns
-    assert "reference model" not in result.stdout
-
-
 def test_ranked_table_and_history(airline_run):
     out, _ = airline_run
     table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
@@ -588,18 +565,22 @@ def test_a_model_holding_code_is_not_loaded(airline_run, airline_csv_module, cli
 
 
 @pytest.mark.search
-def test_boolean_choices_stay_booleans(cli, airline_csv, write_file, tmp_path):
+def test_boolean_choices_stay_booleans_and_reference_off_fits_none(cli, airline_csv, write_file, tmp_path):
     """keras-tuner stores a choice of [false, true] as 0 and 1; records, tables, best.yaml and the report
-    say true and false."""
+    say true and false. The search runs with --reference off, checked here too."""
     space = write_file(
         "bools.yaml",
-        TINY_SPACE.replace("batch_size: 32", "batch_size: 32\n  bidirectional: {choice: [false, true]}").replace(
-            "max_trials: 2", "max_trials: 3"
-        ),
+        TINY_SPACE.replace("batch_size: 32", "batch_size: 32\n  bidirectional: {choice: [false, true]}"),
     )
     out = tmp_path / "run"
     argv = ["search", airline_csv, "--target", "Passengers", "--time-col", "Date", "--space", space, "--out", out]
-    assert cli(*argv, "--reference", "off", "--tuner", "random", "--quiet").exit_code == 0
+    result = cli(*argv, "--reference", "off", "--tuner", "random")
+    assert result.exit_code == 0, result.stderr
+    # --reference off fits no reference model: none in run.json, predictions.csv or the summary.
+    manifest = read_json(out / "run.json")
+    assert "reference" not in manifest["baselines"] and manifest["search"]["reference"] == "off"
+    assert "reference" not in pd.read_csv(out / "predictions.csv").columns
+    assert "Best model against naive baselines" in result.stdout and "reference model" not in result.stdout
     rows = json.loads((out / "trials.json").read_text())
     assert {type(row["bidirectional"]) for row in rows} == {bool}
     for path in (out / "history").glob("trial_*.json"):
