@@ -82,26 +82,27 @@ def test_parallel_run_reports_and_gates(parallel_run, cli):
     assert cli("gate", str(out), "--require", "trials.completed == 6").exit_code == 0
 
 
-def test_a_parallel_run_resumes_in_one_process_and_in_parallel(parallel_run, tmp_path):
+def test_a_parallel_run_resumes_in_one_process_and_in_parallel(parallel_run, tmp_path, cli):
     """--resume keeps every finished trial (not trained again) whether the run goes on with or
-    without workers, and the trial ids go on from where they were."""
+    without workers, and the trial ids go on from where they were. The one-process resume runs in this
+    process (nothing in it needs a process of its own); the parallel one is a real search with workers."""
     finished, code, _ = parallel_run
     assert code == 0
     out = tmp_path / "run"
     shutil.copytree(finished, out)
     space = out / "space.yaml"  # the run's own space file, outside the run's files would do as well
     kept = records(out)
-    code, _, err = finish(start(search_command(out, space, "--resume", "--max-trials", "7")))
-    assert code == 0, err[-3000:]
+    result = cli(*search_command(out, space, "--resume", "--max-trials", "7")[3:])
+    assert result.exit_code == 0, result.stderr[-3000:]
     found = check_each_trial_once(out, 7)
     assert {i: found[i] for i in kept} == kept
     assert "worker" not in found["6"]
     kept = found
-    code, _, err = finish(start(search_command(out, space, "--resume", "--max-trials", "9", "--workers", "2")))
+    code, _, err = finish(start(search_command(out, space, "--resume", "--max-trials", "8", "--workers", "2")))
     assert code == 0, err[-3000:]
-    found = check_each_trial_once(out, 9)
+    found = check_each_trial_once(out, 8)
     assert {i: found[i] for i in kept} == kept
-    assert {found[i]["worker"] for i in ("7", "8")} <= {"worker1", "worker2"}
+    assert found["7"]["worker"] in {"worker1", "worker2"}
 
 
 def test_a_worker_without_its_chief_gives_up_within_wait(parallel_run, tmp_path, cli):
