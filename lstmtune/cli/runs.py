@@ -346,6 +346,13 @@ EnsembleOpt = Annotated[
         help="Predict with the mean of the run's ensemble (search --ensemble K) instead of its best model.",
     ),
 ]
+ReconstructionOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--reconstruction",
+        help="[autoencoder] Also write the reconstructed sequences (id, step, one column per feature, original units) as CSV to this file.",
+    ),
+]
 KeepOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -390,18 +397,21 @@ def predict(
     model: ModelOpt = "best",
     strict: StrictOpt = False,
     keep: KeepOpt = None,
+    reconstruction: ReconstructionOpt = None,
 ) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
     Forecast: the next steps after the last row of DATA.csv (every window with --all). Text and
     sequence: one row per text / sequence with the predicted label and class probabilities (or value).
+    Autoencoder: one row per sequence with its score (reconstruction error), its percentile among the
+    normal validation sequences' scores, and whether it is flagged.
 
     Example:
 
         lstmtune predict runs/airline examples/data/airline.csv
     """
     kept = tuple(part.strip() for value in keep or () for part in value.split(",") if part.strip())
-    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, strict, kept)
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, strict, kept, reconstruction)
 
 
 def forecast(
@@ -432,11 +442,12 @@ def _predict(
     model: str,
     strict: bool,
     keep: tuple[str, ...],
+    reconstruction: Path | None = None,
 ) -> None:
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.errors import OptionError
     from lstmtune.predict import Predictor, backtest_lines, skipped_lines
-    from lstmtune.run.output import write_output
+    from lstmtune.run.output import check_output, distinct_outputs, write_output
     from lstmtune.tasks import get_task
 
     try:
@@ -450,6 +461,11 @@ def _predict(
             raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {task.name} run")
         if strict and "strict" not in task.predict_options:
             raise OptionError(f"--strict applies to text runs, but {run_dir} is a {task.name} run")
+        if reconstruction is not None and not task.reconstructs:
+            raise OptionError(f"--reconstruction applies to autoencoder runs, but {run_dir} is a {task.name} run")
+        if reconstruction is not None:
+            distinct_outputs({"--output": output, "--reconstruction": reconstruction})
+            check_output(reconstruction, "--reconstruction", "csv", (data, *_run_data(run_dir)))
         # The run's encoding is the default for its new files.
         frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=task.na_is_text)
         result = predictor.predict(frame, source=str(data), all_windows=all_windows, strict=strict, keep=keep)
@@ -459,6 +475,17 @@ def _predict(
         ]:  # --all on a forecast run: how the forecasts did, per step
             stderr().print(line, highlight=False, markup=False, soft_wrap=True)
         text = result.to_csv(index=task.indexed_predictions)
+        if reconstruction is not None:
+            rebuilt = result.attrs["reconstruction"]
+            write_output(
+                rebuilt.to_csv(index=False), reconstruction, "--reconstruction", "csv", (data, *_run_data(run_dir))
+            )
+            stderr().print(
+                f"wrote {reconstruction} ({len(rebuilt)} reconstructed steps)",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         if output:
             write_output(text, output, kind="csv", keep=(data, *_run_data(run_dir)))
             rows = len(result)

@@ -26,6 +26,8 @@ class RunDir:
     best_model = property(lambda self: self.root / "best_model.keras")
     preprocessing = property(lambda self: self.root / "preprocessing.json")
     predictions = property(lambda self: self.root / "predictions.csv")  # the best model on the test split
+    # A few test sequences and their reconstructions by the best model (autoencoder runs).
+    reconstructions = property(lambda self: self.root / "reconstructions.csv")
     history = property(lambda self: self.root / "history")
     tuner = property(lambda self: self.root / "tuner")
     tensorboard = property(lambda self: self.root / "tensorboard")
@@ -67,6 +69,7 @@ RUN_FILES = (
     "best_model.keras",
     "preprocessing.json",
     "predictions.csv",
+    "reconstructions.csv",
     "history",
     "tuner",
     "trials.csv",

@@ -28,7 +28,7 @@ RULE_FORM = "'<val|test|best|trials|findings|reference>.<figure> <op> <number>',
 TRIAL_COUNTS = ("completed", "pruned", "failed", "interrupted", "total")
 BEST_COLUMNS = ("score", *TRIAL_COLUMNS)
 # Figures of any task, to catch a misspelt rule when a space file is read (the run decides which exist).
-SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy")
+SPLIT_FIGURES = ("rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy", "recon_mse", "roc_auc", "pr_auc")
 KNOWN = {
     "val": SPLIT_FIGURES,
     "test": SPLIT_FIGURES,

@@ -54,7 +54,8 @@ class Presentation:
     # The baselines' figures are in the objective's own units, so the curves can draw a baseline line.
     baseline_in_objective_units: bool
     # The predictions picture: "time" (truth, prediction and the naive forecast over time), "scatter"
-    # (predicted against true) or "" (none: classification shows a confusion matrix).
+    # (predicted against true), "scores" (anomaly scores by class and the ROC curve) or "" (none:
+    # classification shows a confusion matrix).
     predictions: str
     predictions_note: str  # the end of the predictions picture's caption: what is drawn beside the model
     summary_prose: bool  # the data summary reads as prose (the forecast's data line is a list of settings)
@@ -142,6 +143,11 @@ class Prepared(ABC):
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         """Steps, input width and outputs of the model for these values (to size it before building)."""
 
+    def examples(self, split: str, outputs: np.ndarray) -> Any:
+        """A pandas frame of a few of `split`'s items with the model's outputs step by step, for the
+        report's pictures (RUN_DIR/reconstructions.csv), or None where the task draws none."""
+        return None
+
     def warnings(self, space: Any) -> list[str]:
         """Legitimate data a person should still hear about (shown even with -q, kept in run.json,
         repeated by report): gaps left by --fill drop, too few training examples..."""
@@ -201,6 +207,8 @@ class Task(ABC):
     predict_options: tuple[str, ...] = ()
     na_is_text: bool = False
     indexed_predictions: bool = False
+    # predict can write the reconstructed inputs (--reconstruction): its result's attrs["reconstruction"].
+    reconstructs: bool = False
     # Every reference model `--reference NAME` may name for this task (the data may allow fewer), and
     # what to try when the reference beats the best LSTM.
     references: tuple[str, ...] = ()

@@ -54,6 +54,9 @@ def evaluate_best(
     outputs = predict_outputs(model, side, "test", values)
     result["test"] = plan.data.evaluate("test", outputs, values)
     save_model(plan, model, values)
+    examples = plan.data.examples("test", outputs)
+    if examples is not None:
+        write_text(plan.run_dir.reconstructions, examples.to_csv(index=False))
     return result, plan.data.predictions("test", outputs, values)
 
 

@@ -8,7 +8,9 @@ Each picture is drawn only when its data is there; a missing piece skips that pi
     parallel         parallel coordinates: each trial a line across the tuned hyperparameters, coloured by score
     importance       the importance of each tuned hyperparameter for the score
     predictions      the best model on the test split (over time, or predicted vs true)
-    confusion        classification: the best model's test confusion matrix
+    confusion        classification (and flagged anomalies): the best model's test confusion matrix
+    scores           autoencoder: the test scores by class with the threshold, and the ROC curve
+    reconstructions  autoencoder: a few test sequences beside their reconstructions
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lstmtune.report.model import Report
+from lstmtune.report.pictures.anomaly import plot_reconstructions, plot_scores
 from lstmtune.report.pictures.parallel import plot_parallel
 from lstmtune.report.pictures.predictions import plot_confusion, plot_predictions
 from lstmtune.report.pictures.training import plot_curves, plot_gap, plot_hyperparameters, plot_importance
@@ -29,6 +32,8 @@ PICTURES: dict[str, Callable[[Report], bytes | None]] = {
     "importance": plot_importance,
     "predictions": plot_predictions,
     "confusion": plot_confusion,
+    "scores": plot_scores,
+    "reconstructions": plot_reconstructions,
 }
 
 

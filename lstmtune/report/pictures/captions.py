@@ -49,6 +49,20 @@ def caption(report: Report, name: str) -> str:
         "confusion": (
             "The best model's test predictions: rows are the true classes, columns the predicted ones; "
             "numbers are counts, colour the share of each true class."
+            + (
+                " For anomalies, 'predicted' is what the threshold flags."
+                if report.presentation.predictions == "scores"
+                else ""
+            )
+        ),
+        "scores": (
+            "Each test sequence's score (its reconstruction error), by class where the run has labels; the "
+            "dashed line is the threshold, set on normal validation sequences. The ROC curve shows how well "
+            "the scores rank anomalies above normal sequences at every threshold (chance: the diagonal)."
+        ),
+        "reconstructions": (
+            "The test sequences each class reconstructs best and worst (first channel, scaled units): a "
+            "model that learnt the normal shape rebuilds normal sequences closely and anomalies poorly."
         ),
     }
     return texts.get(name, name)

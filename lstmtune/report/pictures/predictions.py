@@ -65,7 +65,7 @@ def confusion_matrix(report: Report) -> tuple[np.ndarray, list[str]] | None:
 
 def plot_confusion(report: Report) -> bytes | None:
     """Classification (the runs without a predictions picture): the best model's test confusion matrix."""
-    if report.presentation.predictions:
+    if report.presentation.predictions not in ("", "scores"):
         return None
     found = confusion_matrix(report)
     if found is None:
@@ -117,7 +117,7 @@ def _time_axis(items: pd.Series) -> pd.Series:
 
 def plot_predictions(report: Report) -> bytes | None:
     """Over time: truth, prediction and the naive forecast per target; else predicted against true."""
-    if not report.presentation.predictions:
+    if report.presentation.predictions not in ("time", "scatter"):
         return None
     frame = read_predictions(report)
     if frame is None:

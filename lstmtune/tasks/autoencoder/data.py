@@ -207,6 +207,39 @@ class AutoencoderData(Prepared):
             frame["flagged"] = found > threshold
         return with_reference(frame, split, self.fitted_reference)
 
+    def examples(self, split: str, outputs: np.ndarray) -> pd.DataFrame:
+        """The split's most typical and most unusual sequences of each class (lowest and highest score),
+        step by step: item, label, score, step, channel, input and reconstruction (scaled units)."""
+        x, mask = self._x[split], self._mask[split]
+        outputs = np.asarray(outputs, dtype=np.float64)
+        found = scores.sequence_scores(x, outputs, mask)
+        labels = self.labels[split]
+        groups = [~self.normal[split], self.normal[split]] if labels is not None else [np.ones(len(x), bool)]
+        chosen: list[int] = []
+        for members in groups:
+            positions = np.flatnonzero(members)
+            if len(positions):
+                order = positions[np.argsort(found[positions], kind="stable")]
+                chosen += [int(i) for i in dict.fromkeys([order[0], order[-1]])]
+        rows = []
+        for i in chosen:
+            steps = int(mask[i].sum())
+            for channel, name in enumerate(self.features if self.encoder.format == "long" else ["value"]):
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "item": self.ids[split][i],
+                            "label": labels[i] if labels is not None else "",
+                            "score": found[i],
+                            "step": np.arange(steps),
+                            "channel": name,
+                            "input": x[i, :steps, channel],
+                            "reconstruction": outputs[i, :steps, channel],
+                        }
+                    )
+                )
+        return pd.concat(rows, ignore_index=True)
+
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         # The decoder runs over every step too: its activations count as more steps of the same width.
         layers = int(values.get("layers") or 1)

@@ -17,7 +17,7 @@ PRESENTATION = Presentation(
     skill="skill = 1 - reconstruction MSE / MSE of rebuilding every sequence as the training steps' mean",
     original_units=False,
     baseline_in_objective_units=True,
-    predictions="",
+    predictions="scores",
     predictions_note="",
     summary_prose=True,
 )
@@ -114,6 +114,7 @@ class AutoencoderTask(Task):
     settings_class = settings.AutoencoderSettings
     column_flags = ("label_col", "id_col", "order_col", "split_col", "group_col", "features")
     option_flags = ("wide", "encoding")
+    reconstructs = True
     purpose = (
         "Sequences reconstructed through a bottleneck; the reconstruction error scores anomalies "
         "(lstmtune search DATA.csv --task autoencoder --label-col label --normal 1 ...)."

@@ -1,0 +1,107 @@
+"""Pictures of an autoencoder run: the test scores by class with the threshold and the ROC curve, and a
+few test sequences beside their reconstructions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lstmtune.report.model import Report
+from lstmtune.report.pictures.canvas import COLORS, new_figure, numeric, png
+from lstmtune.report.pictures.predictions import read_predictions
+
+MAX_EXAMPLES = 4
+
+
+def _roc(scores: np.ndarray, anomalous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(false positive rates, true positive rates) over every threshold, highest score first."""
+    order = np.argsort(-scores, kind="stable")
+    hits = anomalous[order]
+    tpr = np.r_[0.0, np.cumsum(hits) / max(1, hits.sum())]
+    fpr = np.r_[0.0, np.cumsum(~hits) / max(1, (~hits).sum())]
+    return fpr, tpr
+
+
+def plot_scores(report: Report) -> bytes | None:
+    """Left: the test sequences' scores, by class when labelled, and the threshold; right (labelled): the
+    ROC curves of the best model's and the reference's scores."""
+    if report.presentation.predictions != "scores":
+        return None
+    frame = read_predictions(report)
+    if frame is None:
+        return None
+    found = numeric(frame["prediction"]).to_numpy(dtype=float)
+    if not np.isfinite(found).any():
+        return None
+    normal = str(report.manifest.data.get("normal") or "")
+    labelled = bool(normal) and "truth" in frame
+    anomalous = (frame["truth"].astype(str) != normal).to_numpy() if labelled else np.zeros(len(frame), bool)
+    labelled = labelled and anomalous.any() and not anomalous.all()
+    figure = new_figure((10.0, 4.0) if labelled else (6.0, 4.0))
+    axes = figure.add_subplot(1, 2, 1) if labelled else figure.add_subplot()
+    bins = np.linspace(np.nanmin(found), np.nanmax(found), 30)
+    if labelled:
+        axes.hist(found[~anomalous], bins=bins, alpha=0.6, color=COLORS[0], label=f"normal ({normal})")
+        axes.hist(found[anomalous], bins=bins, alpha=0.6, color=COLORS[3], label="anomalous")
+    else:
+        axes.hist(found, bins=bins, alpha=0.7, color=COLORS[0], label="test sequences")
+    threshold = ((report.best or {}).get("test") or {}).get("threshold")
+    if isinstance(threshold, (int, float)) and np.isfinite(threshold):
+        axes.axvline(float(threshold), color="0.2", linestyle="--", linewidth=1.2, label="threshold")
+    axes.set_xlabel("score: reconstruction error (scaled inputs)")
+    axes.set_ylabel("test sequences")
+    axes.set_title("Test scores", fontsize=10)
+    axes.legend(fontsize=8)
+    if labelled:
+        roc = figure.add_subplot(1, 2, 2)
+        fpr, tpr = _roc(found, anomalous)
+        auc = ((report.best or {}).get("test") or {}).get("roc_auc")
+        roc.plot(
+            fpr, tpr, color=COLORS[0], label=f"best model (AUC {auc:.3f})" if isinstance(auc, float) else "best model"
+        )
+        if "reference" in frame and numeric(frame["reference"]).notna().all():
+            theirs = numeric(frame["reference"]).to_numpy(dtype=float)
+            fpr, tpr = _roc(theirs, anomalous)
+            roc.plot(fpr, tpr, color=COLORS[2], linestyle="-.", label="reference model")
+        roc.plot([0, 1], [0, 1], color="0.6", linestyle=":", label="chance")
+        roc.set_xlabel("false positive rate")
+        roc.set_ylabel("true positive rate")
+        roc.set_title("ROC curve on test", fontsize=10)
+        roc.legend(fontsize=8, loc="lower right")
+    return png(figure)
+
+
+def read_examples(report: Report) -> pd.DataFrame | None:
+    path = report.run_dir.reconstructions
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
+        return None
+    needed = {"item", "label", "score", "step", "channel", "input", "reconstruction"}
+    return frame if needed <= set(frame.columns) and not frame.empty else None
+
+
+def plot_reconstructions(report: Report) -> bytes | None:
+    """A few test sequences (first channel) and the best model's reconstructions."""
+    frame = read_examples(report)
+    if frame is None:
+        return None
+    items = list(dict.fromkeys(frame["item"].tolist()))[:MAX_EXAMPLES]
+    figure = new_figure((10.0, 2.2 * ((len(items) + 1) // 2) + 0.6))
+    for k, item in enumerate(items, start=1):
+        rows = frame[frame["item"] == item]
+        rows = rows[rows["channel"] == rows["channel"].iloc[0]]
+        axes = figure.add_subplot((len(items) + 1) // 2, 2, k)
+        axes.plot(rows["step"], numeric(rows["input"]), color="0.2", linewidth=1.2, label="input")
+        axes.plot(rows["step"], numeric(rows["reconstruction"]), color=COLORS[1], linewidth=1.2, label="reconstruction")
+        label = str(rows["label"].iloc[0]) if str(rows["label"].iloc[0]) not in ("", "nan") else ""
+        axes.set_title(
+            f"{item}{f' (label {label})' if label else ''}: score {float(rows['score'].iloc[0]):.3g}", fontsize=9
+        )
+        axes.tick_params(labelsize=7)
+        if k == 1:
+            axes.legend(fontsize=7)
+    figure.suptitle("Test sequences and their reconstructions (scaled units)", fontsize=10)
+    return png(figure)

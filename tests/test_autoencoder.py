@@ -1,0 +1,189 @@
+"""The autoencoder task on the shipped ECG200 beats: real tiny searches, the run directory, predict, the
+report's pictures, gate figures, and that test labels never reach training or the choice of a model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT, assert_one_line_error
+
+ECG = ROOT / "examples" / "data" / "ecg200.csv"
+SPACE = """\
+hyperparameters:
+  units: 4
+  latent_units: {int: [2, 4]}
+  dropout: {float: [0.0, 0.2]}
+  learning_rate: 0.01
+  batch_size: 16
+search: {max_trials: 2, epochs: 2, patience: 1}
+"""
+# The first 48 steps of each beat keep the searches small.
+FLAGS = ("--task", "autoencoder", "--wide", "--label-col", "label", "--normal", "1", "--split-col", "split")
+FLAGS += ("--max-length", "48")
+
+
+def search(cli, data: Path, space: Path, out: Path, *extra: str):
+    result = cli("search", data, "--space", space, "--out", out, "--quiet", *FLAGS, *extra)
+    assert result.exit_code == 0, result.stderr
+    return json.loads((out / "run.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """One search on ECG200 and one on the same file with every test label flipped (1 <-> -1)."""
+    from typer.testing import CliRunner
+
+    from lstmtune.cli import app
+
+    def cli(*args):
+        return CliRunner().invoke(app, [str(a) for a in args])
+
+    root = tmp_path_factory.mktemp("autoencoder")
+    space = root / "space.yaml"
+    space.write_text(SPACE)
+    frame = pd.read_csv(ECG)
+    flipped = frame.copy()
+    test = flipped["split"] == "test"
+    flipped.loc[test, "label"] = -flipped.loc[test, "label"]
+    flipped_csv = root / "ecg200_flipped.csv"
+    flipped.to_csv(flipped_csv, index=False)
+    return {
+        "cli": cli,
+        "space": space,
+        "root": root,
+        "run": root / "run",
+        "manifest": search(cli, ECG, space, root / "run"),
+        "flipped": search(cli, flipped_csv, space, root / "flipped"),
+        "flipped_run": root / "flipped",
+    }
+
+
+def test_the_run_reports_reconstruction_and_anomaly_figures_against_the_mean_and_pca(runs):
+    manifest = runs["manifest"]
+    assert manifest["task"] == "autoencoder"
+    data = manifest["data"]
+    assert data["splits"]["train"] == {"sequences": 83, "normal": 57}  # anomalous training beats are not trained on
+    assert data["splits"]["test"] == {"sequences": 100, "normal": 64}
+    assert data["lengths"]["padded_to"] == 48
+    best = manifest["best"]
+    test = best["test"]
+    assert 0.0 <= test["roc_auc"] <= 1.0 and 0.0 <= test["pr_auc"] <= 1.0
+    assert test["items"] == 64 and test["recon_mse"] > 0
+    matrix = np.asarray(test["confusion_matrix"])
+    assert matrix.sum() == 100 and matrix[0].sum() == 64 and matrix[1].sum() == 36
+    assert test["threshold"] == pytest.approx(best["val"]["threshold"])
+    baseline = manifest["baselines"]["test"]["mean"]
+    assert baseline["skill"] == 0.0 and baseline["recon_mse"] > 0
+    # The skill is 1 - MSE / the mean's MSE on the same steps.
+    assert test["skill"] == pytest.approx(1 - test["recon_mse"] / baseline["recon_mse"])
+    reference = manifest["baselines"]["reference"]
+    assert reference["name"].startswith("PCA reconstruction (3 components)")  # the middle of latent_units [2, 4]
+    assert 0.5 < reference["test"]["roc_auc"] <= 1.0
+    predictions = pd.read_csv(runs["run"] / "predictions.csv")
+    assert len(predictions) == 100 and set(predictions["truth"]) == {1, -1}
+    assert (predictions["flagged"] == (predictions["prediction"] > test["threshold"])).all()
+    examples = pd.read_csv(runs["run"] / "reconstructions.csv")
+    assert set(examples["label"]) == {1, -1} and examples["step"].max() == 47
+
+
+def test_test_labels_reach_neither_training_nor_the_choice(runs):
+    """Every test label flipped: the same trials with the same validation scores, the same best trial; only
+    the test figures, which read the labels, change."""
+    first, flipped = runs["manifest"], runs["flipped"]
+    ours = pd.read_csv(runs["run"] / "trials.csv")
+    theirs = pd.read_csv(runs["flipped_run"] / "trials.csv")
+    assert ours["trial_id"].tolist() == theirs["trial_id"].tolist()
+    assert ours["score"].tolist() == theirs["score"].tolist()
+    assert first["best"]["trial_id"] == flipped["best"]["trial_id"]
+    assert first["best"]["val"] == flipped["best"]["val"]
+    assert flipped["best"]["test"]["roc_auc"] != first["best"]["test"]["roc_auc"]
+
+
+def test_predict_scores_new_sequences_as_the_search_did(runs, tmp_path):
+    cli = runs["cli"]
+    frame = pd.read_csv(ECG)
+    new = tmp_path / "test_beats.csv"
+    frame[frame["split"] == "test"].drop(columns=["split", "label"]).to_csv(new, index=False)
+    out, rebuilt = tmp_path / "scores.csv", tmp_path / "rebuilt.csv"
+    result = cli("predict", runs["run"], new, "--output", out, "--reconstruction", rebuilt)
+    assert result.exit_code == 0, result.stderr
+    scores = pd.read_csv(out)
+    assert list(scores.columns) == ["id", "score", "percentile", "flagged"]
+    searched = pd.read_csv(runs["run"] / "predictions.csv")
+    np.testing.assert_allclose(scores["score"], searched["prediction"], rtol=1e-4)
+    assert (scores["flagged"] == searched["flagged"]).all()
+    assert scores["percentile"].between(0, 100).all()
+    steps = pd.read_csv(rebuilt)
+    assert list(steps.columns) == ["id", "step", "value"] and len(steps) == 100 * 48
+    # In original units: near the beats' own values, not the scaled ones.
+    assert abs(steps["value"].mean() - frame[[f"t{i}" for i in range(48)]].to_numpy().mean()) < 1.0
+    refused = cli("predict", runs["run"], new, "--output", out, "--reconstruction", out)
+    assert_one_line_error(refused, "--reconstruction", "is also given to --output")
+
+
+def test_the_report_draws_scores_and_reconstructions_and_gate_reads_the_auc(runs, tmp_path):
+    cli = runs["cli"]
+    html = tmp_path / "report.html"
+    result = cli("report", runs["run"], "--html", html, "--plots", tmp_path / "plots")
+    assert result.exit_code == 0, result.stderr
+    pictures = {path.stem for path in (tmp_path / "plots").glob("*.png")}
+    assert {"scores", "reconstructions", "confusion", "curves"} <= pictures
+    page = html.read_text()
+    assert "ROC curve" in page and "roc_auc" in page
+    rules = ("test.roc_auc > 0.5", "reference.test_roc_auc > 0.5", "test.recon_mse > 0")
+    passed = cli("gate", runs["run"], *[part for rule in rules for part in ("--require", rule)])
+    assert passed.exit_code == 0, passed.stdout + passed.stderr
+    failed = cli("gate", runs["run"], "--require", "test.roc_auc > 1")
+    assert failed.exit_code == 3 and "FAIL  test.roc_auc > 1" in failed.stdout
+
+
+def test_a_resumed_run_adds_trials(runs, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(runs["run"], copy)
+    result = runs["cli"](
+        "search", ECG, "--space", runs["space"], "--out", copy, "--quiet", *FLAGS, "--resume", "--max-trials", "3"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(pd.read_csv(copy / "trials.csv")) == 3
+
+
+@pytest.mark.parametrize(
+    "flags, fragments",
+    [
+        (("--normal", "1"), ("--normal", "--label-col", "not given")),
+        (("--label-col", "label"), ("--label-col 'label' needs --normal",)),
+        (
+            ("--label-col", "label", "--normal", "2"),
+            ("--normal '2' is not a value of --label-col 'label'", "it holds '-1', '1'"),
+        ),
+        (("--label-col", "nope", "--normal", "1"), ("--label-col", "nope")),
+        (("--label-col", "label", "--normal", "1", "--threshold-pct", "120"), ("--threshold-pct", "[50, 100]")),
+        (("--label-col", "label", "--normal", "1", "--target", "label"), ("--target applies to --task",)),
+    ],
+)
+def test_bad_autoencoder_flags_are_one_line_errors(cli, flags, fragments):
+    result = cli(
+        "check", ECG, "--task", "autoencoder", "--wide", "--split-col", "split", "--space", "autoencoder", *flags
+    )
+    assert_one_line_error(result, *fragments)
+
+
+def test_autoencoder_flags_are_refused_for_other_tasks(cli):
+    result = cli(
+        "check", ECG, "--task", "sequence", "--wide", "--target", "label", "--space", "sequence", "--normal", "1"
+    )
+    assert_one_line_error(result, "--normal applies to --task autoencoder, not to --task sequence")
+
+
+def test_long_sequences_are_read_as_the_sequence_task_reads_them(cli):
+    vowels = ROOT / "tests" / "data" / "japanese_vowels_120.csv"
+    flags = ("--id-col", "case_id", "--order-col", "t", "--split-col", "split", "--label-col", "label")
+    result = cli("check", vowels, "--task", "autoencoder", "--space", "autoencoder", *flags, "--normal", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "12 feature columns" in result.stdout and "normal = 'label' 1" in result.stdout
