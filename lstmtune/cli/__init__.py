@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lstmtune.cli import refit, runs, search, spaces
+from lstmtune.cli import predict, refit, runs, search, spaces
 from lstmtune.cli.common import state
 from lstmtune.version import __version__
 
@@ -93,5 +93,5 @@ app.command()(runs.worker)
 app.command()(spaces.init)
 app.command()(spaces.schema)
 app.command()(refit.refit)
-app.command()(runs.predict)
-app.command()(runs.forecast)
+app.command()(predict.predict)
+app.command()(predict.forecast)
