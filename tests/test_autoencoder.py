@@ -187,3 +187,56 @@ def test_long_sequences_are_read_as_the_sequence_task_reads_them(cli):
     result = cli("check", vowels, "--task", "autoencoder", "--space", "autoencoder", *flags, "--normal", "1")
     assert result.exit_code == 0, result.stderr
     assert "12 feature columns" in result.stdout and "normal = 'label' 1" in result.stdout
+
+
+def planted_search(cli, tmp_path: Path, name: str, frame: pd.DataFrame, space: str, *extra: str) -> dict:
+    data, space_file, out = tmp_path / f"{name}.csv", tmp_path / f"{name}.yaml", tmp_path / name
+    frame.to_csv(data, index=False)
+    space_file.write_text(space)
+    result = cli("search", data, "--task", "autoencoder", "--wide", "--space", space_file, "--out", out, *extra)
+    assert result.exit_code == 0, result.stderr
+    report = cli("report", out, "--format", "json")
+    assert report.exit_code == 0, report.stderr
+    return json.loads(report.stdout)
+
+
+def codes(report: dict) -> set[str]:
+    return {d["code"] for d in report["diagnoses"]}
+
+
+SMALL = """\
+hyperparameters: {units: 8, latent_units: 2, learning_rate: 0.02, batch_size: 16}
+search: {max_trials: 1, epochs: 12, patience: 4}
+"""
+
+
+def test_waves_with_their_steps_shuffled_are_not_learning_and_the_waves_themselves_are_learnt(cli, tmp_path):
+    """Shuffling each sequence's steps leaves nothing to learn: a bottleneck of 2 numbers then keeps only about
+    2 / 24 of the variance by chance, which the diagnosis counts, so the shuffled run is `not_learning`
+    although its skill is above the plain 0.02 floor; the same waves in order are learnt."""
+    rng = np.random.default_rng(0)
+    n, steps = 60, 24
+    t = np.arange(steps)
+    waves = rng.uniform(0.5, 2, n)[:, None] * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 2 * np.pi, n)[:, None])
+    waves += 0.05 * rng.standard_normal((n, steps))
+    columns = [f"t{i}" for i in range(steps)]
+    shuffled = np.array([rng.permutation(row) for row in waves])
+    learnt = planted_search(cli, tmp_path, "waves", pd.DataFrame(waves, columns=columns), SMALL)
+    noise = planted_search(cli, tmp_path, "shuffled", pd.DataFrame(shuffled, columns=columns), SMALL)
+    assert "not_learning" in codes(noise) and "not_learning" not in codes(learnt)
+    assert learnt["best"]["val"]["skill"] > 0.2  # the floor: 0.02 + 2 / 24 + 1 / 42 = 0.13
+    reason = next(d["reason"] for d in noise["diagnoses"] if d["code"] == "not_learning")
+    assert "by chance" in reason
+
+
+def test_a_large_model_on_a_few_random_walks_overfits(cli, tmp_path):
+    rng = np.random.default_rng(1)
+    steps = 24
+    walks = pd.DataFrame(np.cumsum(rng.standard_normal((80, steps)), axis=1), columns=[f"t{i}" for i in range(steps)])
+    walks.insert(0, "split", ["train"] * 6 + ["val"] * 30 + ["test"] * 44)
+    big = """\
+hyperparameters: {units: 64, latent_units: 16, learning_rate: 0.02, batch_size: 4}
+search: {max_trials: 1, epochs: 80, patience: 80}
+"""
+    report = planted_search(cli, tmp_path, "walks", walks, big, "--split-col", "split")
+    assert "overfits" in codes(report), report["diagnoses"]

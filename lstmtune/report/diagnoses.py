@@ -19,11 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from lstmtune.core.names import DIAGNOSIS_CODES
+from lstmtune.core.names import DIAGNOSIS_CODES, TASK_NAMES
 from lstmtune.core.text import listed, number
 from lstmtune.report.findings import range_edges
 from lstmtune.run.layout import RunDir, sort_key
 from lstmtune.run.manifest import Manifest
+from lstmtune.tasks import get_task
 
 # Validation this much worse at the end than at its best epoch, while training improved, is overfitting
 # that early stopping caught late: a relative rise of 10% for losses and errors (minimised objectives),
@@ -56,6 +57,7 @@ def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: Manifest) ->
     """Every diagnosis of every trial, best trial first (the table's order)."""
     objective = manifest.objective
     epochs = number((manifest.get("search") or {}).get("epochs"))
+    task = get_task(manifest.task) if manifest.task in TASK_NAMES else None
     out: list[Diagnosis] = []
     for _, row in table.iterrows():
         trial = str(row["trial_id"])
@@ -67,7 +69,8 @@ def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: Manifest) ->
         if row["status"] != "completed":
             continue
         history = _history(run_dir, trial)
-        out += _from_history(trial, row, history, objective, epochs)
+        chance = task.chance_skill(row, manifest.data) if task is not None else 0.0
+        out += _from_history(trial, row, history, objective, epochs, chance)
     completed = table[table["status"] == "completed"]
     if len(completed):
         space = (manifest.get("hyperparameters") or {}).get("space") or {}
@@ -77,7 +80,12 @@ def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: Manifest) ->
 
 
 def _from_history(
-    trial: str, row: pd.Series, history: dict[str, list[float]], objective: Any, epochs: float | None
+    trial: str,
+    row: pd.Series,
+    history: dict[str, list[float]],
+    objective: Any,
+    epochs: float | None,
+    chance: float = 0.0,
 ) -> list[Diagnosis]:
     """The trial's codes. One cause explains a poor score best, so they are checked in order:
     unstable, then overfits, then not_learning (a model that memorised, or whose loss exploded, has no
@@ -91,6 +99,8 @@ def _from_history(
         train, train_maximise = history.get("loss", []), False
     best_epoch, epochs_run = number(row.get("best_epoch")), number(row.get("epochs_run"))
     skill = number(row.get("skill"))
+    # The skill a model reaches without learning anything (the task's chance skill), plus the noise margin.
+    floor = NO_SKILL + chance
 
     unstable = _unstable(row, history.get("loss", []))
     if unstable:
@@ -101,32 +111,14 @@ def _from_history(
         if overfits:
             out.append(Diagnosis("overfits", trial, overfits))
     still = best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run
-    learnt_nothing = False
-    if not unstable and not overfits:
-        if skill is not None and skill < NO_SKILL and not still:
-            learnt_nothing = True
-            out.append(
-                Diagnosis(
-                    "not_learning",
-                    trial,
-                    f"no skill over the naive baseline on validation (skill {skill:.3f} "
-                    f"< {NO_SKILL}); check the inputs carry signal, then the learning-rate range",
-                )
-            )
-        elif len(val) >= 3 and _flat(val):
-            learnt_nothing = True  # best at its last epoch by a hair is not "still improving"
-            out.append(
-                Diagnosis(
-                    "not_learning",
-                    trial,
-                    f"validation {name} stayed within {FLAT:.0%} of its first value over "
-                    f"{len(val)} epochs: the model learnt nothing; raise the learning rate",
-                )
-            )
+    nothing = None if unstable or overfits else _not_learning(name, val, skill, floor, chance, still)
+    if nothing:
+        out.append(Diagnosis("not_learning", trial, nothing))
+    learnt_nothing = nothing is not None
     if still:
         slow = (
             f"; skill only {skill:.3f} so far: it learns slowly (more epochs or a higher learning rate)"
-            if skill is not None and skill < NO_SKILL
+            if skill is not None and skill < floor
             else ""
         )
         if not learnt_nothing:
@@ -154,6 +146,25 @@ def _from_history(
             )
         )
     return out
+
+
+def _not_learning(
+    name: str, val: list[float], skill: float | None, floor: float, chance: float, still: bool
+) -> str | None:
+    """Why a trial learnt nothing: no skill above the floor (unless still improving), or a flat validation
+    curve (best at its last epoch by a hair is not "still improving"); or None."""
+    if skill is not None and skill < floor and not still:
+        chance_words = f"{chance:.3f} by chance, plus " if chance else ""
+        return (
+            f"no skill over the naive baseline on validation (skill {skill:.3f} < {floor:.3g}: "
+            f"{chance_words}{NO_SKILL} of noise); check the inputs carry signal, then the learning-rate range"
+        )
+    if len(val) >= 3 and _flat(val):
+        return (
+            f"validation {name} stayed within {FLAT:.0%} of its first value over "
+            f"{len(val)} epochs: the model learnt nothing; raise the learning rate"
+        )
+    return None
 
 
 def _unstable(row: pd.Series, losses: list[float]) -> str | None:

@@ -241,6 +241,12 @@ class Task(ABC):
         basis = (data or {}).get("skill_basis")
         return replace(CLASSIFICATION, skill=SKILL_CAPTIONS.get(str(basis), CLASSIFICATION.skill))
 
+    def chance_skill(self, row: Any, data: dict[str, Any]) -> float:
+        """The validation skill a trial (a ranked-table row) reaches on data without any structure to learn:
+        below it (plus a noise margin) the trial is `not_learning`. 0 where the naive baseline is what a
+        model that learns nothing predicts."""
+        return 0.0
+
     def data_line(self, data: dict[str, Any]) -> str:
         """run.json's data section in one line: the file and what was done to it."""
         return "  ".join([f"data: {data.get('path')}", f"task: {self.name}", str(data.get("summary") or "")]).rstrip()

@@ -143,6 +143,21 @@ class AutoencoderTask(Task):
     def predictor_encoder(self, state: dict[str, Any]):
         return AutoencoderPredictorEncoder(state)
 
+    def chance_skill(self, row: Any, data: dict[str, Any]) -> float:
+        """What an autoencoder keeps of structureless data: a bottleneck of k numbers keeps about k / d of the
+        variance of d = steps x channels independent values, and the mean baseline misses by its own
+        estimation error, about 1 / n over n training sequences."""
+        try:
+            steps = int(data["lengths"]["padded_to"])
+            channels = 1 if data.get("format") == "wide" else len(data["features"])
+            trained = int(data["splits"]["train"]["normal"])
+            latent = float(row.get("latent_units"))
+        except (KeyError, TypeError, ValueError):
+            return 0.0
+        if steps < 1 or channels < 1 or trained < 1 or not latent > 0:
+            return 0.0
+        return min(1.0, latent / (steps * channels)) + 1.0 / trained
+
     def presentation(self, figures: tuple[str, ...], data: dict[str, Any] | None = None) -> Presentation:
         return PRESENTATION
 
