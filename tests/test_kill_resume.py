@@ -1,11 +1,11 @@
 """Kill a real tiny search (SIGKILL and SIGINT) at observed moments, then --resume it.
 
-Each step is one `lstmtune search` subprocess (4 trials of TINY_SPACE, Bayesian, 2 epochs). The run
+Each step is one `lstmtune search` subprocess (3 trials of TINY_SPACE, Bayesian, 2 epochs). The run
 directory is polled; when it shows the wanted moment the process is frozen (SIGSTOP), the moment is
 checked again on the frozen directory, and the signal is sent (SIGINT is then handled as the process
 continues). Every wait is bounded. The work is shared: for each signal one run is killed at every
 moment in turn, each kill followed by a `--resume` that is itself killed at the next moment, the last
-one left to finish; a copy of the finished run is then extended (`--resume --max-trials 6`), killed
+one left to finish; a copy of the finished run is then extended (`--resume --max-trials 5`), killed
 and resumed to the end; the other edge cases start from a copy of the finished SIGKILL run. Both chains
 and the edge cases run at once, in threads (module fixture `campaign`); the tests check what each
 step left behind.
@@ -18,7 +18,7 @@ of keras-tuner's writes either):
   first_trial  trial 0's record says running: the first trial is building / training
   between      2 trials completed (record and keras-tuner's trial.json), the next one not trained an epoch
   final        all trials completed in both, run.json still running: evaluating / saving the best model
-  extension    (--resume --max-trials 6 on a finished run) trial 4's record says running
+  extension    (--resume --max-trials 5 on a finished run) trial 3's record says running
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT, TINY_SPACE, airline_search
 
-MAX_TRIALS = 4
-EXTENDED = 6
+MAX_TRIALS = 3
+EXTENDED = 5
 BETWEEN_K = 2
 POLL_S = 0.01
 QUIET_S = 0.15
@@ -288,7 +288,7 @@ def note_restart(step: dict[str, Any], result: dict[str, Any]) -> None:
 def kill_chain(base: Path, sig: int, finished_copy: Future | None) -> dict[str, Any]:
     """One run killed at every moment in turn (restarts are --resume once run.json exists; a refused or
     failed resume is followed by --overwrite so the later moments are still tested), the last one left
-    to finish; then a copy extended to 6 trials, killed at `extension`, resumed to the end."""
+    to finish; then a copy extended to EXTENDED trials, killed at `extension`, resumed to the end."""
     base.mkdir(parents=True, exist_ok=True)
     space = base / "tiny.yaml"
     space.write_text(SPACE)
@@ -335,7 +335,7 @@ def kill_chain(base: Path, sig: int, finished_copy: Future | None) -> dict[str, 
 
 
 def edge_cases(base: Path, finished_copy: Future) -> dict[str, Any]:
-    """From a finished 4-trial run (the SIGKILL chain's, or a new one): --resume --max-trials 2, and
+    """From a finished MAX_TRIALS-trial run (the SIGKILL chain's, or a new one): --resume --max-trials 2, and
     --resume after a completed trial's record was deleted."""
     base.mkdir(parents=True, exist_ok=True)
     space = base / "tiny.yaml"
@@ -599,13 +599,15 @@ def test_killed_run_finishes_whole(campaign, signame):
 @pytest.mark.search
 @pytest.mark.parametrize("signame", list(SIGNALS))
 def test_extension_killed_keeps_best(campaign, signame):
-    """--resume --max-trials 6 on a finished run, killed while trial 4 runs: run.json keeps the best it
+    """--resume --max-trials EXTENDED on a finished run, killed while trial MAX_TRIALS runs: run.json keeps the best it
     had (a resumed run never ends with less than it started with), and the next --resume goes on."""
     chain = result_of(campaign, signame)
     assert "extension" in chain, f"{signame}: the chain's run did not finish, nothing to extend"
     killed = chain["extension"]
-    when = f"{signame} while trial 4 of the extension to {EXTENDED} runs"
-    assert killed["caught"], f"{when}: trial 4 never seen running (rc {killed['rc']}, stderr {killed['stderr']!r})"
+    when = f"{signame} while trial {MAX_TRIALS} of the extension to {EXTENDED} runs"
+    assert killed["caught"], (
+        f"{when}: trial {MAX_TRIALS} never seen running (rc {killed['rc']}, stderr {killed['stderr']!r})"
+    )
     assert_signal_outcome(killed, signame, when)
     manifest = killed["manifest"]
     assert manifest.get("best") == chain["finished_manifest"]["best"], (
@@ -652,7 +654,7 @@ def test_a_torn_keras_tuner_state_is_one_line(campaign):
 
 @pytest.mark.search
 def test_resume_with_fewer_trials(campaign):
-    """--resume --max-trials 2 on a run with 4 completed trials: refused with one line naming
+    """--resume --max-trials 2 on a run with MAX_TRIALS (3) completed trials: refused with one line naming
     --max-trials (exit 2), or done without recording a budget smaller than what the run holds."""
     edges = result_of(campaign, "edges")
     assert "failed" not in edges, edges.get("failed")
@@ -666,8 +668,8 @@ def test_resume_with_fewer_trials(campaign):
     else:
         assert shrink["rc"] == 0, f"rc {shrink['rc']}, stderr {shrink['stderr']!r}"
         assert manifest["status"] == "completed" and manifest.get("best")
-        assert manifest["trials"]["completed"] == 4
-        assert manifest["search"]["max_trials"] >= 4, (
+        assert manifest["trials"]["completed"] == MAX_TRIALS
+        assert manifest["search"]["max_trials"] >= MAX_TRIALS, (
             f"--resume --max-trials 2 accepted (rc 0, stderr {shrink['stderr']!r}); run.json now records "
             f"search.max_trials {manifest['search']['max_trials']} for a run with {manifest['trials']['completed']} completed trials"
         )
