@@ -44,16 +44,16 @@ def test_an_interrupted_worker_stops_the_search_as_ctrl_c_does(tmp_path, paralle
 
 def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, parallel_space):
     out = tmp_path / "run"
-    process = start(search_command(out, parallel_space, "--max-trials", "6", "--workers", "2"))
+    process = start(search_command(out, parallel_space, "--max-trials", "4", "--workers", "2"))
     running = running_in_a_worker(out)
     os.kill(running["pid"], signal.SIGKILL)
     code, _, err = finish(process)
     assert code == 0, err[-3000:]
-    found = check_each_trial_once(out, 6)
+    found = check_each_trial_once(out, 4)
     killed = found[str(running["trial_id"])]
     assert killed["status"] == "failed"
     assert f"worker {running['worker']} died (killed by SIGKILL)" in killed["reason"]
-    assert sum(r["status"] == "completed" for r in found.values()) == 5
+    assert sum(r["status"] == "completed" for r in found.values()) == 3
     assert f"warning: worker {running['worker']} died (killed by SIGKILL)" in err
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["workers"]["restarts"] == 1 and len(manifest["workers"]["deaths"]) == 1
@@ -62,7 +62,7 @@ def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, parall
 
 def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, parallel_space):
     out = tmp_path / "run"
-    process = start(search_command(out, parallel_space, "--max-trials", "5", "--workers", "2"))
+    process = start(search_command(out, parallel_space, "--max-trials", "4", "--workers", "2"))
     wait_for("a completed trial", lambda: any(r["status"] == "completed" for r in records(out).values()))
     workers = wait_for("the worker processes", lambda: worker_pids(out))
     process.kill()
@@ -72,7 +72,7 @@ def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, parallel_s
 
     code, _, err = finish(start(search_command(out, parallel_space, "--resume", "--workers", "2")))
     assert code == 0, err[-3000:]
-    found = check_each_trial_once(out, 5)
+    found = check_each_trial_once(out, 4)
     assert all(found[i]["status"] == "completed" for i in found)
     for trial_id, record in done_before.items():  # finished trials are kept, not trained again
         assert found[trial_id] == record
@@ -83,7 +83,7 @@ def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, parallel_
     after it, the running ones are interrupted, and --resume finishes the run."""
     out = tmp_path / "run"
     process = subprocess.Popen(
-        search_command(out, parallel_space, "--max-trials", "8", "--workers", "2"),
+        search_command(out, parallel_space, "--max-trials", "5", "--workers", "2"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -105,7 +105,7 @@ def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, parallel_
     kept = {i: r for i, r in records(out).items() if r["status"] == "completed"}
     code, _, err = finish(start(search_command(out, parallel_space, "--resume", "--workers", "2")))
     assert code == 0, err[-3000:]
-    found = check_each_trial_once(out, 8)
+    found = check_each_trial_once(out, 5)
     assert all(r["status"] == "completed" for r in found.values())
     assert {i: found[i] for i in kept} == kept
 
