@@ -29,6 +29,8 @@ SPACE = {
     },
     "search": {"max_trials": 2, "epochs": 2, "patience": 1},
 }
+# One trial of one epoch, for the searches that only need a finished run.
+ONE_TRIAL = {**SPACE, "search": {"max_trials": 1, "epochs": 1}}
 
 
 def test_import_lstmtune_is_light():
@@ -69,7 +71,7 @@ def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
 def test_integer_column_names_of_a_dataframe(tmp_path):
     frame = pd.read_csv(AIRLINE)
     frame.columns = [0, 1]
-    run = lstmtune.search(frame, target=1, time_col=0, space=SPACE, out=tmp_path / "run")
+    run = lstmtune.search(frame, target=1, time_col=0, space=ONE_TRIAL, out=tmp_path / "run")
     assert run.manifest["status"] == "completed" and run.manifest["data"]["targets"] == ["1"]
 
 
@@ -124,7 +126,7 @@ def test_errors_name_keyword_arguments(tmp_path):
 
 def test_a_refused_dataframe_search_leaves_the_runs_data_alone(tmp_path):
     frame = pd.read_csv(AIRLINE)
-    lstmtune.search(frame, target="Passengers", time_col="Date", space=SPACE, out=tmp_path / "run")
+    lstmtune.search(frame, target="Passengers", time_col="Date", space=ONE_TRIAL, out=tmp_path / "run")
     data_file = tmp_path / "run.data.csv"
     before = data_file.read_bytes()
     with pytest.raises(lstmtune.errors.RunDirError, match="already exists"):
