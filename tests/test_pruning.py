@@ -150,9 +150,13 @@ def test_a_real_search_prunes_hopeless_trials(cli, airline_csv, write_file, tmp_
     report = cli("report", out)
     assert f"{len(pruned)} pruned" in report.stdout
 
+    # Without pruning, the same search up to the first trial pruned above trains every trial to the end.
+    first_pruned = min(int(row["trial_id"]) for row in pruned)
     unpruned = tmp_path / "unpruned"
-    assert search(cli, airline_csv, space, unpruned, "--prune", "off").exit_code == 0
+    result = search(cli, airline_csv, space, unpruned, "--prune", "off", "--max-trials", str(first_pruned + 1))
+    assert result.exit_code == 0, result.stderr
     rows = json.loads((unpruned / "trials.json").read_text())
+    assert len(rows) == first_pruned + 1
     assert {row["status"] for row in rows} == {"completed"} and all(row["epochs_run"] == 4 for row in rows)
 
 
