@@ -172,14 +172,14 @@ def test_resume_raises_the_epoch_budget_of_new_trials_and_never_lowers_it(run, c
     data = json.loads((run / "run.json").read_text())["data"]["path"]
     space = run / "space.yaml"
     resumed = cli(
-        "search", data, *SEARCH, "--space", space, "--out", run, "--resume", "--max-trials", "4", "--epochs", "6", "-q"
+        "search", data, *SEARCH, "--space", space, "--out", run, "--resume", "--max-trials", "3", "--epochs", "6", "-q"
     )
     assert resumed.exit_code == 0, resumed.output
     manifest = json.loads((run / "run.json").read_text())
     assert manifest["search"]["epochs"] == 6
     assert manifest["search"]["epochs_raised"] == [{"from": 4, "to": 6, "after_trials": 2}]
-    runs = [json.loads((run / "history" / f"trial_{t}.json").read_text()) for t in ("2", "3")]
-    assert max(r["metrics"]["epochs_run"] for r in runs) <= 6
+    record = json.loads((run / "history" / "trial_2.json").read_text())  # the one new trial
+    assert record["metrics"]["epochs_run"] <= 6
     assert_one_line_error(
         cli("search", data, *SEARCH, "--space", space, "--out", run, "--resume", "--epochs", "3"),
         "--epochs may be raised on --resume, not lowered (was 6, now 3)",
