@@ -240,3 +240,56 @@ search: {max_trials: 1, epochs: 80, patience: 80}
 """
     report = planted_search(cli, tmp_path, "walks", walks, big, "--split-col", "split")
     assert "overfits" in codes(report), report["diagnoses"]
+
+
+BLEEDING = ROOT / "examples" / "data" / "internal_bleeding16.csv"
+WINDOWS = ("--task", "autoencoder", "--time-col", "timestamp", "--label-col", "is_anomaly", "--normal", "0")
+WINDOWS += ("--window", "32", "--window-stride", "8", "--split", "0.16,0.04,0.8")
+
+
+def test_windows_of_one_series_split_in_time_and_the_reference_finds_the_marked_anomaly(cli, tmp_path):
+    """InternalBleeding16: the first 1,200 steps train (the archive's split), one anomaly at steps 4187-4198.
+    No window crosses a split; the PCA reference's highest test score lies on the anomaly; predict cuts a
+    new series into the same windows, named by the time of their first step."""
+    space = tmp_path / "space.yaml"
+    space.write_text(SMALL.replace("epochs: 12", "epochs: 1"))
+    out = tmp_path / "run"
+    result = cli("search", BLEEDING, "--space", space, "--out", out, "--quiet", *WINDOWS)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((out / "run.json").read_text())["data"]
+    # Rows 1-1200 train, 1201-1500 validate: (1200 - 32) // 8 + 1 windows, (300 - 32) // 8 + 1, and the rest.
+    assert data["splits"]["train"] == {"sequences": 147, "normal": 147}
+    assert data["splits"]["val"]["sequences"] == 34
+    assert data["window"]["time_col"] == "timestamp" and data["roles"]["label_col"] == "is_anomaly"
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert predictions["item"].min() >= 1500  # test windows start in the test rows
+    anomalous = predictions[predictions["truth"] == 1]
+    assert ((anomalous["item"] + 31 >= 4187) & (anomalous["item"] <= 4198)).all() and len(anomalous) == 6
+    top = int(predictions.loc[predictions["reference"].idxmax(), "item"])
+    assert top <= 4198 and top + 31 >= 4187, top
+    scores = tmp_path / "scores.csv"
+    assert cli("predict", out, BLEEDING, "--output", scores).exit_code == 0
+    found = pd.read_csv(scores)
+    assert len(found) == (7501 - 32) // 8 + 1 and found["id"].iloc[1] == 8
+
+
+@pytest.mark.parametrize(
+    "flags, fragments",
+    [
+        (("--window", "32", "--wide"), ("--wide is for files of many sequences",)),
+        (("--window", "32", "--id-col", "timestamp"), ("--id-col is for files of many sequences",)),
+        (("--time-col", "timestamp"), ("--time-col", "needs --window W")),
+        (("--window", "400", "--split", "0.16,0.04,0.8"), ("the val split holds 300 rows", "window of 400 steps")),
+        (
+            (
+                "--window",
+                "1",
+            ),
+            ("--window", "integer >= 2"),
+        ),
+        (("--window", "32", "--time-col", "value", "--features", "timestamp"), ("--time-col 'value' must not repeat",)),
+    ],
+)
+def test_bad_window_flags_are_one_line_errors(cli, flags, fragments):
+    result = cli("check", BLEEDING, "--task", "autoencoder", "--space", "autoencoder", *flags)
+    assert_one_line_error(result, *fragments)

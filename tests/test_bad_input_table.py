@@ -520,7 +520,7 @@ TEXT_CASES = [
         reviews(),
         "--features",
         "text",
-        expect=("--features applies to --task forecast and sequence",),
+        expect=("--features applies to --task forecast, sequence and autoencoder",),
     ),
     text(
         "txt-embeddings-missing",
@@ -782,7 +782,7 @@ SEQUENCE_CASES = [
         long_seqs(),
         "--time-col",
         "t",
-        expect=("--time-col applies to --task forecast, not to --task sequence",),
+        expect=("--time-col applies to --task forecast and autoencoder, not to --task sequence",),
     ),
     sequence(
         "seq-embeddings-flag",
@@ -1124,10 +1124,10 @@ FLAG_CASES = [
         expect=("--class-weight applies to --task text and sequence",),
     ),
     flags(
-        "fl-split-col-for-forecast", "--split-col", "Date", expect=("--split-col applies to --task text and sequence",)
+        "fl-split-col-for-forecast", "--split-col", "Date", expect=("--split-col applies to --task text, sequence and autoencoder",)
     ),
     flags(
-        "fl-encoding-for-forecast", "--encoding", "latin-1", expect=("--encoding applies to --task text and sequence",)
+        "fl-encoding-for-forecast", "--encoding", "latin-1", expect=("--encoding applies to --task text, sequence and autoencoder",)
     ),
     flags("fl-strict-for-forecast", "--strict", expect=("--strict applies to --task text",)),
     flags("fl-problem-for-forecast", "--problem", "regression", expect=("--problem applies to --task sequence",)),

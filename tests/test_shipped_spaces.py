@@ -10,7 +10,7 @@ from conftest import AIRLINE, ROOT, assert_one_line_error
 import lstmtune
 from lstmtune.space.shipped import SHIPPED_DIR, description, shipped_spaces, space_file
 
-NAMES = ["forecast", "sequence", "smoke", "text"]
+NAMES = ["autoencoder", "forecast", "sequence", "smoke", "text"]
 
 
 def test_the_shipped_spaces_are_package_data():

@@ -123,7 +123,8 @@ ScaleOpt = Annotated[
 TimeColOpt = Annotated[
     str | None,
     typer.Option(
-        "--time-col", help="[forecast] Time column (dates or numbers); rows are sorted by it. Default: row order."
+        "--time-col",
+        help="[forecast, autoencoder] Time column (dates or numbers); rows are sorted by it. Default: row order.",
     ),
 ]
 TimeFormatOpt = Annotated[
@@ -224,6 +225,19 @@ ThresholdPctOpt = Annotated[
         "--threshold-pct",
         help="[autoencoder] Flag a sequence whose score is above this percentile of the normal validation sequences' scores. [default: 99]",
         show_default=False,
+    ),
+]
+WindowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--window",
+        help="[autoencoder] Cut one series (rows in --time-col order) into windows of W steps, each a sequence to rebuild.",
+    ),
+]
+WindowStrideOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--window-stride", help="[autoencoder] Steps between the starts of windows. [default: 1]", show_default=False
     ),
 ]
 ProblemOpt = Annotated[

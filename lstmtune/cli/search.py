@@ -71,6 +71,8 @@ from lstmtune.cli.options import (
     TransformOpt,
     TunerOpt,
     WideOpt,
+    WindowOpt,
+    WindowStrideOpt,
     WorkersOpt,
     search_request,
 )
@@ -115,6 +117,8 @@ def search(
     label_col: LabelColOpt = None,
     normal: NormalOpt = None,
     threshold_pct: ThresholdPctOpt = None,
+    window: WindowOpt = None,
+    window_stride: WindowStrideOpt = None,
     tuner: TunerOpt = None,
     max_trials: MaxTrialsOpt = None,
     epochs: EpochsOpt = None,

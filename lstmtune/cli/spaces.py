@@ -41,6 +41,8 @@ from lstmtune.cli.options import (
     TimeFormatOpt,
     TransformOpt,
     WideOpt,
+    WindowOpt,
+    WindowStrideOpt,
     search_request,
 )
 from lstmtune.core.names import DEFAULT_TASK
@@ -143,6 +145,8 @@ def check(
     label_col: LabelColOpt = None,
     normal: NormalOpt = None,
     threshold_pct: ThresholdPctOpt = None,
+    window: WindowOpt = None,
+    window_stride: WindowStrideOpt = None,
     data: Annotated[
         Path | None,
         typer.Argument(help="Optional CSV to validate with the space.", metavar="[DATA.csv]", show_default=False),

@@ -42,6 +42,8 @@ DATA_ARGUMENTS = (
     "stride",
     "normal",
     "threshold_pct",
+    "window",
+    "window_stride",
 )
 SEARCH_ARGUMENTS = (
     "tuner",

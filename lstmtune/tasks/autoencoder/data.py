@@ -21,6 +21,7 @@ from lstmtune.data.splits import SPLITS
 from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.autoencoder import scores
 from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings
+from lstmtune.tasks.autoencoder.windows import Windowed, as_text, check_window_flags, cut_windows
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.reference import Reference, timed, with_reference
@@ -61,9 +62,11 @@ class AutoencoderData(Prepared):
         split_how: str,
         seed: int,
         train_sequences: int,
+        window: dict[str, Any] | None = None,
         encoding: str | None = None,
     ):
         self.path = path
+        self.window = window
         self.settings = settings
         self.roles = roles
         self.encoder = encoder
@@ -85,7 +88,8 @@ class AutoencoderData(Prepared):
             "format": encoder.format,
             "rows": int(rows),
             "sequences": len(collected.ids),
-            "label_col": roles.get("label_col"),
+            # The user's column (windows of a series carry its value in a column of their own).
+            "label_col": (window or {}).get("label_col") or roles.get("label_col"),
             "normal": settings.normal,
             "lengths_read": length_stats(collected.lengths_read),
             "lengths_used": length_stats(collected.lengths),
@@ -272,12 +276,20 @@ class AutoencoderData(Prepared):
         else:
             how = "wide: one row per sequence"
         parts = [f"{info['sequences']} sequences from {info['rows']} rows ({how})"]
+        if self.window is not None:
+            ordered = f"ordered by {self.window['time_col']!r}" if self.window["time_col"] else "in file order"
+            parts = [
+                f"{info['sequences']} windows of {self.window['window']} steps every {self.window['window_stride']} "
+                f"from one series of {info['rows']} rows ({ordered})"
+            ]
         features = self.features
         shown_features = (
             ", ".join(features) if len(features) <= 6 else f"{features[0]}, {features[1]} ... {features[-1]}"
         )
-        parts.append(f"{len(features)} {'step' if info['format'] == 'wide' else 'feature'} columns {shown_features}")
-        parts.append(f"lengths {length_span(info['lengths_read'])} steps, padded to {info['padded_length']}")
+        kind = "step column" if info["format"] == "wide" else "feature column"
+        parts.append(f"{len(features)} {kind}{'s' if len(features) != 1 else ''} {shown_features}")
+        if self.window is None:
+            parts.append(f"lengths {length_span(info['lengths_read'])} steps, padded to {info['padded_length']}")
         counts, normal = info["split_counts"], info["normal_counts"]
         if self.labelled:
             parts.append(
@@ -303,7 +315,8 @@ class AutoencoderData(Prepared):
         return {
             "format": info["format"],
             "roles": {
-                key: self.roles.get(key) for key in ("label_col", "id_col", "order_col", "split_col", "group_col")
+                **{key: self.roles.get(key) for key in ("id_col", "order_col", "split_col", "group_col")},
+                "label_col": self.info["label_col"],
             },
             "features": list(self.features),
             "rows": info["rows"],
@@ -312,6 +325,7 @@ class AutoencoderData(Prepared):
             # The confusion matrix's classes (the report draws it as a classification's).
             **({"labels": list(scores.CLASSES)} if self.labelled else {}),
             "normal": self.settings.normal,
+            **({"window": self.window} if self.window is not None else {}),
             "splits": {s: {"sequences": info["split_counts"][s], "normal": info["normal_counts"][s]} for s in SPLITS},
             "splits_from": info["splits_from"],
             "lengths": {
@@ -339,6 +353,7 @@ class AutoencoderData(Prepared):
         return {
             **self.encoder.to_state(),
             "labels": list(scores.CLASSES) if self.labelled else None,  # as run.json records them
+            "window": self.window,
             "encoding": self.encoding,
             "threshold_pct": self.settings.threshold_pct,
             "val_scores": [float(v) for v in found] if found is not None else None,
@@ -371,6 +386,15 @@ def prepare_autoencoder(request: DataRequest, space: Any = None) -> AutoencoderD
 
     frame = read_csv(path, encoding=options.get("encoding"))
     frame.columns = [str(c) for c in frame.columns]
+    windowed = None
+    if settings.window is not None:
+        check_window_flags(columns, wide)
+        windowed = cut_windows(
+            frame, path, columns, settings.window, settings.window_stride, settings.split, settings.normal
+        )
+        frame, columns = windowed.frame, windowed.columns
+    elif columns.get("time_col") is not None:
+        raise OptionError("--time-col orders one series to cut into windows: it needs --window W")
     roles = check_columns(path, frame, columns, wide, needs_target=False)
     features, ignored = choose_features(path, frame, roles, columns.get("features"), wide)
     encoder = SequenceEncoder(
@@ -395,6 +419,8 @@ def prepare_autoencoder(request: DataRequest, space: Any = None) -> AutoencoderD
     names, how = assign_split_names(path, frame, roles, settings, seed, collected, strata, groups)
     if strata is not None:
         how = how.replace("stratified by class", "stratified by normal / anomalous")
+    if windowed is not None:
+        how = windowed.how
     index = {s: np.flatnonzero(names == s) for s in SPLITS}
     _check_splits(path, index, normal, labels is not None, len(collected.ids), how)
 
@@ -416,12 +442,27 @@ def prepare_autoencoder(request: DataRequest, space: Any = None) -> AutoencoderD
         normal=normal,
         features=features,
         ignored=ignored,
-        rows=len(frame),
+        rows=windowed.rows if windowed is not None else len(frame),
         split_how=how,
         seed=seed,
         train_sequences=train_sequences,
+        window=_window_state(windowed, settings, request.columns or {}),
         encoding=options.get("encoding"),
     )
+
+
+def _window_state(windowed: Windowed | None, settings: AutoencoderSettings, columns: dict[str, Any]) -> dict | None:
+    """What predict needs to cut a new series into the same windows (None: many sequences)."""
+    if windowed is None:
+        return None
+    return {
+        "window": settings.window,
+        "window_stride": settings.window_stride,
+        "time_col": columns.get("time_col"),
+        "time_format": windowed.time_format,
+        "features": list(windowed.columns["features"]),
+        "label_col": columns.get("label_col"),
+    }
 
 
 def _read_labels(
@@ -432,7 +473,7 @@ def _read_labels(
     if column is None:
         return None, np.ones(len(collected.ids), dtype=bool)
     values = per_sequence(path, frame, column, "--label-col", collected)
-    labels = np.array([_as_text(v) for v in values], dtype=object)
+    labels = np.array([as_text(v) for v in values], dtype=object)
     normal = labels == settings.normal
     if not normal.any():
         found = sorted(set(labels.tolist()))
@@ -441,16 +482,6 @@ def _read_labels(
             f"{', '.join(shown(v) for v in found[:10])}{' ...' if len(found) > 10 else ''}"
         )
     return labels, normal
-
-
-def _as_text(value: Any) -> str:
-    """A label written as --normal is compared: 1.0 as 1, True as true, text stripped."""
-    value = plain(value)
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _check_splits(

@@ -33,6 +33,10 @@ class AutoencoderSettings:
     normal: str | None = None
     # A sequence is flagged when its score is above this percentile of the normal validation sequences'.
     threshold_pct: float = 99.0
+    # One series cut into windows of this many steps (None: the file holds many sequences), every
+    # window_stride steps.
+    window: int | None = None
+    window_stride: int = 1
 
 
 DATA_RULES: dict[str, Validator] = {
@@ -42,6 +46,8 @@ DATA_RULES: dict[str, Validator] = {
     "scale": one_of(SCALES),
     "normal": optional(column_value),
     "threshold_pct": number_in(50.0, 100.0),
+    "window": optional(integer(2)),
+    "window_stride": integer(1),
 }
 
 SPECS = {

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.autoencoder import settings
 from lstmtune.tasks.base import DataRequest, Presentation, Shape, Task
 
+WINDOW_KEYS = ("window", "window_stride", "time_col", "time_format", "features", "label_col")
 PRESENTATION = Presentation(
     kind="reconstruction",
     model_column="model",
@@ -53,6 +55,16 @@ class AutoencoderPredictorEncoder:
                 raise ValueError("val_scores must list the validation sequences' scores (numbers >= 0)")
             found = np.sort(np.asarray(found, dtype=np.float64))
         self.val_scores = found
+        window = state.get("window")
+        if window is not None:
+            if not isinstance(window, dict) or any(k not in window for k in WINDOW_KEYS):
+                raise ValueError(f"window must be an object with {', '.join(WINDOW_KEYS)}")
+            for key in ("window", "window_stride"):
+                if isinstance(window[key], bool) or not isinstance(window[key], int) or window[key] < 1:
+                    raise ValueError(f"window.{key} must be a whole number above 0, but got {window[key]!r}")
+            if window["window"] != self.encoder.length:
+                raise ValueError(f"window.window ({window['window']}) must equal length ({self.encoder.length})")
+        self.window = window
 
     def model_shapes(self) -> dict[str, Shape]:
         encoder = self.encoder
@@ -63,6 +75,33 @@ class AutoencoderPredictorEncoder:
         }
 
     def encode_frame(self, frame: pd.DataFrame, source: str = "the data"):
+        if self.window is not None:  # one series: the same windows the search cut, every one of them
+            from lstmtune.tasks.autoencoder.windows import cut_windows
+
+            window = self.window
+            columns = {"time_col": window["time_col"], "features": window["features"]}
+            frame = frame.copy()
+            frame.columns = [str(c) for c in frame.columns]
+            missing = [c for c in [window["time_col"], *window["features"]] if c and c not in frame.columns]
+            if missing:
+                raise DataError(
+                    f"{source}: must have the columns the model was trained with; missing: {', '.join(missing)}"
+                )
+            used = [c for c in frame.columns if c in (window["time_col"], *window["features"])]
+            windowed = cut_windows(
+                frame[used],
+                source,
+                columns,
+                window["window"],
+                window["window_stride"],
+                None,
+                None,
+                window["time_format"],
+            )
+            x, mask, ids, _, notes = self.encoder.encode_frame_with_notes(windowed.frame, source)
+            ignored = [c for c in frame.columns if c not in used]
+            notes = [f"{source}: not read by the model: {', '.join(ignored)}"] if ignored else []
+            return {"values": x, "mask": mask}, (ids, [], notes, x, mask)
         x, mask, ids, rows, notes = self.encoder.encode_frame_with_notes(frame, source)
         return {"values": x, "mask": mask}, (ids, rows, notes, x, mask)
 
@@ -103,6 +142,8 @@ class AutoencoderPredictorEncoder:
         return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["id", "step", *names])
 
     def source_rows(self, context) -> list:
+        if self.window is not None:
+            raise OptionError("--keep applies to files of many sequences; a windowed run reads one series")
         return list(context[1])
 
 
@@ -112,7 +153,7 @@ class AutoencoderTask(Task):
     excluded = settings.EXCLUDED
     data_rules = settings.DATA_RULES
     settings_class = settings.AutoencoderSettings
-    column_flags = ("label_col", "id_col", "order_col", "split_col", "group_col", "features")
+    column_flags = ("label_col", "id_col", "order_col", "split_col", "group_col", "features", "time_col")
     option_flags = ("wide", "encoding")
     reconstructs = True
     purpose = (

@@ -84,7 +84,9 @@ class Collected:
         return np.array([len(s) for s in self.steps], dtype=np.int64)
 
 
-def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) -> tuple[np.ndarray, str]:
+def parse_order(
+    series: pd.Series, source: Any, column: str, fmt: str | None, flag: str = "--order-col"
+) -> tuple[np.ndarray, str]:
     """An order column as sortable int64 / float64 keys and the format used ("number" or a date format).
 
     With fmt None, numbers are read as numbers and anything else as dates of ONE format (ISO 8601, or the
@@ -93,17 +95,17 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
     missing = series.isna()
     if missing.any():
         raise DataError(
-            f"{source}: --order-col {column!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
+            f"{source}: {flag} {column!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
         )
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if fmt == "number" or (fmt is None and numeric):
-        return numeric_column(pd.DataFrame({column: series}), column, source, "--order-col").to_numpy(), "number"
+        return numeric_column(pd.DataFrame({column: series}), column, source, flag).to_numpy(), "number"
     if fmt is None:
         numbers = pd.to_numeric(series, errors="coerce")
         if pd.notna(numbers.iloc[0]):  # numbers from the first row on: the first that is not one is the culprit
             label = numbers.isna().idxmax()
             raise DataError(
-                f"{source}: --order-col {column!r} must hold numbers (as from line {line_of(series.index[0])}), "
+                f"{source}: {flag} {column!r} must hold numbers (as from line {line_of(series.index[0])}), "
                 f"but line {line_of(label)} holds {shown(series[label])}"
             )
     try:
@@ -111,7 +113,7 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
     except (ValueError, TypeError) as exc:  # e.g. mixed time zones
         first = pandas_reason(exc)
         raise DataError(
-            f"{source}: --order-col {column!r} must hold numbers, or dates in one format and time zone ({first})"
+            f"{source}: {flag} {column!r} must hold numbers, or dates in one format and time zone ({first})"
         ) from None
     bad = parsed.isna()
     if bad.any():
@@ -121,9 +123,7 @@ def parse_order(series: pd.Series, source: Any, column: str, fmt: str | None) ->
             if used
             else "must hold numbers or dates"
         )
-        raise DataError(
-            f"{source}: --order-col {column!r} {rule}, but line {line_of(label)} holds {shown(series[label])}"
-        )
+        raise DataError(f"{source}: {flag} {column!r} {rule}, but line {line_of(label)} holds {shown(series[label])}")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.to_numpy().astype("int64"), str(used)
