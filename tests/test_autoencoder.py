@@ -293,3 +293,40 @@ def test_windows_of_one_series_split_in_time_and_the_reference_finds_the_marked_
 def test_bad_window_flags_are_one_line_errors(cli, flags, fragments):
     result = cli("check", BLEEDING, "--task", "autoencoder", "--space", "autoencoder", *flags)
     assert_one_line_error(result, *fragments)
+
+
+def test_a_killed_search_resumes_and_keeps_its_finished_trials(cli, tmp_path):
+    """SIGKILL once the first trial is finished, then --resume: the finished trial is kept as it was and
+    the run completes its budget."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    space = tmp_path / "space.yaml"
+    space.write_text(SPACE.replace("max_trials: 2, epochs: 2", "max_trials: 3, epochs: 3"))
+    out = tmp_path / "run"
+    argv = ["search", str(ECG), "--space", str(space), "--out", str(out), "--quiet", *FLAGS]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lstmtune", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    record = out / "history" / "trial_0.json"
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if record.is_file() and '"completed"' in record.read_text():
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(30)
+    first = json.loads(record.read_text())
+    result = cli(*argv, "--resume")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out / "trials.csv")
+    assert len(table) == 3 and (table["status"] == "completed").all()
+    kept = table[table["trial_id"].astype(str) == "0"].iloc[0]
+    assert kept["score"] == pytest.approx(first["metrics"]["val_recon_mse"])
+    assert json.loads((out / "run.json").read_text())["best"]["test"]["roc_auc"] > 0

@@ -10,10 +10,16 @@ from conftest import ROOT, assert_one_line_error
 
 from lstmtune.space.yaml_reader import read_document
 
-SHIPPED = {"forecast.yaml": "forecast", "smoke.yaml": "forecast", "text.yaml": "text", "sequence.yaml": "sequence"}
+SHIPPED = {
+    "forecast.yaml": "forecast",
+    "smoke.yaml": "forecast",
+    "text.yaml": "text",
+    "sequence.yaml": "sequence",
+    "autoencoder.yaml": "autoencoder",
+}
 
 
-@pytest.mark.parametrize("task", ["forecast", "text", "sequence"])
+@pytest.mark.parametrize("task", ["forecast", "text", "sequence", "autoencoder"])
 def test_init_writes_a_space_that_check_accepts(cli, tmp_path, task):
     path = tmp_path / f"{task}.yaml"
     result = cli("init", "--task", task, path)
@@ -42,7 +48,7 @@ def test_schema_validates_every_shipped_space(cli, name, task):
     jsonschema.validate(read_document((ROOT / "lstmtune" / "spaces" / name).read_text()), schema)
 
 
-@pytest.mark.parametrize("task", ["forecast", "text", "sequence"])
+@pytest.mark.parametrize("task", ["forecast", "text", "sequence", "autoencoder"])
 def test_schema_validates_init_output_and_refuses_what_check_refuses(cli, task):
     schema = json.loads(cli("schema", "--task", task).stdout)
     jsonschema.validate(read_document(cli("init", "--task", task).stdout), schema)
@@ -61,6 +67,7 @@ def test_schema_validates_init_output_and_refuses_what_check_refuses(cli, task):
         "forecast": "hyperparameters: {max_tokens: 100}",
         "text": "hyperparameters: {lookback: 4}",
         "sequence": "data: {horizon: 2}",
+        "autoencoder": "hyperparameters: {pooling: mean}",
     }[task]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(read_document(other), schema)

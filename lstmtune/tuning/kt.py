@@ -132,7 +132,8 @@ def settle_finished_trials(oracle: Any, run_dir: RunDir) -> None:
             continue
         if trial.status not in FINISHED_STATUSES and record.get("status") in PASSED:
             for name, value in (record.get("metrics") or {}).items():
-                trial.metrics.update(name, value)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):  # a NaN figure is kept as null
+                    trial.metrics.update(name, float(value))
             trial.status = KtStatus.COMPLETED
             oracle.score_trial(trial)
             oracle._save_trial(trial)
