@@ -141,18 +141,6 @@ def test_the_report_draws_scores_and_reconstructions_and_gate_reads_the_auc(runs
     assert failed.exit_code == 3 and "FAIL  test.roc_auc > 1" in failed.stdout
 
 
-def test_a_resumed_run_adds_trials(runs, tmp_path):
-    import shutil
-
-    copy = tmp_path / "run"
-    shutil.copytree(runs["run"], copy)
-    result = runs["cli"](
-        "search", ECG, "--space", runs["space"], "--out", copy, "--quiet", *FLAGS, "--resume", "--max-trials", "3"
-    )
-    assert result.exit_code == 0, result.stderr
-    assert len(pd.read_csv(copy / "trials.csv")) == 3
-
-
 @pytest.mark.parametrize(
     "flags, fragments",
     [

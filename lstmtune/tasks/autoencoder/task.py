@@ -167,7 +167,8 @@ class AutoencoderTask(Task):
     }
     references = ("pca",)
     reference_advice = (
-        "search a smaller bottleneck (latent_units), input noise (a denoising autoencoder) and more dropout; "
+        "when the best trial rebuilds its training sequences no better (its training skill), search more units, "
+        "a wider latent_units range and more epochs; when only validation is worse, more dropout or input noise; "
         "or use the reference"
     )
 
