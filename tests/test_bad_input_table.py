@@ -1124,10 +1124,16 @@ FLAG_CASES = [
         expect=("--class-weight applies to --task text and sequence",),
     ),
     flags(
-        "fl-split-col-for-forecast", "--split-col", "Date", expect=("--split-col applies to --task text, sequence and autoencoder",)
+        "fl-split-col-for-forecast",
+        "--split-col",
+        "Date",
+        expect=("--split-col applies to --task text, sequence and autoencoder",),
     ),
     flags(
-        "fl-encoding-for-forecast", "--encoding", "latin-1", expect=("--encoding applies to --task text, sequence and autoencoder",)
+        "fl-encoding-for-forecast",
+        "--encoding",
+        "latin-1",
+        expect=("--encoding applies to --task text, sequence and autoencoder",),
     ),
     flags("fl-strict-for-forecast", "--strict", expect=("--strict applies to --task text",)),
     flags("fl-problem-for-forecast", "--problem", "regression", expect=("--problem applies to --task sequence",)),

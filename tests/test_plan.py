@@ -61,7 +61,7 @@ def test_flag_and_given():
     [
         ("forecast", "columns", "text_col", "text", "text"),
         ("forecast", "columns", "split_col", "split", "text, sequence and autoencoder"),
-        ("text", "columns", "time_col", "Date", "forecast"),
+        ("text", "columns", "time_col", "Date", "forecast and autoencoder"),
         ("forecast", "options", "wide", True, "sequence and autoencoder"),
         ("sequence", "options", "embeddings", Path("vectors.txt"), "text"),
         ("forecast", "data_flags", "max_length", 3, "sequence and autoencoder"),

@@ -223,7 +223,7 @@ def test_sequence_flags_belong_to_the_task(cli, sequence_space, tmp_path):
     )
     assert_one_line_error(
         cli("search", VOWELS, *VOWEL_FLAGS, "--time-col", "t", "--space", sequence_space, "--out", tmp_path / "r"),
-        "--time-col applies to --task forecast, not to --task sequence",
+        "--time-col applies to --task forecast and autoencoder, not to --task sequence",
     )
     assert not (tmp_path / "r").exists()
 

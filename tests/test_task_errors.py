@@ -33,7 +33,7 @@ def test_unknown_task(search):
 @pytest.mark.parametrize(
     "flags, fragment",
     [
-        (["--time-col", "movie_name"], "--time-col applies to --task forecast, not to --task text"),
+        (["--time-col", "movie_name"], "--time-col applies to --task forecast and autoencoder, not to --task text"),
         (["--horizon", "3"], "--horizon applies to --task forecast, not to --task text"),
         (["--lookback", "4"], "--lookback applies to --task forecast, not to --task text"),
         (["--wide"], "--wide applies to --task sequence and autoencoder, not to --task text"),
