@@ -149,22 +149,25 @@ def assert_one_line_error(result, *fragments: str) -> str:
 
 # The longest test files, longest first. `pytest -n 2 --dist loadfile --no-loadscope-reorder` hands files
 # to its two processes in collection order (without the flag, xdist puts the files with the most tests
-# first), so running these first keeps one long file from running alone at the end.
+# first), so running these first keeps one long file from running alone at the end. The files that start
+# several searching processes at once (kill_resume, worker_failures, workers, signals) alternate with
+# in-process ones: two of them side by side put six TensorFlow processes on two cores and each takes
+# twice as long.
 LONGEST_FIRST = (
     "test_kill_resume.py",
-    "test_worker_failures.py",
     "test_autoencoder.py",
     "test_search.py",
-    "test_workers.py",
     "test_predict_checks.py",
+    "test_worker_failures.py",
     "test_diagnoses.py",
+    "test_workers.py",
+    "test_sequence_search.py",
     "test_signals.py",
     "test_api.py",
     "test_full_disk.py",
-    "test_sequence_search.py",
+    "test_text_search.py",
     "test_run_safety.py",
     "test_pruning.py",
-    "test_text_search.py",
     "test_properties.py",
     "test_oracle.py",
     "test_refit.py",
