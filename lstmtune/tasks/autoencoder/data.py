@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.core.text import shown
 from lstmtune.data.csv_reader import read_csv
 from lstmtune.data.splits import SPLITS
-from lstmtune.errors import DataError, OptionError
+from lstmtune.errors import OptionError
 from lstmtune.tasks.autoencoder import scores
+from lstmtune.tasks.autoencoder.labels import check_splits, read_labels
 from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings
-from lstmtune.tasks.autoencoder.windows import Windowed, as_text, check_window_flags, cut_windows
+from lstmtune.tasks.autoencoder.windows import Windowed, check_window_flags, cut_windows
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.reference import Reference, timed, with_reference
@@ -409,7 +409,7 @@ def prepare_autoencoder(request: DataRequest, space: Any = None) -> AutoencoderD
     )
     collected = collect_sequences(encoder, frame, path, settings)
     suspect_columns(path, frame, roles, features, ignored, collected, wide, columns.get("features") is not None)
-    labels, normal = _read_labels(path, frame, roles, settings, collected)
+    labels, normal = read_labels(path, frame, roles, settings, collected)
     groups = None
     if roles.get("group_col"):
         groups = np.array(
@@ -422,7 +422,7 @@ def prepare_autoencoder(request: DataRequest, space: Any = None) -> AutoencoderD
     if windowed is not None:
         how = windowed.how
     index = {s: np.flatnonzero(names == s) for s in SPLITS}
-    _check_splits(path, index, normal, labels is not None, len(collected.ids), how)
+    check_splits(path, index, normal, labels is not None, len(collected.ids), how)
 
     train = index["train"][normal[index["train"]]]
     encoder.fit([collected.steps[i] for i in train], int(collected.lengths.max()))
@@ -463,41 +463,3 @@ def _window_state(windowed: Windowed | None, settings: AutoencoderSettings, colu
         "features": list(windowed.columns["features"]),
         "label_col": columns.get("label_col"),
     }
-
-
-def _read_labels(
-    path: Any, frame: pd.DataFrame, roles: dict[str, str], settings: AutoencoderSettings, collected: Collected
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """(each sequence's label as text, or None without --label-col; whether it is normal)."""
-    column = roles.get("label_col")
-    if column is None:
-        return None, np.ones(len(collected.ids), dtype=bool)
-    values = per_sequence(path, frame, column, "--label-col", collected)
-    labels = np.array([as_text(v) for v in values], dtype=object)
-    normal = labels == settings.normal
-    if not normal.any():
-        found = sorted(set(labels.tolist()))
-        raise DataError(
-            f"{path}: --normal {settings.normal!r} is not a value of --label-col {column!r}; it holds "
-            f"{', '.join(shown(v) for v in found[:10])}{' ...' if len(found) > 10 else ''}"
-        )
-    return labels, normal
-
-
-def _check_splits(
-    path: Any, index: dict[str, np.ndarray], normal: np.ndarray, labelled: bool, total: int, how: str
-) -> None:
-    """Every split needs sequences; train and validation need normal ones."""
-    for split in SPLITS:
-        if len(index[split]) == 0:
-            raise DataError(
-                f"{path}: the {split} split has no sequences ({total} sequences, split {how}); "
-                f"more sequences, or a larger {split} fraction (--split), are needed"
-            )
-    if labelled:
-        for split in ("train", "val"):
-            if not normal[index[split]].any():
-                raise DataError(
-                    f"{path}: the {split} split has no normal sequence ({how}); an autoencoder learns and is "
-                    "chosen on normal sequences: more of them, or a larger --split fraction, are needed"
-                )
