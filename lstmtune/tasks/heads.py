@@ -93,10 +93,16 @@ class MacroF1(keras.metrics.Metric):
 
 
 def array_dataset(
-    inputs: Any, targets: np.ndarray | None, batch_size: int, shuffle: bool = False, seed: int | None = None
+    inputs: Any,
+    targets: np.ndarray | None,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int | None = None,
+    weights: np.ndarray | None = None,
 ) -> tf.data.Dataset:
-    """Batches of (inputs, targets), or of inputs alone when targets is None; inputs may be a dict."""
-    items = inputs if targets is None else (inputs, targets)
+    """Batches of (inputs, targets), with sample weights (inputs, targets, weights) when given, or of inputs
+    alone when targets is None; inputs may be a dict."""
+    items = inputs if targets is None else (inputs, targets) if weights is None else (inputs, targets, weights)
     dataset = tf.data.Dataset.from_tensor_slices(items)
     if shuffle:
         count = (

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import tensorflow as tf
 
+from lstmtune.tasks import heads
 from lstmtune.tasks.autoencoder.data import AutoencoderData
 from lstmtune.tasks.base import KerasSide
 from lstmtune.tasks.layers import regularizer
@@ -70,9 +70,5 @@ class AutoencoderKeras(KerasSide):
         with_targets: bool = True,
     ):
         x, mask = self.data.inputs(split)
-        inputs = {"values": x, "mask": mask}
-        items: Any = (inputs, x, self.data.weights(split)) if with_targets else inputs
-        dataset = tf.data.Dataset.from_tensor_slices(items)
-        if shuffle:
-            dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        targets, weights = (x, self.data.weights(split)) if with_targets else (None, None)
+        return heads.array_dataset({"values": x, "mask": mask}, targets, batch_size, shuffle, seed, weights)

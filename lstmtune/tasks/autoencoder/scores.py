@@ -78,13 +78,3 @@ def flag_figures(scores: np.ndarray, threshold: float, anomalous: np.ndarray | N
     out["recall"] = true_positive / int(anomalous.sum()) if anomalous.any() else float("nan")
     out["confusion_matrix"] = matrix
     return out
-
-
-def roc_points(scores: np.ndarray, anomalous: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(false positive rates, true positive rates) of the ROC curve; None without both classes."""
-    if anomalous.all() or not anomalous.any():
-        return None
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, _ = roc_curve(anomalous, scores)
-    return fpr, tpr

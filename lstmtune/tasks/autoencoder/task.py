@@ -30,14 +30,10 @@ class AutoencoderPredictorEncoder:
     percentile among the normal validation sequences' scores, and the flag."""
 
     def __init__(self, state: dict[str, Any]):
-        from lstmtune.tasks.sequence.encoder import SequenceEncoder
+        from lstmtune.tasks.sequence.task import checked_encoder
 
-        self.encoder = SequenceEncoder.from_state(state)
-        for name in ("length", "stride"):
-            value = getattr(self.encoder, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a whole number above 0, but got {value!r}")
-        if self.encoder.scaler is None or len(self.encoder.scaler.scale) != self.encoder.n_features:
+        self.encoder = checked_encoder(state)
+        if self.encoder.scaler is None:
             raise ValueError(f"scaler must hold one offset and scale per channel ({self.encoder.n_features})")
         pct = state.get("threshold_pct")
         if isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 50 <= pct <= 100:

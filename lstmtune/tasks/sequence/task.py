@@ -10,20 +10,27 @@ from lstmtune.tasks.base import DataRequest, Shape, Task, check_labels
 from lstmtune.tasks.sequence import settings
 
 
+def checked_encoder(state: dict[str, Any]) -> Any:
+    """A SequenceEncoder rebuilt from preprocessing.json, its lengths and scaler checked (a ValueError
+    saying what must hold)."""
+    from lstmtune.tasks.sequence.encoder import SequenceEncoder
+
+    encoder = SequenceEncoder.from_state(state)
+    for name in ("length", "stride"):
+        value = getattr(encoder, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a whole number above 0, but got {value!r}")
+    if encoder.scaler is not None and len(encoder.scaler.scale) != encoder.n_features:
+        raise ValueError(f"scaler must hold one offset and scale per channel ({encoder.n_features})")
+    return encoder
+
+
 class SequencePredictorEncoder:
     """New rows -> padded, scaled, masked sequences; model outputs -> label and probabilities, or value."""
 
     def __init__(self, state: dict[str, Any]):
-        from lstmtune.tasks.sequence.encoder import SequenceEncoder
-
-        self.encoder = SequenceEncoder.from_state(state)
+        self.encoder = checked_encoder(state)
         encoder = self.encoder
-        for name in ("length", "stride"):
-            value = getattr(encoder, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a whole number above 0, but got {value!r}")
-        if encoder.scaler is not None and len(encoder.scaler.scale) != encoder.n_features:
-            raise ValueError(f"scaler must hold one offset and scale per channel ({encoder.n_features})")
         if encoder.problem == "classification":
             check_labels(encoder.labels)
         elif encoder.problem != "regression":
