@@ -255,6 +255,19 @@ def test_windows_of_one_series_split_in_time_and_the_reference_finds_the_marked_
     assert ((anomalous["item"] + 31 >= 4187) & (anomalous["item"] <= 4198)).all() and len(anomalous) == 6
     top = int(predictions.loc[predictions["reference"].idxmax(), "item"])
     assert top <= 4198 and top + 31 >= 4187, top
+    # Per-step scores: every test step once, each model's highest step and its distance to the anomaly.
+    steps = pd.read_csv(out / "step_scores.csv")
+    assert list(steps.columns) == ["time", "anomalous", "value", "score", "mean", "reference"]
+    assert steps["time"].tolist() == list(range(1500, 1500 + len(steps))) and len(steps) == 6000
+    assert steps["anomalous"].sum() == 12 and steps.loc[steps["anomalous"], "time"].tolist() == list(range(4187, 4199))
+    manifest = json.loads((out / "run.json").read_text())
+    ours, theirs = manifest["best"]["test"]["steps"], manifest["baselines"]["reference"]["test"]["steps"]
+    assert ours["top"] == str(int(steps.loc[steps["score"].idxmax(), "time"])) and ours["anomalous_steps"] == 12
+    assert 0.0 <= ours["roc_auc"] <= 1.0 and isinstance(ours["top_distance"], int)
+    assert theirs["top_distance"] <= 2 and theirs["roc_auc"] > 0.9, theirs
+    report = cli("report", out, "--plots", tmp_path / "plots")
+    assert report.exit_code == 0 and "Per-step test scores (6000 steps" in report.stdout
+    assert (tmp_path / "plots" / "steps.png").stat().st_size > 10_000
     scores = tmp_path / "scores.csv"
     assert cli("predict", out, BLEEDING, "--output", scores).exit_code == 0
     found = pd.read_csv(scores)
@@ -318,3 +331,20 @@ def test_a_killed_search_resumes_and_keeps_its_finished_trials(cli, tmp_path):
     kept = table[table["trial_id"].astype(str) == "0"].iloc[0]
     assert kept["score"] == pytest.approx(first["metrics"]["val_recon_mse"])
     assert json.loads((out / "run.json").read_text())["best"]["test"]["roc_auc"] > 0
+
+
+def test_a_step_score_is_its_error_averaged_over_the_windows_that_hold_it():
+    from lstmtune.tasks.autoencoder.steps import SeriesSteps, step_figures, step_scores
+
+    # Windows of 3 starting at 10, 11 and 13: step 13 is held by the last two windows.
+    starts = np.array([10, 11, 13])
+    errors = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    positions, found = step_scores(starts, errors)
+    assert positions.tolist() == [10, 11, 12, 13, 14, 15]
+    assert found.tolist() == [1.0, 3.0, 4.0, 6.5, 8.0, 9.0]  # 11: (2 + 4) / 2; 13: (6 + 7) / 2
+    anomalous = np.zeros(20, dtype=bool)
+    anomalous[[12, 13]] = True
+    series = SeriesSteps([f"t{i}" for i in range(20)], np.zeros((20, 1)), anomalous, {})
+    figures = step_figures(series, positions, found)
+    assert figures["top"] == "t15" and figures["top_distance"] == 2 and figures["anomalous_steps"] == 2
+    assert figures["roc_auc"] == pytest.approx(0.5)  # 4.0 and 6.5 against 1, 3, 8, 9

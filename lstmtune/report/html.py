@@ -19,7 +19,7 @@ import pandas as pd
 
 from lstmtune.core.text import cell, number, plural
 from lstmtune.report.html_style import CSP, CSS, SORT_SCRIPT
-from lstmtune.report.lines import HEADERS, SPARK_SCALE, device_line, figures_title, sparkline, workers_line
+from lstmtune.report.lines import HEADERS, SPARK_SCALE, device_line, figures_title, sparkline, step_lines, workers_line
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
@@ -253,6 +253,10 @@ def _best_section(report: Report) -> str:
     verdict = report.comparison.verdict() if report.comparison else None
     if verdict:
         parts.append(f'<p class="verdict">{esc(verdict)}</p>')
+    steps = step_lines(report)
+    if steps:
+        items = "".join(f"<li>{esc(line.strip())}</li>" for line in steps[1:])
+        parts.append(f"<p>{esc(steps[0])}</p><ul>{items}</ul>")
     parts.append("</section>")
     return "".join(parts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lstmtune.core.text import cell, plural
 from lstmtune.report.model import Report
 
 # The ranked table's short headers, to fit 80 columns.
@@ -85,6 +86,39 @@ def confusion_lines(report: Report) -> list[str]:
         " " * (width + 2) + " ".join(n.rjust(width) for n in names),
     ]
     lines += [names[i].rjust(width) + "  " + " ".join(str(v).rjust(width) for v in row) for i, row in enumerate(matrix)]
+    return lines
+
+
+def step_lines(report: Report) -> list[str]:
+    """A windowed series' per-step test scores: where each model's highest step score lies and, with
+    labels, how far that is from the nearest anomalous step and how well the step scores rank them."""
+    best_steps = ((report.best or {}).get("test") or {}).get("steps")
+    if not isinstance(best_steps, dict) or not best_steps:
+        return []
+    models = [("best model", best_steps)]
+    mean = ((report.manifest.baselines.get("test") or {}).get("mean") or {}).get("steps")
+    if isinstance(mean, dict) and mean:
+        models.append(("mean", mean))
+    reference = report.manifest.reference
+    theirs = ((reference or {}).get("test") or {}).get("steps") if isinstance(reference, dict) else None
+    if isinstance(theirs, dict) and theirs:
+        models.append((f"reference ({reference.get('name')})", theirs))
+    lines = [
+        f"Per-step test scores ({best_steps.get('steps')} steps; each step's reconstruction error averaged over "
+        "the windows that hold it):"
+    ]
+    for name, figures in models:
+        parts = [f"highest at {figures.get('top')}"]
+        distance = figures.get("top_distance")
+        if isinstance(distance, int):
+            parts[0] += (
+                " (on a labelled anomalous step)"
+                if distance == 0
+                else f" ({plural(distance, 'step')} from the nearest anomalous step)"
+            )
+        if isinstance(figures.get("roc_auc"), (int, float)):
+            parts.append(f"step ROC AUC {cell(figures['roc_auc'])}, PR AUC {cell(figures.get('pr_auc'))}")
+        lines.append(f"  {name}: " + "; ".join(parts))
     return lines
 
 

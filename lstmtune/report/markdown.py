@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from lstmtune.core.text import cell
-from lstmtune.report.lines import SPARK_SCALE, confusion_lines, device_line, figures_title, sparkline, workers_line
+from lstmtune.report.lines import (
+    SPARK_SCALE,
+    confusion_lines,
+    device_line,
+    figures_title,
+    sparkline,
+    step_lines,
+    workers_line,
+)
 from lstmtune.report.model import Report, figure_keys, figures_rows
 from lstmtune.run.table import to_markdown
 
@@ -38,9 +46,9 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
     verdict = report.comparison.verdict() if report.comparison else None
     if verdict:
         lines += ["", verdict]
-    confusion = confusion_lines(report)
-    if confusion:
-        lines += ["", "```", *confusion, "```"]
+    for block in (confusion_lines(report), step_lines(report)):
+        if block:
+            lines += ["", "```", *block, "```"]
     if report.findings:
         lines += ["", "## Findings", ""] + [f"- {f}" for f in report.findings]
     cudnn = report.cudnn.lines() if report.cudnn else []

@@ -17,6 +17,7 @@ from lstmtune.report.lines import (
     device_line,
     figures_title,
     sparkline,
+    step_lines,
     workers_line,
 )
 from lstmtune.report.model import Report, figure_keys, figures_rows
@@ -114,9 +115,9 @@ def render_table(report: Report, console: Console) -> None:
     verdict = report.comparison.verdict() if report.comparison else None
     if verdict:
         console.print(verdict, highlight=False, markup=False)
-    confusion = confusion_lines(report)
-    if confusion:
-        console.print("\n".join(confusion), highlight=False, markup=False)
+    for lines in (confusion_lines(report), step_lines(report)):
+        if lines:
+            console.print("\n".join(lines), highlight=False, markup=False)
 
     best = report.best
     if best:

@@ -28,6 +28,8 @@ class RunDir:
     predictions = property(lambda self: self.root / "predictions.csv")  # the best model on the test split
     # A few test sequences and their reconstructions by the best model (autoencoder runs).
     reconstructions = property(lambda self: self.root / "reconstructions.csv")
+    # Each test step's score along a windowed series (autoencoder runs with --window).
+    step_scores = property(lambda self: self.root / "step_scores.csv")
     history = property(lambda self: self.root / "history")
     tuner = property(lambda self: self.root / "tuner")
     tensorboard = property(lambda self: self.root / "tensorboard")
@@ -70,6 +72,7 @@ RUN_FILES = (
     "preprocessing.json",
     "predictions.csv",
     "reconstructions.csv",
+    "step_scores.csv",
     "history",
     "tuner",
     "trials.csv",

@@ -148,6 +148,10 @@ class Prepared(ABC):
         report's pictures (RUN_DIR/reconstructions.csv), or None where the task draws none."""
         return None
 
+    def series_scores(self, split: str, outputs: np.ndarray) -> Any:
+        """A pandas frame of per-step scores along one series (RUN_DIR/step_scores.csv), or None."""
+        return None
+
     def warnings(self, space: Any) -> list[str]:
         """Legitimate data a person should still hear about (shown even with -q, kept in run.json,
         repeated by report): gaps left by --fill drop, too few training examples..."""

@@ -57,6 +57,9 @@ def evaluate_best(
     examples = plan.data.examples("test", outputs)
     if examples is not None:
         write_text(plan.run_dir.reconstructions, examples.to_csv(index=False))
+    steps = plan.data.series_scores("test", outputs)
+    if steps is not None:
+        write_text(plan.run_dir.step_scores, steps.to_csv(index=False))
     return result, plan.data.predictions("test", outputs, values)
 
 

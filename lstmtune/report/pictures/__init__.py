@@ -11,6 +11,7 @@ Each picture is drawn only when its data is there; a missing piece skips that pi
     confusion        classification (and flagged anomalies): the best model's test confusion matrix
     scores           autoencoder: the test scores by class with the threshold, and the ROC curve
     reconstructions  autoencoder: a few test sequences beside their reconstructions
+    steps            autoencoder on a windowed series: the test series and each model's per-step score
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lstmtune.report.model import Report
-from lstmtune.report.pictures.anomaly import plot_reconstructions, plot_scores
+from lstmtune.report.pictures.anomaly import plot_reconstructions, plot_scores, plot_steps
 from lstmtune.report.pictures.parallel import plot_parallel
 from lstmtune.report.pictures.predictions import plot_confusion, plot_predictions
 from lstmtune.report.pictures.training import plot_curves, plot_gap, plot_hyperparameters, plot_importance
@@ -34,6 +35,7 @@ PICTURES: dict[str, Callable[[Report], bytes | None]] = {
     "confusion": plot_confusion,
     "scores": plot_scores,
     "reconstructions": plot_reconstructions,
+    "steps": plot_steps,
 }
 
 

@@ -105,3 +105,63 @@ def plot_reconstructions(report: Report) -> bytes | None:
             axes.legend(fontsize=7)
     figure.suptitle("Test sequences and their reconstructions (scaled units)", fontsize=10)
     return png(figure)
+
+
+def read_steps(report: Report) -> pd.DataFrame | None:
+    path = report.run_dir.step_scores
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
+        return None
+    return frame if {"time", "value", "score"} <= set(frame.columns) and not frame.empty else None
+
+
+def _spans(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The [first, last] positions of each run of true values."""
+    edges = np.flatnonzero(np.diff(np.r_[0, flags.astype(np.int8), 0]))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def plot_steps(report: Report) -> bytes | None:
+    """A windowed series on test (top) and the best and the reference model's per-step scores beneath it (log scale), the
+    labelled anomalous steps shaded and each model's highest step marked."""
+    frame = read_steps(report)
+    if frame is None:
+        return None
+    times = numeric(frame["time"])
+    x = times.to_numpy(dtype=float) if times.notna().all() else np.arange(len(frame), dtype=float)
+    figure = new_figure((10.0, 5.0))
+    top, bottom = figure.add_subplot(2, 1, 1), figure.add_subplot(2, 1, 2)
+    top.plot(x, numeric(frame["value"]), color="0.2", linewidth=0.8)
+    top.set_ylabel("value (first channel)", fontsize=8)
+    if "anomalous" in frame:
+        flags = frame["anomalous"].astype(str).str.lower().eq("true").to_numpy()
+        for k, (a, b) in enumerate(_spans(flags)):
+            for axes in (top, bottom):
+                axes.axvspan(
+                    x[a] - 0.5, x[b] + 0.5, color=COLORS[3], alpha=0.25, label="labelled anomaly" if k == 0 else None
+                )
+    for column, color, style, name in (
+        ("score", COLORS[0], "-", "best model"),
+        ("reference", COLORS[2], "-.", "reference model"),
+    ):
+        if column not in frame:
+            continue
+        found = numeric(frame[column]).to_numpy(dtype=float)
+        if not np.isfinite(found).any():
+            continue
+        bottom.plot(x, np.maximum(found, 1e-12), color=color, linestyle=style, linewidth=0.9, label=name)
+        peak = int(np.nanargmax(found))
+        bottom.plot([x[peak]], [max(found[peak], 1e-12)], marker="v", color=color, markersize=7)
+    bottom.set_yscale("log")
+    bottom.set_ylabel("step score (log)", fontsize=8)
+    bottom.set_xlabel("time" if times.notna().all() else "test step")
+    bottom.legend(fontsize=7, loc="upper left")
+    if "anomalous" in frame:
+        top.legend(fontsize=7, loc="upper left")
+    for axes in (top, bottom):
+        axes.tick_params(labelsize=7)
+    figure.suptitle("Test series and per-step scores (triangles: each model's highest step)", fontsize=10)
+    return png(figure)

@@ -64,5 +64,10 @@ def caption(report: Report, name: str) -> str:
             "The test sequences each class reconstructs best and worst (first channel, scaled units): a "
             "model that learnt the normal shape rebuilds normal sequences closely and anomalies poorly."
         ),
+        "steps": (
+            "The test part of the series (top) and the best and the reference model's per-step scores (bottom, log scale): a step's "
+            "reconstruction error averaged over the windows that hold it. A useful model peaks on the shaded "
+            "labelled anomalies and stays low elsewhere; the triangles mark each model's highest step."
+        ),
     }
     return texts.get(name, name)

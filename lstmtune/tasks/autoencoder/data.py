@@ -21,6 +21,7 @@ from lstmtune.errors import OptionError
 from lstmtune.tasks.autoencoder import scores
 from lstmtune.tasks.autoencoder.labels import check_splits, read_labels
 from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings
+from lstmtune.tasks.autoencoder.steps import SeriesSteps, step_figures, step_frame, step_scores
 from lstmtune.tasks.autoencoder.windows import Windowed, check_window_flags, cut_windows
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
@@ -62,10 +63,12 @@ class AutoencoderData(Prepared):
         seed: int,
         train_sequences: int,
         window: dict[str, Any] | None = None,
+        series: SeriesSteps | None = None,
         encoding: str | None = None,
     ):
         self.path = path
         self.window = window
+        self.series = series
         self.settings = settings
         self.roles = roles
         self.encoder = encoder
@@ -79,6 +82,9 @@ class AutoencoderData(Prepared):
         self.labels = {s: (labels[i] if labels is not None else None) for s, i in index.items()}
         self.ids = {s: np.array([collected.ids[j] for j in i], dtype=object) for s, i in index.items()}
         self.means = scores.step_means(self._x["train"], self._mask["train"])
+        # A windowed series: where each split's windows start in it; the reference's test reconstructions.
+        self.starts = {s: np.array([series.starts[str(i)] for i in self.ids[s]]) for s in SPLITS} if series else {}
+        self.reference_outputs: np.ndarray | None = None
         # The latest validation scores of normal sequences, by the values they were computed for: the test
         # figures' threshold and predict's percentiles come from the same model's validation scores.
         self._val_scores: tuple[int, dict[str, Any], np.ndarray] | None = None
@@ -147,7 +153,22 @@ class AutoencoderData(Prepared):
             figures.update(scores.ranking_figures(per_sequence_scores, anomalous))
         if split == "test" and threshold is not None:
             figures.update(scores.flag_figures(per_sequence_scores, threshold, anomalous))
+        if split == "test" and self.series is not None:
+            positions, found = step_scores(self.starts[split], scores.step_errors(x, outputs))
+            figures["steps"] = step_figures(self.series, positions, found)
         return figures
+
+    def series_scores(self, split: str, outputs: np.ndarray) -> pd.DataFrame | None:
+        """A windowed series' per-step scores on `split`: the best model's, the mean's and the reference's."""
+        if self.series is None:
+            return None
+        x, starts = self._x[split], self.starts[split]
+        models = {"score": outputs, "mean": np.broadcast_to(self.means, x.shape)}
+        if split == "test" and self.reference_outputs is not None:
+            models["reference"] = self.reference_outputs
+        found = {name: step_scores(starts, scores.step_errors(x, out)) for name, out in models.items()}
+        positions = found["score"][0]
+        return step_frame(self.series, positions, {name: values for name, (_, values) in found.items()})
 
     def _val_threshold(self, val_scores: np.ndarray) -> float:
         return scores.threshold_at(val_scores, self.settings.threshold_pct)
@@ -445,6 +466,7 @@ def prepare_autoencoder(request: DataRequest, space: Any = None) -> AutoencoderD
         seed=seed,
         train_sequences=train_sequences,
         window=_window_state(windowed, settings, request.columns or {}),
+        series=windowed.series if windowed is not None else None,
         encoding=options.get("encoding"),
     )
 

@@ -36,6 +36,7 @@ def fit_reference(data: Any, components: int) -> Reference:
         "test": data.figures_of("test", reconstructed["test"], threshold),
     }
     test_x, test_mask = data.inputs("test")
+    data.reference_outputs = reconstructed["test"]
     return Reference(
         name=NAME.format(k=k),
         figures=figures,

@@ -19,6 +19,7 @@ from lstmtune.core.text import shown
 from lstmtune.data.csv_reader import line_of, numeric_column, row_of, unknown_column
 from lstmtune.data.splits import SPLITS
 from lstmtune.errors import DataError, OptionError
+from lstmtune.tasks.autoencoder.steps import SeriesSteps
 from lstmtune.tasks.sequence.encoder import parse_order, plain
 
 # The long-format columns the windows are written in.
@@ -34,13 +35,15 @@ NOT_WITH_WINDOWS = {
 
 @dataclass
 class Windowed:
-    """The windows as a long frame, the column flags that read it, and how the series was split."""
+    """The windows as a long frame, the column flags that read it, how the series was split, and the
+    series itself step by step."""
 
     frame: pd.DataFrame
     columns: dict[str, Any]
     how: str
     rows: int
     time_format: str | None
+    series: SeriesSteps
 
 
 def check_window_flags(columns: dict[str, Any], wide: bool) -> None:
@@ -172,7 +175,9 @@ def cut_windows(
     if split is not None:
         spans = ", ".join(f"{s} rows {low + 1}-{high}" for s, (low, high) in bounds.items())
         how = f"windows of {window} steps every {stride}, in time order: {spans}"
-    return Windowed(long, out_columns, how, n, time_format)
+    anomalous = np.asarray(labels != normal, dtype=bool) if labels is not None else None
+    series = SeriesSteps(names, values, anomalous, {names[start]: start for _, start in starts_kept})
+    return Windowed(long, out_columns, how, n, time_format, series)
 
 
 def _bounds(n: int, split: tuple[float, float, float] | None) -> dict[str, tuple[int, int]]:
