@@ -12,7 +12,14 @@ import numpy as np
 from lstmtune.space.params import Space
 from lstmtune.tasks.base import KerasSide, Prepared
 from lstmtune.tasks.model_size import too_big
-from lstmtune.tuning.model import LearningRateLogger, StopAtDeadline, StopOnDivergence, build_model, diverged_at
+from lstmtune.tuning.model import (
+    LearningRateLogger,
+    StopAtDeadline,
+    StopOnDivergence,
+    build_for_training,
+    build_model,
+    diverged_at,
+)
 
 EVAL_BATCH = 256
 
@@ -130,6 +137,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
             StopOnDivergence(),
             budget,
         ]
+        build_for_training(model, train)
         history = model.fit(
             train,
             validation_data=val,

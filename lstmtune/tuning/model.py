@@ -114,6 +114,20 @@ EXPLOSION_FACTOR = 1e3
 LOSS_CEILING = 1e8
 
 
+def build_for_training(model: keras.Model, dataset: Any) -> None:
+    """Create the optimizer's and the compiled metrics' variables from the dataset's element spec before
+    `fit`. Without it Keras (TensorFlow backend, no distribution strategy) creates them inside the first
+    traced training step, and TensorFlow then traces that step a second time: a second or more per trial
+    on a CPU, the same training otherwise (every such variable starts at zero)."""
+    build = getattr(model, "_symbolic_build", None)
+    if build is None:
+        return
+    try:
+        build(data_batch=dataset.element_spec)
+    except Exception:  # Keras builds them itself in fit, as it would have anyway
+        return
+
+
 def diverged_at(losses) -> int | None:
     """The 0-based epoch at which the training loss became non-finite or exploded, or None."""
     lowest = math.inf

@@ -30,7 +30,7 @@ from lstmtune.run.lock import RunLock
 from lstmtune.run.table import best_trial
 from lstmtune.tuning.ensemble import selection_figure
 from lstmtune.tuning.hypermodel import predict_outputs
-from lstmtune.tuning.model import StopOnDivergence, build_model
+from lstmtune.tuning.model import StopOnDivergence, build_for_training, build_model
 
 
 def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPlan, dict[str, Any], int]:
@@ -90,8 +90,10 @@ def refit(run_dir: str | Path, data_path: Path | None = None, seed: int | None =
         side = plan.task.keras_side(plan.data)
         model = build_model(side, values, name=f"lstmtune_{plan.task.name}")  # predict checks the task by this name
         stop = StopOnDivergence()
+        dataset = train_and_validation(side, values, seed)
+        build_for_training(model, dataset)
         history = model.fit(
-            train_and_validation(side, values, seed),
+            dataset,
             epochs=epochs,
             callbacks=[stop],
             verbose=0,
