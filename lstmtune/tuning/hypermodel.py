@@ -19,6 +19,7 @@ from lstmtune.tuning.model import (
     build_for_training,
     build_model,
     diverged_at,
+    trace_predict_once,
 )
 
 EVAL_BATCH = 256
@@ -47,6 +48,7 @@ def trial_values(hp: keras_tuner.HyperParameters, space: Space) -> dict[str, Any
 def predict_outputs(model: keras.Model, side: KerasSide, split: str, values: dict[str, Any]) -> np.ndarray:
     """Raw model outputs for every item of `split`, in order."""
     dataset = side.dataset(split, values, EVAL_BATCH, with_targets=False)
+    trace_predict_once(model, dataset)
     return np.asarray(model.predict(dataset, verbose=0), dtype=np.float64)
 
 

@@ -128,6 +128,19 @@ def build_for_training(model: keras.Model, dataset: Any) -> None:
         return
 
 
+def trace_predict_once(model: keras.Model, dataset: Any) -> None:
+    """Trace the model's predict step once for any batch size, from the dataset's element spec, before its
+    first `predict`. Otherwise TensorFlow traces it for the first batch shape and again for the next (the
+    shorter last batch, or the next split), each trace costing about as much as predicting a small split."""
+    if model.predict_function is not None or model.run_eagerly:
+        return
+    try:
+        model.make_predict_function()
+        model.predict_function.get_concrete_function([dataset.element_spec])
+    except Exception:  # predict traces as Keras would have
+        return
+
+
 def diverged_at(losses) -> int | None:
     """The 0-based epoch at which the training loss became non-finite or exploded, or None."""
     lowest = math.inf
