@@ -348,3 +348,16 @@ def test_a_step_score_is_its_error_averaged_over_the_windows_that_hold_it():
     figures = step_figures(series, positions, found)
     assert figures["top"] == "t15" and figures["top_distance"] == 2 and figures["anomalous_steps"] == 2
     assert figures["roc_auc"] == pytest.approx(0.5)  # 4.0 and 6.5 against 1, 3, 8, 9
+
+
+def test_a_bottleneck_as_wide_as_a_sequence_is_a_warning(cli, tmp_path):
+    """48 steps x 1 channel: latent_units up to 64 could copy a beat whole; up to 16 is a bottleneck."""
+    wide, narrow = tmp_path / "wide.yaml", tmp_path / "narrow.yaml"
+    wide.write_text(SPACE.replace("latent_units: {int: [2, 4]}", "latent_units: {int: [2, 64]}"))
+    narrow.write_text(SPACE.replace("latent_units: {int: [2, 4]}", "latent_units: {int: [2, 16]}"))
+    result = cli("check", ECG, "--space", wide, *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    warning = [line for line in result.stdout.splitlines() if "latent_units reaches 64" in line]
+    assert len(warning) == 1 and "(48 steps x 1 channel = 48)" in warning[0], result.stdout
+    quiet = cli("check", ECG, "--space", narrow, *FLAGS)
+    assert quiet.exit_code == 0 and "latent_units reaches" not in quiet.stdout, quiet.stdout

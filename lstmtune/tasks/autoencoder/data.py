@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lstmtune.core.text import plural
 from lstmtune.data.csv_reader import read_csv
 from lstmtune.data.splits import SPLITS
 from lstmtune.errors import OptionError
 from lstmtune.tasks.autoencoder import scores
 from lstmtune.tasks.autoencoder.labels import check_splits, read_labels
-from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings
+from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings, latent_range
 from lstmtune.tasks.autoencoder.steps import SeriesSteps, step_figures, step_frame, step_scores
 from lstmtune.tasks.autoencoder.windows import Windowed, check_window_flags, cut_windows
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
@@ -271,18 +272,21 @@ class AutoencoderData(Prepared):
         return ModelShape(steps=steps, width=self.n_features, outputs=self.n_features)
 
     def warnings(self, space: Any) -> list[str]:
-        return too_few_items(self.path, len(self.normal["train"]), "normal sequence" if self.labelled else "sequence")
+        found = too_few_items(self.path, len(self.normal["train"]), "normal sequence" if self.labelled else "sequence")
+        latent, values = latent_range(space), self.max_length * self.n_features
+        if latent is not None and latent[2] >= values:
+            found.append(
+                f"latent_units reaches {latent[2]}, as many numbers as a sequence holds ({self.max_length} steps x "
+                f"{plural(self.n_features, 'channel')} = {values}): a bottleneck that wide can copy its input without "
+                f"learning its shape (such trials are called not_learning); keep latent_units below {values}"
+            )
+        return found
 
     def fix_defaults(self, space: Any) -> Any:
         """Remembers the middle of latent_units' range: the reference's number of components."""
-        param = space.params.get("latent_units")
-        if param is not None:
-            if param.kind == "fixed":
-                self.latent_median = int(param.value)
-            elif param.kind == "choice":
-                self.latent_median = int(np.median(sorted(param.values)))
-            else:
-                self.latent_median = int(round((float(param.low) + float(param.high)) / 2))
+        latent = latent_range(space)
+        if latent is not None:
+            self.latent_median = latent[1]
         return space
 
     # -- words and records --

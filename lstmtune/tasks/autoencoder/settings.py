@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from lstmtune.core.objective import Direction, Objective
 from lstmtune.core.validate import (
@@ -78,3 +81,18 @@ EXCLUDED = (
     "dense_units",
     "dense_dropout",
 )
+
+
+def latent_range(space: Any) -> tuple[int, int, int] | None:
+    """(lowest, middle, highest) of the space's latent_units, or None when the space has none."""
+    param = space.params.get("latent_units")
+    if param is None:
+        return None
+    if param.kind == "fixed":
+        value = int(param.value)
+        return value, value, value
+    if param.kind == "choice":
+        values = sorted(int(v) for v in param.values)
+        return values[0], int(np.median(values)), values[-1]
+    low, high = int(param.low), int(param.high)
+    return low, int(round((low + high) / 2)), high
