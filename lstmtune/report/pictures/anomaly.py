@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.report.model import Report
-from lstmtune.report.pictures.canvas import COLORS, new_figure, numeric, png
+from lstmtune.report.pictures.canvas import COLORS, new_figure, numeric, png, read_run_csv
 from lstmtune.report.pictures.predictions import read_predictions
 
 MAX_EXAMPLES = 4
@@ -72,15 +72,8 @@ def plot_scores(report: Report) -> bytes | None:
 
 
 def read_examples(report: Report) -> pd.DataFrame | None:
-    path = report.run_dir.reconstructions
-    if not path.is_file():
-        return None
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
-        return None
     needed = {"item", "label", "score", "step", "channel", "input", "reconstruction"}
-    return frame if needed <= set(frame.columns) and not frame.empty else None
+    return read_run_csv(report.run_dir.reconstructions, needed)
 
 
 def plot_reconstructions(report: Report) -> bytes | None:
@@ -108,14 +101,7 @@ def plot_reconstructions(report: Report) -> bytes | None:
 
 
 def read_steps(report: Report) -> pd.DataFrame | None:
-    path = report.run_dir.step_scores
-    if not path.is_file():
-        return None
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
-        return None
-    return frame if {"time", "value", "score"} <= set(frame.columns) and not frame.empty else None
+    return read_run_csv(report.run_dir.step_scores, {"time", "value", "score"})
 
 
 def _spans(flags: np.ndarray) -> list[tuple[int, int]]:

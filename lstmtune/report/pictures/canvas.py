@@ -29,6 +29,18 @@ COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 BEST_COLOR = "#d62728"
 
 
+def read_run_csv(path: Any, needed: set[str]) -> pd.DataFrame | None:
+    """A CSV the search wrote into the run directory, or None when it is absent, unreadable, empty or lacks
+    one of the `needed` columns: a missing piece skips its picture."""
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
+        return None
+    return frame if needed <= set(frame.columns) and not frame.empty else None
+
+
 def new_figure(size: tuple[float, float] = SIZE) -> Figure:
     figure = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)

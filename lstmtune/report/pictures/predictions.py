@@ -7,19 +7,13 @@ import pandas as pd
 from matplotlib import dates as mdates
 
 from lstmtune.report.model import Report
-from lstmtune.report.pictures.canvas import COLORS, MAX_TARGETS, SIZE, new_figure, numeric, png
+from lstmtune.report.pictures.canvas import COLORS, MAX_TARGETS, SIZE, new_figure, numeric, png, read_run_csv
 
 
 def read_predictions(report: Report) -> pd.DataFrame | None:
     """RUN_DIR/predictions.csv (the best model on the test split), or None when it is absent or unreadable."""
-    path = report.run_dir.root / "predictions.csv"
-    if not path.is_file():
-        return None
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
-        return None
-    if not {"truth", "prediction"} <= set(frame.columns) or frame.empty:
+    frame = read_run_csv(report.run_dir.predictions, {"truth", "prediction"})
+    if frame is None:
         return None
     if "split" in frame and (frame["split"] == "test").any():
         frame = frame[frame["split"] == "test"]
