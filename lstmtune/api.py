@@ -224,8 +224,9 @@ def search(
     which run.json names). `space` is a space file or the same document as a dict. Other keyword arguments are the
     command line's options with underscores: time_col, text_col, id_col, order_col, split_col,
     group_col, label_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform,
-    fill, season, objective, class_weight, problem, max_length, stride, normal, threshold_pct, window, window_stride, lookback, tuner, max_trials, epochs,
-    patience, initial_points, seed, time_budget, reference, ensemble. `gpu_fast=True` keeps recurrent_dropout at 0 in every
+    fill, season, objective, class_weight, problem, max_length, stride, normal, threshold_pct, window,
+    window_stride, lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference,
+    ensemble. `gpu_fast=True` keeps recurrent_dropout at 0 in every
     trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU). `workers=N`
     runs trials in N worker processes at once (`listen`, `recycle_after`: as the command line's).
     """
