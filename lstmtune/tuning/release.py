@@ -11,6 +11,7 @@ functions are never called again once it has ended, so its registrations can go.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 PREFIX = "CustomGradient-"
@@ -41,3 +42,22 @@ class GradientRegistrations:
         for name in stale:
             del registry[name]
         return len(stale)
+
+
+_frozen = False
+
+
+def freeze_long_lived_objects() -> None:
+    """Hide every object alive now from the garbage collector, once per process.
+
+    After TensorFlow, Keras and keras-tuner are imported that is several hundred thousand objects that
+    live as long as the process. keras-tuner's `clear_session` + `gc.collect` before each trial, and
+    Python's own full collections while a model traces, would walk them all every time (about half a
+    second a trial on a small model). Objects created later, a trial's included, stay collectable, so a
+    second search in the same process (the API, a notebook) frees the first one's garbage as before.
+    """
+    global _frozen
+    if not _frozen:
+        gc.collect()  # what is already garbage is freed, not frozen
+        gc.freeze()
+        _frozen = True

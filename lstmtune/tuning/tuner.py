@@ -21,7 +21,7 @@ from lstmtune.tuning.hypermodel import LstmHyperModel
 from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.tuning.pruning import Pruner, PruneRule
 from lstmtune.tuning.recorder import TrialRecorder
-from lstmtune.tuning.release import GradientRegistrations
+from lstmtune.tuning.release import GradientRegistrations, freeze_long_lived_objects
 
 TUNERS = {
     # keras-tuner's Bayesian optimisation with a batched acquisition search: the same GP and acquisition,
@@ -86,6 +86,7 @@ def make_tuner(
     `recycle_after` makes the worker stop after that many trials, to be replaced by a fresh process.
     """
     kt.write_state_atomically()
+    freeze_long_lived_objects()
     base = TUNERS[plan.search.tuner] if plan.space.tunable else TUNERS["random"]
     seed = plan.search.seed
     rule = PruneRule.of(plan.search)
