@@ -69,16 +69,19 @@ class FiguresAtEnd(keras.callbacks.Callback):
     def __init__(self, prepared: Prepared, side: KerasSide, values: dict[str, Any]):
         super().__init__()
         self.prepared, self.side, self.values = prepared, side, values
-        self.skill: dict[str, float] = {}
+        self.figures: dict[str, dict[str, Any]] = {}
+
+    @property
+    def skill(self) -> dict[str, float]:
+        return {split: float(figures["skill"]) for split, figures in self.figures.items()}
 
     def on_train_end(self, logs=None):
         try:
-            self.skill = {
-                split: float(evaluate(self.model, self.prepared, self.side, split, self.values)["skill"])
-                for split in ("train", "val")
+            self.figures = {
+                split: evaluate(self.model, self.prepared, self.side, split, self.values) for split in ("train", "val")
             }
         except keras_tuner.errors.FailedTrialError:  # the last weights predict non-finite values
-            self.skill = {}
+            self.figures = {}
 
 
 class LstmHyperModel(keras_tuner.HyperModel):
@@ -152,7 +155,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         )
         if (budget.stopped_epoch or self.pruned_epoch) and early.best_weights is not None:
             model.set_weights(early.best_weights)  # Keras restores them only when early stopping stops training
-        scores = self.score(model, history.history, values, initial_epoch)
+        scores = self.score(model, history.history, values, initial_epoch, at_end.figures)
         scores["budget_stopped_epoch"] = float(budget.stopped_epoch)  # Keras numbers epochs from 0 across rounds
         scores["pruned_epoch"] = float(self.pruned_epoch)
         scores["gap_end"] = (
@@ -161,10 +164,17 @@ class LstmHyperModel(keras_tuner.HyperModel):
         return scores
 
     def score(
-        self, model: keras.Model, history: dict[str, list[float]], values: dict[str, Any], initial_epoch: int
+        self,
+        model: keras.Model,
+        history: dict[str, list[float]],
+        values: dict[str, Any],
+        initial_epoch: int,
+        last_figures: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, float]:
         """Summarise a fitted trial; a non-finite objective makes it a failed trial, not a perfect one.
 
+        `last_figures` (by split) are those of the last epoch's weights: when the best epoch is the last
+        one the model holds those same weights, and they are not computed again.
         Every value is a float: keras-tuner stores them as the trial's metrics, which the trial record reads.
         """
         name = self.objective.name
@@ -182,8 +192,11 @@ class LstmHyperModel(keras_tuner.HyperModel):
             )
         finite = np.where(np.isfinite(objective), objective, np.nan)
         best = int(np.nanargmin(finite) if self.objective.direction == "min" else np.nanargmax(finite))
-        figures = evaluate(model, self.prepared, self.side, "val", values)
-        train_figures = evaluate(model, self.prepared, self.side, "train", values)
+        if last_figures and best == len(objective) - 1:
+            figures, train_figures = last_figures["val"], last_figures["train"]
+        else:
+            figures = evaluate(model, self.prepared, self.side, "val", values)
+            train_figures = evaluate(model, self.prepared, self.side, "train", values)
         train_loss, val_loss = float(history["loss"][best]), float(history["val_loss"][best])
         scores = {
             name: float(objective[best]),
