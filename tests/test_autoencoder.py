@@ -296,40 +296,37 @@ def test_bad_window_flags_are_one_line_errors(cli, flags, fragments):
     assert_one_line_error(result, *fragments)
 
 
-def test_a_killed_search_resumes_and_keeps_its_finished_trials(cli, tmp_path):
-    """SIGKILL once the first trial is finished, then --resume: the finished trial is kept as it was and
-    the run completes its budget."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
+def test_an_interrupted_search_resumes_and_keeps_its_finished_trials(cli, tmp_path, monkeypatch):
+    """Interrupted in its second trial (as Ctrl-C would), then --resume: the finished trial is kept as it
+    was and the run completes its budget. (Killed searches: test_kill_resume.py, on every task's path.)"""
+    from lstmtune.tuning.hypermodel import LstmHyperModel
+
+    fit, fits = LstmHyperModel.fit, []
+
+    def interrupted_in_the_second_trial(self, *args, **kwargs):
+        fits.append(1)
+        if len(fits) == 2:
+            raise KeyboardInterrupt
+        return fit(self, *args, **kwargs)
 
     space = tmp_path / "space.yaml"
     space.write_text(SPACE)
     out = tmp_path / "run"
     argv = ["search", str(ECG), "--space", str(space), "--out", str(out), "--quiet", *FLAGS]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lstmtune", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    record = out / "history" / "trial_0.json"
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            if record.is_file() and '"completed"' in record.read_text():
-                break
-            time.sleep(0.05)
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait(30)
-    first = json.loads(record.read_text())
+    monkeypatch.setattr(LstmHyperModel, "fit", interrupted_in_the_second_trial)
+    result = cli(*argv)
+    assert result.exit_code == 130, result.stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    first = json.loads((out / "history" / "trial_0.json").read_text())
+    assert first["status"] == "completed"
+    monkeypatch.undo()
     result = cli(*argv, "--resume")
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out / "trials.csv")
     assert len(table) == 2 and (table["status"] == "completed").all()
     kept = table[table["trial_id"].astype(str) == "0"].iloc[0]
     assert kept["score"] == pytest.approx(first["metrics"]["val_recon_mse"])
+    assert json.loads((out / "history" / "trial_0.json").read_text()) == first  # kept, not trained again
     assert json.loads((out / "run.json").read_text())["best"]["test"]["roc_auc"] > 0
 
 
