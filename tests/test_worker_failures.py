@@ -62,7 +62,8 @@ def test_a_killed_worker_fails_its_trial_and_the_search_goes_on(tmp_path, parall
     assert manifest["status"] == "completed"
 
 
-def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, parallel_space):
+def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, parallel_space, cli):
+    """The resume runs in this process: resuming with workers is test_workers.py's."""
     out = tmp_path / "run"
     process = start(search_command(out, parallel_space, "--max-trials", "4", "--workers", "1"))
     wait_for("a completed trial", lambda: any(r["status"] == "completed" for r in records(out).values()))
@@ -72,17 +73,17 @@ def test_killed_chief_takes_its_workers_and_the_run_resumes(tmp_path, parallel_s
     wait_for("the workers to end with their chief", lambda: not any(alive(pid) for pid in workers), timeout=30)
     done_before = {i: r for i, r in records(out).items() if r["status"] == "completed"}
 
-    code, _, err = finish(start(search_command(out, parallel_space, "--resume", "--workers", "1")))
-    assert code == 0, err[-3000:]
+    result = cli(*search_command(out, parallel_space, "--resume")[3:])
+    assert result.exit_code == 0, result.stderr[-3000:]
     found = check_each_trial_once(out, 4)
     assert all(found[i]["status"] == "completed" for i in found)
     for trial_id, record in done_before.items():  # finished trials are kept, not trained again
         assert found[trial_id] == record
 
 
-def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, parallel_space):
+def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, parallel_space, cli):
     """Ctrl-C in a terminal reaches the search and its workers (one process group): no trial starts
-    after it, the running ones are interrupted, and --resume finishes the run."""
+    after it, the running ones are interrupted, and --resume (in this process) finishes the run."""
     out = tmp_path / "run"
     process = subprocess.Popen(
         search_command(out, parallel_space, "--max-trials", "4", "--workers", "1"),
@@ -105,8 +106,8 @@ def test_ctrl_c_stops_handing_out_trials_and_the_run_resumes(tmp_path, parallel_
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
     assert not worker_pids(out)
     kept = {i: r for i, r in records(out).items() if r["status"] == "completed"}
-    code, _, err = finish(start(search_command(out, parallel_space, "--resume", "--workers", "1")))
-    assert code == 0, err[-3000:]
+    result = cli(*search_command(out, parallel_space, "--resume")[3:])
+    assert result.exit_code == 0, result.stderr[-3000:]
     found = check_each_trial_once(out, 4)
     assert all(r["status"] == "completed" for r in found.values())
     assert {i: found[i] for i in kept} == kept
