@@ -220,16 +220,14 @@ def search(
 ) -> Run:
     """Search LSTM hyperparameters and return the Run.
 
-    `data` is a CSV path or a pandas DataFrame (written to `<out>.data.csv` beside the run directory,
-    which run.json names). `space` is a space file or the same document as a dict. Other keyword arguments are the
-    command line's options with underscores: time_col, text_col, id_col, order_col, split_col,
-    group_col, label_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform,
-    fill, season, objective, class_weight, problem, max_length, stride, normal, threshold_pct, window,
-    window_stride, lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference,
-    ensemble. `gpu_fast=True` keeps recurrent_dropout at 0 in every
-    trial, so that on a GPU the LSTM layers use cuDNN's fused kernel (harmless on a CPU). `workers=N`
-    runs trials in N worker processes at once (`listen`, `recycle_after`: as the command line's).
-    """
+    `data` is a CSV path or a pandas DataFrame (written to `<out>.data.csv` beside the run directory, which
+    run.json names). `space` is a space file or the same document as a dict. Other keyword arguments are the
+    command line's options with underscores: time_col, text_col, id_col, order_col, split_col, group_col,
+    label_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill, season,
+    objective, class_weight, problem, max_length, stride, normal, threshold_pct, window, window_stride,
+    lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference, ensemble.
+    `gpu_fast=True` keeps recurrent_dropout at 0 (cuDNN's fused kernel on a GPU). `workers=N` runs trials in
+    N worker processes at once (`listen`, `recycle_after`: as the command line's)."""
     known = set(COLUMN_ARGUMENTS + OPTION_ARGUMENTS + DATA_ARGUMENTS + SEARCH_ARGUMENTS + FIXED_ARGUMENTS)
     unknown = sorted(set(options) - known)
     if unknown:

@@ -152,7 +152,9 @@ class Predictor:
         sequence: a label and class probabilities (or a value) per text / sequence. An ensemble's
         members' outputs are averaged before they are decoded. Texts without words are skipped and
         listed in the result's attrs["skipped_rows"] (data rows, 1-based); `strict` refuses them. `keep`
-        names columns of `frame` carried into the result beside each text's or sequence's prediction."""
+        names columns of `frame` carried into the result beside each text's or sequence's prediction.
+        Autoencoder: a score per sequence; attrs["reconstruction"] holds the reconstructed steps and, for a
+        run searched on windows of one series, attrs["steps"] each time step's score."""
         if not isinstance(frame, pd.DataFrame):
             raise OptionError(f"frame must be a pandas DataFrame of new rows, but got {type(frame).__name__}")
         keep = [keep] if isinstance(keep, str) else keep

@@ -88,6 +88,9 @@ def test_the_run_reports_reconstruction_and_anomaly_figures_against_the_mean_and
     assert (predictions["flagged"] == (predictions["prediction"] > test["threshold"])).all()
     examples = pd.read_csv(runs["run"] / "reconstructions.csv")
     assert set(examples["label"]) == {1, -1} and examples["step"].max() == 47
+    assert set(examples["split"]) == {"val", "test"}  # each class's best and worst rebuilt, on both splits
+    for _, split in examples.groupby("split"):
+        assert split.groupby("label")["item"].nunique().to_dict() == {-1: 2, 1: 2}
 
 
 def test_test_labels_reach_neither_training_nor_the_choice(runs):
@@ -101,6 +104,24 @@ def test_test_labels_reach_neither_training_nor_the_choice(runs):
     assert first["best"]["trial_id"] == flipped["best"]["trial_id"]
     assert first["best"]["val"] == flipped["best"]["val"]
     assert flipped["best"]["test"]["roc_auc"] != first["best"]["test"]["roc_auc"]
+
+
+def test_a_worker_plans_the_data_its_search_trained_on(runs):
+    """`lstmtune worker` rebuilds the search's data from run.json and the run's space file: the same
+    normal-only training split, the same sequences, threshold percentile and length as the search's.
+    (Real worker processes: test_workers.py; the autoencoder's trials are not otherwise different.)"""
+    from lstmtune.run.layout import RunDir
+    from lstmtune.tuning.parallel.worker import worker_plan
+
+    manifest = runs["manifest"]
+    data = worker_plan(RunDir(runs["run"]), manifest, None).data
+    recorded = manifest["data"]
+    assert {
+        s: {"sequences": data.info["split_counts"][s], "normal": data.info["normal_counts"][s]} for s in data.index
+    } == (recorded["splits"])
+    assert data.normal["train"].all() and len(data.normal["train"]) == recorded["splits"]["train"]["normal"] == 57
+    assert data.settings.threshold_pct == recorded["settings"]["threshold_pct"] and data.max_length == 48
+    assert str(data.settings.normal) == recorded["normal"]
 
 
 def test_predict_scores_new_sequences_as_the_search_did(runs, tmp_path):
@@ -123,6 +144,9 @@ def test_predict_scores_new_sequences_as_the_search_did(runs, tmp_path):
     assert abs(steps["value"].mean() - frame[[f"t{i}" for i in range(48)]].to_numpy().mean()) < 1.0
     refused = cli("predict", runs["run"], new, "--output", out, "--reconstruction", out)
     assert_one_line_error(refused, "--reconstruction", "is also given to --output")
+    refused = cli("predict", runs["run"], new, "--steps", tmp_path / "steps.csv")
+    assert_one_line_error(refused, "--steps applies to runs searched on windows of one series (--window)")
+    assert not (tmp_path / "steps.csv").exists()
 
 
 def test_the_report_draws_scores_and_reconstructions_and_gate_reads_the_auc(runs, tmp_path):
@@ -272,6 +296,20 @@ def test_windows_of_one_series_split_in_time_and_the_reference_finds_the_marked_
     assert cli("predict", out, BLEEDING, "--output", scores).exit_code == 0
     found = pd.read_csv(scores)
     assert len(found) == (7501 - 32) // 8 + 1 and found["id"].iloc[1] == 8
+    # The test rows alone are cut into the search's own test windows: predict's step scores are the search's.
+    test_rows, step_file = tmp_path / "test_rows.csv", tmp_path / "steps.csv"
+    pd.read_csv(BLEEDING).iloc[1500:].drop(columns=["is_anomaly"]).to_csv(test_rows, index=False)
+    result = cli("predict", out, test_rows, "--output", scores, "--steps", step_file)
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {step_file} (6000 steps scored)" in result.stderr
+    predicted = pd.read_csv(step_file)
+    assert list(predicted.columns) == ["time", "value", "score", "percentile", "flagged"]
+    assert predicted["time"].tolist() == steps["time"].tolist()
+    np.testing.assert_allclose(predicted["score"], steps["score"], rtol=1e-4)
+    np.testing.assert_allclose(predicted["value"], steps["value"])
+    assert predicted["percentile"].between(0, 100).all() and predicted["flagged"].dtype == bool
+    # The flag is the validation steps' --threshold-pct (99) percentile: about 1% of normal test steps.
+    assert predicted["flagged"].mean() < 0.5
 
 
 @pytest.mark.parametrize(

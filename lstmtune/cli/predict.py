@@ -38,6 +38,15 @@ ReconstructionOpt = Annotated[
         help="[autoencoder] Also write the reconstructed sequences (id, step, one column per feature, original units) as CSV to this file.",
     ),
 ]
+StepsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--steps",
+        help="[autoencoder, --window runs] Also write one row per time step of the series as CSV to this file: "
+        "time, value, score (the error averaged over the windows that hold the step), its percentile among the "
+        "validation steps' scores and whether it is flagged.",
+    ),
+]
 KeepOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -83,20 +92,23 @@ def predict(
     strict: StrictOpt = False,
     keep: KeepOpt = None,
     reconstruction: ReconstructionOpt = None,
+    steps: StepsOpt = None,
 ) -> None:
     """Predict with a run's best model and the preprocessing it was trained with.
 
     Forecast: the next steps after the last row of DATA.csv (every window with --all). Text and
     sequence: one row per text / sequence with the predicted label and class probabilities (or value).
     Autoencoder: one row per sequence with its score (reconstruction error), its percentile among the
-    normal validation sequences' scores, and whether it is flagged.
+    normal validation sequences' scores, and whether it is flagged (per window of a windowed run; --steps
+    for each time step).
 
     Example:
 
         lstmtune predict runs/airline examples/data/airline.csv
     """
     kept = tuple(part.strip() for value in keep or () for part in value.split(",") if part.strip())
-    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, strict, kept, reconstruction)
+    extras = {"--reconstruction": reconstruction, "--steps": steps}
+    _predict(run_dir, data, output, all_windows, encoding, ensemble, model, strict, kept, extras)
 
 
 def forecast(
@@ -127,8 +139,9 @@ def _predict(
     model: str,
     strict: bool,
     keep: tuple[str, ...],
-    reconstruction: Path | None = None,
+    extras: dict[str, Path | None] | None = None,
 ) -> None:
+    """`extras`: the autoencoder's further outputs by flag (--reconstruction, --steps), None where not asked."""
     from lstmtune.data.csv_reader import read_csv
     from lstmtune.errors import OptionError
     from lstmtune.predict import Predictor, backtest_lines, skipped_lines
@@ -146,11 +159,18 @@ def _predict(
             raise OptionError(f"--all applies to forecast runs, but {run_dir} is a {task.name} run")
         if strict and "strict" not in task.predict_options:
             raise OptionError(f"--strict applies to text runs, but {run_dir} is a {task.name} run")
-        if reconstruction is not None and not task.reconstructs:
-            raise OptionError(f"--reconstruction applies to autoencoder runs, but {run_dir} is a {task.name} run")
-        if reconstruction is not None:
-            distinct_outputs({"--output": output, "--reconstruction": reconstruction})
-            check_output(reconstruction, "--reconstruction", "csv", (data, *_run_data(run_dir)))
+        asked = {flag: path for flag, path in (extras or {}).items() if path is not None}
+        for flag in asked:
+            if not task.reconstructs:
+                raise OptionError(f"{flag} applies to autoencoder runs, but {run_dir} is a {task.name} run")
+        if "--steps" in asked and not predictor.state.get("window"):
+            raise OptionError(
+                f"--steps applies to runs searched on windows of one series (--window), but {run_dir} was not"
+            )
+        if asked:
+            distinct_outputs({"--output": output, **asked})
+            for flag, path in asked.items():
+                check_output(path, flag, "csv", (data, *_run_data(run_dir)))
         # The run's encoding is the default for its new files.
         frame = read_csv(data, encoding=encoding or predictor.state.get("encoding"), empty_only=task.na_is_text)
         result = predictor.predict(frame, source=str(data), all_windows=all_windows, strict=strict, keep=keep)
@@ -160,17 +180,11 @@ def _predict(
         ]:  # --all on a forecast run: how the forecasts did, per step
             stderr().print(line, highlight=False, markup=False, soft_wrap=True)
         text = result.to_csv(index=task.indexed_predictions)
-        if reconstruction is not None:
-            rebuilt = result.attrs["reconstruction"]
-            write_output(
-                rebuilt.to_csv(index=False), reconstruction, "--reconstruction", "csv", (data, *_run_data(run_dir))
-            )
-            stderr().print(
-                f"wrote {reconstruction} ({len(rebuilt)} reconstructed steps)",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
+        for flag, path in asked.items():
+            written, what = EXTRAS[flag]
+            table = result.attrs[written]
+            write_output(table.to_csv(index=False), path, flag, "csv", (data, *_run_data(run_dir)))
+            stderr().print(f"wrote {path} ({len(table)} {what})", highlight=False, markup=False, soft_wrap=True)
         if output:
             write_output(text, output, kind="csv", keep=(data, *_run_data(run_dir)))
             rows = len(result)
@@ -184,6 +198,10 @@ def _predict(
             sys.stdout.write(text)
     except LstmtuneError as error:
         raise fail(error) from None
+
+
+# The autoencoder's further outputs: the result's attribute each flag writes, and what its rows are.
+EXTRAS = {"--reconstruction": ("reconstruction", "reconstructed steps"), "--steps": ("steps", "steps scored")}
 
 
 def _run_data(run_dir: Path) -> tuple[str, ...]:

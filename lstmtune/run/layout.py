@@ -26,7 +26,7 @@ class RunDir:
     best_model = property(lambda self: self.root / "best_model.keras")
     preprocessing = property(lambda self: self.root / "preprocessing.json")
     predictions = property(lambda self: self.root / "predictions.csv")  # the best model on the test split
-    # A few test sequences and their reconstructions by the best model (autoencoder runs).
+    # A few validation and test sequences and their reconstructions by the best model (autoencoder runs).
     reconstructions = property(lambda self: self.root / "reconstructions.csv")
     # Each test step's score along a windowed series (autoencoder runs with --window).
     step_scores = property(lambda self: self.root / "step_scores.csv")

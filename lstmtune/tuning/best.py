@@ -17,7 +17,7 @@ from lstmtune.core.text import plain
 from lstmtune.plan import SearchPlan, flag
 from lstmtune.run.atomic import read_json, write_json, write_text
 from lstmtune.tuning.ensemble import evaluate_ensemble, with_ensemble
-from lstmtune.tuning.hypermodel import evaluate, predict_outputs
+from lstmtune.tuning.hypermodel import predict_outputs
 from lstmtune.tuning.recorder import TrialRecorder
 
 
@@ -49,18 +49,19 @@ def evaluate_best(
     model = tuner.load_model(trial)
     values = plan.space.typed(trial.hyperparameters.values)
     result: dict[str, Any] = {"trial_id": trial_id, "values": values}
-    for split in ("train", "val"):
-        result[split] = evaluate(model, plan.data, side, split, values)
-    outputs = predict_outputs(model, side, "test", values)
-    result["test"] = plan.data.evaluate("test", outputs, values)
+    outputs = {}
+    for split in ("train", "val", "test"):  # validation before test: test's threshold comes from it
+        outputs[split] = predict_outputs(model, side, split, values)
+        result[split] = plan.data.evaluate(split, outputs[split], values)
     save_model(plan, model, values)
-    examples = plan.data.examples("test", outputs)
-    if examples is not None:
-        write_text(plan.run_dir.reconstructions, examples.to_csv(index=False))
-    steps = plan.data.series_scores("test", outputs)
+    examples = {split: plan.data.examples(split, outputs[split]) for split in ("val", "test")}
+    if all(frame is not None for frame in examples.values()):
+        frames = [frame.assign(split=split)[["split", *frame.columns]] for split, frame in examples.items()]
+        write_text(plan.run_dir.reconstructions, pd.concat(frames, ignore_index=True).to_csv(index=False))
+    steps = plan.data.series_scores("test", outputs["test"])
     if steps is not None:
         write_text(plan.run_dir.step_scores, steps.to_csv(index=False))
-    return result, plan.data.predictions("test", outputs, values)
+    return result, plan.data.predictions("test", outputs["test"], values)
 
 
 def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ Each picture is drawn only when its data is there; a missing piece skips that pi
     predictions      the best model on the test split (over time, or predicted vs true)
     confusion        classification (and flagged anomalies): the best model's test confusion matrix
     scores           autoencoder: the test scores by class with the threshold, and the ROC curve
-    reconstructions  autoencoder: a few test sequences beside their reconstructions
+    reconstructions  autoencoder: a few validation and test sequences beside their reconstructions
     steps            autoencoder on a windowed series: the test series and each model's per-step score
 """
 

@@ -1,5 +1,5 @@
-"""Pictures of an autoencoder run: the test scores by class with the threshold and the ROC curve, and a
-few test sequences beside their reconstructions."""
+"""Pictures of an autoencoder run: the test scores by class with the threshold and the ROC curve, a few
+validation and test sequences beside their reconstructions, and a windowed series' per-step scores."""
 
 from __future__ import annotations
 
@@ -77,26 +77,38 @@ def read_examples(report: Report) -> pd.DataFrame | None:
 
 
 def plot_reconstructions(report: Report) -> bytes | None:
-    """A few test sequences (first channel) and the best model's reconstructions."""
+    """The validation and test sequences each class rebuilds best and worst (first channel): a row per
+    split, input beside the best model's reconstruction."""
     frame = read_examples(report)
     if frame is None:
         return None
-    items = list(dict.fromkeys(frame["item"].tolist()))[:MAX_EXAMPLES]
-    figure = new_figure((10.0, 2.2 * ((len(items) + 1) // 2) + 0.6))
-    for k, item in enumerate(items, start=1):
-        rows = frame[frame["item"] == item]
-        rows = rows[rows["channel"] == rows["channel"].iloc[0]]
-        axes = figure.add_subplot((len(items) + 1) // 2, 2, k)
-        axes.plot(rows["step"], numeric(rows["input"]), color="0.2", linewidth=1.2, label="input")
-        axes.plot(rows["step"], numeric(rows["reconstruction"]), color=COLORS[1], linewidth=1.2, label="reconstruction")
-        label = str(rows["label"].iloc[0]) if str(rows["label"].iloc[0]) not in ("", "nan") else ""
-        axes.set_title(
-            f"{item}{f' (label {label})' if label else ''}: score {float(rows['score'].iloc[0]):.3g}", fontsize=9
-        )
-        axes.tick_params(labelsize=7)
-        if k == 1:
-            axes.legend(fontsize=7)
-    figure.suptitle("Test sequences and their reconstructions (scaled units)", fontsize=10)
+    if "split" not in frame.columns:  # a run that kept test sequences only
+        frame = frame.assign(split="test")
+    splits = [s for s in ("val", "test") if (frame["split"] == s).any()]
+    if not splits:
+        return None
+    by_split = {s: list(dict.fromkeys(frame.loc[frame["split"] == s, "item"].tolist()))[:MAX_EXAMPLES] for s in splits}
+    columns = max(len(items) for items in by_split.values())
+    figure = new_figure((3.0 * columns + 0.6, 2.3 * len(splits) + 0.6))
+    for row, split in enumerate(splits):
+        for k, item in enumerate(by_split[split]):
+            rows = frame[(frame["split"] == split) & (frame["item"] == item)]
+            rows = rows[rows["channel"] == rows["channel"].iloc[0]]
+            axes = figure.add_subplot(len(splits), columns, row * columns + k + 1)
+            axes.plot(rows["step"], numeric(rows["input"]), color="0.2", linewidth=1.2, label="input")
+            axes.plot(
+                rows["step"], numeric(rows["reconstruction"]), color=COLORS[1], linewidth=1.2, label="reconstruction"
+            )
+            label = str(rows["label"].iloc[0]) if str(rows["label"].iloc[0]) not in ("", "nan") else ""
+            name = "validation" if split == "val" else "test"
+            axes.set_title(
+                f"{name} {item}{f' (label {label})' if label else ''}: score {float(rows['score'].iloc[0]):.3g}",
+                fontsize=8,
+            )
+            axes.tick_params(labelsize=7)
+            if row == 0 and k == 0:
+                axes.legend(fontsize=7)
+    figure.suptitle("Validation and test sequences and their reconstructions (scaled units)", fontsize=10)
     return png(figure)
 
 

@@ -61,8 +61,9 @@ def caption(report: Report, name: str) -> str:
             "the scores rank anomalies above normal sequences at every threshold (chance: the diagonal)."
         ),
         "reconstructions": (
-            "The test sequences each class reconstructs best and worst (first channel, scaled units): a "
-            "model that learnt the normal shape rebuilds normal sequences closely and anomalies poorly."
+            "The validation (top) and test (bottom) sequences each class reconstructs best and worst (first "
+            "channel, scaled units): a model that learnt the normal shape rebuilds normal sequences closely and "
+            "anomalies poorly, on both splits alike."
         ),
         "steps": (
             "The test part of the series (top) and the best and the reference model's per-step scores (bottom, log scale): a step's "

@@ -22,7 +22,7 @@ from lstmtune.errors import OptionError
 from lstmtune.tasks.autoencoder import scores
 from lstmtune.tasks.autoencoder.labels import check_splits, read_labels
 from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings, latent_range
-from lstmtune.tasks.autoencoder.steps import SeriesSteps, step_figures, step_frame, step_scores
+from lstmtune.tasks.autoencoder.steps import SeriesSteps, normal_step_scores, step_figures, step_frame, step_scores
 from lstmtune.tasks.autoencoder.windows import Windowed, check_window_flags, cut_windows
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
@@ -89,6 +89,7 @@ class AutoencoderData(Prepared):
         # The latest validation scores of normal sequences, by the values they were computed for: the test
         # figures' threshold and predict's percentiles come from the same model's validation scores.
         self._val_scores: tuple[int, dict[str, Any], np.ndarray] | None = None
+        self._val_step_scores: np.ndarray | None = None  # of the same model, along a windowed series
         self.latent_median = 8
         self.info: dict[str, Any] = {
             "format": encoder.format,
@@ -187,6 +188,9 @@ class AutoencoderData(Prepared):
             x, mask = self._x["val"], self._mask["val"]
             val_scores = scores.sequence_scores(x, np.asarray(outputs, dtype=np.float64), mask)[self.normal["val"]]
             self._val_scores = (id(values), dict(values), np.sort(val_scores))
+            if self.series is not None:
+                errors = scores.step_errors(x, np.asarray(outputs, dtype=np.float64))
+                self._val_step_scores = normal_step_scores(self.series, self.starts["val"], errors)
             figures["threshold"] = self._val_threshold(val_scores)
         return figures
 
@@ -381,6 +385,11 @@ class AutoencoderData(Prepared):
             "encoding": self.encoding,
             "threshold_pct": self.settings.threshold_pct,
             "val_scores": [float(v) for v in found] if found is not None else None,
+            "val_step_scores": (
+                [float(v) for v in self._val_step_scores]
+                if found is not None and self._val_step_scores is not None
+                else None
+            ),
         }
 
     def reference_choices(self) -> tuple[str, ...]:

@@ -25,6 +25,19 @@ PRESENTATION = Presentation(
 )
 
 
+def _sorted_scores(state: dict[str, Any], key: str, what: str) -> np.ndarray | None:
+    found = state.get(key)
+    if found is None:
+        return None
+    if (
+        not isinstance(found, list)
+        or not found
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 0 for v in found)
+    ):
+        raise ValueError(f"{key} must list {what} (numbers >= 0)")
+    return np.sort(np.asarray(found, dtype=np.float64))
+
+
 class AutoencoderPredictorEncoder:
     """New rows -> padded, scaled, masked sequences; reconstructions -> each sequence's score, its
     percentile among the normal validation sequences' scores, and the flag."""
@@ -39,18 +52,8 @@ class AutoencoderPredictorEncoder:
         if isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 50 <= pct <= 100:
             raise ValueError(f"threshold_pct must be a number in [50, 100], but got {pct!r}")
         self.threshold_pct = float(pct)
-        found = state.get("val_scores")
-        if found is not None:
-            if (
-                not isinstance(found, list)
-                or not found
-                or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 0 for v in found
-                )
-            ):
-                raise ValueError("val_scores must list the validation sequences' scores (numbers >= 0)")
-            found = np.sort(np.asarray(found, dtype=np.float64))
-        self.val_scores = found
+        self.val_scores = _sorted_scores(state, "val_scores", "the validation sequences' scores")
+        self.val_step_scores = _sorted_scores(state, "val_step_scores", "the validation series' step scores")
         window = state.get("window")
         if window is not None:
             if not isinstance(window, dict) or any(k not in window for k in WINDOW_KEYS):
@@ -97,17 +100,18 @@ class AutoencoderPredictorEncoder:
             x, mask, ids, _, notes = self.encoder.encode_frame_with_notes(windowed.frame, source)
             ignored = [c for c in frame.columns if c not in used]
             notes = [f"{source}: not read by the model: {', '.join(ignored)}"] if ignored else []
-            return {"values": x, "mask": mask}, (ids, [], notes, x, mask)
+            return {"values": x, "mask": mask}, (ids, [], notes, x, mask, windowed.series)
         x, mask, ids, rows, notes = self.encoder.encode_frame_with_notes(frame, source)
-        return {"values": x, "mask": mask}, (ids, rows, notes, x, mask)
+        return {"values": x, "mask": mask}, (ids, rows, notes, x, mask, None)
 
     def decode(self, outputs, context) -> pd.DataFrame:
         """One row per sequence: id, score (its reconstruction error on the scaled inputs), its percentile
         among the normal validation sequences' scores and whether it lies above the threshold. The
-        reconstructed steps, in original units, are in attrs["reconstruction"]."""
+        reconstructed steps, in original units, are in attrs["reconstruction"]; for one windowed series,
+        each time step's score in attrs["steps"]."""
         from lstmtune.tasks.autoencoder.scores import sequence_scores
 
-        ids, _, notes, x, mask = context
+        ids, _, notes, x, mask, series = context
         outputs = np.asarray(outputs, dtype=np.float64)
         found = sequence_scores(x, outputs, mask)
         out = pd.DataFrame({"id": list(ids), "score": found})
@@ -120,7 +124,23 @@ class AutoencoderPredictorEncoder:
             else ["no validation scores in the preprocessing state (a refit model): scores only, no flag"]
         )
         out.attrs["reconstruction"] = self.reconstruction(outputs, ids, mask)
+        if series is not None:
+            out.attrs["steps"] = self.steps(x, outputs, ids, series)
         return out
+
+    def steps(self, x: np.ndarray, outputs: np.ndarray, ids: Any, series: Any) -> pd.DataFrame:
+        """One row per time step of the series: its time, the first feature's value, its score (the error
+        averaged over the windows holding it), and its percentile among the normal validation steps' scores
+        with the flag at the run's --threshold-pct (when the run kept those scores)."""
+        from lstmtune.tasks.autoencoder.scores import step_errors
+        from lstmtune.tasks.autoencoder.steps import step_flags, step_frame, step_scores
+
+        starts = np.array([series.starts[str(item)] for item in ids], dtype=np.int64)
+        positions, found = step_scores(starts, step_errors(x, outputs))
+        frame = step_frame(series, positions, {"score": found})
+        for name, column in step_flags(found, self.val_step_scores, self.threshold_pct).items():
+            frame[name] = column
+        return frame
 
     def reconstruction(self, outputs: np.ndarray, ids: Any, mask: np.ndarray) -> pd.DataFrame:
         """The reconstructed real steps in original units: id, step, then one column per feature (long
