@@ -67,6 +67,7 @@ ARGUMENT_OF_FLAG = {
         "workers",
         "listen",
         "recycle_after",
+        "lease",
     )
 } | {"--require": "rules"}
 FLAG = re.compile(
@@ -216,6 +217,7 @@ def search(
     workers: int = 0,
     listen: str | None = None,
     recycle_after: int | None = None,
+    lease: float | None = None,
     **options: Any,
 ) -> Run:
     """Search LSTM hyperparameters and return the Run.
@@ -227,7 +229,7 @@ def search(
     objective, class_weight, problem, max_length, stride, normal, threshold_pct, window, window_stride,
     lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference, ensemble.
     `gpu_fast=True` keeps recurrent_dropout at 0 (cuDNN's fused kernel on a GPU). `workers=N` runs trials in
-    N worker processes at once (`listen`, `recycle_after`: as the command line's)."""
+    N worker processes at once (`listen`, `recycle_after`, `lease`: as the command line's)."""
     known = set(COLUMN_ARGUMENTS + OPTION_ARGUMENTS + DATA_ARGUMENTS + SEARCH_ARGUMENTS + FIXED_ARGUMENTS)
     unknown = sorted(set(options) - known)
     if unknown:
@@ -241,11 +243,9 @@ def search(
         features = [part.strip() for part in features.split(",") if part.strip()]
     columns["features"] = _target(features, "features") if features else None
     out = _path(out, "out").absolute()
-    if isinstance(space, dict):
-        if not space:
-            raise SpaceError("space: the space is empty; it needs a `hyperparameters:` mapping")
-    else:
-        space = _path(space, "space")
+    if isinstance(space, dict) and not space:
+        raise SpaceError("space: the space is empty; it needs a `hyperparameters:` mapping")
+    space = space if isinstance(space, dict) else _path(space, "space")
     data_path, frame = _data_path(data, out)
     request = SearchRequest(
         data_path=data_path,
@@ -265,6 +265,7 @@ def search(
         workers=workers,
         listen=listen,
         recycle_after=recycle_after,
+        lease=lease,
     )
     try:
         plan = plan_search(request)

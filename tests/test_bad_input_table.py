@@ -1735,6 +1735,9 @@ WORKER_CASES = [
     ),
     command("wk-wait-nan", {}, "worker", "{dir}/run", "--wait", "nan", expect=("--wait", "but got nan")),
     command("wk-wait-inf", {}, "worker", "{dir}/run", "--wait", "inf", expect=("--wait", "but got inf")),
+    flags("se-lease-zero", "--workers", "2", "--lease", "0", expect=("--lease", "from 1 to 86400", "but got 0.0")),
+    flags("se-lease-inf", "--workers", "2", "--lease", "inf", expect=("--lease", "from 1 to 86400", "but got inf")),
+    flags("se-lease-without-workers", "--lease", "30", expect=("--lease applies to a parallel search",)),
     flags(
         "se-listen-port-not-ascii",
         "--workers",

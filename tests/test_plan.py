@@ -185,6 +185,11 @@ def test_more_initial_points_than_trials_is_refused_for_bayesian(tiny_space):
         ({"listen": "127.0.0.1:0"}, "--listen applies to a parallel search: add --workers N"),
         ({"recycle_after": 3}, "--recycle-after applies to a parallel search: add --workers N"),
         ({"workers": 2, "listen": "nowhere"}, "--listen must be HOST:PORT"),
+        ({"workers": 1, "lease": 0.5}, "--lease must be a number of seconds from 1 to 86400, but got 0.5"),
+        ({"workers": 1, "lease": float("nan")}, "--lease must be a number of seconds from 1 to 86400, but got nan"),
+        ({"workers": 1, "lease": True}, "--lease must be a number of seconds from 1 to 86400, but got True"),
+        ({"workers": 1, "lease": "60"}, "--lease must be a number of seconds from 1 to 86400, but got '60'"),
+        ({"lease": 30}, "--lease applies to a parallel search: add --workers N"),
     ],
 )
 def test_parallel_flags(tiny_space, fields, message):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,26 +142,79 @@ def test_listen_on_a_busy_port_is_refused_before_anything_is_written(cli, tmp_pa
     assert not (tmp_path / "run").exists()
 
 
-def test_a_worker_started_before_its_search_joins_it(tmp_path, parallel_space):
+@pytest.fixture
+def other_machine():
+    """(the address the search serves on, the prefix that runs a command on the other machine): a network
+    namespace joined to this one by a veth pair, as a second machine looks from the network (the run
+    directory stays shared, as on a shared file system). Where namespaces cannot be made (not root, no
+    `ip`), loopback and no prefix: the same test on one network."""
+    name = f"lt{os.getpid() % 100000}"
+    outside, inside = f"{name}a", f"{name}b"
+    subnet = 16 + os.getpid() % 200
+    address, theirs = f"10.231.{subnet}.1", f"10.231.{subnet}.2"
+    steps = [
+        ["ip", "netns", "add", name],
+        ["ip", "link", "add", outside, "type", "veth", "peer", "name", inside],
+        ["ip", "link", "set", inside, "netns", name],
+        ["ip", "addr", "add", f"{address}/30", "dev", outside],
+        ["ip", "link", "set", outside, "up"],
+        ["ip", "netns", "exec", name, "ip", "addr", "add", f"{theirs}/30", "dev", inside],
+        ["ip", "netns", "exec", name, "ip", "link", "set", inside, "up"],
+        ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"],
+    ]
+    made = shutil.which("ip") is not None and os.geteuid() == 0
+    for step in steps if made else []:
+        if subprocess.run(step, capture_output=True).returncode != 0:
+            made = False
+            break
+    try:
+        yield (address, ["ip", "netns", "exec", name]) if made else ("127.0.0.1", [])
+    finally:
+        if shutil.which("ip") is not None and os.geteuid() == 0:
+            subprocess.run(["ip", "link", "del", outside], capture_output=True)
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def test_a_joined_worker_that_dies_loses_its_trial_when_its_lease_lapses(tmp_path, parallel_space, other_machine):
     """As on another machine: `lstmtune worker RUN_DIR` started first waits for the search, reads its
-    address from run.json and runs trials beside the search's own worker."""
+    address from run.json and runs trials beside the search's own worker, over the network. Killed in its
+    second trial (the search cannot see that process die), its heartbeat stops: once the lease lapses the
+    chief records that trial failed, and the search's own worker finishes the rest."""
+    address, prefix = other_machine
     out = tmp_path / "run"
     joining = subprocess.Popen(
-        [sys.executable, "-m", "lstmtune", "worker", str(out), "--wait", "120", "--quiet"],
+        [*prefix, sys.executable, "-m", "lstmtune", "worker", str(out), "--wait", "120", "--quiet", "--id", "joined"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
     )
     time.sleep(1)
-    # The local worker is replaced after every trial, so the joining one surely gets trials too.
-    code, _, err = finish(
-        start(search_command(out, parallel_space, "--max-trials", "3", "--workers", "1", "--recycle-after", "1"))
-    )
+    # The local worker is replaced after every trial, so the joined one surely gets trials too.
+    flags = ("--max-trials", "4", "--workers", "1", "--recycle-after", "1", "--lease", "3", "--listen", f"{address}:0")
+    process = start(search_command(out, parallel_space, *flags))
+
+    def joined_in_its_second_trial():
+        mine = [r for r in records(out).values() if r.get("worker") == "joined"]
+        running = [r for r in mine if r["status"] == "running"]
+        return running[0] if running and any(r["status"] == "completed" for r in mine) else None
+
+    try:
+        running = wait_for("the joined worker in its second trial", joined_in_its_second_trial)
+    finally:
+        joining.kill()
+        joining.communicate(timeout=60)
+    code, _, err = finish(process)
     assert code == 0, err[-3000:]
-    _, joined_err = joining.communicate(timeout=60)
-    assert joining.returncode == 0, joined_err[-3000:]
-    found = check_each_trial_once(out, 3)
-    assert all(r["status"] == "completed" for r in found.values())
-    names = {r["worker"] for r in found.values()}
-    assert "worker1" in names and len(names) == 2, names
+    found = check_each_trial_once(out, 4)
+    lost = found[str(running["trial_id"])]
+    assert lost["status"] == "failed" and "worker joined lost its lease" in lost["reason"], lost
+    assert "unchanged for 3 s" in lost["reason"]
+    statuses = sorted(r["status"] for r in found.values())
+    assert statuses == ["completed"] * 3 + ["failed"], statuses
+    assert {r["worker"] for r in found.values() if r["status"] == "completed"} == {"joined", "worker1"}
+    assert "warning: worker joined lost its lease" in err and f"trial {running['trial_id']} failed" in err
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "completed" and manifest["workers"]["lease"] == 3
+    assert manifest["workers"]["oracle"].startswith(f"{address}:")
+    assert any("worker joined lost its lease" in death for death in manifest["workers"]["deaths"])

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from lstmtune.plan import SearchRequest
 
 # SearchRequest's own fields that a command's parameters of the same name set.
-RUN_OPTIONS = ("out", "resume", "overwrite", "tensorboard", "gpu_fast", "workers", "listen", "recycle_after")
+RUN_OPTIONS = ("out", "resume", "overwrite", "tensorboard", "gpu_fast", "workers", "listen", "recycle_after", "lease")
 
 
 def _split_list(value: str | None) -> tuple[str, ...] | None:
@@ -54,10 +54,12 @@ def search_request(params: Mapping[str, Any], **extra: Any) -> SearchRequest:
 
 # --- shared by search and check (and --task by init and schema) ---------------------------------------
 
-TaskOpt = Annotated[str, typer.Option("--task", help="forecast | text | sequence: what kind of data DATA.csv holds.")]
+TaskOpt = Annotated[
+    str, typer.Option("--task", help="forecast | text | sequence | autoencoder: what kind of data DATA.csv holds.")
+]
 # init and schema take no data: the task says which hyperparameters and data settings the space has.
 SpaceTaskOpt = Annotated[
-    str, typer.Option("--task", help="forecast | text | sequence: the kind of data the space is for.")
+    str, typer.Option("--task", help="forecast | text | sequence | autoencoder: the kind of data the space is for.")
 ]
 SpaceOpt = Annotated[
     Path,
@@ -376,6 +378,15 @@ RecycleAfterOpt = Annotated[
     typer.Option(
         "--recycle-after",
         help="Replace each worker process by a fresh one after this many trials: bounds the memory TensorFlow keeps growing over many trials.",
+    ),
+]
+LeaseOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--lease",
+        help="Seconds a joined worker (lstmtune worker, e.g. on another machine) may go without renewing its "
+        "heartbeat in the run directory before its trial is recorded failed and the search goes on. [default: 60]",
+        show_default=False,
     ),
 ]
 ResumeOpt = Annotated[

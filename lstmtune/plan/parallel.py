@@ -1,14 +1,16 @@
-"""A parallel search's flags checked before anything is written: workers, recycling, the address to serve on."""
+"""A parallel search's flags checked before anything is written: workers, recycling, the lease, the address to serve on."""
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 
 from lstmtune.errors import OptionError
 from lstmtune.plan.request import SearchRequest
 
 MAX_WORKERS = 256
+MAX_LEASE = 86400.0  # a day: a longer silence is a worker that is gone
 
 
 def parse_address(text: str, option: str) -> tuple[str, int]:
@@ -56,7 +58,15 @@ def check_parallel(request: SearchRequest) -> None:
         )
     if request.recycle_after is not None and request.recycle_after < 1:
         raise OptionError(f"--recycle-after must be at least 1 trial, but got {request.recycle_after}")
-    for name, value in (("--listen", request.listen), ("--recycle-after", request.recycle_after)):
+    if request.lease is not None and (
+        isinstance(request.lease, bool)
+        or not isinstance(request.lease, (int, float))
+        or not math.isfinite(request.lease)
+        or not 1 <= request.lease <= MAX_LEASE
+    ):
+        raise OptionError(f"--lease must be a number of seconds from 1 to {MAX_LEASE:g}, but got {request.lease!r}")
+    options = (("--listen", request.listen), ("--recycle-after", request.recycle_after), ("--lease", request.lease))
+    for name, value in options:
         if value is not None and not request.workers:
             raise OptionError(f"{name} applies to a parallel search: add --workers N (N ≥ 1)")
     if request.listen is not None:

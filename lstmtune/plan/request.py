@@ -93,6 +93,7 @@ class SearchRequest:
     workers: int = 0  # parallel worker processes (keras-tuner's chief/worker mode); 0: trials run in this process
     listen: str | None = None  # HOST:PORT the chief serves the oracle on (other machines' workers join there)
     recycle_after: int | None = None  # a worker process is replaced after this many trials (bounds memory)
+    lease: float | None = None  # seconds a joined worker's heartbeat may stop before its trial is failed
 
     def __post_init__(self) -> None:
         if not isinstance(self.space_path, dict):  # a shipped space's name stands for its file

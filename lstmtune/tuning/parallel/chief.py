@@ -6,7 +6,9 @@ trials its workers finish. keras-tuner alone leaves traps that are guarded here:
   (keras-tuner #645, #915): the supervisor ends that trial as failed, forgets the worker and starts
   a replacement;
 - workers orphaned by a killed chief would keep training: local workers die with their parent
-  (see lstmtune.tuning.parallel.worker).
+  (see lstmtune.tuning.parallel.worker);
+- a joined worker (another machine) that dies is not the chief's child: its trial is failed once its
+  heartbeat stops for the lease's length (lstmtune.tuning.parallel.lease).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from lstmtune.run.records import trial_records
 from lstmtune.run.table import best_score
 from lstmtune.tuning import kt
 from lstmtune.tuning.events import Reporter
-from lstmtune.tuning.parallel.worker import DEFAULT_WAIT, INTERRUPTED_EXIT, PARENT_ENV, RECYCLE_EXIT
+from lstmtune.tuning.parallel.lease import DEFAULT_LEASE, Leases, beat_file
+from lstmtune.tuning.parallel.worker import DEFAULT_WAIT, INTERRUPTED_EXIT, LOCAL_ID, PARENT_ENV, RECYCLE_EXIT
 from lstmtune.tuning.recorder import TrialRecorder
 
 POLL_SECONDS = 0.5
@@ -268,9 +271,16 @@ def serve_workers(
     oracle.verbose = 0  # keras-tuner's own trial display; progress is lstmtune's
     host, port = parse_address(request.listen or "127.0.0.1:0", "--listen")
     server, port = serve_oracle(oracle, host, port)
-    manifest["workers"] = {"count": request.workers, "oracle": f"{host}:{port}", "recycle_after": request.recycle_after}
+    lease = request.lease or DEFAULT_LEASE
+    manifest["workers"] = {
+        "count": request.workers,
+        "oracle": f"{host}:{port}",
+        "recycle_after": request.recycle_after,
+        "lease": lease,
+    }
     run_manifest.save(plan.run_dir, manifest)
     local = LocalWorkers(plan.run_dir, request.workers, (host, port), recycle_after=request.recycle_after)
+    leases, lost = Leases(plan.run_dir, lease), []
     watcher = FinishedTrials(plan.run_dir, recorder, reporter)
     try:
         local.start()
@@ -278,7 +288,7 @@ def serve_workers(
             time.sleep(POLL_SECONDS)
             remaining = oracle.remaining_trials()
             may_start = (remaining is None or remaining > 0) and (deadline is None or time.monotonic() < deadline)
-            for line in local.poll(oracle, may_start):
+            for line in [*local.poll(oracle, may_start), *expire_leases(plan.run_dir, oracle, leases, lost)]:
                 reporter.warn(line)
             watcher.poll()
             if not local.alive() and search_idle(oracle):
@@ -297,8 +307,33 @@ def serve_workers(
         server.stop(grace=None)  # first: after Ctrl-C no worker may take another trial
         local.stop()
         manifest["workers"].update(
-            {"restarts": local.restarts, "deaths": local.deaths, "trials_by_worker": _trials_by_worker(plan.run_dir)}
+            {
+                "restarts": local.restarts,
+                "deaths": [*local.deaths, *lost],
+                "trials_by_worker": _trials_by_worker(plan.run_dir),
+            }
         )
+
+
+def expire_leases(run_dir: RunDir, oracle: Any, leases: Leases, lost: list[str]) -> list[str]:
+    """Fail the trials of joined workers whose heartbeat stopped; returns lines to show."""
+    running = {
+        tuner_id
+        for tuner_id in kt.locked(oracle, lambda oracle: list(oracle.ongoing_trials))
+        if not LOCAL_ID.fullmatch(str(tuner_id))
+    }
+    lines = []
+    for tuner_id in leases.expired(running):
+        reason = (
+            f"worker {tuner_id} lost its lease: {beat_file(run_dir, tuner_id)} unchanged for {leases.lease:g} s "
+            "(the worker died, or lost its network or the run directory)"
+        )
+        lost.append(reason)
+        trial = forget_worker(oracle, tuner_id, reason)
+        if trial is not None:
+            fail_record(run_dir, str(trial.trial_id), reason)
+        lines.append(f"warning: {reason}" + (f"; trial {trial.trial_id} failed" if trial is not None else ""))
+    return lines
 
 
 def _trials_by_worker(run_dir: RunDir) -> dict[str, int]:

@@ -156,6 +156,9 @@ def run_worker(
     plan = worker_plan(run_dir, manifest, data)
     tuner_id = tuner_id or f"{socket.gethostname()}-{os.getpid()}"
     os.environ.update({ID_ENV: tuner_id, IP_ENV: host, PORT_ENV: str(port)})
+    from lstmtune.tuning.parallel.lease import DEFAULT_LEASE, start_heartbeat
+
+    start_heartbeat(run_dir, tuner_id, float((manifest.get("workers") or {}).get("lease") or DEFAULT_LEASE))
     if threads:  # before TensorFlow loads: it reads them once
         os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
         os.environ["TF_NUM_INTEROP_THREADS"] = "1" if threads == 1 else "2"
