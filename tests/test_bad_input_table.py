@@ -233,21 +233,21 @@ FORECAST_CASES = [
         with_column(60, "city", lambda i: "Oslo" if i % 3 else "Rome"),
         "--features",
         "city",
-        expect=("feature column 'city' must be numeric", "line 2", "'Rome'"),
+        expect=("feature column 'city' must be numeric", "row 1", "'Rome'"),
     ),
     forecast(
         "fc-target-all-text",
         csv("t,name", [(i, f"item{i}") for i in range(30)]),
         target="name",
-        expect=("--target column 'name' must be numeric", "line 2", "'item0'"),
+        expect=("--target column 'name' must be numeric", "row 1", "'item0'"),
     ),
-    forecast("fc-target-minus-inf", series(cells={10: "-inf"}), expect=("'y' must be finite", "line 12")),
-    forecast("fc-target-overflows-to-inf", series(cells={20: "1e400"}), expect=("'y' must be finite", "line 22")),
+    forecast("fc-target-minus-inf", series(cells={10: "-inf"}), expect=("'y' must be finite", "row 11")),
+    forecast("fc-target-overflows-to-inf", series(cells={20: "1e400"}), expect=("'y' must be finite", "row 21")),
     forecast(
         "fc-target-huge-finite", series(cells={i: (1e308 if i % 2 else -1e308) for i in range(60)}), expect=("'y'",)
     ),
     forecast("fc-feature-huge-finite", with_column(60, "x", lambda i: 1.7e308 if i % 2 else -1.7e308), expect=("'x'",)),
-    forecast("fc-target-one-huge-value", series(cells={30: 1e300}), expect=("'y'", "line 32")),
+    forecast("fc-target-one-huge-value", series(cells={30: 1e300}), expect=("'y'", "row 31")),
     forecast(
         "fc-features-repeated",
         with_column(60, "x", lambda i: i * 0.3),
@@ -258,22 +258,22 @@ FORECAST_CASES = [
     forecast(
         "fc-feature-inf",
         with_column(60, "x", lambda i: "inf" if i == 5 else i * 0.5),
-        expect=("feature column 'x' must be finite", "line 7"),
+        expect=("feature column 'x' must be finite", "row 6"),
     ),
     forecast(
         "fc-nan-word-in-target",
         series(cells={7: "NaN", 8: "NaN"}),
-        expect=("2 missing values", "column 'y'", "line 9", "--fill"),
+        expect=("2 missing values", "column 'y'", "row 8", "--fill"),
     ),
     forecast(
-        "fc-thousands-separator", series(cells={3: '"1,234"'}), expect=("'y' must be numeric", "line 5", "'1,234'")
+        "fc-thousands-separator", series(cells={3: '"1,234"'}), expect=("'y' must be numeric", "row 4", "'1,234'")
     ),
     forecast(
         "fc-duplicate-numeric-time",
         csv("t,y", [(i if i != 30 else 29, level(i)) for i in range(60)]),
         "--time-col",
         "t",
-        expect=("--time-col 't'", "must not repeat", "lines 31 and 32"),
+        expect=("--time-col 't'", "must not repeat", "rows 30 and 31"),
     ),
     forecast(
         "fc-several-series-ticker-column",
@@ -290,21 +290,21 @@ FORECAST_CASES = [
         dated(cells={12: ""}),
         "--time-col",
         "day",
-        expect=("--time-col 'day'", "line 14", "empty"),
+        expect=("--time-col 'day'", "row 13", "empty"),
     ),
     forecast(
         "fc-time-col-numeric-inf",
         csv("t,y", [("inf" if i == 4 else i, level(i)) for i in range(60)]),
         "--time-col",
         "t",
-        expect=("--time-col 't' must be finite", "line 6"),
+        expect=("--time-col 't' must be finite", "row 5"),
     ),
     forecast(
         "fc-mixed-date-formats",
         dated(cells={9: "03/11/2021"}),
         "--time-col",
         "day",
-        expect=("--time-col 'day'", "line 11", "'03/11/2021'"),
+        expect=("--time-col 'day'", "row 10", "'03/11/2021'"),
     ),
     forecast(
         "fc-time-format-mismatch",
@@ -313,7 +313,7 @@ FORECAST_CASES = [
         "day",
         "--time-format",
         "%d/%m/%Y",
-        expect=("--time-col 'day'", "--time-format '%d/%m/%Y'", "line 2"),
+        expect=("--time-col 'day'", "--time-format '%d/%m/%Y'", "row 1"),
     ),
     forecast(
         "fc-time-format-without-time-col",
@@ -345,7 +345,7 @@ FORECAST_CASES = [
         series(cells={15: 0}),
         "--transform",
         "logdiff",
-        expect=("--transform logdiff", "'y'", "line 17", "> 0"),
+        expect=("--transform logdiff", "'y'", "row 16", "> 0"),
     ),
     forecast("fc-constant-target", series(cells={i: 5 for i in range(60)}), expect=("--target 'y' must vary", "5")),
     forecast("fc-row-with-extra-field", series().replace("\n4,", "\n4,1,", 1), expect=("not a readable CSV", "line 6")),
@@ -357,7 +357,7 @@ FORECAST_CASES = [
     ),
     forecast("fc-utf16-file", series().encode("utf-16"), expect=("utf-16",)),
     forecast(
-        "fc-nul-byte-in-target", series(cells={30: "12.5\x00"}).encode(), expect=("'y' must be numeric", "line 32")
+        "fc-nul-byte-in-target", series(cells={30: "12.5\x00"}).encode(), expect=("'y' must be numeric", "row 31")
     ),
     forecast("fc-binary-garbage", bytes((i * 151 + 7) % 256 for i in range(4096)), expect=("not a readable CSV",)),
     forecast("fc-empty-target-name", series(), target="", expect=("--target ''", "not a column")),
@@ -561,7 +561,7 @@ SEQUENCE_CASES = [
     sequence(
         "seq-id-col-empty-cell",
         long_seqs().replace("\ns3,2,", "\n,2,", 1),
-        expect=("data.csv", "--id-col 'id'", "line 16"),
+        expect=("data.csv", "--id-col 'id'", "row 15"),
     ),
     sequence(
         "seq-order-repeats",
@@ -571,7 +571,7 @@ SEQUENCE_CASES = [
     sequence(
         "seq-order-text",
         long_seqs(label=None).replace("\ns1,1,", "\ns1,second,", 1),
-        expect=("data.csv", "--order-col 't'", "line 7", "'second'"),
+        expect=("data.csv", "--order-col 't'", "row 6", "'second'"),
     ),
     sequence(
         "seq-text-target-varies",
@@ -590,12 +590,12 @@ SEQUENCE_CASES = [
     sequence(
         "seq-feature-empty-cell",
         long_seqs().replace("\ns5,1,0.665,", "\ns5,1,,", 1),
-        expect=("data.csv", "feature column 'x'", "line 23", "'s5'"),
+        expect=("data.csv", "feature column 'x'", "row 22", "'s5'"),
     ),
     sequence(
         "seq-feature-inf",
         long_seqs().replace("\ns5,1,0.665,", "\ns5,1,inf,", 1),
-        expect=("data.csv", "'x' must be finite", "line 23"),
+        expect=("data.csv", "'x' must be finite", "row 22"),
     ),
     sequence(
         "seq-id-col-is-target",
@@ -683,7 +683,7 @@ SEQUENCE_CASES = [
         ),
         "--split-col",
         "split",
-        expect=("data.csv", "--split-col 'split'", "line 26", "'fold1'"),
+        expect=("data.csv", "--split-col 'split'", "row 25", "'fold1'"),
     ),
     sequence(
         "seq-group-spans-splits",
@@ -704,7 +704,7 @@ SEQUENCE_CASES = [
                 for t in range(4)
             ],
         ),
-        expect=("data.csv", "--order-col 't'", "line 15", "'soon'"),
+        expect=("data.csv", "--order-col 't'", "row 14", "'soon'"),
     ),
     sequence(
         "seq-wide-row-extra-field",
@@ -716,13 +716,13 @@ SEQUENCE_CASES = [
         "seq-wide-row-without-steps",
         csv(WIDE_HEADER, wide_seqs()[:5] + [["", "", "", "", 1]] + wide_seqs()[5:]),
         columns=WIDE,
-        expect=("data.csv", "line 7", "no values in its step columns"),
+        expect=("data.csv", "row 6", "no values in its step columns"),
     ),
     sequence(
         "seq-wide-gap-at-start",
         csv(WIDE_HEADER, [["", "0.2", "0.3", "0.4", 0]] + wide_seqs()),
         columns=WIDE,
-        expect=("data.csv", "line 2", "'s0'", "only trailing cells may be empty"),
+        expect=("data.csv", "row 1", "'s0'", "only trailing cells may be empty"),
     ),
     sequence(
         "seq-wide-one-class",
@@ -744,7 +744,7 @@ SEQUENCE_CASES = [
         "--id-col",
         "name",
         columns=WIDE,
-        expect=("data.csv", "--id-col 'name'", "'r0'", "lines 2 and 13"),
+        expect=("data.csv", "--id-col 'name'", "'r0'", "rows 1 and 12"),
     ),
     sequence(
         "seq-wide-step-named-otherwise",
@@ -770,12 +770,12 @@ SEQUENCE_CASES = [
     sequence(
         "seq-feature-typo",
         long_seqs().replace("s3,1,0.639", "s3,1,0.6.39"),
-        expect=("data.csv", "feature column 'x'", "line 15", "'0.6.39'"),
+        expect=("data.csv", "feature column 'x'", "row 14", "'0.6.39'"),
     ),
     sequence(
         "seq-order-overflows-to-inf",
         long_seqs().replace("\ns3,1,", "\ns3,1e400,"),
-        expect=("data.csv", "'t' must be finite", "line 15"),
+        expect=("data.csv", "'t' must be finite", "row 14"),
     ),
     sequence(
         "seq-time-col-flag",

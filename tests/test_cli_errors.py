@@ -44,7 +44,7 @@ def test_unknown_target_lists_columns(search):
 
 def test_non_numeric_target(search, write_file):
     path = write_file("bad.csv", "t,y\n1,1.0\n2,oops\n3,2.0\n")
-    assert_one_line_error(search(data=path, target="y"), "bad.csv", "'y' must be numeric", "line 3", "'oops'")
+    assert_one_line_error(search(data=path, target="y"), "bad.csv", "'y' must be numeric", "row 2", "'oops'")
 
 
 def test_unknown_feature(search):
@@ -54,20 +54,20 @@ def test_unknown_feature(search):
 def test_bad_time_column(search, write_file):
     path = write_file("time.csv", "when,y\n2020-01-01,1\nyesterday,2\n")
     assert_one_line_error(
-        search("--time-col", "when", data=path, target="y"), "--time-col 'when'", "line 3", "'yesterday'"
+        search("--time-col", "when", data=path, target="y"), "--time-col 'when'", "row 2", "'yesterday'"
     )
 
 
 def test_duplicate_timestamps(search, write_file):
     rows = "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 20)) + "2020-01-05,99\n"
     path = write_file("dup.csv", "day,y\n" + rows)
-    assert_one_line_error(search("--time-col", "day", data=path, target="y"), "must not repeat", "lines 6 and 21")
+    assert_one_line_error(search("--time-col", "day", data=path, target="y"), "must not repeat", "rows 5 and 20")
 
 
 def test_missing_values_without_fill(search, write_file):
     rows = "".join(f"{i},{'' if i in (7, 9) else i}\n" for i in range(60))
     path = write_file("gaps.csv", "t,y\n" + rows)
-    assert_one_line_error(search(data=path, target="y"), "2 missing values", "column 'y'", "line 9", "--fill")
+    assert_one_line_error(search(data=path, target="y"), "2 missing values", "column 'y'", "row 8", "--fill")
 
 
 def test_too_few_rows_says_how_many_are_needed(search, write_file):
@@ -256,7 +256,7 @@ def test_report_on_a_manifest_that_is_not_an_object(cli, tmp_path):
 def test_infinite_values(search, write_file):
     rows = "".join(f"{i},{'inf' if i == 30 else i}\n" for i in range(60))
     assert_one_line_error(
-        search(data=write_file("inf.csv", "t,y\n" + rows), target="y"), "'y' must be finite", "line 32"
+        search(data=write_file("inf.csv", "t,y\n" + rows), target="y"), "'y' must be finite", "row 31"
     )
 
 

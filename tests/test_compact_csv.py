@@ -117,7 +117,7 @@ def test_true_beside_a_blank_then_text_is_named_as_the_one_pass_names_it(tmp_pat
     path = write(
         tmp_path, "y,x\n" + "".join(f"{i},{c}\n" for i, c in enumerate(["True", ""] * 3 + ["True"] + ["abc"] * 7))
     )
-    with pytest.raises(DataError, match="feature column 'x' must be numeric, but line 2 holds 'True'"):
+    with pytest.raises(DataError, match="feature column 'x' must be numeric, but row 1 holds 'True'"):
         load_frame(DataSpec(path, ("y",), features=("x",), settings=ForecastSettings(fill="ffill")))
 
 
@@ -152,7 +152,7 @@ def test_times_with_a_time_zone_are_read_chunk_by_chunk(tmp_path):
     "zone, words",
     [
         (lambda h: f"+0{1 + (h >= 15)}:00", "one format and time zone"),
-        (lambda h: "+01:00" if h >= 15 else "", "line 17 holds '2024-01-01T15:00+01:00'"),
+        (lambda h: "+01:00" if h >= 15 else "", "row 16 holds '2024-01-01T15:00+01:00'"),
     ],
     ids=["two zones", "zoned and not"],
 )
@@ -171,8 +171,8 @@ def test_times_in_two_time_zones_get_the_one_pass_message(tmp_path, one_pass, zo
 @pytest.mark.parametrize(
     "cell, words",
     [
-        ("1e35", "must hold numbers of magnitude at most 1e+30, but line 19 holds 1e+35"),
-        ("inf", "must be finite, but line 19 holds inf"),
+        ("1e35", "must hold numbers of magnitude at most 1e+30, but row 18 holds 1e+35"),
+        ("inf", "must be finite, but row 18 holds inf"),
     ],
 )
 def test_values_float32_cannot_hold_are_named_with_their_line(tmp_path, cell, words):
@@ -193,7 +193,7 @@ def test_a_repeated_time_is_quoted_as_the_file_writes_it(tmp_path):
     days = [f"2024-01-{d:02d}" for d in range(1, 21)]
     days[16] = "2024-01-03"
     path = write(tmp_path, "date,y\n" + "".join(f"{d},{i}\n" for i, d in enumerate(days)))
-    with pytest.raises(DataError, match="'2024-01-03' is on lines 4 and 18"):
+    with pytest.raises(DataError, match="'2024-01-03' is on rows 3 and 17"):
         load_frame(DataSpec(path, ("y",), time_col="date"))
 
 

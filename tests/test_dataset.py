@@ -410,13 +410,13 @@ def test_unknown_target_without_close_match(tmp_path):
 def test_non_numeric_target_names_the_line(tmp_path):
     message = load_error(write_csv(tmp_path, "y,x\n1,2\n2,3\nabc,4\n"))
     assert "--target column 'y' must be numeric" in message
-    assert "line 4 holds 'abc'" in message
+    assert "row 3 holds 'abc'" in message
 
 
 def test_non_numeric_feature_names_the_line(tmp_path):
     message = load_error(write_csv(tmp_path, "y,x\n1,2\n2,oops\n"), features=("x",))
     assert "feature column 'x' must be numeric" in message
-    assert "line 3 holds 'oops'" in message
+    assert "row 2 holds 'oops'" in message
 
 
 def test_unknown_feature(tmp_path):
@@ -438,25 +438,25 @@ def test_time_col_cannot_be_target(tmp_path):
 def test_unparsable_time_names_the_line(tmp_path):
     path = write_csv(tmp_path, "date,y\n2024-01-01,1\n2024-01-02,2\nbanana,3\n")
     message = load_error(path, time_col="date")
-    assert "--time-col 'date' must all have the date format %Y-%m-%d of line 2" in message
-    assert "line 4 holds 'banana'" in message
+    assert "--time-col 'date' must all have the date format %Y-%m-%d of row 1" in message
+    assert "row 3 holds 'banana'" in message
 
 
 def test_empty_time_value_names_the_line(tmp_path):
     message = load_error(write_csv(tmp_path, "t,y\n1,1\n,2\n3,3\n"), time_col="t")
-    assert "--time-col 't' must have a value in every row, but line 3 is empty" in message
+    assert "--time-col 't' must have a value in every row, but row 2 is empty" in message
 
 
 def test_duplicate_timestamps_name_both_lines(tmp_path):
     path = write_csv(tmp_path, "date,y\n2024-01-01,1\n2024-01-02,2\n2024-01-01,3\n")
     message = load_error(path, time_col="date")
     assert "must not repeat a timestamp" in message
-    assert "'2024-01-01' is on lines 2 and 4" in message
+    assert "'2024-01-01' is on rows 1 and 3" in message
 
 
 def test_duplicate_numeric_timestamps_message_is_plain(tmp_path):
     message = load_error(write_csv(tmp_path, "t,y\n1,10\n2,20\n1,30\n"), time_col="t")
-    assert "lines 2 and 4" in message
+    assert "rows 1 and 3" in message
     assert "np." not in message
 
 
@@ -465,7 +465,7 @@ def test_missing_values_without_fill(tmp_path):
     path = write_csv(tmp_path, "y,x\n1,10\n2,\n3,12\n,13\n5,14\n")
     message = load_error(path)
     assert "2 missing values" in message
-    assert "column 'x', line 3" in message
+    assert "column 'x', row 2" in message
     assert "--fill" in message
 
 
@@ -489,7 +489,7 @@ def test_logdiff_with_zero_target(tmp_path):
     message = str(info.value)
     assert str(path) in message
     assert "--transform logdiff needs every target value > 0" in message
-    assert "column 'y' holds 0 on line 4" in message
+    assert "column 'y' holds 0 on row 3" in message
     assert "--transform diff" in message
 
 
@@ -573,7 +573,7 @@ def test_fill_keeps_line_numbers_for_later_errors(tmp_path):
     # after dropping the leading row, a zero target is still reported on its own file line
     path = write_csv(tmp_path, "y,x\n,1\n1,2\n0,3\n2,4\n")
     s = spec(path, fill="ffill", transform="logdiff")
-    with pytest.raises(DataError, match="holds 0 on line 4"):
+    with pytest.raises(DataError, match="holds 0 on row 3"):
         ForecastData(load_frame(s), s)
 
 
@@ -604,7 +604,7 @@ def test_numeric_time_column(tmp_path):
 def test_missing_value_line_refers_to_the_file_after_sorting(tmp_path):
     path = write_csv(tmp_path, "t,y\n3,3\n1,\n2,2\n")
     message = load_error(path, time_col="t")
-    assert "column 'y', line 3" in message
+    assert "column 'y', row 2" in message
 
 
 def test_default_inputs_are_numeric_columns_target_first(tmp_path):
@@ -659,7 +659,7 @@ def test_day_first_dates_are_read_with_one_format(tmp_path):
 def test_ambiguous_dates_are_refused_not_misread(tmp_path):
     # 01/01/2012 .. 12/01/2012 read either way; 13/01/2012 shows month-first was wrong
     message = load_error(day_first_csv(tmp_path, 1), time_col="date")
-    assert "date format %m/%d/%Y of line 2" in message and "line 14 holds '13/01/2012'" in message
+    assert "date format %m/%d/%Y of row 1" in message and "row 13 holds '13/01/2012'" in message
     assert "--time-format" in message
 
 
@@ -670,7 +670,7 @@ def test_time_format_flag(tmp_path):
 
 def test_mixed_date_formats_name_the_odd_line(tmp_path):
     path = write_csv(tmp_path, "date,y\n2012-01-01,1\n2012-01-02,2\n01/03/2012,3\n")
-    assert "line 4 holds '01/03/2012'" in load_error(path, time_col="date")
+    assert "row 3 holds '01/03/2012'" in load_error(path, time_col="date")
 
 
 @pytest.mark.parametrize("late_line", [b"2.5,x,7\n", b"a,1,7\n", b",,\n", b"1e3,2,\n", b"-0,3,4\n"])

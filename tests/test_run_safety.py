@@ -109,7 +109,7 @@ def test_long_values_are_cut_in_messages(cli, write_file, tiny_space, tmp_path):
     line = assert_one_line_error(
         cli("search", path, "--target", "y", "--space", tiny_space, "--out", tmp_path / "r"),
         "'y' must be numeric",
-        "line 3",
+        "row 2",
         "(5002 characters)",
     )
     assert len(line) < 300

@@ -784,7 +784,7 @@ def test_duplicate_order_names_the_sequence(tmp_path):
     frame = long_frame(many(per_class=4))
     frame.loc[frame.index[frame.id == "s5"][1], "t"] = 0
     message = error(write(tmp_path, frame), target="label", id_col="id", order_col="t")
-    assert "--order-col 't' must not repeat within a sequence, but sequence 's5' holds 0 on lines" in message
+    assert "--order-col 't' must not repeat within a sequence, but sequence 's5' holds 0 on rows" in message
 
 
 def test_bad_order_value(tmp_path):
@@ -792,19 +792,19 @@ def test_bad_order_value(tmp_path):
     frame["when"] = "2024-01-01"
     frame.loc[3, "when"] = "soon"
     message = error(write(tmp_path, frame), target="label", id_col="id", order_col="when")
-    assert "--order-col 'when'" in message and "line 5 holds 'soon'" in message
+    assert "--order-col 'when'" in message and "row 4 holds 'soon'" in message
 
 
 def test_non_numeric_feature_names_column_and_line(tmp_path):
     frame = long_frame(many(per_class=4)).astype({"a": object})
     frame.loc[6, "a"] = "oops"
     path = write(tmp_path, frame)
-    assert "feature column 'a' must be numeric, but line 8 holds 'oops'" in error(
+    assert "feature column 'a' must be numeric, but row 7 holds 'oops'" in error(
         path, target="label", id_col="id", order_col="t"
     )
     frame["note"] = "x"
     path = write(tmp_path, frame, "note.csv")
-    assert "feature column 'note' must be numeric, but line 2 holds 'x'" in error(
+    assert "feature column 'note' must be numeric, but row 1 holds 'x'" in error(
         path, target="label", id_col="id", order_col="t", features=("b", "note")
     )
 
@@ -814,20 +814,20 @@ def test_missing_feature_value_names_column_line_and_sequence(tmp_path):
     frame.loc[9, "b"] = np.nan
     sid = frame.loc[9, "id"]
     message = error(write(tmp_path, frame), target="label", id_col="id", order_col="t")
-    assert f"feature column 'b' is empty on line 11 (sequence {sid!r}); sequences must be complete" in message
+    assert f"feature column 'b' is empty on row 10 (sequence {sid!r}); sequences must be complete" in message
 
 
 def test_wide_ragged_and_empty_rows(tmp_path):
     frame = pd.read_csv(GUNPOINT)
     frame.loc[4, "t10"] = np.nan
     message = error(write(tmp_path, frame), wide=True, target="label", split_col="split")
-    assert "the sequence on line 6 has an empty cell in column 't10' before later values" in message
+    assert "the sequence on row 5 has an empty cell in column 't10' before later values" in message
     frame = pd.read_csv(GUNPOINT)
     frame.loc[4, [f"t{i}" for i in range(140, 150)]] = np.nan  # trailing: a shorter sequence
     data = prepare(write(tmp_path, frame, "short.csv"), wide=True, target="label", split_col="split")
     assert data.info["lengths_read"]["min"] == 140 and data.max_length == 150
     frame.loc[7, [f"t{i}" for i in range(150)]] = np.nan
-    assert "the sequence on line 9 has no values in its step columns" in error(
+    assert "the sequence on row 8 has no values in its step columns" in error(
         write(tmp_path, frame, "empty.csv"), wide=True, target="label", split_col="split"
     )
 
@@ -839,7 +839,7 @@ def test_wide_duplicate_ids(tmp_path):
     message = error(write(tmp_path, frame), wide=True, target="label", split_col="split", id_col="name")
     assert (
         "--id-col 'name' must name each sequence once in wide format" in message
-        and "'g2' is on lines 4 and 7" in message
+        and "'g2' is on rows 3 and 6" in message
     )
 
 
@@ -865,7 +865,7 @@ def test_role_columns_constant_within_a_sequence(tmp_path, column, flag):
 def test_missing_target_value(tmp_path):
     frame = long_frame(many(per_class=4))
     frame.loc[2, "label"] = np.nan
-    assert "--target 'label' must have a value on every row, but line 4 is empty" in error(
+    assert "--target 'label' must have a value on every row, but row 3 is empty" in error(
         write(tmp_path, frame), target="label", id_col="id", order_col="t"
     )
 
@@ -876,10 +876,10 @@ def test_split_col_errors(tmp_path):
     frame = long_frame(sequences, extra={"part": part})
     bad = frame.copy()
     bad.loc[bad.id == "s4", "part"] = "holdout"
-    line = int(bad.index[bad.id == "s4"][0]) + 2
+    row = int(bad.index[bad.id == "s4"][0]) + 1
     message = error(write(tmp_path, bad), target="label", id_col="id", order_col="t", split_col="part")
     assert (
-        f"--split-col 'part' must hold train, val (or valid, validation, dev) or test in any case, but line {line} holds 'holdout'"
+        f"--split-col 'part' must hold train, val (or valid, validation, dev) or test in any case, but row {row} holds 'holdout'"
         in message
     )
     only = frame.assign(part="train")
@@ -955,7 +955,7 @@ def test_grouped_split_when_every_group_has_every_class(tmp_path):
 
 def test_regression_target_errors(tmp_path):
     path = many_csv(tmp_path)
-    assert "--target column 'label' must be numeric, but line 2 holds 'a'" in error(
+    assert "--target column 'label' must be numeric, but row 1 holds 'a'" in error(
         path, target="label", id_col="id", order_col="t", problem="regression"
     )
     sequences = {sid: (2.5, steps) for sid, (_, steps) in many(per_class=4).items()}
@@ -988,7 +988,7 @@ def test_regression_target_errors(tmp_path):
 def test_missing_id_and_no_features(tmp_path):
     frame = long_frame(many(per_class=4))
     frame.loc[3, "id"] = np.nan
-    assert "--id-col 'id' must have a value on every row, but line 5 is empty" in error(
+    assert "--id-col 'id' must have a value on every row, but row 4 is empty" in error(
         write(tmp_path, frame), target="label", id_col="id", order_col="t"
     )
     text = pd.DataFrame({"id": ["p", "p", "q"], "t": [0, 1, 0], "note": ["x", "y", "z"], "label": ["a", "a", "b"]})

@@ -22,13 +22,9 @@ from lstmtune.data.files import regular_file
 from lstmtune.errors import DataError, OptionError
 
 
-def line_of(index_label: Any) -> int:
-    """The file line of a data row (row label 0 is line 2, after the header; blank lines are not counted)."""
-    return int(index_label) + 2
-
-
 def row_of(index_label: Any) -> int:
-    """The data row of a frame row, as predictions number items: 1 is the first row after the header."""
+    """The data row of a frame row, as messages and predictions number rows: 1 is the first row after the
+    header (a record, however many lines its quoted fields span)."""
     return int(index_label) + 1
 
 
@@ -275,7 +271,7 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
         label = series.dropna().index[0]
         raise DataError(
             f"{path}: {role} column {column!r} must be numeric, but holds true/false values "
-            f"(line {line_of(label)}: {shown(series[label])}); encode them as 0 and 1 if they are a quantity"
+            f"(row {row_of(label)}: {shown(series[label])}); encode them as 0 and 1 if they are a quantity"
         )
     if series.dtype == np.float32:  # a compact read's float column: already checked, kept narrow
         converted = series
@@ -287,20 +283,20 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, role: str
         if bad.any():
             label = bad.idxmax()
             raise DataError(
-                f"{path}: {role} column {column!r} must be numeric, but line {line_of(label)} holds {shown(series[label])}"
+                f"{path}: {role} column {column!r} must be numeric, but row {row_of(label)} holds {shown(series[label])}"
             )
         converted = converted.astype(float)
     infinite = np.isinf(converted.to_numpy())
     if infinite.any():
         label = converted.index[infinite.argmax()]
         raise DataError(
-            f"{path}: {role} column {column!r} must be finite, but line {line_of(label)} holds {shown(series[label])}"
+            f"{path}: {role} column {column!r} must be finite, but row {row_of(label)} holds {shown(series[label])}"
         )
     huge = np.abs(converted.to_numpy()) > MAX_MAGNITUDE
     if huge.any():
         label = converted.index[huge.argmax()]
         raise DataError(
             f"{path}: {role} column {column!r} must hold numbers of magnitude at most {MAX_MAGNITUDE:g}, "
-            f"but line {line_of(label)} holds {shown(series[label])}"
+            f"but row {row_of(label)} holds {shown(series[label])}"
         )
     return converted

@@ -15,7 +15,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from lstmtune.core.text import shown
-from lstmtune.data.csv_reader import line_of
+from lstmtune.data.csv_reader import row_of
 from lstmtune.errors import DataError
 
 ISO8601 = "ISO8601"  # pandas' name for any ISO 8601 form, as a format
@@ -65,14 +65,14 @@ def parse_time(
     if raw.isna().any():
         label = raw.isna().idxmax()
         raise DataError(
-            f"{path}: --time-col {column!r} must have a value in every row, but line {line_of(label)} is empty"
+            f"{path}: --time-col {column!r} must have a value in every row, but row {row_of(label)} is empty"
         )
     if time_format is None and pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         infinite = np.isinf(raw.to_numpy(dtype=float))
         if infinite.any():
             label = raw.index[infinite.argmax()]
             raise DataError(
-                f"{path}: --time-col {column!r} must be finite, but line {line_of(label)} holds {shown(raw[label])}"
+                f"{path}: --time-col {column!r} must be finite, but row {row_of(label)} holds {shown(raw[label])}"
             )
         return raw, None
     if pd.api.types.is_datetime64_any_dtype(raw):  # parsed chunk by chunk by a compact read
@@ -90,10 +90,10 @@ def parse_time(
         if time_format:
             rule = f"must match --time-format {time_format!r}"
         elif fmt:
-            rule = f"must all have the date format {fmt} of line {line_of(raw.index[0])} (else pass --time-format, e.g. %d/%m/%Y)"
+            rule = f"must all have the date format {fmt} of row {row_of(raw.index[0])} (else pass --time-format, e.g. %d/%m/%Y)"
         else:
             rule = "must hold dates or numbers"
-        raise DataError(f"{path}: --time-col {column!r} {rule}, but line {line_of(label)} holds {shown(raw[label])}")
+        raise DataError(f"{path}: --time-col {column!r} {rule}, but row {row_of(label)} holds {shown(raw[label])}")
     if time_format is None and fmt and "%d" in fmt and "%m" in fmt:
         parsed, fmt = day_or_month_first(text, parsed, fmt, path, column)
     return parsed, fmt

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.core.text import shown
-from lstmtune.data.csv_reader import line_of, numeric_column, row_of, unknown_column
+from lstmtune.data.csv_reader import numeric_column, row_of, unknown_column
 from lstmtune.data.splits import SPLITS
 from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.autoencoder.steps import SeriesSteps
@@ -89,7 +89,7 @@ def time_order(
     if len(repeated):
         a, b = sorted(frame.index[order[[repeated[0], repeated[0] + 1]]])
         raise DataError(
-            f"{path}: --time-col {time_col!r} must not repeat, but lines {line_of(a)} and {line_of(b)} both hold "
+            f"{path}: --time-col {time_col!r} must not repeat, but rows {row_of(a)} and {row_of(b)} both hold "
             f"{shown(frame[time_col][a])}"
         )
     return order, used
@@ -122,7 +122,7 @@ def cut_windows(
     if missing.any():
         row, col = np.argwhere(missing)[0]
         raise DataError(
-            f"{path}: column {features[col]!r} is empty on line {line_of(ordered.index[row])}; every step of the "
+            f"{path}: column {features[col]!r} is empty on row {row_of(ordered.index[row])}; every step of the "
             "series needs a value in every feature column"
         )
     labels = None
@@ -130,7 +130,7 @@ def cut_windows(
         column = ordered[label_col]
         if column.isna().any():
             raise DataError(
-                f"{path}: --label-col {label_col!r} must have a value on every row, but line {line_of(column.isna().idxmax())} is empty"
+                f"{path}: --label-col {label_col!r} must have a value on every row, but row {row_of(column.isna().idxmax())} is empty"
             )
         labels = np.array([as_text(v) for v in column], dtype=object)
     n = len(ordered)

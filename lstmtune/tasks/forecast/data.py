@@ -21,7 +21,7 @@ import pandas as pd
 from lstmtune.core.objective import Objective
 from lstmtune.core.text import plural
 from lstmtune.data.compact_reader import ROUNDING, float32_rounding
-from lstmtune.data.csv_reader import line_of
+from lstmtune.data.csv_reader import row_of
 from lstmtune.data.scaler import Scaler
 from lstmtune.data.splits import SPLITS, split_bounds
 from lstmtune.errors import DataError, OptionError
@@ -88,8 +88,8 @@ class ForecastData(Prepared):
                 row, col = np.argwhere(bad)[0]
                 raise DataError(
                     f"{spec.path}: --transform {cfg.transform} needs every target value > 0, but column "
-                    f"{self.target_columns[col]!r} holds {self.levels[row, col]:g} on line "
-                    f"{line_of(values.index[row])}; use --transform {self.transform.kind}"
+                    f"{self.target_columns[col]!r} holds {self.levels[row, col]:g} on row "
+                    f"{row_of(values.index[row])}; use --transform {self.transform.kind}"
                 )
         self.first_row = self.transform.first_row
         self.a, self.b = split_bounds(self.n_rows, cfg.split)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmtune.data.csv_reader import line_of, numeric_column
+from lstmtune.data.csv_reader import numeric_column, row_of
 from lstmtune.data.dates import ISO8601, first_repeat, guess_format, parse_time
 from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
@@ -171,7 +171,7 @@ class ForecastEncoder:
         if repeat:
             raise DataError(
                 f"{source}: --time-col {time_col!r} must not repeat a timestamp, but "
-                f"{frame.loc[repeat[0], time_col]!r} is on lines {line_of(repeat[0])} and {line_of(repeat[1])}"
+                f"{frame.loc[repeat[0], time_col]!r} is on rows {row_of(repeat[0])} and {row_of(repeat[1])}"
             )
         return frame.loc[time.index], time
 
@@ -195,8 +195,8 @@ class ForecastEncoder:
         if self.transform.log and (levels <= 0).any():
             row = int(np.argwhere(levels <= 0)[0][0])
             raise DataError(
-                f"{source}: the {self.transform.name} transform needs every target value > 0, but line "
-                f"{line_of(frame.index[row])} holds {levels[row].min():g}"
+                f"{source}: the {self.transform.name} transform needs every target value > 0, but row "
+                f"{row_of(frame.index[row])} holds {levels[row].min():g}"
             )
         series, base = transform_series(values, len(self.targets), self.transform)
         scaled = self.scale(series)
@@ -228,8 +228,8 @@ class ForecastEncoder:
         origin = (
             frame.loc[context["labels"], time_col].to_numpy()
             if times is not None
-            else [line_of(label) for label in context["labels"]]
-        )  # the file line of each window's last row
+            else [row_of(label) for label in context["labels"]]
+        )  # the data row of each window's last row (1 is the first after the header)
         positions = frame.index.get_indexer(context["labels"])
         values = context["values"]
         rows = []

@@ -12,7 +12,7 @@ import pandas as pd
 
 from lstmtune.core.text import plural, shown
 from lstmtune.data.compact_reader import CompactColumns, release_freed_heap
-from lstmtune.data.csv_reader import file_text, line_of, numeric_column, read_csv, unknown_column
+from lstmtune.data.csv_reader import file_text, numeric_column, read_csv, row_of, unknown_column
 from lstmtune.data.dates import first_repeat, guess_format, parse_time, read_dates
 from lstmtune.errors import DataError, OptionError
 from lstmtune.tasks.forecast.settings import ForecastSettings
@@ -164,7 +164,7 @@ def _in_time_order(
     if repeat:
         raise DataError(
             f"{path}: --time-col {spec.time_col!r} must not repeat a timestamp, but "
-            f"{shown(_as_written(frame, path, repeat[0], spec.time_col))} is on lines {line_of(repeat[0])} and {line_of(repeat[1])}"
+            f"{shown(_as_written(frame, path, repeat[0], spec.time_col))} is on rows {row_of(repeat[0])} and {row_of(repeat[1])}"
             + _several_series_hint(frame, spec.time_col, time)
         )
     return time, time_format, reordered, values
@@ -229,7 +229,7 @@ def _handle_missing(values: pd.DataFrame, spec: DataSpec, path: Path) -> tuple[p
         column = missing.loc[label].idxmax()
         raise DataError(
             f"{path}: {plural(count, 'missing value')} in the columns used "
-            f"(first: column {column!r}, line {line_of(label)}); pass --fill ffill, interpolate or drop"
+            f"(first: column {column!r}, row {row_of(label)}); pass --fill ffill, interpolate or drop"
         )
     if fill == "drop":
         kept = values.dropna()

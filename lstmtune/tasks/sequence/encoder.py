@@ -9,7 +9,7 @@ the same rules:
   natural order: s2 before s10), so shuffling the rows changes nothing;
 - wide format: one row per sequence, its steps the step columns in file order (UCR style t0 ... tN);
   trailing empty cells make a shorter sequence; sequences keep file order; ids are `id_col` values or
-  else file line numbers;
+  else data rows (1 is the first row after the header);
 - every `stride`-th step is kept, then at most the first `max_length` steps (and, once fitted, at most
   the padded length the model was trained with);
 - each channel is scaled by a Scaler fitted on training sequences' real steps; sequences are padded with
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lstmtune.core.text import shown
-from lstmtune.data.csv_reader import line_of, numeric_column, row_of
+from lstmtune.data.csv_reader import numeric_column, row_of
 from lstmtune.data.dates import pandas_reason, read_dates
 from lstmtune.data.scaler import Scaler
 from lstmtune.errors import DataError
@@ -95,7 +95,7 @@ def parse_order(
     missing = series.isna()
     if missing.any():
         raise DataError(
-            f"{source}: {flag} {column!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
+            f"{source}: {flag} {column!r} must have a value on every row, but row {row_of(missing.idxmax())} is empty"
         )
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if fmt == "number" or (fmt is None and numeric):
@@ -105,8 +105,8 @@ def parse_order(
         if pd.notna(numbers.iloc[0]):  # numbers from the first row on: the first that is not one is the culprit
             label = numbers.isna().idxmax()
             raise DataError(
-                f"{source}: {flag} {column!r} must hold numbers (as from line {line_of(series.index[0])}), "
-                f"but line {line_of(label)} holds {shown(series[label])}"
+                f"{source}: {flag} {column!r} must hold numbers (as from row {row_of(series.index[0])}), "
+                f"but row {row_of(label)} holds {shown(series[label])}"
             )
     try:
         parsed, used = read_dates(series.astype(str), fmt)
@@ -119,11 +119,11 @@ def parse_order(
     if bad.any():
         label = bad.idxmax()
         rule = (
-            f"must hold numbers or dates in one format (read as {used} from line {line_of(series.index[0])})"
+            f"must hold numbers or dates in one format (read as {used} from row {row_of(series.index[0])})"
             if used
             else "must hold numbers or dates"
         )
-        raise DataError(f"{source}: {flag} {column!r} {rule}, but line {line_of(label)} holds {shown(series[label])}")
+        raise DataError(f"{source}: {flag} {column!r} {rule}, but row {row_of(label)} holds {shown(series[label])}")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.to_numpy().astype("int64"), str(used)
@@ -206,7 +206,7 @@ class SequenceEncoder:
         missing = ids_column.isna()
         if missing.any():
             raise DataError(
-                f"{source}: --id-col {self.id_col!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
+                f"{source}: --id-col {self.id_col!r} must have a value on every row, but row {row_of(missing.idxmax())} is empty"
             )
         codes, uniques = pd.factorize(ids_column, sort=False)
         unique_values = [plain(v) for v in uniques]
@@ -229,7 +229,7 @@ class SequenceEncoder:
             a, b = sorted(frame.index[perm[[i, i + 1]]])
             raise DataError(
                 f"{source}: --order-col {self.order_col!r} must not repeat within a sequence, but sequence "
-                f"{shown(ids[sorted_sequence[i]])} holds {shown(frame[self.order_col][a])} on lines {line_of(a)} and {line_of(b)}"
+                f"{shown(ids[sorted_sequence[i]])} holds {shown(frame[self.order_col][a])} on rows {row_of(a)} and {row_of(b)}"
             )
 
         values = self._values(frame, source, "feature")
@@ -237,7 +237,7 @@ class SequenceEncoder:
         if empty.any():
             row, col = np.argwhere(empty)[0]
             raise DataError(
-                f"{source}: feature column {self.features[col]!r} is empty on line {line_of(frame.index[row])} "
+                f"{source}: feature column {self.features[col]!r} is empty on row {row_of(frame.index[row])} "
                 f"(sequence {shown(ids[row_sequence[row]])}); sequences must be complete: every step needs a value "
                 f"in every feature column"
             )
@@ -271,13 +271,13 @@ class SequenceEncoder:
             row = int(np.argmax(ragged))
             col = int(np.argmax(~filled[row]))
             raise DataError(
-                f"{source}: the sequence on line {line_of(frame.index[row])} has an empty cell in column {present[col]!r} "
+                f"{source}: the sequence on row {row_of(frame.index[row])} has an empty cell in column {present[col]!r} "
                 f"before later values; in wide format only trailing cells may be empty (a shorter sequence)"
             )
         if (lengths == 0).any():
             row = int(np.argmax(lengths == 0))
             raise DataError(
-                f"{source}: the sequence on line {line_of(frame.index[row])} has no values in its step columns "
+                f"{source}: the sequence on row {row_of(frame.index[row])} has no values in its step columns "
                 f"({present[0]} ... {present[-1]}); every sequence needs at least one step"
             )
         if self.id_col is not None:
@@ -285,15 +285,15 @@ class SequenceEncoder:
             missing = column.isna()
             if missing.any():
                 raise DataError(
-                    f"{source}: --id-col {self.id_col!r} must have a value on every row, but line {line_of(missing.idxmax())} is empty"
+                    f"{source}: --id-col {self.id_col!r} must have a value on every row, but row {row_of(missing.idxmax())} is empty"
                 )
             repeated = column.duplicated(keep=False)
             if repeated.any():
                 first = column[repeated].iloc[0]
-                lines = [line_of(label) for label in column.index[(column == first).to_numpy()][:2]]
+                rows = [row_of(label) for label in column.index[(column == first).to_numpy()][:2]]
                 raise DataError(
                     f"{source}: --id-col {self.id_col!r} must name each sequence once in wide format (one row per "
-                    f"sequence), but {shown(first)} is on lines {lines[0]} and {lines[1]}"
+                    f"sequence), but {shown(first)} is on rows {rows[0]} and {rows[1]}"
                 )
             ids = [plain(v) for v in column]
         else:

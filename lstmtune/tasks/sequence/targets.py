@@ -11,7 +11,7 @@ import pandas as pd
 
 from lstmtune.core.objective import Objective
 from lstmtune.core.text import plural, shown
-from lstmtune.data.csv_reader import line_of, numeric_column
+from lstmtune.data.csv_reader import numeric_column, row_of
 from lstmtune.data.scaler import Scaler
 from lstmtune.data.splits import SPLITS, SplitColumn, assign_splits
 from lstmtune.errors import DataError, OptionError
@@ -65,7 +65,7 @@ def per_sequence(path: Any, frame: pd.DataFrame, column: str, flag: str, collect
             else ""
         )
         raise DataError(
-            f"{path}: {flag} {column!r} must have a value on every row, but line {line_of(missing.idxmax())} "
+            f"{path}: {flag} {column!r} must have a value on every row, but row {row_of(missing.idxmax())} "
             f"is empty{hint}"
         )
     counts = series.groupby(collected.row_sequence).nunique()
@@ -206,7 +206,7 @@ def assign_split_names(
         held = "is empty" if pd.isna(value) else f"holds {shown(value)}"
         raise DataError(
             f"{path}: --split-col {split_col!r} must hold train, val (or valid, validation, dev) or test in any case, "
-            f"but line {line_of(frame.index[row])} {held}"
+            f"but row {row_of(frame.index[row])} {held}"
         )
     per_sequence(path, frame, split_col, "--split-col", collected)
     column = SplitColumn(per_row.names[collected.first_rows])
