@@ -166,7 +166,7 @@ def test_a_repeated_timestamp_is_refused_as_the_search_refuses_it(runs, tmp_path
     month = lines[row].split(",")[0]
     result = cli("predict", runs["forecast"], data)
     assert_one_line_error(
-        result, "repeat.csv", "--time-col 'Date' must not repeat a timestamp", month, f"lines {row + 1} and {row + 2}"
+        result, "repeat.csv", "--time-col 'Date' must not repeat a timestamp", month, f"rows {row} and {row + 1}"
     )
 
 

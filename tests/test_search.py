@@ -366,6 +366,14 @@ def test_non_finite_trials_fail_and_rank_last(cli, airline_csv, write_file, tmp_
     assert "non-finite" in table["note"][1] or "exploded" in table["note"][1]
     assert math.isnan(table["rank"][1]) and math.isnan(table["score"][1])
     assert read_json(out / "run.json")["trials"]["failed"] == 1
+    # Without a time column, each backtest forecast is named by the data row its window ends on.
+    every = cli("predict", out, airline_csv, "--all")
+    assert every.exit_code == 0, every.stderr
+    origins = pd.read_csv(io.StringIO(every.stdout))["origin"]
+    from lstmtune.predict import Predictor
+
+    first = Predictor.load(out).encoder.rows_needed  # the rows one window reads (lookback and transform)
+    assert origins.iloc[0] == first and origins.iloc[-1] == 144 and (origins.diff().dropna() == 1).all()
 
 
 def test_multi_target_multi_step(cli, seattle_csv, tiny_space, tmp_path):
