@@ -160,9 +160,8 @@ def _predict(
         if strict and "strict" not in task.predict_options:
             raise OptionError(f"--strict applies to text runs, but {run_dir} is a {task.name} run")
         asked = {flag: path for flag, path in (extras or {}).items() if path is not None}
-        for flag in asked:
-            if not task.reconstructs:
-                raise OptionError(f"{flag} applies to autoencoder runs, but {run_dir} is a {task.name} run")
+        if asked and not task.reconstructs:
+            raise OptionError(f"{next(iter(asked))} applies to autoencoder runs, but {run_dir} is a {task.name} run")
         if "--steps" in asked and not predictor.state.get("window"):
             raise OptionError(
                 f"--steps applies to runs searched on windows of one series (--window), but {run_dir} was not"

@@ -46,6 +46,17 @@ def threshold_at(scores: np.ndarray, pct: float) -> float:
     return float(np.percentile(scores, pct)) if len(scores) else float("nan")
 
 
+def placed_among(found: np.ndarray, reference: np.ndarray | None, pct: float) -> dict[str, np.ndarray]:
+    """Each score's percentile among the sorted `reference` scores (the normal validation ones) and whether it
+    lies above their `pct` percentile, the threshold; nothing without reference scores."""
+    if reference is None or not len(reference):
+        return {}
+    return {
+        "percentile": 100.0 * np.searchsorted(reference, found, side="right") / len(reference),
+        "flagged": found > threshold_at(reference, pct),
+    }
+
+
 def ranking_figures(scores: np.ndarray, anomalous: np.ndarray) -> dict[str, Any]:
     """ROC AUC and PR AUC (average precision) of the scores for telling anomalies from normal sequences;
     NaN where a split holds only one of the two."""

@@ -51,17 +51,6 @@ def normal_step_scores(series: SeriesSteps, starts: np.ndarray, errors: np.ndarr
     return np.sort(found)
 
 
-def step_flags(found: np.ndarray, val_steps: np.ndarray | None, threshold_pct: float) -> dict[str, np.ndarray]:
-    """Each step score's percentile among the validation steps' scores and whether it lies above the
-    threshold percentile of them (nothing without validation step scores)."""
-    if val_steps is None or not len(val_steps):
-        return {}
-    return {
-        "percentile": 100.0 * np.searchsorted(val_steps, found, side="right") / len(val_steps),
-        "flagged": found > float(np.percentile(val_steps, threshold_pct)),
-    }
-
-
 def step_figures(series: SeriesSteps, positions: np.ndarray, found: np.ndarray) -> dict[str, Any]:
     """Where the highest step score lies (the step's time) and, with labels, how far it is from the nearest
     anomalous step and how well the step scores rank anomalous steps (ROC AUC, PR AUC)."""

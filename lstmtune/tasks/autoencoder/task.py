@@ -109,15 +109,14 @@ class AutoencoderPredictorEncoder:
         among the normal validation sequences' scores and whether it lies above the threshold. The
         reconstructed steps, in original units, are in attrs["reconstruction"]; for one windowed series,
         each time step's score in attrs["steps"]."""
-        from lstmtune.tasks.autoencoder.scores import sequence_scores
+        from lstmtune.tasks.autoencoder.scores import placed_among, sequence_scores
 
         ids, _, notes, x, mask, series = context
         outputs = np.asarray(outputs, dtype=np.float64)
         found = sequence_scores(x, outputs, mask)
         out = pd.DataFrame({"id": list(ids), "score": found})
-        if self.val_scores is not None:
-            out["percentile"] = 100.0 * np.searchsorted(self.val_scores, found, side="right") / len(self.val_scores)
-            out["flagged"] = found > float(np.percentile(self.val_scores, self.threshold_pct))
+        for name, column in placed_among(found, self.val_scores, self.threshold_pct).items():
+            out[name] = column
         out.attrs["notes"] = list(notes) + (
             []
             if self.val_scores is not None
@@ -132,13 +131,13 @@ class AutoencoderPredictorEncoder:
         """One row per time step of the series: its time, the first feature's value, its score (the error
         averaged over the windows holding it), and its percentile among the normal validation steps' scores
         with the flag at the run's --threshold-pct (when the run kept those scores)."""
-        from lstmtune.tasks.autoencoder.scores import step_errors
-        from lstmtune.tasks.autoencoder.steps import step_flags, step_frame, step_scores
+        from lstmtune.tasks.autoencoder.scores import placed_among, step_errors
+        from lstmtune.tasks.autoencoder.steps import step_frame, step_scores
 
         starts = np.array([series.starts[str(item)] for item in ids], dtype=np.int64)
         positions, found = step_scores(starts, step_errors(x, outputs))
         frame = step_frame(series, positions, {"score": found})
-        for name, column in step_flags(found, self.val_step_scores, self.threshold_pct).items():
+        for name, column in placed_among(found, self.val_step_scores, self.threshold_pct).items():
             frame[name] = column
         return frame
 
