@@ -38,6 +38,8 @@ def load_model(path: Path) -> Any:
     import_tensorflow_quietly()  # without TensorFlow's start-up lines, in the API as on the command line
     import keras
 
+    import lstmtune.tasks.augment  # noqa: F401  (registers the augmentation layers with Keras)
+    import lstmtune.tasks.gradient_noise  # noqa: F401  (registers the gradient-noise optimizers with Keras)
     import lstmtune.tasks.heads  # noqa: F401  (registers lstmtune's own metric with Keras)
     import lstmtune.tasks.layers  # noqa: F401  (registers lstmtune's own layers with Keras)
 

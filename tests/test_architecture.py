@@ -65,7 +65,14 @@ def heavy_allowed(module: str) -> bool:
         return False
     return (
         parts[1] == "tuning"
-        or module in ("lstmtune.predict", "lstmtune.tasks.heads", "lstmtune.tasks.layers")
+        or module
+        in (
+            "lstmtune.predict",
+            "lstmtune.tasks.heads",
+            "lstmtune.tasks.layers",
+            "lstmtune.tasks.augment",
+            "lstmtune.tasks.gradient_noise",
+        )
         or (parts[1] == "tasks" and parts[-1] == "keras_io")
     )
 

@@ -1,7 +1,8 @@
 """Per-trial diagnoses from the per-epoch history: each a code a person or a CI gate can act on.
 
     overfits         validation turned up after its best epoch while training kept improving
-    not_learning     no skill over the naive baseline (below NO_SKILL), or validation flat from the first epoch
+    not_learning     no skill over the naive baseline (below NO_SKILL), validation flat from the first epoch,
+                     or a training loss that never fell below its first epoch's with little skill to show
     unstable         the training loss became non-finite or exploded
     still_improving  best at its last epoch: more epochs might help
     stopped_early    early stopping ended it (informational: the patience did its job)
@@ -36,6 +37,12 @@ FLAT = 0.01
 # Skill below 0.02 (2% closer to perfect than the naive baseline) is within the noise of a small
 # validation split: no skill worth the name.
 NO_SKILL = 0.02
+# A training loss that never fell more than 5% below its first epoch's learnt nothing from its training
+# batches (augmented ones, where augmentation is on); a validation skill below 0.1 is then chance.
+TRAIN_STALL = 0.05
+WEAK_SKILL = 0.1
+# The knobs that change training batches: when a trial learnt nothing, they may be why.
+AUGMENTATIONS = ("augment_scale", "augment_slice", "augment_warp", "augment_permute", "token_dropout", "token_replace")
 # Training losses are on scaled targets (the naive forecast's loss is about 1) or cross-entropies (the
 # prior's is at most log K): a loss above 100 at any epoch, or one that jumps 5-fold from one epoch to
 # the next, is a training run that is not under control (too high a learning rate, most often).
@@ -111,7 +118,10 @@ def _from_history(
         if overfits:
             out.append(Diagnosis("overfits", trial, overfits))
     still = best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run
-    nothing = None if unstable or overfits else _not_learning(name, val, skill, floor, chance, still)
+    nothing = None
+    if not (unstable or overfits):
+        nothing = _not_learning(name, val, history.get("loss", []), skill, floor, chance, still)
+        nothing = nothing and nothing + _augmentation_hint(row)
     if nothing:
         out.append(Diagnosis("not_learning", trial, nothing))
     learnt_nothing = nothing is not None
@@ -149,10 +159,11 @@ def _from_history(
 
 
 def _not_learning(
-    name: str, val: list[float], skill: float | None, floor: float, chance: float, still: bool
+    name: str, val: list[float], losses: list[float], skill: float | None, floor: float, chance: float, still: bool
 ) -> str | None:
-    """Why a trial learnt nothing: no skill above the floor (unless still improving), or a flat validation
-    curve (best at its last epoch by a hair is not "still improving"); or None."""
+    """Why a trial learnt nothing: no skill above the floor (unless still improving), a flat validation
+    curve (best at its last epoch by a hair is not "still improving"), or a training loss that never fell
+    with only chance skill on validation; or None."""
     if skill is not None and skill < floor and not still:
         chance_words = f"{chance:.3f} by chance, plus " if chance else ""
         return (
@@ -164,7 +175,26 @@ def _not_learning(
             f"validation {name} stayed within {FLAT:.0%} of its first value over "
             f"{len(val)} epochs: the model learnt nothing; raise the learning rate"
         )
+    finite = [v for v in losses if math.isfinite(v)]
+    stalled = len(finite) >= 3 and finite[0] > 0 and min(finite[1:]) >= (1 - TRAIN_STALL) * finite[0]
+    if stalled and skill is not None and skill < WEAK_SKILL:
+        return (
+            f"the training loss never fell more than {TRAIN_STALL:.0%} below its first epoch's over {len(finite)} "
+            f"epochs (lowest {min(finite[1:]) / finite[0] - 1:+.1%}) and validation skill is only {skill:.3f}: "
+            "the model learnt nothing from its training batches"
+        )
     return None
+
+
+def _augmentation_hint(row: pd.Series) -> str:
+    """A note naming the augmentations a trial trained with, for a trial that learnt nothing."""
+    used = [f"{name} {value:g}" for name in AUGMENTATIONS if (value := number(row.get(name)))]
+    if not used:
+        return ""
+    return (
+        f"; its training batches were augmented ({', '.join(used)}): too strong an augmentation leaves "
+        "nothing to learn, search it weaker or off"
+    )
 
 
 def _unstable(row: pd.Series, losses: list[float]) -> str | None:

@@ -38,6 +38,9 @@ PLACEMENTS = ("beside", "before")
 MAX_KERNEL = 64
 MAX_CONV_LAYERS = 4
 REGULARISED = ("kernel", "recurrent", "bias", "activity")
+LR_SCHEDULES = ("constant", "plateau", "cosine", "exponential")
+MIN_DECAY = 1e-6
+MAX_SEGMENTS = 1024
 
 # The shared LSTM body's hyperparameters; each task adds its own (tasks/<name>) and may leave some out.
 COMMON_SPECS: dict[str, Spec] = {
@@ -58,6 +61,12 @@ COMMON_SPECS: dict[str, Spec] = {
         for kind in ("l1", "l2")
     },
     "layer_norm": Spec(bool, False, help="LayerNormalization after each LSTM layer"),
+    "batch_norm": Spec(
+        bool,
+        False,
+        help="BatchNormalization between stacked LSTM layers, over real steps only (often hurts recurrent "
+        "nets; searchable to find where it helps)",
+    ),
     "pooling": Spec(
         str,
         "last",
@@ -96,6 +105,36 @@ COMMON_SPECS: dict[str, Spec] = {
         between(0, MAX_PENALTY),
         "std of Gaussian jitter on (scaled) inputs while training",
     ),
+    "augment_scale": Spec(
+        float,
+        0.0,
+        f"0 <= value <= {MAX_PENALTY:g} (0 = off)",
+        between(0, MAX_PENALTY),
+        "magnitude scaling while training: each training sequence's channels (a forecast window's inputs and "
+        "targets alike) multiplied by factors from N(1, value), in scaled units",
+    ),
+    "augment_slice": Spec(
+        float,
+        0.0,
+        "0 <= value < 1 (0 = off)",
+        fraction,
+        "window slicing while training: a random crop without this share of the real steps, stretched back",
+    ),
+    "augment_warp": Spec(
+        float,
+        0.0,
+        f"0 <= value <= {MAX_PENALTY:g} (0 = off)",
+        between(0, MAX_PENALTY),
+        "time warping while training: each training sequence read at a smoothly varying speed, the std of "
+        "4 speeds drawn around 1",
+    ),
+    "augment_permute": Spec(
+        int,
+        0,
+        f"0 <= value <= {MAX_SEGMENTS} (0 or 1 = off)",
+        between(0, MAX_SEGMENTS),
+        "segment permutation while training: the real steps cut into this many segments, shuffled",
+    ),
     "dense_units": Spec(
         int,
         0,
@@ -110,6 +149,28 @@ COMMON_SPECS: dict[str, Spec] = {
         f"{MIN_LEARNING_RATE:g} <= value <= {MAX_LEARNING_RATE:g}",
         between(MIN_LEARNING_RATE, MAX_LEARNING_RATE),
         "optimizer learning rate",
+    ),
+    "lr_schedule": Spec(
+        str,
+        "constant",
+        f"one of {', '.join(LR_SCHEDULES)}",
+        member(LR_SCHEDULES),
+        "learning rate over the epochs: constant; plateau (halved when the objective has not improved for half "
+        "the patience); cosine (decayed to 1% over the epoch budget); exponential (times lr_decay each epoch)",
+    ),
+    "lr_decay": Spec(
+        float,
+        0.95,
+        f"{MIN_DECAY:g} <= value <= 1",
+        between(MIN_DECAY, 1.0),
+        "the factor lr_schedule: exponential multiplies the learning rate by each epoch",
+    ),
+    "gradient_noise": Spec(
+        float,
+        0.0,
+        f"0 <= value <= {MAX_PENALTY:g} (0 = off)",
+        between(0, MAX_PENALTY),
+        "annealed Gaussian noise on the gradients: variance value / (1 + step) ** 0.55",
     ),
     "optimizer": Spec(str, "adam", f"one of {', '.join(OPTIMIZERS)}", member(OPTIMIZERS), "optimizer"),
     "weight_decay": Spec(

@@ -19,6 +19,7 @@ from lstmtune.tuning.model import (
     build_for_training,
     build_model,
     diverged_at,
+    learning_rate_callbacks,
     trace_predict_once,
 )
 
@@ -137,6 +138,9 @@ class LstmHyperModel(keras_tuner.HyperModel):
             LearningRateLogger(),
             *self.side.callbacks(values),  # figures the objective may need, before anything reads the logs
             *(callbacks or []),
+            *learning_rate_callbacks(
+                values, self.epochs, self.objective.name, self.objective.direction, self.patience
+            ),  # after the figures they may monitor
             at_end,  # before early stopping, which restores the best weights when training ends
             early,
             StopOnDivergence(),

@@ -9,22 +9,71 @@ from typing import Any
 
 import keras
 
+from lstmtune.tasks.gradient_noise import NOISY
 from lstmtune.tasks.layers import MaskedPooling, regularizer
 from lstmtune.tasks.model_size import conv_kernels
 
+PLAIN_OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "rmsprop": keras.optimizers.RMSprop,
+}
+COSINE_FLOOR = 0.01  # cosine decay ends at this share of the starting learning rate
+PLATEAU_FACTOR = 0.5
+
 
 def make_optimizer(values: dict[str, Any]) -> keras.optimizers.Optimizer:
-    common: dict[str, Any] = {"learning_rate": values["learning_rate"]}
-    if values["clipnorm"]:
-        common["clipnorm"] = values["clipnorm"]
     name = values["optimizer"]
-    if name == "adamw":
-        return keras.optimizers.AdamW(weight_decay=values["weight_decay"], **common)
-    if values["weight_decay"]:
-        common["weight_decay"] = values["weight_decay"]
-    if name == "rmsprop":
-        return keras.optimizers.RMSprop(**common)
-    return keras.optimizers.Adam(**common)
+    options: dict[str, Any] = {"learning_rate": values["learning_rate"]}
+    if values["clipnorm"]:
+        options["clipnorm"] = values["clipnorm"]
+    if values["weight_decay"] or name == "adamw":
+        options["weight_decay"] = values["weight_decay"]
+    if values.get("gradient_noise"):
+        return NOISY[name](gradient_noise=values["gradient_noise"], **options)
+    return PLAIN_OPTIMIZERS[name](**options)
+
+
+def learning_rate_callbacks(values: dict[str, Any], epochs: int, monitor: str, mode: str, patience: int) -> list:
+    """What lr_schedule asks for, as callbacks: none for a constant rate; ReduceLROnPlateau on the ranked
+    objective; or a rate set at each epoch's start (cosine over the epoch budget, exponential by lr_decay)."""
+    kind = values.get("lr_schedule", "constant")
+    start = float(values["learning_rate"])
+    if kind == "plateau":
+        return [
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor,
+                mode=mode,
+                factor=PLATEAU_FACTOR,
+                patience=max(1, patience // 2),  # early stopping waits `patience`: room for one reduction
+                min_lr=start * 1e-3,
+                verbose=0,
+            )
+        ]
+    if kind == "cosine":
+        return [keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(start, epoch, epochs))]
+    if kind == "exponential":
+        decay = float(values["lr_decay"])
+        return [keras.callbacks.LearningRateScheduler(lambda epoch: start * decay**epoch)]
+    return []
+
+
+def cosine_rate(start: float, epoch: int, epochs: int) -> float:
+    """Cosine decay from `start` at epoch 0 to COSINE_FLOOR * start at the last of `epochs` epochs."""
+    progress = min(max(epoch, 0), max(epochs - 1, 1)) / max(epochs - 1, 1)
+    return start * (COSINE_FLOOR + (1 - COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+class ReplayedLearningRates(keras.callbacks.Callback):
+    """Sets each epoch's learning rate to the one a trial recorded for that epoch (the last one after)."""
+
+    def __init__(self, rates: list[float]):
+        super().__init__()
+        self.rates = rates
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.rates:
+            self.model.optimizer.learning_rate = self.rates[min(epoch, len(self.rates) - 1)]
 
 
 def lstm_body(x, values: dict[str, Any], mask=None):
@@ -73,6 +122,9 @@ def lstm_stack(x, values: dict[str, Any], mask=None):
         x = layer(x, mask=mask) if mask is not None else layer(x)  # inner layers return sequences: same mask
         if values["layer_norm"]:
             x = keras.layers.LayerNormalization(name=f"layer_norm_{i + 1}")(x)
+        if values.get("batch_norm") and i < values["layers"] - 1:
+            norm = keras.layers.BatchNormalization(name=f"batch_norm_{i + 1}")
+            x = norm(x, mask=mask) if mask is not None else norm(x)  # moments over real steps only
     return x
 
 

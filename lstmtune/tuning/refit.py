@@ -2,7 +2,8 @@
 
 The search chose the configuration and its number of epochs on validation; with no data left to stop
 on, the refit trains for exactly the epochs the best trial's early stopping chose (each epoch now
-holds more batches, so more gradient steps). The run's preprocessing (scalers, vocabulary, transform)
+holds more batches, so more gradient steps), at the learning rate the best trial had in each epoch
+(read from its history: a schedule that watched validation cannot watch it here). The run's preprocessing (scalers, vocabulary, transform)
 was fitted on the training rows and is kept as it is, so the refit model reads inputs exactly as the
 best model does. Test data is used once, to score the refit model beside the best one.
 
@@ -12,6 +13,7 @@ are written; nothing else in the run directory changes.
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 from pathlib import Path
@@ -30,7 +32,14 @@ from lstmtune.run.lock import RunLock
 from lstmtune.run.table import best_trial
 from lstmtune.tuning.ensemble import selection_figure
 from lstmtune.tuning.hypermodel import predict_outputs
-from lstmtune.tuning.model import StopOnDivergence, build_for_training, build_model
+from lstmtune.tuning.model import (
+    LearningRateLogger,
+    ReplayedLearningRates,
+    StopOnDivergence,
+    build_for_training,
+    build_model,
+    learning_rate_callbacks,
+)
 
 
 def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPlan, dict[str, Any], int]:
@@ -95,7 +104,7 @@ def refit(run_dir: str | Path, data_path: Path | None = None, seed: int | None =
         history = model.fit(
             dataset,
             epochs=epochs,
-            callbacks=[stop],
+            callbacks=[LearningRateLogger(), *learning_rates(run, plan, values), stop],
             verbose=0,
             shuffle=False,  # the dataset shuffles
             **side.fit_options(values),
@@ -118,6 +127,7 @@ def refit(run_dir: str | Path, data_path: Path | None = None, seed: int | None =
             "trained_on": ["train", "val"],
             "examples": {split: count_items(side, split, values) for split in ("train", "val")},
             "final_loss": losses[-1],
+            "learning_rates": [float(rate) for rate in history.history.get("learning_rate", [])],
             "figure": selection_figure(plan, figures)[0],  # the objective's own figure where test has it
             "test": figures,
             "best_test": (manifest.best or {}).get("test"),
@@ -127,6 +137,24 @@ def refit(run_dir: str | Path, data_path: Path | None = None, seed: int | None =
         return result
     finally:
         lock.release()
+
+
+def learning_rates(run: RunDir, plan: SearchPlan, values: dict[str, Any]) -> list:
+    """The callbacks that give the refit the best trial's learning rate epoch by epoch: replayed from its
+    history, or (no history) its schedule again where that needs no validation data."""
+    if values.get("lr_schedule", "constant") == "constant":
+        return []
+    trial_id, _ = best_trial(run, run_manifest.load(run))
+    try:
+        with open(run.trial_history(trial_id), newline="", encoding="utf-8") as handle:
+            rates = [float(row["learning_rate"]) for row in csv.DictReader(handle)]
+    except (OSError, KeyError, ValueError, TypeError):
+        rates = []
+    if rates and all(np.isfinite(rates)):
+        return [ReplayedLearningRates(rates)]
+    if values["lr_schedule"] == "plateau":  # it watched validation, which the refit trains on
+        return []
+    return learning_rate_callbacks(values, plan.search.epochs, "loss", "min", plan.search.patience)
 
 
 def train_and_validation(side: Any, values: dict[str, Any], seed: int) -> tf.data.Dataset:

@@ -48,6 +48,8 @@ class AutoencoderKeras(KerasSide):
             )(x)
             if values["layer_norm"]:
                 x = keras.layers.LayerNormalization(name=f"decoder_layer_norm_{i + 1}")(x)
+            if values.get("batch_norm") and i < values["decoder_layers"] - 1:
+                x = keras.layers.BatchNormalization(name=f"decoder_batch_norm_{i + 1}")(x)
         return keras.layers.Dense(self.data.n_features, name="reconstruction")(x)
 
     def loss(self):

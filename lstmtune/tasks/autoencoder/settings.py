@@ -73,6 +73,11 @@ SPECS = {
 # Shared knobs that do not fit an encoder -> bottleneck -> decoder: the encoder keeps its last state (no
 # pooling), and the bottleneck replaces the dense layer before the output.
 EXCLUDED = (
+    # Augmented inputs with clean targets would ask the decoder to undo a random crop or warp.
+    "augment_scale",
+    "augment_slice",
+    "augment_warp",
+    "augment_permute",
     "pooling",
     "conv_filters",
     "conv_kernel",

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lstmtune.tasks.augment import time_augmented
 from lstmtune.tasks.base import KerasSide
 from lstmtune.tasks.forecast.data import ForecastData
 
@@ -23,17 +24,26 @@ def window_dataset(
     shuffle: bool = False,
     seed: int | None = None,
     with_targets: bool = True,
+    scale: float = 0.0,
 ) -> tf.data.Dataset:
-    """Batches of (inputs (B, lookback, F), targets (B, H, T)) for the windows ending at `ends`."""
+    """Batches of (inputs (B, lookback, F), targets (B, H, T)) for the windows ending at `ends`.
+
+    `scale` > 0 (training batches only) multiplies each window's inputs and targets by one factor from
+    N(1, scale), drawn afresh every epoch (magnitude scaling: the same series at another amplitude)."""
     inputs = tf.constant(data.inputs)
     encoded = tf.constant(data.encoded)
     offsets = tf.range(-lookback + 1, 1, dtype=tf.int64)
 
-    def gather(batch_ends):
+    def gather(batch_ends, draw=None):
         windows = tf.gather(inputs, batch_ends[:, None] + offsets[None, :])
         if not with_targets:
             return windows
-        return windows, tf.gather(encoded, batch_ends)
+        targets = tf.gather(encoded, batch_ends)
+        if draw is None:
+            return windows, targets
+        noise = tf.random.stateless_normal((tf.shape(batch_ends)[0], 1, 1), seed=tf.stack([draw, 0]))
+        factors = 1.0 + scale * noise
+        return windows * factors, targets * tf.cast(factors, targets.dtype)
 
     ends = np.asarray(ends, dtype=np.int64)
     if len(ends) and np.array_equal(ends, np.arange(ends[0], ends[0] + len(ends))):
@@ -44,7 +54,13 @@ def window_dataset(
         dataset = tf.data.Dataset.from_tensor_slices(ends)
     if shuffle:
         dataset = dataset.shuffle(len(ends), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size)
+    if scale and with_targets:
+        # A random op inside `map` repeats its draws every epoch; seeds drawn per batch by a dataset that
+        # draws again each epoch do not.
+        draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        dataset = tf.data.Dataset.zip((dataset, draws))
+    return dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def predict_original(model, data: ForecastData, ends: np.ndarray, lookback: int) -> np.ndarray:
@@ -63,6 +79,8 @@ class ForecastKeras(KerasSide):
         x = window
         if values["input_noise"]:
             x = keras.layers.GaussianNoise(values["input_noise"], name="input_noise")(x)
+        # Magnitude scaling must scale the targets too: the dataset does it (see window_dataset).
+        x = time_augmented(x, values, kinds=("slice", "warp", "permute"))
         return window, x, None
 
     def head(self, x, values: dict[str, Any]):
@@ -87,4 +105,6 @@ class ForecastKeras(KerasSide):
     ):
         lookback = int(values["lookback"])
         ends = self.data.window_ends(split, lookback)
-        return window_dataset(self.data, ends, lookback, batch_size, shuffle, seed, with_targets)
+        # Shuffled batches are the ones trained on (a search's training split, a refit's both splits).
+        scale = float(values.get("augment_scale") or 0) if shuffle else 0.0
+        return window_dataset(self.data, ends, lookback, batch_size, shuffle, seed, with_targets, scale)

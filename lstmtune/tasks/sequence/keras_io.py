@@ -1,4 +1,4 @@
-"""Sequence's Keras side: padded steps plus a mask of real steps -> (input noise, downsampling) -> the
+"""Sequence's Keras side: padded steps plus a mask of real steps -> (input noise, augmentation, downsampling) -> the
 shared LSTM body -> a classification or regression head."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import Any
 import keras
 
 from lstmtune.tasks import heads
+from lstmtune.tasks.augment import time_augmented
 from lstmtune.tasks.layers import Downsample
 from lstmtune.tasks.sequence.data import SequenceData
 
@@ -24,6 +25,7 @@ class SequenceKeras(heads.ItemsKeras):
         x = steps
         if values["input_noise"]:
             x = keras.layers.GaussianNoise(values["input_noise"], name="input_noise")(x)
+        x = time_augmented(x, values, mask)
         real = mask
         if int(values.get("downsample") or 1) > 1:
             x, real = Downsample(int(values["downsample"]), name="downsample")(x, mask)

@@ -1,4 +1,4 @@
-"""Text's Keras side: token ids -> embedding (masked padding, optional pre-trained vectors, spatial
+"""Text's Keras side: token ids -> (token dropout, replacement) -> embedding (masked padding, optional pre-trained vectors, spatial
 dropout) -> the shared LSTM body -> a sigmoid or softmax head."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import Any
 import keras
 
 from lstmtune.tasks import heads
+from lstmtune.tasks.augment import token_augmented
 from lstmtune.tasks.text.data import TextData
 
 
@@ -31,7 +32,7 @@ class TextKeras(heads.ItemsKeras):
             trainable=bool(values["embedding_trainable"]),
             name="embedding",
             **options,
-        )(tokens)
+        )(token_augmented(tokens, values, rows))
         if values["embedding_dropout"]:
             x = keras.layers.SpatialDropout1D(values["embedding_dropout"], name="embedding_dropout")(x)
         return tokens, x, None

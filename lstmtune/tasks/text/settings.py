@@ -55,4 +55,18 @@ TEXT_SPECS: dict[str, Spec] = {
         float, 0.0, "0 <= value < 1", fraction, "spatial dropout on the embedded sequence (whole embedding channels)"
     ),
     "embedding_trainable": Spec(bool, True, help="train the embedding (with --embeddings: fine-tune the vectors)"),
+    "token_dropout": Spec(
+        float,
+        0.0,
+        "0 <= value < 1 (0 = off)",
+        fraction,
+        "while training, each token skipped (masked like padding) with this probability",
+    ),
+    "token_replace": Spec(
+        float,
+        0.0,
+        "0 <= value < 1 (0 = off)",
+        fraction,
+        "while training, each token replaced by a random word of the vocabulary with this probability",
+    ),
 }

@@ -57,9 +57,19 @@ class TextPredictorEncoder:
 class TextTask(Task):
     name = "text"
     specs = settings.TEXT_SPECS
-    # The inputs are token ids (embedding_dropout regularises them instead of noise); convolutions would
-    # drop the embedding's mask of padded steps.
-    excluded = ("input_noise", "conv_filters", "conv_kernel", "conv_layers", "conv_placement")
+    # The inputs are token ids (embedding_dropout, token_dropout and token_replace regularise them instead
+    # of noise and numeric augmentation); convolutions would drop the embedding's mask of padded steps.
+    excluded = (
+        "input_noise",
+        "augment_scale",
+        "augment_slice",
+        "augment_warp",
+        "augment_permute",
+        "conv_filters",
+        "conv_kernel",
+        "conv_layers",
+        "conv_placement",
+    )
     data_rules = settings.DATA_RULES
     settings_class = settings.TextSettings
     column_flags = ("target", "text_col", "split_col")
