@@ -227,7 +227,8 @@ def search(
     command line's options with underscores: time_col, text_col, id_col, order_col, split_col, group_col,
     label_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill, season,
     objective, class_weight, problem, max_length, stride, normal, threshold_pct, window, window_stride,
-    lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference, ensemble.
+    lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference, ensemble,
+    prune, prune_warmup_trials, prune_warmup_epochs, executions.
     `gpu_fast=True` keeps recurrent_dropout at 0 (cuDNN's fused kernel on a GPU). `workers=N` runs trials in
     N worker processes at once (`listen`, `recycle_after`, `lease`: as the command line's)."""
     known = set(COLUMN_ARGUMENTS + OPTION_ARGUMENTS + DATA_ARGUMENTS + SEARCH_ARGUMENTS + FIXED_ARGUMENTS)

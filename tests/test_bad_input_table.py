@@ -1754,6 +1754,36 @@ WORKER_CASES = [
         "halving",
         expect=("--prune does not apply to --tuner hyperband",),
     ),
+    flags("se-executions-zero", "--executions", "0", expect=("--executions", "but got 0")),
+    flags("se-executions-51", "--executions", "51", expect=("--executions", "in [1, 50]", "but got 51")),
+    flags(
+        "se-executions-with-hyperband",
+        "--tuner",
+        "hyperband",
+        "--executions",
+        "2",
+        expect=("--executions does not apply to --tuner hyperband",),
+    ),
+    space(
+        "se-executions-key-in-space",
+        TINY_SPACE.replace("patience: 1}", "patience: 1, executions: two}"),
+        expect=("search.executions", "'two'"),
+    ),
+    space(
+        "sp-lr-schedule-unknown",
+        TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: 0.01\n  lr_schedule: step"),
+        expect=("lr_schedule", "constant, plateau, cosine, exponential", "'step'"),
+    ),
+    space(
+        "sp-augment-slice-one",
+        TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: 0.01\n  augment_slice: 1.0"),
+        expect=("augment_slice", "0 <= value < 1", "but got value=1.0"),
+    ),
+    space(
+        "sp-lr-decay-zero",
+        TINY_SPACE.replace("learning_rate: 0.01", "learning_rate: 0.01\n  lr_decay: 0"),
+        expect=("lr_decay", "1e-06 <= value <= 1", "but got value=0.0"),
+    ),
     space(
         "se-prune-key-in-space",
         TINY_SPACE.replace("patience: 1}", "patience: 1, prune: always}"),

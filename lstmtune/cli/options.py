@@ -316,6 +316,15 @@ EnsembleOpt = Annotated[
         show_default=False,
     ),
 ]
+ExecutionsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--executions",
+        help="Train each trial N times with different seeds and rank it on the mean validation score; the "
+        "table shows the spread (score_sd). Not with --tuner hyperband. [default: 1]",
+        show_default=False,
+    ),
+]
 PruneOpt = Annotated[
     str | None,
     typer.Option(

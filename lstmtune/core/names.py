@@ -7,7 +7,15 @@ TASK_NAMES = ("forecast", "text", "sequence", "autoencoder")
 DEFAULT_TASK = TASK_NAMES[0]
 
 # Per-trial diagnoses (lstmtune.report.diagnoses); a gate rule may count them (findings.overfits == 0).
-DIAGNOSIS_CODES = ("overfits", "not_learning", "unstable", "still_improving", "stopped_early", "range_edge")
+DIAGNOSIS_CODES = (
+    "overfits",
+    "not_learning",
+    "unstable",
+    "still_improving",
+    "stopped_early",
+    "range_edge",
+    "noisy_ranking",
+)
 
 # What every trial's row of the ranked table holds besides its score and its task's figures.
 TRIAL_COLUMNS = (

@@ -99,11 +99,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     notices: tuple[str, ...] = ()
     if request.gpu_fast:
         space, notices = _gpu_fast(space)
-    hyperband = search_flags.get("tuner", space.search.get("tuner")) == "hyperband"
-    if search_flags.get("max_trials") and hyperband:
-        raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
-    if search_flags.get("prune", "off") != "off" and hyperband:
-        raise OptionError("--prune does not apply to --tuner hyperband, which stops trials by its own brackets")
+    _check_hyperband(search_flags, space)
     resumed = {}
     if request.resume and run_dir is not None:  # a derived default must not change because --max-trials grew
         # ...and a resumed run keeps the budget it had unless --max-trials says otherwise
@@ -156,6 +152,20 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     if request.resume and run_dir is not None:
         check_resumable(run_dir, plan)
     return plan
+
+
+def _check_hyperband(search_flags: dict[str, Any], space: Space) -> None:
+    """Flags that hyperband's brackets make meaningless are refused, not ignored."""
+    if search_flags.get("tuner", space.search.get("tuner")) != "hyperband":
+        return
+    if search_flags.get("max_trials"):
+        raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
+    if (search_flags.get("executions") or space.search.get("executions") or 1) > 1:
+        raise OptionError(
+            "--executions does not apply to --tuner hyperband, whose brackets continue trials from their weights"
+        )
+    if search_flags.get("prune", "off") != "off":
+        raise OptionError("--prune does not apply to --tuner hyperband, which stops trials by its own brackets")
 
 
 def _check_reference(choice: str, allowed: tuple[str, ...], task: Task) -> None:

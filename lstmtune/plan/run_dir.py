@@ -147,6 +147,7 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         *((("--epochs", old_search.get("epochs"), search.epochs),) if not raised_epochs(old_search, search) else ()),
         ("--patience", old_search.get("patience"), search.patience),
         ("--seed", old_search.get("seed"), search.seed),
+        ("--executions", old_search.get("executions", 1), search.executions),
         *((("--gpu-fast", bool(old_search["gpu_fast"]), request.gpu_fast),) if "gpu_fast" in old_search else ()),
         (
             "the hyperparameters",

@@ -7,6 +7,8 @@
     still_improving  best at its last epoch: more epochs might help
     stopped_early    early stopping ended it (informational: the patience did its job)
     range_edge       the best trial's value sits at the edge of a searched range (which could widen)
+    noisy_ranking    with --executions N: the best two trials' means differ by less than twice the
+                     standard error of their difference (the ranking between them is noise)
 
 No TensorFlow: reads the ranked table, run.json and history/trial_<id>.csv.
 """
@@ -83,7 +85,34 @@ def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: Manifest) ->
         space = (manifest.get("hyperparameters") or {}).get("space") or {}
         for edge in range_edges(completed.iloc[0], space):
             out.append(Diagnosis("range_edge", str(completed.iloc[0]["trial_id"]), f"{edge}: widen the range"))
+    executions = number((manifest.get("search") or {}).get("executions")) or 1
+    noisy = noisy_ranking(completed, int(executions))
+    if noisy:
+        out.append(Diagnosis("noisy_ranking", str(completed.iloc[0]["trial_id"]), noisy))
     return out
+
+
+def noisy_ranking(completed: pd.DataFrame, executions: int) -> str | None:
+    """Why the best two trials' order is noise, or None: their means over `executions` runs differ by less
+    than twice the standard error of the difference; with how many executions each would separate them."""
+    if executions < 2 or len(completed) < 2:
+        return None
+    first, second = completed.iloc[0], completed.iloc[1]
+    means = number(first.get("score")), number(second.get("score"))
+    sds = number(first.get("score_sd")), number(second.get("score_sd"))
+    if None in means or None in sds:
+        return None
+    variance = sds[0] ** 2 + sds[1] ** 2  # type: ignore[operator]
+    difference = abs(means[0] - means[1])  # type: ignore[operator]
+    error = math.sqrt(variance / executions)
+    if difference >= 2 * error:
+        return None
+    needed = f"about {math.ceil(4 * variance / difference**2)}" if difference > 0 else "no number of"
+    return (
+        f"trials {first['trial_id']} and {second['trial_id']} differ by {difference:.4g} on average over {executions} "
+        f"executions, less than twice the standard error of that difference ({error:.3g}; sd {sds[0]:.3g} and "
+        f"{sds[1]:.3g}): which is better is noise; {needed} executions each would separate them"
+    )
 
 
 def _from_history(

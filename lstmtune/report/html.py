@@ -120,7 +120,7 @@ def _cudnn_section(report: Report) -> str:
 
 
 # Diagnoses that say what happened, not that something is wrong: drawn in a neutral colour.
-INFORMATIONAL = ("still_improving", "stopped_early", "range_edge")
+INFORMATIONAL = ("still_improving", "stopped_early", "range_edge", "noisy_ranking")
 
 
 def _badge_class(code: str) -> str:
@@ -161,10 +161,16 @@ def _ranked_section(report: Report) -> str:
         cells.append(f'<td class="spark">{esc(sparkline(report.curves.get(trial, [])))}</td>')
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     better = "lower" if report.objective.direction == "min" else "higher"
-    shortened = [f"{HEADERS[c]}: {c.replace('_', ' ')}" for c in summary if HEADERS.get(c, c) != c]
+    shortened = [f"{HEADERS[c]}: {c.replace('_', ' ')}" for c in summary if HEADERS.get(c, c) != c and c != "score_sd"]
+    executions = report.executions
     note = "; ".join(
         [
             f"score: {report.objective.label} ({better} is better)",
+            *(
+                [f"score, skill and gap: means over {executions} executions; sd: the score's standard deviation"]
+                if executions > 1
+                else []
+            ),
             "gap: the generalisation gap at the best epoch",
             *shortened,
             report.presentation.skill,

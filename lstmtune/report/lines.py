@@ -17,6 +17,7 @@ HEADERS = {
     "best_epoch": "best",
     "epochs_run": "epochs",
     "seconds": "sec",
+    "score_sd": "sd",
 }
 SPARKS = "▁▂▃▄▅▆▇█"
 

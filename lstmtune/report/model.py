@@ -91,7 +91,26 @@ class Report:
         """Forecasting: rank, trial, status, score, val_rmse, skill, ...; other tasks their first figure."""
         first = next((f for f in self.figures if f not in (self.objective.name, "skill")), self.figures[0])
         shown = [first] if first != self.objective.name else []  # the score is the objective already
-        return ["rank", "trial_id", "status", "score", *shown, "skill", "gap", "best_epoch", "epochs_run", "seconds"]
+        spread = ["score_sd"] if self.executions > 1 else []
+        return [
+            "rank",
+            "trial_id",
+            "status",
+            "score",
+            *spread,
+            *shown,
+            "skill",
+            "gap",
+            "best_epoch",
+            "epochs_run",
+            "seconds",
+        ]
+
+    @property
+    def executions(self) -> int:
+        """How many times each trial was trained (--executions)."""
+        value = (self.manifest.get("search") or {}).get("executions")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
     @property
     def kind(self) -> str:

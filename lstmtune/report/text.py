@@ -28,7 +28,7 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     terminal folds onto a second line rather than losing digits."""
     objective = report.objective
     better = "lower" if objective.direction == "min" else "higher"
-    first = report.summary_columns[4]
+    first = [c for c in report.summary_columns if c != "score_sd"][4]
     first_note = (
         "rmse: validation, original units"
         if first == "val_rmse"
@@ -37,6 +37,11 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     table = Table(
         title=f"Top {plural(len(report.top), 'trial')} (score: {objective.label}; {better} is better)",
         caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch"
+        + (
+            f"; score, skill and gap: means over {report.executions} executions, sd: the score's standard deviation"
+            if report.executions > 1
+            else ""
+        )
         + (f"; {SPARK_SCALE}" if curve_width else ""),
         box=box.SIMPLE_HEAD,
         show_edge=False,

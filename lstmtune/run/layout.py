@@ -5,7 +5,8 @@ RUN_DIR/space.yaml          the space used (with the effective search and data s
 RUN_DIR/trials.csv|md|json  the ranked table
 RUN_DIR/best.yaml           the space with the best values fixed
 RUN_DIR/best_model.keras    the best model, with preprocessing.json beside it
-RUN_DIR/history/            trial_<id>.json (record) and trial_<id>.csv (per-epoch history)
+RUN_DIR/history/            trial_<id>.json (record), trial_<id>.csv (per-epoch history) and, with
+                            --executions N, executions_<id>.json (each execution's figures)
 RUN_DIR/tuner/              keras-tuner's own files (tuner/search/oracle.json: its state)
 RUN_DIR/workers/            a parallel search's worker logs (search --workers)
 RUN_DIR/refit/              the best configuration trained on train + validation (lstmtune refit)
@@ -50,6 +51,10 @@ class RunDir:
 
     def trial_history(self, trial_id: str) -> Path:
         return self.history / f"trial_{trial_id}.csv"
+
+    def trial_executions(self, trial_id: str) -> Path:
+        """Each finished execution's figures, with --executions N (kept when the trial is run again)."""
+        return self.history / f"executions_{trial_id}.json"
 
     @property
     def lock(self) -> Path:

@@ -16,9 +16,10 @@ from lstmtune.run.layout import RunDir, sort_key
 from lstmtune.run.manifest import FORECAST_FIGURES, Manifest
 from lstmtune.run.records import trial_records
 
-# score, then the task's figures (forecasting's by default), then what every task records.
+# score (and its spread over --executions), then the task's figures (forecasting's by default), then what
+# every task records.
 COMMON_COLUMNS = list(TRIAL_COLUMNS)
-METRIC_COLUMNS = ["score", *FORECAST_FIGURES, *COMMON_COLUMNS]
+METRIC_COLUMNS = ["score", "score_sd", *FORECAST_FIGURES, *COMMON_COLUMNS]
 LEADING_COLUMNS = ["rank", "trial_id", "status"]
 STATUS_ORDER = {
     status.value: order
@@ -29,7 +30,7 @@ STATUS_ORDER = {
 
 
 def metric_columns(figures: tuple[str, ...] | list[str] = FORECAST_FIGURES) -> list[str]:
-    return ["score", *figures, *COMMON_COLUMNS]
+    return ["score", "score_sd", *figures, *COMMON_COLUMNS]
 
 
 def rank_trials(

@@ -23,6 +23,7 @@ PRUNE_RULES = ("off", "median", "halving")
 MAX_TRIALS = 10_000
 MAX_EPOCHS = 100_000
 MAX_ENSEMBLE = 50
+MAX_EXECUTIONS = 50
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class SearchSettings:
     prune: str = "median"
     prune_warmup_trials: int = 5
     prune_warmup_epochs: int = 5
+    # Train each trial this many times with different seeds; it is ranked on the mean (tuning/executions.py).
+    executions: int = 1
 
     @property
     def pruning(self) -> str:
@@ -77,6 +80,7 @@ SEARCH_RULES: dict[str, Validator] = {
     "prune": one_of(PRUNE_RULES),
     "prune_warmup_trials": integer(1, MAX_TRIALS),
     "prune_warmup_epochs": integer(1, MAX_EPOCHS),
+    "executions": integer(1, MAX_EXECUTIONS),
 }
 
 

@@ -3,6 +3,7 @@ fit with early stopping on the task's unregularised objective; scored by the tas
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -12,6 +13,7 @@ import numpy as np
 from lstmtune.space.params import Space
 from lstmtune.tasks.base import KerasSide, Prepared
 from lstmtune.tasks.model_size import too_big
+from lstmtune.tuning import executions
 from lstmtune.tuning.model import (
     LearningRateLogger,
     StopAtDeadline,
@@ -98,6 +100,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         patience: int,
         seed: int,
         deadline: float | None = None,
+        executions: int = 1,
     ):
         super().__init__(name="lstmtune")
         self.space = space
@@ -110,6 +113,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
         self.seed = seed
         self.deadline = deadline  # time.monotonic() after which a trial stops at its next epoch end
         self.pruned_epoch = 0  # set by the tuner when it prunes the trial being fitted (1-based; 0: not pruned)
+        self.executions = executions
+        self.executions_file: Path | None = None  # set by the tuner for the trial being fitted
 
     def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
         declare(hp, self.space)
@@ -122,9 +127,38 @@ class LstmHyperModel(keras_tuner.HyperModel):
         return build_model(self.side, values, name=f"lstmtune_{self.task}")
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
+        """The trial's figures: of one fit, or averaged over --executions N fits (see tuning/executions.py).
+        keras-tuner's callbacks (its checkpoint of the best epoch, the trial's records, pruning) see the
+        first execution only."""
+        if self.executions == 1:
+            return self.fit_once(hp, model, callbacks, epochs, initial_epoch, self.seed)
+        runs = executions.finished(self.executions_file)
+        if not runs:
+            first = self.fit_once(hp, model, callbacks, epochs, initial_epoch, self.seed)
+            runs = [{"execution": 1, "seed": self.seed, "metrics": first}]
+            executions.save(self.executions_file, runs)
+        if runs[0]["metrics"].get("pruned_epoch"):  # a hopeless configuration is not trained again
+            return runs[0]["metrics"]
+        for number in range(len(runs) + 1, self.executions + 1):
+            seed = self.seed + number - 1
+            keras.utils.set_random_seed(seed)
+            try:
+                scores = self.fit_once(hp, self.build(hp), None, epochs, initial_epoch, seed)
+            except keras_tuner.errors.FailedTrialError as error:
+                raise keras_tuner.errors.FailedTrialError(
+                    f"execution {number} of {self.executions} (seed {seed}): {error}"
+                ) from None
+            runs.append({"execution": number, "seed": seed, "metrics": scores})
+            executions.save(self.executions_file, runs)
+        return executions.combined([run["metrics"] for run in runs], self.objective.name)
+
+    def fit_once(
+        self, hp, model, callbacks: list | None, epochs: int | None, initial_epoch: int, seed: int
+    ) -> dict[str, float]:
+        """Fit one model with early stopping and score it on validation."""
         values = trial_values(hp, self.space)
         self.pruned_epoch = 0
-        train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=self.seed)
+        train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=seed)
         val = self.side.dataset("val", values, EVAL_BATCH)
         early = keras.callbacks.EarlyStopping(
             monitor=self.objective.name,

@@ -14,7 +14,7 @@ from lstmtune.run.atomic import read_json, write_json
 from lstmtune.run.layout import RunDir
 from lstmtune.run.records import finished_count, trial_records
 from lstmtune.run.table import best_score, rank_trials, write_tables
-from lstmtune.tuning import kt
+from lstmtune.tuning import executions, kt
 from lstmtune.tuning.events import Reporter
 
 # The ranked tables take at most 1/TABLE_SHARE of a search's time (see TrialRecorder.write_tables).
@@ -83,7 +83,9 @@ class TrialRecorder:
         trial_id = trial.trial_id
         self.started[trial_id] = time.monotonic()
         self.number += 1
-        self.run_dir.trial_history(trial_id).unlink(missing_ok=True)  # a resumed trial starts afresh
+        if not executions.finished(self.run_dir.trial_executions(trial_id)):
+            # A trial run again starts afresh, unless its first execution (whose history this is) finished.
+            self.run_dir.trial_history(trial_id).unlink(missing_ok=True)
         write_json(
             self.run_dir.trial_record(trial_id),
             {
@@ -128,6 +130,9 @@ class TrialRecorder:
                 "memory_mb": resident_mb(),
             }
         )
+        runs = executions.finished(self.run_dir.trial_executions(trial_id))
+        if runs:
+            record["executions"] = runs
         if not completed:
             record["reason"] = failure_reason(trial.message)
         elif scores and scores.get("pruned_epoch"):

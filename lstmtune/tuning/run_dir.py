@@ -65,6 +65,7 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "time_budget": search.time_budget,
             "reference": search.reference,
             "ensemble": search.ensemble,
+            "executions": search.executions,
             "prune": {
                 "rule": search.pruning,
                 "warmup_trials": search.prune_warmup_trials,

@@ -63,7 +63,15 @@ def set_up(
     search = plan.search
     side = plan.task.keras_side(plan.data)
     hypermodel = LstmHyperModel(
-        plan.space, plan.data, side, plan.task.name, search.epochs, search.patience, search.seed, deadline
+        plan.space,
+        plan.data,
+        side,
+        plan.task.name,
+        search.epochs,
+        search.patience,
+        search.seed,
+        deadline,
+        executions=search.executions,
     )
     recorder = TrialRecorder(plan.run_dir, plan, reporter, worker=worker)
     # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.
@@ -112,6 +120,7 @@ def make_tuner(
             # Every trial starts from the same random state, so a configuration's score does not depend
             # on the trials before it, and best.yaml reproduces the best score, not only its values.
             keras.utils.set_random_seed(seed)
+            hypermodel.executions_file = plan.run_dir.trial_executions(trial.trial_id)
             recorder.trial_begin(trial)
             if pruner is not None:
                 pruner.begin(trial.trial_id)
