@@ -228,7 +228,7 @@ def search(
     label_col, features, wide, encoding, embeddings, strict, horizon, split, scale, transform, fill, season,
     objective, class_weight, problem, max_length, stride, normal, threshold_pct, window, window_stride,
     lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference, ensemble,
-    prune, prune_warmup_trials, prune_warmup_epochs, executions.
+    prune, prune_warmup_trials, prune_warmup_epochs, executions, folds.
     `gpu_fast=True` keeps recurrent_dropout at 0 (cuDNN's fused kernel on a GPU). `workers=N` runs trials in
     N worker processes at once (`listen`, `recycle_after`, `lease`: as the command line's)."""
     known = set(COLUMN_ARGUMENTS + OPTION_ARGUMENTS + DATA_ARGUMENTS + SEARCH_ARGUMENTS + FIXED_ARGUMENTS)

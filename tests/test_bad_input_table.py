@@ -1764,6 +1764,21 @@ WORKER_CASES = [
         "2",
         expect=("--executions does not apply to --tuner hyperband",),
     ),
+    flags("se-folds-21", "--folds", "21", expect=("--folds", "in [1, 20]", "but got 21")),
+    flags(
+        "se-folds-too-many-for-the-rows",
+        "--folds",
+        "9",
+        expect=("airline.csv", "--folds 9 needs 6 training rows", "at most 5 folds fit"),
+    ),
+    flags(
+        "se-folds-with-hyperband",
+        "--tuner",
+        "hyperband",
+        "--folds",
+        "2",
+        expect=("--folds does not apply to --tuner hyperband",),
+    ),
     space(
         "se-executions-key-in-space",
         TINY_SPACE.replace("patience: 1}", "patience: 1, executions: two}"),

@@ -32,7 +32,7 @@ def test_trials_are_ranked_on_the_mean_of_their_executions_and_keep_each_one(cli
     plain, _ = search(cli, tmp_path, "plain")
     out, result = search(cli, tmp_path, "three", "--executions", "3")
     table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
-    assert "sd" in result.stdout and "means over 3 executions" in result.stdout
+    assert "sd" in result.stdout and "means over 3 executions" in " ".join(result.stdout.split())
     for row in table.itertuples():
         runs = record(out, row.trial_id)["executions"]
         assert [run["seed"] for run in runs] == [42, 43, 44] and [run["execution"] for run in runs] == [1, 2, 3]
@@ -65,11 +65,11 @@ def test_an_interrupted_trial_keeps_the_executions_it_finished(cli, tmp_path, mo
 
     fit_once, seeds = LstmHyperModel.fit_once, []
 
-    def interrupted_in_the_third_execution(self, hp, model, callbacks, epochs, initial_epoch, seed):
-        seeds.append(seed)
+    def interrupted_in_the_third_execution(self, *args):
+        seeds.append(args[5])  # hp, model, callbacks, epochs, initial_epoch, seed, fold's data...
         if len(seeds) == 3:
             raise KeyboardInterrupt
-        return fit_once(self, hp, model, callbacks, epochs, initial_epoch, seed)
+        return fit_once(self, *args)
 
     space, out = tmp_path / "space.yaml", tmp_path / "run"
     space.write_text(TINY_SPACE)
@@ -84,9 +84,9 @@ def test_an_interrupted_trial_keeps_the_executions_it_finished(cli, tmp_path, mo
 
     resumed: list[int] = []
 
-    def counted(self, hp, model, callbacks, epochs, initial_epoch, seed):
-        resumed.append(seed)
-        return fit_once(self, hp, model, callbacks, epochs, initial_epoch, seed)
+    def counted(self, *args):
+        resumed.append(args[5])
+        return fit_once(self, *args)
 
     monkeypatch.setattr(LstmHyperModel, "fit_once", counted)
     result = cli(*argv, "--resume")
@@ -129,20 +129,87 @@ def test_a_changed_number_of_executions_is_refused_on_resume(cli, tmp_path):
     assert "--executions changed (was 2, now 3)" in result.stderr
 
 
-def table_of(*trials: tuple[str, float, float]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"trial_id": t, "status": "completed", "score": score, "score_sd": sd} for t, score, sd in trials]
-    )
-
-
-def test_noisy_ranking_says_how_many_executions_would_separate_the_top_two():
+def test_noisy_ranking_compares_the_top_two_fold_by_fold_and_says_how_many_would_separate_them():
     from lstmtune.report.diagnoses import noisy_ranking
 
-    close = table_of(("3", 1.00, 0.10), ("7", 1.05, 0.10))
-    reason = noisy_ranking(close, 3)
-    # sd of the difference sqrt(0.02) = 0.141; twice its standard error over 3 executions 0.163 > 0.05;
-    # 4 * 0.02 / 0.05^2 = 32 executions each would make the difference twice its standard error.
-    assert "trials 3 and 7 differ by 0.05" in reason and "about 32 executions" in reason
-    assert noisy_ranking(table_of(("3", 1.00, 0.01), ("7", 1.05, 0.01)), 3) is None  # clearly apart
-    assert noisy_ranking(close, 1) is None  # one execution: no spread to judge by
-    assert "no number of executions" in noisy_ranking(table_of(("3", 1.0, 0.1), ("7", 1.0, 0.1)), 3)
+    # Differences 0.05, -0.03, 0.10: mean 0.04, sd 0.0656, standard error 0.0379 (> 0.02): noise;
+    # 4 * 0.0656^2 / 0.04^2 = 10.75: 11 folds would make the difference twice its standard error.
+    reason = noisy_ranking(["3", "7"], [1.05, 0.97, 1.10], [1.0, 1.0, 1.0], "folds")
+    assert "trials 3 and 7 differ by 0.04" in reason and "about 11 folds" in reason
+    # A shared fold effect cancels out in pairs: the same trials 0.05 apart on every fold are apart.
+    assert noisy_ranking(["3", "7"], [1.05, 2.05, 0.55], [1.0, 2.0, 0.5], "folds") is None
+    assert noisy_ranking(["3", "7"], [1.0], [1.1], "executions") is None  # one sample: no spread
+    assert "no number of executions" in noisy_ranking(["3", "7"], [1.0, 1.1], [1.1, 1.0], "executions")
+
+
+def airline_plan(**search_flags):
+    from lstmtune.plan import SearchRequest, plan_search
+
+    request = SearchRequest(
+        data_path=AIRLINE,
+        columns={"target": "Passengers", "time_col": "Date"},
+        space_path={"hyperparameters": {"lookback": 12}},
+        search_flags=search_flags,
+    )
+    return plan_search(request)
+
+
+def test_rolling_origin_folds_end_one_validation_block_apart_each_fitted_on_its_own_rows():
+    plan = airline_plan()
+    data, space = plan.data, plan.space
+    length = data.b - data.a
+    assert data.fold(3, 3, space) is data  # the last fold is the validation split itself
+    for number in (1, 2):
+        fold = data.fold(number, 3, space)
+        assert (fold.a, fold.b) == (data.a - (3 - number) * length, data.b - (3 - number) * length)
+        # Scaled on its own training rows: there they have mean 0 and sd 1 (standard scaling), and the
+        # validation block's windows are the ones whose targets lie in it.
+        train = fold.inputs[fold.first_row : fold.a, 0]
+        assert abs(train.mean()) < 1e-5 and train.std() == pytest.approx(1.0, rel=1e-4)
+        assert not np.allclose(fold.inputs[: fold.a], data.inputs[: fold.a])  # not the search's scaler
+        ends = fold.window_ends("val", 12)
+        assert len(ends) == length and ends.min() + 1 == fold.a
+        assert fold.baselines()["val"]["persistence"]["rmse"] != data.baselines()["val"]["persistence"]["rmse"]
+
+
+def test_folds_that_leave_too_few_training_rows_and_tasks_without_folds_are_refused(cli, tmp_path):
+    from lstmtune.errors import DataError
+
+    # 100 training rows, validation 21: fold 1 of 5 keeps 100 - 4 * 21 = 16 >= 1 + 12 + 1; of 6, none.
+    assert airline_plan(folds=5).search.folds == 5
+    with pytest.raises(
+        DataError, match=r"--folds 7 needs 14 training rows .* but only 0 are left; at most 5 folds fit"
+    ):
+        airline_plan(folds=7)
+    space = tmp_path / "text.yaml"
+    space.write_text(TEXT_SPACE)
+    result = cli(
+        "search",
+        REVIEWS,
+        "--task",
+        "text",
+        "--text-col",
+        "text",
+        "--target",
+        "category",
+        "--space",
+        space,
+        "--out",
+        tmp_path / "run",
+        "--folds",
+        "3",
+    )
+    assert result.exit_code == 2 and "--folds does not apply to --task text" in result.stderr
+
+
+def test_a_cross_validated_search_ranks_trials_on_their_mean_over_folds(cli, tmp_path):
+    out, result = search(cli, tmp_path, "folds", "--folds", "3", "--executions", "2")
+    caption = " ".join(result.stdout.split())
+    assert "means over 3 folds × 2 executions; sd: the score's standard deviation over folds" in caption
+    table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
+    for row in table.itertuples():
+        runs = record(out, row.trial_id)["executions"]
+        assert [(run["fold"], run["seed"]) for run in runs] == [(3, 42), (3, 43), (1, 42), (1, 43), (2, 42), (2, 43)]
+        by_fold = [np.mean([r["metrics"]["val_mse"] for r in runs if r["fold"] == f]) for f in (1, 2, 3)]
+        assert row.score == pytest.approx(np.mean(by_fold)) and row.score_sd == pytest.approx(np.std(by_fold, ddof=1))
+    assert json.loads((out / "run.json").read_text())["search"]["folds"] == 3

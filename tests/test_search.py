@@ -20,6 +20,7 @@ TABLE_COLUMNS = [
     "trial_id",
     "status",
     "score",
+    "score_sd",
     "val_rmse",
     "val_mae",
     "skill",

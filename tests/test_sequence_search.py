@@ -194,7 +194,7 @@ def test_sequence_regression(cli, sequence_space, tmp_path):
     assert manifest["search"]["objective"]["name"] == "val_mse"
     assert set(manifest["baselines"]["test"]) == {"mean"} and manifest["baselines"]["test"]["mean"]["rmse"] > 1
     table = pd.read_csv(out / "trials.csv")
-    assert list(table.columns[3:7]) == ["score", "val_rmse", "val_mae", "skill"]
+    assert list(table.columns[3:8]) == ["score", "score_sd", "val_rmse", "val_mae", "skill"]
     predicted = cli("predict", out, path)
     assert predicted.exit_code == 0, predicted.stderr
     frame = pd.read_csv(io.StringIO(predicted.stdout))

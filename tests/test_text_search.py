@@ -85,11 +85,12 @@ def test_text_run_directory(text_run):
 def test_text_trials_rank_on_cross_entropy(text_run):
     out, _ = text_run
     table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
-    assert list(table.columns[:8]) == [
+    assert list(table.columns[:9]) == [
         "rank",
         "trial_id",
         "status",
         "score",
+        "score_sd",
         "val_accuracy",
         "val_macro_f1",
         "val_cross_entropy",

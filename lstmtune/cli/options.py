@@ -325,6 +325,16 @@ ExecutionsOpt = Annotated[
         show_default=False,
     ),
 ]
+FoldsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--folds",
+        help="[forecast] Cross-validate each trial over K rolling-origin folds of training + validation (the "
+        "last fold is the validation split) and rank it on the mean; the table shows the spread over folds "
+        "(score_sd). Not with --tuner hyperband. [default: 1, the validation split only]",
+        show_default=False,
+    ),
+]
 PruneOpt = Annotated[
     str | None,
     typer.Option(

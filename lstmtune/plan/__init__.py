@@ -117,6 +117,10 @@ def plan_search(request: SearchRequest) -> SearchPlan:
             f"{search.initial_points}: every trial would be random"
         )
     _check_reference(search.reference, task.references, task)
+    if search.folds > 1 and task.fold_kind is None:
+        raise OptionError(
+            f"--folds does not apply to --task {task.name}: its trials are scored on the validation split"
+        )
     data_settings = settings.build(task.settings_class, task.data_rules, space.data, data_flags)
     effective = dataclasses.replace(space, search=_settings_dict(search), data=_settings_json(data_settings))
 
@@ -137,6 +141,8 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     _check_reference(search.reference, prepared.reference_choices(), task)
     effective = prepared.fix_defaults(effective)
     _check_smallest_fits(effective, prepared)
+    if search.folds > 1:  # refused here when the first fold is too small to train on
+        prepared.fold(1, search.folds, effective)
     plan = SearchPlan(
         request=request,
         task=task,
@@ -160,10 +166,11 @@ def _check_hyperband(search_flags: dict[str, Any], space: Space) -> None:
         return
     if search_flags.get("max_trials"):
         raise OptionError("--max-trials does not apply to --tuner hyperband, whose budget follows from --epochs")
-    if (search_flags.get("executions") or space.search.get("executions") or 1) > 1:
-        raise OptionError(
-            "--executions does not apply to --tuner hyperband, whose brackets continue trials from their weights"
-        )
+    for repeated in ("executions", "folds"):
+        if (search_flags.get(repeated) or space.search.get(repeated) or 1) > 1:
+            raise OptionError(
+                f"--{repeated} does not apply to --tuner hyperband, whose brackets continue trials from their weights"
+            )
     if search_flags.get("prune", "off") != "off":
         raise OptionError("--prune does not apply to --tuner hyperband, which stops trials by its own brackets")
 

@@ -59,6 +59,7 @@ SEARCH_ARGUMENTS = (
     "prune_warmup_trials",
     "prune_warmup_epochs",
     "executions",
+    "folds",
 )
 FIXED_ARGUMENTS = ("lookback",)
 
@@ -72,7 +73,7 @@ class SearchRequest:
     options: time_format, wide, encoding, embeddings, strict (OPTION_ARGUMENTS)
     data_flags: the task's data settings (DATA_ARGUMENTS: horizon, split, objective, max_length ...)
     search_flags: tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference,
-                  ensemble, prune, prune_warmup_trials, prune_warmup_epochs, executions
+                  ensemble, prune, prune_warmup_trials, prune_warmup_epochs, executions, folds
                   (SEARCH_ARGUMENTS)
     fixed: hyperparameters fixed from the command line (FIXED_ARGUMENTS: lookback)
     gpu_fast: keep recurrent_dropout at 0 in every trial (cuDNN's fused LSTM kernel on a GPU)

@@ -148,6 +148,7 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--patience", old_search.get("patience"), search.patience),
         ("--seed", old_search.get("seed"), search.seed),
         ("--executions", old_search.get("executions", 1), search.executions),
+        ("--folds", old_search.get("folds", 1), search.folds),
         *((("--gpu-fast", bool(old_search["gpu_fast"]), request.gpu_fast),) if "gpu_fast" in old_search else ()),
         (
             "the hyperparameters",

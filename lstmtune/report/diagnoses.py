@@ -16,6 +16,7 @@ No TensorFlow: reads the ranked table, run.json and history/trial_<id>.csv.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -85,33 +86,58 @@ def diagnose_trials(run_dir: RunDir, table: pd.DataFrame, manifest: Manifest) ->
         space = (manifest.get("hyperparameters") or {}).get("space") or {}
         for edge in range_edges(completed.iloc[0], space):
             out.append(Diagnosis("range_edge", str(completed.iloc[0]["trial_id"]), f"{edge}: widen the range"))
-    executions = number((manifest.get("search") or {}).get("executions")) or 1
-    noisy = noisy_ranking(completed, int(executions))
+    noisy = _noisy_top_two(run_dir, completed, manifest)
     if noisy:
         out.append(Diagnosis("noisy_ranking", str(completed.iloc[0]["trial_id"]), noisy))
     return out
 
 
-def noisy_ranking(completed: pd.DataFrame, executions: int) -> str | None:
-    """Why the best two trials' order is noise, or None: their means over `executions` runs differ by less
-    than twice the standard error of the difference; with how many executions each would separate them."""
-    if executions < 2 or len(completed) < 2:
+def _noisy_top_two(run_dir: RunDir, completed: pd.DataFrame, manifest: Manifest) -> str | None:
+    """noisy_ranking's reason for the best two trials of a run with --folds or --executions, or None."""
+    search = manifest.get("search") or {}
+    folds = int(number(search.get("folds")) or 1)
+    if len(completed) < 2 or (folds == 1 and int(number(search.get("executions")) or 1) == 1):
         return None
-    first, second = completed.iloc[0], completed.iloc[1]
-    means = number(first.get("score")), number(second.get("score"))
-    sds = number(first.get("score_sd")), number(second.get("score_sd"))
-    if None in means or None in sds:
+    key, what = ("fold", "folds") if folds > 1 else ("execution", "executions")
+    ids = [str(completed.iloc[i]["trial_id"]) for i in (0, 1)]
+    scores = [_scores_by(run_dir, trial, key, manifest.objective.name) for trial in ids]
+    shared = sorted(set(scores[0]) & set(scores[1]))
+    return noisy_ranking(ids, [scores[0][k] for k in shared], [scores[1][k] for k in shared], what)
+
+
+def _scores_by(run_dir: RunDir, trial_id: str, key: str, objective: str) -> dict[int, float]:
+    """A trial's objective per fold (or per execution), averaged over the fits of each, from its record."""
+    try:
+        with open(run_dir.trial_record(trial_id), encoding="utf-8") as handle:
+            runs = json.load(handle).get("executions") or []
+    except (OSError, ValueError, AttributeError):
+        return {}
+    grouped: dict[int, list[float]] = {}
+    for run in runs if isinstance(runs, list) else []:
+        value = number((run.get("metrics") or {}).get(objective)) if isinstance(run, dict) else None
+        if value is not None and isinstance(run.get(key, 1), int):
+            grouped.setdefault(int(run.get(key, 1)), []).append(value)
+    return {k: sum(v) / len(v) for k, v in grouped.items()}
+
+
+def noisy_ranking(trials: list[str], first: list[float], second: list[float], what: str) -> str | None:
+    """Why the order of two trials scored on the same folds (or seeds) is noise, or None: their mean
+    difference is less than twice its standard error (paired: each fold's difference); with how many
+    folds or executions would make it twice its standard error."""
+    samples = len(first)
+    if samples < 2:
         return None
-    variance = sds[0] ** 2 + sds[1] ** 2  # type: ignore[operator]
-    difference = abs(means[0] - means[1])  # type: ignore[operator]
-    error = math.sqrt(variance / executions)
-    if difference >= 2 * error:
+    differences = [a - b for a, b in zip(first, second)]
+    mean = sum(differences) / samples
+    sd = math.sqrt(sum((d - mean) ** 2 for d in differences) / (samples - 1))
+    error = sd / math.sqrt(samples)
+    if abs(mean) >= 2 * error:
         return None
-    needed = f"about {math.ceil(4 * variance / difference**2)}" if difference > 0 else "no number of"
+    needed = f"about {math.ceil(4 * sd**2 / mean**2)}" if mean else "no number of"
     return (
-        f"trials {first['trial_id']} and {second['trial_id']} differ by {difference:.4g} on average over {executions} "
-        f"executions, less than twice the standard error of that difference ({error:.3g}; sd {sds[0]:.3g} and "
-        f"{sds[1]:.3g}): which is better is noise; {needed} executions each would separate them"
+        f"trials {trials[0]} and {trials[1]} differ by {abs(mean):.4g} on average over {samples} {what} (paired), "
+        f"less than twice the standard error of that difference ({error:.3g}; its sd {sd:.3g}): which is better "
+        f"is noise; {needed} {what} would separate them"
     )
 
 

@@ -162,15 +162,10 @@ def _ranked_section(report: Report) -> str:
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     better = "lower" if report.objective.direction == "min" else "higher"
     shortened = [f"{HEADERS[c]}: {c.replace('_', ' ')}" for c in summary if HEADERS.get(c, c) != c and c != "score_sd"]
-    executions = report.executions
     note = "; ".join(
         [
             f"score: {report.objective.label} ({better} is better)",
-            *(
-                [f"score, skill and gap: means over {executions} executions; sd: the score's standard deviation"]
-                if executions > 1
-                else []
-            ),
+            *([report.repeated] if report.repeated else []),
             "gap: the generalisation gap at the best epoch",
             *shortened,
             report.presentation.skill,

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.core.objective import Objective
-from lstmtune.core.text import number
+from lstmtune.core.text import number, plural
 from lstmtune.errors import OptionError, RunDirError
 from lstmtune.report import importance
 from lstmtune.report.comparison import Comparison, compare, ensemble_label
@@ -91,7 +91,7 @@ class Report:
         """Forecasting: rank, trial, status, score, val_rmse, skill, ...; other tasks their first figure."""
         first = next((f for f in self.figures if f not in (self.objective.name, "skill")), self.figures[0])
         shown = [first] if first != self.objective.name else []  # the score is the objective already
-        spread = ["score_sd"] if self.executions > 1 else []
+        spread = ["score_sd"] if self.repeated else []
         return [
             "rank",
             "trial_id",
@@ -108,9 +108,28 @@ class Report:
 
     @property
     def executions(self) -> int:
-        """How many times each trial was trained (--executions)."""
-        value = (self.manifest.get("search") or {}).get("executions")
+        """How many times each trial was trained on each fold (--executions)."""
+        return self._search_count("executions")
+
+    @property
+    def folds(self) -> int:
+        """On how many folds each trial was trained (--folds)."""
+        return self._search_count("folds")
+
+    def _search_count(self, key: str) -> int:
+        value = (self.manifest.get("search") or {}).get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+    @property
+    def repeated(self) -> str | None:
+        """What the figures of a trial trained more than once are, in words; None for one fit."""
+        if self.executions == 1 and self.folds == 1:
+            return None
+        over = " × ".join(
+            plural(count, what) for count, what in ((self.folds, "fold"), (self.executions, "execution")) if count > 1
+        )
+        spread = "folds" if self.folds > 1 else "executions"
+        return f"score, skill and gap: means over {over}; sd: the score's standard deviation over {spread}"
 
     @property
     def kind(self) -> str:

@@ -37,11 +37,7 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     table = Table(
         title=f"Top {plural(len(report.top), 'trial')} (score: {objective.label}; {better} is better)",
         caption=f"{first_note}; best: best epoch; gap: (1 - val skill) / (1 - train skill) at the best epoch"
-        + (
-            f"; score, skill and gap: means over {report.executions} executions, sd: the score's standard deviation"
-            if report.executions > 1
-            else ""
-        )
+        + (f"; {report.repeated}" if report.repeated else "")
         + (f"; {SPARK_SCALE}" if curve_width else ""),
         box=box.SIMPLE_HEAD,
         show_edge=False,

@@ -24,6 +24,7 @@ MAX_TRIALS = 10_000
 MAX_EPOCHS = 100_000
 MAX_ENSEMBLE = 50
 MAX_EXECUTIONS = 50
+MAX_FOLDS = 20
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class SearchSettings:
     prune_warmup_epochs: int = 5
     # Train each trial this many times with different seeds; it is ranked on the mean (tuning/executions.py).
     executions: int = 1
+    # Cross-validate each trial over this many folds of training + validation (1: today's split only).
+    folds: int = 1
 
     @property
     def pruning(self) -> str:
@@ -81,6 +84,7 @@ SEARCH_RULES: dict[str, Validator] = {
     "prune_warmup_trials": integer(1, MAX_TRIALS),
     "prune_warmup_epochs": integer(1, MAX_EPOCHS),
     "executions": integer(1, MAX_EXECUTIONS),
+    "folds": integer(1, MAX_FOLDS),
 }
 
 

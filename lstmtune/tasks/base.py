@@ -169,6 +169,12 @@ class Prepared(ABC):
         """The reference models this data allows (`--reference NAME`), the task's usual one first."""
         return ()
 
+    def fold(self, number: int, folds: int, space: Any) -> Prepared:
+        """Fold `number` (1-based) of `folds` cross-validation folds inside training + validation, its
+        preprocessing fitted on the fold's own training items; fold `folds` is this data itself. Only
+        tasks whose `fold_kind` is set have folds; a fold too small for `space` is a DataError."""
+        raise NotImplementedError
+
     def reference(self, choice: str) -> Reference | None:
         """Fit the reference model named `choice` ("auto": the usual choice for this data) on the
         training items and score it on validation and test; None when the task has none."""
@@ -218,6 +224,8 @@ class Task(ABC):
     references: tuple[str, ...] = ()
     reference_needs: dict[str, str] = {}  # what a model needs of the data ("--season M"), for messages
     reference_advice: str = ""
+    # How `--folds K` cuts training + validation into folds (Prepared.fold), or None: no folds.
+    fold_kind: str | None = None
 
     @abstractmethod
     def prepare(self, request: DataRequest, space: Any) -> Prepared:

@@ -1,11 +1,14 @@
-"""--executions N: each trial trained N times, each time from another seed, and ranked on the mean.
+"""--folds K and --executions N: each trial fitted on K folds, N times each from seeds S, S+1 ...,
+and ranked on the mean.
 
-The first execution is the trial as without the flag: its seed is the search's, its per-epoch history,
-curves, diagnoses, pruning and saved model are the trial's (so best.yaml reproduces it). The others
-start from seed + 1, seed + 2 ... and only add their figures. The trial's figures are the means over its
-executions, with the objective's sample standard deviation as `score_sd`; epoch counts (best epoch,
-epochs run) stay the first execution's, which `refit` trains for. Each finished execution is written to
-history/executions_<id>.json at once, so a trial run again after a kill skips the executions it finished.
+The first fit is the trial as without the flags: the last fold (the validation split itself) from the
+search's seed S; its per-epoch history, curves, diagnoses, pruning and saved model are the trial's (so
+best.yaml reproduces it). The other fits only add their figures: the last fold's other executions, then
+folds 1 .. K-1 with the same seeds (so folds are compared like with like). The trial's figures are the
+means over its folds of each fold's mean over executions, with `score_sd` the objective's sample
+standard deviation over folds (over executions without folds); epoch counts (best epoch, epochs run)
+stay the first fit's, which `refit` trains for. Each finished fit is written to
+history/executions_<id>.json at once, so a trial run again after a kill skips the fits it finished.
 """
 
 from __future__ import annotations
@@ -41,17 +44,39 @@ def save(path: Path | None, runs: list[dict[str, Any]]) -> None:
         write_json(path, {"executions": runs})
 
 
-def combined(runs: list[dict[str, float]], objective: str) -> dict[str, float]:
-    """The trial's figures: each the mean over executions of its finite values, epoch counts the first
-    execution's; `score_sd` the spread of the objective and `executions` how many were run."""
-    out = dict(runs[0])
-    for key in runs[0]:
+def schedule(folds: int, executions: int) -> list[tuple[int, int]]:
+    """The (fold, execution) of each fit of a trial, in the order they run (both 1-based)."""
+    order = [folds, *range(1, folds)]
+    return [(fold, number) for fold in order for number in range(1, executions + 1)]
+
+
+def combined(runs: list[dict[str, Any]], objective: str) -> dict[str, float]:
+    """The trial's figures from its fits: each the mean over folds of each fold's mean over executions
+    (finite values only), epoch counts the first fit's; `score_sd` the objective's spread over folds (over
+    executions when there is one fold), `executions` and `folds` how many there were."""
+    by_fold: dict[int, list[dict[str, float]]] = {}
+    for run in runs:
+        by_fold.setdefault(int(run.get("fold", 1)), []).append(run["metrics"])
+    first = runs[0]["metrics"]
+    out = dict(first)
+    for key in first:
         if key in FIRST_ONLY:
             continue
-        values = [float(r[key]) for r in runs if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
-        if values:
-            out[key] = float(np.mean(values))
-    scores = [float(r[objective]) for r in runs]
-    out["score_sd"] = float(np.std(scores, ddof=1)) if len(scores) > 1 else float("nan")
-    out["executions"] = float(len(runs))
+        means = [m for m in (_mean(fits, key) for fits in by_fold.values()) if m is not None]
+        if means:
+            out[key] = float(np.mean(means))
+    spread = (
+        [_mean(fits, objective) for fits in by_fold.values()]
+        if len(by_fold) > 1
+        else [m[objective] for m in next(iter(by_fold.values()))]
+    )
+    finite = [float(v) for v in spread if v is not None and math.isfinite(v)]
+    out["score_sd"] = float(np.std(finite, ddof=1)) if len(finite) > 1 else float("nan")
+    out["executions"] = float(max(len(fits) for fits in by_fold.values()))
+    out["folds"] = float(len(by_fold))
     return out
+
+
+def _mean(fits: list[dict[str, float]], key: str) -> float | None:
+    values = [float(f[key]) for f in fits if isinstance(f.get(key), (int, float)) and math.isfinite(f[key])]
+    return float(np.mean(values)) if values else None

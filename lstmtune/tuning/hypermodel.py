@@ -101,6 +101,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         seed: int,
         deadline: float | None = None,
         executions: int = 1,
+        folds: list[tuple[Prepared, KerasSide]] | None = None,
     ):
         super().__init__(name="lstmtune")
         self.space = space
@@ -114,6 +115,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         self.deadline = deadline  # time.monotonic() after which a trial stops at its next epoch end
         self.pruned_epoch = 0  # set by the tuner when it prunes the trial being fitted (1-based; 0: not pruned)
         self.executions = executions
+        self.folds = folds or []  # folds 1 .. K-1 of --folds K (fold K is `prepared` itself)
         self.executions_file: Path | None = None  # set by the tuner for the trial being fitted
 
     def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
@@ -127,39 +129,60 @@ class LstmHyperModel(keras_tuner.HyperModel):
         return build_model(self.side, values, name=f"lstmtune_{self.task}")
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
-        """The trial's figures: of one fit, or averaged over --executions N fits (see tuning/executions.py).
-        keras-tuner's callbacks (its checkpoint of the best epoch, the trial's records, pruning) see the
-        first execution only."""
-        if self.executions == 1:
+        """The trial's figures: of one fit, or averaged over the fits of --folds K and --executions N (see
+        tuning/executions.py). keras-tuner's callbacks (its checkpoint of the best epoch, the trial's
+        records, pruning) see the first fit only: the validation split's, from the search's seed."""
+        if self.executions == 1 and not self.folds:
             return self.fit_once(hp, model, callbacks, epochs, initial_epoch, self.seed)
         runs = executions.finished(self.executions_file)
-        if not runs:
-            first = self.fit_once(hp, model, callbacks, epochs, initial_epoch, self.seed)
-            runs = [{"execution": 1, "seed": self.seed, "metrics": first}]
-            executions.save(self.executions_file, runs)
-        if runs[0]["metrics"].get("pruned_epoch"):  # a hopeless configuration is not trained again
-            return runs[0]["metrics"]
-        for number in range(len(runs) + 1, self.executions + 1):
+        for fold, number in executions.schedule(len(self.folds) + 1, self.executions)[len(runs) :]:
+            if runs and runs[0]["metrics"].get("pruned_epoch"):  # a hopeless configuration is not trained again
+                break
             seed = self.seed + number - 1
-            keras.utils.set_random_seed(seed)
+            first = not runs
+            if not first:
+                keras.utils.set_random_seed(seed)
+            prepared, side = (self.prepared, self.side) if fold == len(self.folds) + 1 else self.folds[fold - 1]
             try:
-                scores = self.fit_once(hp, self.build(hp), None, epochs, initial_epoch, seed)
+                scores = self.fit_once(
+                    hp,
+                    model if first else build_model(side, trial_values(hp, self.space), f"lstmtune_{self.task}"),
+                    callbacks if first else None,
+                    epochs,
+                    initial_epoch,
+                    seed,
+                    prepared,
+                    side,
+                )
             except keras_tuner.errors.FailedTrialError as error:
+                if first:
+                    raise
                 raise keras_tuner.errors.FailedTrialError(
-                    f"execution {number} of {self.executions} (seed {seed}): {error}"
+                    f"fold {fold}, execution {number} (seed {seed}): {error}"
                 ) from None
-            runs.append({"execution": number, "seed": seed, "metrics": scores})
+            runs.append({"fold": fold, "execution": number, "seed": seed, "metrics": scores})
             executions.save(self.executions_file, runs)
-        return executions.combined([run["metrics"] for run in runs], self.objective.name)
+        if runs[0]["metrics"].get("pruned_epoch"):
+            return runs[0]["metrics"]
+        return executions.combined(runs, self.objective.name)
 
     def fit_once(
-        self, hp, model, callbacks: list | None, epochs: int | None, initial_epoch: int, seed: int
+        self,
+        hp,
+        model,
+        callbacks: list | None,
+        epochs: int | None,
+        initial_epoch: int,
+        seed: int,
+        prepared: Prepared | None = None,
+        side: KerasSide | None = None,
     ) -> dict[str, float]:
-        """Fit one model with early stopping and score it on validation."""
+        """Fit one model with early stopping and score it on validation (of a fold's data, or the search's)."""
+        prepared, side = prepared or self.prepared, side or self.side
         values = trial_values(hp, self.space)
         self.pruned_epoch = 0
-        train = self.side.dataset("train", values, values["batch_size"], shuffle=True, seed=seed)
-        val = self.side.dataset("val", values, EVAL_BATCH)
+        train = side.dataset("train", values, values["batch_size"], shuffle=True, seed=seed)
+        val = side.dataset("val", values, EVAL_BATCH)
         early = keras.callbacks.EarlyStopping(
             monitor=self.objective.name,
             mode=self.objective.direction,
@@ -167,10 +190,10 @@ class LstmHyperModel(keras_tuner.HyperModel):
             restore_best_weights=True,
         )
         budget = StopAtDeadline(self.deadline)
-        at_end = FiguresAtEnd(self.prepared, self.side, values)
+        at_end = FiguresAtEnd(prepared, side, values)
         all_callbacks = [
             LearningRateLogger(),
-            *self.side.callbacks(values),  # figures the objective may need, before anything reads the logs
+            *side.callbacks(values),  # figures the objective may need, before anything reads the logs
             *(callbacks or []),
             *learning_rate_callbacks(
                 values, self.epochs, self.objective.name, self.objective.direction, self.patience
@@ -189,11 +212,11 @@ class LstmHyperModel(keras_tuner.HyperModel):
             callbacks=all_callbacks,
             verbose=0,
             shuffle=False,
-            **self.side.fit_options(values),
+            **side.fit_options(values),
         )
         if (budget.stopped_epoch or self.pruned_epoch) and early.best_weights is not None:
             model.set_weights(early.best_weights)  # Keras restores them only when early stopping stops training
-        scores = self.score(model, history.history, values, initial_epoch, at_end.figures)
+        scores = self.score(model, history.history, values, initial_epoch, at_end.figures, prepared, side)
         scores["budget_stopped_epoch"] = float(budget.stopped_epoch)  # Keras numbers epochs from 0 across rounds
         scores["pruned_epoch"] = float(self.pruned_epoch)
         scores["gap_end"] = (
@@ -208,6 +231,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
         values: dict[str, Any],
         initial_epoch: int,
         last_figures: dict[str, dict[str, Any]] | None = None,
+        prepared: Prepared | None = None,
+        side: KerasSide | None = None,
     ) -> dict[str, float]:
         """Summarise a fitted trial; a non-finite objective makes it a failed trial, not a perfect one.
 
@@ -233,8 +258,9 @@ class LstmHyperModel(keras_tuner.HyperModel):
         if last_figures and best == len(objective) - 1:
             figures, train_figures = last_figures["val"], last_figures["train"]
         else:
-            figures = evaluate(model, self.prepared, self.side, "val", values)
-            train_figures = evaluate(model, self.prepared, self.side, "train", values)
+            prepared, side = prepared or self.prepared, side or self.side
+            figures = evaluate(model, prepared, side, "val", values)
+            train_figures = evaluate(model, prepared, side, "train", values)
         train_loss, val_loss = float(history["loss"][best]), float(history["val_loss"][best])
         scores = {
             name: float(objective[best]),

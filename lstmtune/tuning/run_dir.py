@@ -66,6 +66,7 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "reference": search.reference,
             "ensemble": search.ensemble,
             "executions": search.executions,
+            "folds": search.folds,
             "prune": {
                 "rule": search.pruning,
                 "warmup_trials": search.prune_warmup_trials,

@@ -63,14 +63,19 @@ class ForecastData(Prepared):
     objective = OBJECTIVE
     figure_columns = REGRESSION_FIGURES
 
-    def __init__(self, frame: Frame, spec: DataSpec, max_lookback: int | None = None):
+    def __init__(
+        self, frame: Frame, spec: DataSpec, max_lookback: int | None = None, bounds: tuple[int, int] | None = None
+    ):
+        """`bounds`: the (a, b) of the splits instead of --split's (a cross-validation fold)."""
         cfg = spec.settings
+        self.frame = frame  # kept for the folds of --folds
         self.spec = spec
         self.settings = cfg
         self.input_columns = frame.inputs
         self.target_columns = frame.targets
         self.horizon = cfg.horizon
-        self.transform = forecast_transform(cfg, split_bounds(len(frame.values), cfg.split)[0])
+        bounds = bounds or split_bounds(len(frame.values), cfg.split)
+        self.transform = forecast_transform(cfg, bounds[0])
         cfg = self.settings = dataclasses.replace(cfg, transform=self.transform.name)  # auto, resolved
         self.time = frame.time
         self.info = frame.info
@@ -92,7 +97,7 @@ class ForecastData(Prepared):
                     f"{row_of(values.index[row])}; use --transform {self.transform.kind}"
                 )
         self.first_row = self.transform.first_row
-        self.a, self.b = split_bounds(self.n_rows, cfg.split)
+        self.a, self.b = bounds
         if max_lookback is not None:  # before anything is fitted on the training rows
             self.check_rows(max_lookback)
         for i, name in enumerate(self.target_columns):
@@ -123,6 +128,26 @@ class ForecastData(Prepared):
             if column.dtype == np.float32 and float32_rounding(column) > ROUNDING * self.input_scaler.scale[j]
         ]
         self.encoded = self._encode_all()
+
+    def fold(self, number: int, folds: int, space: Any) -> ForecastData:
+        """Rolling-origin fold `number` of `folds`: its validation block is as long as validation and ends
+        `folds - number` such blocks before validation's end; its training rows are every row before it.
+        The transform, scaler and baselines are fitted on those rows alone."""
+        max_lookback = int(space.params["lookback"].candidates_max())
+        length = self.b - self.a
+        shift = (folds - number) * length
+        a = self.a - shift
+        needed = self.first_row + max_lookback + self.horizon
+        if a < needed:
+            fitting = max(1, (self.a - needed) // max(length, 1) + 1)
+            raise DataError(
+                f"{self.spec.path}: --folds {folds} needs {needed} training rows before the first fold's "
+                f"validation block ({length} rows, as long as validation) for a lookback of {max_lookback}, "
+                f"but only {max(a, 0)} are left; at most {fitting} folds fit"
+            )
+        if number == folds:
+            return self
+        return ForecastData(self.frame, self.spec, bounds=(a, a + length))
 
     def _series_blocks(self, features: list[np.ndarray], start: int, stop: int) -> Iterator[np.ndarray]:
         """Rows start..stop of the series the model sees (transform_series of the target levels, then the

@@ -34,6 +34,7 @@ class ForecastTask(Task):
     starter_ranges = {"lookback": {"choice": [12, 24, 48]}}
     predict_options = ("all_windows",)
     indexed_predictions = True
+    fold_kind = "rolling origin"
     references = ("sarima", "ets", "ar")
     reference_needs = {"sarima": "--season M (a seasonal model)", "ets": "--season M (a seasonal model)"}
     reference_advice = (
