@@ -111,12 +111,14 @@ def test_an_interrupted_trial_keeps_the_executions_it_finished(cli, tmp_path, mo
         ),
     ],
 )
-def test_executions_run_on_texts_and_sequences(cli, tmp_path, name, data, task, space):
+def test_folds_and_executions_run_on_texts_and_sequences(cli, tmp_path, name, data, task, space):
     space = space.replace("max_trials: 2", "max_trials: 1")
-    out, _ = search(cli, tmp_path, name, "--executions", "2", "--reference", "off", space=space, data=data, task=task)
+    flags = ("--executions", "2", "--folds", "3", "--reference", "off")
+    out, _ = search(cli, tmp_path, name, *flags, space=space, data=data, task=task)
     (row,) = pd.read_csv(out / "trials.csv", dtype={"trial_id": str}).itertuples()
     runs = record(out, row.trial_id)["executions"]
-    assert len(runs) == 2 and math.isfinite(row.score_sd)
+    assert [(run["fold"], run["execution"]) for run in runs] == [(3, 1), (3, 2), (1, 1), (1, 2), (2, 1), (2, 2)]
+    assert math.isfinite(row.score_sd)
 
 
 def test_a_changed_number_of_executions_is_refused_on_resume(cli, tmp_path):
@@ -181,25 +183,12 @@ def test_folds_that_leave_too_few_training_rows_and_tasks_without_folds_are_refu
         DataError, match=r"--folds 7 needs 14 training rows .* but only 0 are left; at most 5 folds fit"
     ):
         airline_plan(folds=7)
-    space = tmp_path / "text.yaml"
-    space.write_text(TEXT_SPACE)
-    result = cli(
-        "search",
-        REVIEWS,
-        "--task",
-        "text",
-        "--text-col",
-        "text",
-        "--target",
-        "category",
-        "--space",
-        space,
-        "--out",
-        tmp_path / "run",
-        "--folds",
-        "3",
-    )
-    assert result.exit_code == 2 and "--folds does not apply to --task text" in result.stderr
+    space = tmp_path / "autoencoder.yaml"
+    space.write_text("hyperparameters: {units: 4}\n")
+    ecg = AIRLINE.parent / "ecg200.csv"
+    flags = ("--task", "autoencoder", "--wide", "--label-col", "label", "--normal", "1", "--split-col", "split")
+    result = cli("search", ecg, *flags, "--space", space, "--out", tmp_path / "run", "--folds", "3")
+    assert result.exit_code == 2 and "--folds does not apply to --task autoencoder" in result.stderr
 
 
 def test_a_cross_validated_search_ranks_trials_on_their_mean_over_folds(cli, tmp_path):
@@ -213,3 +202,51 @@ def test_a_cross_validated_search_ranks_trials_on_their_mean_over_folds(cli, tmp
         by_fold = [np.mean([r["metrics"]["val_mse"] for r in runs if r["fold"] == f]) for f in (1, 2, 3)]
         assert row.score == pytest.approx(np.mean(by_fold)) and row.score_sd == pytest.approx(np.std(by_fold, ddof=1))
     assert json.loads((out / "run.json").read_text())["search"]["folds"] == 3
+
+
+def vowels_plan():
+    from lstmtune.plan import SearchRequest, plan_search
+
+    columns = {"target": "label", "id_col": "case_id", "order_col": "t", "split_col": "split"}
+    return plan_search(
+        SearchRequest(data_path=VOWELS, space_path={"hyperparameters": {}}, task="sequence", columns=columns)
+    )
+
+
+def test_sequence_folds_cut_training_sequences_into_stratified_blocks_each_scaled_on_its_own():
+    data = vowels_plan().data
+    train, val, test = (set(data.ids[s]) for s in ("train", "val", "test"))
+    blocks = []
+    for number in (1, 2, 3):
+        fold = data.fold(number, 4)
+        blocks.append(set(fold.ids["val"]))
+        assert set(fold.ids["train"]) == (train | val) - blocks[-1] and set(fold.ids["test"]) == test
+        assert set(np.unique(fold.y["val"])) == set(range(9))  # stratified: every class in every block
+        x, mask = fold.inputs("train")
+        assert abs(x[mask].mean()) < 1e-4  # scaled on the fold's own training sequences
+    assert set().union(*blocks) == train and sum(map(len, blocks)) == len(train)  # a partition of train
+    assert data.fold(4, 4) is data
+
+
+def test_text_folds_keep_identical_texts_in_one_block_and_fit_their_own_vocabulary(tmp_path):
+    from lstmtune.plan import SearchRequest, plan_search
+
+    frame = pd.read_csv(REVIEWS)
+    frame = pd.concat([frame, frame.head(40)], ignore_index=True)  # 40 texts twice
+    path = tmp_path / "twice.csv"
+    frame.to_csv(path, index=False)
+    plan = plan_search(
+        SearchRequest(
+            data_path=path,
+            space_path={"hyperparameters": {"max_tokens": 300}},
+            task="text",
+            columns={"text_col": "text", "target": "category"},
+        )
+    )
+    data = plan.data
+    for number in (1, 2):
+        fold = data.fold(number, 3)
+        assert not set(fold.texts["val"]) & set(fold.texts["train"])  # no text on both sides
+        assert set(fold.texts["test"]) == set(data.texts["test"])
+        assert fold.encoder.vocabulary != data.encoder.vocabulary  # from the fold's training texts
+        assert fold.sequence_cap == data.sequence_cap

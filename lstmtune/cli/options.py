@@ -329,9 +329,10 @@ FoldsOpt = Annotated[
     int | None,
     typer.Option(
         "--folds",
-        help="[forecast] Cross-validate each trial over K rolling-origin folds of training + validation (the "
-        "last fold is the validation split) and rank it on the mean; the table shows the spread over folds "
-        "(score_sd). Not with --tuner hyperband. [default: 1, the validation split only]",
+        help="Cross-validate each trial over K folds of training + validation (forecast: rolling origin; text, "
+        "sequence: stratified blocks of the training items; the last fold is the validation split) and rank it "
+        "on the mean; the table shows the spread over folds (score_sd). Not for autoencoders, not with --tuner "
+        "hyperband. [default: 1, the validation split only]",
         show_default=False,
     ),
 ]

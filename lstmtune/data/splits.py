@@ -162,6 +162,35 @@ def assign_splits(
     return out_of_group[inverse].astype(str)
 
 
+def fold_index(
+    index: dict[str, np.ndarray],
+    number: int,
+    folds: int,
+    seed: int,
+    labels: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The split positions of cross-validation fold `number` (1 .. folds - 1; fold `folds` is `index`
+    itself): the training items cut into folds - 1 blocks like `assign_splits` (seeded, stratified by
+    `labels`, `groups` kept whole); block `number` validates, the other blocks and the validation items
+    train. Test is untouched. A ValueError when the block is empty."""
+    train = index["train"]
+    names = tuple(str(k) for k in range(1, folds))
+    blocks = assign_splits(
+        len(train),
+        (1.0,) * (folds - 1),
+        seed,
+        labels=None if labels is None else labels[train],
+        groups=None if groups is None else groups[train],
+        names=names,
+    )
+    block = train[blocks == str(number)]
+    if len(block) == 0:
+        raise ValueError(f"block {number} of the {len(train)} training items cut into {folds - 1} is empty")
+    rest = np.sort(np.concatenate([train[blocks != str(number)], index["val"]]))
+    return {"train": rest, "val": np.sort(block), "test": index["test"]}
+
+
 def _fill_empty_splits(assigned: np.ndarray, names: tuple[str, ...]) -> None:
     """With at least one group per split, no split is left empty: an empty one takes the last group
     dealt to the split that has the most groups."""

@@ -18,6 +18,7 @@ Rules (each broken one is a one-line DataError / OptionError naming the file, fl
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ import pandas as pd
 
 from lstmtune.core.objective import Objective
 from lstmtune.data.csv_reader import read_csv
-from lstmtune.data.splits import SPLITS
+from lstmtune.data.splits import SPLITS, fold_index
 from lstmtune.errors import DataError
 from lstmtune.tasks import scoring
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
@@ -56,6 +57,12 @@ class SequenceData(Prepared):
     x float32 (n, T, F) scaled, zero-padded at the end; mask bool (n, T) true on real steps; y int64
     class ids or float32 standardised targets (n,); ids the sequence ids.
     """
+
+    # Set by prepare_sequences for --folds: the same sequences encoded again for another split, and the
+    # classes and groups a fold's blocks are stratified by and keep whole.
+    refold: Callable[[dict[str, np.ndarray], str], SequenceData]
+    fold_labels: np.ndarray | None = None
+    fold_groups: np.ndarray | None = None
 
     def __init__(
         self,
@@ -133,6 +140,19 @@ class SequenceData(Prepared):
             "splits_from": split_how,
             "seed": seed,
         }
+
+    def fold(self, number: int, folds: int, space: Any = None) -> SequenceData:
+        """Fold `number` of `folds`: fold `folds` is this split; the others cut the training sequences into
+        folds - 1 blocks (stratified by class, groups kept whole, seeded), fold k validating on block k and
+        training on the rest and on the validation sequences. Scaler and target encoding are fitted on the
+        fold's training sequences; the test split is never in a fold."""
+        if number == folds:
+            return self
+        try:
+            index = fold_index(self.index, number, folds, self.info["seed"], self.fold_labels, self.fold_groups)
+        except ValueError as error:
+            raise DataError(f"{self.path}: --folds {folds}: {error}; use fewer folds") from None
+        return self.refold(index, f"fold {number} of {folds}: training block {number} of {folds - 1} as validation")
 
     def _class_counts(self) -> dict[str, dict[str, int]]:
         """Sequences of each class in each split."""
@@ -345,48 +365,59 @@ def prepare_sequences(request: DataRequest, space: Any = None) -> SequenceData:
     frame.columns = [str(c) for c in frame.columns]
     roles = check_columns(path, frame, columns, wide)
     features, ignored = choose_features(path, frame, roles, columns.get("features"), wide)
-    encoder = SequenceEncoder(
-        format="wide" if wide else "long",
-        features=features,
-        id_col=roles.get("id_col"),
-        order_col=roles.get("order_col"),
-        stride=settings.stride,
-        max_length=settings.max_length,
-        scale=settings.scale,
-    )
+
+    def new_encoder() -> SequenceEncoder:
+        return SequenceEncoder(
+            format="wide" if wide else "long",
+            features=features,
+            id_col=roles.get("id_col"),
+            order_col=roles.get("order_col"),
+            stride=settings.stride,
+            max_length=settings.max_length,
+            scale=settings.scale,
+        )
+
+    encoder = new_encoder()
     collected = collect_sequences(encoder, frame, path, settings)
     named = columns.get("features") is not None
     order_like, split_like = suspect_columns(path, frame, roles, features, ignored, collected, wide, named)
     target, groups = read_target(path, frame, roles, settings, collected)
     index, split_how = split_sequences(path, frame, roles, settings, seed, collected, target, groups)
 
-    encoder.fit([collected.steps[i] for i in index["train"]], int(collected.lengths.max()))
-    y_all = encode_target(encoder, target, index["train"], path)
-    x_all, mask_all = encoder.pad(collected.steps)
-    return SequenceData(
-        path=path,
-        settings=settings,
-        roles=roles,
-        encoder=encoder,
-        objective=target.objective,
-        problem=target.problem,
-        problem_source=target.source,
-        problem_reason=target.reason,
-        collected=collected,
-        index=index,
-        x=x_all,
-        mask=mask_all,
-        y=y_all,
-        values=target.values,
-        features=features,
-        ignored=ignored,
-        order_like=order_like,
-        split_like=split_like,
-        rows=len(frame),
-        split_how=split_how,
-        seed=seed,
-        encoding=(request.options or {}).get("encoding"),
-    )
+    def encoded(index: dict[str, np.ndarray], how: str, encoder: SequenceEncoder) -> SequenceData:
+        """The sequences split by `index`, the scaler and the target's encoding fitted on its training ones."""
+        encoder.fit([collected.steps[i] for i in index["train"]], int(collected.lengths.max()))
+        y_all = encode_target(encoder, target, index["train"], path)
+        x_all, mask_all = encoder.pad(collected.steps)
+        data = SequenceData(
+            path=path,
+            settings=settings,
+            roles=roles,
+            encoder=encoder,
+            objective=target.objective,
+            problem=target.problem,
+            problem_source=target.source,
+            problem_reason=target.reason,
+            collected=collected,
+            index=index,
+            x=x_all,
+            mask=mask_all,
+            y=y_all,
+            values=target.values,
+            features=features,
+            ignored=ignored,
+            order_like=order_like,
+            split_like=split_like,
+            rows=len(frame),
+            split_how=how,
+            seed=seed,
+            encoding=(request.options or {}).get("encoding"),
+        )
+        data.refold = lambda fold_index, fold_how: encoded(fold_index, fold_how, new_encoder())
+        data.fold_labels, data.fold_groups = target.class_ids, groups
+        return data
+
+    return encoded(index, split_how, encoder)
 
 
 def collect_sequences(

@@ -68,6 +68,7 @@ class SequenceTask(Task):
     settings_class = settings.SequenceSettings
     column_flags = ("target", "id_col", "order_col", "split_col", "group_col", "features")
     option_flags = ("wide", "encoding")
+    fold_kind = "stratified k-fold"
     purpose = "Many short sequences, one label or value each (lstmtune search DATA.csv --task sequence ...)."
     starter_ranges = {
         "input_noise": {"float": [0.0, 0.2]},

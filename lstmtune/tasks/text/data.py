@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ import pandas as pd
 
 from lstmtune.core.text import plural
 from lstmtune.data.csv_reader import read_csv
-from lstmtune.data.splits import SPLITS
-from lstmtune.errors import SpaceError
+from lstmtune.data.splits import SPLITS, fold_index
+from lstmtune.errors import DataError, SpaceError
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
 from lstmtune.tasks.reference import Reference, timed, with_reference
@@ -81,6 +82,12 @@ class TextData(Prepared):
     """
 
     figure_columns = CLASSIFICATION_FIGURES
+    # Set by prepare_text for --folds: each split's positions among the kept rows, the classes and the
+    # texts (identical ones kept in one block) folds are cut by, and how a fold is encoded again.
+    fold_at: dict[str, np.ndarray]
+    fold_labels: np.ndarray
+    fold_groups: np.ndarray
+    refold: Callable[[dict[str, np.ndarray]], TextData]
 
     def __init__(
         self,
@@ -124,6 +131,18 @@ class TextData(Prepared):
     def _length(self, values: dict[str, Any]) -> int:
         length = values.get("sequence_length")
         return self.default_sequence_length if length is None else int(length)
+
+    def fold(self, number: int, folds: int, space: Any = None) -> TextData:
+        """Fold `number` of `folds`: fold `folds` is this split; the others cut the training texts into
+        folds - 1 blocks (seeded, stratified by class, identical texts in one block), fold k validating on
+        block k and training on the rest and on the validation texts, with its own vocabulary."""
+        if number == folds:
+            return self
+        try:
+            at = fold_index(self.fold_at, number, folds, self.seed, self.fold_labels, self.fold_groups)
+        except ValueError as error:
+            raise DataError(f"{self.path}: --folds {folds}: {error}; use fewer folds") from None
+        return self.refold(at)
 
     def inputs(self, split: str, values: dict[str, Any]) -> np.ndarray:
         """int32 (n, values['sequence_length']) ids; ids >= values['max_tokens'] become 1 (out of vocabulary)."""
@@ -381,61 +400,67 @@ def prepare_text(request: DataRequest, space: Any) -> TextData:
     fractions = tuple(float(f) for f in settings.split)
     splits = split_rows(frame, rows, path, split_col, target, fractions, seed)
 
-    # -- vocabulary (training texts only), lengths, token arrays --
-    at = {split: np.flatnonzero(splits.assigned == split) for split in SPLITS}
     max_tokens = int(space_max(space, "max_tokens"))
-    encoder = TextEncoder.fit_tokens([rows.words[i] for i in at["train"]], max_tokens, rows.labels, rows.kind)
-    counts = {split: np.array([len(rows.words[i]) for i in at[split]], dtype=np.int64) for split in SPLITS}
-    default_length = default_sequence_length(counts["train"])
     fixed_none = _fixed_none(space)
-    cap = default_length if fixed_none in (True, None) else int(space_max(space, "sequence_length"))
-    tokens = {split: encoder.encode_tokens([rows.words[i] for i in at[split]], cap) for split in SPLITS}
-
-    embeddings = None
     embeddings_path = options.get("embeddings")
-    digest = hashlib.sha256()  # of the embeddings file, read as it streams: a resume must find the same vectors
-    if embeddings_path is not None:
-        embeddings = read_vectors(Path(embeddings_path), encoder.vocabulary, seed=seed, digest=digest)
 
-    info: dict[str, Any] = {
-        "text_col": text_col,
-        "target": target,
-        "split_col": split_col,
-        "encoding": encoding,
-        **_row_info(rows, splits, duplicates, at),
-        "max_tokens": max_tokens,
-        "vocabulary_size": encoder.size,
-        "training_words": len({w for i in at["train"] for w in rows.words[i]}),
-        "token_counts": _token_stats(counts["train"]),
-        "default_sequence_length": int(default_length),
-        "sequence_length_cap": int(cap),
-        "truncated_texts": int(sum(int((c > cap).sum()) for c in counts.values())),
-        "embeddings": None if embeddings is None else str(embeddings_path),
-        "embeddings_sha256": None if embeddings is None else digest.hexdigest(),
-        "embedding_dim": None if embeddings is None else int(embeddings[0].shape[1]),
-        "embeddings_found": None if embeddings is None else int(embeddings[1]),
-        "embedding_words": None if embeddings is None else int(encoder.size - 2),
-    }
-    record_numbers = np.asarray(rows.index, dtype=np.int64) + 1  # row_of for every kept row at once
-    return TextData(
-        path=path,
-        text_col=text_col,
-        target=target,
-        split_col=split_col,
-        encoding=encoding,
-        settings=settings,
-        seed=seed,
-        encoder=encoder,
-        texts={split: rows.texts[at[split]] for split in SPLITS},
-        rows={split: record_numbers[at[split]] for split in SPLITS},
-        y={split: rows.y[at[split]] for split in SPLITS},
-        token_counts=counts,
-        tokens=tokens,
-        sequence_cap=cap,
-        default_length=default_length,
-        embeddings=embeddings,
-        info=info,
-    )
+    def encoded(at: dict[str, np.ndarray], cap: int | None = None, default_length: int | None = None) -> TextData:
+        """The rows split by `at`: vocabulary, default length and vectors from its training texts; `cap`
+        and `default_length` given (a fold), the search's, so every fold's model reads the same lengths."""
+        encoder = TextEncoder.fit_tokens([rows.words[i] for i in at["train"]], max_tokens, rows.labels, rows.kind)
+        counts = {split: np.array([len(rows.words[i]) for i in at[split]], dtype=np.int64) for split in SPLITS}
+        default_length = default_length or default_sequence_length(counts["train"])
+        if cap is None:
+            cap = default_length if fixed_none in (True, None) else int(space_max(space, "sequence_length"))
+        tokens = {split: encoder.encode_tokens([rows.words[i] for i in at[split]], cap) for split in SPLITS}
+        embeddings = None
+        digest = hashlib.sha256()  # of the embeddings file, read as it streams: a resume must find the same vectors
+        if embeddings_path is not None:
+            embeddings = read_vectors(Path(embeddings_path), encoder.vocabulary, seed=seed, digest=digest)
+        info: dict[str, Any] = {
+            "text_col": text_col,
+            "target": target,
+            "split_col": split_col,
+            "encoding": encoding,
+            **_row_info(rows, splits, duplicates, at),
+            "max_tokens": max_tokens,
+            "vocabulary_size": encoder.size,
+            "training_words": len({w for i in at["train"] for w in rows.words[i]}),
+            "token_counts": _token_stats(counts["train"]),
+            "default_sequence_length": int(default_length),
+            "sequence_length_cap": int(cap),
+            "truncated_texts": int(sum(int((c > cap).sum()) for c in counts.values())),
+            "embeddings": None if embeddings is None else str(embeddings_path),
+            "embeddings_sha256": None if embeddings is None else digest.hexdigest(),
+            "embedding_dim": None if embeddings is None else int(embeddings[0].shape[1]),
+            "embeddings_found": None if embeddings is None else int(embeddings[1]),
+            "embedding_words": None if embeddings is None else int(encoder.size - 2),
+        }
+        record_numbers = np.asarray(rows.index, dtype=np.int64) + 1  # row_of for every kept row at once
+        data = TextData(
+            path=path,
+            text_col=text_col,
+            target=target,
+            split_col=split_col,
+            encoding=encoding,
+            settings=settings,
+            seed=seed,
+            encoder=encoder,
+            texts={split: rows.texts[at[split]] for split in SPLITS},
+            rows={split: record_numbers[at[split]] for split in SPLITS},
+            y={split: rows.y[at[split]] for split in SPLITS},
+            token_counts=counts,
+            tokens=tokens,
+            sequence_cap=cap,
+            default_length=default_length,
+            embeddings=embeddings,
+            info=info,
+        )
+        data.fold_at, data.fold_labels, data.fold_groups = at, rows.y, rows.texts  # identical texts stay together
+        data.refold = lambda fold_at: encoded(fold_at, cap, default_length)
+        return data
+
+    return encoded({split: np.flatnonzero(splits.assigned == split) for split in SPLITS})
 
 
 def _row_info(

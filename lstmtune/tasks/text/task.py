@@ -71,6 +71,7 @@ class TextTask(Task):
         "conv_placement",
     )
     data_rules = settings.DATA_RULES
+    fold_kind = "stratified k-fold"
     settings_class = settings.TextSettings
     column_flags = ("target", "text_col", "split_col")
     option_flags = ("encoding", "embeddings", "strict")
