@@ -250,3 +250,24 @@ def test_text_folds_keep_identical_texts_in_one_block_and_fit_their_own_vocabula
         assert set(fold.texts["test"]) == set(data.texts["test"])
         assert fold.encoder.vocabulary != data.encoder.vocabulary  # from the fold's training texts
         assert fold.sequence_cap == data.sequence_cap
+
+
+def test_a_trial_s_figures_are_means_over_folds_of_means_over_executions():
+    from lstmtune.tuning.executions import combined, schedule
+
+    assert schedule(3, 2) == [(3, 1), (3, 2), (1, 1), (1, 2), (2, 1), (2, 2)]
+
+    def fit(fold, score, best_epoch=4, stopped=0.0):
+        metrics = {"val_mse": score, "skill": 1 - score, "best_epoch": best_epoch, "budget_stopped_epoch": stopped}
+        return {"fold": fold, "metrics": metrics}
+
+    runs = [fit(2, 1.0, best_epoch=7), fit(2, 3.0, best_epoch=9), fit(1, 4.0, stopped=2.0)]
+    out = combined(runs, "val_mse")
+    assert out["val_mse"] == pytest.approx(3.0)  # folds 2.0 and 4.0; not the mean of the three fits, 2.67
+    assert out["skill"] == pytest.approx(-2.0) and out["score_sd"] == pytest.approx(np.std([2.0, 4.0], ddof=1))
+    assert out["best_epoch"] == 7 and out["folds"] == 2 and out["executions"] == 2
+    assert out["budget_stopped_epoch"] == 2.0  # the time budget stopped the last fit: the trial's note says so
+    one_fold = combined([fit(1, 1.0), fit(1, 2.0), fit(1, 6.0)], "val_mse")
+    assert one_fold["val_mse"] == pytest.approx(3.0) and one_fold["score_sd"] == pytest.approx(
+        np.std([1, 2, 6], ddof=1)
+    )

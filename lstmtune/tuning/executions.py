@@ -7,7 +7,8 @@ best.yaml reproduces it). The other fits only add their figures: the last fold's
 folds 1 .. K-1 with the same seeds (so folds are compared like with like). The trial's figures are the
 means over its folds of each fold's mean over executions, with `score_sd` the objective's sample
 standard deviation over folds (over executions without folds); epoch counts (best epoch, epochs run)
-stay the first fit's, which `refit` trains for. Each finished fit is written to
+stay the first fit's, which `refit` trains for. Once --time-budget stops a fit no other fit starts, and
+the trial's figures are those of the fits it has. Each finished fit is written to
 history/executions_<id>.json at once, so a trial run again after a kill skips the fits it finished.
 """
 
@@ -59,6 +60,8 @@ def combined(runs: list[dict[str, Any]], objective: str) -> dict[str, float]:
         by_fold.setdefault(int(run.get("fold", 1)), []).append(run["metrics"])
     first = runs[0]["metrics"]
     out = dict(first)
+    # A fit the time budget stopped (the last one run) says so in the trial's note.
+    out["budget_stopped_epoch"] = float(runs[-1]["metrics"].get("budget_stopped_epoch") or 0.0)
     for key in first:
         if key in FIRST_ONLY:
             continue

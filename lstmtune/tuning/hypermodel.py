@@ -138,6 +138,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
         for fold, number in executions.schedule(len(self.folds) + 1, self.executions)[len(runs) :]:
             if runs and runs[0]["metrics"].get("pruned_epoch"):  # a hopeless configuration is not trained again
                 break
+            if runs and runs[-1]["metrics"].get("budget_stopped_epoch"):  # --time-budget ran out: no more fits
+                break
             seed = self.seed + number - 1
             first = not runs
             if not first:

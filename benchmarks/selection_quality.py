@@ -1,0 +1,136 @@
+"""Does cross-validation pick trials that do better on test? Validation-only ranking against --folds K.
+
+    python benchmarks/selection_quality.py [--seeds 3] [--trials 12] [--epochs 30] [--folds 3]
+                                           [--datasets airline,seattle] [--out DIR]
+
+For each dataset and seed, one real search (`lstmtune.search`, random tuner, the shipped forecast space)
+with --folds K. Its first fit per trial is exactly the trial a search without --folds trains (fold K is
+the validation split, from the same seed), so one run gives both rankings over the same trials and the
+same saved models: by the validation split alone (fold K's score) and by the mean over folds (the
+trial's score). Every trial's saved model is then scored on the test split (for this measurement only;
+a search scores only its best model on test). Prints, per dataset: the Spearman correlation between
+each ranking score and test RMSE over the completed trials, and the test RMSE of the trial each
+ranking picks against the best test RMSE among the trials (regret), median and range over seeds.
+Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = {
+    "airline": (ROOT / "examples/data/airline.csv", {"target": "Passengers", "time_col": "Date"}),
+    "seattle": (ROOT / "tests/data/seattle_weather_300.csv", {"target": "temp_max", "time_col": "date"}),
+}
+
+
+def spearman(a: list[float], b: list[float]) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b).statistic)
+
+
+def test_rmse_of_every_trial(run_dir: Path) -> dict[str, float]:
+    """Each completed trial's saved model (keras-tuner's checkpoint of its first fit) scored on test."""
+    from lstmtune.plan import SearchRequest, plan_search
+    from lstmtune.run.layout import RunDir
+    from lstmtune.run.manifest import load
+    from lstmtune.run.records import trial_records
+    from lstmtune.tuning.hypermodel import predict_outputs
+    from lstmtune.tuning.model import build_model
+
+    run = RunDir(run_dir)
+    manifest = load(run)
+    data = manifest.data
+    plan = plan_search(
+        SearchRequest(
+            data_path=Path(data["path"]),
+            space_path=run.space,
+            task=manifest.task,
+            columns=dict(data.get("columns") or {}),
+            options=dict(data.get("options") or {}),
+            search_flags={"reference": "off"},
+        )
+    )
+    side = plan.task.keras_side(plan.data)
+    out = {}
+    for record in trial_records(run):
+        if record["status"] != "completed":
+            continue
+        values = plan.space.typed(record["values"])
+        model = build_model(side, values, "trial")
+        model.load_weights(run.tuner_project / f"trial_{record['trial_id']}" / "checkpoint.weights.h5")
+        outputs = predict_outputs(model, side, "test", values)
+        out[str(record["trial_id"])] = float(plan.data.evaluate("test", outputs, values)["rmse"])
+    return out
+
+
+def one_run(name: str, seed: int, args: argparse.Namespace, out: Path) -> dict[str, float]:
+    import lstmtune
+
+    path, columns = DATASETS[name]
+    run_dir = out / f"{name}_{seed}"
+    lstmtune.search(
+        path,
+        target=columns["target"],
+        time_col=columns["time_col"],
+        space="forecast",
+        out=run_dir,
+        tuner="random",
+        max_trials=args.trials,
+        epochs=args.epochs,
+        seed=seed,
+        folds=args.folds,
+        reference="off",
+        prune="off",
+        overwrite=True,
+        progress=False,
+    )
+    test = test_rmse_of_every_trial(run_dir)
+    validation, cross_validated = {}, {}
+    for trial_id in test:
+        record = json.loads((run_dir / "history" / f"trial_{trial_id}.json").read_text())
+        cross_validated[trial_id] = record["metrics"]["val_mse"]
+        validation[trial_id] = next(r["metrics"]["val_mse"] for r in record["executions"] if r["fold"] == args.folds)
+    ids = sorted(test)
+    truth = [test[i] for i in ids]
+    best = min(truth)
+    return {
+        "trials": len(ids),
+        "spearman_val": spearman([validation[i] for i in ids], truth),
+        "spearman_cv": spearman([cross_validated[i] for i in ids], truth),
+        "regret_val": test[min(ids, key=validation.get)] - best,
+        "regret_cv": test[min(ids, key=cross_validated.get)] - best,
+        "best_test": best,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--trials", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--datasets", default="airline,seattle")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="selection_quality_"))
+    for name in args.datasets.split(","):
+        results = [one_run(name, seed, args, out) for seed in range(1, args.seeds + 1)]
+        for result in results:
+            print(json.dumps({"dataset": name, **result}), file=sys.stderr)
+        print(f"{name}: {args.seeds} seeds, {args.trials} trials of up to {args.epochs} epochs, --folds {args.folds}")
+        for key in ("spearman_val", "spearman_cv", "regret_val", "regret_cv", "best_test"):
+            values = [r[key] for r in results]
+            print(f"  {key:13s} median {np.median(values):8.3f}  range {min(values):8.3f} .. {max(values):8.3f}")
+
+
+if __name__ == "__main__":
+    main()
