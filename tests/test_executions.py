@@ -202,6 +202,9 @@ def test_a_cross_validated_search_ranks_trials_on_their_mean_over_folds(cli, tmp
         by_fold = [np.mean([r["metrics"]["val_mse"] for r in runs if r["fold"] == f]) for f in (1, 2, 3)]
         assert row.score == pytest.approx(np.mean(by_fold)) and row.score_sd == pytest.approx(np.std(by_fold, ddof=1))
     assert json.loads((out / "run.json").read_text())["search"]["folds"] == 3
+    page = tmp_path / "page.html"
+    assert cli("report", out, "--html", page).exit_code == 0
+    assert "seed 42, 3 folds, 2 executions" in page.read_text()
 
 
 def vowels_plan():

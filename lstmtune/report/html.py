@@ -99,6 +99,11 @@ def _run_section(report: Report) -> str:
     settings = [
         f"{key} {search[key]}" for key in ("tuner", "epochs", "patience", "seed") if search.get(key) is not None
     ]
+    settings += [
+        f"{search[key]} {key}"
+        for key in ("folds", "executions")
+        if isinstance(search.get(key), int) and search[key] > 1
+    ]
     if search.get("gpu_fast"):
         settings.append("gpu-fast (recurrent_dropout 0)")
     if settings:
