@@ -274,3 +274,36 @@ def test_a_trial_s_figures_are_means_over_folds_of_means_over_executions():
     assert one_fold["val_mse"] == pytest.approx(3.0) and one_fold["score_sd"] == pytest.approx(
         np.std([1, 2, 6], ddof=1)
     )
+
+
+def test_the_paired_fold_test_prunes_only_a_trial_worse_on_every_fold_so_far():
+    from lstmtune.tuning.fold_pruning import worse_p_value
+
+    assert worse_p_value([0.1, 0.2, 0.05, 0.3]) == pytest.approx(1 / 16)  # worse on all 4: the smallest p
+    assert worse_p_value([0.1, 0.2, 0.05]) == pytest.approx(1 / 8)  # 3 folds can never reach 0.1
+    assert worse_p_value([0.1, -0.2, 0.05, 0.3]) > 0.1  # better on one fold
+    assert worse_p_value([0.0, 0.0]) == 1.0
+
+
+def test_a_cross_validated_trial_worse_than_the_best_on_its_folds_so_far_stops(cli, tmp_path, monkeypatch):
+    """With the test's threshold above any p-value every trial after the first stops after its second fold
+    (the first fold only checks nothing: one pair): the wiring (which trial, when, its status, note, score
+    and the report's count) is real."""
+    import lstmtune.tuning.fold_pruning as fold_pruning
+
+    monkeypatch.setattr(fold_pruning, "P_VALUE", 1.01)
+    space = TINY_SPACE.replace("max_trials: 2", "max_trials: 3")
+    flags = ("--folds", "4", "--prune", "median", "--prune-warmup-trials", "1", "--tuner", "random")
+    out, _ = search(cli, tmp_path, "pruned", *flags, space=space)
+    table = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
+    first = record(out, "0")
+    assert first["status"] == "completed" and len(first["executions"]) == 4
+    assert table.set_index("trial_id")["status"].to_dict() == {"0": "completed", "1": "pruned", "2": "pruned"}
+    for trial_id in ("1", "2"):
+        done = record(out, trial_id)
+        assert [run["fold"] for run in done["executions"]] == [4, 1]
+        assert done["note"].startswith("pruned after 2 folds: worse than trial 0 on the same folds")
+        row = table[table["trial_id"] == trial_id].iloc[0]
+        assert row["score"] == pytest.approx(np.mean([run["metrics"]["val_mse"] for run in done["executions"]]))
+    findings = json.loads(cli("report", out, "--format", "json").stdout)["findings"]
+    assert any("2 of 3 trials stopped before their last fold" in f and "4 of the run's 12 folds" in f for f in findings)

@@ -78,16 +78,30 @@ def pruning_findings(table: pd.DataFrame, manifest: Manifest) -> list[str]:
     pruned = table[table["status"] == "pruned"]
     if pruned.empty:
         return []
+    by_folds = pruned["note"].astype(str).str.startswith("pruned after")
+    out = []
     completed = table[table["status"] == "completed"]
-    prune = (manifest.get("search") or {}).get("prune")
-    rule = str(prune.get("rule") or "median") if isinstance(prune, dict) else "median"
-    pruned_epochs = pd.to_numeric(pruned["epochs_run"], errors="coerce").mean()
-    completed_epochs = pd.to_numeric(completed["epochs_run"], errors="coerce").mean()
-    return [
-        f"Pruning ({rule} rule) stopped {len(pruned)} of {len(table)} trials early as hopeless: they trained "
-        f"{pruned_epochs:.1f} epochs on average, the completed trials {completed_epochs:.1f}. Pruned trials are "
-        "never the best model; search with --prune off to train every trial to its end."
-    ]
+    if (~by_folds).any():
+        prune = (manifest.get("search") or {}).get("prune")
+        rule = str(prune.get("rule") or "median") if isinstance(prune, dict) else "median"
+        epoch_pruned = pruned[~by_folds]
+        pruned_epochs = pd.to_numeric(epoch_pruned["epochs_run"], errors="coerce").mean()
+        completed_epochs = pd.to_numeric(completed["epochs_run"], errors="coerce").mean()
+        out.append(
+            f"Pruning ({rule} rule) stopped {len(epoch_pruned)} of {len(table)} trials early as hopeless: they "
+            f"trained {pruned_epochs:.1f} epochs on average, the completed trials {completed_epochs:.1f}."
+        )
+    if by_folds.any():
+        folds = int(number((manifest.get("search") or {}).get("folds")) or 1)
+        done = pruned.loc[by_folds, "note"].str.extract(r"pruned after (\d+) folds")[0].astype(float)
+        saved = (folds - done).sum()
+        out.append(
+            f"{int(by_folds.sum())} of {len(table)} trials stopped before their last fold, clearly worse than the "
+            f"best trial on the folds they had (a paired test): {saved:.0f} of the run's {folds * len(table)} "
+            "folds were not trained."
+        )
+    out.append("Pruned trials are never the best model; search with --prune off to train every trial to its end.")
+    return out
 
 
 def range_edges(best: pd.Series, space: dict[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ from lstmtune.space.params import Space
 from lstmtune.tasks.base import KerasSide, Prepared
 from lstmtune.tasks.model_size import too_big
 from lstmtune.tuning import executions
+from lstmtune.tuning.fold_pruning import FoldPruner
 from lstmtune.tuning.model import (
     LearningRateLogger,
     StopAtDeadline,
@@ -117,6 +118,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
         self.executions = executions
         self.folds = folds or []  # folds 1 .. K-1 of --folds K (fold K is `prepared` itself)
         self.executions_file: Path | None = None  # set by the tuner for the trial being fitted
+        self.trial_id = ""  # set by the tuner for the trial being fitted
+        self.fold_pruner: FoldPruner | None = None  # with --folds and pruning on (set by the tuner)
 
     def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
         declare(hp, self.space)
@@ -135,7 +138,8 @@ class LstmHyperModel(keras_tuner.HyperModel):
         if self.executions == 1 and not self.folds:
             return self.fit_once(hp, model, callbacks, epochs, initial_epoch, self.seed)
         runs = executions.finished(self.executions_file)
-        for fold, number in executions.schedule(len(self.folds) + 1, self.executions)[len(runs) :]:
+        plan = executions.schedule(len(self.folds) + 1, self.executions)
+        for fold, number in plan[len(runs) :]:
             if runs and runs[0]["metrics"].get("pruned_epoch"):  # a hopeless configuration is not trained again
                 break
             if runs and runs[-1]["metrics"].get("budget_stopped_epoch"):  # --time-budget ran out: no more fits
@@ -164,6 +168,9 @@ class LstmHyperModel(keras_tuner.HyperModel):
                 ) from None
             runs.append({"fold": fold, "execution": number, "seed": seed, "metrics": scores})
             executions.save(self.executions_file, runs)
+            if number == self.executions and self.fold_pruner is not None and len(runs) < len(plan):
+                if self.fold_pruner.check(self.trial_id, runs):  # a fold ended clearly worse than the best's
+                    return {**executions.combined(runs, self.objective.name), "pruned_folds": float(fold_count(runs))}
         if runs[0]["metrics"].get("pruned_epoch"):
             return runs[0]["metrics"]
         return executions.combined(runs, self.objective.name)
@@ -284,6 +291,10 @@ class LstmHyperModel(keras_tuner.HyperModel):
         if train_name in history:
             scores[f"train_{train_name}"] = float(history[train_name][best])
         return scores
+
+
+def fold_count(runs: list[dict[str, Any]]) -> int:
+    return len({run.get("fold") for run in runs})
 
 
 def _rise(objective: np.ndarray, best: int, direction: str) -> float:

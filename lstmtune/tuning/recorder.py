@@ -135,6 +135,8 @@ class TrialRecorder:
             record["executions"] = runs
         if not completed:
             record["reason"] = failure_reason(trial.message)
+        elif scores and scores.get("pruned_folds"):
+            record["note"] = self.prune_notes.pop(trial_id, f"pruned after {int(scores['pruned_folds'])} folds")
         elif scores and scores.get("pruned_epoch"):
             record["note"] = self.prune_notes.pop(
                 trial_id, f"pruned at epoch {int(scores['pruned_epoch'])}; best weights kept"
@@ -171,7 +173,8 @@ def record_status(status: Any, scores: dict[str, Any] | None) -> TrialStatus:
     which learns from its score)."""
     if status != kt.KtStatus.COMPLETED:
         return TrialStatus.FAILED
-    return TrialStatus.PRUNED if (scores or {}).get("pruned_epoch") else TrialStatus.COMPLETED
+    pruned = (scores or {}).get("pruned_epoch") or (scores or {}).get("pruned_folds")
+    return TrialStatus.PRUNED if pruned else TrialStatus.COMPLETED
 
 
 def resident_mb() -> float | None:

@@ -17,6 +17,7 @@ from lstmtune.run.disk import Room
 from lstmtune.space.settings import default_initial_points
 from lstmtune.tuning import kt
 from lstmtune.tuning.events import Reporter
+from lstmtune.tuning.fold_pruning import FoldPruner
 from lstmtune.tuning.hypermodel import LstmHyperModel
 from lstmtune.tuning.oracle import FastBayesianOptimization
 from lstmtune.tuning.pruning import Pruner, PruneRule
@@ -104,6 +105,8 @@ def make_tuner(
     rule = PruneRule.of(plan.search)
     registrations = GradientRegistrations()  # what TensorFlow keeps of each finished trial (see release.py)
     pruner = Pruner(plan.run_dir, plan.data.objective, rule) if rule.active else None
+    if rule.active and plan.search.folds > 1:
+        hypermodel.fold_pruner = FoldPruner(plan.run_dir, plan.data.objective, rule.warmup_trials, recorder.prune_notes)
     room = Room(plan.run_dir)  # no trial starts without room for its files on the disk
 
     class RecordingTuner(kt.DeclaredSpace, base):  # type: ignore[misc, valid-type]
@@ -125,6 +128,7 @@ def make_tuner(
             # on the trials before it, and best.yaml reproduces the best score, not only its values.
             keras.utils.set_random_seed(seed)
             hypermodel.executions_file = plan.run_dir.trial_executions(trial.trial_id)
+            hypermodel.trial_id = trial.trial_id
             recorder.trial_begin(trial)
             if pruner is not None:
                 pruner.begin(trial.trial_id)
