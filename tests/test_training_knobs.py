@@ -285,7 +285,31 @@ def test_heavy_augmentation_that_destroys_the_signal_is_diagnosed_as_not_learnin
     learnt, shuffled = search(0), search(12)
     assert "not_learning" not in {d["code"] for d in learnt["diagnoses"]} and learnt["trials"][0]["skill"] > 0.3
     reason = next(d["reason"] for d in shuffled["diagnoses"] if d["code"] == "not_learning")
-    assert "training loss never fell" in reason and "augment_permute 12" in reason
+    assert "training loss never fell" in reason and "it trained with augment_permute 12" in reason
+
+
+@pytest.mark.search
+@pytest.mark.parametrize(
+    "knob, named",
+    [
+        ("gradient_noise: 100.0", "it trained with gradient_noise 100"),
+        ("lr_schedule: exponential\n  lr_decay: 0.000001", "lr_schedule exponential, lr_decay 1e-06"),
+    ],
+)
+def test_a_perturbation_or_a_schedule_that_stops_learning_is_named_by_the_diagnosis(cli, tmp_path, knob, named):
+    """Airline learns with these settings (skill about 0.26 in 15 epochs); gradient noise of variance 100,
+    or a learning rate cut a millionfold after the first epoch, leaves it no better than persistence."""
+    space, out = tmp_path / "space.yaml", tmp_path / "run"
+    space.write_text(
+        f"hyperparameters:\n  lookback: 12\n  units: 8\n  learning_rate: 0.01\n  {knob}\n"
+        "search: {max_trials: 1, epochs: 15, patience: 5}\n"
+    )
+    flags = ("--target", "Passengers", "--time-col", "Date", "--reference", "off")
+    result = cli("search", AIRLINE, *flags, "--space", space, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(cli("report", out, "--format", "json").stdout)
+    reason = next(d["reason"] for d in report["diagnoses"] if d["code"] == "not_learning")
+    assert named in reason
 
 
 def test_shipped_schema_and_starter_document_the_new_knobs(cli):

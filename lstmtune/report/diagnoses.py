@@ -44,8 +44,16 @@ NO_SKILL = 0.02
 # batches (augmented ones, where augmentation is on); a validation skill below 0.1 is then chance.
 TRAIN_STALL = 0.05
 WEAK_SKILL = 0.1
-# The knobs that change training batches: when a trial learnt nothing, they may be why.
-AUGMENTATIONS = ("augment_scale", "augment_slice", "augment_warp", "augment_permute", "token_dropout", "token_replace")
+# The knobs that perturb training (its batches, or its gradients): when a trial learnt nothing, they may be why.
+PERTURBATIONS = (
+    "augment_scale",
+    "augment_slice",
+    "augment_warp",
+    "augment_permute",
+    "token_dropout",
+    "token_replace",
+    "gradient_noise",
+)
 # Training losses are on scaled targets (the naive forecast's loss is about 1) or cross-entropies (the
 # prior's is at most log K): a loss above 100 at any epoch, or one that jumps 5-fold from one epoch to
 # the next, is a training run that is not under control (too high a learning rate, most often).
@@ -176,7 +184,7 @@ def _from_history(
     nothing = None
     if not (unstable or overfits):
         nothing = _not_learning(name, val, history.get("loss", []), skill, floor, chance, still)
-        nothing = nothing and nothing + _augmentation_hint(row)
+        nothing = nothing and nothing + _training_hint(row)
     if nothing:
         out.append(Diagnosis("not_learning", trial, nothing))
     learnt_nothing = nothing is not None
@@ -241,15 +249,27 @@ def _not_learning(
     return None
 
 
-def _augmentation_hint(row: pd.Series) -> str:
-    """A note naming the augmentations a trial trained with, for a trial that learnt nothing."""
-    used = [f"{name} {value:g}" for name in AUGMENTATIONS if (value := number(row.get(name)))]
-    if not used:
-        return ""
-    return (
-        f"; its training batches were augmented ({', '.join(used)}): too strong an augmentation leaves "
-        "nothing to learn, search it weaker or off"
-    )
+def _training_hint(row: pd.Series) -> str:
+    """For a trial that learnt nothing: the knobs it trained with that can stop learning, named."""
+    hints = []
+    used = [f"{name} {value:g}" for name in PERTURBATIONS if (value := number(row.get(name)))]
+    if used:
+        hints.append(
+            f"it trained with {', '.join(used)}: too strong a perturbation leaves nothing to learn, search it "
+            "weaker or off"
+        )
+    schedule = row.get("lr_schedule")
+    if isinstance(schedule, str) and schedule not in ("", "constant"):
+        decay = (
+            f", lr_decay {number(row.get('lr_decay')):g}"
+            if schedule == "exponential" and number(row.get("lr_decay"))
+            else ""
+        )
+        hints.append(
+            f"its learning rate fell over the epochs (lr_schedule {schedule}{decay}): one that falls too fast stops "
+            "learning (the history's learning_rate column shows it)"
+        )
+    return "".join(f"; {hint}" for hint in hints)
 
 
 def _unstable(row: pd.Series, losses: list[float]) -> str | None:
