@@ -307,3 +307,41 @@ def test_a_cross_validated_trial_worse_than_the_best_on_its_folds_so_far_stops(c
         assert row["score"] == pytest.approx(np.mean([run["metrics"]["val_mse"] for run in done["executions"]]))
     findings = json.loads(cli("report", out, "--format", "json").stdout)["findings"]
     assert any("2 of 3 trials stopped before their last fold" in f and "4 of the run's 12 folds" in f for f in findings)
+
+
+def test_a_search_killed_between_fold_fits_resumes_without_training_them_again(tmp_path):
+    """SIGKILL a real search process once trial 0 has written 2 of its 3 fold fits, then --resume: the
+    fits on disk are kept as they were (the first fit's history too), the trial finishes with 3."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import ROOT, airline_search
+
+    space, out = tmp_path / "space.yaml", tmp_path / "run"
+    space.write_text(TINY_SPACE.replace("max_trials: 2", "max_trials: 1"))
+    argv = airline_search(space, out, "--folds", "3", "--reference", "off")
+    fits = out / "history" / "executions_0.json"
+
+    def written() -> list:
+        try:
+            return json.loads(fits.read_text())["executions"]
+        except (OSError, ValueError):
+            return []
+
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while len(written()) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    kept = written()
+    assert len(kept) >= 2, "the search ended before its second fold fit"
+    history = (out / "history" / "trial_0.csv").read_text()
+    result = subprocess.run([*argv, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    done = record(out, "0")
+    assert done["status"] == "completed" and len(done["executions"]) == 3
+    assert done["executions"][: len(kept)] == kept  # not trained again
+    assert (out / "history" / "trial_0.csv").read_text() == history
