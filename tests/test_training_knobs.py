@@ -26,19 +26,24 @@ def body_values(**overrides):
     return {**{name: spec.default for name, spec in COMMON_SPECS.items()}, "units": 4, **overrides}
 
 
-def augmented(kind: str, strength: float, training: bool = True) -> np.ndarray:
+def augmented(kind: str, strength: float, training: bool = True, copies: int = 1) -> np.ndarray:
     from lstmtune.tasks.augment import TimeAugment
 
-    return np.asarray(TimeAugment(kind, strength)(SEQUENCES, MASK, training=training))
+    values, mask = np.tile(SEQUENCES, (copies, 1, 1)), np.tile(MASK, (copies, 1))
+    return np.asarray(TimeAugment(kind, strength)(values, mask, training=training))
 
 
 @pytest.mark.parametrize("kind, strength", [("scale", 0.3), ("slice", 0.3), ("warp", 0.5), ("permute", 3)])
 def test_each_time_augmentation_moves_real_steps_only_and_only_while_training(kind, strength):
-    out = augmented(kind, strength)
-    assert not np.allclose(out[:2], SEQUENCES[:2])  # it did something to the sequences with several steps
-    np.testing.assert_array_equal(out[~MASK], 0.0)  # padding stays padding
+    # 20 copies of the 3 sequences: a permutation of 3 segments is the identity 1 time in 6 for one
+    # sequence, never for 40 at once.
+    out = augmented(kind, strength, copies=20)
+    several = np.tile(MASK.sum(axis=1) > 1, 20)
+    assert not np.allclose(out[several], np.tile(SEQUENCES, (20, 1, 1))[several])  # it did something
+    np.testing.assert_array_equal(out[~np.tile(MASK, (20, 1))], 0.0)  # padding stays padding
     np.testing.assert_array_equal(augmented(kind, strength, training=False), SEQUENCES)
-    assert not np.array_equal(augmented(kind, strength), augmented(kind, strength))  # drawn afresh each batch
+    # Drawn afresh for each batch.
+    assert not np.array_equal(augmented(kind, strength, copies=20), augmented(kind, strength, copies=20))
 
 
 def test_what_each_time_augmentation_does_to_a_ramp():
