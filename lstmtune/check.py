@@ -23,7 +23,7 @@ def check_inputs(request: SearchRequest) -> list[str]:
     lines = [
         f"{request.space_path}: valid for --task {plan.task.name}; {plural(len(tunable), 'tunable hyperparameter')} "
         f"({', '.join(tunable) or 'none'}); tuner {search.tuner}, {plural(search.max_trials, 'trial')} of up to "
-        f"{plural(search.epochs, 'epoch')}, patience {search.patience}"
+        f"{plural(search.epochs, 'epoch')}, patience {search.patience}" + repeated(search)
     ]
     lines += list(plan.notices)  # e.g. what --gpu-fast fixes
     if plan.prepared is not None:
@@ -31,3 +31,9 @@ def check_inputs(request: SearchRequest) -> list[str]:
         lines += [f"  {line}" for line in plan.prepared.check_lines(space)]
         lines += [f"warning: {warning}" for warning in plan.warnings]
     return lines
+
+
+def repeated(search) -> str:
+    """ ", each on 3 folds × 2 executions" for a search that fits each trial more than once."""
+    parts = [plural(n, what) for n, what in ((search.folds, "fold"), (search.executions, "execution")) if n > 1]
+    return f", each on {' × '.join(parts)}" if parts else ""

@@ -345,3 +345,12 @@ def test_a_search_killed_between_fold_fits_resumes_without_training_them_again(t
     assert done["status"] == "completed" and len(done["executions"]) == 3
     assert done["executions"][: len(kept)] == kept  # not trained again
     assert (out / "history" / "trial_0.csv").read_text() == history
+
+
+def test_check_says_how_many_times_each_trial_is_fitted(cli, tmp_path):
+    space = tmp_path / "space.yaml"
+    space.write_text("hyperparameters: {units: 4}\nsearch: {executions: 3, folds: 2}\n")
+    result = cli("check", "--space", space, "--task", "text")
+    assert result.exit_code == 0 and "patience 5, each on 2 folds × 3 executions" in result.stdout
+    init = cli("init", "--task", "sequence")
+    assert "# executions: 1" in init.stdout

@@ -64,6 +64,7 @@ def starter_space(grammar: Grammar, purpose: str, ranges: dict[str, Any], data_d
         "  # tuner: bayesian    # bayesian | random | hyperband",
         "  # time_budget: 30m  # stop after this long",
         "  # prune: median      # median | halving | off: stop hopeless trials early",
+        "  # executions: 1      # train each trial N times from different seeds, ranked on the mean",
         "data:",
     ]
     for name in grammar.data_rules:
