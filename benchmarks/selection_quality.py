@@ -56,7 +56,7 @@ def test_rmse_of_every_trial(run_dir: Path) -> dict[str, float]:
             task=manifest.task,
             columns=dict(data.get("columns") or {}),
             options=dict(data.get("options") or {}),
-            search_flags={"reference": "off"},
+            search_flags={"reference": "off", "folds": 1},
         )
     )
     side = plan.task.keras_side(plan.data)

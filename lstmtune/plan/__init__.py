@@ -141,8 +141,8 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     _check_reference(search.reference, prepared.reference_choices(), task)
     effective = prepared.fix_defaults(effective)
     _check_smallest_fits(effective, prepared)
-    if search.folds > 1:  # refused here when the first fold is too small to train on
-        prepared.fold(1, search.folds, effective)
+    # Each fold is the data prepared again; one too small to train on is refused here.
+    folds = tuple(prepared.fold(number, search.folds, effective) for number in range(1, search.folds))
     plan = SearchPlan(
         request=request,
         task=task,
@@ -154,6 +154,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
         baselines=prepared.baselines(),
         warnings=tuple(prepared.warnings(effective)),
         notices=notices,
+        folds=folds,
     )
     if request.resume and run_dir is not None:
         check_resumable(run_dir, plan)

@@ -117,6 +117,8 @@ class SearchPlan:
     warnings: tuple[str, ...] = ()
     # What a flag changed that a person should hear about at the start (printed unless -q).
     notices: tuple[str, ...] = ()
+    # --folds K: folds 1 .. K-1 of the data (fold K is `prepared`), built and checked before anything is written.
+    folds: tuple[Prepared, ...] = ()
 
     @property
     def data(self) -> Prepared:

@@ -28,6 +28,7 @@ from lstmtune.core.text import listed, number
 from lstmtune.report.findings import range_edges
 from lstmtune.run.layout import RunDir, sort_key
 from lstmtune.run.manifest import Manifest
+from lstmtune.run.records import fit_means
 from lstmtune.tasks import get_task
 
 # Validation this much worse at the end than at its best epoch, while training improved, is overfitting
@@ -117,15 +118,10 @@ def _scores_by(run_dir: RunDir, trial_id: str, key: str, objective: str) -> dict
     """A trial's objective per fold (or per execution), averaged over the fits of each, from its record."""
     try:
         with open(run_dir.trial_record(trial_id), encoding="utf-8") as handle:
-            runs = json.load(handle).get("executions") or []
-    except (OSError, ValueError, AttributeError):
+            record = json.load(handle)
+    except (OSError, ValueError):
         return {}
-    grouped: dict[int, list[float]] = {}
-    for run in runs if isinstance(runs, list) else []:
-        value = number((run.get("metrics") or {}).get(objective)) if isinstance(run, dict) else None
-        if value is not None and isinstance(run.get(key, 1), int):
-            grouped.setdefault(int(run.get(key, 1)), []).append(value)
-    return {k: sum(v) / len(v) for k, v in grouped.items()}
+    return fit_means(record.get("executions") if isinstance(record, dict) else None, key, objective)
 
 
 def noisy_ranking(trials: list[str], first: list[float], second: list[float], what: str) -> str | None:

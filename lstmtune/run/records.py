@@ -6,6 +6,7 @@ Damaged records are set aside with what is wrong with them, never trusted (json 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Collection
 from typing import Any
 
@@ -53,6 +54,19 @@ def _record_problem(record: Any) -> str | None:
         if record.get(key) is not None and not isinstance(record[key], dict):
             return f"its {key} is not an object"
     return None
+
+
+def fit_means(runs: Any, group: str, figure: str) -> dict[int, float]:
+    """A trial's fits (its record's `executions`: --folds and --executions) grouped by `group` ("fold" or
+    "execution"; 1 where a fit has none): each group's mean of `figure` over its finite values."""
+    grouped: dict[int, list[float]] = {}
+    for run in runs if isinstance(runs, list) else []:
+        if not isinstance(run, dict) or not isinstance(run.get("metrics"), dict):
+            continue
+        key, value = run.get(group, 1), run["metrics"].get(figure)
+        if isinstance(key, int) and isinstance(value, (int, float)) and math.isfinite(value):
+            grouped.setdefault(key, []).append(float(value))
+    return {key: sum(values) / len(values) for key, values in grouped.items()}
 
 
 def finished_count(run_dir: RunDir) -> int:

@@ -14,13 +14,13 @@ history/executions_<id>.json at once, so a trial run again after a kill skips th
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lstmtune.run.atomic import read_json, write_json
+from lstmtune.run.records import fit_means
 
 # The first execution's, not averaged: epoch numbers, and what stopped its training.
 FIRST_ONLY = ("best_epoch", "epochs_run", "diverged_epoch", "pruned_epoch", "budget_stopped_epoch")
@@ -55,31 +55,20 @@ def combined(runs: list[dict[str, Any]], objective: str) -> dict[str, float]:
     """The trial's figures from its fits: each the mean over folds of each fold's mean over executions
     (finite values only), epoch counts the first fit's; `score_sd` the objective's spread over folds (over
     executions when there is one fold), `executions` and `folds` how many there were."""
-    by_fold: dict[int, list[dict[str, float]]] = {}
-    for run in runs:
-        by_fold.setdefault(int(run.get("fold", 1)), []).append(run["metrics"])
     first = runs[0]["metrics"]
     out = dict(first)
     # A fit the time budget stopped (the last one run) says so in the trial's note.
     out["budget_stopped_epoch"] = float(runs[-1]["metrics"].get("budget_stopped_epoch") or 0.0)
     for key in first:
-        if key in FIRST_ONLY:
-            continue
-        means = [m for m in (_mean(fits, key) for fits in by_fold.values()) if m is not None]
-        if means:
-            out[key] = float(np.mean(means))
-    spread = (
-        [_mean(fits, objective) for fits in by_fold.values()]
-        if len(by_fold) > 1
-        else [m[objective] for m in next(iter(by_fold.values()))]
-    )
-    finite = [float(v) for v in spread if v is not None and math.isfinite(v)]
-    out["score_sd"] = float(np.std(finite, ddof=1)) if len(finite) > 1 else float("nan")
-    out["executions"] = float(max(len(fits) for fits in by_fold.values()))
-    out["folds"] = float(len(by_fold))
+        means = fit_means(runs, "fold", key)
+        if key not in FIRST_ONLY and means:
+            out[key] = float(np.mean(list(means.values())))
+    folds = {int(run.get("fold", 1)) for run in runs}
+    if len(folds) > 1:
+        spread = list(fit_means(runs, "fold", objective).values())
+    else:  # one fold: the spread of its fits
+        spread = [float(v) for v in (run["metrics"].get(objective) for run in runs) if v is not None and np.isfinite(v)]
+    out["score_sd"] = float(np.std(spread, ddof=1)) if len(spread) > 1 else float("nan")
+    out["executions"] = float(max(sum(1 for run in runs if int(run.get("fold", 1)) == fold) for fold in folds))
+    out["folds"] = float(len(folds))
     return out
-
-
-def _mean(fits: list[dict[str, float]], key: str) -> float | None:
-    values = [float(f[key]) for f in fits if isinstance(f.get(key), (int, float)) and math.isfinite(f[key])]
-    return float(np.mean(values)) if values else None

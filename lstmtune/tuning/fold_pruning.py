@@ -17,7 +17,7 @@ from typing import Any
 from lstmtune.core.objective import Objective
 from lstmtune.core.status import TrialStatus
 from lstmtune.run.layout import RunDir
-from lstmtune.run.records import trial_records
+from lstmtune.run.records import fit_means, trial_records
 
 P_VALUE = 0.1
 
@@ -41,10 +41,7 @@ class FoldPruner:
         best = self._best(completed)
         if best is None:
             return None
-        mine, theirs = (
-            fold_means(runs, self.objective.name),
-            fold_means(best.get("executions") or [], self.objective.name),
-        )
+        mine, theirs = (fit_means(fits, "fold", self.objective.name) for fits in (runs, best.get("executions")))
         shared = sorted(set(mine) & set(theirs))
         if len(shared) < 2:  # a paired test needs pairs
             return None
@@ -71,16 +68,6 @@ class FoldPruner:
             return None
         pick = min if self.objective.direction == "min" else max
         return pick(scored, key=lambda pair: pair[0])[1]
-
-
-def fold_means(runs: list[dict[str, Any]], objective: str) -> dict[int, float]:
-    """Each fold's mean objective over its executions."""
-    grouped: dict[int, list[float]] = {}
-    for run in runs:
-        value = (run.get("metrics") or {}).get(objective) if isinstance(run, dict) else None
-        if isinstance(value, (int, float)) and math.isfinite(value):
-            grouped.setdefault(int(run.get("fold", 1)), []).append(float(value))
-    return {fold: sum(values) / len(values) for fold, values in grouped.items()}
 
 
 def worse_p_value(differences: list[float]) -> float:

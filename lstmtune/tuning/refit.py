@@ -68,7 +68,7 @@ def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPl
         task=manifest.task,
         columns=dict(data.get("columns") or {}),
         options=dict(data.get("options") or {}),
-        search_flags={"reference": "off"},
+        search_flags={"reference": "off", "folds": 1},  # the refit trains on train + validation, no folds
     )
     plan = plan_search(request)
     if data.get("sha256") and plan.data_sha256 != data["sha256"]:

@@ -73,10 +73,7 @@ def set_up(
         search.seed,
         deadline,
         executions=search.executions,
-        folds=[
-            (fold, plan.task.keras_side(fold))
-            for fold in (plan.data.fold(number, search.folds, plan.space) for number in range(1, search.folds))
-        ],
+        folds=[(fold, plan.task.keras_side(fold)) for fold in plan.folds],
     )
     recorder = TrialRecorder(plan.run_dir, plan, reporter, worker=worker)
     # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.

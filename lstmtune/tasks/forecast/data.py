@@ -64,11 +64,17 @@ class ForecastData(Prepared):
     figure_columns = REGRESSION_FIGURES
 
     def __init__(
-        self, frame: Frame, spec: DataSpec, max_lookback: int | None = None, bounds: tuple[int, int] | None = None
+        self,
+        frame: Frame,
+        spec: DataSpec,
+        max_lookback: int | None = None,
+        bounds: tuple[int, int] | None = None,
+        narrow: bool = True,
     ):
-        """`bounds`: the (a, b) of the splits instead of --split's (a cross-validation fold)."""
+        """`bounds`: the (a, b) of the splits instead of --split's (a cross-validation fold); `narrow`: how
+        `frame` was read (load_frame), so a fold reads the file the same way."""
         cfg = spec.settings
-        self.frame = frame  # kept for the folds of --folds
+        self.narrow = narrow
         self.spec = spec
         self.settings = cfg
         self.input_columns = frame.inputs
@@ -147,7 +153,8 @@ class ForecastData(Prepared):
             )
         if number == folds:
             return self
-        return ForecastData(self.frame, self.spec, bounds=(a, a + length))
+        # Read again rather than kept: a search without --folds holds no second copy of the rows.
+        return ForecastData(load_frame(self.spec, self.narrow), self.spec, bounds=(a, a + length), narrow=self.narrow)
 
     def _series_blocks(self, features: list[np.ndarray], start: int, stop: int) -> Iterator[np.ndarray]:
         """Rows start..stop of the series the model sees (transform_series of the target levels, then the
@@ -393,7 +400,7 @@ def prepare(spec: DataSpec, max_lookback: int) -> ForecastData:
     """Load, validate and encode the CSV for a search whose longest lookback is `max_lookback`."""
     data = ForecastData(load_frame(spec), spec, max_lookback)
     if data.coarse_features:  # float32 would blur them once scaled: every float column as float64
-        data = ForecastData(load_frame(spec, narrow=False), spec, max_lookback)
+        data = ForecastData(load_frame(spec, narrow=False), spec, max_lookback, narrow=False)
     return data
 
 
