@@ -404,8 +404,9 @@ LeaseOpt = Annotated[
     float | None,
     typer.Option(
         "--lease",
-        help="Seconds a joined worker (lstmtune worker, e.g. on another machine) may go without renewing its "
-        "heartbeat in the run directory before its trial is recorded failed and the search goes on. [default: 60]",
+        help="Seconds a worker holding a trial may go without renewing its heartbeat in the run directory before "
+        "that trial is recorded failed and the search goes on (a hung local worker is killed and replaced). "
+        "[default: 60]",
         show_default=False,
     ),
 ]

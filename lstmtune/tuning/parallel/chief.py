@@ -8,7 +8,9 @@ trials its workers finish. keras-tuner alone leaves traps that are guarded here:
 - workers orphaned by a killed chief would keep training: local workers die with their parent
   (see lstmtune.tuning.parallel.worker);
 - a joined worker (another machine) that dies is not the chief's child: its trial is failed once its
-  heartbeat stops for the lease's length (lstmtune.tuning.parallel.lease).
+  heartbeat stops for the lease's length (lstmtune.tuning.parallel.lease);
+- a local worker that hangs (stopped, or frozen in a way that stops its heartbeat thread) is alive, so
+  its death is never seen: once its lease lapses it is killed, and handled as a worker that died.
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ class Worker:
     process: subprocess.Popen
     log: Path
     restarts: int = 0
+    hung: str | None = None  # why the chief killed it, when its lease lapsed
 
 
 @dataclass
@@ -213,7 +216,7 @@ class LocalWorkers:
                 if code < 0 and -code in signal.valid_signals()
                 else f"exit code {code}"
             )
-            reason = f"worker {tuner_id} died ({how}); its output: {worker.log}"
+            reason = worker.hung or f"worker {tuner_id} died ({how}); its output: {worker.log}"
             self.deaths.append(reason)
             trial = forget_worker(oracle, tuner_id, reason)
             if trial is not None:
@@ -224,6 +227,15 @@ class LocalWorkers:
                 self._spawn(tuner_id)
                 lines.append(f"started a new {tuner_id}")
         return lines
+
+    def kill_hung(self, tuner_id: str, reason: str) -> bool:
+        """Kill a local worker whose lease lapsed; the next poll handles it as a death. False: not ours."""
+        worker = self.workers.get(tuner_id)
+        if worker is None:
+            return False
+        worker.hung = f"{reason}; killed; its output: {worker.log}"
+        _signal(worker.process, signal.SIGKILL)
+        return True
 
     def stop(self) -> None:
         """Ctrl-C or an error in the chief: ask each worker to stop (its trial is kept for --resume), then kill."""
@@ -288,7 +300,8 @@ def serve_workers(
             time.sleep(POLL_SECONDS)
             remaining = oracle.remaining_trials()
             may_start = (remaining is None or remaining > 0) and (deadline is None or time.monotonic() < deadline)
-            for line in [*local.poll(oracle, may_start), *expire_leases(plan.run_dir, oracle, leases, lost)]:
+            expired = expire_leases(plan.run_dir, oracle, leases, lost, local)
+            for line in [*local.poll(oracle, may_start), *expired]:
                 reporter.warn(line)
             watcher.poll()
             if not local.alive() and search_idle(oracle):
@@ -315,19 +328,19 @@ def serve_workers(
         )
 
 
-def expire_leases(run_dir: RunDir, oracle: Any, leases: Leases, lost: list[str]) -> list[str]:
-    """Fail the trials of joined workers whose heartbeat stopped; returns lines to show."""
-    running = {
-        tuner_id
-        for tuner_id in kt.locked(oracle, lambda oracle: list(oracle.ongoing_trials))
-        if not LOCAL_ID.fullmatch(str(tuner_id))
-    }
+def expire_leases(
+    run_dir: RunDir, oracle: Any, leases: Leases, lost: list[str], local: LocalWorkers | None = None
+) -> list[str]:
+    """Fail the trials of workers whose heartbeat stopped; returns lines to show. A local worker's lapsed
+    lease kills it, and `local.poll` then fails its trial and replaces it as for any death."""
+    running = {str(tuner_id) for tuner_id in kt.locked(oracle, lambda oracle: list(oracle.ongoing_trials))}
     lines = []
     for tuner_id in leases.expired(running):
-        reason = (
-            f"worker {tuner_id} lost its lease: {beat_file(run_dir, tuner_id)} unchanged for {leases.lease:g} s "
-            "(the worker died, or lost its network or the run directory)"
-        )
+        silent = f"worker {tuner_id} lost its lease: {beat_file(run_dir, tuner_id)} unchanged for {leases.lease:g} s"
+        if local is not None and LOCAL_ID.fullmatch(tuner_id):
+            local.kill_hung(tuner_id, f"{silent} (the worker hung)")
+            continue
+        reason = f"{silent} (the worker died, or lost its network or the run directory)"
         lost.append(reason)
         trial = forget_worker(oracle, tuner_id, reason)
         if trial is not None:
