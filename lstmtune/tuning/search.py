@@ -3,7 +3,6 @@ trial evaluated and saved, and run.json saying how the search ended."""
 
 from __future__ import annotations
 
-import errno
 import time
 from typing import Any
 
@@ -14,6 +13,7 @@ from lstmtune.core.text import clip, plural
 from lstmtune.errors import DiskFull, LstmtuneError, SearchFailed
 from lstmtune.plan import SearchPlan
 from lstmtune.run import manifest as run_manifest
+from lstmtune.run.disk import disk_full, quiet_disk_full_on_close
 from lstmtune.run.layout import RunDir
 from lstmtune.run.lock import RunLock
 from lstmtune.run.records import mark_interrupted, trial_records
@@ -40,6 +40,7 @@ def run_search(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     quiet_library_logs()
     lock = RunLock(plan.run_dir).acquire()  # held for the whole search; the OS frees it however it ends
     try:
+        quiet_disk_full_on_close()
         return _search_locked(plan, reporter)
     finally:
         lock.release()
@@ -68,6 +69,9 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
     except KeyboardInterrupt:
         status = RunStatus.INTERRUPTED
         raise SearchInterrupted(str(run_dir.root)) from None
+    except DiskFull:  # nothing wrong with the search: resume once there is room
+        status = RunStatus.INTERRUPTED
+        raise
     except Exception as exc:
         if kt.interrupted_in_native_code(exc) and not isinstance(exc, LstmtuneError):
             status = RunStatus.INTERRUPTED
@@ -90,20 +94,6 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
             except OSError as error:  # a full disk: run.json keeps its last state (resumable), the error is said
                 if disk_full(error) is None:
                     raise
-
-
-def disk_full(exc: BaseException) -> str | None:
-    """The system's words when `exc` (or an error it was raised from) says the disk or quota is full."""
-    seen: BaseException | None = exc
-    for _ in range(10):  # the chain of causes, bounded
-        if seen is None:
-            return None
-        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
-            return seen.strerror or "no space left on device"
-        if "No space left on device" in str(seen):  # TensorFlow's own errors when it writes a checkpoint
-            return "No space left on device"
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _set_up(plan: SearchPlan, reporter: Reporter, deadline: float | None) -> Tuning:

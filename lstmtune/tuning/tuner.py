@@ -4,6 +4,7 @@ way a search or a worker sets up its hypermodel, recorder and tuner."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import time
 from dataclasses import dataclass
@@ -143,6 +144,11 @@ def make_tuner(
             if kt.is_worker(self) and trial.status == kt.KtStatus.COMPLETED:
                 # A worker's trial object does not get the metrics it sent: the chief's copy has them.
                 trial.metrics = self.oracle.get_trial(trial.trial_id).metrics
+            if trial.status == kt.KtStatus.COMPLETED:
+                room.check_checkpoint(trial.trial_id)  # before the trial is recorded completed
+            if trial.status != kt.KtStatus.COMPLETED and "No space left on device" in str(trial.message or ""):
+                # Not the configuration's fault: left running, the trial is trained again on --resume.
+                raise OSError(errno.ENOSPC, "No space left on device")
             recorder.trial_end(trial)
             if pruner is not None:
                 pruner.end(trial.trial_id)

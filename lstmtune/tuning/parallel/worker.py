@@ -29,6 +29,7 @@ from lstmtune.core.status import RunStatus
 from lstmtune.errors import LstmtuneError, OptionError, RunDirError
 from lstmtune.plan import SearchPlan, SearchRequest, parse_address, plan_search
 from lstmtune.run import manifest as run_manifest
+from lstmtune.run.disk import quiet_disk_full_on_close
 from lstmtune.run.layout import RunDir
 from lstmtune.run.records import mark_interrupted
 from lstmtune.tuning.events import Reporter
@@ -147,6 +148,7 @@ def run_worker(
 ) -> int:
     """Join a running search and run trials until the chief says stop; returns the exit code."""
     die_with_parent()
+    quiet_disk_full_on_close()
     if tuner_id and LOCAL_ID.fullmatch(tuner_id) and not os.environ.get(PARENT_ENV):
         raise OptionError(
             f"--id {tuner_id}: names of the form workerN are the search's own workers; "
