@@ -264,6 +264,8 @@ def _check_against_manifest(run: RunDir, path: Path, task: str, state: dict[str,
         )
     settings = manifest.data.get("settings") or {}
     for key in SHARED_SETTINGS:
+        if key == "season" and state.get(key) is None:
+            continue  # a forecast's state keeps the season only for a seasonal transform (sdiff)
         if key in state and key in settings and state[key] != settings[key]:
             raise RunDirError(
                 f"{path}: {key} is {state[key]!r}, but {run.manifest.name} records {settings[key]!r}; "

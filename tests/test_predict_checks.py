@@ -20,7 +20,12 @@ from lstmtune.cli import app
 pytestmark = pytest.mark.search
 
 SOURCES = {
-    "forecast": (AIRLINE, TINY_SPACE, ["--target", "Passengers", "--time-col", "Date"]),
+    # A season with a transform that does not use it: run.json keeps the season, preprocessing.json not.
+    "forecast": (
+        AIRLINE,
+        TINY_SPACE,
+        ["--target", "Passengers", "--time-col", "Date", "--season", "12", "--transform", "diff"],
+    ),
     "text": (
         REVIEWS,
         TEXT_SPACE,
