@@ -73,6 +73,13 @@ def test_schema_validates_init_output_and_refuses_what_check_refuses(cli, task):
         jsonschema.validate(read_document(other), schema)
 
 
+@pytest.mark.parametrize("command", ["search", "check", "report", "gate", "predict", "refit", "init", "worker"])
+def test_help_shows_no_python_list_types(cli, command):
+    result = cli(command, "--help")
+    assert result.exit_code == 0
+    assert "list[" not in result.stdout, result.stdout
+
+
 def test_help_offers_shell_completion(cli):
     result = cli("--help")
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout

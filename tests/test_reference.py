@@ -205,7 +205,9 @@ def test_minirocket_features_are_proportions_seeded_and_separate_distinct_shapes
 # --- the best LSTM against the reference, in the report and the gate (no search) --------------------
 
 
-def a_run_with_a_reference(tmp_path, best_test: float, best_val: float, objective=("val_mse", "min"), theirs=20.0):
+def a_run_with_a_reference(
+    tmp_path, best_test: float, best_val: float, objective=("val_mse", "min"), theirs=20.0, settings=None, lookback=None
+):
     from lstmtune.run import manifest as run_manifest
     from lstmtune.run.atomic import write_json
     from lstmtune.run.layout import RunDir
@@ -223,7 +225,8 @@ def a_run_with_a_reference(tmp_path, best_test: float, best_val: float, objectiv
                 "objective": {"name": objective[0], "direction": objective[1], "label": objective[0]},
                 **({"figures": figures} if figures else {}),
             },
-            "hyperparameters": {"names": [], "tunable": []},
+            "hyperparameters": {"names": [] if lookback is None else ["lookback"], "tunable": []},
+            **({"data": {"settings": settings}} if settings else {}),
             "baselines": {
                 "val": {},
                 "test": {},
@@ -233,7 +236,8 @@ def a_run_with_a_reference(tmp_path, best_test: float, best_val: float, objectiv
         },
     )
     metrics = {objective[0]: 1.0, f"val_{figure}": best_val}
-    write_json(run.trial_record("0"), {"trial_id": "0", "status": "completed", "values": {}, "metrics": metrics})
+    values = {} if lookback is None else {"lookback": lookback}
+    write_json(run.trial_record("0"), {"trial_id": "0", "status": "completed", "values": values, "metrics": metrics})
     return run
 
 
@@ -259,7 +263,27 @@ def test_a_reference_better_on_validation_is_a_finding_with_the_tasks_advice(tmp
 
     report = build_report(a_run_with_a_reference(tmp_path, best_test=15.0, best_val=22.0))
     finding = next(f for f in report.findings if f.startswith("The reference model (SARIMA) does better"))
-    assert "(rmse 20 against 22)" in finding and get_task("forecast").reference_advice in finding
+    assert (
+        "(rmse 20 against 22)" in finding and get_task("forecast").reference_advice.split(", a lookback")[0] in finding
+    )
+    assert "a lookback of at least one season" in finding
+
+
+@pytest.mark.parametrize(
+    "settings, lookback, said, not_said",
+    [
+        ({"season": 12, "transform": "sdiff"}, 12, [], ["--transform sdiff", "lookback"]),
+        ({"season": 12, "transform": "diff"}, 12, ["--transform sdiff"], ["lookback"]),
+        ({"season": 12, "transform": "sdiff"}, 6, ["a lookback of at least one season (12)"], ["--transform"]),
+    ],
+)
+def test_the_forecast_advice_leaves_out_what_the_run_already_did(tmp_path, settings, lookback, said, not_said):
+    from lstmtune.report.model import build_report
+
+    run = a_run_with_a_reference(tmp_path, best_test=15.0, best_val=22.0, settings=settings, lookback=lookback)
+    finding = next(f for f in build_report(run).findings if f.startswith("The reference model (SARIMA) does better"))
+    assert "search more trials and epochs" in finding
+    assert all(words in finding for words in said) and not any(words in finding for words in not_said), finding
 
 
 def test_accuracy_is_compared_in_points_and_higher_is_better(tmp_path):

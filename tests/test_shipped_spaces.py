@@ -38,8 +38,9 @@ def test_check_and_search_take_a_name_from_any_directory(cli, tmp_path, monkeypa
     assert str(SHIPPED_DIR / "forecast.yaml") in result.stdout and "valid for --task forecast" in result.stdout
     text = cli("check", "--space", "text", "--task", "text")
     assert text.exit_code == 0 and "valid for --task text" in text.stdout
-    help_text = " ".join(cli("search", "--help").stdout.split())
-    assert all(name in help_text for name in NAMES)
+    help_text = " ".join(cli("search", "--help").stdout.replace("│", " ").split())
+    listed = help_text.split("a shipped space by name:")[1].split("(lstmtune init --list)")[0]
+    assert all(name in listed for name in NAMES), listed
 
 
 def test_an_unknown_name_says_which_names_there_are(cli, tmp_path, monkeypatch):

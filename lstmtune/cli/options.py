@@ -66,7 +66,8 @@ SpaceOpt = Annotated[
     typer.Option(
         "--space",
         "-s",
-        help="Search-space YAML file, or a shipped space by name: forecast, text, sequence, smoke (lstmtune init --list).",
+        help="Search-space YAML file, or a shipped space by name: forecast, text, sequence, autoencoder, smoke "
+        "(lstmtune init --list).",
         show_default=False,
     ),
 ]
@@ -146,7 +147,10 @@ TransformOpt = Annotated[
     str | None,
     typer.Option(
         "--transform",
-        help="[forecast] diff | logdiff | none: predict changes from the last value, log-ratios, or levels. [default: diff]",
+        help="[forecast] auto | diff | sdiff | logdiff | log,sdiff | log | none: what the model predicts: changes "
+        "from the last value (diff), from the last value plus last season's change (sdiff, needs --season), "
+        "the same of the logs, or levels. [default: auto: sdiff with --season (three seasons of training rows), "
+        "else diff]",
         show_default=False,
     ),
 ]

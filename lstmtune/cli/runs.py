@@ -187,6 +187,7 @@ def gate(
         typer.Option(
             "--require",
             "-r",
+            metavar="RULE",
             help="A rule: '<test|val|best|trials>.<figure> <op> <number>', e.g. 'test.skill >= 0.1'; repeat for several. Added to the space file's gate: section.",
             show_default=False,
         ),

@@ -188,7 +188,9 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
     diagnoses = [d.to_json() for d in diagnose_trials(run_dir, table, manifest)]
     comparison = compare(manifest, table)
     findings = lost + damaged_lines(damaged) + diagnose(table, manifest)
-    findings += reference_findings(manifest, comparison, get_task(manifest.task).reference_advice)
+    findings += reference_findings(
+        manifest, comparison, get_task(manifest.task).advice_against_reference(manifest, table)
+    )
     refit, stale = read_refit(run_dir, manifest)
     findings += stale
     return Report(

@@ -227,6 +227,10 @@ class Task(ABC):
     # How `--folds K` cuts training + validation into folds (Prepared.fold), or None: no folds.
     fold_kind: str | None = None
 
+    def advice_against_reference(self, manifest: Any, table: Any) -> str:
+        """What to try when the reference beats the best LSTM, given the run (its manifest and ranked table)."""
+        return self.reference_advice
+
     @abstractmethod
     def prepare(self, request: DataRequest, space: Any) -> Prepared:
         """Read and check the CSV against the space (longest window, largest vocabulary...)."""

@@ -42,6 +42,26 @@ class ForecastTask(Task):
         "swings grow with its level, with --season M), a lookback of at least one season, and search more trials"
     )
 
+    def advice_against_reference(self, manifest: Any, table: Any) -> str:
+        """The general advice without what the run already did: a seasonal transform, lookbacks of a season."""
+        import pandas as pd
+
+        settings = manifest.data.get("settings") or {}
+        season = settings.get("season")
+        parts = []
+        if settings.get("transform") not in ("sdiff", "log,sdiff"):
+            parts.append(
+                "give the LSTM the season to start from (--transform sdiff, or log,sdiff for a positive series "
+                "whose swings grow with its level, with --season M)"
+            )
+        lookbacks = pd.to_numeric(table["lookback"], errors="coerce").dropna() if "lookback" in table else None
+        if not isinstance(season, int) or lookbacks is None or lookbacks.empty:
+            parts.append("a lookback of at least one season")
+        elif (lookbacks < season).any():
+            parts.append(f"a lookback of at least one season ({season})")
+        parts.append("search more trials and epochs")
+        return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.forecast.data import prepare
         from lstmtune.tasks.forecast.reader import DataSpec
