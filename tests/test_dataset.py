@@ -357,14 +357,23 @@ def test_summarise_by_hand():
     assert out["skill"] == pytest.approx(1 - math.sqrt(0.5) / math.sqrt(5))
 
 
-def test_summarise_averages_over_targets():
+def test_summarise_over_targets_is_scale_free():
+    """A second target 1,000 times the first, forecast with the same relative errors: the figures over
+    both targets are each target's error in units of its typical training step, not a mean of 1 and 1,000."""
     truth = np.zeros((1, 2, 2))
-    prediction = np.array([[[1.0, 2.0], [1.0, 2.0]]])  # rmse 1 and 2, mae 1 and 2
-    persistence = np.array([[[2.0, 4.0], [2.0, 4.0]]])  # rmse 2 and 4
-    out = metrics.summarise(truth, prediction, persistence)
-    assert out["rmse"] == pytest.approx(1.5)
-    assert out["mae"] == pytest.approx(1.5)
+    prediction = np.array([[[1.0, 1000.0], [1.0, 1000.0]]])  # rmse 1 and 1,000, mae 1 and 1,000
+    persistence = np.array([[[2.0, 2000.0], [2.0, 2000.0]]])  # rmse 2 and 2,000
+    training = np.array([[0.0, 0.0], [2.0, 2000.0], [0.0, 0.0], [2.0, 2000.0]])  # every step changes by 2 (2,000)
+    scales = metrics.step_scales(training)
+    assert scales["rmse"] == pytest.approx([2.0, 2000.0]) and scales["mae"] == pytest.approx([2.0, 2000.0])
+    out = metrics.summarise(truth, prediction, persistence, scales)
+    assert out["rmse"] == pytest.approx(0.5) and out["mae"] == pytest.approx(0.5)
     assert out["skill"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="step scales"):
+        metrics.summarise(truth, prediction, persistence)
+    # A target that never changed in training has no scale: the others' figures stand.
+    flat = metrics.step_scales(np.array([[0.0, 5.0], [2.0, 5.0], [0.0, 5.0]]))
+    assert metrics.summarise(truth, prediction, persistence, flat)["rmse"] == pytest.approx(0.5)
 
 
 def test_perfect_persistence_gives_nan_skill():

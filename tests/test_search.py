@@ -409,11 +409,19 @@ def test_multi_target_multi_step(cli, seattle_csv, tiny_space, tmp_path):
     manifest = read_json(out / "run.json")
     assert manifest["data"]["inputs"] == ["temp_max", "temp_min", "precipitation", "wind"]
     assert set(manifest["best"]["test"]["by_target"]) == {"temp_max", "temp_min"}
-    # Two targets: each in its own units, never their RMSEs averaged; the all-targets row has the mean skill.
+    # Two targets: each in its own units; over both, skill averaged and errors scale-free (never a mean of
+    # RMSEs in different units): each target's RMSE over its training rows' root mean square step.
     report = cli("report", out, "--format", "md").stdout
-    assert "each target in its own units; the all-targets rows: mean skill" in report
-    skill = manifest["best"]["test"]["skill"]
-    assert f"| test | best model (trial 0): all targets | - | - | {skill:.4g} |" in report
+    assert "each target in its own units; all targets: skill averaged, rmse and mae scale-free" in report
+    best = manifest["best"]["test"]
+    frame = pd.read_csv(seattle_csv)
+    train_rows = manifest["data"]["splits"]["train"]["rows"]
+    steps = frame[["temp_max", "temp_min"]].to_numpy()[train_rows[0] : train_rows[1]]
+    rms_step = np.sqrt(np.mean(np.diff(steps, axis=0) ** 2, axis=0))
+    by_target = [best["by_target"][name]["rmse"] for name in ("temp_max", "temp_min")]
+    assert best["rmse"] == pytest.approx(np.mean(np.divide(by_target, rms_step)), rel=1e-6)
+    row = f"| test | best model (trial 0): all targets | {best['rmse']:.4g} | {best['mae']:.4g} | {best['skill']:.4g} |"
+    assert row in report, report
     rmse = manifest["best"]["test"]["by_target"]["temp_min"]["rmse"]
     assert f"| test | best model (trial 0): temp_min | {rmse:.4g} |" in report
     import keras

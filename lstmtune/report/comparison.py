@@ -31,6 +31,11 @@ class Comparison:
     reference: dict[str, float | None]
     ensemble: dict[str, float | None] | None = None  # the ensemble's, with --ensemble K
     ensemble_label: str = "ensemble"  # e.g. "ensemble of 3 of the top 5"
+    targets: int = 1  # several forecast targets: the figure is scale-free over them
+
+    @property
+    def label(self) -> str:
+        return f"{self.figure} (scale-free over {self.targets} targets)" if self.targets > 1 else self.figure
 
     def beats(self, split: str, ensemble: bool = False) -> bool | None:
         """Whether the best LSTM (or the ensemble) does better than the reference on `split` (None: a
@@ -58,13 +63,13 @@ class Comparison:
             return None
         where = "on test" if split == "test" else "on validation so far"
         line = (
-            f"The best LSTM {_outcome(beats)} the reference model ({self.name}) {where}: {self.figure} "
+            f"The best LSTM {_outcome(beats)} the reference model ({self.name}) {where}: {self.label} "
             f"{self.best[split]:.4g} against {self.reference[split]:.4g} ({self.difference(split)})."
         )
         together = self.beats(split, ensemble=True)
         if together is not None and self.ensemble is not None:
             line += (
-                f" The {self.ensemble_label} {_outcome(together)} it: {self.figure} "
+                f" The {self.ensemble_label} {_outcome(together)} it: {self.label} "
                 f"{self.ensemble[split]:.4g} ({self.difference(split, ensemble=True)})."
             )
         return line
@@ -111,6 +116,7 @@ def compare(manifest: Manifest, table: pd.DataFrame) -> Comparison | None:
         if ensemble and "failed" not in ensemble
         else None,
         ensemble_label=ensemble_label(ensemble or {}),
+        targets=len(manifest.data.get("targets") or []) if figure == "rmse" else 1,
     )
 
 
@@ -120,7 +126,7 @@ def finding(comparison: Comparison | None, advice: str) -> list[str]:
         return []
     return [
         f"The reference model ({comparison.name}) does better than the best trial on validation "
-        f"({comparison.figure} {comparison.reference['val']:.4g} against {comparison.best['val']:.4g}): "
+        f"({comparison.label} {comparison.reference['val']:.4g} against {comparison.best['val']:.4g}): "
         f"{advice}."
     ]
 

@@ -123,12 +123,18 @@ def step_lines(report: Report) -> list[str]:
     return lines
 
 
+# How the figures of several forecast targets read (tasks.forecast.metrics).
+SCALED_TARGETS = (
+    "each target in its own units; all targets: skill averaged, rmse and mae scale-free, each target's divided "
+    "by the root mean square / mean absolute one-step change of its training rows, then averaged (RMSSE, MASE)"
+)
+
+
 def figures_title(report: Report) -> str:
     """The title of the table of the best model against the baselines (and the reference model)."""
     against = "naive baselines and the reference model" if report.manifest.reference else "naive baselines"
     units = ""
     if report.presentation.original_units:
         several = len(report.manifest.data.get("targets") or []) > 1
-        # Errors of targets on different scales are not averaged: each target's row is in its own units.
-        units = " (each target in its own units; the all-targets rows: mean skill)" if several else " (original units)"
+        units = f" ({SCALED_TARGETS})" if several else " (original units)"
     return f"Best model against {against}{units}"

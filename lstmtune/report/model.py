@@ -276,8 +276,8 @@ def figures_rows(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
             if not isinstance(by_target, dict) or not by_target:
                 rows.append((split, name, scores))
                 continue
-            # RMSE and MAE of targets on different scales mean nothing averaged: only the skill is.
-            rows.append((split, f"{name}: all targets", {"skill": scores.get("skill")}))
+            # Over all targets: skill averaged, RMSE and MAE scale-free (tasks.forecast.metrics).
+            rows.append((split, f"{name}: all targets", {k: scores.get(k) for k in ("rmse", "mae", "skill")}))
             for target, figures in by_target.items():
                 rows.append((split, f"{name}: {target}", figures))
     return rows

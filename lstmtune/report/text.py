@@ -29,8 +29,13 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     objective = report.objective
     better = "lower" if objective.direction == "min" else "higher"
     first = [c for c in report.summary_columns if c != "score_sd"][4]
+    several = len(report.manifest.data.get("targets") or []) > 1
     first_note = (
-        "rmse: validation, original units"
+        (
+            "rmse: validation, scale-free over the targets (RMSSE, see the figures)"
+            if several
+            else "rmse: validation, original units"
+        )
         if first == "val_rmse"
         else f"{HEADERS.get(first, first)}: {first.replace('_', ' ')}"
     )

@@ -114,6 +114,8 @@ class ForecastData(Prepared):
                     f"hold {train[0]:g}: there is nothing to learn"
                 )
         self.base = self.transform.base(self.levels)
+        # What makes the figures of targets on different scales comparable (metrics.summarise).
+        self.step_scales = metrics.step_scales(self.levels[: self.a])
         features = [values[c].to_numpy() for c in self.input_columns[n_targets:]]
         # One encoder, fitted on training rows, turns rows into model inputs and outputs into values,
         # here and later at prediction time (rebuilt from preprocessing.json).
@@ -266,7 +268,7 @@ class ForecastData(Prepared):
         prediction = self.decode(np.asarray(outputs, dtype=np.float64), ends)
         truth, persistence = self.truth(ends), self.baseline("persistence", ends)
         return {
-            **metrics.summarise(truth, prediction, persistence),
+            **metrics.summarise(truth, prediction, persistence, self.step_scales),
             "by_target": metrics.by_target(truth, prediction, persistence, self.target_columns),
             "windows": int(len(ends)),
         }
@@ -282,7 +284,7 @@ class ForecastData(Prepared):
                 forecasts["seasonal"] = self.baseline("seasonal", ends, self.settings.season)
             out[split] = {
                 name: {
-                    **metrics.summarise(truth, forecast, persistence),
+                    **metrics.summarise(truth, forecast, persistence, self.step_scales),
                     "by_target": metrics.by_target(truth, forecast, persistence, self.target_columns),
                 }
                 for name, forecast in forecasts.items()

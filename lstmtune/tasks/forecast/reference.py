@@ -78,7 +78,7 @@ def fit_reference(data: ForecastData, choice: str) -> Reference:
         prediction = np.stack(per_target, axis=-1)  # (windows, H, T)
         truth, persistence = data.truth(ends[split]), data.baseline("persistence", ends[split])
         figures[split] = {
-            **metrics.summarise(truth, prediction, persistence),
+            **metrics.summarise(truth, prediction, persistence, data.step_scales),
             "by_target": metrics.by_target(truth, prediction, persistence, data.target_columns),
         }
         if split == "test":
