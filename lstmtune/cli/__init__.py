@@ -42,6 +42,11 @@ class _OneLineErrors(typer.core.TyperGroup):
         kwargs["standalone_mode"] = False  # errors and exit codes are handled here
         if not standalone_mode:
             return super().main(*args, **kwargs)
+        given = kwargs.get("args", args[0] if args else None)
+        empty = self._empty_path([str(a) for a in (given if given is not None else sys.argv[1:])])
+        if empty is not None:
+            sys.stderr.write(f"error: {empty}: an empty path was given; give a file or directory name\n")
+            sys.exit(2)
         try:
             code = super().main(*args, **kwargs)
         except ClickException as error:
@@ -55,6 +60,46 @@ class _OneLineErrors(typer.core.TyperGroup):
             sys.stderr.write("Aborted.\n")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+    def _empty_path(self, tokens: list[str]) -> str | None:
+        """The path option or argument given as an empty string (Path("") would be the current directory)."""
+        name = next((t for t in tokens if not t.startswith("-")), None)
+        command = self.commands.get(name or "")
+        if command is None:
+            return None
+        options = {
+            opt: param
+            for param in command.params
+            for opt in [*param.opts, *param.secondary_opts]
+            if opt.startswith("-")
+        }
+        arguments = [param for param in command.params if not param.opts[0].startswith("-")]
+        rest, position = tokens[tokens.index(str(name)) + 1 :], 0
+        while rest:
+            token = rest.pop(0)
+            flag, equals, value = token.partition("=")
+            if flag in options:
+                param = options[flag]
+                if equals or getattr(param, "is_flag", False):
+                    given = value if equals else None
+                else:
+                    given = rest.pop(0) if rest else None
+                if given is not None and not given.strip() and _takes_paths(param):
+                    return flag
+            elif not token.startswith("-"):
+                param = arguments[position] if position < len(arguments) else None
+                position += 1
+                if param is not None and not token.strip() and _takes_paths(param):
+                    return str(param.metavar or param.name.upper())
+        return None
+
+
+def _takes_paths(param: Any) -> bool:
+    """Whether a command's parameter is a path (or a list of paths), as typer describes it."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None:
+        return "pathlib.Path" in repr(descriptor.annotation)
+    return type(getattr(param, "type", None)).__name__ == "Path"
 
 
 app = typer.Typer(
