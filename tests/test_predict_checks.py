@@ -175,6 +175,28 @@ def test_a_repeated_timestamp_is_refused_as_the_search_refuses_it(runs, tmp_path
     )
 
 
+@pytest.mark.parametrize("change", ["dropped", "renamed"])
+def test_a_forecast_file_without_the_runs_time_column_is_refused(runs, tmp_path, cli, change):
+    """Without its time column the rows would be taken in file order and the forecast left undated."""
+    frame = pd.read_csv(SOURCES["forecast"][0])
+    frame = frame.drop(columns="Date") if change == "dropped" else frame.rename(columns={"Date": "date"})
+    data = tmp_path / "no_time.csv"
+    frame.to_csv(data, index=False)
+    assert_one_line_error(cli("predict", runs["forecast"], data), "no_time.csv", "must have the time column 'Date'")
+
+
+def test_a_forecast_file_shorter_than_a_window_says_how_many_rows_it_holds(runs, tmp_path, cli):
+    lines = SOURCES["forecast"][0].read_text().splitlines()
+    data = tmp_path / "short.csv"
+    data.write_text("\n".join(lines[:4]) + "\n")
+    assert_one_line_error(
+        cli("predict", runs["forecast"], data),
+        "short.csv",
+        "holds 3 rows, but the model needs at least 5",
+        "lookback of 4",
+    )
+
+
 def test_texts_without_words_are_skipped_and_named_unless_strict(runs, tmp_path):
     """One numbering everywhere: the data row, 1 = the first row after the header; a row with no words
     gets no prediction and is named on stderr; --strict refuses the file; other tasks refuse --strict."""

@@ -161,8 +161,13 @@ class ForecastEncoder:
         if missing:
             raise DataError(f"{source}: must have the model's input columns; missing: {', '.join(missing)}")
         time_col = self.state.get("time_col")
-        if not time_col or time_col not in frame.columns:
+        if not time_col:
             return frame, None
+        if time_col not in frame.columns:
+            raise DataError(
+                f"{source}: must have the time column {time_col!r} the run was searched with (it puts the rows "
+                f"in order and dates the forecast); its columns are {', '.join(map(str, frame.columns))}"
+            )
         fmt = self.state.get("time_format")
         time, _ = parse_time(frame, time_col, source, None if fmt == ISO8601 else fmt)
         time = time.sort_values(kind="stable")
@@ -184,7 +189,17 @@ class ForecastEncoder:
             frame = frame.iloc[-self.rows_needed :]
             times = times.iloc[-self.rows_needed :] if times is not None else None
         values = np.column_stack([numeric_column(frame, c, source, "input").to_numpy() for c in self.inputs])
-        if len(values) < self.rows_needed or np.isnan(values).any():
+        if len(values) < self.rows_needed:
+            raise DataError(
+                f"{source}: holds {len(values)} rows, but the model needs at least {self.rows_needed}: its "
+                f"lookback of {self.lookback} steps"
+                + (
+                    f" and the {self.transform.first_row} its {self.transform.name} transform reads before them"
+                    if self.transform.first_row
+                    else ""
+                )
+            )
+        if np.isnan(values).any():
             what = (
                 f"the last {self.rows_needed} rows"
                 if not all_windows
