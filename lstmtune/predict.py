@@ -19,7 +19,7 @@ import pandas as pd
 
 from lstmtune.core.text import clip, suggestion
 from lstmtune.errors import DataError, OptionError, RunDirError
-from lstmtune.run.atomic import read_json
+from lstmtune.run.atomic import json_digest, read_json
 from lstmtune.run.layout import ENSEMBLE_MEMBERS as MEMBERS_FILE
 from lstmtune.run.layout import REFIT_FILE, RunDir
 from lstmtune.run.manifest import load as load_manifest
@@ -98,13 +98,22 @@ class Predictor:
         _check_against_manifest(run, run.preprocessing, task, state)
         model = load_model(run.best_model)
         check_model(model, run.best_model, encoder, run.preprocessing, task)
+        if run.manifest.is_file():  # last: the checks above name what disagrees, this only that something does
+            recorded = (load_manifest(run).best or {}).get("preprocessing_sha256")
+            _check_digest(run.preprocessing, state, recorded, run.manifest)
         return cls(model, encoder, task, state)
 
     @classmethod
     def _refit(cls, run: RunDir) -> Predictor:
         listing = run.refit / REFIT_FILE
-        if not listing.is_file() or not run.refit_model.is_file() or not run.refit_preprocessing.is_file():
+        if not run.refit_model.is_file() and not listing.is_file():
             raise RunDirError(f"{run.root}: no refit model (`lstmtune refit {run.root}` trains one)")
+        for path in (listing, run.refit_model, run.refit_preprocessing):
+            if not path.is_file():
+                raise RunDirError(
+                    f"{path} is missing: the refit is incomplete (cut short, or a file was removed); "
+                    f"run `lstmtune refit {run.root}` again"
+                )
         refitted = read_json_or_none(listing)
         best_id, _ = best_trial(run, load_manifest(run))
         if not isinstance(refitted, dict) or str(refitted.get("trial_id")) != best_id:
@@ -118,6 +127,7 @@ class Predictor:
         _check_against_manifest(run, run.refit_preprocessing, task, state)
         model = load_model(run.refit_model)
         check_model(model, run.refit_model, encoder, run.refit_preprocessing, task)
+        _check_digest(run.refit_preprocessing, state, refitted.get("preprocessing_sha256"), listing)
         return cls(model, encoder, task, state)
 
     @classmethod
@@ -246,6 +256,16 @@ def _encoder(path: Path, state: dict[str, Any]) -> tuple[str, Any]:
         return task, get_task(task).predictor_encoder(state)
     except (ValueError, KeyError, TypeError) as exc:
         raise RunDirError(f"{path}: unreadable preprocessing state ({exc})") from None
+
+
+def _check_digest(path: Path, state: dict[str, Any], recorded: Any, where: Path) -> None:
+    """A preprocessing file against the digest recorded when it was written (runs made before digests
+    were recorded have none): any edit (a scaler, a vocabulary, a label) is refused."""
+    if isinstance(recorded, str) and json_digest(state) != recorded:
+        raise RunDirError(
+            f"{path}: changed since it was written (its contents no longer match preprocessing_sha256 in {where}); "
+            "the model reads its inputs only as that file was: restore it, or search again"
+        )
 
 
 # What a run's data settings (run.json) and a preprocessing state both record, and must agree on.

@@ -78,6 +78,14 @@ def edit_scaler(key: str, scale: list[float]) -> Callable[[dict], None]:
     return lambda state: state[key].__setitem__("scale", scale)
 
 
+def edit_offset(key: str, offset: list[float]) -> Callable[[dict], None]:
+    return lambda state: state[key].__setitem__("offset", offset)
+
+
+def cut_vocabulary(state: dict) -> None:
+    state["vocabulary"] = state["vocabulary"][:10]
+
+
 # (id, task, change to preprocessing.json, model taken from another task's run, change to run.json, expected fragments)
 CASES = [
     (
@@ -123,6 +131,9 @@ CASES = [
     ("sequence-scale-0", "sequence", edit_scaler("scaler", [0.0] * 12), None, None, ("scaler", "above 0")),
     ("sequence-problem", "sequence", edit("problem", "ranking"), None, None, ("problem", "ranking")),
     ("sequence-model-of-text", "sequence", None, "text", None, ("a model of task text", "task sequence")),
+    # Edits that leave every shape and setting consistent, and would predict otherwise without a word.
+    ("forecast-offset", "forecast", edit_offset("input_scaler", [5.0]), None, None, ("changed since it was written",)),
+    ("text-vocabulary-cut", "text", cut_vocabulary, None, None, ("preprocessing.json", "preprocessing_sha256")),
 ]
 
 

@@ -168,6 +168,23 @@ def test_model_choices_are_checked(refitted, cli):
     )
 
 
+def test_a_changed_or_incomplete_refit_is_refused_by_predict(refitted, cli, tmp_path):
+    """The refit's preprocessing.json edited (a scaler's offset: every shape still agrees) is refused by its
+    digest in refit.json; a refit without refit.json (cut short, or removed) says so."""
+    run, _, _ = refitted
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    state_path = copy / "refit" / "preprocessing.json"
+    state = json.loads(state_path.read_text())
+    state["input_scaler"]["offset"] = [5.0]
+    state_path.write_text(json.dumps(state))
+    assert_one_line_error(
+        cli("predict", copy, AIRLINE, "--model", "refit"), "refit/preprocessing.json", "refit.json", "changed since"
+    )
+    (copy / "refit" / "refit.json").unlink()
+    assert_one_line_error(cli("predict", copy, AIRLINE, "--model", "refit"), "refit.json is missing")
+
+
 def test_resume_raises_the_epoch_budget_of_new_trials_and_never_lowers_it(run, cli):
     data = json.loads((run / "run.json").read_text())["data"]["path"]
     space = run / "space.yaml"

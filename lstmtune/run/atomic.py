@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -56,3 +57,10 @@ def write_json(path: Path, value: Any) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def json_digest(value: Any) -> str:
+    """The SHA-256 of a JSON document's contents, whatever its layout: a file read back and compared with
+    the digest recorded when it was written tells whether anything in it changed since."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -15,7 +15,7 @@ from lstmtune.core.names import DEFAULT_TASK
 from lstmtune.core.status import TrialStatus
 from lstmtune.core.text import plain
 from lstmtune.plan import SearchPlan, flag
-from lstmtune.run.atomic import read_json, write_json, write_text
+from lstmtune.run.atomic import json_digest, read_json, write_json, write_text
 from lstmtune.tuning.ensemble import evaluate_ensemble, with_ensemble
 from lstmtune.tuning.hypermodel import predict_outputs
 from lstmtune.tuning.recorder import TrialRecorder
@@ -53,7 +53,7 @@ def evaluate_best(
     for split in ("train", "val", "test"):  # validation before test: test's threshold comes from it
         outputs[split] = predict_outputs(model, side, split, values)
         result[split] = plan.data.evaluate(split, outputs[split], values)
-    save_model(plan, model, values)
+    result["preprocessing_sha256"] = save_model(plan, model, values)
     examples = {split: plan.data.examples(split, outputs[split]) for split in ("val", "test")}
     if all(frame is not None for frame in examples.values()):
         frames = [frame.assign(split=split)[["split", *frame.columns]] for split, frame in examples.items()]
@@ -64,7 +64,9 @@ def evaluate_best(
     return result, plan.data.predictions("test", outputs["test"], values)
 
 
-def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> None:
+def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> str:
+    """best_model.keras and preprocessing.json; returns the digest of preprocessing.json's contents, which
+    predict compares with the file it reads."""
     run_dir = plan.run_dir
     temporary = run_dir.root / ".best_model.tmp.keras"
     # A model rebuilt from a checkpoint has no optimizer slots yet; build them so the saved file loads
@@ -76,6 +78,7 @@ def save_model(plan: SearchPlan, model: keras.Model, values: dict[str, Any]) -> 
     finally:
         temporary.unlink(missing_ok=True)
     write_json(run_dir.preprocessing, {"task": plan.task.name, **plan.data.state(values)})
+    return json_digest(read_json(run_dir.preprocessing))
 
 
 def best_space_yaml(plan: SearchPlan, values: dict[str, Any], best_id: str | None = None) -> str:

@@ -26,7 +26,7 @@ import tensorflow as tf
 from lstmtune.errors import RunDirError
 from lstmtune.plan import SearchPlan, SearchRequest, plan_search
 from lstmtune.run import manifest as run_manifest
-from lstmtune.run.atomic import read_json, write_json
+from lstmtune.run.atomic import json_digest, read_json, write_json
 from lstmtune.run.layout import REFIT_FILE, RunDir
 from lstmtune.run.lock import RunLock
 from lstmtune.run.table import best_trial
@@ -192,7 +192,10 @@ def save(run: RunDir, plan: SearchPlan, model: keras.Model, values: dict[str, An
     finally:
         temporary.unlink(missing_ok=True)
     write_json(run.refit_preprocessing, {"task": plan.task.name, **plan.data.state(values)})
-    write_json(folder / REFIT_FILE, {"task": plan.task.name, "values": values, **result})
+    digest = json_digest(read_json(run.refit_preprocessing))
+    write_json(
+        folder / REFIT_FILE, {"task": plan.task.name, "values": values, **result, "preprocessing_sha256": digest}
+    )
 
 
 def summary_lines(run_dir: str | Path, result: dict[str, Any]) -> list[str]:
