@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from lstmtune.version import __version__
 
-__all__ = ["search", "load_run", "Run", "Predictor", "__version__"]
+__all__ = ["search", "load_run", "Run", "Predictor", "LstmtuneError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,6 +24,10 @@ def __getattr__(name: str) -> Any:
         from lstmtune import api
 
         return getattr(api, name)
+    if name == "LstmtuneError":  # every error the API raises for bad input
+        from lstmtune.errors import LstmtuneError
+
+        return LstmtuneError
     if name == "Predictor":
         from lstmtune.predict import Predictor
 

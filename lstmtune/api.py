@@ -69,7 +69,7 @@ ARGUMENT_OF_FLAG = {
         "recycle_after",
         "lease",
     )
-} | {"--require": "rules"}
+} | {"--require": "rules", "--model": "model"}
 FLAG = re.compile(
     "(?<![\\w/-])(" + "|".join(sorted(map(re.escape, ARGUMENT_OF_FLAG), key=len, reverse=True)) + ")(?![\\w-])"
 )
@@ -170,6 +170,7 @@ class Run:
         return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
 
     @_with_python_names
+    @_with_python_names
     def predictor(self, ensemble: bool = False, model: str = "best") -> Predictor:
         """The best model with the preprocessing it was trained with; model="ensemble" (or ensemble=True):
         the mean of the run's ensemble (search with ensemble=K); model="refit": the best configuration
@@ -235,6 +236,10 @@ def search(
     unknown = sorted(set(options) - known)
     if unknown:
         raise OptionError(f"unknown keyword argument {unknown[0]!r}; known: {', '.join(sorted(known | {'target'}))}")
+    given = {"workers": workers, "recycle_after": recycle_after, "lease": lease, "resume": resume}
+    given.update({"overwrite": overwrite, "tensorboard": tensorboard, "gpu_fast": gpu_fast, "progress": progress})
+    for name, value in {**options, **given}.items():
+        check_type(name, value)
     columns = {
         name: _column(options.get(name), name) for name in COLUMN_ARGUMENTS if name not in ("target", "features")
     }
@@ -282,6 +287,29 @@ def search(
             data_path.unlink(missing_ok=True)
     run_planned(plan, progress)
     return Run(out)
+
+
+# Arguments whose type the command line fixes: a whole number, a number, or True / False (None: not given).
+WHOLE_NUMBERS = (
+    "horizon", "lookback", "season", "stride", "max_length", "window", "window_stride", "max_trials", "epochs",
+    "patience", "initial_points", "seed", "ensemble", "prune_warmup_trials", "prune_warmup_epochs", "executions",
+    "folds", "workers", "recycle_after",
+)  # fmt: skip
+NUMBERS = ("threshold_pct", "lease")
+SWITCHES = ("wide", "strict", "resume", "overwrite", "tensorboard", "gpu_fast", "progress")
+
+
+def check_type(name: str, value: Any) -> None:
+    """An argument of the wrong type is refused by name, as the command line refuses "2" for an int flag
+    ("2" is text here, never quietly read as 2)."""
+    if value is None:
+        return
+    if name in SWITCHES and not isinstance(value, bool):
+        raise OptionError(f"{name} must be True or False, but got {value!r}")
+    if name in WHOLE_NUMBERS and (isinstance(value, bool) or not isinstance(value, int)):
+        raise OptionError(f"{name} must be a whole number, but got {value!r} ({type(value).__name__})")
+    if name in NUMBERS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise OptionError(f"{name} must be a number, but got {value!r} ({type(value).__name__})")
 
 
 def run_planned(plan: SearchPlan, progress: bool | None) -> None:
@@ -339,6 +367,11 @@ def _path(value: Any, name: str) -> Path:
     """A path argument: a non-empty str or os.PathLike, else an error naming the argument."""
     if isinstance(value, (str, os.PathLike)) and str(value).strip():
         return Path(value)
+    if name == "space":
+        raise OptionError(
+            f"space must be a space file's path, a shipped space's name (lstmtune init --list) or the space as a "
+            f"dict, but got {value!r}"
+        )
     raise OptionError(f"{name} must be a path (a str or pathlib.Path), but got {value!r}")
 
 

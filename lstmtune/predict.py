@@ -169,6 +169,9 @@ class Predictor:
         run searched on windows of one series, attrs["steps"] each time step's score."""
         if not isinstance(frame, pd.DataFrame):
             raise OptionError(f"frame must be a pandas DataFrame of new rows, but got {type(frame).__name__}")
+        for name, value in (("all_windows", all_windows), ("strict", strict)):
+            if not isinstance(value, bool):
+                raise OptionError(f"{name} must be True or False, but got {value!r}")
         keep = [keep] if isinstance(keep, str) else keep
         if not isinstance(keep, (list, tuple)) or not all(isinstance(name, str) for name in keep):
             raise OptionError(f"keep must be a list of column names, but got {keep!r}")

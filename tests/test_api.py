@@ -66,6 +66,10 @@ def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
         run.report("md", top="3")
     with pytest.raises(OptionError, match="frame must be a pandas DataFrame"):
         run.predictor().predict(None)
+    with pytest.raises(lstmtune.LstmtuneError, match="strict must be True or False"):
+        run.predictor().predict(frame, strict="no")
+    with pytest.raises(lstmtune.LstmtuneError, match="^model must be one of best, ensemble, refit"):
+        run.predictor(model="xx")
 
 
 def test_integer_column_names_of_a_dataframe(tmp_path):
@@ -78,8 +82,8 @@ def test_integer_column_names_of_a_dataframe(tmp_path):
 @pytest.mark.parametrize(
     "arguments,fragment",
     [
-        ({"space": 42}, "space must be a path"),
-        ({"space": None}, "space must be a path"),
+        ({"space": 42}, "space must be a space file's path, a shipped space's name"),
+        ({"space": None}, "space must be a space file's path"),
         ({"space": {}}, "space: the space is empty"),
         ({"out": None}, "out must be a path"),
         ({"out": ""}, "out must be a path"),
@@ -87,6 +91,12 @@ def test_integer_column_names_of_a_dataframe(tmp_path):
         ({"target": []}, "target must be a column name"),
         ({"time_col": ["Date"]}, "time_col must be a column name"),
         ({"features": [True]}, "features must be a column name"),
+        ({"max_trials": "2"}, "max_trials must be a whole number, but got '2' (str)"),
+        ({"epochs": 2.0}, "epochs must be a whole number"),
+        ({"seed": True}, "seed must be a whole number"),
+        ({"threshold_pct": "99"}, "threshold_pct must be a number"),
+        ({"wide": "yes"}, "wide must be True or False"),
+        ({"resume": 1}, "resume must be True or False"),
     ],
 )
 def test_arguments_of_the_wrong_type_are_named_and_nothing_is_created(tmp_path, arguments, fragment):

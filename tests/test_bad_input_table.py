@@ -1361,6 +1361,32 @@ RUN_DIR_CASES = [
         "{dir}/run",
         expect=("run.json", "`task` must be one of", "'images'"),
     ),
+    # A figure that is not a number would pass a gate rule as one ("17" as 17, true as 1) or print as a list.
+    *[
+        command(
+            f"rd-gate-figure-{label}",
+            {"run/run.json": manifest(best={"trial_id": "0", "test": {"rmse": value}})},
+            "gate",
+            "{dir}/run",
+            "--require",
+            "test.rmse < 100",
+            expect=("run.json", "`best.test.rmse` must be a number", repr(value)),
+        )
+        for label, value in (("text", "17"), ("bool", True), ("word", "abc"))
+    ],
+    command(
+        "rd-report-baseline-figure-list",
+        {"run/run.json": manifest(baselines={"val": {"persistence": {"rmse": [1, 2]}}})},
+        "report",
+        "{dir}/run",
+        expect=("run.json", "`baselines.val.persistence.rmse` must be a number", "[1, 2]"),
+    ),
+    Case(
+        "fc-time-budget-empty",
+        {"data.csv": series(), "space.yaml": TINY_SPACE},
+        ("search", "{dir}/data.csv", "--target", "y", *SEARCH_TAIL, "--time-budget", ""),
+        ("--time-budget", "an empty value"),
+    ),
     command(
         "rd-gate-best-not-object",
         {"run/run.json": manifest(best=[1])},

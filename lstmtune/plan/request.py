@@ -137,6 +137,8 @@ def validate_flags(flags: dict[str, Any], rules: dict[str, Any]) -> dict[str, An
     for key, value in flags.items():
         if value is None:
             continue
+        if isinstance(value, str) and not value.strip():  # "none" unsets a value; an empty one is a slip
+            raise OptionError(f"{flag(key)}: an empty value was given; give a value, or leave the flag out")
         try:
             out[key] = rules[key](value)
         except ValueError as exc:

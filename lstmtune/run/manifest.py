@@ -163,11 +163,30 @@ def _check_nested(where: Any, manifest: Manifest) -> None:
             for key in ("val", "test"):
                 if figures.get(key) is not None:
                     _expect(where, f"baselines.reference.{key}", figures[key], dict)
+                    _numbers(where, f"baselines.reference.{key}", figures[key])
             continue
         for name, scores in figures.items():
             _expect(where, f"baselines.{split}.{name}", scores, dict)
+            _numbers(where, f"baselines.{split}.{name}", scores)
     best = manifest.get("best")
     if best is not None:
         for key in ("values", "train", "val", "test"):
             if best.get(key) is not None:
                 _expect(where, f"best.{key}", best[key], dict)
+                if key != "values":
+                    _numbers(where, f"best.{key}", best[key])
+
+
+# The figures a report, a gate rule or a comparison reads as numbers (a number, or null when not known).
+FIGURES = (
+    "rmse", "mae", "skill", "accuracy", "macro_f1", "cross_entropy", "recon_mse", "roc_auc", "pr_auc", "gap",
+    "threshold", "score_sd",
+)  # fmt: skip
+
+
+def _numbers(where: Any, key: str, figures: dict[str, Any]) -> None:
+    """Figures must be numbers (or null): "17" or true would pass a gate rule as 17 or 1."""
+    for name in FIGURES:
+        value = figures.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise RunDirError(f"{where}: `{key}.{name}` must be a number (or null), but got {value!r}")
