@@ -29,6 +29,8 @@ from lstmtune.tasks import TASK_NAMES, get_task
 
 def load_model(path: Path) -> Any:
     """A saved .keras model, loaded in Keras' safe mode: nothing in the file runs as code."""
+    if not path.is_file():
+        raise RunDirError(f"{path}: the model file is missing; search again (or refit) to rebuild it")
     if not zipfile.is_zipfile(path):  # Keras would say "File not found"
         raise RunDirError(
             f"{path}: damaged model file (not a .keras zip archive; truncated?); search again to rebuild it"

@@ -1796,6 +1796,8 @@ WORKER_CASES = [
         expect=("--oracle", "ASCII letters, digits"),
     ),
     command("wk-wait-nan", {}, "worker", "{dir}/run", "--wait", "nan", expect=("--wait", "but got nan")),
+    command("wk-id-a-path", {}, "worker", "{dir}/run", "--id", "../x", expect=("--id '../x'", "letters, digits")),
+    command("wk-id-dots", {}, "worker", "{dir}/run", "--id", "..", expect=("--id '..'", "letters, digits")),
     command("wk-wait-inf", {}, "worker", "{dir}/run", "--wait", "inf", expect=("--wait", "but got inf")),
     flags("se-lease-zero", "--workers", "2", "--lease", "0", expect=("--lease", "from 1 to 86400", "but got 0.0")),
     flags("se-lease-inf", "--workers", "2", "--lease", "inf", expect=("--lease", "from 1 to 86400", "but got inf")),

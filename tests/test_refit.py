@@ -136,6 +136,13 @@ def test_a_refit_of_changed_data_is_refused_before_anything_is_written(run, cli)
     assert (run / "refit" / "refit.json").is_file()
 
 
+def test_a_refit_without_the_best_trials_record_says_it_is_missing(run, cli):
+    best_id = json.loads((run / "run.json").read_text())["best"]["trial_id"]
+    (run / "history" / f"trial_{best_id}.json").unlink()
+    assert_one_line_error(cli("refit", run), f"trial_{best_id}.json", "the best trial's record is missing")
+    assert not (run / "refit").exists()
+
+
 def test_an_interrupted_run_refits_its_best_completed_trial_so_far(run, cli):
     """Interrupted before its final evaluation: no best section, no best model; its best completed trial
     is still usable through refit."""

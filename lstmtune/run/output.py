@@ -61,7 +61,8 @@ def check_output(
         )
     run = owning_run(output)
     if run is not None:
+        example = {"csv": "predictions.csv", "html": "report.html", "json": "report.json", "xml": "gate.xml"}
         raise OptionError(
             f"{flag} {output}: is a file of the run directory {run} (written by the search); "
-            "give another name, such as report.md"
+            f"give a name outside it, such as {example.get(kind or '', 'report.md')}"
         )

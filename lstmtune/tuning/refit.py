@@ -47,6 +47,11 @@ def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPl
     Refused (RunDirError) before any training when the run has no completed trial or the data changed."""
     manifest = run_manifest.load(run_dir)
     trial_id, values = best_trial(run_dir, manifest)
+    if not run_dir.trial_record(trial_id).is_file():
+        raise RunDirError(
+            f"{run_dir.trial_record(trial_id)}: the best trial's record is missing; it holds the epochs its "
+            "configuration trained for, which refit needs"
+        )
     record = read_json_or_empty(run_dir.trial_record(trial_id))
     epochs = (record.get("metrics") or {}).get("best_epoch")
     if not isinstance(epochs, (int, float)) or not np.isfinite(epochs) or epochs < 1:

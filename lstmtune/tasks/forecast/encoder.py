@@ -59,7 +59,10 @@ class ForecastEncoder:
         self.targets: list[str] = state["target_columns"]
         self.lookback: int | None = state.get("lookback")
         self.horizon: int = state["horizon"]
-        self.transform = Transform.named(state["transform"], state.get("season"))
+        try:
+            self.transform = Transform.named(state["transform"], state.get("season"))
+        except ValueError as exc:
+            raise ValueError(f"transform {state['transform']!r}: {exc}") from None
         if not _names(self.inputs) or not _names(self.targets) or self.targets != self.inputs[: len(self.targets)]:
             raise ValueError(
                 "input_columns and target_columns must be lists of names, the targets first among the inputs"

@@ -43,6 +43,7 @@ RECYCLE_EXIT = 75
 # A worker stopped by Ctrl-C (SIGINT) exits with this code, its trial kept for the search's --resume.
 INTERRUPTED_EXIT = 130
 LOCAL_ID = re.compile(r"worker\d+")  # the ids of a search's own workers
+SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,100}", re.ASCII)  # a worker's id names its files
 DEFAULT_WAIT = 120.0  # seconds a worker waits for its chief to answer (keras-tuner's own: an hour)
 IDLE_PAUSE = 0.5
 
@@ -149,6 +150,11 @@ def run_worker(
     """Join a running search and run trials until the chief says stop; returns the exit code."""
     die_with_parent()
     quiet_disk_full_on_close()
+    if tuner_id is not None and (not SAFE_ID.fullmatch(tuner_id) or set(tuner_id) == {"."}):
+        raise OptionError(
+            f"--id {tuner_id!r}: must be letters, digits, '.', '_' or '-' (it names the worker's files in "
+            "RUN_DIR/workers), up to 100 characters"
+        )
     if tuner_id and LOCAL_ID.fullmatch(tuner_id) and not os.environ.get(PARENT_ENV):
         raise OptionError(
             f"--id {tuner_id}: names of the form workerN are the search's own workers; "
