@@ -161,11 +161,13 @@ def search(
 
         lstmtune search examples/data/ecg200.csv --task autoencoder --wide --label-col label --normal 1 --split-col split --space autoencoder --out runs/ecg200
     """
-    plan = _plan(search_request(ctx.params, command=("lstmtune", *sys.argv[1:])))
-    _run(plan, quiet=quiet, json_output=json_output)
+    # SIGTERM and SIGHUP end the search as Ctrl-C does from the start, while its inputs are read too.
+    with terminations_interrupt() as received:
+        plan = _plan(search_request(ctx.params, command=("lstmtune", *sys.argv[1:])), received)
+        _run(plan, quiet=quiet, json_output=json_output, received=received)
 
 
-def _plan(request: SearchRequest) -> SearchPlan:
+def _plan(request: SearchRequest, received: dict[str, int]) -> SearchPlan:
     """The validated plan, its data warnings printed (even with -q), and TensorFlow imported."""
     from lstmtune.plan import plan_search
 
@@ -179,14 +181,14 @@ def _plan(request: SearchRequest) -> SearchPlan:
     except LstmtuneError as error:
         raise fail(error) from None
     except KeyboardInterrupt:  # before anything was written
-        stderr().print(
-            f"interrupted: nothing was written to {request.out}", highlight=False, markup=False, soft_wrap=True
-        )
-        raise typer.Exit(130) from None
+        number = received.get("signal")
+        how = f"stopped by {signal.Signals(number).name}" if number else "interrupted"
+        stderr().print(f"{how}: nothing was written to {request.out}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(128 + number if number else 130) from None
     return plan
 
 
-def _run(plan: SearchPlan, quiet: bool, json_output: bool) -> None:
+def _run(plan: SearchPlan, quiet: bool, json_output: bool, received: dict[str, int]) -> None:
     """Run the planned search with progress on stderr, then print its report on stdout."""
     from lstmtune.progress import reporter_for
     from lstmtune.report.json_view import render_json
@@ -202,10 +204,9 @@ def _run(plan: SearchPlan, quiet: bool, json_output: bool) -> None:
             errors.print(notice, highlight=False, markup=False, soft_wrap=True)
 
     redeliver_interrupts_from_finalisers()
-    received: dict[str, int] = {}
     try:
         # keras-tuner and Keras callbacks print to stdout, which belongs to the tables.
-        with terminations_interrupt() as received, contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr):
             run_search(plan, reporter_for(errors, quiet, live=not plan.request.workers))
     except (SearchInterrupted, KeyboardInterrupt):
         number = received.get("signal")
