@@ -240,14 +240,7 @@ def search(
     given.update({"overwrite": overwrite, "tensorboard": tensorboard, "gpu_fast": gpu_fast, "progress": progress})
     for name, value in {**options, **given}.items():
         check_type(name, value)
-    columns = {
-        name: _column(options.get(name), name) for name in COLUMN_ARGUMENTS if name not in ("target", "features")
-    }
-    columns["target"] = _target(target, "target")
-    features = options.get("features")
-    if isinstance(features, str):  # "a,b" as on the command line
-        features = [part.strip() for part in features.split(",") if part.strip()]
-    columns["features"] = _target(features, "features") if features else None
+    columns = _columns(target, options)
     out = _path(out, "out").absolute()
     if isinstance(space, dict) and not space:
         raise SpaceError("space: the space is empty; it needs a `hyperparameters:` mapping")
@@ -310,6 +303,19 @@ def check_type(name: str, value: Any) -> None:
         raise OptionError(f"{name} must be a whole number, but got {value!r} ({type(value).__name__})")
     if name in NUMBERS and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise OptionError(f"{name} must be a number, but got {value!r} ({type(value).__name__})")
+
+
+def _columns(target: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The column arguments, checked: names (or a DataFrame's integer column names), features as a list."""
+    columns = {
+        name: _column(options.get(name), name) for name in COLUMN_ARGUMENTS if name not in ("target", "features")
+    }
+    columns["target"] = _target(target, "target")
+    features = options.get("features")
+    if isinstance(features, str):  # "a,b" as on the command line
+        features = [part.strip() for part in features.split(",") if part.strip()]
+    columns["features"] = _target(features, "features") if features else None
+    return columns
 
 
 def run_planned(plan: SearchPlan, progress: bool | None) -> None:

@@ -40,6 +40,7 @@ def test_an_html_output_is_the_html_page(cli, run, tmp_path):
     result = cli("report", run, "--output", page)
     assert result.exit_code == 0, result.stderr
     assert page.read_text().startswith("<!DOCTYPE html>")
+    assert result.stdout == "" and result.stderr.strip() == f"wrote {page}"  # written as other formats are
     assert_one_line_error(
         cli("report", run, "--output", tmp_path / "a.html", "--html", tmp_path / "b.html"), "give one of them"
     )

@@ -426,6 +426,12 @@ def test_best_epoch_at_last_epoch_is_still_improving(tmp_path):
     assert [d["code"] for d in stopped] == ["stopped_early"]
 
 
+def test_a_skill_within_the_noise_is_not_called_beating_persistence():
+    findings = findings_for([completed("1", 0.1, best_epoch=3, epochs_run=4, skill=0.006)])
+    assert any("barely better than persistence on validation (skill 0.006)" in f for f in findings), findings
+    assert not any("beats persistence" in f for f in findings)
+
+
 def test_best_after_first_epoch():
     findings = findings_for([completed("1", 0.1, best_epoch=1, epochs_run=4, skill=-0.1)])
     assert any("best after its first epoch: it learned little" in f for f in findings)
@@ -446,6 +452,15 @@ def test_value_at_range_edge(name, value, edge, tmp_path):
     assert any(d["code"] == "range_edge" and f"{name} = {value:g} at the {edge} end" in d["reason"] for d in found), (
         found
     )
+
+
+def test_every_range_edge_of_the_best_trial_is_in_its_finding_line(tmp_path):
+    from lstmtune.report.diagnoses import diagnosis_lines
+
+    records = [completed("1", 0.1, values=values(units=16, dropout=0.4, learning_rate=1e-4))]
+    found = diagnoses_for(records, tmp_path)
+    line = next(line for line in diagnosis_lines(found, rank_trials(records, NAMES)) if line.startswith("range_edge"))
+    assert all(f"{name} = " in line for name in ("units", "dropout", "learning_rate")), line
 
 
 @pytest.mark.parametrize("name, value", [("dropout", 0.0), ("layers", 1)])

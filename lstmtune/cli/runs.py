@@ -57,6 +57,11 @@ WatchOpt = Annotated[
 ]
 
 
+ImportanceOpt = Annotated[
+    bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")
+]
+
+
 def report(
     run_dir: Annotated[
         Path,
@@ -75,9 +80,7 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", help="Write to this file instead of the terminal.")] = None,
     plots: PlotsOpt = None,
     html: HtmlOpt = None,
-    with_importance: Annotated[
-        bool, typer.Option("--importance", help="Rank the hyperparameters' importance (implied by --plots and --html).")
-    ] = False,
+    with_importance: ImportanceOpt = False,
     watch: WatchOpt = None,
     compare: CompareOpt = None,
 ) -> None:
@@ -112,7 +115,7 @@ def report(
                 raise OptionError(
                     f"--output {output}: an HTML page, and --html {html} asks for one too; give one of them"
                 )
-            html, output, fmt = output, None, "table"  # the terminal shows the table, as with --html
+            html, output, fmt = output, None, "html"  # the page --html writes, and nothing on the terminal
         built = build_report(RunDir(run_dir), top=top, with_importance=with_importance or bool(plots or html))
         check_outputs(built, fmt, output, plots, html)
         runs = None
@@ -125,6 +128,8 @@ def report(
             stderr().print(f"wrote {len(pictures)} pictures to {plots}", highlight=False, markup=False, soft_wrap=True)
         if html is not None:
             stderr().print(f"wrote {html}", highlight=False, markup=False, soft_wrap=True)
+        if fmt == "html":  # --output page.html: written like the other formats, without a copy on the terminal
+            return
         console = Console(file=StringIO(), width=140, color_system=None) if output and fmt == "table" else stdout()
         text = render(built, fmt, console, pictures)
         if text is None and output:

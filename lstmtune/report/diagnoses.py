@@ -366,5 +366,7 @@ def diagnosis_lines(diagnoses: list[dict[str, Any]], table: pd.DataFrame) -> lis
         trials = sorted({d["trial"] for d in found}, key=sort_key)
         mine = next((d for d in found if d["trial"] == best), found[0])
         who = "the best trial" if mine["trial"] == best else f"trial {mine['trial']}"
-        lines.append(f"{code}: {len(trials)} of {len(table)} trials ({listed(trials)}); {who}: {mine['reason']}.")
+        # One trial may have several (a range edge per hyperparameter): each reason is said.
+        reasons = "; ".join(dict.fromkeys(d["reason"] for d in found if d["trial"] == mine["trial"]))
+        lines.append(f"{code}: {len(trials)} of {len(table)} trials ({listed(trials)}); {who}: {reasons}.")
     return lines

@@ -136,7 +136,9 @@ def baseline_line(report: Report) -> tuple[str, float] | None:
     for name, scores in baselines.items():
         value = number((scores or {}).get(key)) if isinstance(scores, dict) else None
         if value is not None:
-            what = "class prior (training class shares)" if name == "prior" else f"{name} baseline"
+            # The prior's accuracy and macro-F1 are those of always predicting the majority class.
+            prior = "class prior (training class shares)" if key == "cross_entropy" else "always the majority class"
+            what = prior if name == "prior" else f"{name} baseline"
             return what, value
     return None
 

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from lstmtune.core.text import number as _number
+from lstmtune.tasks.findings import SMALL_SKILL
 
 # Fewer validation windows than this make the ranking of trials noisy.
 FEW_WINDOWS = 30
@@ -26,6 +27,11 @@ def against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
         )
         findings.append(
             f"The best trial {verdict} repeating the last value on validation (skill {skill:.3g}). {advice}"
+        )
+    elif skill is not None and skill < SMALL_SKILL:
+        findings.append(
+            f"The best trial is barely better than persistence on validation (skill {skill:.3f}): it has hardly "
+            "learned; the diagnoses below say why where they can."
         )
     elif skill is not None:
         findings.append(
