@@ -86,7 +86,9 @@ class _OneLineErrors(typer.core.TyperGroup):
                     given = rest.pop(0) if rest else None
                 if given is not None and not given.strip() and _takes_paths(param):
                     return flag
-            elif not token.startswith("-"):
+            elif token.startswith("-"):
+                return None  # an option the command does not take: the parser says so
+            else:
                 param = arguments[position] if position < len(arguments) else None
                 position += 1
                 if param is not None and not token.strip() and _takes_paths(param):
