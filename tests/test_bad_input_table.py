@@ -1502,6 +1502,8 @@ RUN_DIR_CASES = [
         expect=("--steps", "an empty path"),
     ),
     flags("se-out-empty", "--out", "", expect=("--out", "an empty path")),
+    flags("se-executions-underscore", "--executions", "1_0", expect=("--executions", "without '_'", "'1_0'")),
+    flags("se-max-trials-underscore", "--max-trials=2_0", expect=("--max-trials", "without '_'", "'2_0'")),
     flags("se-embeddings-empty", "--embeddings", "", expect=("--embeddings", "an empty path")),
     command(
         "se-data-empty",

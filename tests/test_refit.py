@@ -188,7 +188,11 @@ def test_a_changed_or_incomplete_refit_is_refused_by_predict(refitted, cli, tmp_
     assert_one_line_error(
         cli("predict", copy, AIRLINE, "--model", "refit"), "refit/preprocessing.json", "refit.json", "changed since"
     )
-    (copy / "refit" / "refit.json").unlink()
+    listing = copy / "refit" / "refit.json"
+    listing.write_text(json.dumps({**json.loads(listing.read_text()), "test": [1]}))
+    report = cli("report", copy, "--format", "md").stdout
+    assert "refit.json is damaged (it holds no test figures)" in report and "refit on train + val" not in report
+    listing.unlink()
     assert_one_line_error(cli("predict", copy, AIRLINE, "--model", "refit"), "refit.json is missing")
 
 

@@ -43,9 +43,9 @@ class _OneLineErrors(typer.core.TyperGroup):
         if not standalone_mode:
             return super().main(*args, **kwargs)
         given = kwargs.get("args", args[0] if args else None)
-        empty = self._empty_path([str(a) for a in (given if given is not None else sys.argv[1:])])
-        if empty is not None:
-            sys.stderr.write(f"error: {empty}: an empty path was given; give a file or directory name\n")
+        odd = self._odd_value([str(a) for a in (given if given is not None else sys.argv[1:])])
+        if odd is not None:
+            sys.stderr.write(f"error: {odd}\n")
             sys.exit(2)
         try:
             code = super().main(*args, **kwargs)
@@ -61,8 +61,9 @@ class _OneLineErrors(typer.core.TyperGroup):
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
-    def _empty_path(self, tokens: list[str]) -> str | None:
-        """The path option or argument given as an empty string (Path("") would be the current directory)."""
+    def _odd_value(self, tokens: list[str]) -> str | None:
+        """What the parser would take silently: a path option or argument given as an empty string (Path("")
+        is the current directory), or a number written with '_' ("1_0" would be read as 10)."""
         name = next((t for t in tokens if not t.startswith("-")), None)
         command = self.commands.get(name or "")
         if command is None:
@@ -85,15 +86,24 @@ class _OneLineErrors(typer.core.TyperGroup):
                 else:
                     given = rest.pop(0) if rest else None
                 if given is not None and not given.strip() and _takes_paths(param):
-                    return flag
+                    return f"{flag}: an empty path was given; give a file or directory name"
+                if given is not None and "_" in given and _takes_numbers(param):
+                    return f"{flag}: must be a number written without '_', but got {given!r}"
             elif token.startswith("-"):
                 return None  # an option the command does not take: the parser says so
             else:
                 param = arguments[position] if position < len(arguments) else None
                 position += 1
                 if param is not None and not token.strip() and _takes_paths(param):
-                    return str(param.metavar or param.name.upper())
+                    name = str(param.metavar or param.name.upper())
+                    return f"{name}: an empty path was given; give a file or directory name"
         return None
+
+
+def _takes_numbers(param: Any) -> bool:
+    """Whether a command's parameter is an int or a float, as typer describes it."""
+    descriptor = getattr(param, "type_descriptor", None)
+    return descriptor is not None and descriptor.annotation in (int, float)
 
 
 def _takes_paths(param: Any) -> bool:

@@ -219,8 +219,10 @@ def read_refit(run_dir: RunDir, manifest: Manifest) -> tuple[dict[str, Any] | No
         refit = read_json(path) if path.is_file() else None
     except (OSError, ValueError):
         return None, [f"{path} is unreadable; `lstmtune refit {run_dir.root}` writes it again."]
-    if not isinstance(refit, dict) or not isinstance(refit.get("test"), dict):
+    if refit is None:
         return None, []
+    if not isinstance(refit, dict) or not isinstance(refit.get("test"), dict):
+        return None, [f"{path} is damaged (it holds no test figures); `lstmtune refit {run_dir.root}` writes it again."]
     try:
         best = best_trial(run_dir, manifest)[0]
     except RunDirError:
