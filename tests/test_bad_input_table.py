@@ -1503,6 +1503,8 @@ RUN_DIR_CASES = [
     ),
     flags("se-out-empty", "--out", "", expect=("--out", "an empty path")),
     flags("se-executions-underscore", "--executions", "1_0", expect=("--executions", "without '_'", "'1_0'")),
+    flags("se-executions-not-whole", "--executions", "1.5", expect=("--executions", "valid integer", "but got '1.5'")),
+    flags("se-folds-superscript", "--folds=\u00b2", expect=("--folds", "valid integer", "but got '\u00b2'")),
     flags("se-max-trials-underscore", "--max-trials=2_0", expect=("--max-trials", "without '_'", "'2_0'")),
     flags("se-embeddings-empty", "--embeddings", "", expect=("--embeddings", "an empty path")),
     command(

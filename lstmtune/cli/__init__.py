@@ -43,7 +43,8 @@ class _OneLineErrors(typer.core.TyperGroup):
         if not standalone_mode:
             return super().main(*args, **kwargs)
         given = kwargs.get("args", args[0] if args else None)
-        odd = self._odd_value([str(a) for a in (given if given is not None else sys.argv[1:])])
+        tokens = [str(a) for a in (given if given is not None else sys.argv[1:])]
+        odd = self._odd_value(tokens)
         if odd is not None:
             sys.stderr.write(f"error: {odd}\n")
             sys.exit(2)
@@ -54,7 +55,9 @@ class _OneLineErrors(typer.core.TyperGroup):
             if type(error).__name__ == "NoArgsIsHelpError" or context is None:
                 error.show()
             else:
-                sys.stderr.write(f"error: {error.format_message()} (see '{context.command_path} --help')\n")
+                value = _value_of(tokens, getattr(error, "param", None))
+                shown = f", but got {value!r}" if value is not None and "but got" not in error.format_message() else ""
+                sys.stderr.write(f"error: {error.format_message()}{shown} (see '{context.command_path} --help')\n")
             sys.exit(error.exit_code)
         except typer.Abort:
             sys.stderr.write("Aborted.\n")
@@ -98,6 +101,17 @@ class _OneLineErrors(typer.core.TyperGroup):
                     name = str(param.metavar or param.name.upper())
                     return f"{name}: an empty path was given; give a file or directory name"
         return None
+
+
+def _value_of(tokens: list[str], param: Any) -> str | None:
+    """The value given on the command line for an option (its last occurrence), for error messages."""
+    flags = [opt for opt in getattr(param, "opts", None) or [] if opt.startswith("-")]
+    found = None
+    for i, token in enumerate(tokens):
+        flag, equals, value = token.partition("=")
+        if flag in flags:
+            found = value if equals else (tokens[i + 1] if i + 1 < len(tokens) else None)
+    return found
 
 
 def _takes_numbers(param: Any) -> bool:
