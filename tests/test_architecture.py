@@ -52,7 +52,7 @@ LAYERS: dict[str, set[str]] = {
         "version",
     },
     "__main__": {"cli"},
-    "__init__": {"api", "predict", "version"},
+    "__init__": {"api", "predict", "errors", "version"},
 }
 HEAVY = {"tensorflow", "keras", "keras_tuner", "tf_keras", "grpc"}
 
