@@ -378,7 +378,7 @@ def _path(value: Any, name: str) -> Path:
             f"space must be a space file's path, a shipped space's name (lstmtune init --list) or the space as a "
             f"dict, but got {value!r}"
         )
-    raise OptionError(f"{name} must be a path (a str or pathlib.Path), but got {value!r}")
+    raise OptionError(f"{name} must be a path (a non-empty str or a pathlib.Path), but got {value!r}")
 
 
 def _column(value: Any, name: str) -> str | None:

@@ -1472,6 +1472,14 @@ RUN_DIR_CASES = [
     ),
     command("rd-check-space-empty", {}, "check", "--space", "", expect=("--space", "an empty path")),
     command(
+        "sp-shipped-text-space-without-its-task",
+        {},
+        "check",
+        "--space",
+        "text",
+        expect=("applies to task text", "give --task"),
+    ),
+    command(
         "rd-report-compare-empty",
         {"run/run.json": manifest()},
         "report",

@@ -46,6 +46,23 @@ def test_rules_parse():
     assert parse_rule("trials.failed == 0").name == "trials.failed == 0"
 
 
+def test_a_rule_given_twice_is_checked_once(tmp_path):
+    """The space's gate: section and --require (or rules= from Python) naming the same rule: one outcome."""
+    import shutil
+
+    from lstmtune.report.gate import run_rules
+    from lstmtune.run.layout import RunDir
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"schema_version": 2, "task": "forecast", "status": "completed"}))
+    shutil.copy(ROOT / "lstmtune" / "spaces" / "smoke.yaml", run / "space.yaml")  # gate: trials.failed == 0, ...
+    names = [
+        rule.name for rule in run_rules(RunDir(run), ["trials.failed == 0", "test.skill >= 0.1", "test.skill >= 0.1"])
+    ]
+    assert names == ["run.completed == 1", "trials.failed == 0", "val.skill > -0.5", "test.skill >= 0.1"]
+
+
 def test_space_gate_section_is_validated(write_file):
     from lstmtune.tasks import read_space
 

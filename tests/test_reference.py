@@ -307,3 +307,19 @@ def test_a_failed_reference_is_a_finding_and_no_comparison(tmp_path):
     report = build_report(run)
     assert report.comparison is None
     assert "No reference model: SARIMA could not be fitted (LinAlgError: singular)." in report.findings
+
+
+def test_the_text_advice_leaves_out_what_the_run_already_searched():
+    import pandas as pd
+
+    from lstmtune.run.manifest import Manifest
+    from lstmtune.tasks import get_task
+
+    task = get_task("text")
+    plain = Manifest({"data": {"options": {}}})
+    searched = pd.DataFrame({"pooling": ["max", "last", "mean"], "bidirectional": [True, True, True]})
+    advice = task.advice_against_reference(plain, searched)
+    assert "pooling" not in advice and "search bidirectional layers" in advice and "--embeddings" in advice
+    with_vectors = Manifest({"data": {"options": {"embeddings": "glove.txt"}}})
+    assert "--embeddings" not in task.advice_against_reference(with_vectors, pd.DataFrame({"units": [4]}))
+    assert "search pooling over time" in task.advice_against_reference(plain, pd.DataFrame({"units": [4]}))

@@ -413,6 +413,7 @@ def test_multi_target_multi_step(cli, seattle_csv, tiny_space, tmp_path):
     # RMSEs in different units): each target's RMSE over its training rows' root mean square step.
     report = cli("report", out, "--format", "md").stdout
     assert "each target in its own units; all targets: skill averaged, rmse and mae scale-free" in report
+    assert "rmse, mae: scale-free over the 2 targets (RMSSE, MASE" in report  # under the trials table too
     best = manifest["best"]["test"]
     frame = pd.read_csv(seattle_csv)
     train_rows = manifest["data"]["splits"]["train"]["rows"]

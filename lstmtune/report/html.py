@@ -19,7 +19,16 @@ import pandas as pd
 
 from lstmtune.core.text import cell, number, plural
 from lstmtune.report.html_style import CSP, CSS, SORT_SCRIPT
-from lstmtune.report.lines import HEADERS, SPARK_SCALE, device_line, figures_title, sparkline, step_lines, workers_line
+from lstmtune.report.lines import (
+    HEADERS,
+    SPARK_SCALE,
+    device_line,
+    figures_title,
+    sparkline,
+    step_lines,
+    targets_note,
+    workers_line,
+)
 from lstmtune.report.model import Report, figure_keys, figures_rows
 
 # A trend is named in "what helped" only from this correlation up; below it, "no clear link".
@@ -173,6 +182,7 @@ def _ranked_section(report: Report) -> str:
             *([report.repeated] if report.repeated else []),
             "gap: the generalisation gap at the best epoch",
             *shortened,
+            *([targets_note(report)] if targets_note(report) else []),
             report.presentation.skill,
             f"{report.objective.name} by epoch for the top {plural(len(report.top), 'trial')} ({SPARK_SCALE})",
             "click a column's header to sort by it",

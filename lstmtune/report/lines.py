@@ -130,6 +130,18 @@ SCALED_TARGETS = (
 )
 
 
+def targets_note(report: Report) -> str | None:
+    """With several forecast targets: how the trials' rmse, mae and skill read (None otherwise)."""
+    targets = report.manifest.data.get("targets") or []
+    if not report.presentation.original_units or len(targets) < 2:
+        return None
+    return (
+        f"rmse, mae: scale-free over the {len(targets)} targets (RMSSE, MASE: each target's divided by its "
+        "training rows' typical one-step change, then averaged), skill averaged; each target's own figures are in "
+        "the figures table"
+    )
+
+
 def figures_title(report: Report) -> str:
     """The title of the table of the best model against the baselines (and the reference model)."""
     against = "naive baselines and the reference model" if report.manifest.reference else "naive baselines"

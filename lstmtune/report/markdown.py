@@ -12,6 +12,7 @@ from lstmtune.report.lines import (
     figures_title,
     sparkline,
     step_lines,
+    targets_note,
     workers_line,
 )
 from lstmtune.report.model import Report, figure_keys, figures_rows
@@ -32,7 +33,9 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "",
         "## Top trials",
         "",
-        to_markdown(with_curves(report)) + f"\n{SPARK_SCALE}\n\n"
+        to_markdown(with_curves(report))
+        + f"\n{SPARK_SCALE}\n\n"
+        + (f"{targets_note(report)}\n\n" if targets_note(report) else "")
         if not report.top.empty
         else "No trial has finished yet.\n",
         f"## {figures_title(report)}",

@@ -88,6 +88,7 @@ def space_from_dict(document: Any, grammar: Grammar, source: str = "<space>") ->
             if name in grammar.foreign_specs:
                 raise SpaceError(
                     f"{source}: hyperparameters.{name} applies to task {grammar.foreign_specs[name]}, not to task {task}"
+                    " (give --task with the task this space is for)"
                 )
             raise SpaceError(f"{source}: unknown hyperparameter {shown(name)}{suggestion(name, grammar.specs)}")
     params = {
@@ -123,7 +124,10 @@ def _section(
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in rules and elsewhere and key in elsewhere:
-            raise SpaceError(f"{source}: {name}.{key} applies to task {elsewhere[key]}, not to task {task}")
+            raise SpaceError(
+                f"{source}: {name}.{key} applies to task {elsewhere[key]}, not to task {task} "
+                "(give --task with the task this space is for)"
+            )
         if key not in rules:
             raise SpaceError(
                 f"{source}: unknown key {name}.{shown(key) if not str(key).isidentifier() else key}"

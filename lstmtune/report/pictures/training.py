@@ -213,7 +213,9 @@ def plot_hyperparameters(report: Report) -> bytes | None:
             if spans_decades(x, 2) or (log_in_space(report, name) and np.nanmin(x) > 0):
                 axes.set_xscale("log")
                 subs = (1.0,) if spans_decades(x, 2) else (1.0, 3.0) if spans_decades(x, 1) else (1.0, 2.0, 5.0)
-                axes.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+                # Values within half a decade hold no 1-2-5 tick: three evenly placed ones, not crowded labels.
+                narrow = not spans_decades(x, 0.5)
+                axes.xaxis.set_major_locator(MaxNLocator(nbins=3) if narrow else LogLocator(base=10, subs=subs))
                 axes.xaxis.set_minor_formatter(NullFormatter())
             else:
                 whole = bool(np.all(np.isclose(x[np.isfinite(x)], np.round(x[np.isfinite(x)]))))

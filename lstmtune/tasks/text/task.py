@@ -90,6 +90,24 @@ class TextTask(Task):
         "vectors (--embeddings), or use the reference: on short texts a bag of words is hard to beat"
     )
 
+    def advice_against_reference(self, manifest: Any, table: Any) -> str:
+        """The general advice without what the run already searched (pooling, bidirectional layers) or used
+        (pre-trained vectors)."""
+        searched = {
+            name
+            for name in ("pooling", "bidirectional")
+            if name in table and table[name].dropna().astype(str).nunique() > 1
+        }
+        parts = []
+        if "pooling" not in searched:
+            parts.append("search pooling over time (pooling: max or mean)")
+        if "bidirectional" not in searched:
+            parts.append("search bidirectional layers")
+        if not (manifest.data.get("options") or {}).get("embeddings"):
+            parts.append("start from pre-trained word vectors (--embeddings)")
+        parts.append("or use the reference: on short texts a bag of words is hard to beat")
+        return ", ".join(parts)
+
     def prepare(self, request: DataRequest, space: Any):
         from lstmtune.tasks.text.data import prepare_text
 
