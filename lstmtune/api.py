@@ -170,7 +170,6 @@ class Run:
         return gates.check(self.run_dir, gates.run_rules(self.run_dir, list(rules or [])))
 
     @_with_python_names
-    @_with_python_names
     def predictor(self, ensemble: bool = False, model: str = "best") -> Predictor:
         """The best model with the preprocessing it was trained with; model="ensemble" (or ensemble=True):
         the mean of the run's ensemble (search with ensemble=K); model="refit": the best configuration

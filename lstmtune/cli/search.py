@@ -6,7 +6,7 @@ import contextlib
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -181,11 +181,16 @@ def _plan(request: SearchRequest, received: dict[str, int]) -> SearchPlan:
     except LstmtuneError as error:
         raise fail(error) from None
     except KeyboardInterrupt:  # before anything was written
-        number = received.get("signal")
-        how = f"stopped by {signal.Signals(number).name}" if number else "interrupted"
-        stderr().print(f"{how}: nothing was written to {request.out}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(128 + number if number else 130) from None
+        _stopped(received, f"nothing was written to {request.out}")
     return plan
+
+
+def _stopped(received: dict[str, int], what: str) -> NoReturn:
+    """End after Ctrl-C (exit 130) or SIGTERM / SIGHUP (128 + its number), saying which and `what`."""
+    number = received.get("signal")
+    how = f"stopped by {signal.Signals(number).name}" if number else "interrupted"
+    stderr().print(f"{how}: {what}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(128 + number if number else 130) from None
 
 
 def _run(plan: SearchPlan, quiet: bool, json_output: bool, received: dict[str, int]) -> None:
@@ -209,15 +214,7 @@ def _run(plan: SearchPlan, quiet: bool, json_output: bool, received: dict[str, i
         with contextlib.redirect_stdout(sys.stderr):
             run_search(plan, reporter_for(errors, quiet, live=not plan.request.workers))
     except (SearchInterrupted, KeyboardInterrupt):
-        number = received.get("signal")
-        how = f"stopped by {signal.Signals(number).name}" if number else "interrupted"
-        errors.print(
-            f"{how}: finished trials are kept in {plan.request.out}; continue with --resume",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(128 + number if number else 130) from None
+        _stopped(received, f"finished trials are kept in {plan.request.out}; continue with --resume")
     except DiskFull as error:
         fail(error)
         sys.stdout.flush()

@@ -137,8 +137,7 @@ def run_rules(run_dir: RunDir, required: list[str]) -> list[Rule]:
         task = run_manifest.load(run_dir).task
         rules += [parse_rule(text, "gate") for text in read_space(run_dir.space, task).gate]
     rules += [parse_rule(text) for text in required]
-    unique = {(rule.scope, rule.figure, rule.op, rule.threshold): rule for rule in reversed(rules)}
-    rules = [rule for rule in rules if unique[(rule.scope, rule.figure, rule.op, rule.threshold)] is rule]  # once each
+    rules = list(dict.fromkeys(rules))  # a rule given twice (space and --require) is checked once
     if len(rules) == 1:
         raise OptionError(
             "--require: give at least one rule (or a gate: section in the space file), e.g. --require 'test.skill >= 0.1'"

@@ -176,13 +176,14 @@ def _ranked_section(report: Report) -> str:
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     better = "lower" if report.objective.direction == "min" else "higher"
     shortened = [f"{HEADERS[c]}: {c.replace('_', ' ')}" for c in summary if HEADERS.get(c, c) != c and c != "score_sd"]
+    targets = targets_note(report)
     note = "; ".join(
         [
             f"score: {report.objective.label} ({better} is better)",
             *([report.repeated] if report.repeated else []),
             "gap: the generalisation gap at the best epoch",
             *shortened,
-            *([targets_note(report)] if targets_note(report) else []),
+            *([targets] if targets else []),
             report.presentation.skill,
             f"{report.objective.name} by epoch for the top {plural(len(report.top), 'trial')} ({SPARK_SCALE})",
             "click a column's header to sort by it",

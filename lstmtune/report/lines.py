@@ -130,13 +130,19 @@ SCALED_TARGETS = (
 )
 
 
+def several_targets(report: Report) -> int:
+    """How many forecast targets the figures are scale-free over: 0 for one target or another task."""
+    targets = len(report.manifest.data.get("targets") or [])
+    return targets if report.presentation.original_units and targets > 1 else 0
+
+
 def targets_note(report: Report) -> str | None:
     """With several forecast targets: how the trials' rmse, mae and skill read (None otherwise)."""
-    targets = report.manifest.data.get("targets") or []
-    if not report.presentation.original_units or len(targets) < 2:
+    targets = several_targets(report)
+    if not targets:
         return None
     return (
-        f"rmse, mae: scale-free over the {len(targets)} targets (RMSSE, MASE: each target's divided by its "
+        f"rmse, mae: scale-free over the {targets} targets (RMSSE, MASE: each target's divided by its "
         "training rows' typical one-step change, then averaged), skill averaged; each target's own figures are in "
         "the figures table"
     )
@@ -147,6 +153,5 @@ def figures_title(report: Report) -> str:
     against = "naive baselines and the reference model" if report.manifest.reference else "naive baselines"
     units = ""
     if report.presentation.original_units:
-        several = len(report.manifest.data.get("targets") or []) > 1
-        units = f" ({SCALED_TARGETS})" if several else " (original units)"
+        units = f" ({SCALED_TARGETS})" if several_targets(report) else " (original units)"
     return f"Best model against {against}{units}"

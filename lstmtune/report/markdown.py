@@ -23,6 +23,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
     """The report as one Markdown document; `pictures`: {name: path} of the --plots files to link."""
     presentation = report.presentation
     keys = figure_keys(report)
+    targets = targets_note(report)  # how several targets' figures read, under the trials table
     lines = [
         f"# lstmtune run `{report.run_dir.root}`",
         "",
@@ -33,9 +34,7 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
         "",
         "## Top trials",
         "",
-        to_markdown(with_curves(report))
-        + f"\n{SPARK_SCALE}\n\n"
-        + (f"{targets_note(report)}\n\n" if targets_note(report) else "")
+        to_markdown(with_curves(report)) + f"\n{SPARK_SCALE}\n\n" + (f"{targets}\n\n" if targets else "")
         if not report.top.empty
         else "No trial has finished yet.\n",
         f"## {figures_title(report)}",

@@ -16,6 +16,7 @@ from lstmtune.report.lines import (
     confusion_lines,
     device_line,
     figures_title,
+    several_targets,
     sparkline,
     step_lines,
     workers_line,
@@ -29,11 +30,10 @@ def ranked_table(report: Report, curve_width: int) -> Table:
     objective = report.objective
     better = "lower" if objective.direction == "min" else "higher"
     first = [c for c in report.summary_columns if c != "score_sd"][4]
-    several = len(report.manifest.data.get("targets") or []) > 1
     first_note = (
         (
             "rmse: validation, scale-free over the targets (RMSSE, see the figures)"
-            if several
+            if several_targets(report)
             else "rmse: validation, original units"
         )
         if first == "val_rmse"
