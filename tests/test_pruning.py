@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error
+from conftest import airline_search, assert_one_line_error
+from parallel_helpers import finish, records, start
 
 from lstmtune.core.objective import Direction, Objective
 from lstmtune.run.atomic import write_json
@@ -167,3 +170,29 @@ def test_prune_flags_are_checked(cli, airline_csv, tiny_space, tmp_path):
     assert_one_line_error(result, "--prune does not apply to --tuner hyperband")
     result = search(cli, airline_csv, tiny_space, tmp_path / "c", "--prune-warmup-epochs", "0")
     assert_one_line_error(result, "--prune-warmup-epochs")
+
+
+@pytest.mark.search
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes")
+def test_workers_prune_against_trials_they_did_not_run(cli, airline_csv, write_file, tmp_path):
+    """Pruning reads finished trials from the run directory, so a worker process weighs its trial against
+    trials trained elsewhere: the first trials run here in one process, the rest (every other configuration of the space) on two
+    workers."""
+    space = write_file("prune.yaml", SPACE.replace("max_trials: 6", "max_trials: 3"))
+    out = tmp_path / "run"
+    assert search(cli, airline_csv, space, out, "--prune-warmup-trials", "3").exit_code == 0
+    first = records(out)
+    assert {record["status"] for record in first.values()} == {"completed"} and len(first) == 3
+    resumed = airline_search(space, out, "--resume", "--max-trials", "8", "--workers", "2", "--reference", "off")
+    code, _, err = finish(start(resumed))
+    assert code == 0, err[-3000:]
+    later = {tid: record for tid, record in records(out).items() if tid not in first}
+    assert len(later) >= 4 and all(record.get("worker") for record in later.values())
+    pruned = [record for record in later.values() if record["status"] == "pruned"]
+    assert pruned, {tid: (record["status"], record["values"]) for tid, record in later.items()}
+    for record in pruned:
+        assert record["values"]["learning_rate"] == pytest.approx(1e-5)
+        assert re.search(r"of \d+ completed trials", record["note"]), record["note"]
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["trials"]["pruned"] == len(pruned) and manifest["workers"]["count"] == 2
+    assert manifest["best"]["trial_id"] not in {record["trial_id"] for record in pruned}
