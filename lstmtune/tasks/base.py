@@ -180,6 +180,11 @@ class Prepared(ABC):
         training items and score it on validation and test; None when the task has none."""
         return None
 
+    def output_encoding(self, values: dict[str, Any]) -> Any:
+        """What decides how a trial's raw outputs become values: models whose raw outputs are averaged
+        (an ensemble) must share it. The same for every trial unless the task searches it."""
+        return None
+
 
 def too_few_items(path: Any, count: int, kind: str) -> list[str]:
     """The warning of text and sequence data with fewer than MIN_TRAINING_EXAMPLES training items."""

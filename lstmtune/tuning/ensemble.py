@@ -5,8 +5,9 @@ The mean output (class probabilities, or scaled forecasts) is scored on validati
 best single model and saved for `predict --ensemble`. Test data plays no part in the choice; trials that
 learned little do not dilute the mean, and when no addition helps the ensemble is the best model alone.
 
-Every trial of a run encodes its targets the same way (the transform and scalers are the run's), so the
-members' raw outputs can be averaged before they are decoded.
+The members' raw outputs are averaged before they are decoded, so candidates are the top trials that
+encode their targets as the best trial does (the same transform and scalers: all of a run's trials, unless
+it searches the transform).
 """
 
 from __future__ import annotations
@@ -30,10 +31,18 @@ def evaluate_ensemble(
 ) -> dict[str, Any] | None:
     """The ensemble chosen from the first plan.search.ensemble trials of `ranked` (completed, best first),
     saved in RUN_DIR/ensemble; None without --ensemble or with fewer than two completed trials."""
-    size = min(plan.search.ensemble, len(ranked))
-    if size < 2:
+    # Raw outputs are averaged before they are decoded: candidates decode as the best trial does.
+    encodings = {trial_id: plan.data.output_encoding(_values(plan, tuner, trial_id)) for trial_id in ranked}
+    candidates = [trial_id for trial_id in ranked if encodings[trial_id] == encodings[ranked[0]]][
+        : plan.search.ensemble
+    ]
+    if min(plan.search.ensemble, len(ranked)) < 2:
         return None
-    candidates = ranked[:size]
+    if len(candidates) < 2:
+        return {
+            "members": candidates,
+            "failed": f"no other completed trial encodes its targets as the best does ({encodings[ranked[0]]})",
+        }
     models, outputs = [], {"val": [], "test": []}
     for trial_id in candidates:
         trial = tuner.oracle.get_trial(trial_id)
@@ -62,6 +71,10 @@ def evaluate_ensemble(
     }
     result["predictions"] = plan.data.predictions("test", mean["test"], values)["prediction"].tolist()
     return result
+
+
+def _values(plan: SearchPlan, tuner: keras_tuner.Tuner, trial_id: str) -> dict[str, Any]:
+    return plan.space.typed(tuner.oracle.get_trial(trial_id).hyperparameters.values)
 
 
 def selection_figure(plan: SearchPlan, figures: dict[str, Any]) -> tuple[str, bool]:

@@ -37,6 +37,9 @@ from lstmtune.tasks.scoring import REGRESSION_FIGURES
 # Ranking and early stopping use the unregularised MSE of the scaled targets: val_loss includes the
 # L1/L2 penalties and would favour weak regularisation, which is exactly what is being tuned.
 OBJECTIVE = Objective("val_mse", "min", "validation MSE, scaled")
+# With the transform searched, trials' scaled MSEs are of different series (changes, log changes): they
+# are ranked on what they forecast, in original units (scale-free over several targets: metrics.summarise).
+RMSE_OBJECTIVE = Objective("val_rmse", "min", "validation RMSE, original units")
 
 
 def rows_needed(lookback: int, horizon: int, split: tuple[float, float, float], first_row: int) -> int:
@@ -70,9 +73,11 @@ class ForecastData(Prepared):
         max_lookback: int | None = None,
         bounds: tuple[int, int] | None = None,
         narrow: bool = True,
+        searched: tuple[str, ...] = (),
     ):
         """`bounds`: the (a, b) of the splits instead of --split's (a cross-validation fold); `narrow`: how
-        `frame` was read (load_frame), so a fold reads the file the same way."""
+        `frame` was read (load_frame), so a fold reads the file the same way; `searched`: the transforms
+        the space searches, each prepared here as a variant of this data (`for_values`)."""
         cfg = spec.settings
         self.narrow = narrow
         self.spec = spec
@@ -136,6 +141,23 @@ class ForecastData(Prepared):
             if column.dtype == np.float32 and float32_rounding(column) > ROUNDING * self.input_scaler.scale[j]
         ]
         self.encoded = self._encode_all()
+        self.searched = searched
+        if searched:
+            self.objective = RMSE_OBJECTIVE
+        # One variant per searched transform, built now so that a transform the data cannot take (log of a
+        # value <= 0, a season too long) is refused before any training.
+        self.variants = {
+            name: self if name == self.transform.name else self._variant(frame, name, max_lookback) for name in searched
+        }
+
+    def _variant(self, frame: Frame, name: str, max_lookback: int | None) -> ForecastData:
+        settings = dataclasses.replace(self.spec.settings, transform=name)
+        spec = dataclasses.replace(self.spec, settings=settings)
+        return ForecastData(frame, spec, max_lookback, (self.a, self.b), self.narrow)
+
+    def for_values(self, values: dict[str, Any]) -> ForecastData:
+        """The data a trial trains on: its searched transform's variant, or this data."""
+        return self.variants.get(str(values.get("transform")), self)
 
     def fold(self, number: int, folds: int, space: Any) -> ForecastData:
         """Rolling-origin fold `number` of `folds`: its validation block is as long as validation and ends
@@ -156,7 +178,8 @@ class ForecastData(Prepared):
         if number == folds:
             return self
         # Read again rather than kept: a search without --folds holds no second copy of the rows.
-        return ForecastData(load_frame(self.spec, self.narrow), self.spec, bounds=(a, a + length), narrow=self.narrow)
+        frame = load_frame(self.spec, self.narrow)
+        return ForecastData(frame, self.spec, bounds=(a, a + length), narrow=self.narrow, searched=self.searched)
 
     def _series_blocks(self, features: list[np.ndarray], start: int, stop: int) -> Iterator[np.ndarray]:
         """Rows start..stop of the series the model sees (transform_series of the target levels, then the
@@ -257,15 +280,16 @@ class ForecastData(Prepared):
 
     def state(self, values: dict[str, Any]) -> dict[str, Any]:
         return {
-            **self.preprocessing_state(),
+            **self.for_values(values).preprocessing_state(),
             "lookback": int(values["lookback"]),
             "time_format": self.info.get("time_format"),
         }
 
     def evaluate(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> dict[str, Any]:
         """rmse, mae, skill over persistence (and per target) of model outputs for `split`'s windows."""
-        ends = self.window_ends(split, int(values["lookback"]))
-        prediction = self.decode(np.asarray(outputs, dtype=np.float64), ends)
+        data = self.for_values(values)
+        ends = data.window_ends(split, int(values["lookback"]))
+        prediction = data.decode(np.asarray(outputs, dtype=np.float64), ends)
         truth, persistence = self.truth(ends), self.baseline("persistence", ends)
         return {
             **metrics.summarise(truth, prediction, persistence, self.step_scales),
@@ -291,6 +315,17 @@ class ForecastData(Prepared):
             }
         return out
 
+    def output_encoding(self, values: dict[str, Any]) -> Any:
+        return self.for_values(values).transform.name
+
+    def fix_defaults(self, space: Any) -> Any:
+        """A transform hyperparameter left at auto becomes the transform auto stood for, so every trial's
+        values (tables, best.yaml) name what its model saw."""
+        param = space.params.get("transform")
+        if param is not None and param.kind == "fixed" and param.value != self.transform.name:
+            return space.with_fixed({"transform": self.transform.name})
+        return space
+
     def reference_choices(self) -> tuple[str, ...]:
         from lstmtune.tasks.forecast.reference import choices
 
@@ -308,14 +343,16 @@ class ForecastData(Prepared):
             "inputs": list(self.input_columns),
             "time_col": self.spec.time_col,
             "settings": settings_json(self.settings),
+            **({"searched_transforms": list(self.searched)} if self.searched else {}),
             "rows": self.info,
             "splits": self.split_summary(),
         }
 
     def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any]) -> pd.DataFrame:
         """The one-step-ahead forecast of every window (the first horizon step), per target."""
-        ends = self.window_ends(split, int(values["lookback"]))
-        prediction = self.decode(np.asarray(outputs, dtype=np.float64), ends)[:, 0, :]
+        data = self.for_values(values)
+        ends = data.window_ends(split, int(values["lookback"]))
+        prediction = data.decode(np.asarray(outputs, dtype=np.float64), ends)[:, 0, :]
         truth, persistence = self.truth(ends)[:, 0, :], self.baseline("persistence", ends)[:, 0, :]
         rows = ends + 1
         items = self.time.iloc[rows].astype(str).to_numpy() if self.time is not None else rows
@@ -371,8 +408,11 @@ class ForecastData(Prepared):
         longest = int(space.params["lookback"].candidates_max())
         counts = self.window_counts(longest)
         persistence = self.baselines()["val"]["persistence"]
+        transform = (
+            f"transforms {', '.join(self.searched)} (searched)" if self.searched else f"transform {self.transform.name}"
+        )
         return [
-            f"transform {self.transform.name}, horizon {self.horizon}; "
+            f"{transform}, horizon {self.horizon}; "
             f"windows at lookback {longest}: train {counts['train']}, val {counts['val']}, test {counts['test']}; "
             f"validation persistence RMSE {persistence['rmse']:.4g}"
         ]
@@ -398,11 +438,12 @@ def settings_json(cfg: Any) -> dict[str, Any]:
     return {**dataclasses.asdict(cfg), "split": list(cfg.split)}
 
 
-def prepare(spec: DataSpec, max_lookback: int) -> ForecastData:
-    """Load, validate and encode the CSV for a search whose longest lookback is `max_lookback`."""
-    data = ForecastData(load_frame(spec), spec, max_lookback)
+def prepare(spec: DataSpec, max_lookback: int, searched: tuple[str, ...] = ()) -> ForecastData:
+    """Load, validate and encode the CSV for a search whose longest lookback is `max_lookback` and whose
+    space searches the transforms `searched` (none: the settings' transform only)."""
+    data = ForecastData(load_frame(spec), spec, max_lookback, searched=searched)
     if data.coarse_features:  # float32 would blur them once scaled: every float column as float64
-        data = ForecastData(load_frame(spec, narrow=False), spec, max_lookback, narrow=False)
+        data = ForecastData(load_frame(spec, narrow=False), spec, max_lookback, narrow=False, searched=searched)
     return data
 
 

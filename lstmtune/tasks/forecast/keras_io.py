@@ -11,7 +11,8 @@ import tensorflow as tf
 
 from lstmtune.tasks.augment import time_augmented
 from lstmtune.tasks.base import KerasSide
-from lstmtune.tasks.forecast.data import ForecastData
+from lstmtune.tasks.forecast import metrics
+from lstmtune.tasks.forecast.data import RMSE_OBJECTIVE, ForecastData
 
 EVAL_BATCH = 256
 
@@ -70,6 +71,25 @@ def predict_original(model, data: ForecastData, ends: np.ndarray, lookback: int)
     return data.decode(np.asarray(encoded, dtype=np.float64), ends)
 
 
+class ValidationRmse(keras.callbacks.Callback):
+    """Adds `val_rmse` to each epoch's logs: the validation windows' RMSE in original units (scale-free over
+    several targets), the objective of a search over transforms, before early stopping reads it."""
+
+    def __init__(self, data: ForecastData, lookback: int):
+        super().__init__()
+        self.data = data
+        self.ends = data.window_ends("val", lookback)
+        self.windows = window_dataset(data, self.ends, lookback, EVAL_BATCH, with_targets=False)
+        self.truth = data.truth(self.ends)
+        self.persistence = data.baseline("persistence", self.ends)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        prediction = self.data.decode(np.asarray(self.model.predict(self.windows, verbose=0), np.float64), self.ends)
+        figures = metrics.summarise(self.truth, prediction, self.persistence, self.data.step_scales)
+        if logs is not None:
+            logs["val_rmse"] = figures["rmse"]
+
+
 class ForecastKeras(KerasSide):
     def __init__(self, data: ForecastData):
         self.data = data
@@ -82,6 +102,11 @@ class ForecastKeras(KerasSide):
         # Magnitude scaling must scale the targets too: the dataset does it (see window_dataset).
         x = time_augmented(x, values, kinds=("slice", "warp", "permute"))
         return window, x, None
+
+    def callbacks(self, values: dict[str, Any]) -> list[Any]:
+        if self.data.objective != RMSE_OBJECTIVE:
+            return []
+        return [ValidationRmse(self.data.for_values(values), int(values["lookback"]))]
 
     def head(self, x, values: dict[str, Any]):
         horizon, n_targets = self.data.horizon, len(self.data.target_columns)
@@ -104,7 +129,8 @@ class ForecastKeras(KerasSide):
         with_targets: bool = True,
     ):
         lookback = int(values["lookback"])
-        ends = self.data.window_ends(split, lookback)
+        data = self.data.for_values(values)
+        ends = data.window_ends(split, lookback)
         # Shuffled batches are the ones trained on (a search's training split, a refit's both splits).
         scale = float(values.get("augment_scale") or 0) if shuffle else 0.0
-        return window_dataset(self.data, ends, lookback, batch_size, shuffle, seed, with_targets, scale)
+        return window_dataset(data, ends, lookback, batch_size, shuffle, seed, with_targets, scale)

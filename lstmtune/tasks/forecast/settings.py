@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstmtune.core.text import shown
-from lstmtune.core.validate import Validator, between, integer, one_of, optional, split_fractions
+from lstmtune.core.validate import Validator, between, integer, member, one_of, optional, split_fractions
 from lstmtune.space.settings import SCALES
 from lstmtune.space.specs import Spec
 from lstmtune.tasks.forecast import transforms
@@ -16,6 +16,18 @@ MAX_LOOKBACK = 100_000
 LOOKBACK_RULE = integer(1, MAX_LOOKBACK)  # --lookback fixes it from the command line
 LOOKBACK_SPEC = Spec(
     int, 24, f"1 <= value <= {MAX_LOOKBACK}", between(1, MAX_LOOKBACK), "input window length, in time steps"
+)
+# The transform as a hyperparameter: fixed, it is the data setting's (auto: that setting decides); searched,
+# each trial's windows are made with its own transform and trials are ranked on validation RMSE in
+# original units, the one figure that compares them (the scaled MSE of changes and of log changes do not).
+TRANSFORM_NAMES = (transforms.AUTO, *transforms.NAMES)
+TRANSFORM_SPEC = Spec(
+    str,
+    transforms.AUTO,
+    f"one of {', '.join(TRANSFORM_NAMES)}",
+    member(TRANSFORM_NAMES),
+    "what the model sees of each target (levels, changes or seasonal changes, of the values or their logs); "
+    "searched, trials are ranked on validation RMSE in original units",
 )
 
 

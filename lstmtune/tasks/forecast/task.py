@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from lstmtune.errors import DataError
+from lstmtune.errors import DataError, OptionError, SpaceError
 from lstmtune.tasks.base import DataRequest, Presentation, Task
 from lstmtune.tasks.forecast import settings
+from lstmtune.tasks.forecast.transforms import AUTO
 
 PRESENTATION = Presentation(
     kind="forecast",
@@ -23,7 +25,7 @@ PRESENTATION = Presentation(
 
 class ForecastTask(Task):
     name = "forecast"
-    specs = {"lookback": settings.LOOKBACK_SPEC}
+    specs = {"lookback": settings.LOOKBACK_SPEC, "transform": settings.TRANSFORM_SPEC}
     data_rules = settings.DATA_RULES
     settings_class = settings.ForecastSettings
     column_flags = ("target", "time_col", "features")
@@ -68,17 +70,18 @@ class ForecastTask(Task):
 
         columns = request.columns
         targets = columns.get("target") or ()
+        data_settings, searched = transform_settings(request.settings, space)
         spec = DataSpec(
             path=request.path,
             targets=tuple([targets] if isinstance(targets, str) else targets),
             time_col=columns.get("time_col"),
             features=tuple(columns["features"]) if columns.get("features") is not None else None,
-            settings=request.settings,
+            settings=data_settings,
             time_format=request.options.get("time_format"),
         )
         if request.options.get("time_format") is not None and spec.time_col is None:
             raise DataError(f"{request.path}: --time-format needs --time-col")
-        return prepare(spec, int(space.params["lookback"].candidates_max()))
+        return prepare(spec, int(space.params["lookback"].candidates_max()), searched)
 
     def keras_side(self, prepared):
         from lstmtune.tasks.forecast.keras_io import ForecastKeras
@@ -96,6 +99,8 @@ class ForecastTask(Task):
         return against_baselines(best, manifest)
 
     def presentation(self, figures: tuple[str, ...], data: dict[str, Any] | None = None) -> Presentation:
+        if data and data.get("searched_transforms"):  # ranked on validation RMSE, the baselines' units
+            return dataclasses.replace(PRESENTATION, baseline_in_objective_units=True)
         return PRESENTATION
 
     def data_line(self, data: dict[str, Any]) -> str:
@@ -105,7 +110,9 @@ class ForecastTask(Task):
             f"data: {data.get('path')}",
             f"target: {', '.join(map(str, data.get('targets') or []))}",
             f"inputs: {', '.join(map(str, data.get('inputs') or []))}",
-            f"transform: {chosen.get('transform')}",
+            f"transform: {chosen.get('transform')}"
+            if not data.get("searched_transforms")
+            else f"transform: searched ({', '.join(data['searched_transforms'])})",
             f"horizon: {chosen.get('horizon')}",
         ]
         if rows.get("rows_used") is not None:
@@ -115,6 +122,29 @@ class ForecastTask(Task):
         if rows.get("ignored_columns"):
             parts.append(f"ignored: {', '.join(rows['ignored_columns'])}")
         return "  ".join(parts)
+
+
+def transform_settings(data_settings: Any, space: Any) -> tuple[Any, tuple[str, ...]]:
+    """The data settings with the space's fixed `transform` hyperparameter in them, and the transforms the
+    space searches (none when it is fixed). The --transform flag (or the space's data: section) and the
+    hyperparameter may not both set it."""
+    param = space.params.get("transform")
+    if param is None or (param.kind == "fixed" and param.value == AUTO):
+        return data_settings, ()
+    shown = param.value if param.kind == "fixed" else "{choice: [" + ", ".join(param.values) + "]}"
+    if data_settings.transform != AUTO and (param.kind != "fixed" or param.value != data_settings.transform):
+        raise OptionError(
+            f"--transform {data_settings.transform} and {space.source}: hyperparameters.transform ({shown}) both "
+            "set the transform; keep one"
+        )
+    if param.kind == "fixed":
+        return dataclasses.replace(data_settings, transform=param.value), ()
+    if AUTO in param.values:
+        raise SpaceError(
+            f"{space.source}: hyperparameters.transform may search named transforms only, but its choice "
+            f"holds auto ({shown}); name the transform auto stands for (sdiff with --season, diff without)"
+        )
+    return data_settings, tuple(param.values)
 
 
 TASK = ForecastTask()

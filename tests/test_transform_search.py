@@ -1,0 +1,143 @@
+"""The forecast transform as a searched hyperparameter: one variant of the data per transform, trials ranked
+on validation RMSE in original units, and every file of the run decoding as its trial's transform did."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import AIRLINE, assert_one_line_error
+
+from lstmtune.plan import SearchRequest, plan_search
+
+SPACE = """\
+hyperparameters:
+  lookback: 4
+  transform: {choice: [diff, logdiff]}
+  units: {int: [2, 4], step: 2}
+  learning_rate: 0.01
+  batch_size: 32
+search: {max_trials: 4, epochs: 3, patience: 3, tuner: random}
+"""
+
+SEASONAL = SPACE.replace("[diff, logdiff]", '["sdiff", "log,sdiff"]')
+
+
+def airline_argv(space, out, *extra: str) -> list:
+    return ["search", AIRLINE, "--target", "Passengers", "--time-col", "Date", "--space", space, "--out", out, *extra]
+
+
+def planned(space, **data_flags):
+    request = SearchRequest(
+        task="forecast",
+        data_path=AIRLINE,
+        space_path=space,
+        columns={"target": "Passengers", "time_col": "Date"},
+        data_flags={"season": 12, **data_flags},
+    )
+    return plan_search(request)
+
+
+def test_each_searched_transform_is_a_variant_of_the_data_decoded_as_it_was_encoded(write_file):
+    plan = planned(write_file("s.yaml", SEASONAL))
+    data = plan.prepared
+    assert data.objective.name == "val_rmse"
+    assert set(data.variants) == {"sdiff", "log,sdiff"} and data.variants["sdiff"] is data
+    logs = data.for_values({"transform": "log,sdiff", "lookback": 4})
+    assert logs.transform.name == "log,sdiff" and logs is not data
+    assert data.for_values({"transform": "sdiff"}) is data
+    # Validation windows are the same for both; a zero output is each one's seasonal random walk.
+    ends = data.window_ends("val", 4)
+    assert np.array_equal(ends, logs.window_ends("val", 4))
+    y = data.levels[:, 0]
+    zero = np.zeros((len(ends), 1, 1))
+    walk = y[ends] + y[ends + 1 - 12] - y[ends - 12]
+    np.testing.assert_allclose(data.decode(zero - data.target_offset / data.target_scale, ends)[:, 0, 0], walk)
+    log_walk = np.exp(np.log(y[ends]) + np.log(y[ends + 1 - 12]) - np.log(y[ends - 12]))
+    np.testing.assert_allclose(logs.decode(zero - logs.target_offset / logs.target_scale, ends)[:, 0, 0], log_walk)
+    # Each variant's scaler is fitted on its own series: the encoded targets differ, the truth does not.
+    assert not np.allclose(data.encoded[ends, 0, 0], logs.encoded[ends, 0, 0])
+    assert data.state({"transform": "log,sdiff", "lookback": 4})["transform"] == "log,sdiff"
+    assert data.output_encoding({"transform": "sdiff"}) != data.output_encoding({"transform": "log,sdiff"})
+    assert plan.space.params["transform"].kind == "choice"
+
+
+def test_a_transform_left_at_auto_is_fixed_to_what_auto_stood_for(write_file):
+    plan = planned(write_file("s.yaml", SPACE.replace("  transform: {choice: [diff, logdiff]}\n", "")))
+    assert plan.prepared.objective.name == "val_mse" and plan.prepared.variants == {}
+    assert plan.space.params["transform"].value == "sdiff"  # --season 12 with three seasons of training rows
+    fixed = planned(write_file("f.yaml", SPACE.replace("{choice: [diff, logdiff]}", "logdiff")))
+    assert fixed.prepared.transform.name == "logdiff" and fixed.prepared.objective.name == "val_mse"
+    same = planned(write_file("g.yaml", SPACE.replace("{choice: [diff, logdiff]}", "logdiff")), transform="logdiff")
+    assert same.prepared.transform.name == "logdiff"
+
+
+@pytest.mark.parametrize(
+    "choice, flags, fragments",
+    [
+        ("{choice: [diff, logdiff]}", ("--transform", "diff"), ("--transform diff", "transform", "keep one")),
+        ("logdiff", ("--transform", "diff"), ("--transform diff", "hyperparameters.transform (logdiff)")),
+        ("{choice: [auto, logdiff]}", (), ("hyperparameters.transform", "auto", "sdiff with --season")),
+        ('{choice: ["diff", "log,sdiff"]}', (), ("--transform log,sdiff needs --season M",)),
+        ("{choice: [diff, wobble]}", (), ("hyperparameters.transform", "wobble", "log,sdiff")),
+    ],
+)
+def test_contradictory_or_impossible_transform_choices_are_refused(cli, write_file, tmp_path, choice, flags, fragments):
+    space = write_file("s.yaml", SPACE.replace("{choice: [diff, logdiff]}", choice))
+    result = cli(*airline_argv(space, tmp_path / "run"), *flags)
+    assert_one_line_error(result, *fragments)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_log_transform_in_the_choice_needs_positive_targets(cli, seattle_csv, write_file, tmp_path):
+    space = write_file("s.yaml", SPACE)
+    result = cli(
+        "search",
+        seattle_csv,
+        "--target",
+        "precipitation",
+        "--time-col",
+        "date",
+        "--space",
+        space,
+        "--out",
+        tmp_path / "r",
+    )
+    assert_one_line_error(result, "--transform logdiff needs every target value > 0", "'precipitation'")
+
+
+@pytest.mark.search
+def test_a_search_over_transforms_ranks_on_original_units_and_predicts_with_its_best(cli, write_file, tmp_path):
+    out = tmp_path / "run"
+    result = cli(*airline_argv(write_file("s.yaml", SPACE), out, "--ensemble", "4", "--reference", "off"))
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["search"]["objective"]["name"] == "val_rmse"
+    assert manifest["data"]["searched_transforms"] == ["diff", "logdiff"]
+    rows = json.loads((out / "trials.json").read_text())
+    assert {row["transform"] for row in rows} == {"diff", "logdiff"}, rows
+    for row in rows:
+        history = pd.read_csv(out / "history" / f"trial_{row['trial_id']}.csv")
+        assert row["score"] == pytest.approx(history["val_rmse"].min(), rel=1e-9)
+    # The epoch logs' val_rmse at the best epoch is the task's own validation RMSE in original units,
+    # computed apart from the logs on the saved best model.
+    best = manifest["best"]
+    assert rows[0]["score"] == pytest.approx(best["val"]["rmse"], rel=1e-6)
+    state = json.loads((out / "preprocessing.json").read_text())
+    assert state["transform"] == best["values"]["transform"] == rows[0]["transform"]
+    transforms = {row["trial_id"]: row["transform"] for row in rows}
+    ensemble = best["ensemble"]
+    assert len(ensemble["candidates"]) >= 2, (ensemble, transforms)
+    assert {transforms[trial_id] for trial_id in ensemble["candidates"]} == {state["transform"]}
+    # predict decodes the best model's outputs as its transform does: the last test row's forecast again.
+    tail = pd.read_csv(AIRLINE).iloc[: len(pd.read_csv(AIRLINE)) - 1]
+    tail.to_csv(tmp_path / "tail.csv", index=False)
+    predicted = cli("predict", out, tmp_path / "tail.csv", "--output", tmp_path / "p.csv")
+    assert predicted.exit_code == 0, predicted.stderr
+    forecasts = pd.read_csv(out / "predictions.csv")
+    last = forecasts[forecasts["split"] == "test"]["prediction"].iloc[-1]
+    assert pd.read_csv(tmp_path / "p.csv")["Passengers"].iloc[0] == pytest.approx(last, rel=1e-4)
+    report = cli("report", out)
+    assert report.exit_code == 0 and "transform: searched (diff, logdiff)" in report.stdout, report.stdout
