@@ -1,16 +1,17 @@
 """Does cross-validation pick trials that do better on test? Validation-only ranking against --folds K.
 
     python benchmarks/selection_quality.py [--seeds 3] [--trials 12] [--epochs 30] [--folds 3]
-                                           [--datasets airline,seattle] [--out DIR]
+                                           [--datasets airline,seattle,gunpoint] [--out DIR]
 
-For each dataset and seed, one real search (`lstmtune.search`, random tuner, the shipped forecast space)
+For each dataset and seed, one real search (`lstmtune.search`, random tuner, the task's shipped space)
 with --folds K. Its first fit per trial is exactly the trial a search without --folds trains (fold K is
 the validation split, from the same seed), so one run gives both rankings over the same trials and the
 same saved models: by the validation split alone (fold K's score) and by the mean over folds (the
 trial's score). Every trial's saved model is then scored on the test split (for this measurement only;
 a search scores only its best model on test). Prints, per dataset: the Spearman correlation between
-each ranking score and test RMSE over the completed trials, and the test RMSE of the trial each
-ranking picks against the best test RMSE among the trials (regret), median and range over seeds.
+each ranking score and the test figure over the completed trials (RMSE for forecasts, the objective,
+cross-entropy, for classification), and the test figure of the trial each ranking picks against the best
+among the trials (regret), median and range over seeds.
 Asserts nothing.
 """
 
@@ -25,9 +26,21 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+# name: (CSV, lstmtune.search's data arguments, the shipped space, the test figure (lower is better)).
 DATASETS = {
-    "airline": (ROOT / "examples/data/airline.csv", {"target": "Passengers", "time_col": "Date"}),
-    "seattle": (ROOT / "tests/data/seattle_weather_300.csv", {"target": "temp_max", "time_col": "date"}),
+    "airline": (ROOT / "examples/data/airline.csv", {"target": "Passengers", "time_col": "Date"}, "forecast", "rmse"),
+    "seattle": (
+        ROOT / "tests/data/seattle_weather_300.csv",
+        {"target": "temp_max", "time_col": "date"},
+        "forecast",
+        "rmse",
+    ),
+    "gunpoint": (
+        ROOT / "examples/data/gunpoint.csv",
+        {"task": "sequence", "wide": True, "target": "label", "split_col": "split"},
+        "sequence",
+        "cross_entropy",
+    ),
 }
 
 
@@ -37,7 +50,7 @@ def spearman(a: list[float], b: list[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def test_rmse_of_every_trial(run_dir: Path) -> dict[str, float]:
+def test_figure_of_every_trial(run_dir: Path, figure: str) -> dict[str, float]:
     """Each completed trial's saved model (keras-tuner's checkpoint of its first fit) scored on test."""
     from lstmtune.plan import SearchRequest, plan_search
     from lstmtune.run.layout import RunDir
@@ -68,20 +81,19 @@ def test_rmse_of_every_trial(run_dir: Path) -> dict[str, float]:
         model = build_model(side, values, "trial")
         model.load_weights(run.tuner_project / f"trial_{record['trial_id']}" / "checkpoint.weights.h5")
         outputs = predict_outputs(model, side, "test", values)
-        out[str(record["trial_id"])] = float(plan.data.evaluate("test", outputs, values)["rmse"])
+        out[str(record["trial_id"])] = float(plan.data.evaluate("test", outputs, values)[figure])
     return out
 
 
 def one_run(name: str, seed: int, args: argparse.Namespace, out: Path) -> dict[str, float]:
     import lstmtune
 
-    path, columns = DATASETS[name]
+    path, arguments, space, figure = DATASETS[name]
     run_dir = out / f"{name}_{seed}"
     lstmtune.search(
         path,
-        target=columns["target"],
-        time_col=columns["time_col"],
-        space="forecast",
+        **arguments,
+        space=space,
         out=run_dir,
         tuner="random",
         max_trials=args.trials,
@@ -93,12 +105,13 @@ def one_run(name: str, seed: int, args: argparse.Namespace, out: Path) -> dict[s
         overwrite=True,
         progress=False,
     )
-    test = test_rmse_of_every_trial(run_dir)
+    test = test_figure_of_every_trial(run_dir, figure)
+    objective = json.loads((run_dir / "run.json").read_text())["search"]["objective"]["name"]
     validation, cross_validated = {}, {}
     for trial_id in test:
         record = json.loads((run_dir / "history" / f"trial_{trial_id}.json").read_text())
-        cross_validated[trial_id] = record["metrics"]["val_mse"]
-        validation[trial_id] = next(r["metrics"]["val_mse"] for r in record["executions"] if r["fold"] == args.folds)
+        cross_validated[trial_id] = record["metrics"][objective]
+        validation[trial_id] = next(r["metrics"][objective] for r in record["executions"] if r["fold"] == args.folds)
     ids = sorted(test)
     truth = [test[i] for i in ids]
     best = min(truth)
