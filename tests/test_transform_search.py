@@ -141,3 +141,10 @@ def test_a_search_over_transforms_ranks_on_original_units_and_predicts_with_its_
     assert pd.read_csv(tmp_path / "p.csv")["Passengers"].iloc[0] == pytest.approx(last, rel=1e-4)
     report = cli("report", out)
     assert report.exit_code == 0 and "transform: searched (diff, logdiff)" in report.stdout, report.stdout
+    # Ranked in original units, the curves can show persistence's validation RMSE beside them.
+    from lstmtune.report.model import build_report
+    from lstmtune.report.pictures.canvas import baseline_line
+    from lstmtune.run.layout import RunDir
+
+    what, value = baseline_line(build_report(RunDir(out)))
+    assert "persistence" in what and value == pytest.approx(manifest["baselines"]["val"]["persistence"]["rmse"])

@@ -104,7 +104,12 @@ def plot_curves(report: Report) -> bytes | None:
     baseline = baseline_line(report)
     if baseline:
         what, value = baseline
-        key.append(axes.axhline(value, color="0.35", linestyle=":", linewidth=1.5, label=f"{what}: {value:.4g}"))
+        low, high = axes.get_ylim()
+        style = {"color": "0.35", "linestyle": ":", "linewidth": 1.5}
+        if low <= value <= high + (high - low):
+            key.append(axes.axhline(value, **style, label=f"{what}: {value:.4g}"))
+        else:  # far beyond the curves: named, not drawn, so that the curves keep the height they need
+            key.append(axes.plot([], [], **style, label=f"{what}: {value:.4g} (off the scale)")[0])
     axes.set_xlabel("epoch")
     axes.set_ylabel(name if not trained else f"{name} and {train_name}")
     axes.xaxis.get_major_locator().set_params(integer=True)
