@@ -69,7 +69,7 @@ ARGUMENT_OF_FLAG = {
         "recycle_after",
         "lease",
     )
-} | {"--require": "rules", "--model": "model"}
+} | {"--require": "rules", "--model": "model", "--keep": "keep"}
 FLAG = re.compile(
     "(?<![\\w/-])(" + "|".join(sorted(map(re.escape, ARGUMENT_OF_FLAG), key=len, reverse=True)) + ")(?![\\w-])"
 )
@@ -178,7 +178,9 @@ class Run:
 
         if not isinstance(ensemble, bool):
             raise OptionError(f"ensemble must be True or False, but got {ensemble!r}")
-        return Predictor.load(self.path, ensemble=ensemble, model=model)
+        predictor = Predictor.load(self.path, ensemble=ensemble, model=model)
+        predictor.predict = _with_python_names(predictor.predict)  # type: ignore[method-assign]
+        return predictor
 
     @_with_python_names
     def refit(self, data: str | Path | None = None, seed: int | None = None) -> dict[str, Any]:

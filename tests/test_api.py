@@ -70,6 +70,8 @@ def test_search_with_a_dataframe_and_a_space_dict(tmp_path):
         run.predictor().predict(frame, strict="no")
     with pytest.raises(lstmtune.LstmtuneError, match="^model must be one of best, ensemble, refit"):
         run.predictor(model="xx")
+    with pytest.raises(OptionError, match="^keep applies to text and sequence runs"):  # not --keep
+        run.predictor().predict(frame, keep=["Date"])
 
 
 def test_integer_column_names_of_a_dataframe(tmp_path):
