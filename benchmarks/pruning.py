@@ -3,12 +3,18 @@ default space, once per pruning rule (off, median, halving) and seed, at the sam
 
     python benchmarks/pruning.py --examples airline --seeds 1 2 3 4 5 --trials 30
     python benchmarks/pruning.py --read DIR     # summarise runs this script wrote earlier into DIR
+    python benchmarks/pruning.py --replay DIR   # the rules replayed on the unpruned runs in DIR
 
 Compute is counted in epochs trained (the sum of every trial's `epochs_run`, read from its per-epoch
 history), which is what pruning cuts; wall seconds are printed beside it. Quality is the best completed
 trial's validation objective (what the search ranks on). Per example and rule it prints, over seeds, the
 median ratio of epochs trained to the unpruned run's of the same seed and the median relative
 difference of the best validation objective (positive: worse than unpruned). Asserts nothing.
+
+--replay feeds each unpruned run's trials, in the order they ran, through the rules (lstmtune's own
+Pruner, its peers the trials replayed before): the epochs a pruned search would have trained and its
+best score, without running it. What a replay cannot show is how the Bayesian oracle would have
+proposed other configurations after learning from pruned trials; the real pruned runs show that.
 """
 
 from __future__ import annotations
@@ -69,11 +75,11 @@ def summarise(out: Path) -> None:
                 if not finished(seed / rule):
                     continue
                 base, pruned = figures(seed / "off"), figures(seed / rule)
-                ratios.append(pruned["epochs"] / base["epochs"])
+                ratios.append(pruned["epochs"] / pruned["full"])
                 sign = -1 if base["maximised"] else 1
                 changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
                 print(
-                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {base['epochs']:5.0f} "
+                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {pruned['full']:5.0f} "
                     f"({pruned['epochs'] / base['epochs']:.2f}x), {pruned['pruned']:.0f} pruned; best val "
                     f"{pruned['best']:.4g} vs {base['best']:.4g}; seconds {pruned['seconds']:.0f} vs {base['seconds']:.0f}"
                 )
@@ -81,6 +87,65 @@ def summarise(out: Path) -> None:
                 print(
                     f"  {rule}: median epochs ratio {median(ratios):.2f} (compute saved {1 - median(ratios):.0%}), "
                     f"median best-val change {median(changes):+.1%} (positive = worse) over {len(ratios)} seeds"
+                )
+
+
+def replayed(target: Path, rule: str, warmup_trials: int = 5, warmup_epochs: int = 5) -> dict[str, float]:
+    """An unpruned run's trials replayed through `rule`: epochs trained, best completed score, pruned count."""
+    import numpy as np
+    import pandas as pd
+
+    from lstmtune.core.objective import Objective
+    from lstmtune.run.layout import RunDir
+    from lstmtune.tuning.pruning import Pruner, PruneRule
+
+    manifest = json.loads((target / "run.json").read_text())
+    objective = Objective(**{k: manifest["search"]["objective"][k] for k in ("name", "direction", "label")})
+    rows = json.loads((target / "trials.json").read_text())
+    order = sorted((r for r in rows if r["status"] == "completed"), key=lambda r: int(r["trial_id"]))
+    with tempfile.TemporaryDirectory() as empty:
+        pruner = Pruner(RunDir(Path(empty)), objective, PruneRule(rule, warmup_trials, warmup_epochs))
+        epochs, full, kept, pruned = 0, 0, [], 0
+        for row in order:
+            curve = pd.read_csv(target / "history" / f"trial_{row['trial_id']}.csv")[objective.name].to_numpy(float)
+            stop = next((e for e in range(1, len(curve) + 1) if pruner.verdict(row["trial_id"], list(curve[:e]))), 0)
+            seen = curve[:stop] if stop else curve
+            status = "pruned" if stop else "completed"
+            pruner._finished[row["trial_id"]] = (status, pruner.best_so_far(seen))
+            epochs += len(seen)
+            full += len(curve)
+            pruned += bool(stop)
+            if not stop:
+                kept.append(float(np.nanmin(curve) if not objective.maximised else np.nanmax(curve)))
+    best = min(kept) if not objective.maximised else max(kept)
+    return {
+        "epochs": float(epochs),
+        "full": float(full),
+        "best": best,
+        "pruned": float(pruned),
+        "maximised": float(objective.maximised),
+    }
+
+
+def replay(out: Path) -> None:
+    for example_dir in sorted(p for p in out.iterdir() if p.is_dir()):
+        seeds = sorted(p for p in example_dir.iterdir() if finished(p / "off"))
+        print(f"\n{example_dir.name}: {len(seeds)} unpruned runs replayed")
+        for rule in RULES[1:]:
+            ratios, changes = [], []
+            for seed in seeds:
+                base, pruned = figures(seed / "off"), replayed(seed / "off", rule)
+                ratios.append(pruned["epochs"] / pruned["full"])
+                sign = -1 if base["maximised"] else 1
+                changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
+                print(
+                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {pruned['full']:5.0f} "
+                    f"({ratios[-1]:.2f}x), {pruned['pruned']:.0f} pruned; best val {pruned['best']:.4g} vs {base['best']:.4g}"
+                )
+            if ratios:
+                print(
+                    f"  {rule} (replayed): median epochs ratio {median(ratios):.2f} (compute saved "
+                    f"{1 - median(ratios):.0%}), median best-val change {median(changes):+.1%} over {len(ratios)} runs"
                 )
 
 
@@ -92,9 +157,13 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--out", type=Path, help="where the runs go (default: a new temporary folder)")
     parser.add_argument("--read", type=Path, help="only summarise the runs in this folder")
+    parser.add_argument("--replay", type=Path, help="replay the rules on the unpruned runs in this folder")
     args = parser.parse_args()
     if args.read:
         summarise(args.read)
+        return
+    if args.replay:
+        replay(args.replay)
         return
     out = args.out or Path(tempfile.mkdtemp(prefix="pruning."))
     print(f"runs in {out}", flush=True)
