@@ -205,6 +205,25 @@ def test_a_cross_validated_search_ranks_trials_on_their_mean_over_folds(cli, tmp
     page = tmp_path / "page.html"
     assert cli("report", out, "--html", page).exit_code == 0
     assert "seed 42, 3 folds, 2 executions" in page.read_text()
+    # The refit trains for the median of the best trial's six fits' best epochs.
+    best = json.loads((out / "run.json").read_text())["best"]["trial_id"]
+    chosen = [run["metrics"]["best_epoch"] for run in record(out, best)["executions"]]
+    assert cli("refit", out).exit_code == 0
+    refit = json.loads((out / "refit" / "refit.json").read_text())
+    assert refit["epochs"] == int(np.floor(np.median(chosen) + 0.5)), chosen
+
+
+def test_refit_epochs_are_the_median_of_the_fits_best_epochs():
+    from lstmtune.tuning.refit import chosen_epochs
+
+    def fits(*epochs):
+        return [{"metrics": {"best_epoch": e}} for e in epochs]
+
+    assert chosen_epochs({"metrics": {"best_epoch": 7.0}}) == 7
+    assert chosen_epochs({"metrics": {"best_epoch": 7.0}, "executions": fits(7, 3, 12)}) == 7
+    assert chosen_epochs({"metrics": {"best_epoch": 3.0}, "executions": fits(3, 12)}) == 8  # 7.5 rounds up
+    assert chosen_epochs({"metrics": {"best_epoch": 4.0}, "executions": fits(4, None, float("nan"))}) == 4
+    assert chosen_epochs({"metrics": {}}) is None and chosen_epochs({}) is None
 
 
 def vowels_plan():

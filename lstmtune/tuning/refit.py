@@ -1,7 +1,9 @@
 """A final model: the best trial's configuration trained again on training + validation data.
 
 The search chose the configuration and its number of epochs on validation; with no data left to stop
-on, the refit trains for exactly the epochs the best trial's early stopping chose (each epoch now
+on, the refit trains for exactly the epochs the best trial's early stopping chose (with --folds or
+--executions, the median of its fits' best epochs, each fold's early stopping having chosen on its own
+validation block; each epoch now
 holds more batches, so more gradient steps), at the learning rate the best trial had in each epoch
 (read from its history: a schedule that watched validation cannot watch it here). The run's preprocessing (scalers, vocabulary, transform)
 was fitted on the training rows and is kept as it is, so the refit model reads inputs exactly as the
@@ -53,8 +55,8 @@ def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPl
             "configuration trained for, which refit needs"
         )
     record = read_json_or_empty(run_dir.trial_record(trial_id))
-    epochs = (record.get("metrics") or {}).get("best_epoch")
-    if not isinstance(epochs, (int, float)) or not np.isfinite(epochs) or epochs < 1:
+    epochs = chosen_epochs(record)
+    if epochs is None:
         raise RunDirError(
             f"{run_dir.trial_record(trial_id)}: the best trial's record holds no best_epoch; "
             "it is needed to know how long to train"
@@ -80,7 +82,24 @@ def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPl
         raise RunDirError(
             f"{run_dir.root}: {path} is not the data the run was searched on (contents differ); refit needs the same file"
         )
-    return plan, plan.space.typed(values), int(epochs)
+    return plan, plan.space.typed(values), epochs
+
+
+def chosen_epochs(record: dict[str, Any]) -> int | None:
+    """The epochs a trial's early stopping chose: the median of its fits' best epochs when it has several
+    (folds, executions: rounded half up), else its best epoch; None when the record holds none."""
+
+    def valid(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value >= 1
+
+    fits = [
+        (fit.get("metrics") or {}).get("best_epoch") for fit in record.get("executions") or [] if isinstance(fit, dict)
+    ]
+    fits = [float(value) for value in fits if valid(value)]
+    if len(fits) > 1:
+        return int(np.floor(np.median(fits) + 0.5))
+    single = (record.get("metrics") or {}).get("best_epoch")
+    return int(single) if valid(single) else None
 
 
 def read_json_or_empty(path: Path) -> dict[str, Any]:
