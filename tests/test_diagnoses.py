@@ -61,6 +61,10 @@ def test_a_small_rise_is_noise(tmp_path):
 def test_a_flat_validation_curve_is_not_learning(tmp_path):
     found = _diagnoses(tmp_path, {"mse": [1.0, 0.9, 0.8, 0.7], "val_mse": [1.0, 1.004, 0.998, 1.002]})
     assert any(d["code"] == "not_learning" and "stayed within 1%" in d["reason"] for d in found)
+    assert not any("learnt nothing;" in d["reason"] for d in found)  # skill 0.3: it was there after epoch 1
+    assert any("its skill (0.300) was there after the first epoch" in d["reason"] for d in found)
+    found = _diagnoses(tmp_path, {"mse": [1.0, 0.9, 0.8, 0.7], "val_mse": [1.0, 1.004, 0.998, 1.002]}, skill=0.05)
+    assert any(d["code"] == "not_learning" and "the model learnt nothing;" in d["reason"] for d in found)
 
 
 def test_a_flat_curve_best_at_its_last_epoch_by_a_hair_is_not_learning_only(tmp_path):

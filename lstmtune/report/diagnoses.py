@@ -230,6 +230,14 @@ def _not_learning(
             f"{chance_words}{NO_SKILL} of noise); check the inputs carry signal, then the learning-rate range"
         )
     if len(val) >= 3 and _flat(val):
+        if skill is not None and skill >= WEAK_SKILL:
+            # Its skill was there after one epoch, or is what a zero output of a change transform gives
+            # (persistence, the seasonal random walk): no learning to speak of after that.
+            return (
+                f"validation {name} stayed within {FLAT:.0%} of its first value over {len(val)} epochs: "
+                f"its skill ({skill:.3f}) was there after the first epoch and nothing was learnt after it; "
+                "raise the learning rate"
+            )
         return (
             f"validation {name} stayed within {FLAT:.0%} of its first value over "
             f"{len(val)} epochs: the model learnt nothing; raise the learning rate"
