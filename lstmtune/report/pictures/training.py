@@ -4,6 +4,7 @@ score, and their importance."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,15 +102,7 @@ def plot_curves(report: Report) -> bytes | None:
             label="best epoch (weights kept)",
         )[0]
     )
-    baseline = baseline_line(report)
-    if baseline:
-        what, value = baseline
-        low, high = axes.get_ylim()
-        style = {"color": "0.35", "linestyle": ":", "linewidth": 1.5}
-        if low <= value <= high + (high - low):
-            key.append(axes.axhline(value, **style, label=f"{what}: {value:.4g}"))
-        else:  # far beyond the curves: named, not drawn, so that the curves keep the height they need
-            key.append(axes.plot([], [], **style, label=f"{what}: {value:.4g} (off the scale)")[0])
+    key.extend(_baseline(axes, report))
     axes.set_xlabel("epoch")
     axes.set_ylabel(name if not trained else f"{name} and {train_name}")
     axes.xaxis.get_major_locator().set_params(integer=True)
@@ -120,6 +113,20 @@ def plot_curves(report: Report) -> bytes | None:
     axes.grid(True, alpha=0.3)
     figure.legend(handles + key, labels + [k.get_label() for k in key], loc="outside right upper", fontsize=7)
     return png(figure)
+
+
+def _baseline(axes: Any, report: Report) -> list[Any]:
+    """The naive baseline's line, where it is in the objective's units; one far beyond the curves is named
+    in the legend, not drawn, so that the curves keep the height they need."""
+    baseline = baseline_line(report)
+    if not baseline:
+        return []
+    what, value = baseline
+    low, high = axes.get_ylim()
+    style = {"color": "0.35", "linestyle": ":", "linewidth": 1.5}
+    if low <= value <= high + (high - low):
+        return [axes.axhline(value, **style, label=f"{what}: {value:.4g}")]
+    return [axes.plot([], [], **style, label=f"{what}: {value:.4g} (off the scale)")[0]]
 
 
 def _best_index(report: Report, trial_id: str, epochs: np.ndarray, values: np.ndarray, lower: bool) -> int | None:

@@ -141,19 +141,21 @@ class ForecastData(Prepared):
             if column.dtype == np.float32 and float32_rounding(column) > ROUNDING * self.input_scaler.scale[j]
         ]
         self.encoded = self._encode_all()
+        self._add_variants(frame, searched, max_lookback)
+
+    def _add_variants(self, frame: Frame, searched: tuple[str, ...], max_lookback: int | None) -> None:
+        """One variant of this data per searched transform, built now so that a transform the data cannot
+        take (log of a value <= 0, a season too long) is refused before any training."""
         self.searched = searched
         if searched:
             self.objective = RMSE_OBJECTIVE
-        # One variant per searched transform, built now so that a transform the data cannot take (log of a
-        # value <= 0, a season too long) is refused before any training.
-        self.variants = {
-            name: self if name == self.transform.name else self._variant(frame, name, max_lookback) for name in searched
-        }
-
-    def _variant(self, frame: Frame, name: str, max_lookback: int | None) -> ForecastData:
-        settings = dataclasses.replace(self.spec.settings, transform=name)
-        spec = dataclasses.replace(self.spec, settings=settings)
-        return ForecastData(frame, spec, max_lookback, (self.a, self.b), self.narrow)
+        self.variants: dict[str, ForecastData] = {}
+        for name in searched:
+            if name == self.transform.name:
+                self.variants[name] = self
+                continue
+            spec = dataclasses.replace(self.spec, settings=dataclasses.replace(self.spec.settings, transform=name))
+            self.variants[name] = ForecastData(frame, spec, max_lookback, (self.a, self.b), self.narrow)
 
     def for_values(self, values: dict[str, Any]) -> ForecastData:
         """The data a trial trains on: its searched transform's variant, or this data."""
