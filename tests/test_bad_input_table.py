@@ -1054,9 +1054,14 @@ SPACE_CASES = [
         "sp-data-horizon-zero", "hyperparameters: {lookback: 4}\ndata: {horizon: 0}\n", expect=("data.horizon", "got 0")
     ),
     space(
-        "sp-data-key-of-text",
+        "sp-data-objective-of-text",
         "hyperparameters: {lookback: 4}\ndata: {objective: accuracy}\n",
-        expect=("data.objective applies to task text and sequence",),
+        expect=("data.objective must be one of mse, rmse", "'accuracy'"),
+    ),
+    space(
+        "sp-data-key-of-text",
+        "hyperparameters: {lookback: 4}\ndata: {class_weight: auto}\n",
+        expect=("data.class_weight applies to task text and sequence",),
     ),
     space(
         "sp-data-split-bad",
@@ -1115,7 +1120,7 @@ FLAG_CASES = [
         "fl-objective-for-forecast",
         "--objective",
         "accuracy",
-        expect=("--objective applies to --task text and sequence, not to --task forecast",),
+        expect=("--objective must be one of mse, rmse", "'accuracy'"),
     ),
     flags(
         "fl-class-weight-for-forecast",

@@ -436,9 +436,9 @@ def test_shipped_task_spaces_load_for_their_task_only(name, task):
         ("data: {horizon: 3}", "text", "data.horizon applies to task forecast, not to task text"),
         ("data: {stride: 2}", "forecast", "data.stride applies to task sequence and autoencoder, not to task forecast"),
         (
-            "data: {objective: accuracy}",
+            "data: {class_weight: auto}",
             "forecast",
-            "data.objective applies to task text and sequence, not to task forecast",
+            "data.class_weight applies to task text and sequence, not to task forecast",
         ),
         ("hyperparameters: {sequence_length: 0}", "text", "1 <= value <= 20000 must hold"),
     ],

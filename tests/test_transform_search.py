@@ -64,14 +64,19 @@ def test_each_searched_transform_is_a_variant_of_the_data_decoded_as_it_was_enco
     assert plan.space.params["transform"].kind == "choice"
 
 
-def test_a_transform_left_at_auto_is_fixed_to_what_auto_stood_for(write_file):
+def test_a_fixed_transform_is_the_data_settings_and_ranks_on_scaled_mse_unless_asked(write_file):
     plan = planned(write_file("s.yaml", SPACE.replace("  transform: {choice: [diff, logdiff]}\n", "")))
     assert plan.prepared.objective.name == "val_mse" and plan.prepared.variants == {}
-    assert plan.space.params["transform"].value == "sdiff"  # --season 12 with three seasons of training rows
+    assert plan.prepared.transform.name == "sdiff"  # auto: --season 12 with three seasons of training rows
     fixed = planned(write_file("f.yaml", SPACE.replace("{choice: [diff, logdiff]}", "logdiff")))
     assert fixed.prepared.transform.name == "logdiff" and fixed.prepared.objective.name == "val_mse"
     same = planned(write_file("g.yaml", SPACE.replace("{choice: [diff, logdiff]}", "logdiff")), transform="logdiff")
     assert same.prepared.transform.name == "logdiff"
+    asked = planned(write_file("h.yaml", SPACE.replace("{choice: [diff, logdiff]}", "logdiff")), objective="rmse")
+    assert asked.prepared.objective.name == "val_rmse"
+    # A searched transform writes its objective into the space, so best.yaml (the transform fixed) ranks alike.
+    searched = planned(write_file("i.yaml", SPACE))
+    assert searched.space.data["objective"] == "rmse"
 
 
 @pytest.mark.parametrize(
@@ -82,6 +87,8 @@ def test_a_transform_left_at_auto_is_fixed_to_what_auto_stood_for(write_file):
         ("{choice: [auto, logdiff]}", (), ("hyperparameters.transform", "auto", "sdiff with --season")),
         ('{choice: ["diff", "log,sdiff"]}', (), ("--transform log,sdiff needs --season M",)),
         ("{choice: [diff, wobble]}", (), ("hyperparameters.transform", "wobble", "log,sdiff")),
+        ("{choice: [diff, logdiff]}", ("--objective", "mse"), ("--objective mse", "diff, logdiff", "--objective rmse")),
+        ("{choice: [diff, logdiff]}", ("--objective", "mae"), ("--objective", "mse, rmse", "mae")),
     ],
 )
 def test_contradictory_or_impossible_transform_choices_are_refused(cli, write_file, tmp_path, choice, flags, fragments):
@@ -139,6 +146,10 @@ def test_a_search_over_transforms_ranks_on_original_units_and_predicts_with_its_
     forecasts = pd.read_csv(out / "predictions.csv")
     last = forecasts[forecasts["split"] == "test"]["prediction"].iloc[-1]
     assert pd.read_csv(tmp_path / "p.csv")["Passengers"].iloc[0] == pytest.approx(last, rel=1e-4)
+    # best.yaml fixes the best transform and keeps the objective: it reproduces the best score.
+    again = cli(*airline_argv(out / "best.yaml", tmp_path / "again", "--reference", "off"))
+    assert again.exit_code == 0, again.stderr
+    assert json.loads((tmp_path / "again" / "trials.json").read_text())[0]["score"] == pytest.approx(rows[0]["score"])
     report = cli("report", out)
     assert report.exit_code == 0 and "transform: searched (diff, logdiff)" in report.stdout, report.stdout
     # Ranked in original units, the curves can show persistence's validation RMSE beside them.
@@ -148,3 +159,25 @@ def test_a_search_over_transforms_ranks_on_original_units_and_predicts_with_its_
 
     what, value = baseline_line(build_report(RunDir(out)))
     assert "persistence" in what and value == pytest.approx(manifest["baselines"]["val"]["persistence"]["rmse"])
+
+
+@pytest.mark.search
+def test_a_run_recorded_before_a_knob_existed_resumes_while_a_changed_knob_is_refused(cli, write_file, tmp_path):
+    """Hyperparameters the run does not record and the space leaves at their defaults (knobs added since
+    the run started) are no change; a value other than the default is one."""
+    space = write_file(
+        "s.yaml",
+        SPACE.replace("  transform: {choice: [diff, logdiff]}\n", "").replace("max_trials: 4", "max_trials: 1"),
+    )
+    out = tmp_path / "run"
+    assert cli(*airline_argv(space, out, "--reference", "off")).exit_code == 0
+    manifest = json.loads((out / "run.json").read_text())
+    for name in ("transform", "gradient_noise"):
+        del manifest["hyperparameters"]["space"][name]
+    (out / "run.json").write_text(json.dumps(manifest))
+    resumed = cli(*airline_argv(space, out, "--reference", "off", "--resume", "--max-trials", "2"))
+    assert resumed.exit_code == 0, resumed.stderr
+    assert len(json.loads((out / "trials.json").read_text())) == 2
+    changed = write_file("t.yaml", space.read_text().replace("batch_size: 32", "batch_size: 32\n  gradient_noise: 0.1"))
+    refused = cli(*airline_argv(changed, out, "--reference", "off", "--resume", "--max-trials", "3"))
+    assert_one_line_error(refused, "the hyperparameters")

@@ -103,7 +103,8 @@ ObjectiveOpt = Annotated[
     str | None,
     typer.Option(
         "--objective",
-        help="[text, sequence] cross_entropy | accuracy | macro_f1 (mse for regression). [default: cross_entropy]",
+        help="[text, sequence] cross_entropy | accuracy | macro_f1 (mse for regression). [default: cross_entropy] "
+        "[forecast] mse (scaled) | rmse (original units). [default: mse; rmse when the space searches transform]",
         show_default=False,
     ),
 ]

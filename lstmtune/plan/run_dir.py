@@ -111,6 +111,28 @@ def raised_epochs(old_search: dict[str, Any], search: Any) -> bool:
     return search.tuner != "hyperband" and isinstance(old, int) and search.epochs > old
 
 
+def _hyperparameters(previous: Any, plan: SearchPlan) -> tuple[Any, dict[str, Any]]:
+    """(recorded, now): the run's hyperparameters and the plan's, leaving out of the plan's those the run
+    does not record that sit at their defaults: knobs added since the run started, which its trials trained
+    without, as with their defaults."""
+    from lstmtune.tasks import hyperparameter_specs
+
+    old = (previous.get("hyperparameters") or {}).get("space")
+    new = plan.space.to_dict()["hyperparameters"]
+    if not isinstance(old, dict):
+        return old, new
+    specs = hyperparameter_specs(plan.task.name)
+    added = {
+        name
+        for name, value in new.items()
+        if name not in old
+        and name in specs
+        and plan.space.params[name].kind == "fixed"
+        and value == specs[name].default
+    }
+    return old, {name: value for name, value in new.items() if name not in added}
+
+
 def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
     """A resumed run must search the same data, space and settings; only --max-trials may grow."""
     previous = read_manifest(run_dir)
@@ -150,11 +172,7 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--executions", old_search.get("executions", 1), search.executions),
         ("--folds", old_search.get("folds", 1), search.folds),
         *((("--gpu-fast", bool(old_search["gpu_fast"]), request.gpu_fast),) if "gpu_fast" in old_search else ()),
-        (
-            "the hyperparameters",
-            (previous.get("hyperparameters") or {}).get("space"),
-            plan.space.to_dict()["hyperparameters"],
-        ),
+        ("the hyperparameters", *_hyperparameters(previous, plan)),
     ]
     done = sum(((previous.get("trials") or {}).get(status) or 0) for status in FINISHED)
     if search.tuner != "hyperband" and isinstance(done, int) and search.max_trials < done:

@@ -147,8 +147,13 @@ class ForecastData(Prepared):
         """One variant of this data per searched transform, built now so that a transform the data cannot
         take (log of a value <= 0, a season too long) is refused before any training."""
         self.searched = searched
-        if searched:
-            self.objective = RMSE_OBJECTIVE
+        if searched and self.settings.objective == "mse":
+            raise OptionError(
+                f"--objective mse ranks trials on the scaled MSE of what each model predicts, which differs between "
+                f"the transforms the space searches ({', '.join(searched)}); use --objective rmse or leave it out"
+            )
+        if searched or self.settings.objective == "rmse":
+            self.objective = rmse_objective(len(self.target_columns))
         self.variants: dict[str, ForecastData] = {}
         for name in searched:
             if name == self.transform.name:
@@ -321,11 +326,10 @@ class ForecastData(Prepared):
         return self.for_values(values).transform.name
 
     def fix_defaults(self, space: Any) -> Any:
-        """A transform hyperparameter left at auto becomes the transform auto stood for, so every trial's
-        values (tables, best.yaml) name what its model saw."""
-        param = space.params.get("transform")
-        if param is not None and param.kind == "fixed" and param.value != self.transform.name:
-            return space.with_fixed({"transform": self.transform.name})
+        """The objective written into the space's data section when the transform is searched, so that
+        best.yaml, which fixes the best trial's transform, ranks and stops on the same figure."""
+        if self.objective.name == RMSE_OBJECTIVE.name and space.data.get("objective") is None:
+            return dataclasses.replace(space, data={**space.data, "objective": "rmse"})
         return space
 
     def reference_choices(self) -> tuple[str, ...]:
@@ -418,6 +422,13 @@ class ForecastData(Prepared):
             f"windows at lookback {longest}: train {counts['train']}, val {counts['val']}, test {counts['test']}; "
             f"validation persistence RMSE {persistence['rmse']:.4g}"
         ]
+
+
+def rmse_objective(targets: int) -> Objective:
+    """Validation RMSE in original units; scale-free (metrics.summarise) over several targets."""
+    if targets == 1:
+        return RMSE_OBJECTIVE
+    return Objective("val_rmse", "min", f"validation RMSE, scale-free over {targets} targets")
 
 
 def forecast_transform(cfg: Any, train_rows: int) -> Transform:

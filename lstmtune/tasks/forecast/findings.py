@@ -13,14 +13,30 @@ from lstmtune.tasks.findings import SMALL_SKILL
 FEW_WINDOWS = 30
 
 
+def trained_transform(best: pd.Series, manifest: dict[str, Any]) -> Any:
+    """The transform the best trial trained with: its own where the space searched it, else the run's."""
+    own = best.get("transform")
+    if isinstance(own, str) and own != "auto":
+        return own
+    return manifest.get("data", {}).get("settings", {}).get("transform")
+
+
+def transform_advice(manifest: dict[str, Any], names: str) -> str:
+    """How to try other transforms: the flag, or the space's choice when the run searched them."""
+    if manifest.get("data", {}).get("searched_transforms"):
+        return f"add {names} to the transforms hyperparameters.transform searches"
+    return f"try --transform {names}"
+
+
 def against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
     findings = []
     skill = _number(best.get("skill"))
-    transform = manifest.get("data", {}).get("settings", {}).get("transform")
+    transform = trained_transform(best, manifest)
     if skill is not None and skill <= 0:
         verdict = "is worse than" if skill < -0.005 else "is no better than"
         advice = (
-            "Try --transform diff or logdiff (an LSTM cannot extrapolate levels), a longer lookback, or more data."
+            f"{transform_advice(manifest, 'diff or logdiff').capitalize()} (an LSTM cannot extrapolate levels), a "
+            "longer lookback, or more data."
             if transform == "none"
             else "The diagnoses below say why where they can (unstable, overfits, not_learning); otherwise try a longer "
             "lookback, more epochs, other --features, or check that the series is predictable at all."
@@ -45,9 +61,9 @@ def against_baselines(best: pd.Series, manifest: dict[str, Any]) -> list[str]:
         season = settings.get("season")
         lookback = _number(best.get("lookback"))
         if lookback is not None and isinstance(season, int) and lookback >= season:
-            transform = settings.get("transform")
+            transform = trained_transform(best, manifest)
             advice = (
-                f"its lookback ({lookback:g}) already spans a season: try --transform sdiff (or log,sdiff), "
+                f"its lookback ({lookback:g}) already spans a season: {transform_advice(manifest, 'sdiff (or log,sdiff)')}, "
                 "which leaves the model the changes from a season ago to predict"
                 if transform not in ("sdiff", "log,sdiff")
                 else f"its lookback ({lookback:g}) already spans a season: search more trials and epochs"

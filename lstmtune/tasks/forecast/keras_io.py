@@ -104,7 +104,7 @@ class ForecastKeras(KerasSide):
         return window, x, None
 
     def callbacks(self, values: dict[str, Any]) -> list[Any]:
-        if self.data.objective != RMSE_OBJECTIVE:
+        if self.data.objective.name != RMSE_OBJECTIVE.name:
             return []
         return [ValidationRmse(self.data.for_values(values), int(values["lookback"]))]
 

@@ -12,6 +12,7 @@ from lstmtune.space.specs import Spec
 from lstmtune.tasks.forecast import transforms
 
 FILLS = ("ffill", "interpolate", "drop")
+OBJECTIVES = ("mse", "rmse")
 MAX_LOOKBACK = 100_000
 LOOKBACK_RULE = integer(1, MAX_LOOKBACK)  # --lookback fixes it from the command line
 LOOKBACK_SPEC = Spec(
@@ -43,6 +44,9 @@ class ForecastSettings:
     transform: str = "auto"
     fill: str | None = None
     season: int | None = None
+    # What trials are ranked and early-stopped on: the scaled MSE of what the model predicts (mse), or the
+    # RMSE of its forecasts in original units (rmse); None: rmse when the space searches the transform.
+    objective: str | None = None
 
 
 def _transform(value: Any) -> str:
@@ -63,4 +67,5 @@ DATA_RULES: dict[str, Validator] = {
     "transform": Validator(_transform, {"type": "string", "enum": [transforms.AUTO, *transforms.NAMES]}),
     "fill": optional(one_of(FILLS)),
     "season": optional(integer(2, MAX_LOOKBACK)),
+    "objective": optional(one_of(OBJECTIVES)),
 }

@@ -51,7 +51,9 @@ class ForecastTask(Task):
         settings = manifest.data.get("settings") or {}
         season = settings.get("season")
         parts = []
-        if settings.get("transform") not in ("sdiff", "log,sdiff"):
+        searched = manifest.data.get("searched_transforms") or []
+        tried = searched if searched else [settings.get("transform")]
+        if not {"sdiff", "log,sdiff"} & set(tried):
             parts.append(
                 "give the LSTM the season to start from (--transform sdiff, or log,sdiff for a positive series "
                 "whose swings grow with its level, with --season M)"
