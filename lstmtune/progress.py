@@ -29,8 +29,9 @@ def trial_line(
     if record["status"] not in ("completed", "pruned"):
         return f"{head}: {record.get('reason') or ''} ({cell(record.get('seconds'))} s)"
     pruned = f" at epoch {cell(int(scores.get('pruned_epoch') or 0))}" if record["status"] == "pruned" else ""
+    shown = f" {figure} {cell(scores.get(figure))}" if figure != objective else ""  # the score says it already
     return (
-        f"{head}{pruned}: score {cell(scores.get(objective))} {figure} {cell(scores.get(figure))} "
+        f"{head}{pruned}: score {cell(scores.get(objective))}{shown} "
         f"skill {cell(scores.get('skill'))} best_epoch {cell(int(scores.get('best_epoch') or 0))} "
         f"({cell(record.get('seconds'))} s); best so far {cell(best)}"
     )

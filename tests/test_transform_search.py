@@ -181,3 +181,12 @@ def test_a_run_recorded_before_a_knob_existed_resumes_while_a_changed_knob_is_re
     changed = write_file("t.yaml", space.read_text().replace("batch_size: 32", "batch_size: 32\n  gradient_noise: 0.1"))
     refused = cli(*airline_argv(changed, out, "--reference", "off", "--resume", "--max-trials", "3"))
     assert_one_line_error(refused, "the hyperparameters")
+
+
+def test_folds_are_refused_when_a_searched_transform_leaves_one_no_training_window(cli, write_file, tmp_path):
+    """--season 40 on 100 training rows: auto is diff (fewer than three seasons), which needs 6 rows before
+    a fold at lookback 4; the searched sdiff reaches back a season and a step, 46 rows."""
+    space = write_file("s.yaml", SPACE.replace("[diff, logdiff]", "[diff, sdiff]"))
+    result = cli(*airline_argv(space, tmp_path / "run", "--season", "40", "--folds", "4"))
+    assert_one_line_error(result, "--folds 4 needs 46 training rows", "at most 3 folds fit")
+    assert not (tmp_path / "run").exists()

@@ -174,7 +174,8 @@ class ForecastData(Prepared):
         length = self.b - self.a
         shift = (folds - number) * length
         a = self.a - shift
-        needed = self.first_row + max_lookback + self.horizon
+        first_row = max(variant.first_row for variant in (self, *self.variants.values()))  # sdiff's season back
+        needed = first_row + max_lookback + self.horizon
         if a < needed:
             fitting = max(1, (self.a - needed) // max(length, 1) + 1)
             raise DataError(
