@@ -15,7 +15,7 @@ from lstmtune.core.objective import FORECAST_OBJECTIVE, Direction
 from lstmtune.core.status import TrialStatus
 from lstmtune.errors import RunDirError
 from lstmtune.run import manifest as run_manifest
-from lstmtune.run.atomic import read_json, write_json, write_text
+from lstmtune.run.atomic import read_json, remove_temporary_files, write_json, write_text
 from lstmtune.run.layout import RUN_FILES, RunDir, owning_run, sort_key
 from lstmtune.run.lock import RunLock, process_alive
 from lstmtune.run.manifest import SCHEMA_VERSION, Manifest
@@ -100,6 +100,34 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path):
         write_json(path, {"bad": object()})
     assert read_json(path) == {"kept": True}
     assert [p.name for p in tmp_path.iterdir()] == ["table.json"]
+
+
+def test_an_interrupt_while_the_temporary_file_is_made_leaves_nothing_behind(tmp_path, monkeypatch):
+    """Ctrl-C inside the very call that creates the temporary file (after it exists, before its name is
+    returned): the file is still removed, since its name was chosen first."""
+    path = tmp_path / "space.yaml"
+    write_text(path, "old")
+    real_open = os.open
+
+    def open_then_interrupt(name, flags, mode=0o777):
+        real_open(name, flags, mode)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "open", open_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_text(path, "new")
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["space.yaml"] and path.read_text() == "old"
+
+
+def test_temporary_files_left_by_a_killed_writer_are_removed_and_nothing_else(tmp_path):
+    stale = tmp_path / ".space.yaml.4242.0a1b2c3d4e5f.tmp"
+    stale.write_text("half")
+    kept = [tmp_path / "space.yaml", tmp_path / ".lock", tmp_path / "notes.tmp"]
+    for path in kept:
+        path.write_text("x")
+    assert remove_temporary_files(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in kept)
 
 
 def test_written_files_follow_the_umask_not_mkstemps_private_mode(tmp_path):

@@ -175,9 +175,12 @@ def test_a_run_recorded_before_a_knob_existed_resumes_while_a_changed_knob_is_re
     for name in ("transform", "gradient_noise"):
         del manifest["hyperparameters"]["space"][name]
     (out / "run.json").write_text(json.dumps(manifest))
+    stale = out / "history" / ".trial_0.json.4242.0a1b2c3d4e5f.tmp"  # a writer killed mid-write
+    stale.write_text("{half")
     resumed = cli(*airline_argv(space, out, "--reference", "off", "--resume", "--max-trials", "2"))
     assert resumed.exit_code == 0, resumed.stderr
     assert len(json.loads((out / "trials.json").read_text())) == 2
+    assert not stale.exists()  # swept under the run's lock when the search resumed
     changed = write_file("t.yaml", space.read_text().replace("batch_size: 32", "batch_size: 32\n  gradient_noise: 0.1"))
     refused = cli(*airline_argv(changed, out, "--reference", "off", "--resume", "--max-trials", "3"))
     assert_one_line_error(refused, "the hyperparameters")

@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,9 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()
 
 
+TEMPORARY_PREFIX, TEMPORARY_SUFFIX = ".", ".tmp"
+
+
 def write_text(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a reader never sees half a file."""
     if path.exists() and not path.is_file():  # /dev/null or a pipe: write into it, never replace it
@@ -40,15 +43,29 @@ def write_text(path: Path, text: str) -> None:
             handle.write(text)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # The name is chosen before the file exists, so an interrupt at any point (even inside the call that
+    # creates it) leaves nothing behind.
+    tmp = path.parent / f"{TEMPORARY_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}"
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600 files
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def remove_temporary_files(folder: Path) -> list[Path]:
+    """Remove what write_text left in `folder` (not below it) when its process was killed mid-write;
+    only for a folder whose writers are known to be gone (a run directory under its lock)."""
+    removed = []
+    for path in folder.glob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def write_json(path: Path, value: Any) -> None:

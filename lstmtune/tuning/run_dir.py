@@ -16,7 +16,7 @@ from lstmtune.core.status import FINISHED, RunStatus
 from lstmtune.errors import RunDirError
 from lstmtune.plan import SearchPlan, gpu_fast_manifest, manifest_data
 from lstmtune.run import manifest as run_manifest
-from lstmtune.run.atomic import write_text
+from lstmtune.run.atomic import remove_temporary_files, write_text
 from lstmtune.run.layout import LOCK_NAME, RunDir
 from lstmtune.tasks.reference import OFF, compared_on
 from lstmtune.tuning.events import Reporter
@@ -107,6 +107,10 @@ def prepare_run_dir(plan: SearchPlan) -> dict[str, Any]:
     run_dir.history.mkdir(exist_ok=True)
     manifest = initial_manifest(plan)
     if plan.request.resume:
+        # Files half written by a process killed mid-write (SIGKILL, power loss): no writer is left under
+        # the lock, and each file they were to replace is whole.
+        for folder in (run_dir.root, *(p for p in run_dir.root.rglob("*") if p.is_dir())):
+            remove_temporary_files(folder)
         previous = run_manifest.load(run_dir)
         manifest["times"]["first_started"] = previous.get("times", {}).get("first_started") or previous.get(
             "times", {}
