@@ -75,11 +75,11 @@ def summarise(out: Path) -> None:
                 if not finished(seed / rule):
                     continue
                 base, pruned = figures(seed / "off"), figures(seed / rule)
-                ratios.append(pruned["epochs"] / pruned["full"])
+                ratios.append(pruned["epochs"] / base["epochs"])
                 sign = -1 if base["maximised"] else 1
                 changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
                 print(
-                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {pruned['full']:5.0f} "
+                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {base['epochs']:5.0f} "
                     f"({pruned['epochs'] / base['epochs']:.2f}x), {pruned['pruned']:.0f} pruned; best val "
                     f"{pruned['best']:.4g} vs {base['best']:.4g}; seconds {pruned['seconds']:.0f} vs {base['seconds']:.0f}"
                 )
@@ -127,14 +127,17 @@ def replayed(target: Path, rule: str, warmup_trials: int = 5, warmup_epochs: int
     }
 
 
-def replay(out: Path) -> None:
+def replay(out: Path, warmup_trials: int = 5, warmup_epochs: int = 5) -> None:
     for example_dir in sorted(p for p in out.iterdir() if p.is_dir()):
         seeds = sorted(p for p in example_dir.iterdir() if finished(p / "off"))
-        print(f"\n{example_dir.name}: {len(seeds)} unpruned runs replayed")
+        print(
+            f"\n{example_dir.name}: {len(seeds)} unpruned runs replayed "
+            f"(warm-up {warmup_trials} trials, {warmup_epochs} epochs)"
+        )
         for rule in RULES[1:]:
             ratios, changes = [], []
             for seed in seeds:
-                base, pruned = figures(seed / "off"), replayed(seed / "off", rule)
+                base, pruned = figures(seed / "off"), replayed(seed / "off", rule, warmup_trials, warmup_epochs)
                 ratios.append(pruned["epochs"] / pruned["full"])
                 sign = -1 if base["maximised"] else 1
                 changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
@@ -158,12 +161,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="where the runs go (default: a new temporary folder)")
     parser.add_argument("--read", type=Path, help="only summarise the runs in this folder")
     parser.add_argument("--replay", type=Path, help="replay the rules on the unpruned runs in this folder")
+    parser.add_argument("--warmup-trials", type=int, default=5, help="with --replay: the rules' warm-up in trials")
+    parser.add_argument("--warmup-epochs", type=int, default=5, help="with --replay: the rules' warm-up in epochs")
     args = parser.parse_args()
     if args.read:
         summarise(args.read)
         return
     if args.replay:
-        replay(args.replay)
+        replay(args.replay, args.warmup_trials, args.warmup_epochs)
         return
     out = args.out or Path(tempfile.mkdtemp(prefix="pruning."))
     print(f"runs in {out}", flush=True)
