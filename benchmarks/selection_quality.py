@@ -1,6 +1,6 @@
 """Does cross-validation pick trials that do better on test? Validation-only ranking against --folds K.
 
-    python benchmarks/selection_quality.py [--seeds 3] [--trials 12] [--epochs 30] [--folds 3]
+    python benchmarks/selection_quality.py [--seeds 3] [--first-seed 1] [--trials 12] [--epochs 30] [--folds 3]
                                            [--datasets airline,seattle,gunpoint] [--out DIR]
 
 For each dataset and seed, one real search (`lstmtune.search`, random tuner, the task's shipped space)
@@ -128,6 +128,7 @@ def one_run(name: str, seed: int, args: argparse.Namespace, out: Path) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=1, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--trials", type=int, default=12)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--folds", type=int, default=3)
@@ -136,7 +137,7 @@ def main() -> None:
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="selection_quality_"))
     for name in args.datasets.split(","):
-        results = [one_run(name, seed, args, out) for seed in range(1, args.seeds + 1)]
+        results = [one_run(name, seed, args, out) for seed in range(args.first_seed, args.first_seed + args.seeds)]
         for result in results:
             print(json.dumps({"dataset": name, **result}), file=sys.stderr)
         print(f"{name}: {args.seeds} seeds, {args.trials} trials of up to {args.epochs} epochs, --folds {args.folds}")
