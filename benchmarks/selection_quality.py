@@ -125,6 +125,47 @@ def one_run(name: str, seed: int, args: argparse.Namespace, out: Path) -> dict[s
     }
 
 
+def replay_fold_pruning(run_dir: Path, warmup_trials: int = 5) -> dict[str, float]:
+    """The run's trials (searched with --prune off) fed through the fold pruner in the order they ran:
+    the epochs its fits trained, those a pruned search would have, and the best score with and without."""
+    from lstmtune.run.records import fit_means
+    from lstmtune.tuning.fold_pruning import P_VALUE, worse_p_value
+
+    objective = json.loads((run_dir / "run.json").read_text())["search"]["objective"]
+    name, sign = objective["name"], 1.0 if objective["direction"] == "min" else -1.0
+    records = sorted(
+        (json.loads(p.read_text()) for p in (run_dir / "history").glob("trial_*.json")),
+        key=lambda r: int(r["trial_id"]),
+    )
+    kept: list[dict] = []  # completed in the replay: (score, folds' means)
+    full = pruned_epochs = 0.0
+    pruned = 0
+    for record in (r for r in records if r["status"] == "completed"):
+        fits = record["executions"]
+        full += sum(f["metrics"].get("epochs_run") or 0 for f in fits)
+        best = min(kept, key=lambda k: sign * k["score"]) if len(kept) >= warmup_trials else None
+        trained = fits
+        for n in range(2, len(fits)):  # after each fit but the last (one execution per fold)
+            if best is None:
+                break
+            mine, theirs = fit_means(fits[:n], "fold", name), best["folds"]
+            shared = sorted(set(mine) & set(theirs))
+            if worse_p_value([sign * (mine[f] - theirs[f]) for f in shared]) < P_VALUE:
+                trained, pruned = fits[:n], pruned + 1
+                break
+        pruned_epochs += sum(f["metrics"].get("epochs_run") or 0 for f in trained)
+        if trained is fits:
+            kept.append({"score": record["metrics"][name], "folds": fit_means(fits, "fold", name)})
+    scores = [r["metrics"][name] for r in records if r["status"] == "completed"]
+    return {
+        "epochs": pruned_epochs,
+        "full": full,
+        "pruned": float(pruned),
+        "best": min(k["score"] for k in kept) if sign > 0 else max(k["score"] for k in kept),
+        "best_unpruned": min(scores) if sign > 0 else max(scores),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
@@ -134,7 +175,14 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--datasets", default="airline,seattle")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--replay-folds", type=Path, help="replay the fold pruner on the runs in this folder")
     args = parser.parse_args()
+    if args.replay_folds:
+        for run_dir in sorted(p for p in args.replay_folds.iterdir() if (p / "run.json").is_file()):
+            if json.loads((run_dir / "run.json").read_text()).get("status") != "completed":
+                continue
+            print(run_dir.name, json.dumps(replay_fold_pruning(run_dir)))
+        return
     out = args.out or Path(tempfile.mkdtemp(prefix="selection_quality_"))
     for name in args.datasets.split(","):
         results = [one_run(name, seed, args, out) for seed in range(args.first_seed, args.first_seed + args.seeds)]
