@@ -65,29 +65,36 @@ def figures(target: Path) -> dict[str, float]:
     }
 
 
+def compared(rule: str, rows: list[tuple[str, dict, dict, float, str]], label: str = "") -> None:
+    """Print each seed's pruned figures against its unpruned run's, then the medians over seeds. `rows`:
+    (seed, unpruned figures, pruned figures, the unpruned epochs, words to add to the seed's line)."""
+    ratios, changes = [], []
+    for seed, base, pruned, full, extra in rows:
+        ratios.append(pruned["epochs"] / full)
+        sign = -1 if base["maximised"] else 1
+        changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
+        print(
+            f"  {seed:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {full:5.0f} ({ratios[-1]:.2f}x), "
+            f"{pruned['pruned']:.0f} pruned; best val {pruned['best']:.4g} vs {base['best']:.4g}{extra}"
+        )
+    if ratios:
+        print(
+            f"  {rule}{label}: median epochs ratio {median(ratios):.2f} (compute saved {1 - median(ratios):.0%}), "
+            f"median best-val change {median(changes):+.1%} (positive = worse) over {len(ratios)} seeds"
+        )
+
+
 def summarise(out: Path) -> None:
     for example_dir in sorted(p for p in out.iterdir() if p.is_dir()):
         seeds = sorted(p for p in example_dir.iterdir() if finished(p / "off"))
         print(f"\n{example_dir.name}: {len(seeds)} seeds")
         for rule in RULES[1:]:
-            ratios, changes = [], []
-            for seed in seeds:
-                if not finished(seed / rule):
-                    continue
+            rows = []
+            for seed in (s for s in seeds if finished(s / rule)):
                 base, pruned = figures(seed / "off"), figures(seed / rule)
-                ratios.append(pruned["epochs"] / base["epochs"])
-                sign = -1 if base["maximised"] else 1
-                changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
-                print(
-                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {base['epochs']:5.0f} "
-                    f"({pruned['epochs'] / base['epochs']:.2f}x), {pruned['pruned']:.0f} pruned; best val "
-                    f"{pruned['best']:.4g} vs {base['best']:.4g}; seconds {pruned['seconds']:.0f} vs {base['seconds']:.0f}"
-                )
-            if ratios:
-                print(
-                    f"  {rule}: median epochs ratio {median(ratios):.2f} (compute saved {1 - median(ratios):.0%}), "
-                    f"median best-val change {median(changes):+.1%} (positive = worse) over {len(ratios)} seeds"
-                )
+                extra = f"; seconds {pruned['seconds']:.0f} vs {base['seconds']:.0f}"
+                rows.append((seed.name, base, pruned, base["epochs"], extra))
+            compared(rule, rows)
 
 
 def replayed(target: Path, rule: str, warmup_trials: int = 5, warmup_epochs: int = 5) -> dict[str, float]:
@@ -135,21 +142,11 @@ def replay(out: Path, warmup_trials: int = 5, warmup_epochs: int = 5) -> None:
             f"(warm-up {warmup_trials} trials, {warmup_epochs} epochs)"
         )
         for rule in RULES[1:]:
-            ratios, changes = [], []
+            rows = []
             for seed in seeds:
                 base, pruned = figures(seed / "off"), replayed(seed / "off", rule, warmup_trials, warmup_epochs)
-                ratios.append(pruned["epochs"] / pruned["full"])
-                sign = -1 if base["maximised"] else 1
-                changes.append(sign * (pruned["best"] - base["best"]) / abs(base["best"]))
-                print(
-                    f"  {seed.name:7s} {rule:8s} epochs {pruned['epochs']:5.0f} vs {pruned['full']:5.0f} "
-                    f"({ratios[-1]:.2f}x), {pruned['pruned']:.0f} pruned; best val {pruned['best']:.4g} vs {base['best']:.4g}"
-                )
-            if ratios:
-                print(
-                    f"  {rule} (replayed): median epochs ratio {median(ratios):.2f} (compute saved "
-                    f"{1 - median(ratios):.0%}), median best-val change {median(changes):+.1%} over {len(ratios)} runs"
-                )
+                rows.append((seed.name, base, pruned, pruned["full"], ""))
+            compared(rule, rows, " (replayed)")
 
 
 def main() -> None:

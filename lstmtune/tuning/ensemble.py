@@ -31,13 +31,13 @@ def evaluate_ensemble(
 ) -> dict[str, Any] | None:
     """The ensemble chosen from the first plan.search.ensemble trials of `ranked` (completed, best first),
     saved in RUN_DIR/ensemble; None without --ensemble or with fewer than two completed trials."""
+    if min(plan.search.ensemble, len(ranked)) < 2:
+        return None
     # Raw outputs are averaged before they are decoded: candidates decode as the best trial does.
     encodings = {trial_id: plan.data.output_encoding(_values(plan, tuner, trial_id)) for trial_id in ranked}
     candidates = [trial_id for trial_id in ranked if encodings[trial_id] == encodings[ranked[0]]][
         : plan.search.ensemble
     ]
-    if min(plan.search.ensemble, len(ranked)) < 2:
-        return None
     if len(candidates) < 2:
         return {
             "members": candidates,
@@ -45,14 +45,14 @@ def evaluate_ensemble(
         }
     models, outputs = [], {"val": [], "test": []}
     for trial_id in candidates:
-        trial = tuner.oracle.get_trial(trial_id)
-        model = tuner.load_model(trial)
+        model = tuner.load_model(tuner.oracle.get_trial(trial_id))
+        values = _values(plan, tuner, trial_id)
         for split in outputs:
-            outputs[split].append(predict_outputs(model, side, split, plan.space.typed(trial.hyperparameters.values)))
+            outputs[split].append(predict_outputs(model, side, split, values))
         models.append(model)
     if any(len({o.shape for o in outputs[split]}) > 1 for split in outputs):
         return {"members": candidates, "failed": "the members' outputs are not of one shape"}
-    values = plan.space.typed(tuner.oracle.get_trial(candidates[0]).hyperparameters.values)
+    values = _values(plan, tuner, candidates[0])
     figure, maximised = selection_figure(plan, plan.data.evaluate("val", outputs["val"][0], values))
 
     def score(chosen: list[int]) -> float:

@@ -11,7 +11,6 @@ import tensorflow as tf
 
 from lstmtune.tasks.augment import time_augmented
 from lstmtune.tasks.base import KerasSide
-from lstmtune.tasks.forecast import metrics
 from lstmtune.tasks.forecast.data import RMSE_OBJECTIVE, ForecastData
 
 EVAL_BATCH = 256
@@ -75,19 +74,14 @@ class ValidationRmse(keras.callbacks.Callback):
     """Adds `val_rmse` to each epoch's logs: the validation windows' RMSE in original units (scale-free over
     several targets), the objective of a search over transforms, before early stopping reads it."""
 
-    def __init__(self, data: ForecastData, lookback: int):
+    def __init__(self, data: ForecastData, values: dict[str, Any], windows: tf.data.Dataset):
         super().__init__()
-        self.data = data
-        self.ends = data.window_ends("val", lookback)
-        self.windows = window_dataset(data, self.ends, lookback, EVAL_BATCH, with_targets=False)
-        self.truth = data.truth(self.ends)
-        self.persistence = data.baseline("persistence", self.ends)
+        self.data, self.values, self.windows = data, values, windows
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        prediction = self.data.decode(np.asarray(self.model.predict(self.windows, verbose=0), np.float64), self.ends)
-        figures = metrics.summarise(self.truth, prediction, self.persistence, self.data.step_scales)
         if logs is not None:
-            logs["val_rmse"] = figures["rmse"]
+            outputs = np.asarray(self.model.predict(self.windows, verbose=0), np.float64)
+            logs["val_rmse"] = self.data.evaluate("val", outputs, self.values)["rmse"]
 
 
 class ForecastKeras(KerasSide):
@@ -106,7 +100,8 @@ class ForecastKeras(KerasSide):
     def callbacks(self, values: dict[str, Any]) -> list[Any]:
         if self.data.objective.name != RMSE_OBJECTIVE.name:
             return []
-        return [ValidationRmse(self.data.for_values(values), int(values["lookback"]))]
+        windows = self.dataset("val", values, EVAL_BATCH, with_targets=False)
+        return [ValidationRmse(self.data, values, windows)]
 
     def head(self, x, values: dict[str, Any]):
         horizon, n_targets = self.data.horizon, len(self.data.target_columns)
