@@ -179,6 +179,43 @@ def test_resume_rebuilds_a_deleted_trial_record_and_refuses_fewer_trials(cli, ai
     assert manifest["trials"]["completed"] + manifest["trials"]["failed"] == 3 and "best" in manifest
 
 
+def test_a_stop_request_lost_on_its_way_is_raised_at_the_next_batch():
+    """A Ctrl-C whose KeyboardInterrupt is swallowed where it lands (here by a bare except, as Python code
+    that TensorFlow's C++ calls back while tracing can swallow it) still stops training at the next
+    batch; outside the block nothing is left pending and Python's own handler is back."""
+    import os
+    import signal
+    import time
+
+    import keras
+    import numpy as np
+
+    from lstmtune.core.interrupts import raise_if_requested, stop_requests
+    from lstmtune.tuning.model import RaiseStopRequests
+
+    class Batches(keras.callbacks.Callback):
+        seen = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            Batches.seen += 1
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((40, 3), "float32"), np.zeros((40, 1), "float32")
+    with stop_requests() as received:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)  # ended by the signal
+        except KeyboardInterrupt:
+            pass  # lost
+        assert received == {"signal": signal.SIGINT}
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(x, y, batch_size=4, epochs=3, verbose=0, callbacks=[Batches(), RaiseStopRequests()])
+    assert Batches.seen == 1
+    raise_if_requested()  # nothing pending once the block has ended
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_an_interrupt_lost_in_a_finaliser_is_raised_again(monkeypatch, capsys):
     """Ctrl-C landing in a finaliser: Python would print "Exception ignored" and drop it; the CLI raises
     it again a moment later in the main flow, silently."""

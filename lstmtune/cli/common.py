@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import typer
@@ -54,30 +52,6 @@ def redeliver_interrupts_from_finalisers() -> None:
         default(unraisable)
 
     sys.unraisablehook = hook
-
-
-@contextlib.contextmanager
-def terminations_interrupt() -> Iterator[dict[str, int]]:
-    """Inside: SIGTERM (a CI runner cancelling a job, `kill`) and SIGHUP (a closed terminal) stop a search
-    as Ctrl-C does, by raising KeyboardInterrupt in the main thread: the running trial is marked
-    interrupted, run.json says so, and --resume goes on. Yields {"signal": number} once one arrived; the
-    previous handlers come back on leaving."""
-    received: dict[str, int] = {}
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        received["signal"] = signum
-        raise KeyboardInterrupt
-
-    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {name: signal.signal(getattr(signal, name), interrupt) for name in names}
-    try:
-        yield received
-    finally:
-        for name, handler in previous.items():
-            signal.signal(getattr(signal, name), handler)
 
 
 def append_step_summary(markdown: str) -> None:

@@ -16,7 +16,6 @@ from lstmtune.cli.common import (
     redeliver_interrupts_from_finalisers,
     stderr,
     stdout,
-    terminations_interrupt,
 )
 from lstmtune.cli.options import (
     ClassWeightOpt,
@@ -79,6 +78,7 @@ from lstmtune.cli.options import (
     WorkersOpt,
     search_request,
 )
+from lstmtune.core.interrupts import stop_requests
 from lstmtune.core.names import DEFAULT_TASK
 from lstmtune.errors import DiskFull, LstmtuneError
 
@@ -161,8 +161,8 @@ def search(
 
         lstmtune search examples/data/ecg200.csv --task autoencoder --wide --label-col label --normal 1 --split-col split --space autoencoder --out runs/ecg200
     """
-    # SIGTERM and SIGHUP end the search as Ctrl-C does from the start, while its inputs are read too.
-    with terminations_interrupt() as received:
+    # Ctrl-C, SIGTERM and SIGHUP end the search from the start, while its inputs are read too.
+    with stop_requests() as received:
         plan = _plan(search_request(ctx.params, command=("lstmtune", *sys.argv[1:])), received)
         _run(plan, quiet=quiet, json_output=json_output, received=received)
 
@@ -187,10 +187,10 @@ def _plan(request: SearchRequest, received: dict[str, int]) -> SearchPlan:
 
 def _stopped(received: dict[str, int], what: str) -> NoReturn:
     """End after Ctrl-C (exit 130) or SIGTERM / SIGHUP (128 + its number), saying which and `what`."""
-    number = received.get("signal")
-    how = f"stopped by {signal.Signals(number).name}" if number else "interrupted"
+    number = received.get("signal", signal.SIGINT)
+    how = "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
     stderr().print(f"{how}: {what}", highlight=False, markup=False, soft_wrap=True)
-    raise typer.Exit(128 + number if number else 130) from None
+    raise typer.Exit(128 + number) from None
 
 
 def _run(plan: SearchPlan, quiet: bool, json_output: bool, received: dict[str, int]) -> None:

@@ -17,6 +17,7 @@ from lstmtune.tuning import executions
 from lstmtune.tuning.fold_pruning import FoldPruner
 from lstmtune.tuning.model import (
     LearningRateLogger,
+    RaiseStopRequests,
     StopAtDeadline,
     StopOnDivergence,
     build_for_training,
@@ -211,6 +212,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
             early,
             StopOnDivergence(),
             budget,
+            RaiseStopRequests(),
         ]
         build_for_training(model, train)
         history = model.fit(

@@ -9,6 +9,7 @@ from typing import Any
 
 import keras
 
+from lstmtune.core.interrupts import raise_if_requested
 from lstmtune.tasks.gradient_noise import NOISY
 from lstmtune.tasks.layers import MaskedPooling, regularizer
 from lstmtune.tasks.model_size import conv_kernels
@@ -223,6 +224,17 @@ class StopOnDivergence(keras.callbacks.Callback):
             self.losses.append(float(loss))
             if diverged_at(self.losses) is not None:
                 self.model.stop_training = True
+
+
+class RaiseStopRequests(keras.callbacks.Callback):
+    """Raises, at the next batch, a Ctrl-C (or SIGTERM) whose KeyboardInterrupt was lost where it landed
+    (see core/interrupts.py)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        raise_if_requested()
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise_if_requested()
 
 
 class StopAtDeadline(keras.callbacks.Callback):

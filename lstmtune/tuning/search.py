@@ -8,6 +8,7 @@ from typing import Any
 
 import keras
 
+from lstmtune.core.interrupts import raise_if_requested
 from lstmtune.core.status import RunStatus, TrialStatus
 from lstmtune.core.text import clip, plural
 from lstmtune.errors import DiskFull, LstmtuneError, SearchFailed
@@ -131,6 +132,7 @@ def _run_trials(
                 [keras.callbacks.TensorBoard(log_dir=str(run_dir.tensorboard))] if plan.request.tensorboard else []
             )
             tuning.tuner.search(verbose=0, callbacks=callbacks)
+        raise_if_requested()  # one lost in the last trial: the run is not complete without the user's consent
     except BudgetSpent:  # no new trial after the deadline: a normal end, with what it has
         manifest["search"]["budget_ended_search"] = True
     finally:

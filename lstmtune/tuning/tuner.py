@@ -13,6 +13,7 @@ from typing import Any
 import keras
 import keras_tuner
 
+from lstmtune.core.interrupts import raise_if_requested
 from lstmtune.plan import SearchPlan
 from lstmtune.run.disk import Room
 from lstmtune.space.settings import default_initial_points
@@ -111,6 +112,7 @@ def make_tuner(
         trials_run = 0
 
         def pre_create_trial(self):
+            raise_if_requested()
             super().pre_create_trial()
             # Past the deadline no trial starts, unless the budget of trials is spent anyway.
             remaining = getattr(self.oracle, "remaining_trials", None)
