@@ -175,12 +175,12 @@ def _from_history(
     if not unstable and val and best_epoch is not None and 1 <= best_epoch < len(val):
         overfits = _overfits(name, maximise, val, train, train_maximise, int(best_epoch), row)
         if overfits:
-            out.append(Diagnosis("overfits", trial, overfits))
+            out.append(Diagnosis("overfits", trial, overfits + _batch_norm_hint(row, val, maximise)))
     still = best_epoch is not None and epochs_run is not None and epochs_run >= 2 and best_epoch >= epochs_run
     nothing = None
     if not (unstable or overfits):
         nothing = _not_learning(name, val, history.get("loss", []), skill, floor, chance, still)
-        nothing = nothing and nothing + _training_hint(row)
+        nothing = nothing and nothing + _training_hint(row) + _batch_norm_hint(row, val, maximise)
     if nothing:
         out.append(Diagnosis("not_learning", trial, nothing))
     learnt_nothing = nothing is not None
@@ -274,6 +274,26 @@ def _training_hint(row: pd.Series) -> str:
             "learning (the history's learning_rate column shows it)"
         )
     return "".join(f"; {hint}" for hint in hints)
+
+
+def _batch_norm_hint(row: pd.Series, val: list[float], maximise: bool) -> str:
+    """For a trial with batch_norm that overfits or learnt nothing: batch normalisation as a suspect. Its
+    validation runs on running averages of the training batches' statistics (momentum 0.99), which trail
+    the weights when an epoch holds few batches: the validation curve jumps while training's does not."""
+    if str(row.get("batch_norm")).lower() != "true":
+        return ""
+    steps = [
+        (before - after if maximise else (after / before - 1 if before > 0 else 0.0))
+        for before, after in zip(val, val[1:])
+    ]
+    worst = max(steps, default=0.0)
+    jump = f", here by up to {worst:.3f}" if maximise else f", here by up to {worst:.0%}"
+    return (
+        "; it trained with batch_norm: validation runs on running averages of the training batches' statistics, "
+        "which trail the weights when an epoch holds few batches and make the validation curve jump"
+        + (jump + " from one epoch to the next" if worst > (OVERFIT_DROP if maximise else OVERFIT_RISE) else "")
+        + ": compare a trial with batch_norm off, or a smaller batch_size"
+    )
 
 
 def _unstable(row: pd.Series, losses: list[float]) -> str | None:
