@@ -385,6 +385,28 @@ def test_a_step_score_is_its_error_averaged_over_the_windows_that_hold_it():
     assert figures["roc_auc"] == pytest.approx(0.5)  # 4.0 and 6.5 against 1, 3, 8, 9
 
 
+def test_step_errors_are_weighed_by_their_position_in_the_window_so_edges_do_not_outscore_an_anomaly():
+    """Every window rebuilds its first steps worst (errors 10, 4, 2, then 1); step 50 is anomalous (+3 in
+    each window holding it). Averaged as they are, the steps that open windows score highest; weighed by
+    the normal windows' errors at each position, every normal step scores alike and the anomaly tops."""
+    from lstmtune.tasks.autoencoder.steps import position_weights, step_scores
+
+    profile = np.array([10.0, 4.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    starts = np.arange(0, 93, 4)
+    normal = np.tile(profile, (len(starts), 1))
+    errors = normal.copy()
+    held = (starts[:, None] + np.arange(8)[None, :]) == 50
+    errors[held] += 3.0
+    weights = position_weights(normal)
+    assert weights == pytest.approx(profile.mean() / profile)
+    positions, plain = step_scores(starts, errors)
+    assert positions[np.argmax(plain)] % 4 == 0 and positions[np.argmax(plain)] != 50  # a window's first step
+    positions, weighed = step_scores(starts, errors, weights)
+    assert positions[np.argmax(weighed)] == 50
+    assert np.ptp(np.delete(weighed, 50)) == pytest.approx(0.0)  # every normal step alike
+    assert position_weights(np.zeros((3, 8))).tolist() == [1.0] * 8  # a perfect model: nothing to weigh
+
+
 def test_a_bottleneck_as_wide_as_a_sequence_is_a_warning(cli, tmp_path):
     """48 steps x 1 channel: latent_units up to 64 could copy a beat whole; up to 16 is a bottleneck."""
     wide, narrow = tmp_path / "wide.yaml", tmp_path / "narrow.yaml"

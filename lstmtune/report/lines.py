@@ -105,8 +105,8 @@ def step_lines(report: Report) -> list[str]:
     if isinstance(theirs, dict) and theirs:
         models.append((f"reference ({reference.get('name')})", theirs))
     lines = [
-        f"Per-step test scores ({best_steps.get('steps')} steps; each step's reconstruction error averaged over "
-        "the windows that hold it):"
+        f"Per-step test scores ({best_steps.get('steps')} steps; each step's reconstruction error, weighed by its "
+        "position in each window, averaged over the windows that hold it):"
     ]
     for name, figures in models:
         parts = [f"highest at {figures.get('top')}"]

@@ -67,7 +67,7 @@ def caption(report: Report, name: str) -> str:
         ),
         "steps": (
             "The test part of the series (top) and the best and the reference model's per-step scores (bottom, log scale): a step's "
-            "reconstruction error averaged over the windows that hold it. A useful model peaks on the shaded "
+            "reconstruction error, weighed by its position in each window, averaged over the windows that hold it. A useful model peaks on the shaded "
             "labelled anomalies and stays low elsewhere; the triangles mark each model's highest step."
         ),
     }

@@ -22,7 +22,14 @@ from lstmtune.errors import OptionError
 from lstmtune.tasks.autoencoder import scores
 from lstmtune.tasks.autoencoder.labels import check_splits, read_labels
 from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings, latent_range
-from lstmtune.tasks.autoencoder.steps import SeriesSteps, normal_step_scores, step_figures, step_frame, step_scores
+from lstmtune.tasks.autoencoder.steps import (
+    SeriesSteps,
+    normal_step_scores,
+    position_weights,
+    step_figures,
+    step_frame,
+    step_scores,
+)
 from lstmtune.tasks.autoencoder.windows import Windowed, check_window_flags, cut_windows
 from lstmtune.tasks.base import DataRequest, Prepared, too_few_items
 from lstmtune.tasks.model_size import ModelShape
@@ -86,10 +93,13 @@ class AutoencoderData(Prepared):
         # A windowed series: where each split's windows start in it; the reference's test reconstructions.
         self.starts = {s: np.array([series.starts[str(i)] for i in self.ids[s]]) for s in SPLITS} if series else {}
         self.reference_outputs: np.ndarray | None = None
+        self.reference_weights: np.ndarray | None = None  # its errors' weights by position in a window
+        self.mean_weights = self.step_weights(self._mean_outputs("val")) if series else None
         # The latest validation scores of normal sequences, by the values they were computed for: the test
         # figures' threshold and predict's percentiles come from the same model's validation scores.
         self._val_scores: tuple[int, dict[str, Any], np.ndarray] | None = None
         self._val_step_scores: np.ndarray | None = None  # of the same model, along a windowed series
+        self._val_step_weights: np.ndarray | None = None  # its errors' weights by position in a window
         self.latent_median = 8
         self.info: dict[str, Any] = {
             "format": encoder.format,
@@ -136,7 +146,9 @@ class AutoencoderData(Prepared):
 
     # -- figures --
 
-    def figures_of(self, split: str, outputs: np.ndarray, threshold: float | None) -> dict[str, Any]:
+    def figures_of(
+        self, split: str, outputs: np.ndarray, threshold: float | None, step_weights: np.ndarray | None = None
+    ) -> dict[str, Any]:
         x, mask, normal = self._x[split], self._mask[split], self.normal[split]
         outputs = np.asarray(outputs, dtype=np.float64)
         if outputs.shape != x.shape:
@@ -156,19 +168,22 @@ class AutoencoderData(Prepared):
         if split == "test" and threshold is not None:
             figures.update(scores.flag_figures(per_sequence_scores, threshold, anomalous))
         if split == "test" and self.series is not None:
-            positions, found = step_scores(self.starts[split], scores.step_errors(x, outputs))
+            positions, found = step_scores(self.starts[split], scores.step_errors(x, outputs), step_weights)
             figures["steps"] = step_figures(self.series, positions, found)
         return figures
 
     def series_scores(self, split: str, outputs: np.ndarray) -> pd.DataFrame | None:
-        """A windowed series' per-step scores on `split`: the best model's, the mean's and the reference's."""
+        """A windowed series' per-step scores on `split`: the model's last evaluated on validation (the
+        best's), the mean's and the reference's, each weighed by its own validation windows' errors."""
         if self.series is None:
             return None
         x, starts = self._x[split], self.starts[split]
-        models = {"score": outputs, "mean": np.broadcast_to(self.means, x.shape)}
+        models = {"score": (outputs, self._val_step_weights), "mean": (self._mean_outputs(split), self.mean_weights)}
         if split == "test" and self.reference_outputs is not None:
-            models["reference"] = self.reference_outputs
-        found = {name: step_scores(starts, scores.step_errors(x, out)) for name, out in models.items()}
+            models["reference"] = (self.reference_outputs, self.reference_weights)
+        found = {
+            name: step_scores(starts, scores.step_errors(x, out), weights) for name, (out, weights) in models.items()
+        }
         positions = found["score"][0]
         return step_frame(self.series, positions, {name: values for name, (_, values) in found.items()})
 
@@ -180,19 +195,31 @@ class AutoencoderData(Prepared):
         normal sequences' scores set; on test the anomaly figures (ROC / PR AUC with labels, and what the
         threshold of the same model's validation scores flags)."""
         values = values or {}
-        threshold = None
+        threshold, weights = None, None
         if split == "test":
             threshold = self.threshold_for(values)
-        figures = self.figures_of(split, outputs, threshold)
+            weights = self._val_step_weights if threshold is not None else None
+        if split == "val" and self.series is not None:
+            weights = self._val_step_weights = self.step_weights(outputs)
+        figures = self.figures_of(split, outputs, threshold, weights)
         if split == "val":
             x, mask = self._x["val"], self._mask["val"]
             val_scores = scores.sequence_scores(x, np.asarray(outputs, dtype=np.float64), mask)[self.normal["val"]]
             self._val_scores = (id(values), dict(values), np.sort(val_scores))
             if self.series is not None:
                 errors = scores.step_errors(x, np.asarray(outputs, dtype=np.float64))
-                self._val_step_scores = normal_step_scores(self.series, self.starts["val"], errors)
+                self._val_step_scores = normal_step_scores(self.series, self.starts["val"], errors, weights)
             figures["threshold"] = self._val_threshold(val_scores)
         return figures
+
+    def step_weights(self, val_outputs: np.ndarray) -> np.ndarray:
+        """The weights of a model's errors by their position in a window, from its reconstructions of the
+        normal validation windows (see steps.py)."""
+        errors = scores.step_errors(self._x["val"], np.asarray(val_outputs, dtype=np.float64))
+        return position_weights(errors[self.normal["val"]])
+
+    def _mean_outputs(self, split: str) -> np.ndarray:
+        return np.broadcast_to(self.means, self._x[split].shape)
 
     def val_scores_for(self, values: dict[str, Any]) -> np.ndarray | None:
         """The normal validation sequences' scores (sorted) of the model last evaluated on validation with
@@ -209,12 +236,12 @@ class AutoencoderData(Prepared):
     def baselines(self) -> dict[str, dict[str, dict[str, Any]]]:
         """The per-step, per-channel training mean reconstructs every sequence (skill 0); its scores are the
         distance to the mean sequence, a naive anomaly score of its own."""
-        outputs = {s: np.broadcast_to(self.means, self._x[s].shape) for s in ("val", "test")}
+        outputs = {s: self._mean_outputs(s) for s in ("val", "test")}
         val_scores = scores.sequence_scores(self._x["val"], outputs["val"], self._mask["val"])[self.normal["val"]]
         threshold = self._val_threshold(val_scores)
         return {
             "val": {"mean": {**self.figures_of("val", outputs["val"], None), "threshold": threshold}},
-            "test": {"mean": self.figures_of("test", outputs["test"], threshold)},
+            "test": {"mean": self.figures_of("test", outputs["test"], threshold, self.mean_weights)},
         }
 
     def predictions(self, split: str, outputs: np.ndarray, values: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -388,6 +415,11 @@ class AutoencoderData(Prepared):
             "val_step_scores": (
                 [float(v) for v in self._val_step_scores]
                 if found is not None and self._val_step_scores is not None
+                else None
+            ),
+            "val_step_weights": (
+                [float(v) for v in self._val_step_weights]
+                if found is not None and self._val_step_weights is not None
                 else None
             ),
         }

@@ -31,12 +31,13 @@ def fit_reference(data: Any, components: int) -> Reference:
         reconstructed[split] = rebuilt * mask[..., None]  # padding is not reconstructed
     val_scores = scores.sequence_scores(data.inputs("val")[0], reconstructed["val"], data.inputs("val")[1])
     threshold = scores.threshold_at(val_scores[data.normal["val"]], data.settings.threshold_pct)
+    weights = data.step_weights(reconstructed["val"]) if data.series is not None else None
     figures = {
         "val": {**data.figures_of("val", reconstructed["val"], None), "threshold": threshold},
-        "test": data.figures_of("test", reconstructed["test"], threshold),
+        "test": data.figures_of("test", reconstructed["test"], threshold, weights),
     }
     test_x, test_mask = data.inputs("test")
-    data.reference_outputs = reconstructed["test"]
+    data.reference_outputs, data.reference_weights = reconstructed["test"], weights
     return Reference(
         name=NAME.format(k=k),
         figures=figures,

@@ -2,8 +2,11 @@
 
 Overlapping windows each rebuild a step several times. A step's score is its reconstruction error averaged
 over every window of its split that holds it: a short anomaly then stands out where it happens, instead of
-being diluted over whole windows, and the windows' edges, which an autoencoder rebuilds worst, weigh no
-more than their share.
+being diluted over whole windows. An LSTM autoencoder rebuilds the first steps of every window far worse
+than the rest (its decoder starts from the bottleneck alone), so each error is first weighed by where it
+lies in its window: by the mean error of normal validation windows over all positions, divided by theirs
+at that position. A step's score then says how unusual its errors are for where they fell, and a normal
+beat's upstroke that happens to open many windows does not outscore an anomaly.
 """
 
 from __future__ import annotations
@@ -26,12 +29,30 @@ class SeriesSteps:
     starts: dict[str, int]
 
 
-def step_scores(starts: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(positions, scores): each step the windows reach, and its error averaged over the windows holding it.
-    `starts` (n,) are the windows' first positions, `errors` (n, W) their steps' errors."""
+def position_weights(errors: np.ndarray) -> np.ndarray:
+    """(W,): the weight of an error at each position of a window, from normal validation windows' errors
+    (n, W): their mean error over all positions divided by their mean at the position (1 where there are
+    no windows, and a position rebuilt exactly weighs no more than 1,000 times the mean)."""
+    if not len(errors):
+        return np.ones(errors.shape[1])
+    profile = errors.mean(axis=0)
+    overall = float(profile.mean())
+    if overall <= 0:
+        return np.ones(errors.shape[1])
+    return overall / np.maximum(profile, overall / 1000.0)
+
+
+def step_scores(
+    starts: np.ndarray, errors: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, scores): each step the windows reach, and its error (weighed by `weights`, its position
+    in the window's) averaged over the windows holding it. `starts` (n,) are the windows' first positions,
+    `errors` (n, W) their steps' errors."""
     width = errors.shape[1]
     if not len(starts):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if weights is not None:
+        errors = errors * weights[None, :]
     low = int(starts.min())
     span = int(starts.max()) + width - low
     sums, counts = np.zeros(span), np.zeros(span)
@@ -42,10 +63,10 @@ def step_scores(starts: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.
     return np.flatnonzero(held) + low, sums[held] / counts[held]
 
 
-def normal_step_scores(series: SeriesSteps, starts: np.ndarray, errors: np.ndarray) -> np.ndarray:
+def normal_step_scores(series: SeriesSteps, starts: np.ndarray, errors: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The step scores of the steps not labelled anomalous, sorted: what a new series' steps are placed
     among (their percentile, the flag at --threshold-pct)."""
-    positions, found = step_scores(starts, errors)
+    positions, found = step_scores(starts, errors, weights)
     if series.anomalous is not None:
         found = found[~series.anomalous[positions]]
     return np.sort(found)

@@ -38,6 +38,20 @@ def _sorted_scores(state: dict[str, Any], key: str, what: str) -> np.ndarray | N
     return np.sort(np.asarray(found, dtype=np.float64))
 
 
+def _step_weights(state: dict[str, Any], length: int) -> np.ndarray | None:
+    """The weights of errors by position in a window (absent from runs that did not weigh them)."""
+    found = state.get("val_step_weights")
+    if found is None:
+        return None
+    if (
+        not isinstance(found, list)
+        or len(found) != length
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0 for v in found)
+    ):
+        raise ValueError(f"val_step_weights must list {length} numbers > 0, one per step of a window")
+    return np.asarray(found, dtype=np.float64)
+
+
 class AutoencoderPredictorEncoder:
     """New rows -> padded, scaled, masked sequences; reconstructions -> each sequence's score, its
     percentile among the normal validation sequences' scores, and the flag."""
@@ -64,6 +78,7 @@ class AutoencoderPredictorEncoder:
             if window["window"] != self.encoder.length:
                 raise ValueError(f"window.window ({window['window']}) must equal length ({self.encoder.length})")
         self.window = window
+        self.val_step_weights = _step_weights(state, self.encoder.length) if window is not None else None
 
     def model_shapes(self) -> dict[str, Shape]:
         encoder = self.encoder
@@ -128,14 +143,15 @@ class AutoencoderPredictorEncoder:
         return out
 
     def steps(self, x: np.ndarray, outputs: np.ndarray, ids: Any, series: Any) -> pd.DataFrame:
-        """One row per time step of the series: its time, the first feature's value, its score (the error
-        averaged over the windows holding it), and its percentile among the normal validation steps' scores
-        with the flag at the run's --threshold-pct (when the run kept those scores)."""
+        """One row per time step of the series: its time, the first feature's value, its score (the error,
+        weighed by its position in each window, averaged over the windows holding it), and its percentile
+        among the normal validation steps' scores with the flag at the run's --threshold-pct (when the run
+        kept those scores)."""
         from lstmtune.tasks.autoencoder.scores import placed_among, step_errors
         from lstmtune.tasks.autoencoder.steps import step_frame, step_scores
 
         starts = np.array([series.starts[str(item)] for item in ids], dtype=np.int64)
-        positions, found = step_scores(starts, step_errors(x, outputs))
+        positions, found = step_scores(starts, step_errors(x, outputs), self.val_step_weights)
         frame = step_frame(series, positions, {"score": found})
         for name, column in placed_among(found, self.val_step_scores, self.threshold_pct).items():
             frame[name] = column
