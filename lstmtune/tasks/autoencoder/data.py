@@ -20,6 +20,7 @@ from lstmtune.data.csv_reader import read_csv
 from lstmtune.data.splits import SPLITS
 from lstmtune.errors import OptionError
 from lstmtune.tasks.autoencoder import scores
+from lstmtune.tasks.autoencoder.examples import extreme_sequences
 from lstmtune.tasks.autoencoder.labels import check_splits, read_labels
 from lstmtune.tasks.autoencoder.settings import OBJECTIVE, AutoencoderSettings, latent_range
 from lstmtune.tasks.autoencoder.steps import (
@@ -181,11 +182,8 @@ class AutoencoderData(Prepared):
         models = {"score": (outputs, self._val_step_weights), "mean": (self._mean_outputs(split), self.mean_weights)}
         if split == "test" and self.reference_outputs is not None:
             models["reference"] = (self.reference_outputs, self.reference_weights)
-        found = {
-            name: step_scores(starts, scores.step_errors(x, out), weights) for name, (out, weights) in models.items()
-        }
-        positions = found["score"][0]
-        return step_frame(self.series, positions, {name: values for name, (_, values) in found.items()})
+        found = {name: step_scores(starts, scores.step_errors(x, out), w) for name, (out, w) in models.items()}
+        return step_frame(self.series, found["score"][0], {name: values for name, (_, values) in found.items()})
 
     def _val_threshold(self, val_scores: np.ndarray) -> float:
         return scores.threshold_at(val_scores, self.settings.threshold_pct)
@@ -264,37 +262,10 @@ class AutoencoderData(Prepared):
         return with_reference(frame, split, self.fitted_reference)
 
     def examples(self, split: str, outputs: np.ndarray) -> pd.DataFrame:
-        """The split's most typical and most unusual sequences of each class (lowest and highest score),
-        step by step: item, label, score, step, channel, input and reconstruction (scaled units)."""
-        x, mask = self._x[split], self._mask[split]
-        outputs = np.asarray(outputs, dtype=np.float64)
-        found = scores.sequence_scores(x, outputs, mask)
-        labels = self.labels[split]
-        groups = [~self.normal[split], self.normal[split]] if labels is not None else [np.ones(len(x), bool)]
-        chosen: list[int] = []
-        for members in groups:
-            positions = np.flatnonzero(members)
-            if len(positions):
-                order = positions[np.argsort(found[positions], kind="stable")]
-                chosen += [int(i) for i in dict.fromkeys([order[0], order[-1]])]
-        rows = []
-        for i in chosen:
-            steps = int(mask[i].sum())
-            for channel, name in enumerate(self.features if self.encoder.format == "long" else ["value"]):
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "item": self.ids[split][i],
-                            "label": labels[i] if labels is not None else "",
-                            "score": found[i],
-                            "step": np.arange(steps),
-                            "channel": name,
-                            "input": x[i, :steps, channel],
-                            "reconstruction": outputs[i, :steps, channel],
-                        }
-                    )
-                )
-        return pd.concat(rows, ignore_index=True)
+        """The split's most typical and most unusual sequences of each class (see examples.py)."""
+        names = self.features if self.encoder.format == "long" else ["value"]
+        labels, normal = self.labels[split], self.normal[split]
+        return extreme_sequences(self._x[split], outputs, self._mask[split], self.ids[split], labels, normal, names)
 
     def model_shape(self, values: dict[str, Any]) -> ModelShape:
         # The decoder runs over every step too: its activations count as more steps of the same width.
@@ -403,25 +374,22 @@ class AutoencoderData(Prepared):
         ]
 
     def state(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The encoder, and the normal validation scores predict places new sequences' scores among."""
+        """The encoder, and the normal validation scores predict places new sequences' scores among (of the
+        model with these values: none for another)."""
         found = self.val_scores_for(values or {})
+
+        def listed(kept: np.ndarray | None) -> list[float] | None:
+            return [float(v) for v in kept] if found is not None and kept is not None else None
+
         return {
             **self.encoder.to_state(),
             "labels": list(scores.CLASSES) if self.labelled else None,  # as run.json records them
             "window": self.window,
             "encoding": self.encoding,
             "threshold_pct": self.settings.threshold_pct,
-            "val_scores": [float(v) for v in found] if found is not None else None,
-            "val_step_scores": (
-                [float(v) for v in self._val_step_scores]
-                if found is not None and self._val_step_scores is not None
-                else None
-            ),
-            "val_step_weights": (
-                [float(v) for v in self._val_step_weights]
-                if found is not None and self._val_step_weights is not None
-                else None
-            ),
+            "val_scores": listed(found),
+            "val_step_scores": listed(self._val_step_scores),
+            "val_step_weights": listed(self._val_step_weights),
         }
 
     def reference_choices(self) -> tuple[str, ...]:
