@@ -293,6 +293,44 @@ def test_heavy_augmentation_that_destroys_the_signal_is_diagnosed_as_not_learnin
     assert "training loss never fell" in reason and "it trained with augment_permute 12" in reason
 
 
+def keyword_texts(n: int, seed: int) -> pd.DataFrame:
+    """Random words of a 40-word vocabulary, labelled by the one keyword each text holds ("great": 1,
+    "awful": 0)."""
+    rng = np.random.default_rng(seed)
+    vocabulary = [f"w{i}" for i in range(40)]
+    rows = []
+    for _ in range(n):
+        words = list(rng.choice(vocabulary, int(rng.integers(5, 10))))
+        label = int(rng.random() < 0.5)
+        words[int(rng.integers(0, len(words)))] = "great" if label else "awful"
+        rows.append((" ".join(words), label))
+    return pd.DataFrame(rows, columns=["text", "label"])
+
+
+@pytest.mark.search
+def test_token_replacement_that_hides_the_keyword_is_diagnosed_as_not_learning(cli, tmp_path):
+    """The keyword is learnt within a few epochs; with 95% of the training tokens replaced by random words
+    it is almost never seen, and the diagnosis names token_replace."""
+    data = tmp_path / "keywords.csv"
+    keyword_texts(400, 0).to_csv(data, index=False)
+
+    def search(replace: float) -> dict:
+        space, out = tmp_path / f"r{replace}.yaml", tmp_path / f"r{replace}"
+        space.write_text(
+            "hyperparameters: {embedding_dim: 8, units: 8, learning_rate: 0.02, batch_size: 16, "
+            f"token_replace: {replace}}}\nsearch: {{max_trials: 1, epochs: 8, patience: 3}}\n"
+        )
+        flags = ("--task", "text", "--text-col", "text", "--target", "label", "--reference", "off")
+        result = cli("search", data, *flags, "--space", space, "--out", out)
+        assert result.exit_code == 0, result.stderr
+        return json.loads(cli("report", out, "--format", "json").stdout)
+
+    learnt, hidden = search(0.0), search(0.95)
+    assert "not_learning" not in {d["code"] for d in learnt["diagnoses"]} and learnt["trials"][0]["skill"] > 0.5
+    reason = next(d["reason"] for d in hidden["diagnoses"] if d["code"] == "not_learning")
+    assert "it trained with token_replace 0.95" in reason
+
+
 @pytest.mark.search
 def test_batch_norm_with_one_batch_an_epoch_makes_validation_jump_and_the_diagnosis_names_it(cli, tmp_path):
     """Two stacked layers, the whole training split in one batch: with batch_norm off validation falls
