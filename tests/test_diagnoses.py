@@ -238,3 +238,15 @@ def test_a_two_value_range_has_no_edge_to_widen():
 
     space = {"units": {"int": [4, 8], "step": 4}, "dropout": {"float": [0.1, 0.3]}}
     assert range_edges(pd.Series({"units": 4, "dropout": 0.2}), space) == []
+
+
+def test_batch_norm_is_named_only_where_the_model_had_it_and_jumps_are_read_from_finite_epochs():
+    from lstmtune.report.diagnoses import _batch_norm_hint
+
+    curve = [float("nan"), 0.5, 0.9, 0.4]  # a rise of 80% between epochs 2 and 3
+    assert _batch_norm_hint(pd.Series({"batch_norm": True, "layers": 1}), curve, False) == ""  # nowhere to sit
+    assert _batch_norm_hint(pd.Series({"batch_norm": False, "layers": 2}), curve, False) == ""
+    assert "here by up to 80%" in _batch_norm_hint(pd.Series({"batch_norm": True, "layers": 2}), curve, False)
+    decoder = pd.Series({"batch_norm": "True", "layers": 1, "decoder_layers": 2})
+    assert "jump:" in _batch_norm_hint(decoder, [0.5, float("inf"), 0.4], False)  # no figure from an infinity
+    assert "here by up to 0.200" in _batch_norm_hint(pd.Series({"batch_norm": True, "layers": 3}), [0.9, 0.7], True)

@@ -212,8 +212,35 @@ def test_a_stop_request_lost_on_its_way_is_raised_at_the_next_batch():
         with pytest.raises(KeyboardInterrupt):
             model.fit(x, y, batch_size=4, epochs=3, verbose=0, callbacks=[Batches(), RaiseStopRequests()])
     assert Batches.seen == 1
-    raise_if_requested()  # nothing pending once the block has ended
+    raise_if_requested()  # nothing raised outside the block
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with stop_requests() as received:  # a new block starts afresh
+        assert received == {}
+        raise_if_requested()
+
+
+def test_stop_requests_leave_ignored_signals_ignored_and_end_once_acknowledged():
+    """A search started with SIGHUP ignored (nohup) keeps ignoring it; once the search has acknowledged a
+    stop (it is writing its last state), a further signal is remembered but interrupts nothing."""
+    import os
+    import signal
+
+    from lstmtune.core.interrupts import acknowledge, raise_if_requested, stop_requests
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with stop_requests() as received:
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGHUP)  # ignored: nothing raised, nothing remembered
+            assert received == {}
+            acknowledge()
+            os.kill(os.getpid(), signal.SIGTERM)  # would interrupt before the acknowledgement
+            assert received == {"signal": signal.SIGTERM}
+            raise_if_requested()  # acknowledged: nothing raised
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    with stop_requests() as received:  # a new block starts afresh
+        assert received == {}
 
 
 def test_an_interrupt_lost_in_a_finaliser_is_raised_again(monkeypatch, capsys):

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from lstmtune.core.interrupts import stopping
 from lstmtune.errors import LstmtuneError
 
 # Set by the app's callback: with --debug an error is raised with its traceback instead of one line.
@@ -43,9 +44,13 @@ def redeliver_interrupts_from_finalisers() -> None:
     """
     default = sys.unraisablehook
 
+    def redeliver() -> None:
+        if not stopping():  # the search may be stopping already, on the request it remembered
+            os.kill(os.getpid(), signal.SIGINT)
+
     def hook(unraisable: Any) -> None:
         if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
-            threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
+            threading.Timer(0.01, redeliver).start()
             return
         if "No space left on device" in str(unraisable.exc_value):
             return  # a checkpoint file closed after a full disk; the search says so in one line

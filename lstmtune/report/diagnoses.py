@@ -280,13 +280,14 @@ def _batch_norm_hint(row: pd.Series, val: list[float], maximise: bool) -> str:
     """For a trial with batch_norm that overfits or learnt nothing: batch normalisation as a suspect. Its
     validation runs on running averages of the training batches' statistics (momentum 0.99), which trail
     the weights when an epoch holds few batches: the validation curve jumps while training's does not."""
-    if str(row.get("batch_norm")).lower() != "true":
-        return ""
+    stacked = (number(row.get("layers")) or 1) > 1 or (number(row.get("decoder_layers")) or 1) > 1
+    if str(row.get("batch_norm")).lower() not in ("true", "1", "1.0") or not stacked:
+        return ""  # batch normalisation sits between stacked LSTM layers only
     steps = [
         (before - after if maximise else (after / before - 1 if before > 0 else 0.0))
         for before, after in zip(val, val[1:])
     ]
-    worst = max(steps, default=0.0)
+    worst = max((step for step in steps if math.isfinite(step)), default=0.0)
     jump = f", here by up to {worst:.3f}" if maximise else f", here by up to {worst:.0%}"
     return (
         "; it trained with batch_norm: validation runs on running averages of the training batches' statistics, "

@@ -8,7 +8,7 @@ from typing import Any
 
 import keras
 
-from lstmtune.core.interrupts import raise_if_requested
+from lstmtune.core.interrupts import acknowledge, raise_if_requested
 from lstmtune.core.status import RunStatus, TrialStatus
 from lstmtune.core.text import clip, plural
 from lstmtune.errors import DiskFull, LstmtuneError, SearchFailed
@@ -68,6 +68,7 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         status = RunStatus.COMPLETED
         return manifest
     except KeyboardInterrupt:
+        acknowledge()  # its state is written next: no second interrupt cuts that short
         status = RunStatus.INTERRUPTED
         raise SearchInterrupted(str(run_dir.root)) from None
     except DiskFull:  # nothing wrong with the search: resume once there is room
@@ -75,6 +76,7 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         raise
     except Exception as exc:
         if kt.interrupted_in_native_code(exc) and not isinstance(exc, LstmtuneError):
+            acknowledge()
             status = RunStatus.INTERRUPTED
             raise SearchInterrupted(str(run_dir.root)) from None
         full = disk_full(exc)

@@ -143,6 +143,8 @@ def make_tuner(
                 recorder.prune_notes[trial.trial_id] = reason
 
         def on_trial_end(self, trial):
+            if trial.status != kt.KtStatus.COMPLETED:
+                raise_if_requested()  # a stop TensorFlow turned into the trial's error: interrupted, not failed
             if kt.is_worker(self) and trial.status == kt.KtStatus.COMPLETED:
                 # A worker's trial object does not get the metrics it sent: the chief's copy has them.
                 trial.metrics = self.oracle.get_trial(trial.trial_id).metrics
