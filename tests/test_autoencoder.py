@@ -288,9 +288,11 @@ def test_windows_of_one_series_split_in_time_and_the_reference_finds_the_marked_
     ours, theirs = manifest["best"]["test"]["steps"], manifest["baselines"]["reference"]["test"]["steps"]
     assert ours["top"] == str(int(steps.loc[steps["score"].idxmax(), "time"])) and ours["anomalous_steps"] == 12
     assert 0.0 <= ours["roc_auc"] <= 1.0 and isinstance(ours["top_distance"], int)
+    assert ours["weighed"] is True and theirs["weighed"] is True  # by position in the window, each its own
     assert theirs["top_distance"] <= 2 and theirs["roc_auc"] > 0.9, theirs
     report = cli("report", out, "--plots", tmp_path / "plots")
     assert report.exit_code == 0 and "Per-step test scores (6000 steps" in report.stdout
+    assert "weighed by its position in each window" in report.stdout
     assert (tmp_path / "plots" / "steps.png").stat().st_size > 10_000
     scores = tmp_path / "scores.csv"
     assert cli("predict", out, BLEEDING, "--output", scores).exit_code == 0

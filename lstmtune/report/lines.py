@@ -104,9 +104,10 @@ def step_lines(report: Report) -> list[str]:
     theirs = ((reference or {}).get("test") or {}).get("steps") if isinstance(reference, dict) else None
     if isinstance(theirs, dict) and theirs:
         models.append((f"reference ({reference.get('name')})", theirs))
+    weighed = ", weighed by its position in each window," if best_steps.get("weighed") else ""
     lines = [
-        f"Per-step test scores ({best_steps.get('steps')} steps; each step's reconstruction error, weighed by its "
-        "position in each window, averaged over the windows that hold it):"
+        f"Per-step test scores ({best_steps.get('steps')} steps; each step's reconstruction error{weighed} "
+        "averaged over the windows that hold it):"
     ]
     for name, figures in models:
         parts = [f"highest at {figures.get('top')}"]

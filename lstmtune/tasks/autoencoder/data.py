@@ -170,7 +170,7 @@ class AutoencoderData(Prepared):
             figures.update(scores.flag_figures(per_sequence_scores, threshold, anomalous))
         if split == "test" and self.series is not None:
             positions, found = step_scores(self.starts[split], scores.step_errors(x, outputs), step_weights)
-            figures["steps"] = step_figures(self.series, positions, found)
+            figures["steps"] = {**step_figures(self.series, positions, found), "weighed": step_weights is not None}
         return figures
 
     def series_scores(self, split: str, outputs: np.ndarray) -> pd.DataFrame | None:
