@@ -190,7 +190,7 @@ def test_a_stop_request_lost_on_its_way_is_raised_at_the_next_batch():
     import keras
     import numpy as np
 
-    from lstmtune.core.interrupts import raise_if_requested, stop_requests
+    from lstmtune.core.interrupts import defer_stops, raise_if_requested, stop_requests
     from lstmtune.tuning.model import RaiseStopRequests
 
     class Batches(keras.callbacks.Callback):
@@ -217,6 +217,14 @@ def test_a_stop_request_lost_on_its_way_is_raised_at_the_next_batch():
     with stop_requests() as received:  # a new block starts afresh
         assert received == {}
         raise_if_requested()
+        defer_stops(True)  # a trial trains: the signal is only remembered, raised at the next safe point
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert received == {"signal": signal.SIGTERM}
+        with pytest.raises(KeyboardInterrupt):
+            raise_if_requested()
+        defer_stops(False)
+    with stop_requests() as received:
+        assert received == {}
 
 
 def test_stop_requests_leave_ignored_signals_ignored_and_end_once_acknowledged():

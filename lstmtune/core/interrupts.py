@@ -3,7 +3,9 @@ raise is lost: a signal is handled at whatever Python line runs next, and that l
 finaliser (Python prints the error and drops it) or inside a Python function that TensorFlow's C++ calls
 back while it traces a model, and whose errors it does not pass on. So the handler also remembers the
 request, and the search looks for it at safe points (every training batch, every trial) and raises
-KeyboardInterrupt there once more. Once the search has acknowledged the stop (it is writing its last
+KeyboardInterrupt there once more. While a trial trains (`defer_stops`) the handler only remembers: an
+exception raised inside TensorFlow's C++ as it builds and traces a model can be dropped, or worse, and the
+next batch is at most a trace away. Once the search has acknowledged the stop (it is writing its last
 state), further signals are only remembered: its clean-up is not cut short."""
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
 # has acknowledged it; empty when there is none.
 _received: dict[str, int] = {}
 _acknowledged: dict[str, bool] = {}
-_inside = {"block": False}
+_inside = {"block": False, "trial": False}
 
 
 @contextlib.contextmanager
@@ -35,12 +37,12 @@ def stop_requests() -> Iterator[dict[str, int]]:
 
     def interrupt(signum: int, frame: Any) -> None:
         _received.setdefault("signal", signum)  # the first says why: a later one may be a lost one raised again
-        if not _acknowledged:
+        if not _acknowledged and not _inside["trial"]:
             raise KeyboardInterrupt
 
     _received.clear()
     _acknowledged.clear()
-    _inside["block"] = True
+    _inside.update(block=True, trial=False)
     numbers = [getattr(signal, name) for name in NAMES if hasattr(signal, name)]
     previous = {
         number: signal.signal(number, interrupt) for number in numbers if signal.getsignal(number) != signal.SIG_IGN
@@ -50,7 +52,7 @@ def stop_requests() -> Iterator[dict[str, int]]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-        _inside["block"] = False
+        _inside.update(block=False, trial=False)
         if not _received:
             _acknowledged.clear()
 
@@ -60,6 +62,12 @@ def raise_if_requested() -> None:
     so one that was lost on its way is not ignored."""
     if _inside["block"] and _received and not _acknowledged:
         raise KeyboardInterrupt
+
+
+def defer_stops(training: bool) -> None:
+    """While a trial trains (True), a stop request is only remembered, to be raised at the next safe point;
+    False: the handler raises at once again."""
+    _inside["trial"] = training
 
 
 def acknowledge() -> None:

@@ -227,10 +227,13 @@ class StopOnDivergence(keras.callbacks.Callback):
 
 
 class RaiseStopRequests(keras.callbacks.Callback):
-    """Raises, at the next batch, a Ctrl-C (or SIGTERM) whose KeyboardInterrupt was lost where it landed
-    (see core/interrupts.py)."""
+    """Raises, at the next batch, a Ctrl-C (or SIGTERM) that arrived while the trial trained (only remembered
+    then) or whose KeyboardInterrupt was lost where it landed (see core/interrupts.py)."""
 
     def on_train_batch_end(self, batch, logs=None):
+        raise_if_requested()
+
+    def on_test_batch_end(self, batch, logs=None):  # validation inside fit
         raise_if_requested()
 
     def on_epoch_end(self, epoch, logs=None):

@@ -8,7 +8,7 @@ from typing import Any
 
 import keras
 
-from lstmtune.core.interrupts import acknowledge, raise_if_requested
+from lstmtune.core.interrupts import acknowledge, defer_stops, raise_if_requested
 from lstmtune.core.status import RunStatus, TrialStatus
 from lstmtune.core.text import clip, plural
 from lstmtune.errors import DiskFull, LstmtuneError, SearchFailed
@@ -69,6 +69,7 @@ def _search_locked(plan: SearchPlan, reporter: Reporter) -> dict[str, Any]:
         return manifest
     except KeyboardInterrupt:
         acknowledge()  # its state is written next: no second interrupt cuts that short
+        defer_stops(False)
         status = RunStatus.INTERRUPTED
         raise SearchInterrupted(str(run_dir.root)) from None
     except DiskFull:  # nothing wrong with the search: resume once there is room

@@ -13,7 +13,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from lstmtune.core.interrupts import raise_if_requested
+from lstmtune.core.interrupts import defer_stops, raise_if_requested
 from lstmtune.plan import SearchPlan
 from lstmtune.run.disk import Room
 from lstmtune.space.settings import default_initial_points
@@ -123,6 +123,7 @@ def make_tuner(
             room.check()
 
         def on_trial_begin(self, trial):
+            defer_stops(True)  # until the trial ends, a stop is raised at the next batch (core/interrupts.py)
             super().on_trial_begin(trial)
             # Every trial starts from the same random state, so a configuration's score does not depend
             # on the trials before it, and best.yaml reproduces the best score, not only its values.
@@ -143,6 +144,7 @@ def make_tuner(
                 recorder.prune_notes[trial.trial_id] = reason
 
         def on_trial_end(self, trial):
+            defer_stops(False)
             if trial.status != kt.KtStatus.COMPLETED:
                 raise_if_requested()  # a stop TensorFlow turned into the trial's error: interrupted, not failed
             if kt.is_worker(self) and trial.status == kt.KtStatus.COMPLETED:
