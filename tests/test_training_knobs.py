@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -268,6 +269,18 @@ def last_above_first(n: int, steps: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+SEQUENCE_FLAGS = ("--task", "sequence", "--wide", "--target", "label", "--reference", "off")
+
+
+def planted_report(cli, data: Path, out: Path, space: str, flags: tuple[str, ...]) -> dict:
+    """A one-trial search of `data` with the space text `space`; its report as JSON."""
+    space_file = out.parent / f"{out.name}.yaml"
+    space_file.write_text(space)
+    result = cli("search", data, *flags, "--space", space_file, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(cli("report", out, "--format", "json").stdout)
+
+
 @pytest.mark.search
 def test_heavy_augmentation_that_destroys_the_signal_is_diagnosed_as_not_learning(cli, tmp_path):
     """Learnt within a few epochs; nothing left to learn once every training sequence's steps are
@@ -277,15 +290,11 @@ def test_heavy_augmentation_that_destroys_the_signal_is_diagnosed_as_not_learnin
     last_above_first(400, 12, 1).to_csv(data, index=False)
 
     def search(permute: int) -> dict:
-        space, out = tmp_path / f"p{permute}.yaml", tmp_path / f"p{permute}"
-        space.write_text(
+        space = (
             f"hyperparameters: {{units: 8, learning_rate: 0.02, batch_size: 16, augment_permute: {permute}}}\n"
             "search: {max_trials: 1, epochs: 12, patience: 3}\n"
         )
-        flags = ("--task", "sequence", "--wide", "--target", "label", "--reference", "off")
-        result = cli("search", data, *flags, "--space", space, "--out", out)
-        assert result.exit_code == 0, result.stderr
-        return json.loads(cli("report", out, "--format", "json").stdout)
+        return planted_report(cli, data, tmp_path / f"p{permute}", space, SEQUENCE_FLAGS)
 
     learnt, shuffled = search(0), search(12)
     assert "not_learning" not in {d["code"] for d in learnt["diagnoses"]} and learnt["trials"][0]["skill"] > 0.3
@@ -315,15 +324,12 @@ def test_token_replacement_that_hides_the_keyword_is_diagnosed_as_not_learning(c
     keyword_texts(400, 0).to_csv(data, index=False)
 
     def search(replace: float) -> dict:
-        space, out = tmp_path / f"r{replace}.yaml", tmp_path / f"r{replace}"
-        space.write_text(
+        space = (
             "hyperparameters: {embedding_dim: 8, units: 8, learning_rate: 0.02, batch_size: 16, "
             f"token_replace: {replace}}}\nsearch: {{max_trials: 1, epochs: 8, patience: 3}}\n"
         )
         flags = ("--task", "text", "--text-col", "text", "--target", "label", "--reference", "off")
-        result = cli("search", data, *flags, "--space", space, "--out", out)
-        assert result.exit_code == 0, result.stderr
-        return json.loads(cli("report", out, "--format", "json").stdout)
+        return planted_report(cli, data, tmp_path / f"r{replace}", space, flags)
 
     learnt, hidden = search(0.0), search(0.95)
     assert "not_learning" not in {d["code"] for d in learnt["diagnoses"]} and learnt["trials"][0]["skill"] > 0.5
@@ -341,15 +347,11 @@ def test_batch_norm_with_one_batch_an_epoch_makes_validation_jump_and_the_diagno
     last_above_first(400, 12, 1).to_csv(data, index=False)
 
     def search(batch_norm: str) -> dict:
-        space, out = tmp_path / f"{batch_norm}.yaml", tmp_path / batch_norm
-        space.write_text(
+        space = (
             "hyperparameters: {units: 8, layers: 2, learning_rate: 0.03, batch_size: 512, "
             f"batch_norm: {batch_norm}}}\nsearch: {{max_trials: 1, epochs: 40, patience: 40}}\n"
         )
-        flags = ("--task", "sequence", "--wide", "--target", "label", "--reference", "off")
-        result = cli("search", data, *flags, "--space", space, "--out", out)
-        assert result.exit_code == 0, result.stderr
-        return json.loads(cli("report", out, "--format", "json").stdout)
+        return planted_report(cli, data, tmp_path / batch_norm, space, SEQUENCE_FLAGS)
 
     plain, normalised = search("false"), search("true")
     assert not {"overfits", "not_learning"} & {d["code"] for d in plain["diagnoses"]}

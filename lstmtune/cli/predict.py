@@ -44,8 +44,7 @@ StepsOpt = Annotated[
         "--steps",
         help="[autoencoder, --window runs] Also write one row per time step of the series as CSV to this file: "
         "time, value, score (the error, weighed by its position in each window, averaged over the windows that hold "
-        "the step), its percentile among the "
-        "validation steps' scores and whether it is flagged.",
+        "the step), its percentile among the validation steps' scores and whether it is flagged.",
     ),
 ]
 KeepOpt = Annotated[

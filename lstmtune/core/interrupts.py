@@ -29,8 +29,9 @@ _inside = {"block": False, "trial": False}
 def stop_requests() -> Iterator[dict[str, int]]:
     """Inside: SIGINT, SIGTERM (a CI runner cancelling a job, `kill`) and SIGHUP (a closed terminal) raise
     KeyboardInterrupt in the main thread and are remembered. Yields {"signal": number} once one arrived
-    (the first one's); a new block starts afresh. Signals set to be ignored (`nohup`, a background job) stay ignored; the previous
-    handlers come back on leaving. Outside the main thread (where handlers cannot be set) nothing changes."""
+    (the first one's); a new block starts afresh. Signals set to be ignored (`nohup`, a background job)
+    stay ignored; the previous handlers come back on leaving. Outside the main thread (where handlers
+    cannot be set) nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield {}
         return

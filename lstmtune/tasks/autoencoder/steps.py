@@ -33,9 +33,7 @@ def position_weights(errors: np.ndarray) -> np.ndarray:
     """(W,): the weight of an error at each position of a window, from normal validation windows' errors
     (n, W): their mean error over all positions divided by their mean at the position (1 where there are
     no windows, and a position rebuilt exactly weighs no more than 1,000 times the mean)."""
-    if not len(errors):
-        return np.ones(errors.shape[1])
-    profile = errors.mean(axis=0)
+    profile = errors.mean(axis=0) if len(errors) else np.zeros(errors.shape[1])
     overall = float(profile.mean())
     if overall <= 0:
         return np.ones(errors.shape[1])

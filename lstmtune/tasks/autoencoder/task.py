@@ -25,15 +25,19 @@ PRESENTATION = Presentation(
 )
 
 
+def _finite_numbers(found: Any, above_zero: bool = False) -> bool:
+    """A list of finite numbers >= 0 (> 0 with `above_zero`)."""
+    return isinstance(found, list) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and (v > 0 if above_zero else v >= 0)
+        for v in found
+    )
+
+
 def _sorted_scores(state: dict[str, Any], key: str, what: str) -> np.ndarray | None:
     found = state.get(key)
     if found is None:
         return None
-    if (
-        not isinstance(found, list)
-        or not found
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 0 for v in found)
-    ):
+    if not found or not _finite_numbers(found):
         raise ValueError(f"{key} must list {what} (numbers >= 0)")
     return np.sort(np.asarray(found, dtype=np.float64))
 
@@ -43,11 +47,7 @@ def _step_weights(state: dict[str, Any], length: int) -> np.ndarray | None:
     found = state.get("val_step_weights")
     if found is None:
         return None
-    if (
-        not isinstance(found, list)
-        or len(found) != length
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0 for v in found)
-    ):
+    if not _finite_numbers(found, above_zero=True) or len(found) != length:
         raise ValueError(f"val_step_weights must list {length} numbers > 0, one per step of a window")
     return np.asarray(found, dtype=np.float64)
 
