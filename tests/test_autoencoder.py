@@ -314,6 +314,33 @@ def test_windows_of_one_series_split_in_time_and_the_reference_finds_the_marked_
     assert predicted["flagged"].mean() < 0.5
 
 
+def test_an_ensemble_of_windowed_autoencoders_flags_and_scores_steps_with_its_own_validation(cli, tmp_path):
+    """predict --ensemble decodes the members' mean with the ensemble's own validation scores and step
+    weights: it flags exactly the test windows the search's ensemble figures flagged, and its highest step
+    is theirs."""
+    space = tmp_path / "space.yaml"
+    space.write_text(
+        "hyperparameters: {units: {choice: [4, 8]}, latent_units: 2, learning_rate: {choice: [0.01, 0.02]}, "
+        "batch_size: 16}\nsearch: {max_trials: 3, epochs: 2, patience: 2, tuner: random}\n"
+    )
+    out = tmp_path / "run"
+    result = cli("search", BLEEDING, "--space", space, "--out", out, "--quiet", "--ensemble", "3", *WINDOWS)
+    assert result.exit_code == 0, result.stderr
+    ensemble = json.loads((out / "run.json").read_text())["best"]["ensemble"]
+    assert len(ensemble["members"]) >= 2, ensemble  # the mean of several models, not the best alone
+    first = json.loads((out / "ensemble" / "members.json").read_text())["members"][0]["preprocessing"]
+    assert first["val_step_weights"] and first["val_scores"]
+    assert np.percentile(first["val_scores"], 99) == pytest.approx(ensemble["val"]["threshold"])
+    test_rows, scores, step_file = tmp_path / "test_rows.csv", tmp_path / "scores.csv", tmp_path / "steps.csv"
+    pd.read_csv(BLEEDING).iloc[1500:].drop(columns=["is_anomaly"]).to_csv(test_rows, index=False)
+    result = cli("predict", out, test_rows, "--ensemble", "--output", scores, "--steps", step_file)
+    assert result.exit_code == 0, result.stderr
+    windows = pd.read_csv(scores)
+    assert windows["flagged"].mean() == pytest.approx(ensemble["test"]["flagged_share"])
+    steps = pd.read_csv(step_file)
+    assert str(int(steps.loc[steps["score"].idxmax(), "time"])) == ensemble["test"]["steps"]["top"]
+
+
 @pytest.mark.parametrize(
     "flags, fragments",
     [

@@ -61,15 +61,17 @@ def evaluate_ensemble(
 
     chosen = greedy_selection(len(candidates), score, maximised)
     members = [candidates[i] for i in chosen]
-    _save(plan, tuner, members, [models[i] for i in chosen])
     mean = {split: np.mean([found[i] for i in chosen], axis=0) for split, found in outputs.items()}
+    # Validation first: the chosen mean's own validation scores (not the last combination tried) set the
+    # test threshold, and the saved state predict places new scores among.
     result = {
         "members": members,
         "candidates": candidates,
         "selected_on": f"val {figure}",
-        **{split: plan.data.evaluate(split, mean[split], values) for split in mean},
+        **{split: plan.data.evaluate(split, mean[split], values) for split in ("val", "test")},
     }
     result["predictions"] = plan.data.predictions("test", mean["test"], values)["prediction"].tolist()
+    _save(plan, tuner, members, [models[i] for i in chosen], values)
     return result
 
 
@@ -100,8 +102,13 @@ def greedy_selection(count: int, score: Callable[[list[int]], float], maximised:
     return chosen
 
 
-def _save(plan: SearchPlan, tuner: keras_tuner.Tuner, members: list[str], models: list[Any]) -> None:
-    """The members' models and RUN_DIR/ensemble/members.json (what `predict --ensemble` reads)."""
+def _save(
+    plan: SearchPlan, tuner: keras_tuner.Tuner, members: list[str], models: list[Any], first: dict[str, Any]
+) -> None:
+    """The members' models and RUN_DIR/ensemble/members.json (what `predict --ensemble` reads). `first` is
+    the first member's values as the ensemble was evaluated with them: its state carries what the data
+    keeps of the ensemble's validation outputs (an autoencoder's scores and step weights), which predict
+    decodes the mean with."""
     folder = plan.run_dir.ensemble
     folder.mkdir(parents=True, exist_ok=True)
     states = []
@@ -110,7 +117,7 @@ def _save(plan: SearchPlan, tuner: keras_tuner.Tuner, members: list[str], models
         model.optimizer.build(model.trainable_variables)
         model.save(folder / ".member.tmp.keras")
         os.replace(folder / ".member.tmp.keras", path)
-        values = plan.space.typed(tuner.oracle.get_trial(trial_id).hyperparameters.values)
+        values = first if trial_id == members[0] else _values(plan, tuner, trial_id)
         states.append({"trial_id": trial_id, "model": path.name, "preprocessing": plan.data.state(values)})
     for stale in folder.glob("trial_*.keras"):  # a resumed run may have chosen other members before
         if stale.name not in {state["model"] for state in states}:
