@@ -64,6 +64,7 @@ ARGUMENT_OF_FLAG = {
         "format",
         "top",
         "gpu_fast",
+        "mixed_precision",
         "workers",
         "listen",
         "recycle_after",
@@ -216,6 +217,7 @@ def search(
     progress: bool | None = None,
     tensorboard: bool = False,
     gpu_fast: bool = False,
+    mixed_precision: bool = False,
     workers: int = 0,
     listen: str | None = None,
     recycle_after: int | None = None,
@@ -231,7 +233,8 @@ def search(
     objective, class_weight, problem, max_length, stride, normal, threshold_pct, window, window_stride,
     lookback, tuner, max_trials, epochs, patience, initial_points, seed, time_budget, reference, ensemble,
     prune, prune_warmup_trials, prune_warmup_epochs, executions, folds.
-    `gpu_fast=True` keeps recurrent_dropout at 0 (cuDNN's fused kernel on a GPU). `workers=N` runs trials in
+    `gpu_fast=True` keeps recurrent_dropout at 0 (cuDNN's fused kernel on a GPU); `mixed_precision=True` trains
+    in float16 with float32 weights (for GPUs with tensor cores). `workers=N` runs trials in
     N worker processes at once (`listen`, `recycle_after`, `lease`: as the command line's)."""
     known = set(COLUMN_ARGUMENTS + OPTION_ARGUMENTS + DATA_ARGUMENTS + SEARCH_ARGUMENTS + FIXED_ARGUMENTS)
     unknown = sorted(set(options) - known)
@@ -239,6 +242,7 @@ def search(
         raise OptionError(f"unknown keyword argument {unknown[0]!r}; known: {', '.join(sorted(known | {'target'}))}")
     given = {"workers": workers, "recycle_after": recycle_after, "lease": lease, "resume": resume}
     given.update({"overwrite": overwrite, "tensorboard": tensorboard, "gpu_fast": gpu_fast, "progress": progress})
+    given["mixed_precision"] = mixed_precision
     for name, value in {**options, **given}.items():
         check_type(name, value)
     columns = _columns(target, options)
@@ -262,6 +266,7 @@ def search(
         command=("lstmtune.search",),
         tensorboard=tensorboard,
         gpu_fast=bool(gpu_fast),
+        mixed_precision=bool(mixed_precision),
         workers=workers,
         listen=listen,
         recycle_after=recycle_after,
@@ -290,7 +295,7 @@ WHOLE_NUMBERS = (
     "folds", "workers", "recycle_after",
 )  # fmt: skip
 NUMBERS = ("threshold_pct", "lease")
-SWITCHES = ("wide", "strict", "resume", "overwrite", "tensorboard", "gpu_fast", "progress")
+SWITCHES = ("wide", "strict", "resume", "overwrite", "tensorboard", "gpu_fast", "mixed_precision", "progress")
 
 
 def check_type(name: str, value: Any) -> None:

@@ -10,6 +10,7 @@ scalers and transforms as the search used. TensorFlow is imported only to load t
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,11 @@ def load_model(path: Path) -> Any:
     import lstmtune.tasks.layers  # noqa: F401  (registers lstmtune's own layers with Keras)
 
     try:
-        return keras.saving.load_model(path, safe_mode=True)
+        with warnings.catch_warnings():
+            # A mixed-precision model was saved with its loss-scaling optimizer, which it loads without:
+            # that optimizer state is for training, never used to predict.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            return keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # Keras raises many kinds for a damaged or unsafe file
         text = " ".join(str(exc).split())
         if "safe_mode" in text or "Lambda" in text:

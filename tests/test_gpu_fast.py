@@ -79,10 +79,11 @@ def test_gpu_fast_keeps_recurrent_dropout_at_zero_in_every_trial(fast_run):
     assert "recurrent_dropout fixed at 0" in lines[0] and "[0.1, 0.3]" in lines[0] and "cuDNN" in lines[0]
 
 
-def test_gpu_fast_help_says_it_is_harmless_on_a_cpu():
+def test_gpu_fast_and_mixed_precision_help_say_what_they_do_on_a_cpu():
     result = invoke("search", "--help")
     text = re.sub(r"\s+", " ", re.sub(r"\x1b\[[0-9;]*m", "", result.stdout))
-    assert "--gpu-fast" in text and "cuDNN" in text and "Harmless on a CPU" in text
+    assert "--gpu-fast" in text and "cuDNN" in text and "on a CPU trials get faster too" in text
+    assert "--mixed-precision" in text and "mixed_float16" in text and "not reliably faster" in text
 
 
 def test_resuming_with_another_gpu_fast_is_refused(fast_run):

@@ -77,6 +77,7 @@ class SearchRequest:
                   (SEARCH_ARGUMENTS)
     fixed: hyperparameters fixed from the command line (FIXED_ARGUMENTS: lookback)
     gpu_fast: keep recurrent_dropout at 0 in every trial (cuDNN's fused LSTM kernel on a GPU)
+    mixed_precision: train in float16 with float32 weights (Keras' mixed_float16 policy; for GPUs)
     """
 
     data_path: Path | None
@@ -93,6 +94,7 @@ class SearchRequest:
     command: tuple[str, ...] = ()
     tensorboard: bool = False  # TensorBoard logs per trial (with the HParams view) under RUN_DIR/tensorboard
     gpu_fast: bool = False  # recurrent_dropout fixed at 0 (see GPU_FAST_FIXED)
+    mixed_precision: bool = False  # layers compute in float16, weights stay float32
     workers: int = 0  # parallel worker processes (keras-tuner's chief/worker mode); 0: trials run in this process
     listen: str | None = None  # HOST:PORT the chief serves the oracle on (other machines' workers join there)
     recycle_after: int | None = None  # a worker process is replaced after this many trials (bounds memory)

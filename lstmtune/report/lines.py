@@ -48,15 +48,19 @@ def sparkline(values: list[float], width: int = 24) -> str:
 
 
 def device_line(manifest: dict[str, Any]) -> str | None:
-    """Where the trials trained: the GPUs TensorFlow saw, or the CPU and its cores (run.json `device`)."""
+    """Where the trials trained: the GPUs TensorFlow saw, or the CPU and its cores (run.json `device`), and
+    whether in mixed precision."""
     device = manifest.get("device")
     if not isinstance(device, dict):
         return None
+    search = manifest.get("search")
+    mixed = ", mixed precision (float16 compute)" if isinstance(search, dict) and search.get("mixed_precision") else ""
     gpus = [str(gpu) for gpu in device.get("gpus") or [] if gpu]
     if device.get("kind") == "gpu" and gpus:
-        return f"device: {len(gpus)} GPU{'s' if len(gpus) > 1 else ''} ({', '.join(gpus)})"
+        return f"device: {len(gpus)} GPU{'s' if len(gpus) > 1 else ''} ({', '.join(gpus)}){mixed}"
     cores = device.get("cpu_cores")
-    return "device: CPU" + (f" ({cores} cores)" if isinstance(cores, int) else "") + ", no GPU seen by TensorFlow"
+    where = "device: CPU" + (f" ({cores} cores)" if isinstance(cores, int) else "")
+    return where + ", no GPU seen by TensorFlow" + mixed
 
 
 def workers_line(manifest: dict[str, Any]) -> str | None:

@@ -40,9 +40,11 @@ def time_augmented(x: Any, values: dict[str, Any], real: Any = None, kinds: tupl
 
 @keras.saving.register_keras_serializable(package="lstmtune")
 class TimeAugment(keras.layers.Layer):
-    """One augmentation of numeric sequences while training (see the module's docstring); identity otherwise."""
+    """One augmentation of numeric sequences while training (see the module's docstring); identity otherwise.
+    It computes in float32 under mixed precision too (its time arithmetic is float32)."""
 
     def __init__(self, kind: str = "scale", strength: float = 0.1, seed: int | None = None, **kwargs: Any):
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         if kind not in TIME_KINDS:
             raise ValueError(f"kind must be one of {', '.join(TIME_KINDS)}, but got {kind!r}")

@@ -11,13 +11,14 @@ import numpy as np
 import tensorflow as tf
 
 from lstmtune.tasks.base import KerasSide
+from lstmtune.tasks.layers import output_dense
 
 
 def classification_head(x, n_classes: int):
     """A sigmoid unit for two classes (probability of class 1), a softmax over K classes otherwise."""
     if n_classes == 2:
-        return keras.layers.Dense(1, activation="sigmoid", name="output")(x)
-    return keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
+        return output_dense(1, "output", activation="sigmoid")(x)
+    return output_dense(n_classes, "output", activation="softmax")(x)
 
 
 def classification_loss(n_classes: int):
@@ -45,7 +46,7 @@ def classification_targets(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def regression_head(x):
-    return keras.layers.Dense(1, name="output")(x)
+    return output_dense(1, "output")(x)
 
 
 def regression_metrics() -> list[Any]:

@@ -16,12 +16,21 @@ def regularizer(l1: float, l2: float) -> Any:
     return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
 
 
+def output_dense(units: int, name: str, activation: str | None = None) -> keras.layers.Dense:
+    """A model's last Dense layer: float32 even under mixed precision, so that predictions, losses and
+    metrics are computed in float32 (float16 would round them and overflow on large errors)."""
+    return keras.layers.Dense(units, activation=activation, name=name, dtype="float32")
+
+
 @keras.saving.register_keras_serializable(package="lstmtune")
 class MaskedPooling(keras.layers.Layer):
     """A sequence (batch, steps, features) pooled over its real steps: their mean, their maximum, or an
-    attention-weighted sum (a learnt scoring vector, softmax over the steps). Padded steps never count."""
+    attention-weighted sum (a learnt scoring vector, softmax over the steps). Padded steps never count.
+    It computes in float32 under mixed precision too: sums over many steps and the -1e9 of masked
+    attention scores do not fit float16."""
 
     def __init__(self, kind: str = "mean", **kwargs: Any):
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         if kind not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, but got {kind!r}")

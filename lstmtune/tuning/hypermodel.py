@@ -104,6 +104,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         deadline: float | None = None,
         executions: int = 1,
         folds: list[tuple[Prepared, KerasSide]] | None = None,
+        mixed_precision: bool = False,
     ):
         super().__init__(name="lstmtune")
         self.space = space
@@ -118,6 +119,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         self.pruned_epoch = 0  # set by the tuner when it prunes the trial being fitted (1-based; 0: not pruned)
         self.executions = executions
         self.folds = folds or []  # folds 1 .. K-1 of --folds K (fold K is `prepared` itself)
+        self.mixed_precision = mixed_precision
         self.executions_file: Path | None = None  # set by the tuner for the trial being fitted
         self.trial_id = ""  # set by the tuner for the trial being fitted
         self.fold_pruner: FoldPruner | None = None  # with --folds and pruning on (set by the tuner)
@@ -130,7 +132,7 @@ class LstmHyperModel(keras_tuner.HyperModel):
         reason = too_big(values, self.prepared.model_shape(values))
         if reason:  # before Keras allocates it: a failed trial, not an out-of-memory kill
             raise keras_tuner.errors.FailedTrialError(reason)
-        return build_model(self.side, values, name=f"lstmtune_{self.task}")
+        return build_model(self.side, values, f"lstmtune_{self.task}", self.mixed_precision)
 
     def fit(self, hp, model, *args, callbacks=None, epochs=None, initial_epoch=0, **kwargs) -> dict[str, float]:
         """The trial's figures: of one fit, or averaged over the fits of --folds K and --executions N (see
@@ -153,7 +155,9 @@ class LstmHyperModel(keras_tuner.HyperModel):
             try:
                 scores = self.fit_once(
                     hp,
-                    model if first else build_model(side, trial_values(hp, self.space), f"lstmtune_{self.task}"),
+                    model
+                    if first
+                    else build_model(side, trial_values(hp, self.space), f"lstmtune_{self.task}", self.mixed_precision),
                     callbacks if first else None,
                     epochs,
                     initial_epoch,

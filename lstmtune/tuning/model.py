@@ -3,8 +3,10 @@ callbacks every trial gets."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import keras
@@ -19,6 +21,7 @@ PLAIN_OPTIMIZERS = {
     "adamw": keras.optimizers.AdamW,
     "rmsprop": keras.optimizers.RMSprop,
 }
+MIXED_POLICY = "mixed_float16"  # float16 compute, float32 weights; compile adds loss scaling
 COSINE_FLOOR = 0.01  # cosine decay ends at this share of the starting learning rate
 PLATEAU_FACTOR = 0.5
 
@@ -138,18 +141,34 @@ def convolutions(x, values: dict[str, Any]):
     return x
 
 
-def build_model(side: Any, values: dict[str, Any], name: str) -> keras.Model:
-    """The task's input -> the shared LSTM body -> the task's head, compiled with unregularised metrics."""
-    inputs, x, mask = side.inputs(values)
-    outputs = side.head(lstm_body(x, values, mask), values)
-    model = keras.Model(inputs, outputs, name=name)
-    model.compile(
-        optimizer=make_optimizer(values),
-        loss=side.loss(),
-        metrics=side.metrics(),
-        weighted_metrics=side.weighted_metrics() or None,
-    )
+def build_model(side: Any, values: dict[str, Any], name: str, mixed_precision: bool = False) -> keras.Model:
+    """The task's input -> the shared LSTM body -> the task's head, compiled with unregularised metrics.
+
+    With `mixed_precision` the layers compute in float16 and keep float32 weights (output layers, pooling
+    and augmentation stay float32), and compile wraps the optimizer in Keras' LossScaleOptimizer."""
+    with dtype_policy(MIXED_POLICY if mixed_precision else "float32"):
+        inputs, x, mask = side.inputs(values)
+        outputs = side.head(lstm_body(x, values, mask), values)
+        model = keras.Model(inputs, outputs, name=name)
+        model.compile(
+            optimizer=make_optimizer(values),
+            loss=side.loss(),
+            metrics=side.metrics(),
+            weighted_metrics=side.weighted_metrics() or None,
+        )
     return model
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str) -> Iterator[None]:
+    """Keras' global dtype policy set to `name` while a model is built (its layers keep the policy they
+    were made with), the caller's restored after."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 class LearningRateLogger(keras.callbacks.Callback):

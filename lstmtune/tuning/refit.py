@@ -76,6 +76,7 @@ def refit_plan(run_dir: RunDir, data_path: Path | None = None) -> tuple[SearchPl
         columns=dict(data.get("columns") or {}),
         options=dict(data.get("options") or {}),
         search_flags={"reference": "off", "folds": 1},  # the refit trains on train + validation, no folds
+        mixed_precision=bool((manifest.get("search") or {}).get("mixed_precision")),
     )
     plan = plan_search(request)
     if data.get("sha256") and plan.data_sha256 != data["sha256"]:
@@ -121,7 +122,8 @@ def refit(run_dir: str | Path, data_path: Path | None = None, seed: int | None =
         started = time.monotonic()
         keras.utils.set_random_seed(seed)
         side = plan.task.keras_side(plan.data)
-        model = build_model(side, values, name=f"lstmtune_{plan.task.name}")  # predict checks the task by this name
+        # predict checks the task by the model's name
+        model = build_model(side, values, f"lstmtune_{plan.task.name}", plan.request.mixed_precision)
         stop = StopOnDivergence()
         dataset = train_and_validation(side, values, seed)
         build_for_training(model, dataset)

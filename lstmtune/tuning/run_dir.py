@@ -14,7 +14,7 @@ import keras_tuner
 
 from lstmtune.core.status import FINISHED, RunStatus
 from lstmtune.errors import RunDirError
-from lstmtune.plan import SearchPlan, gpu_fast_manifest, manifest_data
+from lstmtune.plan import SearchPlan, device_options_manifest, manifest_data
 from lstmtune.run import manifest as run_manifest
 from lstmtune.run.atomic import remove_temporary_files, write_text
 from lstmtune.run.layout import LOCK_NAME, RunDir
@@ -75,7 +75,7 @@ def initial_manifest(plan: SearchPlan) -> dict[str, Any]:
             "tensorboard": plan.request.tensorboard,
             "objective": plan.data.objective.to_json(),
             "figures": list(plan.data.figure_columns),
-            **gpu_fast_manifest(plan),
+            **device_options_manifest(plan),
         },
         "hyperparameters": {
             "names": list(plan.space.params),

@@ -76,6 +76,7 @@ def set_up(
         deadline,
         executions=search.executions,
         folds=[(fold, plan.task.keras_side(fold)) for fold in plan.folds],
+        mixed_precision=plan.request.mixed_precision,
     )
     recorder = TrialRecorder(plan.run_dir, plan, reporter, worker=worker)
     # keras-tuner prints "Reloading Tuner from ..." on resume: noise, and stdout is the caller's.

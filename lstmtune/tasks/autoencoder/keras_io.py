@@ -12,7 +12,7 @@ import keras
 from lstmtune.tasks import heads
 from lstmtune.tasks.autoencoder.data import AutoencoderData
 from lstmtune.tasks.base import KerasSide
-from lstmtune.tasks.layers import regularizer
+from lstmtune.tasks.layers import output_dense, regularizer
 
 
 class AutoencoderKeras(KerasSide):
@@ -50,7 +50,7 @@ class AutoencoderKeras(KerasSide):
                 x = keras.layers.LayerNormalization(name=f"decoder_layer_norm_{i + 1}")(x)
             if values.get("batch_norm") and i < values["decoder_layers"] - 1:
                 x = keras.layers.BatchNormalization(name=f"decoder_batch_norm_{i + 1}")(x)
-        return keras.layers.Dense(self.data.n_features, name="reconstruction")(x)
+        return output_dense(self.data.n_features, "reconstruction")(x)
 
     def loss(self):
         return "mse"

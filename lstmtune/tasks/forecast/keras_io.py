@@ -12,6 +12,7 @@ import tensorflow as tf
 from lstmtune.tasks.augment import time_augmented
 from lstmtune.tasks.base import KerasSide
 from lstmtune.tasks.forecast.data import RMSE_OBJECTIVE, ForecastData
+from lstmtune.tasks.layers import output_dense
 
 EVAL_BATCH = 256
 
@@ -105,8 +106,8 @@ class ForecastKeras(KerasSide):
 
     def head(self, x, values: dict[str, Any]):
         horizon, n_targets = self.data.horizon, len(self.data.target_columns)
-        x = keras.layers.Dense(horizon * n_targets, name="output")(x)
-        return keras.layers.Reshape((horizon, n_targets), name="forecast")(x)
+        x = output_dense(horizon * n_targets, "output")(x)
+        return keras.layers.Reshape((horizon, n_targets), name="forecast", dtype="float32")(x)
 
     def loss(self):
         return "mse"

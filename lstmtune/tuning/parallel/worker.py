@@ -118,6 +118,7 @@ def worker_plan(run_dir: RunDir, manifest: dict[str, Any], data: Path | None) ->
         task=str(manifest.get("task") or DEFAULT_TASK),
         columns=columns,
         options=options,
+        mixed_precision=bool((manifest.get("search") or {}).get("mixed_precision")),
     )
     plan = plan_search(request)
     if plan.data_sha256 != recorded.get("sha256"):
