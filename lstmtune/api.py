@@ -240,9 +240,8 @@ def search(
     unknown = sorted(set(options) - known)
     if unknown:
         raise OptionError(f"unknown keyword argument {unknown[0]!r}; known: {', '.join(sorted(known | {'target'}))}")
-    given = {"workers": workers, "recycle_after": recycle_after, "lease": lease, "resume": resume}
-    given.update({"overwrite": overwrite, "tensorboard": tensorboard, "gpu_fast": gpu_fast, "progress": progress})
-    given["mixed_precision"] = mixed_precision
+    given = {"workers": workers, "recycle_after": recycle_after, "lease": lease, "resume": resume, "progress": progress}
+    given.update(overwrite=overwrite, tensorboard=tensorboard, gpu_fast=gpu_fast, mixed_precision=mixed_precision)
     for name, value in {**options, **given}.items():
         check_type(name, value)
     columns = _columns(target, options)

@@ -293,11 +293,37 @@ def test_report_with_no_cudnn_trial_cannot_measure_but_suggests_gpu_fast(tmp_pat
     assert "No trial used cuDNN" in out["md"] and "--gpu-fast" in out["md"]
 
 
-def test_report_on_a_cpu_run_has_no_gpu_section(tmp_path):
+def test_report_on_a_cpu_run_says_what_recurrent_dropout_cost_without_speaking_of_cudnn(tmp_path):
     out = rendered(synthetic_run(tmp_path / "cpu", "cpu"))
-    assert json.loads(out["json"])["cudnn"] is None
+    document = json.loads(out["json"])
+    cost = document["recurrent_dropout_cost"]
+    assert document["cudnn"] is None and cost["device"] == "cpu"
+    assert cost["ratio"] == pytest.approx(5.5) and cost["suggest_gpu_fast"] is True
+    assert cost["best_trial_recurrent_dropout"] == pytest.approx(0.3)  # trial 5 has the lowest loss
     for fmt in ("table", "md", "html"):
-        assert "cuDNN" not in out[fmt] and "--gpu-fast" not in out[fmt], fmt
+        text = out[fmt].replace("&gt;", ">")
+        assert "cuDNN" not in text, fmt
+        assert "3 of 6 completed trials used recurrent dropout" in text, fmt
+        assert "vs 1.2 s for the 3 trials without it: 5.5x the time per epoch" in text, fmt
+        assert "--gpu-fast to keep recurrent_dropout at 0, which trains faster on a CPU too" in text, fmt
+        assert "The best trial used recurrent_dropout 0.3: weigh the time saved against that." in text, fmt
+    assert "## CPU: recurrent dropout" in out["md"] and "CPU (recurrent dropout): " in out["table"]
+    assert 'id="recurrent-dropout"' in out["html"]
+
+
+@pytest.mark.parametrize(
+    "trials",
+    [
+        [(0.2, 10.0, 10), (0.1, 10.0, 10)],  # no trial without recurrent dropout: nothing to compare with
+        [(0.0, 10.0, 10), (0.2, 11.0, 10), (0.0, 10.0, 10)],  # 1.1x: not worth a word
+    ],
+)
+def test_report_on_a_cpu_run_says_nothing_of_recurrent_dropout_it_cannot_show_was_costly(tmp_path, trials):
+    out = rendered(synthetic_run(tmp_path / "cpu", "cpu", trials))
+    assert not json.loads(out["json"])["recurrent_dropout_cost"]["suggest_gpu_fast"]
+    for fmt in ("table", "md", "html"):
+        assert "--gpu-fast" not in out[fmt], fmt
+    assert ("recurrent dropout" in out["md"]) == (len(trials) == 3)  # the 1.1x is still reported
 
 
 def test_report_of_a_gpu_fast_run_on_a_gpu_shows_no_section(fast_run, tmp_path):

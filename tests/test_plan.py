@@ -18,9 +18,9 @@ from lstmtune.errors import OptionError, RunDirError
 from lstmtune.plan import (
     SearchPlan,
     SearchRequest,
+    device_options_manifest,
     flag,
     given,
-    gpu_fast_manifest,
     manifest_data,
     parse_address,
     plan_search,
@@ -135,7 +135,10 @@ def test_gpu_fast_fixes_recurrent_dropout_at_zero_and_says_what_was_searched(wri
     assert (param.kind, param.value) == ("fixed", 0.0)
     assert "recurrent_dropout" not in [p.name for p in fast.space.tunable]
     assert len(fast.notices) == 1 and "(the space file searched [0.1, 0.3])" in fast.notices[0]
-    assert gpu_fast_manifest(fast) == {"gpu_fast": True} and gpu_fast_manifest(plain) == {"gpu_fast": False}
+    assert device_options_manifest(fast) == {"gpu_fast": True, "mixed_precision": False}
+    mixed = plan_search(SearchRequest(None, space, mixed_precision=True))
+    assert device_options_manifest(mixed) == {"gpu_fast": False, "mixed_precision": True}
+    assert mixed.notices and mixed.notices[0].startswith("mixed precision: ") and plain.notices == ()
 
 
 def test_gpu_fast_names_the_choices_it_replaces(write_file):
@@ -238,7 +241,7 @@ def save_run(plan: SearchPlan, **extra) -> None:
                 "patience": search.patience,
                 "initial_points": search.initial_points or settings.default_initial_points(search.max_trials),
                 "seed": search.seed,
-                **gpu_fast_manifest(plan),
+                **device_options_manifest(plan),
             },
             "hyperparameters": {
                 "names": list(plan.space.params),

@@ -100,11 +100,7 @@ def plan_search(request: SearchRequest) -> SearchPlan:
     space = read_space(request.space_path, task.name)
     if fixed:
         space = space.with_fixed(fixed)
-    notices: tuple[str, ...] = ()
-    if request.gpu_fast:
-        space, notices = _gpu_fast(space)
-    if request.mixed_precision:
-        notices += (MIXED_PRECISION_NOTICE,)
+    space, notices = _device_options(request, space)
     _check_hyperband(search_flags, space)
     resumed = {}
     if request.resume and run_dir is not None:  # a derived default must not change because --max-trials grew
@@ -193,6 +189,12 @@ def _check_reference(choice: str, allowed: tuple[str, ...], task: Task) -> None:
             f"for this data it may be {options}"
         )
     raise OptionError(f"--reference must be one of {options} for --task {task.name}, but got {choice!r}")
+
+
+def _device_options(request: SearchRequest, space: Space) -> tuple[Space, tuple[str, ...]]:
+    """The space as --gpu-fast leaves it, and the lines that say what --gpu-fast and --mixed-precision do."""
+    space, notices = _gpu_fast(space) if request.gpu_fast else (space, ())
+    return space, notices + ((MIXED_PRECISION_NOTICE,) if request.mixed_precision else ())
 
 
 def _gpu_fast(space: Space) -> tuple[Space, tuple[str, ...]]:

@@ -121,13 +121,15 @@ def _run_section(report: Report) -> str:
     return f'<section id="run"><h2>The run</h2><dl class="facts">{items}</dl></section>'
 
 
-def _cudnn_section(report: Report) -> str:
-    """On a GPU run whose trials were not all cuDNN-eligible: which, and how much slower (else nothing)."""
-    lines = report.cudnn.lines() if report.cudnn else []
-    if not lines:
+def _recurrent_cost_section(report: Report) -> str:
+    """Trials with recurrent dropout, and how much slower they were (nothing when there is nothing to say)."""
+    cost = report.recurrent_cost
+    lines = cost.lines() if cost else []
+    if not cost or not lines:
         return ""
+    anchor = "cudnn" if cost.on_gpu else "recurrent-dropout"
     return (
-        '<section id="cudnn"><h2>GPU: cuDNN</h2><ul class="findings">'
+        f'<section id="{anchor}"><h2>{esc(cost.title)}</h2><ul class="findings">'
         + "".join(f"<li>{esc(line)}</li>" for line in lines)
         + "</ul></section>"
     )
@@ -437,7 +439,7 @@ def render_html(
             _run_section(report),
             _runs_section(runs),
             _findings_section(report),
-            _cudnn_section(report),
+            _recurrent_cost_section(report),
             _ranked_section(report),
             _configurations_section(report),
             _best_section(report),

@@ -11,6 +11,7 @@ from lstmtune.run.table import table_records
 
 def render_json(report: Report) -> str:
     """Every part of the report, the raw manifest sections included; non-finite curve values as null."""
+    cost = report.recurrent_cost
     document = {
         "run_dir": str(report.run_dir.root),
         "task": report.manifest.task,
@@ -32,6 +33,7 @@ def render_json(report: Report) -> str:
         "diagnoses": report.diagnoses,
         "effects": report.effects,
         "importance": report.importance,
-        "cudnn": report.cudnn.to_json() if report.cudnn else None,
+        "recurrent_dropout_cost": cost.to_json() if cost else None,
+        "cudnn": cost.to_json() if cost and cost.on_gpu else None,  # the same, on a GPU run
     }
     return json.dumps(document, indent=2, default=str) + "\n"

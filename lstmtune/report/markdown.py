@@ -53,9 +53,9 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
             lines += ["", "```", *block, "```"]
     if report.findings:
         lines += ["", "## Findings", ""] + [f"- {f}" for f in report.findings]
-    cudnn = report.cudnn.lines() if report.cudnn else []
-    if cudnn:
-        lines += ["", "## GPU: cuDNN", ""] + [f"- {line}" for line in cudnn]
+    cost = report.recurrent_cost
+    if cost and cost.lines():
+        lines += ["", f"## {cost.title}", ""] + [f"- {line}" for line in cost.lines()]
     helped = report.helped()
     if helped:
         lines += ["", "## What helped", ""] + [f"- {line}" for line in helped]

@@ -14,7 +14,7 @@ from lstmtune.report import importance
 from lstmtune.report.comparison import Comparison, compare, ensemble_label
 from lstmtune.report.diagnoses import diagnose_trials, diagnosis_lines
 from lstmtune.report.findings import damaged_lines, diagnose, reference_findings
-from lstmtune.report.gpu import CudnnCheck, cudnn_check
+from lstmtune.report.recurrent_cost import RecurrentDropoutCost, recurrent_dropout_cost
 from lstmtune.run import manifest as run_manifest
 from lstmtune.run.atomic import read_json
 from lstmtune.run.layout import REFIT_FILE, RunDir
@@ -57,8 +57,8 @@ class Report:
     # Per tuned hyperparameter: importance for the score (None until computed: it needs scikit-learn).
     importance: dict[str, float] | None = None
     importance_asked: bool = False
-    # On a GPU run: which trials could not use cuDNN's fused LSTM kernel and what it cost (None on a CPU).
-    cudnn: CudnnCheck | None = None
+    # What recurrent dropout cost: on a GPU, the trials it kept off cuDNN's fused kernel; on a CPU, its time.
+    recurrent_cost: RecurrentDropoutCost | None = None
     # The best LSTM against the reference model (None: no reference, or its fit failed).
     comparison: Comparison | None = None
     # lstmtune refit's figures (RUN_DIR/refit/refit.json) when they are of the run's best trial.
@@ -206,7 +206,7 @@ def build_report(run_dir: RunDir, top: int = 5, with_importance: bool = False) -
         effects=importance.effects(table, names),
         importance=importance.importance(table, names, objective.direction == "max") if with_importance else None,
         importance_asked=with_importance,
-        cudnn=cudnn_check(run_dir, manifest, table),
+        recurrent_cost=recurrent_dropout_cost(run_dir, manifest, table),
         comparison=comparison,
         refit=refit,
     )

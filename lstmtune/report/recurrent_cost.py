@@ -1,4 +1,6 @@
-"""The cuDNN check of a GPU run: which trials could not use cuDNN's fused LSTM kernel, and what it cost."""
+"""What recurrent dropout cost a run: its completed trials with recurrent_dropout > 0 against those without,
+in median seconds per epoch. On a GPU those trials could not use cuDNN's fused LSTM kernel; on a CPU, too,
+Keras applies the dropout mask inside every step of the LSTM's loop, which costs time."""
 
 from __future__ import annotations
 
@@ -13,63 +15,89 @@ from lstmtune.run.layout import RunDir, sort_key
 from lstmtune.run.manifest import Manifest
 from lstmtune.run.records import learning_curve
 
-# On a GPU, Keras runs an LSTM layer with cuDNN's fused kernel only when recurrent_dropout is 0 (lstmtune's
-# layers meet the other conditions); from this slowdown of the other trials on, the report suggests --gpu-fast.
+# From this slowdown of the trials with recurrent dropout on, the report suggests --gpu-fast.
 SLOW_RATIO = 1.5
 
 
 @dataclass
-class CudnnCheck:
-    """Completed trials of a GPU run: those whose recurrent_dropout > 0 kept them off cuDNN, and the
+class RecurrentDropoutCost:
+    """Completed trials with recurrent_dropout > 0 (`blocked`: off cuDNN on a GPU) and without, and the
     median seconds per epoch (trial seconds / epochs run) of each group."""
 
+    device: str  # "gpu" or "cpu": where the run trained
     blocked: list[str]  # trial ids with recurrent_dropout > 0
     eligible: list[str]  # trial ids with recurrent_dropout == 0
     blocked_epoch_seconds: float | None  # medians over the trials of each group with a time and epochs
     eligible_epoch_seconds: float | None
     blocked_timed: int = 0  # how many trials each median is over
     eligible_timed: int = 0
+    best_dropout: float | None = None  # the best completed trial's recurrent_dropout
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.device == "gpu"
 
     @property
     def ratio(self) -> float | None:
-        """How many times slower per epoch the trials off cuDNN were (None when a group has no time)."""
+        """How many times slower per epoch the trials with recurrent dropout were (None when a group has no time)."""
         if self.blocked_epoch_seconds is None or not self.eligible_epoch_seconds:
             return None
         return self.blocked_epoch_seconds / self.eligible_epoch_seconds
 
     @property
     def suggest_gpu_fast(self) -> bool:
+        """On a GPU, whenever trials were kept off cuDNN and not measured cheap; on a CPU only when measured slow."""
         ratio = self.ratio
+        if not self.on_gpu:
+            return ratio is not None and ratio >= SLOW_RATIO
         return bool(self.blocked) and (ratio is None or ratio >= SLOW_RATIO)
 
+    @property
+    def title(self) -> str:
+        return "GPU: cuDNN" if self.on_gpu else "CPU: recurrent dropout"
+
     def lines(self) -> list[str]:
-        """What the text and Markdown reports say; nothing when every trial could use cuDNN."""
-        if not self.blocked:
+        """What the reports say: nothing when no trial used recurrent dropout, nor on a CPU without a time
+        to compare with."""
+        ratio = self.ratio
+        if not self.blocked or (not self.on_gpu and ratio is None):
             return []
         total = len(self.blocked) + len(self.eligible)
-        lines = [
-            f"{len(self.blocked)} of {total} completed trials could not use cuDNN's fused LSTM kernel "
-            f"(recurrent_dropout > 0): {listed(self.blocked)}."
-        ]
-        ratio = self.ratio
+        if self.on_gpu:
+            first = f"{len(self.blocked)} of {total} completed trials could not use cuDNN's fused LSTM kernel "
+            others = f"the {self.eligible_timed} cuDNN-eligible trials"
+        else:
+            first = f"{len(self.blocked)} of {total} completed trials used recurrent dropout, which Keras applies "
+            first += "inside every step of the LSTM's loop "
+            others = f"the {self.eligible_timed} trials without it"
+        lines = [first + f"(recurrent_dropout > 0): {listed(self.blocked)}."]
         if ratio is not None:
             lines.append(
                 f"Median seconds per epoch: {self.blocked_epoch_seconds:.3g} s for them ({self.blocked_timed} "
-                f"trials) vs {self.eligible_epoch_seconds:.3g} s for the {self.eligible_timed} cuDNN-eligible "
-                f"trials: {ratio:.1f}x the time per epoch (units, layers and batch size differ between trials too)."
+                f"trials) vs {self.eligible_epoch_seconds:.3g} s for {others}: {ratio:.1f}x the time per epoch "
+                "(units, layers and batch size differ between trials too)."
             )
         elif not self.eligible:
             lines.append("No trial used cuDNN, so the slowdown cannot be measured in this run.")
         if self.suggest_gpu_fast:
-            lines.append(
-                "Search with --gpu-fast to keep recurrent_dropout at 0 (dropout and the L1/L2 penalties "
+            where = "" if self.on_gpu else ", which trains faster on a CPU too"
+            suggestion = (
+                f"Search with --gpu-fast to keep recurrent_dropout at 0{where} (dropout and the L1/L2 penalties "
                 "still regularise)."
             )
+            if self.best_dropout is not None:
+                suggestion += (
+                    f" The best trial used recurrent_dropout {self.best_dropout:.3g}: weigh the time saved against that."
+                    if self.best_dropout > 0
+                    else " The best trial did without it."
+                )
+            lines.append(suggestion)
         return lines
 
     def to_json(self) -> dict[str, Any]:
         ratio = self.ratio
         return {
+            "device": self.device,
             "not_eligible": list(self.blocked),
             "eligible": len(self.eligible),
             "median_epoch_seconds": {
@@ -78,25 +106,31 @@ class CudnnCheck:
             },
             "timed_trials": {"not_eligible": self.blocked_timed, "eligible": self.eligible_timed},
             "ratio": round(ratio, 3) if ratio is not None else None,
+            "best_trial_recurrent_dropout": self.best_dropout,
             "suggest_gpu_fast": self.suggest_gpu_fast,
         }
 
 
-def cudnn_check(run_dir: RunDir, manifest: Manifest, table: pd.DataFrame) -> CudnnCheck | None:
-    """The cuDNN check of a run that trained on a GPU (None on a CPU, where cuDNN does not apply, or when
-    no completed trial's recurrent_dropout is known)."""
+def recurrent_dropout_cost(run_dir: RunDir, manifest: Manifest, table: pd.DataFrame) -> RecurrentDropoutCost | None:
+    """The check of a run (None when no completed trial's recurrent_dropout is known)."""
     device = manifest.get("device")
-    if not isinstance(device, dict) or device.get("kind") != "gpu" or table.empty:
+    if not isinstance(device, dict) or table.empty:
         return None
     space = (manifest.get("hyperparameters") or {}).get("space") or {}
     fixed = number(space.get("recurrent_dropout")) if isinstance(space, dict) else None
     groups: dict[bool, list[str]] = {True: [], False: []}
     per_epoch: dict[bool, list[float]] = {True: [], False: []}
-    for row in table[table["status"] == "completed"].to_dict("records"):
+    completed = table[table["status"] == "completed"]
+    if "rank" in completed.columns:
+        completed = completed.sort_values("rank", kind="stable")
+    best_dropout = None
+    for row in completed.to_dict("records"):
         value = number(row.get("recurrent_dropout"))
         value = fixed if value is None else value
         if value is None:
             continue
+        if not groups[True] and not groups[False]:
+            best_dropout = value
         blocked = value > 0
         trial_id = str(row["trial_id"])
         groups[blocked].append(trial_id)
@@ -111,11 +145,13 @@ def cudnn_check(run_dir: RunDir, manifest: Manifest, table: pd.DataFrame) -> Cud
     def median(values: list[float]) -> float | None:
         return float(statistics.median(values)) if values else None
 
-    return CudnnCheck(
+    return RecurrentDropoutCost(
+        "gpu" if device.get("kind") == "gpu" else "cpu",
         sorted(groups[True], key=sort_key),
         sorted(groups[False], key=sort_key),
         median(per_epoch[True]),
         median(per_epoch[False]),
         len(per_epoch[True]),
         len(per_epoch[False]),
+        best_dropout,
     )
