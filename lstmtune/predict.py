@@ -143,7 +143,7 @@ class Predictor:
         if not listing.is_file():
             raise RunDirError(f"{run.root}: no ensemble (search with --ensemble K of at least 2 writes one)")
         document = _state(listing, read_json_or_none(listing))
-        members = []
+        members, states = [], []
         for member in document.get("members") or []:
             if not isinstance(member, dict) or not isinstance(member.get("preprocessing"), dict):
                 raise RunDirError(f"{listing}: unreadable ensemble listing (a member is not an object)")
@@ -154,10 +154,11 @@ class Predictor:
             model = load_model(path)
             check_model(model, path, encoder, listing, task)
             members.append((model, encoder))
+            states.append(state)
         if not members:
             raise RunDirError(f"{listing}: an ensemble needs at least 1 member, but lists none")
         model, encoder = members[0]
-        return cls(model, encoder, task, state, members)
+        return cls(model, encoder, task, states[0], members)
 
     def predict(
         self,
@@ -189,6 +190,8 @@ class Predictor:
             inputs, context = encoder.encode_frame(frame, source, **options)
             found.append((model.predict(inputs, verbose=0), encoder, context))
         # Members may read different lookbacks: their windows all end at the last row, so the last ones agree.
+        # Of equally many outputs, min keeps the first member's encoder: the one whose state holds what the
+        # ensemble's own validation set (an autoencoder's scores and step weights).
         outputs, encoder, context = min(found, key=lambda item: len(item[0]))
         mean = np.mean([o[len(o) - len(outputs) :] for o, _, _ in found], axis=0)
         result = encoder.decode(mean, context)

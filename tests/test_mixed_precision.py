@@ -91,8 +91,18 @@ def test_predict_refit_report_and_workers_of_a_mixed_precision_run(mixed_run, cl
 
 
 def test_resume_must_keep_the_precision_the_run_started_with(mixed_run, cli, tmp_path):
+    import shutil
+
     out, space, _ = mixed_run
     result = cli("search", AIRLINE, *AIRLINE_FLAGS, "--space", space, "--out", out, "--resume")
+    assert_one_line_error(result, "--mixed-precision")
+    # A run from before the flag existed trained in float32: it resumes in float32 only.
+    older = tmp_path / "older"
+    shutil.copytree(out, older)
+    manifest = read_json(older / "run.json")
+    del manifest["search"]["mixed_precision"]
+    (older / "run.json").write_text(json.dumps(manifest))
+    result = cli("search", AIRLINE, *AIRLINE_FLAGS, "--space", space, "--out", older, "--resume", "--mixed-precision")
     assert_one_line_error(result, "--mixed-precision")
 
 
@@ -111,6 +121,8 @@ def test_a_mixed_precision_sequence_search_with_attention_conv_and_augmentation_
             "augment_scale": 0.1,
             "augment_warp": 0.1,
             "gradient_noise": 0.01,
+            "activity_l1": 1e-3,  # a penalty on float16 outputs: computed in float32
+            "activity_l2": 1e-3,
         },
         "search": {"max_trials": 1, "epochs": 2, "patience": 1},
     }
@@ -134,6 +146,16 @@ def test_a_mixed_precision_sequence_search_with_attention_conv_and_augmentation_
     assert_mixed(model, "output")
     assert {"TimeAugment", "MaskedPooling", "Conv1D"} <= set(policies(model))
     assert run.predictor().predict(pd.read_csv(VOWELS))["label"].notna().all()
+
+
+def test_activity_penalties_are_float32_sums_that_do_not_overflow():
+    from lstmtune.tasks.layers import activity_regularizer
+
+    outputs = keras.ops.ones((64, 500, 128), dtype="float16") * 4.0
+    penalty = activity_regularizer(1e-3, 1e-3)(outputs)
+    assert keras.backend.standardize_dtype(penalty.dtype) == "float32" and np.isfinite(float(penalty))
+    assert float(penalty) == pytest.approx(64 * 500 * 128 * (1e-3 * 4 + 1e-3 * 16), rel=1e-4)
+    assert activity_regularizer(0.0, 0.0) is None
 
 
 def test_models_are_float32_unless_asked_whatever_the_global_policy(monkeypatch):

@@ -172,11 +172,8 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
         ("--executions", old_search.get("executions", 1), search.executions),
         ("--folds", old_search.get("folds", 1), search.folds),
         *((("--gpu-fast", bool(old_search["gpu_fast"]), request.gpu_fast),) if "gpu_fast" in old_search else ()),
-        *(
-            (("--mixed-precision", bool(old_search["mixed_precision"]), request.mixed_precision),)
-            if "mixed_precision" in old_search
-            else ()
-        ),
+        # Runs from before the flag existed trained in float32.
+        ("--mixed-precision", bool(old_search.get("mixed_precision", False)), request.mixed_precision),
         ("the hyperparameters", *_hyperparameters(previous, plan)),
     ]
     done = sum(((previous.get("trials") or {}).get(status) or 0) for status in FINISHED)

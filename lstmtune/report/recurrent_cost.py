@@ -1,6 +1,7 @@
 """What recurrent dropout cost a run: its completed trials with recurrent_dropout > 0 against those without,
 in median seconds per epoch. On a GPU those trials could not use cuDNN's fused LSTM kernel; on a CPU, too,
-Keras applies the dropout mask inside every step of the LSTM's loop, which costs time."""
+Keras' LSTM cell then multiplies each gate's inputs and state separately at every step (its
+`implementation=1`) rather than in one product, which costs time."""
 
 from __future__ import annotations
 
@@ -67,8 +68,8 @@ class RecurrentDropoutCost:
             first = f"{len(self.blocked)} of {total} completed trials could not use cuDNN's fused LSTM kernel "
             others = f"the {self.eligible_timed} cuDNN-eligible trials"
         else:
-            first = f"{len(self.blocked)} of {total} completed trials used recurrent dropout, which Keras applies "
-            first += "inside every step of the LSTM's loop "
+            first = f"{len(self.blocked)} of {total} completed trials used recurrent dropout, with which Keras "
+            first += "computes each LSTM gate separately at every step "
             others = f"the {self.eligible_timed} trials without it"
         lines = [first + f"(recurrent_dropout > 0): {listed(self.blocked)}."]
         if ratio is not None:
@@ -123,13 +124,13 @@ def recurrent_dropout_cost(run_dir: RunDir, manifest: Manifest, table: pd.DataFr
     completed = table[table["status"] == "completed"]
     if "rank" in completed.columns:
         completed = completed.sort_values("rank", kind="stable")
-    best_dropout = None
-    for row in completed.to_dict("records"):
+    best_dropout: float | None = None
+    for position, row in enumerate(completed.to_dict("records")):
         value = number(row.get("recurrent_dropout"))
         value = fixed if value is None else value
         if value is None:
             continue
-        if not groups[True] and not groups[False]:
+        if position == 0:  # the best completed trial
             best_dropout = value
         blocked = value > 0
         trial_id = str(row["trial_id"])

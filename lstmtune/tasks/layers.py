@@ -16,6 +16,21 @@ def regularizer(l1: float, l2: float) -> Any:
     return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
 
 
+def activity_regularizer(l1: float, l2: float) -> Any:
+    """An L1/L2 penalty on a layer's outputs, computed in float32 (None when both are 0): under mixed
+    precision the outputs are float16, where the penalty's sum overflows and cannot be added to the
+    float32 loss."""
+    return Float32L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+
+@keras.saving.register_keras_serializable(package="lstmtune")
+class Float32L1L2(keras.regularizers.L1L2):
+    """keras.regularizers.L1L2 on its input cast to float32."""
+
+    def __call__(self, x: Any) -> Any:
+        return super().__call__(ops.cast(x, "float32"))
+
+
 def output_dense(units: int, name: str, activation: str | None = None) -> keras.layers.Dense:
     """A model's last Dense layer: float32 even under mixed precision, so that predictions, losses and
     metrics are computed in float32 (float16 would round them and overflow on large errors)."""

@@ -13,7 +13,7 @@ import keras
 
 from lstmtune.core.interrupts import raise_if_requested
 from lstmtune.tasks.gradient_noise import NOISY
-from lstmtune.tasks.layers import MaskedPooling, regularizer
+from lstmtune.tasks.layers import MaskedPooling, activity_regularizer, regularizer
 from lstmtune.tasks.model_size import conv_kernels
 
 PLAIN_OPTIMIZERS = {
@@ -119,7 +119,7 @@ def lstm_stack(x, values: dict[str, Any], mask=None):
             kernel_regularizer=regularizer(values["kernel_l1"], values["kernel_l2"]),
             recurrent_regularizer=regularizer(values["recurrent_l1"], values["recurrent_l2"]),
             bias_regularizer=regularizer(values["bias_l1"], values["bias_l2"]),
-            activity_regularizer=regularizer(values["activity_l1"], values["activity_l2"]),
+            activity_regularizer=activity_regularizer(values["activity_l1"], values["activity_l2"]),
             name=f"lstm_{i + 1}",
         )
         layer = keras.layers.Bidirectional(lstm, name=f"bidirectional_{i + 1}") if values["bidirectional"] else lstm

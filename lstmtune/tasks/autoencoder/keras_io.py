@@ -12,7 +12,7 @@ import keras
 from lstmtune.tasks import heads
 from lstmtune.tasks.autoencoder.data import AutoencoderData
 from lstmtune.tasks.base import KerasSide
-from lstmtune.tasks.layers import output_dense, regularizer
+from lstmtune.tasks.layers import activity_regularizer, output_dense, regularizer
 
 
 class AutoencoderKeras(KerasSide):
@@ -43,7 +43,7 @@ class AutoencoderKeras(KerasSide):
                 kernel_regularizer=regularizer(values["kernel_l1"], values["kernel_l2"]),
                 recurrent_regularizer=regularizer(values["recurrent_l1"], values["recurrent_l2"]),
                 bias_regularizer=regularizer(values["bias_l1"], values["bias_l2"]),
-                activity_regularizer=regularizer(values["activity_l1"], values["activity_l2"]),
+                activity_regularizer=activity_regularizer(values["activity_l1"], values["activity_l2"]),
                 name=f"decoder_lstm_{i + 1}",
             )(x)
             if values["layer_norm"]:
