@@ -76,6 +76,19 @@ def test_a_flat_curve_best_at_its_last_epoch_by_a_hair_is_not_learning_only(tmp_
     assert {d["code"] for d in found} == {"not_learning"}
 
 
+def test_a_slow_start_still_improving_is_not_called_learning_nothing(tmp_path):
+    """Three epochs, training loss down only 2.4 %, no skill yet, but validation still falling 3 % at the end:
+    it learns slowly (still_improving), not "learnt nothing from its training batches"; the same run with
+    validation that stopped improving is not_learning."""
+    slow = {"mse": [1.01, 1.008, 0.986], "loss": [1.01, 1.008, 0.986], "val_mse": [1.097, 1.081, 1.064]}
+    found = _diagnoses(tmp_path, slow, skill=-0.19)
+    assert {d["code"] for d in found} == {"still_improving"}
+    assert "it learns slowly" in found[0]["reason"]
+    stalled = {**slow, "val_mse": [1.097, 1.064, 1.081]}
+    found = _diagnoses(tmp_path, stalled, skill=-0.19)
+    assert "not_learning" in {d["code"] for d in found} and "still_improving" not in {d["code"] for d in found}
+
+
 def test_accuracy_falling_after_its_best_epoch_overfits(tmp_path):
     manifest = {
         **MANIFEST,

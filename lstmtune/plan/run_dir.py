@@ -192,6 +192,11 @@ def check_resumable(run_dir: RunDir, plan: SearchPlan) -> None:
             f"now {search.epochs}); resume with --epochs {old_epochs} or more, or use --overwrite"
         )
     for what, old, new in checks:
+        if old != new and isinstance(old, bool) and isinstance(new, bool) and what.startswith("--"):  # a switch
+            raise RunDirError(
+                f"--resume {run_dir.root}: the run started {'with' if old else 'without'} {what}; "
+                "resume with the same data, space and flags, or use --overwrite"
+            )
         if old != new:
             change = "" if isinstance(new, dict) else f" (was {plain(old)}, now {plain(new)})"
             raise RunDirError(

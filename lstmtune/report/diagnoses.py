@@ -222,7 +222,8 @@ def _not_learning(
 ) -> str | None:
     """Why a trial learnt nothing: no skill above the floor (unless still improving), a flat validation
     curve (best at its last epoch by a hair is not "still improving"), or a training loss that never fell
-    with only chance skill on validation; or None."""
+    with only chance skill on validation (unless validation was still falling at the end: that trial learns
+    slowly); or None."""
     if skill is not None and skill < floor and not still:
         chance_words = f"{chance:.3f} by chance, plus " if chance else ""
         return (
@@ -244,7 +245,7 @@ def _not_learning(
         )
     finite = [v for v in losses if math.isfinite(v)]
     stalled = len(finite) >= 3 and finite[0] > 0 and min(finite[1:]) >= (1 - TRAIN_STALL) * finite[0]
-    if stalled and skill is not None and skill < WEAK_SKILL:
+    if stalled and skill is not None and skill < WEAK_SKILL and not still:
         return (
             f"the training loss never fell more than {TRAIN_STALL:.0%} below its first epoch's over {len(finite)} "
             f"epochs (lowest {min(finite[1:]) / finite[0] - 1:+.1%}) and validation skill is only {skill:.3f}: "

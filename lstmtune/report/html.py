@@ -115,8 +115,6 @@ def _run_section(report: Report) -> str:
     ]
     if search.get("gpu_fast"):
         settings.append("gpu-fast (recurrent_dropout 0)")
-    if search.get("mixed_precision"):
-        settings.append("mixed precision (float16 compute)")
     if settings:
         facts.append(("search", esc(", ".join(settings))))
     items = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)

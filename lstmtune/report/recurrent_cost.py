@@ -80,19 +80,19 @@ class RecurrentDropoutCost:
             )
         elif not self.eligible:
             lines.append("No trial used cuDNN, so the slowdown cannot be measured in this run.")
+        if self.best_dropout is not None:
+            lines.append(
+                f"The best trial used recurrent_dropout {self.best_dropout:.3g}."
+                if self.best_dropout > 0
+                else "The best trial did without recurrent dropout."
+            )
         if self.suggest_gpu_fast:
             where = "" if self.on_gpu else ", which trains faster on a CPU too"
-            suggestion = (
+            weigh = " and weigh the time saved against the best trial's use of it" if self.best_dropout else ""
+            lines.append(
                 f"Search with --gpu-fast to keep recurrent_dropout at 0{where} (dropout and the L1/L2 penalties "
-                "still regularise)."
+                f"still regularise){weigh}."
             )
-            if self.best_dropout is not None:
-                suggestion += (
-                    f" The best trial used recurrent_dropout {self.best_dropout:.3g}: weigh the time saved against that."
-                    if self.best_dropout > 0
-                    else " The best trial did without it."
-                )
-            lines.append(suggestion)
         return lines
 
     def to_json(self) -> dict[str, Any]:

@@ -56,4 +56,7 @@ def quiet_library_logs() -> None:
     # Weights reloaded from a checkpoint (hyperband's next round, the best model) come without optimizer
     # state, which is rebuilt on the first step; harmless.
     warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+    # keras-tuner takes the best of a metric over epochs with numpy; a metric that is undefined for a trial
+    # (the gap without training skill) is NaN at every epoch, which is recorded as such.
+    warnings.filterwarnings("ignore", message="All-NaN (slice|axis) encountered", category=RuntimeWarning)
     kt.quiet_failed_trials()  # its reason is kept in the trial's record
