@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import AIRLINE, VOWELS, assert_one_line_error
+from conftest import AIRLINE, REVIEWS, VOWELS, assert_one_line_error
 from test_training_knobs import KNOBS
 
 import lstmtune
@@ -139,6 +140,41 @@ def test_a_mixed_precision_sequence_search_with_attention_conv_and_augmentation_
     assert_mixed(model, "output")
     assert {"TimeAugment", "MaskedPooling", "Conv1D"} <= set(policies(model))
     assert run.predictor().predict(pd.read_csv(VOWELS))["label"].notna().all()
+
+
+ECG = Path(__file__).resolve().parent.parent / "examples" / "data" / "ecg200.csv"
+OTHER_TASKS = {
+    "text": (
+        REVIEWS,
+        ("--task", "text", "--text-col", "text", "--target", "category"),
+        "max_tokens: 300\n  sequence_length: 16\n  embedding_dim: 8\n  units: 4\n  token_dropout: 0.1\n"
+        "  pooling: mean\n  activity_l1: 0.001",
+        "output",
+    ),
+    "autoencoder": (
+        ECG,
+        ("--task", "autoencoder", "--wide", "--label-col", "label", "--normal", "1", "--split-col", "split"),
+        "units: 4\n  latent_units: 2\n  decoder_layers: 2\n  activity_l2: 0.001",
+        "reconstruction",
+    ),
+}
+
+
+@pytest.mark.search
+@pytest.mark.parametrize("task", sorted(OTHER_TASKS))
+def test_mixed_precision_texts_and_autoencoders_train_and_predict(cli, tmp_path, task):
+    data, flags, values, output = OTHER_TASKS[task]
+    space, out = tmp_path / "space.yaml", tmp_path / "run"
+    space.write_text(f"hyperparameters:\n  {values}\nsearch: {{max_trials: 1, epochs: 2, patience: 1}}\n")
+    result = cli("search", data, *flags, "--space", space, "--out", out, "--mixed-precision")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out / "trials.csv")
+    assert table["status"].tolist() == ["completed"] and np.isfinite(table["score"]).all()
+    from lstmtune.predict import load_model
+
+    assert_mixed(load_model(out / "best_model.keras"), output)
+    predicted = cli("predict", out, data)
+    assert predicted.exit_code == 0, predicted.stderr
 
 
 def search_vowels(space: dict, tmp_path):
