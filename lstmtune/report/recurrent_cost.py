@@ -66,12 +66,13 @@ class RecurrentDropoutCost:
         total = len(self.blocked) + len(self.eligible)
         if self.on_gpu:
             first = f"{len(self.blocked)} of {total} completed trials could not use cuDNN's fused LSTM kernel "
+            why = ""
             others = f"the {self.eligible_timed} cuDNN-eligible trials"
         else:
-            first = f"{len(self.blocked)} of {total} completed trials used recurrent dropout, with which Keras "
-            first += "computes each LSTM gate separately at every step "
+            first = f"{len(self.blocked)} of {total} completed trials used recurrent dropout "
+            why = " With it, Keras computes each LSTM gate separately at every step."
             others = f"the {self.eligible_timed} trials without it"
-        lines = [first + f"(recurrent_dropout > 0): {listed(self.blocked)}."]
+        lines = [first + f"(recurrent_dropout > 0): {listed(self.blocked)}.{why}"]
         if ratio is not None:
             lines.append(
                 f"Median seconds per epoch: {self.blocked_epoch_seconds:.3g} s for them ({self.blocked_timed} "
