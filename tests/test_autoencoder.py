@@ -310,8 +310,16 @@ def test_windows_of_one_series_split_in_time_and_the_reference_finds_the_marked_
     np.testing.assert_allclose(predicted["score"], steps["score"], rtol=1e-4)
     np.testing.assert_allclose(predicted["value"], steps["value"])
     assert predicted["percentile"].between(0, 100).all() and predicted["flagged"].dtype == bool
-    # The flag is the validation steps' --threshold-pct (99) percentile: about 1% of normal test steps.
+    # The flag is the validation steps' --threshold-pct (99) percentile: about 1% of normal test steps, and
+    # predict says so when it flags far more.
     assert predicted["flagged"].mean() < 0.5
+    share = predicted["flagged"].mean()
+    assert (f"flags {share:.1%} of these steps, against 1% of those" in result.stderr) == (share >= 0.05)
+    shifted = tmp_path / "shifted.csv"
+    pd.read_csv(test_rows).assign(value=lambda frame: frame["value"] * 1.5).to_csv(shifted, index=False)
+    result = cli("predict", out, shifted, "--output", scores, "--steps", step_file)
+    assert result.exit_code == 0 and "of these steps, against 1% of those" in result.stderr, result.stderr
+    assert "of these windows, against 1% of those: they score higher" in result.stderr
 
 
 def test_an_ensemble_of_windowed_autoencoders_flags_and_scores_steps_with_its_own_validation(cli, tmp_path):
@@ -395,6 +403,22 @@ def test_an_interrupted_search_resumes_and_keeps_its_finished_trials(cli, tmp_pa
     assert kept["score"] == pytest.approx(first["metrics"]["val_recon_mse"])
     assert json.loads((out / "history" / "trial_0.json").read_text()) == first  # kept, not trained again
     assert json.loads((out / "run.json").read_text())["best"]["test"]["roc_auc"] > 0
+
+
+def test_a_threshold_that_flags_far_more_than_on_validation_is_noted():
+    from lstmtune.tasks.autoencoder.scores import excess_flags
+
+    flags = np.zeros(100, dtype=bool)
+    assert excess_flags(flags, 99.0, "steps") is None
+    flags[:4] = True  # 4 %: within what noise gives around 1 %
+    assert excess_flags(flags, 99.0, "steps") is None
+    flags[:12] = True
+    note = excess_flags(flags, 99.0, "steps")
+    assert note and "flags 12.0% of these steps, against 1% of those" in note
+    assert excess_flags(flags[:10], 99.0, "steps") is None  # too few to say
+    # At --threshold-pct 95 (5 % expected) a note from three times that on: 4 of 30 (13 %) no, 6 of 30 yes.
+    assert excess_flags(np.arange(30) < 4, 95.0, "windows") is None
+    assert "flags 20.0% of these windows, against 5% of those" in str(excess_flags(np.arange(30) < 6, 95.0, "windows"))
 
 
 def test_a_step_score_is_its_error_averaged_over_the_windows_that_hold_it():

@@ -57,6 +57,20 @@ def placed_among(found: np.ndarray, reference: np.ndarray | None, pct: float) ->
     }
 
 
+def excess_flags(flagged: np.ndarray, pct: float, what: str) -> str | None:
+    """A note when the threshold flags far more of `what` (at least 20 of them) than the (100 - pct) % it
+    flags among the normal validation ones: the new data scores higher than validation's normal data."""
+    expected = (100.0 - pct) / 100.0
+    share = float(np.mean(flagged)) if len(flagged) else 0.0
+    if len(flagged) < 20 or share < max(3 * expected, expected + 0.05):
+        return None
+    return (
+        f"the threshold (the {pct:g}th percentile of the normal validation {what}' scores) flags {share:.1%} of "
+        f"these {what}, against {expected:.0%} of those: they score higher than validation's normal {what} "
+        "(anomalies, or data unlike validation's)"
+    )
+
+
 def ranking_figures(scores: np.ndarray, anomalous: np.ndarray) -> dict[str, Any]:
     """ROC AUC and PR AUC (average precision) of the scores for telling anomalies from normal sequences;
     NaN where a split holds only one of the two."""

@@ -124,7 +124,7 @@ class AutoencoderPredictorEncoder:
         among the normal validation sequences' scores and whether it lies above the threshold. The
         reconstructed steps, in original units, are in attrs["reconstruction"]; for one windowed series,
         each time step's score in attrs["steps"]."""
-        from lstmtune.tasks.autoencoder.scores import placed_among, sequence_scores
+        from lstmtune.tasks.autoencoder.scores import excess_flags, placed_among, sequence_scores
 
         ids, _, notes, x, mask, series = context
         outputs = np.asarray(outputs, dtype=np.float64)
@@ -140,6 +140,11 @@ class AutoencoderPredictorEncoder:
         out.attrs["reconstruction"] = self.reconstruction(outputs, ids, mask)
         if series is not None:
             out.attrs["steps"] = self.steps(x, outputs, ids, series)
+        flagged = {"windows" if series is not None else "sequences": out, "steps": out.attrs.get("steps")}
+        for what, frame in flagged.items():
+            if frame is not None and "flagged" in frame:
+                note = excess_flags(frame["flagged"].to_numpy(), self.threshold_pct, what)
+                out.attrs["notes"] += [note] if note else []
         return out
 
     def steps(self, x: np.ndarray, outputs: np.ndarray, ids: Any, series: Any) -> pd.DataFrame:
