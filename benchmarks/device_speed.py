@@ -3,6 +3,7 @@ real `lstmtune search` runs on the shipped examples (airline, reviews: rotten_to
 
     python benchmarks/device_speed.py epochs   [--examples airline ...] [--epochs 20] [--reps 2]
     python benchmarks/device_speed.py searches [--examples airline ...] [--budget 10m]
+    python benchmarks/device_speed.py seeds    [--examples airline ...] [--seeds 1 2 3 4 5] [--modes float32 gpu-fast]
 
 epochs    one fixed configuration per example (2 LSTM layers of 64 units, dropout 0.1, recurrent_dropout
           0.2, the shipped space's batch size) trained for --epochs epochs (patience as long, no pruning,
@@ -14,6 +15,11 @@ searches  the default search of each example (its shipped space, seed 42) for --
           plain and with --gpu-fast --mixed-precision: trials completed per hour, epochs trained per hour,
           and the best validation score (different configurations are drawn in the two modes: gpu-fast
           narrows the space).
+seeds     the default search of each example at its shipped trial budget, once per seed and mode (default:
+          float32 against gpu-fast): wall seconds, epochs trained, the best trial's validation score and its
+          test figure (RMSE, or accuracy for classification); per mode the medians over seeds, and the
+          median over seeds of each mode's ratio to float32's wall time. What a flag saves at the same
+          number of trials, and what it costs in quality.
 
 Every run records where it trained (run.json `device`), printed first. Asserts nothing.
 """
@@ -116,13 +122,50 @@ def searches_part(examples: list[str], budget: str, folder: Path) -> None:
             )
 
 
+def seeds_part(examples: list[str], seeds: list[int], modes: list[str], folder: Path) -> None:
+    print(f"default searches at their trial budget, seeds {seeds}")
+    print(f"{'example':<16}{'mode':<18}{'seed':>5}{'wall s':>9}{'epochs':>8}{'best val':>11}{'test':>10}")
+    for example in examples:
+        found: dict[str, list[dict]] = {}
+        for seed in seeds:
+            for mode in modes:
+                args = [*flags(example), "--seed", str(seed), "--reference", "off", *MODES[mode]]
+                result = search(example, args, folder / f"{example}_{mode}_seed{seed}")
+                best = result["manifest"].get("best") or {}
+                test = best.get("test") or {}
+                figure = test.get("accuracy", test.get("rmse", float("nan")))
+                scores = [r["score"] for r in result["rows"] if r["status"] == "completed" and r["score"] is not None]
+                direction = result["manifest"]["search"]["objective"]["direction"]
+                row = {
+                    "wall": result["wall"],
+                    "epochs": sum(r.get("epochs_run") or 0 for r in result["rows"]),
+                    "val": (min if direction == "min" else max)(scores) if scores else float("nan"),
+                    "test": figure,
+                }
+                found.setdefault(mode, []).append(row)
+                print(
+                    f"{example:<16}{mode:<18}{seed:>5}{row['wall']:>9.0f}{row['epochs']:>8}"
+                    f"{row['val']:>11.4f}{row['test']:>10.4f}",
+                    flush=True,
+                )
+        for mode, rows in found.items():
+            ratios = [r["wall"] / base["wall"] for r, base in zip(rows, found[modes[0]])]
+            print(
+                f"{example:<16}{mode:<18}{'median':>5}{median(r['wall'] for r in rows):>9.0f}"
+                f"{median(r['epochs'] for r in rows):>8.0f}{median(r['val'] for r in rows):>11.4f}"
+                f"{median(r['test'] for r in rows):>10.4f}  wall {median(ratios):.2f}x {modes[0]}'s"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=("epochs", "searches"))
+    parser.add_argument("part", choices=("epochs", "searches", "seeds"))
     parser.add_argument("--examples", nargs="+", default=list(SHIPPED), choices=SHIPPED)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--budget", default="10m")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
+    parser.add_argument("--modes", nargs="+", default=["float32", "gpu-fast"], choices=list(MODES))
     parser.add_argument("--keep", type=Path, help="write the runs here (default: a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
@@ -130,8 +173,10 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if args.part == "epochs":
             epochs_part(args.examples, args.epochs, args.reps, folder)
-        else:
+        elif args.part == "searches":
             searches_part(args.examples, args.budget, folder)
+        else:
+            seeds_part(args.examples, args.seeds, args.modes, folder)
 
 
 if __name__ == "__main__":
