@@ -66,6 +66,15 @@ def search(example: str, args: list[str], out: Path) -> dict:
     return {"manifest": manifest, "rows": rows, "wall": wall}
 
 
+def trained(result: dict) -> tuple[int, float]:
+    """Epochs trained over all trials, and the best completed trial's validation score (NaN: none)."""
+    rows = result["rows"]
+    scores = [r["score"] for r in rows if r["status"] == "completed" and r["score"] is not None]
+    direction = result["manifest"]["search"]["objective"]["direction"]
+    best = (min if direction == "min" else max)(scores) if scores else float("nan")
+    return sum(r.get("epochs_run") or 0 for r in rows), best
+
+
 def device(manifest: dict) -> str:
     found = manifest.get("device") or {}
     return ", ".join(found.get("gpus") or []) or f"CPU ({found.get('cpu_cores')} cores)"
@@ -110,12 +119,9 @@ def searches_part(examples: list[str], budget: str, folder: Path) -> None:
         for mode in ("float32", "gpu-fast+mixed"):
             args = [*flags(example), "--time-budget", budget, "--max-trials", "1000", "--reference", "off"]
             result = search(example, [*args, *MODES[mode]], folder / f"{example}_{mode}_search")
-            rows, hours = result["rows"], result["wall"] / 3600
-            done = [r for r in rows if r["status"] in ("completed", "pruned")]
-            epochs = sum(r.get("epochs_run") or 0 for r in rows)
-            objective = result["manifest"]["search"]["objective"]
-            scores = [r["score"] for r in rows if r["status"] == "completed" and r["score"] is not None]
-            best = (min if objective["direction"] == "min" else max)(scores) if scores else float("nan")
+            hours = result["wall"] / 3600
+            done = [r for r in result["rows"] if r["status"] in ("completed", "pruned")]
+            epochs, best = trained(result)
             print(
                 f"{example:<16}{mode:<18}{len(done) / hours:>10.0f}{epochs / hours:>10.0f}{best:>12.4f}  "
                 f"{device(result['manifest'])}"
@@ -133,15 +139,9 @@ def seeds_part(examples: list[str], seeds: list[int], modes: list[str], folder: 
                 result = search(example, args, folder / f"{example}_{mode}_seed{seed}")
                 best = result["manifest"].get("best") or {}
                 test = best.get("test") or {}
+                epochs, val = trained(result)
                 figure = test.get("accuracy", test.get("rmse", float("nan")))
-                scores = [r["score"] for r in result["rows"] if r["status"] == "completed" and r["score"] is not None]
-                direction = result["manifest"]["search"]["objective"]["direction"]
-                row = {
-                    "wall": result["wall"],
-                    "epochs": sum(r.get("epochs_run") or 0 for r in result["rows"]),
-                    "val": (min if direction == "min" else max)(scores) if scores else float("nan"),
-                    "test": figure,
-                }
+                row = {"wall": result["wall"], "epochs": epochs, "val": val, "test": figure}
                 found.setdefault(mode, []).append(row)
                 print(
                     f"{example:<16}{mode:<18}{seed:>5}{row['wall']:>9.0f}{row['epochs']:>8}"

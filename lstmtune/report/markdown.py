@@ -54,8 +54,9 @@ def render_markdown(report: Report, pictures: dict[str, str] | None = None) -> s
     if report.findings:
         lines += ["", "## Findings", ""] + [f"- {f}" for f in report.findings]
     cost = report.recurrent_cost
-    if cost and cost.lines():
-        lines += ["", f"## {cost.title}", ""] + [f"- {line}" for line in cost.lines()]
+    said = cost.lines() if cost else []
+    if cost and said:
+        lines += ["", f"## {cost.title}", ""] + [f"- {line}" for line in said]
     helped = report.helped()
     if helped:
         lines += ["", "## What helped", ""] + [f"- {line}" for line in helped]

@@ -136,9 +136,10 @@ def render_table(report: Report, console: Console) -> None:
     for finding in report.findings:
         console.print(f"• {finding}", highlight=False, markup=False)
     cost = report.recurrent_cost
-    if cost and cost.lines():
+    said = cost.lines() if cost else []
+    if cost and said:
         label = "GPU (cuDNN)" if cost.on_gpu else "CPU (recurrent dropout)"
-        console.print(f"{label}: " + " ".join(cost.lines()), highlight=False, markup=False)
+        console.print(f"{label}: " + " ".join(said), highlight=False, markup=False)
     helped = report.helped()
     if helped:
         console.print("What helped: " + "; ".join(helped), highlight=False, markup=False)
